@@ -1,0 +1,44 @@
+import { z } from 'zod'
+
+/** Collector environment, read and validated once at start-up. */
+export const CollectorConfig = z.object({
+  host: z.string().default('127.0.0.1'),
+  otlpPort: z.coerce.number().int().min(0).max(65535).default(4318),
+  queryPort: z.coerce.number().int().min(0).max(65535).default(4320),
+  dataDir: z.string().default('./.data'),
+  clickhouseUrl: z.string().url().optional(),
+  clickhouseUser: z.string().default('default'),
+  clickhousePassword: z.string().default(''),
+  clickhouseDatabase: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier').default('factorwatch'),
+  clickhouseCluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  maxBodyBytes: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+  eventsTtlDays: z.coerce.number().int().positive().default(400),
+})
+export type CollectorConfig = z.infer<typeof CollectorConfig>
+
+const ENV_KEYS: Record<keyof CollectorConfig, string> = {
+  host: 'COLLECTOR_HOST',
+  otlpPort: 'COLLECTOR_OTLP_PORT',
+  queryPort: 'COLLECTOR_QUERY_PORT',
+  dataDir: 'FACTORWATCH_DATA_DIR',
+  clickhouseUrl: 'CLICKHOUSE_URL',
+  clickhouseUser: 'CLICKHOUSE_USER',
+  clickhousePassword: 'CLICKHOUSE_PASSWORD',
+  clickhouseDatabase: 'CLICKHOUSE_DATABASE',
+  clickhouseCluster: 'CLICKHOUSE_CLUSTER',
+  maxBodyBytes: 'OTLP_MAX_BODY_BYTES',
+  eventsTtlDays: 'MFA_EVENTS_TTL_DAYS',
+}
+
+/** Parse the environment; a bad value throws an error naming the variable. */
+export function loadCollectorConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<CollectorConfig> = {}): CollectorConfig {
+  const raw: Record<string, unknown> = {}
+  for (const [key, name] of Object.entries(ENV_KEYS)) if (env[name] !== undefined && env[name] !== '') raw[key] = env[name]
+  const parsed = CollectorConfig.safeParse({ ...raw, ...overrides })
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const key = issue.path[0] as keyof CollectorConfig
+    throw new Error(`invalid configuration ${ENV_KEYS[key] ?? String(key)}: ${issue.message}`)
+  }
+  return parsed.data
+}

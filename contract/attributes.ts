@@ -1,0 +1,129 @@
+import { z } from 'zod'
+import {
+  Channel,
+  CircuitState,
+  Client,
+  Factor,
+  HttpStatusClass,
+  Intent,
+  Outcome,
+  RiskLevel,
+  UserGroup,
+} from './enums'
+
+/**
+ * Attribute keys of the contract, exactly as they appear on OpenTelemetry log records and
+ * spans. Nothing else in the code base spells an attribute name: import `ATTR`.
+ */
+export const ATTR = {
+  eventName: 'event.name',
+  eventId: 'event.id',
+  schemaVersion: 'mfa.schema_version',
+  flowId: 'mfa.flow_id',
+  factor: 'mfa.factor',
+  provider: 'mfa.provider',
+  channel: 'mfa.channel',
+  outcome: 'mfa.outcome',
+  reason: 'mfa.reason',
+  latencyMs: 'mfa.latency_ms',
+  attempt: 'mfa.attempt',
+  userHash: 'mfa.user_hash',
+  userGroup: 'mfa.user_group',
+  region: 'mfa.region',
+  country: 'mfa.country',
+  client: 'mfa.client',
+  riskLevel: 'mfa.risk_level',
+  costMicros: 'mfa.cost_micros',
+  gamedayId: 'mfa.gameday_id',
+  intent: 'mfa.intent',
+  providerMessageId: 'mfa.provider_message_id',
+  httpStatusClass: 'mfa.http_status_class',
+  fallbackFrom: 'mfa.fallback_from',
+  fallbackTo: 'mfa.fallback_to',
+  circuitState: 'mfa.circuit_state',
+  circuitFromState: 'mfa.circuit_from_state',
+  enrolledCount: 'mfa.enrolled_count',
+  totalCount: 'mfa.total_count',
+} as const
+export type AttrKey = (typeof ATTR)[keyof typeof ATTR]
+
+/** Resource attribute naming the emitting service (OpenTelemetry semantic convention). */
+export const SERVICE_NAME = 'service.name'
+
+const id = z.string().min(1).max(128)
+const shortText = z.string().min(1).max(64)
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
+const userHash = z
+  .string()
+  .regex(/^[0-9a-f]{16,64}$/, 'expected a lowercase hex HMAC of the user id (16-64 chars), never a raw id')
+
+/**
+ * The typed attributes of an MFA event. Keys are the wire keys; all are optional at this
+ * level, per-event requirements are in `events.ts`. Unknown keys are allowed and kept by the
+ * collector in an `attributes` map column.
+ */
+export const MfaAttributes = z
+  .object({
+    [ATTR.eventName]: z.string(),
+    [ATTR.eventId]: id.optional(),
+    [ATTR.schemaVersion]: z.string().max(16).optional(),
+    [ATTR.flowId]: id.optional(),
+    [ATTR.factor]: Factor.optional(),
+    [ATTR.provider]: shortText.optional(),
+    [ATTR.channel]: Channel.optional(),
+    [ATTR.outcome]: Outcome.optional(),
+    [ATTR.reason]: z.string().max(64).optional(),
+    [ATTR.latencyMs]: count.max(4_294_967_295).optional(),
+    [ATTR.attempt]: count.max(65_535).optional(),
+    [ATTR.userHash]: userHash.optional(),
+    [ATTR.userGroup]: UserGroup.optional(),
+    [ATTR.region]: shortText.optional(),
+    [ATTR.country]: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 country code').optional(),
+    [ATTR.client]: Client.optional(),
+    [ATTR.riskLevel]: RiskLevel.optional(),
+    [ATTR.costMicros]: count.optional(),
+    [ATTR.gamedayId]: id.optional(),
+    [ATTR.intent]: Intent.optional(),
+    [ATTR.providerMessageId]: id.optional(),
+    [ATTR.httpStatusClass]: HttpStatusClass.optional(),
+    [ATTR.fallbackFrom]: shortText.optional(),
+    [ATTR.fallbackTo]: shortText.optional(),
+    [ATTR.circuitState]: CircuitState.optional(),
+    [ATTR.circuitFromState]: CircuitState.optional(),
+    [ATTR.enrolledCount]: count.optional(),
+    [ATTR.totalCount]: count.optional(),
+  })
+  .passthrough()
+export type MfaAttributes = z.infer<typeof MfaAttributes>
+
+/** Human meaning of every attribute, for the generated reference page. */
+export const ATTR_DOCS: Record<AttrKey, string> = {
+  'event.name': 'Name of the event, one of the contract event names.',
+  'event.id': 'Unique id of this event (UUID or similar); consumers deduplicate on it.',
+  'mfa.schema_version': 'Version of this contract the producer speaks (semver).',
+  'mfa.flow_id': 'One login (or enrollment, recovery, step-up) attempt end to end; retries inside a flow share it.',
+  'mfa.factor': 'Authentication factor involved.',
+  'mfa.provider': 'Sub-processor (vendor) id from dashboards/subprocessors.yaml, or `local`.',
+  'mfa.channel': 'Delivery channel of the factor.',
+  'mfa.outcome': 'Result of the step.',
+  'mfa.reason': 'Why: a closed enum per event (see the events table).',
+  'mfa.latency_ms': 'Milliseconds: challenge issue → verify for verifications, request round trip for provider calls, send → receipt for deliveries.',
+  'mfa.attempt': 'Attempt number inside the flow, from 1.',
+  'mfa.user_hash': 'HMAC-SHA256 of the user id with the producer\'s key (hex). Never a raw id, phone number or e-mail.',
+  'mfa.user_group': 'Population the user belongs to; admins have stricter objectives.',
+  'mfa.region': 'Deployment or vendor region (e.g. eu-west, us-east).',
+  'mfa.country': 'ISO 3166-1 alpha-2 country of the client, from IP geolocation.',
+  'mfa.client': 'Client type the user is on.',
+  'mfa.risk_level': 'Risk assessed for this flow.',
+  'mfa.cost_micros': 'Cost of a provider call in millionths of the billing currency unit.',
+  'mfa.gameday_id': 'Set on events produced while a game day is running, so drills can be separated.',
+  'mfa.intent': 'What the flow is for.',
+  'mfa.provider_message_id': 'Vendor message id; joins a provider.request to its provider.delivery receipt.',
+  'mfa.http_status_class': 'HTTP status class of a provider call (`none` when no response).',
+  'mfa.fallback_from': 'Provider or factor the flow moved away from.',
+  'mfa.fallback_to': 'Provider or factor the flow moved to.',
+  'mfa.circuit_state': 'Circuit breaker state after a transition.',
+  'mfa.circuit_from_state': 'Circuit breaker state before a transition.',
+  'mfa.enrolled_count': 'Enrollment snapshot: users in the group with the factor active.',
+  'mfa.total_count': 'Enrollment snapshot: users in the group.',
+}
