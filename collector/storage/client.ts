@@ -29,7 +29,8 @@ export async function openClickHouse(config: CollectorConfig): Promise<{ client:
   const path = resolve(config.dataDir, 'chdb')
   mkdirSync(path, { recursive: true })
   const client = createClient({
-    connection: createChdbConnection({ path }),
+    // chdb types against its own copy of @clickhouse/client-common; the runtime shape is the same.
+    connection: createChdbConnection({ path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
     clickhouse_settings: { date_time_input_format: 'best_effort' },
   })
   return { client, transport: 'chdb', close: () => client.close() }
