@@ -1,0 +1,59 @@
+import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+import { Registry, collectDefaultMetrics } from 'prom-client'
+import { loadCollectorConfig } from './config'
+import { createOtlpServer } from './otlp/server'
+import { createQueryServer } from './query/server'
+import { openClickHouse } from './storage/client'
+import { migrate } from './storage/migrate'
+
+const log = (line: string) => process.stdout.write(`${line}\n`)
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port))
+  })
+}
+
+async function main(): Promise<void> {
+  let config
+  try {
+    config = loadCollectorConfig()
+  } catch (err) {
+    process.stderr.write(`collector: ${(err as Error).message}\n`)
+    process.exit(2)
+  }
+  const ch = await openClickHouse(config)
+  log(`clickhouse: ${ch.transport === 'chdb' ? `embedded chDB in ${config.dataDir}` : config.clickhouseUrl}`)
+  await migrate(ch.client, { cluster: config.clickhouseCluster, ttlDays: config.eventsTtlDays }, log)
+
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'factorwatch_collector_' })
+  const otlp = createOtlpServer({ client: ch.client, maxBodyBytes: config.maxBodyBytes, registry, log })
+  const query = createQueryServer({ client: ch.client, transport: ch.transport, registry, log })
+  const otlpPort = await listen(otlp, config.host, config.otlpPort)
+  const queryPort = await listen(query, config.host, config.queryPort)
+  log(`collector otlp listening on http://${config.host}:${otlpPort}`)
+  log(`collector query listening on http://${config.host}:${queryPort}`)
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log(`collector: ${signal}, draining`)
+    // Stop accepting, let in-flight exports finish their inserts, then release chDB's lock.
+    await Promise.all([otlp, query].map((s) => new Promise<void>((r) => s.close(() => r()))))
+    await ch.close()
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+}
+
+main().catch((err: unknown) => {
+  const e = err as Error & { code?: string }
+  process.stderr.write(`collector failed to start: ${e.message}\n`)
+  if (/Cannot lock file/i.test(e.message)) process.stderr.write('another process holds the chDB data directory; stop it or set FACTORWATCH_DATA_DIR\n')
+  process.exit(1)
+})

@@ -1,0 +1,76 @@
+/**
+ * `npm start`: collector, provider simulator (when present), reference IdP, demo traffic and
+ * the console, on embedded defaults. Every port is overridable by the same variables the
+ * processes read (see README).
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { consoleBuildReason } from './lib/build-check'
+import { Supervisor } from './lib/supervisor'
+
+const root = new URL('..', import.meta.url).pathname
+const env = process.env
+const host = env.FACTORWATCH_HOST ?? '127.0.0.1'
+const ports = {
+  console: env.CONSOLE_PORT ?? '3000',
+  idp: env.IDP_PORT ?? '8080',
+  simulator: env.SIMULATOR_PORT ?? '8090',
+  otlp: env.COLLECTOR_OTLP_PORT ?? '4318',
+  query: env.COLLECTOR_QUERY_PORT ?? '4320',
+}
+const tsx = (entry: string, ...args: string[]) => ({ command: process.execPath, args: ['--import', 'tsx', join(root, entry), ...args] })
+const next = (...args: string[]) => ({ command: process.execPath, args: [join(root, 'node_modules/next/dist/bin/next'), ...args] })
+
+const sup = new Supervisor()
+
+async function main(): Promise<void> {
+  const t0 = Date.now()
+  const buildReason = consoleBuildReason(root)
+  if (buildReason) {
+    sup.say(`building the console (${buildReason}); this takes a minute or two the first time`)
+    await sup.run({ name: 'build', ...next('build'), env: { NEXT_TELEMETRY_DISABLED: '1' } })
+  }
+
+  const collectorEnv = { COLLECTOR_HOST: host, COLLECTOR_OTLP_PORT: ports.otlp, COLLECTOR_QUERY_PORT: ports.query }
+  await sup.start({ name: 'collector', ...tsx('collector/main.ts'), env: collectorEnv, ready: /collector query listening/ })
+
+  if (existsSync(join(root, 'reference-idp/simulator/main.ts'))) {
+    await sup.start({ name: 'simulator', ...tsx('reference-idp/simulator/main.ts'), env: { SIMULATOR_HOST: host, SIMULATOR_PORT: ports.simulator }, ready: /listening on/ })
+  }
+
+  const idpUrl = `http://${host}:${ports.idp}`
+  await sup.start({
+    name: 'idp',
+    ...tsx('reference-idp/main.ts'),
+    env: { IDP_HOST: host, IDP_PORT: ports.idp, OTEL_EXPORTER_OTLP_ENDPOINT: `http://${host}:${ports.otlp}` },
+    ready: /reference-idp listening on/,
+  })
+
+  await sup.start({
+    name: 'console',
+    ...next('start', '-p', ports.console, '-H', host),
+    env: { COLLECTOR_QUERY_URL: `http://${host}:${ports.query}`, IDP_URL: idpUrl, NEXT_TELEMETRY_DISABLED: '1' },
+    ready: /Ready in|started server|Local:/i,
+  })
+
+  if ((env.DEMO_TRAFFIC ?? 'on') !== 'off') {
+    await sup.start({
+      name: 'traffic',
+      ...tsx('reference-idp/traffic/main.ts', '--target', idpUrl, '--users', env.DEMO_USERS ?? '60', '--rate', env.DEMO_RATE ?? '3', '--duration', 'forever', '--seed', env.DEMO_SEED ?? '1'),
+      finite: true,
+    })
+  }
+
+  sup.say('')
+  sup.say(`FactorWatch is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  sup.say(`  console          http://localhost:${ports.console}`)
+  sup.say(`  reference IdP    ${idpUrl}   (sign up and log in yourself)`)
+  sup.say(`  collector OTLP   http://${host}:${ports.otlp}/v1/logs, /v1/traces`)
+  sup.say(`  query API        http://${host}:${ports.query}/api/v1/metrics?ids=M1,M2`)
+  sup.say(`Ctrl-C stops everything.`)
+}
+
+main().catch((err: unknown) => {
+  sup.say(`start failed: ${(err as Error).message}`)
+  void sup.stopAll(1)
+})

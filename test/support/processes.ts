@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export const ROOT = new URL('../../', import.meta.url).pathname
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `fw-${prefix}-`))
+}
+
+export interface Running {
+  proc: ChildProcess
+  output: () => string
+  stop: () => Promise<void>
+}
+
+/**
+ * Start a project process (`tsx <entry>`, or a plain node script with runner 'node'), resolve once every `ready` pattern has been seen on
+ * stdout, reject with its output if it exits first or takes longer than `timeoutMs`.
+ */
+export async function startProcess(
+  name: string,
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp[],
+  timeoutMs = 90_000,
+  runner: 'tsx' | 'node' = 'tsx',
+): Promise<Running> {
+  const nodeArgs = runner === 'tsx' ? ['--import', 'tsx', join(ROOT, entry), ...args] : [entry, ...args]
+  const proc = spawn(process.execPath, nodeArgs, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve()
+      const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000)
+      proc.once('exit', () => {
+        clearTimeout(kill)
+        resolve()
+      })
+      proc.kill('SIGTERM')
+    })
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop()
+      reject(new Error(`${name} not ready after ${timeoutMs} ms:\n${out}`))
+    }, timeoutMs)
+    const check = () => {
+      if (ready.every((r) => r.test(out))) {
+        clearTimeout(timer)
+        proc.stdout!.off('data', check)
+        resolve()
+      }
+    }
+    proc.stdout!.on('data', check)
+    proc.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${name} exited with ${code} before it was ready:\n${out}`))
+    })
+  })
+  return { proc, output: () => out, stop }
+}
+
+/** Poll `fn` until it returns a truthy value or the deadline passes. */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await fn()
+      if (v) return v
+    } catch (err) {
+      last = err
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`)
+    await new Promise((r) => setTimeout(r, everyMs))
+  }
+}
+
+/** Under CI=true a missing prerequisite fails the run; elsewhere the caller may skip. */
+export function requirePrerequisite(ok: boolean, what: string): boolean {
+  if (!ok && process.env.CI === 'true') throw new Error(`missing prerequisite under CI=true: ${what}`)
+  return ok
+}
