@@ -28,14 +28,14 @@ async function main(): Promise<void> {
   const buildReason = consoleBuildReason(root)
   if (buildReason) {
     sup.say(`building the console (${buildReason}); this takes a minute or two the first time`)
-    await sup.run({ name: 'build', ...next('build'), env: { NEXT_TELEMETRY_DISABLED: '1' } })
+    await sup.run({ name: 'build', ...next('build'), env: { NEXT_TELEMETRY_DISABLED: '1', NEXT_IGNORE_INCORRECT_LOCKFILE: '1' } })
   }
 
   const collectorEnv = { COLLECTOR_HOST: host, COLLECTOR_OTLP_PORT: ports.otlp, COLLECTOR_QUERY_PORT: ports.query }
   await sup.start({ name: 'collector', ...tsx('collector/main.ts'), env: collectorEnv, ready: /collector query listening/ })
 
   if (existsSync(join(root, 'reference-idp/simulator/main.ts'))) {
-    await sup.start({ name: 'simulator', ...tsx('reference-idp/simulator/main.ts'), env: { SIMULATOR_HOST: host, SIMULATOR_PORT: ports.simulator }, ready: /listening on/ })
+    await sup.start({ name: 'simulator', ...tsx('reference-idp/simulator/main.ts'), env: { SIMULATOR_HOST: host, SIMULATOR_PORT: ports.simulator }, ready: /provider-simulator listening on/ })
   }
 
   const idpUrl = `http://${host}:${ports.idp}`
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   await sup.start({
     name: 'console',
     ...next('start', '-p', ports.console, '-H', host),
-    env: { COLLECTOR_QUERY_URL: `http://${host}:${ports.query}`, IDP_URL: idpUrl, NEXT_TELEMETRY_DISABLED: '1' },
+    env: { COLLECTOR_QUERY_URL: `http://${host}:${ports.query}`, IDP_URL: idpUrl, NEXT_TELEMETRY_DISABLED: '1', NEXT_IGNORE_INCORRECT_LOCKFILE: '1' },
     ready: /Ready in|started server|Local:/i,
   })
 

@@ -28,7 +28,7 @@ export async function ensureConsoleBuilt(): Promise<void> {
     const reason = consoleBuildReason(ROOT)
     if (reason) {
       process.stdout.write(`building the console for browser tests (${reason})\n`)
-      execFileSync(process.execPath, [NEXT_BIN, 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } })
+      execFileSync(process.execPath, [NEXT_BIN, 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_IGNORE_INCORRECT_LOCKFILE: '1' } })
     }
   } finally {
     rmdirSync(LOCK)
@@ -42,7 +42,7 @@ export async function startConsole(port: number, collectorQueryUrl: string): Pro
     'console',
     NEXT_BIN,
     ['start', '-p', String(port), '-H', '127.0.0.1'],
-    { COLLECTOR_QUERY_URL: collectorQueryUrl, NEXT_TELEMETRY_DISABLED: '1' },
+    { COLLECTOR_QUERY_URL: collectorQueryUrl, NEXT_TELEMETRY_DISABLED: '1', NEXT_IGNORE_INCORRECT_LOCKFILE: '1' },
     [/Ready in|started server|Local:/i],
     60_000,
     'node',

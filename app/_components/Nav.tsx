@@ -1,0 +1,47 @@
+import Link from 'next/link'
+
+/** Pages of the console; only those with `href` exist yet, the rest are listed as coming soon. */
+const PAGES: { label: string; href?: string }[] = [
+  { label: 'Overview', href: '/' },
+  { label: 'Executive' },
+  { label: 'On-call' },
+  { label: 'SLOs' },
+  { label: 'Sub-processors' },
+  { label: 'Security' },
+  { label: 'Alerts' },
+  { label: 'Game days' },
+  { label: 'Explore' },
+]
+
+export function Nav() {
+  return (
+    <nav className="sidenav" aria-label="Console pages">
+      <Link href="/" className="brand" aria-label="FactorWatch home">
+        <svg className="brand-mark" viewBox="0 0 24 24" aria-hidden="true">
+          <path d="M12 2 4 5v6c0 5 3.4 9.4 8 11 4.6-1.6 8-6 8-11V5l-8-3Z" fill="currentColor" opacity=".25" />
+          <path d="M7 12.5h2.5l1.5-3 2 6 1.5-3H17" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />
+        </svg>
+        <span>FactorWatch</span>
+      </Link>
+      <ul className="nav-list">
+        {PAGES.map((p) =>
+          p.href ? (
+            <li key={p.label}>
+              <Link href={p.href} className="nav-item" aria-current="page">
+                {p.label}
+              </Link>
+            </li>
+          ) : (
+            <li key={p.label}>
+              <span className="nav-item nav-item-soon" aria-disabled="true">
+                {p.label}
+                <span className="soon">soon</span>
+              </span>
+            </li>
+          ),
+        )}
+      </ul>
+      <p className="nav-foot">MFA observability · v0.1</p>
+    </nav>
+  )
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod'
+
+/** Console server environment, read and validated once per process (at first request, not at build). */
+const ConsoleEnv = z.object({
+  COLLECTOR_QUERY_URL: z
+    .string()
+    .url('expected an http(s) URL such as http://127.0.0.1:4320')
+    .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL')
+    .default('http://127.0.0.1:4320')
+    .transform((u) => u.replace(/\/+$/, '')),
+})
+export type ConsoleEnv = z.infer<typeof ConsoleEnv>
+
+let cached: ConsoleEnv | undefined
+
+export function consoleEnv(env: NodeJS.ProcessEnv = process.env): ConsoleEnv {
+  if (cached && env === process.env) return cached
+  const raw = { COLLECTOR_QUERY_URL: env.COLLECTOR_QUERY_URL || undefined }
+  const parsed = ConsoleEnv.safeParse(raw)
+  if (!parsed.success) {
+    throw new Error(`invalid configuration COLLECTOR_QUERY_URL: ${parsed.error.issues[0].message}, got "${env.COLLECTOR_QUERY_URL}"`)
+  }
+  if (env === process.env) cached = parsed.data
+  return parsed.data
+}

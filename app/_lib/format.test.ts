@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import { formatCompact, formatCount, formatMs, formatPercent, formatTargetMs, formatTargetPercent, humanize } from './format'
+
+describe('formatPercent', () => {
+  it.each([
+    [0.975, '97.5%'],
+    [0.5, '50.0%'],
+    [0, '0.0%'],
+    [0.995, '99.50%'],
+    [0.99496, '99.49%'], // truncated: never shown as meeting a 99.5% target
+    [0.99999, '99.99%'], // never rounded up to 100%
+    [1, '100%'],
+    [0.98999, '98.9%'],
+    [null, '—'],
+    [Number.NaN, '—'],
+  ])('%s → %s', (v, s) => expect(formatPercent(v)).toBe(s))
+})
+
+describe('formatMs', () => {
+  it.each([
+    [420, '420 ms'],
+    [999.6, '1000 ms'],
+    [1840, '1.84 s'],
+    [3100, '3.10 s'],
+    [65_000, '65.0 s'],
+    [0.5, '0.50 ms'],
+    [null, '—'],
+    [undefined, '—'],
+  ])('%s → %s', (v, s) => expect(formatMs(v)).toBe(s))
+})
+
+describe('counts', () => {
+  it('groups thousands and compacts for axes', () => {
+    expect(formatCount(12345)).toBe('12,345')
+    expect(formatCount(0)).toBe('0')
+    expect(formatCount(null)).toBe('—')
+    expect(formatCompact(12345)).toBe('12.3K')
+    expect(formatCompact(950)).toBe('950')
+  })
+  it('humanizes ids', () => {
+    expect(humanize('rate_limited')).toBe('Rate limited')
+    expect(humanize('success')).toBe('Success')
+    expect(humanize('totp')).toBe('TOTP')
+    expect(humanize('webauthn')).toBe('WebAuthn')
+  })
+})
+
+describe('targets', () => {
+  it('read as written', () => {
+    expect([formatTargetPercent(0.995), formatTargetPercent(0.9999), formatTargetMs(2000), formatTargetMs(3500), formatTargetMs(800)]).toEqual(['99.5%', '99.99%', '2 s', '3.5 s', '800 ms'])
+  })
+})

@@ -1,0 +1,74 @@
+/**
+ * Number formatting for the console. Percentages are truncated, never rounded up, so a
+ * success rate of 99.496% never reads as meeting a 99.5% target.
+ */
+
+const PLACEHOLDER = '—'
+
+/** 0.975 → "97.5%", 0.99496 → "99.49%", 1 → "100%". Two decimals at or above 99%. */
+export function formatPercent(ratio: number | null | undefined): string {
+  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return PLACEHOLDER
+  const pct = ratio * 100
+  if (pct >= 100) return '100%'
+  const decimals = pct >= 99 ? 2 : 1
+  const factor = 10 ** decimals
+  // The epsilon absorbs float noise (0.975 * 100 = 97.49999…) without rounding up real values.
+  const truncated = Math.floor(pct * factor + 1e-9) / factor
+  return `${truncated.toFixed(decimals)}%`
+}
+
+/** 850 → "850 ms", 1840 → "1.84 s", 65000 → "65.0 s". */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return PLACEHOLDER
+  if (ms < 1) return `${ms.toFixed(2)} ms`
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 10_000) return `${(ms / 1000).toFixed(2)} s`
+  return `${(ms / 1000).toFixed(1)} s`
+}
+
+const countFmt = new Intl.NumberFormat('en-US')
+const compactFmt = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 })
+
+/** 12345 → "12,345". */
+export function formatCount(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return PLACEHOLDER
+  return countFmt.format(n)
+}
+
+/** 12345 → "12.3K" (axis ticks). */
+export function formatCompact(n: number): string {
+  return compactFmt.format(n)
+}
+
+const pad = (n: number) => String(n).padStart(2, '0')
+
+/** Axis tick for a timestamp: time of day for short spans, date for long ones (local time). */
+export function formatTick(ms: number, spanSeconds: number): string {
+  const d = new Date(ms)
+  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`
+  if (spanSeconds <= 24 * 3600) return hm
+  return `${d.toLocaleString('en-US', { month: 'short' })} ${d.getDate()} ${hm}`
+}
+
+/** Full local timestamp for tooltips and tables: "2025-01-31 12:04:05". */
+export function formatDateTime(ms: number): string {
+  const d = new Date(ms)
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+}
+
+const SPELLED: Record<string, string> = { totp: 'TOTP', sms: 'SMS', webauthn: 'WebAuthn', api: 'API', ios: 'iOS' }
+
+/** "success" → "Success", "rate_limited" → "Rate limited", "totp" → "TOTP". */
+export function humanize(id: string): string {
+  if (SPELLED[id]) return SPELLED[id]
+  const s = id.replace(/_/g, ' ')
+  return s.charAt(0).toUpperCase() + s.slice(1)
+}
+
+/** Targets read as written in the SLO: 0.995 → "99.5%", 2000 → "2 s". */
+export function formatTargetPercent(ratio: number): string {
+  return `${Number((ratio * 100).toFixed(3))}%`
+}
+export function formatTargetMs(ms: number): string {
+  return ms >= 1000 ? `${Number((ms / 1000).toFixed(3))} s` : `${ms} ms`
+}

@@ -1,0 +1,39 @@
+import { pathToFileURL } from 'node:url'
+import { loadSimulatorConfig } from './config'
+import { startSimulator } from './server'
+
+export { startSimulator } from './server'
+export type { Simulator, SimulatorOptions } from './server'
+
+/** Provider simulator process: every vendor's API over real HTTP, with faults. */
+
+const log = (line: string) => process.stdout.write(`${line}\n`)
+
+async function main(): Promise<void> {
+  let config
+  try {
+    config = loadSimulatorConfig()
+  } catch (err) {
+    process.stderr.write(`provider-simulator: ${(err as Error).message}\n`)
+    process.exit(2)
+  }
+  const sim = await startSimulator({ ...config, log })
+  log(`provider-simulator listening on ${sim.url}`)
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log(`provider-simulator: ${signal}, stopping`)
+    await sim.close()
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+}
+
+// Run only as a process entry point, so tests can import startSimulator from here.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  main().catch((err: unknown) => {
+    process.stderr.write(`provider-simulator failed to start: ${(err as Error).message}\n`)
+    process.exit(1)
+  })

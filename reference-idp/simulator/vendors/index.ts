@@ -1,0 +1,8 @@
+export { twilioSms, twilioVoice } from './twilio'
+export { vonageSms, vonageVoice } from './vonage'
+export { ses } from './ses'
+export { sendgrid } from './sendgrid'
+export { fcm } from './fcm'
+export { apns } from './apns'
+export { DEFAULT_CREDENTIALS } from './types'
+export type { Credentials, Dialect } from './types'
