@@ -31,7 +31,7 @@ const ENV_KEYS: Record<keyof CollectorConfig, string> = {
 }
 
 /** Parse the environment; a bad value throws an error naming the variable. */
-export function loadCollectorConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<CollectorConfig> = {}): CollectorConfig {
+export function loadCollectorConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<CollectorConfig> = {}): CollectorConfig {
   const raw: Record<string, unknown> = {}
   for (const [key, name] of Object.entries(ENV_KEYS)) if (env[name] !== undefined && env[name] !== '') raw[key] = env[name]
   const parsed = CollectorConfig.safeParse({ ...raw, ...overrides })

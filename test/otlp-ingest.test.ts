@@ -54,7 +54,7 @@ async function sdkLogs(flow: string) {
 
 async function post(path: string, body: Uint8Array | string, type: string, gzip = false) {
   const payload = gzip ? gzipSync(body) : body
-  return fetch(`${base}${path}`, { method: 'POST', body: payload, headers: { 'content-type': type, ...(gzip ? { 'content-encoding': 'gzip' } : {}) } })
+  return fetch(`${base}${path}`, { method: "POST", body: payload as BodyInit, headers: { 'content-type': type, ...(gzip ? { 'content-encoding': 'gzip' } : {}) } })
 }
 
 const MFA_COLUMNS = 'ts, event, event_id, service, flow_id, factor, outcome, reason, latency_ms, attempt, user_group, attributes'

@@ -62,7 +62,7 @@ export async function benchIngest(opts: { seconds?: number; batches?: number } =
     const t0 = performance.now()
     for (const b of bodies) {
       if (performance.now() - t0 > seconds * 1000) break
-      const res = await fetch(url, { method: 'POST', body: b.body, headers: b.headers })
+      const res = await fetch(url, { method: 'POST', body: b.body as BodyInit, headers: b.headers })
       if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`)
       await res.arrayBuffer()
       events += BATCH

@@ -1,0 +1,169 @@
+import { PHISHING_RESISTANT_FACTORS, REASONS } from '../../contract'
+import { FILTER_KEYS, type MetricContext, type MetricDef, type MetricResult, type Row, type SqlQuery } from './types'
+import { EVENTS, bucket, ctxParams, filterSql, lit, num } from './sql'
+import { fillSeries, ratio, sum } from './series'
+
+/** Counts of one event per bucket and reason (M4 recovery, M7 bypass). */
+export function reasonCountsSql(ctx: MetricContext, event: 'mfa.recovery' | 'mfa.bypass'): SqlQuery {
+  const s = ctx.source
+  const query = `
+SELECT ${s.bucket} AS t, reason, ${s.countIf('1')} AS n
+FROM ${s.from}
+WHERE event = ${lit(event)} AND ${s.window} AND ${filterSql(ctx.filters, FILTER_KEYS)}
+GROUP BY t, reason ORDER BY t, reason`
+  return { query, params: ctxParams(ctx) }
+}
+
+export function shapeReasonCounts(rows: Row[], ctx: MetricContext, event: 'mfa.recovery' | 'mfa.bypass'): MetricResult {
+  const byReason: Record<string, number> = Object.fromEntries(REASONS[event].map((r) => [r, 0]))
+  for (const r of rows) {
+    const key = String(r.reason) || 'unspecified'
+    byReason[key] = (byReason[key] ?? 0) + num(r.n)
+  }
+  return { value: sum(rows, 'n'), series: fillSeries(ctx.window, rows, (b) => [sum(b, 'n')]), by_reason: byReason }
+}
+
+/** M5 classes of a failed verification; the first matching class wins. */
+export const ERROR_CLASSES = {
+  system_error: { outcomes: ['error', 'timeout'], reasons: ['provider_error', 'internal_error'] },
+  brute_force: { outcomes: ['rate_limited', 'locked_out'], reasons: ['too_many_attempts', 'locked_out', 'rate_limited'] },
+  user_error: { outcomes: ['failure', 'expired', 'replayed'], reasons: [] },
+} as const
+type ErrorClass = keyof typeof ERROR_CLASSES
+const CLASS_NAMES = Object.keys(ERROR_CLASSES) as ErrorClass[]
+
+export function m5Sql(ctx: MetricContext): SqlQuery {
+  const cond = (c: ErrorClass) => {
+    const { outcomes, reasons } = ERROR_CLASSES[c]
+    const parts = [`outcome IN (${outcomes.map(lit).join(', ')})`]
+    if (reasons.length > 0) parts.push(`reason IN (${(reasons as readonly string[]).map(lit).join(', ')})`)
+    return parts.join(' OR ')
+  }
+  const cls = `multiIf(outcome = 'success', '', ${CLASS_NAMES.map((c) => `${cond(c)}, ${lit(c)}`).join(', ')}, '')`
+  const s = ctx.source
+  const query = `
+SELECT ${s.bucket} AS t,
+  ${s.countIf("event = 'mfa.challenge.verified'")} AS attempts,
+  ${CLASS_NAMES.map((c) => `${s.countIf(`event = 'mfa.challenge.verified' AND ${cls} = ${lit(c)}`)} AS ${c}`).join(',\n  ')},
+  ${s.countIf("event = 'mfa.lockout' AND reason != 'unlocked'")} AS lockouts
+FROM ${s.from}
+WHERE event IN ('mfa.challenge.verified', 'mfa.lockout') AND ${s.window} AND ${filterSql(ctx.filters, FILTER_KEYS)}
+GROUP BY t ORDER BY t`
+  return { query, params: ctxParams(ctx) }
+}
+
+export function shapeM5(rows: Row[], ctx: MetricContext): MetricResult {
+  const attempts = sum(rows, 'attempts')
+  const errors = (b: Row[]) => CLASS_NAMES.reduce((a, c) => a + sum(b, c), 0)
+  return {
+    value: ratio(errors(rows), attempts),
+    series: fillSeries(ctx.window, rows, (b) => [ratio(errors(b), sum(b, 'attempts'))]),
+    series_split: fillSeries(ctx.window, rows, (b) => CLASS_NAMES.map((c) => ratio(sum(b, c), sum(b, 'attempts')))),
+    split_order: CLASS_NAMES,
+    attempts,
+    ...Object.fromEntries(CLASS_NAMES.map((c) => [c, sum(rows, c)])),
+    rates: Object.fromEntries(CLASS_NAMES.map((c) => [c, ratio(sum(rows, c), attempts)])),
+    lockouts: sum(rows, 'lockouts'),
+  }
+}
+
+/** M8 reads snapshots up to this far before `from`, so a short window still has a latest one. */
+export const SNAPSHOT_LOOKBACK_MS = 30 * 24 * 3600 * 1000
+const M8_FILTERS = ['user_group', 'factor'] as const
+
+export function m8Sql(ctx: MetricContext): SqlQuery {
+  const query = `
+SELECT ${bucket('ts')} AS t, grouping(t) AS whole, user_group, factor,
+  argMax(enrolled_count, ts) AS enrolled, argMax(total_count, ts) AS total
+FROM ${EVENTS}
+WHERE event = 'mfa.enrollment.snapshot' AND factor != 'password'
+  AND ts >= fromUnixTimestamp64Milli({lookback_from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+  AND ${filterSql(ctx.filters, M8_FILTERS)}
+GROUP BY GROUPING SETS ((t, user_group, factor), (user_group, factor))
+ORDER BY t, user_group, factor`
+  return { query, params: ctxParams(ctx, { lookback_from_ms: ctx.window.fromMs - SNAPSHOT_LOOKBACK_MS }) }
+}
+
+interface Coverage { coverage: number | null; phishing_resistant_share: number | null; total: number }
+
+/**
+ * Per-factor snapshots cannot tell how factors overlap, so "enrolled in any factor" is bounded
+ * below by the best-covered factor of each group.
+ */
+function coverage(rows: Row[]): Coverage & { groups: Record<string, Coverage & { factors: Record<string, { enrolled: number; coverage: number | null }> }> } {
+  const groups: Record<string, Coverage & { factors: Record<string, { enrolled: number; coverage: number | null }>; best: number; pr: number }> = {}
+  for (const r of rows) {
+    const g = (groups[String(r.user_group) || 'unspecified'] ??= { coverage: null, phishing_resistant_share: null, total: 0, factors: {}, best: 0, pr: 0 })
+    const enrolled = num(r.enrolled)
+    g.total = Math.max(g.total, num(r.total))
+    g.factors[String(r.factor)] = { enrolled, coverage: ratio(enrolled, num(r.total)) }
+    g.best = Math.max(g.best, enrolled)
+    if ((PHISHING_RESISTANT_FACTORS as readonly string[]).includes(String(r.factor))) g.pr = Math.max(g.pr, enrolled)
+  }
+  let total = 0, best = 0, pr = 0
+  const out: Record<string, Coverage & { factors: Record<string, { enrolled: number; coverage: number | null }> }> = {}
+  for (const [name, g] of Object.entries(groups)) {
+    total += g.total
+    best += g.best
+    pr += g.pr
+    out[name] = { total: g.total, coverage: ratio(g.best, g.total), phishing_resistant_share: ratio(g.pr, g.total), factors: g.factors }
+  }
+  return { total, coverage: ratio(best, total), phishing_resistant_share: ratio(pr, total), groups: out }
+}
+
+export function shapeM8(rows: Row[], ctx: MetricContext): MetricResult {
+  const latest = coverage(rows.filter((r) => num(r.whole) === 1))
+  const inWindow = rows.filter((r) => num(r.whole) !== 1)
+  return {
+    value: latest.coverage,
+    series: fillSeries(ctx.window, inWindow, (b) => [b.length === 0 ? null : coverage(b).coverage]),
+    phishing_resistant_share: latest.phishing_resistant_share,
+    accounts: latest.total,
+    by_group: latest.groups,
+  }
+}
+
+export const COUNT_METRICS: MetricDef[] = [
+  {
+    id: 'M4',
+    title: 'Recovery requests, approvals, completions',
+    unit: 'count',
+    description: 'Count of mfa.recovery events in the window (value, series per bucket) and by_reason (requested, approved, denied, completed, …).',
+    filters: FILTER_KEYS,
+    rollups: true,
+    sql: (ctx) => reasonCountsSql(ctx, 'mfa.recovery'),
+    shape: (rows, ctx) => shapeReasonCounts(rows, ctx, 'mfa.recovery'),
+  },
+  {
+    id: 'M5',
+    title: 'Second-factor error rate',
+    unit: 'ratio',
+    description:
+      'Failed mfa.challenge.verified / all mfa.challenge.verified, split: system_error (outcome error/timeout or reason provider_error/internal_error), brute_force (outcome rate_limited/locked_out or reason too_many_attempts/locked_out/rate_limited), user_error (failure/expired/replayed). series_split is [ts, rates in split_order]; lockouts counts mfa.lockout events other than unlocks.',
+    filters: FILTER_KEYS,
+    rollups: true,
+    sql: m5Sql,
+    shape: shapeM5,
+  },
+  {
+    id: 'M7',
+    title: 'MFA bypass events',
+    unit: 'count',
+    description: 'Count of mfa.bypass events (value, series) and by_reason: trusted_device, policy_exempt, admin_override, break_glass.',
+    filters: FILTER_KEYS,
+    rollups: true,
+    sql: (ctx) => reasonCountsSql(ctx, 'mfa.bypass'),
+    shape: (rows, ctx) => shapeReasonCounts(rows, ctx, 'mfa.bypass'),
+  },
+  {
+    id: 'M8',
+    title: 'Enrollment coverage',
+    unit: 'ratio',
+    description:
+      'From the latest mfa.enrollment.snapshot per (user_group, factor) before `to` (looking back 30 days before `from`): coverage = Σ groups max over second factors of enrolled / Σ groups total (a lower bound: per-factor counts hide overlap); phishing_resistant_share the same over phishing-resistant factors (webauthn). by_group has per-factor coverage; series uses snapshots taken in each bucket. Only the user_group and factor filters apply.',
+    filters: M8_FILTERS,
+    rollups: false,
+    sql: m8Sql,
+    shape: shapeM8,
+  },
+]

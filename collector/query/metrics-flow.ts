@@ -1,0 +1,143 @@
+import { FILTER_KEYS, type MetricContext, type MetricDef, type MetricResult, type Row, type SqlQuery } from './types'
+import { EVENTS, WINDOW, WINDOW_LOOKAHEAD, bucket, ctxParams, filterSql, lit, litList } from './sql'
+import { fillSeries, ratio, sum } from './series'
+
+/** Flows that started inside the window may finish up to this long after `to`. */
+export const FLOW_LOOKAHEAD_MS = 10 * 60 * 1000
+/** M10: a challenged flow with no terminal outcome this long after its first challenge is abandoned. */
+export const ABANDON_AFTER_MS = 10 * 60 * 1000
+
+const ISSUED = 'mfa.challenge.issued'
+const VERIFIED = 'mfa.challenge.verified'
+
+/** Rows `{t, flows, hits}` → value hits/flows over the window, series per bucket, plus the counts. */
+function shapeRatio(rows: Row[], ctx: MetricContext, names: { flows: string; hits: string }): MetricResult {
+  const flows = sum(rows, 'flows')
+  const hits = sum(rows, 'hits')
+  return {
+    value: ratio(hits, flows),
+    series: fillSeries(ctx.window, rows, (b) => [ratio(sum(b, 'hits'), sum(b, 'flows'))]),
+    [names.flows]: flows,
+    [names.hits]: hits,
+  }
+}
+
+/**
+ * M1. One row per flow (retries collapse into it): a flow succeeded when any of its
+ * verifications did. The flow is bucketed by its first verification.
+ */
+export function m1Sql(ctx: MetricContext): SqlQuery {
+  const query = `
+SELECT t, count() AS flows, countIf(ok) AS hits
+FROM (
+  SELECT flow_id, ${bucket('min(ts)')} AS t, max(outcome = 'success') AS ok
+  FROM ${EVENTS}
+  WHERE event = ${lit(VERIFIED)} AND flow_id != '' AND ${WINDOW} AND ${filterSql(ctx.filters, FILTER_KEYS)}
+  GROUP BY flow_id
+)
+GROUP BY t ORDER BY t`
+  return { query, params: ctxParams(ctx) }
+}
+
+/**
+ * A flow-level ratio read in one scan grouped by flow: the flow counts when its anchor event
+ * (filtered, inside the window) exists; `hit` and `decided` are per-flow aggregate expressions.
+ */
+export function flowRatioSql(ctx: MetricContext, spec: { events: readonly string[]; anchor: string; hit: string; decided?: string }, extra: Record<string, number> = {}): SqlQuery {
+  const anchor = `(${spec.anchor} AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${filterSql(ctx.filters, FILTER_KEYS)})`
+  const query = `
+SELECT t, countIf(decided) AS flows, countIf(decided AND hit) AS hits, count() AS seen
+FROM (
+  SELECT flow_id, ${bucket(`minIf(ts, ${anchor})`)} AS t, toUnixTimestamp64Milli(minIf(ts, ${anchor})) AS first_ms,
+    ${spec.hit} AS hit, ${spec.decided ?? '1'} AS decided
+  FROM ${EVENTS}
+  WHERE event IN ${litList(spec.events)} AND flow_id != '' AND ${WINDOW_LOOKAHEAD}
+  GROUP BY flow_id
+  HAVING countIf(${anchor}) > 0
+)
+GROUP BY t ORDER BY t`
+  return { query, params: ctxParams(ctx, { lookahead_ms: FLOW_LOOKAHEAD_MS, ...extra }) }
+}
+
+export function m3Sql(ctx: MetricContext): SqlQuery {
+  return flowRatioSql(ctx, { events: [ISSUED, 'mfa.fallback'], anchor: `event = ${lit(ISSUED)}`, hit: `countIf(event = 'mfa.fallback') > 0` })
+}
+
+export function m6Sql(ctx: MetricContext): SqlQuery {
+  const provider = ctx.filters.provider !== undefined ? ' AND provider = {f_provider:String}' : ''
+  return flowRatioSql(ctx, {
+    events: [ISSUED, 'mfa.provider.request'],
+    anchor: `event = ${lit(ISSUED)}`,
+    hit: `countIf(event = 'mfa.provider.request' AND outcome IN ('error', 'timeout')${provider}) > 0`,
+  })
+}
+
+/**
+ * M10. Terminal = a login.completed that is not an abandonment, or a successful verification.
+ * Abandoned = explicitly (login.completed outcome or reason `abandoned`), or no terminal within
+ * 10 minutes of the first challenge. Flows younger than 10 minutes without either are pending.
+ */
+export function m10Sql(ctx: MetricContext): SqlQuery {
+  const explicit = `(event = 'mfa.login.completed' AND (outcome = 'abandoned' OR reason = 'abandoned'))`
+  const terminal = `((event = 'mfa.login.completed' AND NOT ${explicit}) OR (event = ${lit(VERIFIED)} AND outcome = 'success'))`
+  const inTime = `(countIf(${terminal}) > 0 AND toUnixTimestamp64Milli(minIf(ts, ${terminal})) - first_ms <= {abandon_ms:Int64})`
+  const old = `(first_ms <= {now_ms:Int64} - {abandon_ms:Int64})`
+  const isExplicit = `(countIf(${explicit}) > 0)`
+  return flowRatioSql(
+    ctx,
+    {
+      events: [ISSUED, VERIFIED, 'mfa.login.completed'],
+      anchor: `event = ${lit(ISSUED)}`,
+      hit: `${isExplicit} OR (NOT ${inTime} AND ${old})`,
+      decided: `${isExplicit} OR ${inTime} OR ${old}`,
+    },
+    { now_ms: ctx.nowMs, abandon_ms: ABANDON_AFTER_MS },
+  )
+}
+
+export const FLOW_METRICS: MetricDef[] = [
+  {
+    id: 'M1',
+    title: 'MFA success rate',
+    unit: 'ratio',
+    description:
+      'Flows with at least one successful mfa.challenge.verified / flows with any mfa.challenge.verified. Retries inside a flow (same flow_id) count once; a flow is bucketed by its first verification in the window.',
+    filters: FILTER_KEYS,
+    rollups: false,
+    sql: m1Sql,
+    shape: (rows, ctx) => shapeRatio(rows, ctx, { flows: 'flows', hits: 'successful_flows' }),
+  },
+  {
+    id: 'M3',
+    title: 'Fallback rate',
+    unit: 'ratio',
+    description:
+      'Flows with an mfa.fallback / flows with an mfa.challenge.issued in the window (filters apply to the challenge). Fallbacks up to 10 minutes after the window end still count for flows challenged inside it.',
+    filters: FILTER_KEYS,
+    rollups: false,
+    sql: m3Sql,
+    shape: (rows, ctx) => shapeRatio(rows, ctx, { flows: 'flows', hits: 'fallback_flows' }),
+  },
+  {
+    id: 'M6',
+    title: 'Provider outage impact',
+    unit: 'ratio',
+    description:
+      'Flows that met an mfa.provider.request with outcome error or timeout (joined by flow_id) / flows with an mfa.challenge.issued. Filters apply to the challenge; the provider filter also to the failing request.',
+    filters: FILTER_KEYS,
+    rollups: false,
+    sql: m6Sql,
+    shape: (rows, ctx) => shapeRatio(rows, ctx, { flows: 'flows', hits: 'affected_flows' }),
+  },
+  {
+    id: 'M10',
+    title: 'MFA-induced abandonment',
+    unit: 'ratio',
+    description:
+      'Challenged flows (mfa.challenge.issued) abandoned / challenged flows that are decided. Abandoned: login.completed with outcome abandoned, or no login.completed nor successful verification within 10 minutes of the first challenge. Flows younger than 10 minutes without a terminal event are pending and excluded.',
+    filters: FILTER_KEYS,
+    rollups: false,
+    sql: m10Sql,
+    shape: (rows, ctx) => ({ ...shapeRatio(rows, ctx, { flows: 'flows', hits: 'abandoned_flows' }), pending_flows: sum(rows, 'seen') - sum(rows, 'flows') }),
+  },
+]

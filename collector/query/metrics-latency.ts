@@ -1,0 +1,79 @@
+import type { FilterKey, MetricContext, MetricDef, MetricResult, Row, SqlQuery } from './types'
+import { FILTER_KEYS } from './types'
+import { ctxParams, filterSql, num, numOrNull } from './sql'
+import { fillSeries, round } from './series'
+
+/**
+ * Latency quantiles of successful verifications, per bucket and over the whole window in one
+ * statement (GROUPING SETS; the window row has grouping(t) = 1), always as [p50, p95, p99]. `quantiles` is ClickHouse's
+ * reservoir-sampling estimator: exact, with linear interpolation, below 8192 values per group.
+ */
+export function latencySql(ctx: MetricContext, honoured: readonly FilterKey[], extraWhere = '1'): SqlQuery {
+  const s = ctx.source
+  const query = `
+SELECT ${s.bucket} AS t, grouping(t) AS whole, ${s.countIf(s.hasLatency)} AS n, ${s.latencyQuantiles} AS q
+FROM ${s.from}
+WHERE event = 'mfa.challenge.verified' AND outcome = 'success'
+  AND ${s.window} AND ${filterSql(ctx.filters, honoured)} AND ${extraWhere}
+GROUP BY GROUPING SETS ((t), ())
+ORDER BY t`
+  return { query, params: ctxParams(ctx) }
+}
+
+function quantilesOf(row: Row | undefined): (number | null)[] | null {
+  if (!row || num(row.n) === 0 || !Array.isArray(row.q)) return null
+  return row.q.map((v) => {
+    const n = numOrNull(v)
+    return n === null ? null : round(n, 1)
+  })
+}
+
+function splitRows(rows: Row[]): { whole: Row | undefined; buckets: Row[] } {
+  return { whole: rows.find((r) => num(r.whole) === 1), buckets: rows.filter((r) => num(r.whole) !== 1) }
+}
+
+export function shapeM2(rows: Row[], ctx: MetricContext): MetricResult {
+  const { whole, buckets } = splitRows(rows)
+  const q = quantilesOf(whole)
+  return {
+    value: q ? { p50: q[0], p95: q[1], p99: q[2] } : null,
+    series: fillSeries(ctx.window, buckets, (b) => quantilesOf(b[0]) ?? [null, null, null]),
+    count: whole ? num(whole.n) : 0,
+  }
+}
+
+export function shapeM9(rows: Row[], ctx: MetricContext): MetricResult {
+  const { whole, buckets } = splitRows(rows)
+  return {
+    value: quantilesOf(whole)?.[1] ?? null,
+    series: fillSeries(ctx.window, buckets, (b) => [quantilesOf(b[0])?.[1] ?? null]),
+    count: whole ? num(whole.n) : 0,
+  }
+}
+
+const M9_FILTERS = FILTER_KEYS.filter((k) => k !== 'factor')
+
+export const LATENCY_METRICS: MetricDef[] = [
+  {
+    id: 'M2',
+    title: 'MFA latency p50/p95/p99',
+    unit: 'ms',
+    description:
+      'quantiles(0.5, 0.95, 0.99) of mfa.challenge.verified latency_ms (issue → verify) over successful verifications. ClickHouse `quantiles` (reservoir sampling): exact with linear interpolation below 8192 samples per bucket, an estimate above. value {p50,p95,p99}; series [ts, p50, p95, p99].',
+    filters: FILTER_KEYS,
+    rollups: true,
+    sql: (ctx) => latencySql(ctx, FILTER_KEYS),
+    shape: shapeM2,
+  },
+  {
+    id: 'M9',
+    title: 'Push acceptance latency p95',
+    unit: 'ms',
+    description:
+      'p95 from quantiles(0.5, 0.95, 0.99) (ClickHouse reservoir sampling, as M2) of latency_ms of successful mfa.challenge.verified with factor push: push sent → user approved. The factor filter does not apply.',
+    filters: M9_FILTERS,
+    rollups: true,
+    sql: (ctx) => latencySql(ctx, M9_FILTERS, "factor = 'push'"),
+    shape: shapeM9,
+  },
+]

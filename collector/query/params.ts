@@ -1,0 +1,191 @@
+import { z } from 'zod'
+import { Client, EVENT_NAMES, Factor, Outcome, UserGroup } from '../../contract'
+import { FILTER_KEYS, type Filters, METRIC_IDS, type MetricId, type Parsed, type QueryWindow } from './types'
+
+/** Limits of a query window; README.md documents them for API users. */
+export const MAX_RANGE_S = 90 * 24 * 3600
+export const MIN_STEP_S = 10
+export const MAX_BUCKETS = 2000
+export const DEFAULT_RANGE_S = 3600
+export const TARGET_BUCKETS = 60
+export const DEFAULT_LIMIT = 100
+export const MAX_LIMIT = 1000
+/** Round steps so buckets line up with wall-clock minutes, hours and days. */
+export const NICE_STEPS = [10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800] as const
+
+const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
+const LABEL_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/
+const FLOW_RE = /^[\x21-\x7e]{1,128}$/
+
+/** The smallest nice step giving at most TARGET_BUCKETS buckets over `spanS`. */
+export function defaultStep(spanS: number): number {
+  for (const s of NICE_STEPS) if (spanS / s <= TARGET_BUCKETS) return s
+  return Math.ceil(spanS / TARGET_BUCKETS / 86400) * 86400
+}
+
+function quote(v: unknown): string {
+  const s = String(v)
+  return `'${s.length > 80 ? `${s.slice(0, 80)}…` : s}'`
+}
+
+const isoTime = (name: string) =>
+  z.string().transform((s, ctx) => {
+    const ms = ISO_RE.test(s) ? Date.parse(s) : Number.NaN
+    // V8 rolls 2025-02-30 over to March 2: check the calendar day survived parsing.
+    const day = Number(s.slice(8, 10))
+    const realDay = Number.isNaN(ms) ? -1 : new Date(Date.UTC(Number(s.slice(0, 4)), Number(s.slice(5, 7)) - 1, day)).getUTCDate()
+    if (Number.isNaN(ms) || realDay !== day) {
+      ctx.addIssue({ code: 'custom', message: `${name}: expected ISO 8601 time with a zone (e.g. 2025-01-31T12:00:00Z), got ${quote(s)}` })
+      return z.NEVER
+    }
+    return ms
+  })
+
+const intParam = (name: string, min: number, max: number) =>
+  z.string().transform((s, ctx) => {
+    const n = /^\d{1,12}$/.test(s) ? Number(s) : Number.NaN
+    if (!Number.isInteger(n) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `${name}: expected an integer from ${min} to ${max}, got ${quote(s)}` })
+      return z.NEVER
+    }
+    return n
+  })
+
+const oneOf = <T extends string>(name: string, values: readonly T[]) =>
+  z.enum(values as unknown as [T, ...T[]], { error: (iss) => `${name}: expected one of ${values.join(', ')}, got ${quote(iss.input)}` })
+
+const label = (name: string) =>
+  z.string().regex(LABEL_RE, { error: (iss) => `${name}: expected a label of letters, digits and _.:- (at most 64), got ${quote(iss.input)}` })
+
+/** Filters shared by every endpoint: closed enums from the contract, labels for vendors and regions. */
+const filterShape = {
+  factor: oneOf('factor', Factor.options).optional(),
+  provider: label('provider').optional(),
+  region: label('region').optional(),
+  user_group: oneOf('user_group', UserGroup.options).optional(),
+  client: oneOf('client', Client.options).optional(),
+}
+
+const windowShape = {
+  from: isoTime('from').optional(),
+  to: isoTime('to').optional(),
+  step: intParam('step', MIN_STEP_S, MAX_RANGE_S).optional(),
+}
+
+/** Query string → plain object; a repeated or unknown parameter is an error naming it. */
+function toObject(params: URLSearchParams, allowed: readonly string[]): Parsed<Record<string, string>> {
+  const out: Record<string, string> = {}
+  for (const [key, value] of params) {
+    if (!allowed.includes(key)) return fail(key, `${key}: unknown parameter, expected one of ${allowed.join(', ')}`)
+    if (key in out) return fail(key, `${key}: given more than once`)
+    out[key] = value
+  }
+  return { ok: true, value: out }
+}
+
+function fail(parameter: string, message: string): { ok: false; error: { parameter: string; message: string } } {
+  return { ok: false, error: { parameter, message } }
+}
+
+function parseObject<S extends z.ZodRawShape>(shape: S, params: URLSearchParams): Parsed<z.output<z.ZodObject<S>>> {
+  const raw = toObject(params, Object.keys(shape))
+  if (!raw.ok) return raw
+  const parsed = z.object(shape).safeParse(raw.value)
+  if (parsed.success) return { ok: true, value: parsed.data }
+  const issue = parsed.error.issues[0]
+  const parameter = String(issue.path[0] ?? 'query')
+  return fail(parameter, issue.message.startsWith(`${parameter}:`) ? issue.message : `${parameter}: ${issue.message}`)
+}
+
+/** Defaults and cross-field rules: from < to, range cap, step floor and bucket cap. */
+export function resolveWindow(w: { from?: number; to?: number; step?: number }, nowMs: number): Parsed<QueryWindow> {
+  const toMs = w.to ?? (w.from !== undefined ? Math.max(nowMs, w.from + 1000) : nowMs)
+  const fromMs = w.from ?? toMs - DEFAULT_RANGE_S * 1000
+  if (fromMs >= toMs) return fail('from', `from: must be before to, got from=${new Date(fromMs).toISOString()} to=${new Date(toMs).toISOString()}`)
+  const spanS = (toMs - fromMs) / 1000
+  if (spanS > MAX_RANGE_S) return fail('from', `from: range too long, got ${Math.ceil(spanS / 86400)} days, at most ${MAX_RANGE_S / 86400} days`)
+  const stepS = w.step ?? defaultStep(spanS)
+  const buckets = Math.ceil(spanS / stepS)
+  if (buckets > MAX_BUCKETS) {
+    return fail('step', `step: ${stepS}s gives ${buckets} buckets over ${spanS}s, at most ${MAX_BUCKETS}; use step >= ${Math.ceil(spanS / MAX_BUCKETS)}`)
+  }
+  return { ok: true, value: { fromMs, toMs, stepS } }
+}
+
+function pickFilters(v: Record<string, unknown>): Filters {
+  const f: Filters = {}
+  for (const k of FILTER_KEYS) if (typeof v[k] === 'string') f[k] = v[k] as string
+  return f
+}
+
+export interface MetricsRequest { ids: MetricId[]; window: QueryWindow; filters: Filters }
+
+const idsParam = z.string().transform((s, ctx) => {
+  const ids = s.split(',').map((x) => x.trim()).filter((x) => x !== '')
+  const bad = ids.find((x) => !(METRIC_IDS as readonly string[]).includes(x.toUpperCase()))
+  if (ids.length === 0 || bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `ids: unknown metric ${quote(bad ?? s)}, expected a comma-separated list of ${METRIC_IDS.join(', ')}` })
+    return z.NEVER
+  }
+  return [...new Set(ids.map((x) => x.toUpperCase() as MetricId))]
+})
+
+/** `GET /api/v1/metrics`: ids (default M1,M2), window, filters. */
+export function parseMetricsRequest(params: URLSearchParams, nowMs: number): Parsed<MetricsRequest> {
+  const p = parseObject({ ids: idsParam.optional(), ...windowShape, ...filterShape }, params)
+  if (!p.ok) return p
+  const window = resolveWindow(p.value, nowMs)
+  if (!window.ok) return window
+  return { ok: true, value: { ids: p.value.ids ?? ['M1', 'M2'], window: window.value, filters: pickFilters(p.value) } }
+}
+
+export interface OutcomesRequest { window: QueryWindow; filters: Filters }
+
+/** `GET /api/v1/outcomes`: window and filters. */
+export function parseOutcomesRequest(params: URLSearchParams, nowMs: number): Parsed<OutcomesRequest> {
+  const p = parseObject({ ...windowShape, ...filterShape }, params)
+  if (!p.ok) return p
+  const window = resolveWindow(p.value, nowMs)
+  if (!window.ok) return window
+  return { ok: true, value: { window: window.value, filters: pickFilters(p.value) } }
+}
+
+export interface EventsRequest {
+  window: QueryWindow
+  filters: Filters
+  event?: string
+  outcome?: string
+  flowId?: string
+  limit: number
+}
+
+/** `GET /api/v1/events`: window (step unused), event name, filters, outcome, flow_id, limit. */
+export function parseEventsRequest(params: URLSearchParams, nowMs: number): Parsed<EventsRequest> {
+  const p = parseObject(
+    {
+      event: oneOf('event', EVENT_NAMES).optional(),
+      from: windowShape.from,
+      to: windowShape.to,
+      limit: intParam('limit', 1, MAX_LIMIT).optional(),
+      outcome: oneOf('outcome', Outcome.options).optional(),
+      flow_id: z.string().regex(FLOW_RE, { error: (iss) => `flow_id: expected 1-128 printable ASCII characters, got ${quote(iss.input)}` }).optional(),
+      ...filterShape,
+    },
+    params,
+  )
+  if (!p.ok) return p
+  // The events list has no buckets: ask for one bucket's worth so the step rule never trips.
+  const window = resolveWindow({ from: p.value.from, to: p.value.to, step: MAX_RANGE_S }, nowMs)
+  if (!window.ok) return window
+  return {
+    ok: true,
+    value: {
+      window: window.value,
+      filters: pickFilters(p.value),
+      event: p.value.event,
+      outcome: p.value.outcome,
+      flowId: p.value.flow_id,
+      limit: p.value.limit ?? DEFAULT_LIMIT,
+    },
+  }
+}

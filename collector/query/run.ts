@@ -1,0 +1,64 @@
+import type { ClickHouseClient } from '@clickhouse/client'
+import { metricDef } from './catalogue'
+import { eventsSql, shapeEvent, type EventJson } from './events'
+import { outcomesSql, shapeOutcomes } from './outcomes'
+import { RAW, chooseSource } from './source'
+import type { EventsRequest, MetricsRequest, OutcomesRequest } from './params'
+import type { MetricResult, QueryWindow, Row, SqlQuery } from './types'
+
+/** The thin shell around the pure builders: run SQL, hand rows to the shapers. */
+
+export const QUERY_TIMEOUT_MS = 30_000
+
+export class StorageError extends Error {
+  constructor(
+    readonly code: 'storage_error' | 'query_timeout',
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message)
+  }
+}
+
+export async function runSql(client: ClickHouseClient, q: SqlQuery, timeoutMs = QUERY_TIMEOUT_MS): Promise<Row[]> {
+  const signal = AbortSignal.timeout(timeoutMs)
+  try {
+    const rs = await client.query({ query: q.query, query_params: q.params, format: 'JSONEachRow', abort_signal: signal })
+    return await rs.json<Row>()
+  } catch (err) {
+    if (signal.aborted) throw new StorageError('query_timeout', `ClickHouse query did not finish within ${timeoutMs / 1000} s`, err)
+    const e = err as { type?: string; message?: string }
+    // The ClickHouse error type (MEMORY_LIMIT_EXCEEDED, …) is safe to show; the message may quote SQL.
+    throw new StorageError('storage_error', `ClickHouse query failed: ${e.type ?? firstLine(e.message)}`, err)
+  }
+}
+
+function firstLine(message: string | undefined): string {
+  return (message ?? 'unknown error').split('\n')[0].replace(/\s*\(version [^)]*\)/, '').slice(0, 160)
+}
+
+export function windowJson(w: QueryWindow): { from: string; to: string; step: number } {
+  return { from: new Date(w.fromMs).toISOString(), to: new Date(w.toMs).toISOString(), step: w.stepS }
+}
+
+/** Every requested metric, queried in sequence (chDB runs one query at a time anyway). */
+export async function runMetrics(client: ClickHouseClient, req: MetricsRequest, nowMs: number): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = { window: windowJson(req.window) }
+  for (const id of req.ids) {
+    const def = metricDef(id)
+    const ctx = { window: req.window, filters: req.filters, nowMs, source: def.rollups ? chooseSource(req.window) : RAW }
+    const result: MetricResult = def.shape(await runSql(client, def.sql(ctx)), ctx)
+    const ignored = Object.keys(req.filters).filter((k) => !(def.filters as readonly string[]).includes(k))
+    out[id] = { ...result, source: ctx.source.name, ...(ignored.length > 0 ? { ignored_filters: ignored } : {}) }
+  }
+  return out
+}
+
+export async function runOutcomes(client: ClickHouseClient, req: OutcomesRequest): Promise<Record<string, unknown>> {
+  const source = chooseSource(req.window)
+  return { window: windowJson(req.window), source: source.name, ...shapeOutcomes(await runSql(client, outcomesSql(req, source)), req) }
+}
+
+export async function runEvents(client: ClickHouseClient, req: EventsRequest): Promise<{ events: EventJson[] }> {
+  return { events: (await runSql(client, eventsSql(req))).map(shapeEvent) }
+}

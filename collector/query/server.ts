@@ -1,0 +1,128 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
+import type { ClickHouseClient } from '@clickhouse/client'
+import { Counter, Histogram, type Registry, Registry as PromRegistry } from 'prom-client'
+import { catalogueListing } from './catalogue'
+import { parseEventsRequest, parseMetricsRequest, parseOutcomesRequest } from './params'
+import { StorageError, runEvents, runMetrics, runOutcomes } from './run'
+import type { ParamError, Parsed } from './types'
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
+/** What a route answers: a status and a JSON body (or text with its content type). */
+export interface RouteReply { status: number; body: unknown; contentType?: string; headers?: Record<string, string> }
+/** An additional route (alerts, game days) mounted on the same server and metrics. */
+export interface ExtraRoute { method: HttpMethod; path: string; handle: (req: IncomingMessage, url: URL) => Promise<RouteReply> }
+
+export interface QueryServerOptions {
+  client: ClickHouseClient
+  transport: 'chdb' | 'server'
+  registry?: Registry
+  log?: (line: string) => void
+  extraRoutes?: ExtraRoute[]
+  /** The clock, for tests; defaults to Date.now. */
+  now?: () => number
+}
+
+/** Errors answered to clients; mapped once to HTTP status here. */
+class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly parameter?: string, readonly headers: Record<string, string> = {}) {
+    super(message)
+  }
+}
+
+const STATUS_OF_STORAGE = { storage_error: 500, query_timeout: 504 } as const
+
+function metricsFor(registry: Registry) {
+  const get = <T>(name: string, make: () => T): T => (registry.getSingleMetric(name) as T | undefined) ?? make()
+  return {
+    requests: get('factorwatch_query_requests_total', () => new Counter({
+      name: 'factorwatch_query_requests_total', help: 'Query API requests by route, method and status.', labelNames: ['route', 'method', 'status'] as const, registers: [registry],
+    })),
+    duration: get('factorwatch_query_request_duration_seconds', () => new Histogram({
+      name: 'factorwatch_query_request_duration_seconds', help: 'Query API request latency by route.', labelNames: ['route'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry],
+    })),
+  }
+}
+
+function unwrap<T>(p: Parsed<T>): T {
+  if (p.ok) return p.value
+  const e: ParamError = p.error
+  throw new ApiError(400, 'invalid_parameter', e.message, e.parameter)
+}
+
+const json = (status: number, body: unknown): RouteReply => ({ status, body })
+
+/**
+ * The collector's read API on :4320. Routes are a fixed table so the `route` metric label is
+ * bounded; unknown paths are 404 JSON and a known path with another method is 405.
+ */
+export function createQueryServer(opts: QueryServerOptions): Server {
+  const { client, transport } = opts
+  const registry = opts.registry ?? new PromRegistry()
+  const log = opts.log ?? (() => {})
+  const now = opts.now ?? Date.now
+  const m = metricsFor(registry)
+  const started = now()
+
+  const routes: ExtraRoute[] = [
+    { method: 'GET', path: '/healthz', handle: async () => {
+      try {
+        await client.query({ query: 'SELECT 1', format: 'JSONEachRow', abort_signal: AbortSignal.timeout(5000) }).then((r) => r.json())
+        return json(200, { status: 'ok', clickhouse: transport, uptime_s: Math.round((now() - started) / 1000) })
+      } catch (err) {
+        log(`query api: healthz: ClickHouse SELECT 1 failed: ${(err as Error).message.split('\n')[0]}`)
+        return json(503, { status: 'unavailable', clickhouse: transport, error: 'ClickHouse did not answer SELECT 1' })
+      }
+    } },
+    { method: 'GET', path: '/metrics', handle: async () => ({ status: 200, body: await registry.metrics(), contentType: registry.contentType }) },
+    { method: 'GET', path: '/api/v1/metrics/catalogue', handle: async () => json(200, catalogueListing()) },
+    { method: 'GET', path: '/api/v1/metrics', handle: async (_req, url) => json(200, await runMetrics(client, unwrap(parseMetricsRequest(url.searchParams, now())), now())) },
+    { method: 'GET', path: '/api/v1/outcomes', handle: async (_req, url) => json(200, await runOutcomes(client, unwrap(parseOutcomesRequest(url.searchParams, now())))) },
+    { method: 'GET', path: '/api/v1/events', handle: async (_req, url) => json(200, await runEvents(client, unwrap(parseEventsRequest(url.searchParams, now())))) },
+    ...(opts.extraRoutes ?? []),
+  ]
+
+  async function dispatch(req: IncomingMessage, url: URL): Promise<{ route: string; reply: RouteReply }> {
+    const candidates = routes.filter((r) => r.path === url.pathname)
+    if (candidates.length === 0) throw Object.assign(new ApiError(404, 'not_found', `no route ${url.pathname.slice(0, 200)}`), { route: 'unmatched' })
+    const route = candidates.find((r) => r.method === req.method)
+    if (!route) {
+      const allow = candidates.map((r) => r.method).join(', ')
+      throw Object.assign(new ApiError(405, 'method_not_allowed', `${req.method} not allowed on ${url.pathname}, expected ${allow}`, undefined, { allow }), { route: url.pathname })
+    }
+    return { route: route.path, reply: await route.handle(req, url) }
+  }
+
+  function errorReply(err: unknown): RouteReply {
+    if (err instanceof ApiError) {
+      return { status: err.status, headers: err.headers, body: { error: { code: err.code, message: err.message, ...(err.parameter ? { parameter: err.parameter } : {}) } } }
+    }
+    if (err instanceof StorageError) {
+      log(`query api: ${err.message}: ${String((err.cause as Error | undefined)?.message ?? '').split('\n')[0].slice(0, 500)}`)
+      return json(STATUS_OF_STORAGE[err.code], { error: { code: err.code, message: err.message } })
+    }
+    log(`query api: internal error: ${(err as Error)?.stack ?? String(err)}`)
+    return json(500, { error: { code: 'internal_error', message: 'internal error' } })
+  }
+
+  return createServer((req: IncomingMessage, res: ServerResponse) => {
+    const t0 = process.hrtime.bigint()
+    const url = new URL(req.url ?? '/', 'http://query.local')
+    let route = 'unmatched'
+    const finish = (reply: RouteReply) => {
+      const isText = typeof reply.body === 'string' && reply.contentType !== undefined
+      const payload = isText ? (reply.body as string) : JSON.stringify(reply.body)
+      res.writeHead(reply.status, { 'content-type': isText ? reply.contentType! : 'application/json; charset=utf-8', 'cache-control': 'no-store', ...reply.headers })
+      res.end(payload)
+      m.requests.inc({ route, method: ['GET', 'POST', 'PUT', 'DELETE', 'HEAD'].includes(req.method ?? '') ? req.method! : 'other', status: String(reply.status) })
+      m.duration.observe({ route }, Number(process.hrtime.bigint() - t0) / 1e9)
+    }
+    dispatch(req, url).then(
+      (r) => { route = r.route; finish(r.reply) },
+      (err: unknown) => {
+        route = (err as { route?: string }).route ?? routes.find((r) => r.path === url.pathname)?.path ?? 'unmatched'
+        finish(errorReply(err))
+      },
+    )
+  })
+}

@@ -1,0 +1,54 @@
+import type { QueryWindow } from './types'
+import { EVENTS, WINDOW, bucket } from './sql'
+
+/**
+ * Where event-count and latency metrics read from. Raw `mfa_events` (deduplicated with FINAL)
+ * by default; the per-minute or hourly rollups of migration 0010 when the window is long.
+ * The metric SQL is written once against these expressions.
+ */
+export interface Source {
+  name: 'raw' | 'rollup_1m' | 'rollup_1h'
+  from: string
+  window: string
+  bucket: string
+  /** Count of distinct events matching `cond`. */
+  countIf: (cond: string) => string
+  /** quantiles(0.5, 0.95, 0.99) of latency_ms, as an array. */
+  latencyQuantiles: string
+  /** Rows that carry a latency (rollup states already skip NULLs). */
+  hasLatency: string
+}
+
+/** Windows longer than this read rollups (when the step is whole minutes). */
+export const ROLLUP_AFTER_S = 6 * 3600
+
+export const RAW: Source = {
+  name: 'raw',
+  from: EVENTS,
+  window: WINDOW,
+  bucket: bucket('ts'),
+  countIf: (cond) => (cond === '1' ? 'count()' : `countIf(${cond})`),
+  latencyQuantiles: 'quantiles(0.5, 0.95, 0.99)(latency_ms)',
+  hasLatency: 'latency_ms IS NOT NULL',
+}
+
+function rollup(name: 'rollup_1m' | 'rollup_1h', table: string, unit: 'Minute' | 'Hour'): Source {
+  return {
+    name,
+    from: table,
+    // Widened to whole units: the first unit may start before `from`.
+    window: `minute >= toStartOf${unit}(fromUnixTimestamp64Milli({from_ms:Int64})) AND minute < fromUnixTimestamp64Milli({to_ms:Int64})`,
+    bucket: 'intDiv(toInt64(toUnixTimestamp(minute)) * 1000, {step_ms:Int64}) * {step_ms:Int64}',
+    countIf: (cond) => (cond === '1' ? 'uniqMerge(events)' : `uniqMergeIf(events, ${cond})`),
+    latencyQuantiles: 'quantilesIfMerge(0.5, 0.95, 0.99)(latency)',
+    hasLatency: '1',
+  }
+}
+export const ROLLUP_1M = rollup('rollup_1m', 'mfa_rollup_1m', 'Minute')
+export const ROLLUP_1H = rollup('rollup_1h', 'mfa_rollup_1h', 'Hour')
+
+/** Raw for short windows or sub-minute steps; hourly rollups when the step is whole hours. */
+export function chooseSource(w: QueryWindow): Source {
+  if ((w.toMs - w.fromMs) / 1000 <= ROLLUP_AFTER_S || w.stepS % 60 !== 0) return RAW
+  return w.stepS % 3600 === 0 ? ROLLUP_1H : ROLLUP_1M
+}

@@ -1,0 +1,62 @@
+/** Public types of the query API (collector/query). Shapes are documented in README.md. */
+
+/** A validated time window: [fromMs, toMs) cut into buckets of stepS seconds aligned to the epoch. */
+export interface QueryWindow {
+  fromMs: number
+  toMs: number
+  stepS: number
+}
+
+export const FILTER_KEYS = ['factor', 'provider', 'region', 'user_group', 'client'] as const
+export type FilterKey = (typeof FILTER_KEYS)[number]
+export type Filters = Partial<Record<FilterKey, string>>
+
+/** Everything a metric's SQL builder may depend on; `nowMs` is passed in, never read. */
+export interface MetricContext {
+  window: QueryWindow
+  filters: Filters
+  nowMs: number
+  /** Raw events or a rollup table; only metrics with `rollups: true` look at it. */
+  source: Source
+}
+
+/** A statement plus its server-side parameters (`{name:Type}` placeholders). */
+export interface SqlQuery {
+  query: string
+  params: Record<string, string | number | string[]>
+}
+
+import type { Source } from './source'
+
+export type Row = Record<string, unknown>
+export type SeriesPoint = [number, ...(number | null)[]]
+
+export interface MetricResult {
+  value: unknown
+  series: unknown[]
+  [extra: string]: unknown
+}
+
+export const METRIC_IDS = ['M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'M10'] as const
+export type MetricId = (typeof METRIC_IDS)[number]
+
+/** One metric, defined once: its SQL and how its rows become the JSON answer. */
+export interface MetricDef {
+  id: MetricId
+  title: string
+  unit: 'ratio' | 'ms' | 'count'
+  description: string
+  /** Filters this metric honours; others given in the request are reported as ignored. */
+  filters: readonly FilterKey[]
+  /** Whether `sql` can read the rollup tables (counts and latency states, not per-flow logic). */
+  rollups: boolean
+  sql: (ctx: MetricContext) => SqlQuery
+  shape: (rows: Row[], ctx: MetricContext) => MetricResult
+}
+
+/** A request parameter that failed validation: answered as HTTP 400. */
+export interface ParamError {
+  parameter: string
+  message: string
+}
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: ParamError }
