@@ -68,7 +68,7 @@ describe('OTLP/HTTP receiver', () => {
     expect((await post('/v1/logs', proto, 'application/x-protobuf')).status).toBe(200)
     expect((await post('/v1/logs', gz, 'application/x-protobuf', true)).status).toBe(200)
     const byFlow = async (flow: string) =>
-      (await rows(`SELECT ${MFA_COLUMNS} FROM mfa_events WHERE flow_id = '${flow}' ORDER BY ts`)).map((r) => ({ ...r, flow_id: 'X', event_id: String(r.event_id).replace(flow, 'X') }))
+      (await rows(`SELECT ${MFA_COLUMNS} FROM mfa_events WHERE flow_id = '${flow}' ORDER BY ts`)).map((r): Record<string, unknown> => ({ ...r, flow_id: 'X', event_id: String(r.event_id).replace(flow, 'X') }))
     const a = await byFlow('flow-json')
     expect(a).toHaveLength(2)
     expect(a[1]).toMatchObject({ event: 'mfa.challenge.verified', factor: 'totp', outcome: 'success', latency_ms: 3500, attempt: 2, user_group: 'admin', service: 'idp-test' })
