@@ -39,7 +39,9 @@ async function main(): Promise<void> {
   }
 
   const idpUrl = `http://${host}:${ports.idp}`
-  await sup.start({
+  const haveIdp = existsSync(join(root, 'reference-idp/main.ts'))
+  if (!haveIdp) sup.say('reference IdP not present in this checkout: no demo traffic; send your own OTLP to the collector')
+  if (haveIdp) await sup.start({
     name: 'idp',
     ...tsx('reference-idp/main.ts'),
     env: { IDP_HOST: host, IDP_PORT: ports.idp, OTEL_EXPORTER_OTLP_ENDPOINT: `http://${host}:${ports.otlp}` },
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
     ready: /Ready in|started server|Local:/i,
   })
 
-  if ((env.DEMO_TRAFFIC ?? 'on') !== 'off') {
+  if (haveIdp && (env.DEMO_TRAFFIC ?? 'on') !== 'off') {
     await sup.start({
       name: 'traffic',
       ...tsx('reference-idp/traffic/main.ts', '--target', idpUrl, '--users', env.DEMO_USERS ?? '60', '--rate', env.DEMO_RATE ?? '3', '--duration', 'forever', '--seed', env.DEMO_SEED ?? '1'),
