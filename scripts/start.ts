@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   sup.say('')
   sup.say(`FactorWatch is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   sup.say(`  console          http://localhost:${ports.console}`)
-  sup.say(`  reference IdP    ${idpUrl}   (sign up and log in yourself)`)
+  if (haveIdp) sup.say(`  reference IdP    ${idpUrl}   (sign up and log in yourself)`)
   sup.say(`  collector OTLP   http://${host}:${ports.otlp}/v1/logs, /v1/traces`)
   sup.say(`  query API        http://${host}:${ports.query}/api/v1/metrics?ids=M1,M2`)
   sup.say(`Ctrl-C stops everything.`)
