@@ -67,16 +67,6 @@ function keyValue(r: BinaryReader, into: Attrs): void {
   into[key] = value
 }
 
-function resource(r: BinaryReader): Attrs {
-  const out: Attrs = {}
-  while (r.pos < r.len) {
-    const [no, wt] = r.tag()
-    if (no === 1) keyValue(sub(r), out)
-    else r.skip(wt, no)
-  }
-  return out
-}
-
 function scope(r: BinaryReader): Scope {
   const s = emptyScope()
   while (r.pos < r.len) {
@@ -178,7 +168,7 @@ function blocks<T>(buf: Uint8Array, scopeField: number, item: (r: BinaryReader) 
       const block: ResourceBlock<T> = { resource: {}, schemaUrl: '', scopes: [] }
       while (rr.pos < rr.len) {
         const [rno, rwt] = rr.tag()
-        if (rno === 1) block.resource = resource(sub(rr))
+        if (rno === 1) block.resource = kvList(sub(rr)) // Resource.attributes is field 1, like KeyValueList.values
         else if (rno === 3) block.schemaUrl = rr.string()
         else if (rno === scopeField) {
           const sr = sub(rr)
