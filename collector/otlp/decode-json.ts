@@ -50,7 +50,10 @@ function hexId(v: unknown, path: string): string {
 function anyValue(v: unknown, path: string): AttrValue {
   const o = obj(v, path)
   if ('stringValue' in o) return str(o.stringValue, `${path}.stringValue`)
-  if ('boolValue' in o) return Boolean(o.boolValue)
+  if ('boolValue' in o) {
+    if (typeof o.boolValue !== 'boolean') fail(`${path}.boolValue`, 'true or false')
+    return o.boolValue
+  }
   if ('intValue' in o) {
     const i = o.intValue
     if (typeof i !== 'number' && !(typeof i === 'string' && /^-?\d+$/.test(i))) fail(`${path}.intValue`, 'an integer')

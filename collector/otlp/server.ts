@@ -1,133 +1,97 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { gunzip } from 'node:zlib'
-import { promisify } from 'node:util'
 import type { ClickHouseClient } from '@clickhouse/client'
-import { Counter, type Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
+import { RecentIds } from '../ingest/dedup'
+import { createIngest, type IngestResult } from '../ingest/store'
+import { byteBudget, decodeContent, HttpError, readBody } from './body'
 import { decodeLogsJson, decodeTracesJson } from './decode-json'
-import { decodeLogsProtobuf, decodeTracesProtobuf, encodePartialSuccess } from './decode-protobuf'
-import { RecentIds } from './dedup'
+import { decodeLogsProtobuf, decodeTracesProtobuf } from './decode-protobuf'
+import { otlpMetrics } from './metrics'
 import { DecodeError } from './model'
-import { logRows, spanRows } from './rows'
-
-const gunzipAsync = promisify(gunzip)
+import { CONTENT_TYPE, type Encoding, exportResponse, type Signal, statusBody } from './response'
 
 export interface OtlpServerOptions {
-  client: ClickHouseClient
+  client: Pick<ClickHouseClient, 'insert'>
+  /** Largest accepted body, compressed and decompressed alike (config.maxBodyBytes). */
   maxBodyBytes: number
+  /** prom-client registry for the receiver's counters; none registered without it. */
   registry?: Registry
   log?: (line: string) => void
-  /** Requests decoded or inserting at once; beyond it clients get 503 + Retry-After. */
+  /** Requests being read, decoded or inserted at once; beyond it 503 + Retry-After. Default 16. */
   maxInFlight?: number
+  /** Body bytes (compressed plus decompressed) held by in-flight requests. Default 4 × maxBodyBytes. */
+  maxInFlightBytes?: number
+  /** Event ids remembered for deduplication. Default 200,000. */
+  dedupCapacity?: number
 }
 
-class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
-    super(message)
-  }
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0)
-    if (declared > limit) return reject(new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`))
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (c: Buffer) => {
-      size += c.length
-      if (size > limit) {
-        reject(new HttpError(413, `request body exceeds the limit of ${limit} bytes`))
-        req.destroy()
-        return
-      }
-      chunks.push(c)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
-}
-
-type Signal = 'logs' | 'traces' | 'metrics'
 const PATHS: Record<string, Signal> = { '/v1/logs': 'logs', '/v1/traces': 'traces', '/v1/metrics': 'metrics' }
+const ENCODINGS: Record<string, Encoding> = { 'application/json': 'json', 'application/x-protobuf': 'protobuf' }
+const OK: IngestResult = { accepted: 0, rejected: 0, duplicates: 0, message: '' }
 
+/**
+ * The OTLP/HTTP receiver (`/v1/logs`, `/v1/traces`, `/v1/metrics`, OTLP/JSON and
+ * OTLP/protobuf, optionally gzip). A request is read, decoded and validated completely before
+ * anything is written, and answered 200 only once its rows are stored; a refused request
+ * writes nothing. Metrics are accepted (200) and not stored yet.
+ */
 export function createOtlpServer(opts: OtlpServerOptions): Server {
-  const { client, maxBodyBytes } = opts
+  const { maxBodyBytes } = opts
   const log = opts.log ?? (() => {})
   const maxInFlight = opts.maxInFlight ?? 16
-  const recent = new RecentIds()
+  const budget = byteBudget(opts.maxInFlightBytes ?? 4 * maxBodyBytes)
+  const metrics = otlpMetrics(opts.registry)
+  const ingest = createIngest(opts.client, { recent: new RecentIds(opts.dedupCapacity), onInsert: metrics.insert })
   let inFlight = 0
-  const records = new Counter({ name: 'factorwatch_otlp_records_total', help: 'OTLP records received, by signal and result', labelNames: ['signal', 'result'], registers: opts.registry ? [opts.registry] : [] })
-  const requests = new Counter({ name: 'factorwatch_otlp_requests_total', help: 'OTLP requests by signal and HTTP status', labelNames: ['signal', 'status'], registers: opts.registry ? [opts.registry] : [] })
 
-  async function handle(req: IncomingMessage, signal: Signal): Promise<{ rejected: number; message: string }> {
-    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
-    if (type !== 'application/json' && type !== 'application/x-protobuf') {
-      throw new HttpError(415, `unsupported content type "${type || '(none)'}": expected application/json or application/x-protobuf`)
-    }
-    let body = await readBody(req, maxBodyBytes)
-    const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase()
-    if (encoding === 'gzip') {
-      try {
-        body = await gunzipAsync(body, { maxOutputLength: maxBodyBytes })
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new HttpError(413, `decompressed body exceeds the limit of ${maxBodyBytes} bytes`)
-        throw new HttpError(400, `invalid gzip body: ${(err as Error).message}`)
-      }
-    } else if (encoding !== 'identity') {
-      throw new HttpError(415, `unsupported content encoding "${encoding}": expected gzip or none`)
-    }
-    if (signal === 'metrics') return { rejected: 0, message: '' } // accepted, not stored yet
-    const json = type === 'application/json'
+  async function handle(req: IncomingMessage, signal: Signal, encoding: Encoding, held: { bytes: number }): Promise<IngestResult> {
+    const raw = await readBody(req, maxBodyBytes, budget, held)
+    const contentEncoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase()
+    const body = await decodeContent(raw, contentEncoding, maxBodyBytes, budget, held)
+    if (signal === 'metrics') return OK
     if (signal === 'traces') {
-      const rows = spanRows(json ? decodeTracesJson(body.toString('utf8')) : decodeTracesProtobuf(body))
-      if (rows.length) await client.insert({ table: 'otel_traces', values: rows, format: 'JSONEachRow' })
-      records.inc({ signal, result: 'accepted' }, rows.length)
-      return { rejected: 0, message: '' }
+      return ingest.traces(encoding === 'json' ? decodeTracesJson(body.toString('utf8')) : decodeTracesProtobuf(body))
     }
-    const batch = logRows(json ? decodeLogsJson(body.toString('utf8')) : decodeLogsProtobuf(body))
-    const fresh = batch.mfa.filter((r, i, all) => !recent.has(r.event_id) && all.findIndex((o) => o.event_id === r.event_id) === i)
-    if (fresh.length) await client.insert({ table: 'mfa_events', values: fresh, format: 'JSONEachRow' })
-    if (batch.logs.length) await client.insert({ table: 'otel_logs', values: batch.logs, format: 'JSONEachRow' })
-    recent.addAll(fresh.map((r) => r.event_id))
-    records.inc({ signal, result: 'accepted' }, batch.logs.length)
-    if (batch.rejected) records.inc({ signal, result: 'rejected' }, batch.rejected)
-    return { rejected: batch.rejected, message: batch.errors.join('; ') }
+    return ingest.logs(encoding === 'json' ? decodeLogsJson(body.toString('utf8')) : decodeLogsProtobuf(body))
   }
 
-  return createServer((req, res: ServerResponse) => {
+  return createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?')[0]
-    const signal = PATHS[path]
-    const json = (req.headers['content-type'] ?? '').includes('json')
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      requests.inc({ signal: signal ?? 'other', status: String(status) })
-      if (status === 200 && !json) {
-        const b = body as { rejected: number; message: string }
-        res.writeHead(200, { 'content-type': 'application/x-protobuf', ...headers }).end(encodePartialSuccess(b.rejected, b.message))
-        return
-      }
-      let payload: unknown = body
-      if (status === 200) {
-        const b = body as { rejected: number; message: string }
-        const key = signal === 'traces' ? 'rejectedSpans' : signal === 'metrics' ? 'rejectedDataPoints' : 'rejectedLogRecords'
-        payload = b.rejected ? { partialSuccess: { [key]: b.rejected, errorMessage: b.message } } : {}
-      }
-      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(payload))
+    const signal: Signal | undefined = PATHS[path]
+    const contentType = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+    const encoding: Encoding | undefined = ENCODINGS[contentType]
+    const replyEncoding: Encoding = encoding ?? 'json'
+
+    const send = (status: number, body: Uint8Array | string, headers: Record<string, string> = {}) => {
+      metrics.request(signal ?? 'other', status)
+      // A body we stopped reading cannot be skipped on a kept-alive connection: close it.
+      if (!req.complete) headers.connection = 'close'
+      res.writeHead(status, { 'content-type': CONTENT_TYPE[replyEncoding], ...headers }).end(body)
     }
-    const fail = (status: number, message: string, headers: Record<string, string> = {}) => send(status, { code: status, message }, headers)
-    if (!signal) return fail(404, `no OTLP endpoint at ${path}: use /v1/logs, /v1/traces or /v1/metrics`)
+    const fail = (status: number, message: string, headers: Record<string, string> = {}) => send(status, statusBody(status, replyEncoding, message), headers)
+
+    if (!signal) return fail(404, `no OTLP endpoint at ${path.slice(0, 100)}: use /v1/logs, /v1/traces or /v1/metrics`)
     if (req.method !== 'POST') return fail(405, `method ${req.method} not allowed: OTLP exports use POST`, { allow: 'POST' })
-    if (inFlight >= maxInFlight) {
-      req.resume()
-      return fail(503, 'collector busy: too many exports in flight, retry later', { 'retry-after': '1' })
-    }
+    if (!encoding) return fail(415, `unsupported content type "${contentType.slice(0, 100) || '(none)'}": expected application/json or application/x-protobuf`)
+    if (inFlight >= maxInFlight) return fail(503, 'collector busy: too many exports in flight, retry later', { 'retry-after': '1' })
+
     inFlight++
-    handle(req, signal)
-      .then((r) => send(200, r))
+    const held = { bytes: 0 }
+    handle(req, signal, encoding, held)
+      .then((r) => {
+        metrics.records(signal, r)
+        send(200, exportResponse(signal, replyEncoding, r.rejected, r.message))
+      })
       .catch((err: unknown) => {
         if (err instanceof HttpError) return fail(err.status, err.message, err.headers)
         if (err instanceof DecodeError) return fail(400, err.message)
-        log(`otlp: insert failed: ${(err as Error).message}`)
+        // Storage failed: nothing was acknowledged, so the exporter's retry loses nothing.
+        log(`otlp: ${signal} insert failed: ${(err as Error).message.slice(0, 300)}`)
         fail(503, 'storage unavailable, retry later', { 'retry-after': '5' })
       })
-      .finally(() => inFlight--)
+      .finally(() => {
+        inFlight--
+        budget.give(held.bytes)
+      })
   })
 }

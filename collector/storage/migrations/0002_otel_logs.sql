@@ -1,5 +1,7 @@
--- Same columns as the OpenTelemetry Collector contrib ClickHouse exporter's otel_logs, so
--- tools written for that exporter read this table unchanged.
+-- Same columns, types, indexes and keys as the OpenTelemetry Collector contrib ClickHouse
+-- exporter's otel_logs (exporter/clickhouseexporter/internal/sqltemplates/logs_table.sql), so
+-- tools written for that exporter read this table unchanged. Every log record lands here,
+-- contract events included; records refused by the contract do not.
 CREATE TABLE IF NOT EXISTS otel_logs {on_cluster}
 (
     Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
@@ -22,6 +24,8 @@ CREATE TABLE IF NOT EXISTS otel_logs {on_cluster}
     INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_key mapKeys(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_value mapValues(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_log_attr_key mapKeys(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_log_attr_value mapValues(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_body Body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8
