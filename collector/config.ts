@@ -1,3 +1,4 @@
+import { parseEnv } from '../contract/env'
 import { z } from 'zod'
 
 /** Collector environment, read and validated once at start-up. */
@@ -32,13 +33,5 @@ const ENV_KEYS: Record<keyof CollectorConfig, string> = {
 
 /** Parse the environment; a bad value throws an error naming the variable. */
 export function loadCollectorConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<CollectorConfig> = {}): CollectorConfig {
-  const raw: Record<string, unknown> = {}
-  for (const [key, name] of Object.entries(ENV_KEYS)) if (env[name] !== undefined && env[name] !== '') raw[key] = env[name]
-  const parsed = CollectorConfig.safeParse({ ...raw, ...overrides })
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    const key = issue.path[0] as keyof CollectorConfig
-    throw new Error(`invalid configuration ${ENV_KEYS[key] ?? String(key)}: ${issue.message}`)
-  }
-  return parsed.data
+  return parseEnv(CollectorConfig, ENV_KEYS, env, overrides)
 }

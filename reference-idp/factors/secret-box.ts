@@ -1,5 +1,12 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 
+/** A 32-byte key given as 64 hex characters or base64; the error names where it came from. */
+export function parseKey32(value: string, name: string): Buffer {
+  const raw = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64')
+  if (raw.length !== 32) throw new Error(`invalid ${name}: expected 32 bytes as 64 hex characters or base64, got ${raw.length} bytes`)
+  return raw
+}
+
 /**
  * Authenticated encryption of factor secrets at rest (AES-256-GCM). Stored form:
  * `v1.<iv b64url>.<ciphertext b64url>.<tag b64url>`; the record id is bound as associated
@@ -15,9 +22,7 @@ export class SecretBox {
 
   /** Parse IDP_SECRET_KEY: 64 hex characters or base64 of 32 bytes. */
   static fromEnv(value: string, name = 'IDP_SECRET_KEY'): SecretBox {
-    const raw = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64')
-    if (raw.length !== 32) throw new Error(`invalid ${name}: expected 32 bytes as 64 hex characters or base64, got ${raw.length} bytes`)
-    return new SecretBox(raw)
+    return new SecretBox(parseKey32(value, name))
   }
 
   seal(plaintext: Uint8Array, recordId: string): string {

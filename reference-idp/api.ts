@@ -1,0 +1,54 @@
+import { MfaError } from './errors'
+import { parseInput, ActivateTotpInput, EnrollTotpInput, LoginInput, SignupInput, TotpStepInput } from './http/inputs'
+import { sendJson } from './http/io'
+import type { Exchange, Route } from './http/types'
+import type { LoginService } from './login/service'
+
+async function requireUser(x: Exchange): Promise<string> {
+  const id = await x.userId()
+  if (!id) throw new MfaError('unauthenticated', 'sign in first: no valid session cookie')
+  return id
+}
+
+/** The JSON API (described in /openapi.json). */
+export function apiRoutes(login: LoginService): Route[] {
+  const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
+  return [
+    api('POST', '/api/v1/signup', async (x) => {
+      const input = parseInput(SignupInput, await x.body())
+      const userId = await login.signup(input.email, input.password, input.user_group)
+      const cookie = await x.signIn(userId)
+      sendJson(x.res, 201, { status: 'created' }, { 'set-cookie': cookie })
+    }),
+    api('POST', '/api/v1/login', async (x) => {
+      const input = parseInput(LoginInput, await x.body())
+      const r = await login.passwordStep(input.email, input.password, x.ctx)
+      if (r.kind === 'challenge') return sendJson(x.res, 200, { flow_id: r.flowId, next: r.factor })
+      sendJson(x.res, 200, { status: 'authenticated' }, { 'set-cookie': await x.signIn(r.userId) })
+    }),
+    api('POST', '/api/v1/login/totp', async (x) => {
+      const input = parseInput(TotpStepInput, await x.body())
+      const userId = await login.totpStep(input.flow_id, input.code, x.ctx)
+      sendJson(x.res, 200, { status: 'authenticated' }, { 'set-cookie': await x.signIn(userId) })
+    }),
+    api('POST', '/api/v1/logout', async (x) => {
+      sendJson(x.res, 200, { status: 'signed_out' }, { 'set-cookie': await x.signOut() })
+    }),
+    api('GET', '/api/v1/me', async (x) => {
+      const userId = await requireUser(x)
+      sendJson(x.res, 200, { factors: await login.factors(userId) })
+    }),
+    api('POST', '/api/v1/enroll/totp', async (x) => {
+      const userId = await requireUser(x)
+      const input = parseInput(EnrollTotpInput, await x.body())
+      const r = await login.enrollTotp(userId, input.name, x.ctx)
+      sendJson(x.res, 200, { credential_id: r.credentialId, otpauth_uri: r.otpauthUri, status: 'pending' })
+    }),
+    api('POST', '/api/v1/enroll/totp/verify', async (x) => {
+      const userId = await requireUser(x)
+      const input = parseInput(ActivateTotpInput, await x.body())
+      await login.activateTotp(userId, input.credential_id, input.code, x.ctx)
+      sendJson(x.res, 200, { status: 'active' })
+    }),
+  ]
+}

@@ -1,0 +1,56 @@
+import { parseEnv } from '../contract/env'
+import { z } from 'zod'
+
+const onOff = z.enum(['on', 'off'])
+
+/** Reference IdP environment, read and validated once at start-up. */
+export const IdpConfig = z.object({
+  host: z.string().default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** PGlite directory, or `memory://` for a throwaway store; ignored when databaseUrl is set. */
+  dataDir: z.string().default('./.data/idp'),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL').optional(),
+  /** OTLP/HTTP base URL; /v1/logs and /v1/traces are appended. */
+  otlpEndpoint: z.string().url().default('http://127.0.0.1:4318'),
+  telemetry: onOff.default('on'),
+  /** 32 bytes (64 hex or base64) for factor secrets at rest; generated and kept in dataDir when unset. */
+  secretKey: z.string().optional(),
+  /** Key of the HMAC that turns user ids into `mfa.user_hash`; generated and kept like secretKey. */
+  userHashKey: z.string().optional(),
+  region: z.string().regex(/^[a-z0-9-]{1,32}$/, 'expected a region id such as eu-west').default('eu-west'),
+  /** Public origin of the IdP (cookie scope and origin checks); defaults to http://host:port. */
+  publicUrl: z.string().url().optional(),
+  /** Honour X-Demo-Country / X-Demo-Client from the traffic generator (a trusted proxy's headers in production). */
+  demoHeaders: onOff.default('on'),
+  /** A login flow not finished this long after its challenge is abandoned. */
+  flowTtlSeconds: z.coerce.number().int().min(5).max(86_400).default(300),
+  /** Wrong second-factor codes allowed on one flow before it locks. */
+  maxAttempts: z.coerce.number().int().min(1).max(20).default(5),
+  sessionTtlSeconds: z.coerce.number().int().min(60).max(30 * 86_400).default(12 * 3600),
+  /** Requests processed at once before new ones are refused with 503 + Retry-After. */
+  maxInFlight: z.coerce.number().int().min(1).max(10_000).default(256),
+})
+export type IdpConfig = z.infer<typeof IdpConfig>
+
+const ENV_KEYS: Record<keyof IdpConfig, string> = {
+  host: 'IDP_HOST',
+  port: 'IDP_PORT',
+  dataDir: 'IDP_DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+  otlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+  telemetry: 'IDP_TELEMETRY',
+  secretKey: 'IDP_SECRET_KEY',
+  userHashKey: 'IDP_USER_HASH_KEY',
+  region: 'IDP_REGION',
+  publicUrl: 'IDP_PUBLIC_URL',
+  demoHeaders: 'IDP_DEMO_HEADERS',
+  flowTtlSeconds: 'IDP_FLOW_TTL_SECONDS',
+  maxAttempts: 'IDP_MAX_ATTEMPTS',
+  sessionTtlSeconds: 'IDP_SESSION_TTL_SECONDS',
+  maxInFlight: 'IDP_MAX_IN_FLIGHT',
+}
+
+/** Parse the environment; a bad value throws an error naming the variable. Empty values count as unset. */
+export function loadIdpConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<IdpConfig> = {}): IdpConfig {
+  return parseEnv(IdpConfig, ENV_KEYS, env, overrides)
+}

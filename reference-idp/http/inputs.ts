@@ -1,0 +1,24 @@
+import { z } from 'zod'
+import { UserGroup } from '../../contract'
+import { MfaError } from '../errors'
+
+/** Request shapes, parsed once at the boundary. */
+export const Email = z.string().trim().toLowerCase().max(254).email('expected an e-mail address')
+export const Password = z.string().min(8, 'password must be at least 8 characters').max(1024, 'password must be at most 1024 characters')
+export const Code = z.string().trim().regex(/^\d{6,8}$/, 'expected a 6- or 8-digit code')
+export const Id = z.string().uuid('expected an id as returned by the API')
+
+export const SignupInput = z.object({ email: Email, password: Password, user_group: UserGroup.default('customer') })
+export const LoginInput = z.object({ email: Email, password: z.string().min(1, 'password is required').max(1024) })
+export const TotpStepInput = z.object({ flow_id: Id, code: Code })
+export const EnrollTotpInput = z.object({ name: z.string().trim().min(1).max(64).default('Authenticator app') })
+export const ActivateTotpInput = z.object({ credential_id: Id, code: Code })
+
+/** Parse or throw a 400 naming the field and what was expected. */
+export function parseInput<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const r = schema.safeParse(body)
+  if (r.success) return r.data
+  const issue = r.error.issues[0]
+  const field = issue.path.join('.') || 'body'
+  throw new MfaError('bad_request', `${field}: ${issue.message}`, { field })
+}

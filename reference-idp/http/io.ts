@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { MfaError } from '../errors'
+
+const MAX_BODY_BYTES = 64 * 1024
+
+/** Read a JSON or form body (at most 64 KiB) into a plain object of strings and values. */
+export async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_BODY_BYTES) throw new MfaError('payload_too_large', `request body over ${MAX_BODY_BYTES} bytes`)
+    chunks.push(chunk)
+  }
+  const text = Buffer.concat(chunks).toString('utf8')
+  if (type === 'application/json') {
+    if (text.trim() === '') return {}
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch {
+      throw new MfaError('bad_request', 'request body is not valid JSON')
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MfaError('bad_request', 'request body must be a JSON object')
+    return value as Record<string, unknown>
+  }
+  if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text))
+  if (text.length === 0) return {}
+  throw new MfaError('unsupported_media_type', `unsupported content-type "${type.slice(0, 64)}": expected application/json or application/x-www-form-urlencoded`)
+}
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=')
+    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim())
+  }
+  return out
+}
+
+export interface CookieOptions { maxAgeSeconds?: number; secure: boolean }
+
+export function cookie(name: string, value: string, o: CookieOptions): string {
+  const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/', 'HttpOnly', 'SameSite=Lax']
+  if (o.maxAgeSeconds !== undefined) parts.push(`Max-Age=${o.maxAgeSeconds}`)
+  if (o.secure) parts.push('Secure')
+  return parts.join('; ')
+}
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS, ...headers })
+  res.end(JSON.stringify(body))
+}
+
+export function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string | string[]> = {}): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    'x-frame-options': 'DENY',
+    ...SECURITY_HEADERS,
+    ...headers,
+  })
+  res.end(html)
+}
+
+export function redirect(res: ServerResponse, location: string, headers: Record<string, string | string[]> = {}): void {
+  res.writeHead(303, { location, ...SECURITY_HEADERS, ...headers })
+  res.end()
+}
+
+/** The error body every JSON endpoint returns: `{ code, message, ...details }`. */
+export function sendError(res: ServerResponse, err: MfaError, headers: Record<string, string | string[]> = {}): void {
+  const extra: Record<string, string> = err.retryAfterSeconds !== undefined ? { 'retry-after': String(err.retryAfterSeconds) } : {}
+  sendJson(res, err.status, { code: err.code, message: err.message, ...err.details }, { ...extra, ...headers })
+}
+
+/** HTML-escape a value for text and attribute positions. */
+export function esc(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+}

@@ -1,0 +1,53 @@
+import type { Outcome, ReasonOf } from '../../contract'
+
+/** Pure decisions of a login flow's second-factor step: no I/O, `now` passed in. */
+
+export interface FlowPolicy {
+  /** Wrong codes allowed on one flow; the last of them locks the flow and the user. */
+  maxAttempts: number
+  /** A flow not finished this long after its challenge is over (abandoned). */
+  flowTtlMs: number
+  /** How long a user's second factor stays locked after a flow locks. */
+  lockoutMs: number
+}
+
+export const DEFAULT_FLOW_POLICY: FlowPolicy = { maxAttempts: 5, flowTtlMs: 300_000, lockoutMs: 15 * 60_000 }
+
+export interface FlowSnapshot { state: 'challenged' | 'completed' | 'locked' | 'abandoned'; attempts: number; issuedAt: Date }
+
+export type CodeCheck = { ok: true } | { ok: false; reason: 'invalid_code' | 'code_replayed' }
+
+type VerifiedReason = ReasonOf<'mfa.challenge.verified'>
+
+export type FlowDecision =
+  /** The flow is already over: refuse without touching it. */
+  | { kind: 'closed'; error: 'locked_out' | 'flow_expired' | 'flow_not_found'; outcome: Outcome; reason: VerifiedReason }
+  /** Too late: the flow expires now. */
+  | { kind: 'expired'; outcome: 'expired'; reason: 'code_expired' }
+  | { kind: 'success'; outcome: 'success'; reason: 'ok' }
+  /** A wrong or replayed code that leaves attempts. */
+  | { kind: 'retry'; outcome: 'failure' | 'replayed'; reason: 'invalid_code' | 'code_replayed'; attemptsLeft: number }
+  /** A wrong code that used the last attempt: the flow and the user's second factor lock. */
+  | { kind: 'lock'; outcome: 'failure' | 'replayed'; reason: 'invalid_code' | 'code_replayed'; lockedUntil: Date }
+
+/**
+ * Decide one second-factor attempt. `attemptsBefore` is the flow's wrong-code count before this
+ * attempt. A replayed code counts as a failure: an attacker who saw one code must not get
+ * unlimited tries out of it.
+ */
+export function decideAttempt(flow: FlowSnapshot | undefined, check: CodeCheck, now: Date, p: FlowPolicy): FlowDecision {
+  if (!flow) return { kind: 'closed', error: 'flow_not_found', outcome: 'failure', reason: 'internal_error' }
+  if (flow.state === 'locked') return { kind: 'closed', error: 'locked_out', outcome: 'locked_out', reason: 'locked_out' }
+  if (flow.state !== 'challenged') return { kind: 'closed', error: 'flow_expired', outcome: 'expired', reason: 'code_expired' }
+  if (now.getTime() - flow.issuedAt.getTime() > p.flowTtlMs) return { kind: 'expired', outcome: 'expired', reason: 'code_expired' }
+  if (check.ok) return { kind: 'success', outcome: 'success', reason: 'ok' }
+  const outcome = check.reason === 'code_replayed' ? 'replayed' : 'failure'
+  const used = flow.attempts + 1
+  if (used >= p.maxAttempts) return { kind: 'lock', outcome, reason: check.reason, lockedUntil: new Date(now.getTime() + p.lockoutMs) }
+  return { kind: 'retry', outcome, reason: check.reason, attemptsLeft: p.maxAttempts - used }
+}
+
+/** Whether a user's second factor is locked at `now`; the password step refuses to start a flow then. */
+export function isLocked(lockedUntil: Date | null, now: Date): boolean {
+  return lockedUntil !== null && new Date(lockedUntil).getTime() > now.getTime()
+}

@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto'
+import type { Span } from '@opentelemetry/api'
+import { ATTR, type Client, type EventAttributes, type UserGroup } from '../../contract'
+import { MfaError } from '../errors'
+import { hashPassword, verifyPassword } from '../factors/password'
+import { base32Encode, newTotpSecret, otpauthUri, verifyTotp, type TotpParams } from '../factors/totp'
+import type { IdpKeys } from '../keys'
+import type { Repo, TotpRow, UserRow } from '../store/repo'
+import type { IdpMetrics } from '../telemetry/metrics'
+import type { Telemetry } from '../telemetry/telemetry'
+import { decideAttempt, isLocked, type FlowPolicy } from './policy'
+
+/** Who is asking: what every event of the request carries (never an address or a raw id). */
+export interface RequestCtx { span?: Span; country?: string; client: Client }
+
+export interface LoginDeps {
+  repo: Repo
+  keys: IdpKeys
+  telemetry: Telemetry
+  metrics: IdpMetrics
+  policy: FlowPolicy
+  region: string
+  issuer: string
+  now: () => Date
+}
+
+export type PasswordStepResult = { kind: 'challenge'; flowId: string; factor: 'totp' } | { kind: 'authenticated'; userId: string }
+
+// Verifying against this keeps an unknown e-mail as slow as a wrong password (no account probing by timing).
+const DUMMY_HASH = hashPassword('not-a-real-password-0000')
+
+export function createLoginService(d: LoginDeps) {
+  const base = (ctx: RequestCtx, user?: Pick<UserRow, 'id' | 'user_group'>): EventAttributes => ({
+    [ATTR.region]: d.region,
+    [ATTR.country]: ctx.country,
+    [ATTR.client]: ctx.client,
+    ...(user ? { [ATTR.userHash]: d.keys.userHash(user.id), [ATTR.userGroup]: user.user_group } : {}),
+  })
+  const emit = (name: Parameters<Telemetry['emit']>[0], attrs: EventAttributes, ctx: RequestCtx) => d.telemetry.emit(name, attrs, { span: ctx.span })
+  const completed = (flowId: string, outcome: string, reason: string, ctx: RequestCtx, user?: UserRow, factor?: string) => {
+    d.metrics.logins.inc({ outcome, reason })
+    emit('mfa.login.completed', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.outcome]: outcome, [ATTR.reason]: reason, [ATTR.factor]: factor, [ATTR.intent]: 'login' }, ctx)
+  }
+  const openSecret = (c: TotpRow) => d.keys.box.open(c.secret_enc, c.id)
+  const params = (c: TotpRow): TotpParams => ({ algorithm: c.algorithm as TotpParams['algorithm'], digits: c.digits as 6 | 8, periodSeconds: 30, window: 1 })
+
+  /** Check a code against each active credential; the first that accepts it records its step. */
+  async function checkTotp(creds: TotpRow[], code: string, activate: boolean) {
+    let replayed = false
+    for (const c of creds) {
+      const r = verifyTotp(openSecret(c), code, d.now().getTime(), c.last_step, params(c))
+      if (r.ok) {
+        if (await d.repo.acceptTotpStep(c.id, r.step, activate)) return { ok: true as const, credential: c }
+        replayed = true // another request accepted this step first
+      } else if (r.reason === 'code_replayed') replayed = true
+    }
+    return { ok: false as const, reason: replayed ? ('code_replayed' as const) : ('invalid_code' as const) }
+  }
+
+  return {
+    async signup(email: string, password: string, userGroup: UserGroup): Promise<string> {
+      const id = randomUUID()
+      if (!(await d.repo.insertUser({ id, email, passwordHash: await hashPassword(password), userGroup }))) {
+        throw new MfaError('email_taken', 'an account with this e-mail address already exists')
+      }
+      return id
+    },
+
+    async enrollTotp(userId: string, name: string, ctx: RequestCtx) {
+      const user = await d.repo.userById(userId)
+      if (!user) throw new MfaError('unauthenticated', 'session user no longer exists')
+      const id = randomUUID()
+      const secret = newTotpSecret('SHA1')
+      await d.repo.insertTotp({ id, userId, name, secretEnc: d.keys.box.seal(secret, id), algorithm: 'SHA1', digits: 6 })
+      d.metrics.enrollments.inc({ factor: 'totp', reason: 'enrolled' })
+      emit('mfa.enrollment.changed', { ...base(ctx, user), [ATTR.factor]: 'totp', [ATTR.reason]: 'enrolled', [ATTR.intent]: 'enrollment' }, ctx)
+      return { credentialId: id, secret: base32Encode(secret), otpauthUri: otpauthUri(secret, user.email, d.issuer) }
+    },
+
+    /** Verify-before-activate: a pending credential becomes active only with a correct code. */
+    async activateTotp(userId: string, credentialId: string, code: string, ctx: RequestCtx): Promise<void> {
+      const [user, cred] = await Promise.all([d.repo.userById(userId), d.repo.totpById(credentialId, userId)])
+      if (!user || !cred) throw new MfaError('not_found', 'no such authenticator for this account')
+      if (cred.status === 'active') throw new MfaError('already_active', 'this authenticator is already active')
+      const r = await checkTotp([cred], code, true)
+      const reason = r.ok ? 'activated' : 'verification_failed'
+      d.metrics.enrollments.inc({ factor: 'totp', reason })
+      emit('mfa.enrollment.changed', { ...base(ctx, user), [ATTR.factor]: 'totp', [ATTR.reason]: reason, [ATTR.intent]: 'enrollment' }, ctx)
+      if (!r.ok) throw new MfaError(r.reason, r.reason === 'code_replayed' ? 'this code was already used; wait for the next one' : 'the code does not match; check the time on your device and try again')
+    },
+
+    /** The password must pass before any second factor is revealed or tried. */
+    async passwordStep(email: string, password: string, ctx: RequestCtx): Promise<PasswordStepResult> {
+      const user = await d.repo.userByEmail(email)
+      const ok = await verifyPassword(password, user?.password_hash ?? (await DUMMY_HASH))
+      if (!user || !ok) {
+        completed(randomUUID(), 'failure', 'password_failed', ctx, user, 'password')
+        throw new MfaError('invalid_credentials', 'e-mail address or password is wrong')
+      }
+      const creds = await d.repo.totpForUser(user.id, 'active')
+      if (creds.length === 0) {
+        completed(randomUUID(), 'success', 'mfa_not_enrolled', ctx, user, 'password')
+        return { kind: 'authenticated', userId: user.id }
+      }
+      const flowId = randomUUID()
+      const now = d.now()
+      if (isLocked(user.mfa_locked_until, now)) {
+        const retry = Math.ceil((new Date(user.mfa_locked_until!).getTime() - now.getTime()) / 1000)
+        completed(flowId, 'locked_out', 'locked_out', ctx, user, 'totp')
+        throw new MfaError('locked_out', 'too many wrong codes: second-factor sign-in is locked for this account for now', { retry_after_seconds: retry }, retry)
+      }
+      await d.repo.insertFlow({ id: flowId, userId: user.id, factor: 'totp', issuedAt: now, country: ctx.country, client: ctx.client })
+      const flowAttrs = { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.intent]: 'login' }
+      emit('mfa.login.started', { ...flowAttrs, [ATTR.reason]: 'password_verified' }, ctx)
+      emit('mfa.challenge.issued', { ...flowAttrs, [ATTR.factor]: 'totp', [ATTR.channel]: 'app', [ATTR.reason]: 'login_required' }, ctx)
+      return { kind: 'challenge', flowId, factor: 'totp' }
+    },
+
+    async totpStep(flowId: string, code: string, ctx: RequestCtx): Promise<string> {
+      const flow = await d.repo.flow(flowId)
+      const user = flow && (await d.repo.userById(flow.user_id))
+      const snapshot = flow && { state: flow.state, attempts: flow.attempts, issuedAt: flow.issued_at }
+      // Only an open, in-time flow gets to check a code (and so to consume a step).
+      const pre = decideAttempt(snapshot, { ok: true }, d.now(), d.policy)
+      const check = pre.kind === 'success' ? await checkTotp(await d.repo.totpForUser(flow!.user_id, 'active'), code, false) : { ok: true as const }
+      const now = d.now()
+      const decision = pre.kind === 'success' ? decideAttempt(snapshot, check, now, d.policy) : pre
+      const latency = flow ? Math.max(0, now.getTime() - flow.issued_at.getTime()) : undefined
+      const attempt = (flow?.attempts ?? 0) + 1
+      if (flow) {
+        d.metrics.verifications.inc({ factor: 'totp', outcome: decision.outcome })
+        if (latency !== undefined) d.metrics.verifyLatency.observe({ factor: 'totp' }, latency / 1000)
+        emit('mfa.challenge.verified', {
+          ...base({ ...ctx, country: ctx.country ?? flow.country ?? undefined }, user), [ATTR.flowId]: flowId, [ATTR.factor]: 'totp', [ATTR.channel]: 'app',
+          [ATTR.outcome]: decision.outcome, [ATTR.reason]: decision.reason, [ATTR.latencyMs]: latency, [ATTR.attempt]: attempt, [ATTR.intent]: 'login',
+        }, ctx)
+      }
+      switch (decision.kind) {
+        case 'closed':
+          throw new MfaError(decision.error, decision.error === 'locked_out' ? 'this sign-in is locked after too many wrong codes' : decision.error === 'flow_expired' ? 'this sign-in is over; start again' : 'no such sign-in; start again')
+        case 'expired':
+          if (await d.repo.closeFlow(flowId, 'abandoned')) completed(flowId, 'abandoned', 'abandoned', ctx, user, 'totp')
+          throw new MfaError('flow_expired', 'this sign-in took too long; start again')
+        case 'success':
+          if (!(await d.repo.closeFlow(flowId, 'completed'))) throw new MfaError('flow_expired', 'this sign-in is over; start again')
+          completed(flowId, 'success', 'mfa_satisfied', ctx, user, 'totp')
+          return flow!.user_id
+        case 'retry': {
+          const n = await d.repo.countFailedAttempt(flowId)
+          if (n === undefined) throw new MfaError('flow_expired', 'this sign-in is over; start again')
+          throw new MfaError(decision.reason, decision.reason === 'code_replayed' ? 'this code was already used; wait for the next one' : 'the code is wrong', { attempts_left: decision.attemptsLeft })
+        }
+        case 'lock': {
+          await d.repo.countFailedAttempt(flowId)
+          if (await d.repo.closeFlow(flowId, 'locked')) {
+            await d.repo.lockUser(flow!.user_id, decision.lockedUntil)
+            d.metrics.lockouts.inc({ reason: 'too_many_failures' })
+            emit('mfa.lockout', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: 'totp', [ATTR.reason]: 'too_many_failures' }, ctx)
+            completed(flowId, 'locked_out', 'locked_out', ctx, user, 'totp')
+          }
+          const retry = Math.ceil((decision.lockedUntil.getTime() - now.getTime()) / 1000)
+          throw new MfaError('locked_out', 'too many wrong codes: second-factor sign-in is locked for this account for now', { retry_after_seconds: retry }, retry)
+        }
+      }
+    },
+
+    /** Close flows nobody finished within the TTL as abandoned (M10); returns how many. */
+    async sweepAbandoned(): Promise<number> {
+      const cutoff = new Date(d.now().getTime() - d.policy.flowTtlMs)
+      let n = 0
+      for (const flow of await d.repo.openFlowsIssuedBefore(cutoff)) {
+        if (!(await d.repo.closeFlow(flow.id, 'abandoned'))) continue
+        const user = await d.repo.userById(flow.user_id)
+        completed(flow.id, 'abandoned', 'abandoned', { client: (flow.client as Client) ?? 'web', country: flow.country ?? undefined }, user, flow.factor)
+        n++
+      }
+      return n
+    },
+
+    async factors(userId: string) {
+      return (await d.repo.totpForUser(userId)).map((c) => ({ id: c.id, type: 'totp' as const, name: c.name, status: c.status, created_at: c.created_at }))
+    },
+  }
+}
+export type LoginService = ReturnType<typeof createLoginService>

@@ -1,0 +1,121 @@
+import QRCode from 'qrcode'
+import { MfaError } from './errors'
+import { parseInput, ActivateTotpInput, LoginInput, SignupInput, TotpStepInput } from './http/inputs'
+import { esc, redirect, sendHtml } from './http/io'
+import type { Exchange, Route } from './http/types'
+import type { LoginService } from './login/service'
+import { field, page } from './pages/layout'
+
+const codeField = (error: boolean) => field({ name: 'code', label: 'Code from your authenticator app', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6,8}', autofocus: true, error })
+
+const signupForm = (email = '', error?: string) => page('Create an account', `
+<form method="post" action="/signup">
+${field({ name: 'email', label: 'E-mail address', type: 'email', autocomplete: 'username', value: email, autofocus: !email, error: !!error })}
+${field({ name: 'password', label: 'Password (at least 8 characters)', type: 'password', autocomplete: 'new-password' })}
+<label for="user_group">Account type (demo)</label>
+<select id="user_group" name="user_group"><option value="customer">Customer</option><option value="workforce">Workforce</option><option value="vendor">Vendor</option><option value="admin">Admin</option></select>
+<button type="submit">Create account</button></form>
+<p class="note">Already have one? <a href="/login">Sign in</a></p>`, error)
+
+const loginForm = (email = '', error?: string) => page('Sign in', `
+<form method="post" action="/login">
+${field({ name: 'email', label: 'E-mail address', type: 'email', autocomplete: 'username', value: email, autofocus: true, error: !!error })}
+${field({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' })}
+<button type="submit">Continue</button></form>
+<p class="note">No account? <a href="/signup">Create one</a></p>`, error)
+
+const totpForm = (flowId: string, error?: string) => page('Enter your code', `
+<p>Open your authenticator app and enter the current code for this account.</p>
+<form method="post" action="/login/totp"><input type="hidden" name="flow_id" value="${esc(flowId)}">
+${codeField(!!error)}<button type="submit">Verify</button></form>`, error)
+
+async function enrollPage(credentialId: string, secret: string, uri: string, error?: string): Promise<string> {
+  const svg = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' })
+  return page('Set up an authenticator app', `
+<p>Scan this QR code with your authenticator app, then enter the code it shows to turn it on.</p>
+<div class="qr" role="img" aria-label="QR code of the authenticator set-up key">${svg}</div>
+<p class="note">Can't scan? Enter this key by hand: <code>${esc(secret)}</code></p>
+<form method="post" action="/enroll/totp/verify"><input type="hidden" name="credential_id" value="${esc(credentialId)}">
+<input type="hidden" name="secret" value="${esc(secret)}"><input type="hidden" name="uri" value="${esc(uri)}">
+${codeField(!!error)}<button type="submit">Turn on</button></form>`, error)
+}
+
+const message = (e: unknown) => (e instanceof MfaError ? e.message : 'something went wrong; try again')
+const rethrowUnexpected = (e: unknown) => {
+  if (!(e instanceof MfaError) || e.status >= 500) throw e
+}
+
+/** Server-rendered pages for every flow of this slice: plain forms, no JavaScript needed. */
+export function pageRoutes(login: LoginService): Route[] {
+  const p = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'page', handler })
+  return [
+    p('GET', '/', async (x) => {
+      const userId = await x.userId()
+      if (!userId) return sendHtml(x.res, 200, page('Welcome', '<p>The FactorWatch reference MFA service whose every step is observable.</p><p><a href="/login">Sign in</a> · <a href="/signup">Create an account</a></p>'))
+      const factors = await login.factors(userId)
+      const list = factors.length ? `<ul>${factors.map((f) => `<li>${esc(f.name)} (${esc(f.type)}, ${esc(f.status)})</li>`).join('')}</ul>` : '<p>No second factor yet: your account is protected by its password only.</p>'
+      sendHtml(x.res, 200, page('Your account', `<h2>Second factors</h2>${list}
+<form method="post" action="/enroll/totp"><button type="submit">Add an authenticator app</button></form>
+<form method="post" action="/logout"><button type="submit">Sign out</button></form>`))
+    }),
+    p('GET', '/signup', async (x) => sendHtml(x.res, 200, signupForm())),
+    p('POST', '/signup', async (x) => {
+      const body = await x.body()
+      try {
+        const input = parseInput(SignupInput, body)
+        const userId = await login.signup(input.email, input.password, input.user_group)
+        redirect(x.res, '/', { 'set-cookie': await x.signIn(userId) })
+      } catch (e) {
+        rethrowUnexpected(e)
+        sendHtml(x.res, (e as MfaError).status, signupForm(String(body.email ?? ''), message(e)))
+      }
+    }),
+    p('GET', '/login', async (x) => sendHtml(x.res, 200, loginForm())),
+    p('POST', '/login', async (x) => {
+      const body = await x.body()
+      try {
+        const input = parseInput(LoginInput, body)
+        const r = await login.passwordStep(input.email, input.password, x.ctx)
+        if (r.kind === 'challenge') return sendHtml(x.res, 200, totpForm(r.flowId))
+        redirect(x.res, '/', { 'set-cookie': await x.signIn(r.userId) })
+      } catch (e) {
+        rethrowUnexpected(e)
+        sendHtml(x.res, (e as MfaError).status, loginForm(String(body.email ?? ''), message(e)))
+      }
+    }),
+    p('POST', '/login/totp', async (x) => {
+      const body = await x.body()
+      try {
+        const input = parseInput(TotpStepInput, body)
+        const userId = await login.totpStep(input.flow_id, input.code, x.ctx)
+        redirect(x.res, '/', { 'set-cookie': await x.signIn(userId) })
+      } catch (e) {
+        rethrowUnexpected(e)
+        const err = e as MfaError
+        const retry = err.code === 'invalid_code' || err.code === 'code_replayed' || err.details.field === 'code'
+        sendHtml(x.res, err.status, retry ? totpForm(String(body.flow_id ?? ''), message(e)) : loginForm('', message(e)))
+      }
+    }),
+    p('POST', '/enroll/totp', async (x) => {
+      const userId = await x.userId()
+      if (!userId) return redirect(x.res, '/login')
+      const r = await login.enrollTotp(userId, 'Authenticator app', x.ctx)
+      sendHtml(x.res, 200, await enrollPage(r.credentialId, r.secret, r.otpauthUri))
+    }),
+    p('POST', '/enroll/totp/verify', async (x) => {
+      const userId = await x.userId()
+      if (!userId) return redirect(x.res, '/login')
+      const body = await x.body()
+      try {
+        const input = parseInput(ActivateTotpInput, body)
+        await login.activateTotp(userId, input.credential_id, input.code, x.ctx)
+        redirect(x.res, '/')
+      } catch (e) {
+        rethrowUnexpected(e)
+        // The key is re-shown from the form, never read back from the store in clear.
+        sendHtml(x.res, (e as MfaError).status, await enrollPage(String(body.credential_id ?? ''), String(body.secret ?? ''), String(body.uri ?? ''), message(e)))
+      }
+    }),
+    p('POST', '/logout', async (x) => redirect(x.res, '/login', { 'set-cookie': await x.signOut() })),
+  ]
+}

@@ -1,0 +1,152 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { SpanKind } from '@opentelemetry/api'
+import { apiRoutes } from './api'
+import type { IdpConfig } from './config'
+import { MfaError } from './errors'
+import { requestOrigin, sameOrigin } from './http/context'
+import { cookie, parseCookies, readBody, sendError, sendHtml, sendJson } from './http/io'
+import type { Exchange, Route } from './http/types'
+import { keysFor } from './keys'
+import { DEFAULT_FLOW_POLICY } from './login/policy'
+import { createLoginService } from './login/service'
+import { createSessions, SESSION_COOKIE } from './login/sessions'
+import { pageRoutes } from './pages'
+import { page } from './pages/layout'
+import { openPglite, openPostgres, type Db } from './store/db'
+import { migrateStore } from './store/migrate'
+import { createRepo } from './store/repo'
+import { createIdpMetrics } from './telemetry/metrics'
+import { createTelemetry } from './telemetry/telemetry'
+
+export const IDP_VERSION = '0.1.0'
+
+export interface RunningIdp {
+  url: string
+  db: Db
+  /** Close flows past their TTL now (the sweeper also runs on a timer). */
+  sweep(): Promise<number>
+  close(): Promise<void>
+}
+
+export interface IdpOptions {
+  now?: () => Date
+  log?: (line: string) => void
+  /** Open the store yourself (tests: a PostgreSQL schema); otherwise from the config. */
+  db?: Db
+}
+
+const statusClass = (s: number) => `${Math.floor(s / 100)}xx`
+
+/** Start the reference IdP: store, migrations, telemetry, HTTP server and the abandoned-flow sweeper. */
+export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<RunningIdp> {
+  const now = o.now ?? (() => new Date())
+  const log = o.log ?? ((line: string) => console.log(line))
+  const db = o.db ?? (config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(config.dataDir))
+  const applied = await migrateStore(db)
+  if (applied.length) log(`store (${db.kind}): applied migrations ${applied.join(', ')}`)
+  const keys = keysFor(config, log)
+  const metrics = createIdpMetrics()
+  const telemetry = createTelemetry({ enabled: config.telemetry === 'on', otlpEndpoint: config.otlpEndpoint, region: config.region, version: IDP_VERSION, metrics })
+  const repo = createRepo(db)
+  const revokedReuse = () => log('security: a revoked session was presented and refused')
+  const sessions = createSessions(repo, config.sessionTtlSeconds, now, revokedReuse)
+  const policy = { ...DEFAULT_FLOW_POLICY, maxAttempts: config.maxAttempts, flowTtlMs: config.flowTtlSeconds * 1000 }
+  const login = createLoginService({ repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now })
+  const routes: Route[] = [...apiRoutes(login), ...pageRoutes(login)]
+  const byKey = new Map(routes.map((r) => [`${r.method} ${r.path}`, r]))
+  const paths = new Set(routes.map((r) => r.path))
+  let secure = false
+  let inFlight = 0
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://idp.local')
+    const route = byKey.get(`${req.method} ${url.pathname}`)
+    if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', store: db.kind, telemetry: config.telemetry })
+    if (url.pathname === '/metrics' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': metrics.registry.contentType })
+      return void res.end(await metrics.registry.metrics())
+    }
+    if (!route) {
+      const err = paths.has(url.pathname) ? new MfaError('method_not_allowed', `${req.method} is not allowed on ${url.pathname}`) : new MfaError('not_found', `no such endpoint ${url.pathname.slice(0, 100)}`)
+      return url.pathname.startsWith('/api/') ? sendError(res, err) : sendHtml(res, err.status, page(err.status === 404 ? 'Page not found' : 'Not allowed', '<p><a href="/">Home</a></p>'))
+    }
+    const label = { method: route.method, route: route.path }
+    const end = metrics.httpDuration.startTimer({ route: route.path })
+    await telemetry.span(`${route.method} ${route.path}`, { 'http.request.method': route.method, 'http.route': route.path }, async (span) => {
+      const cookies = parseCookies(req.headers.cookie)
+      let body: Promise<Record<string, unknown>> | undefined
+      let user: Promise<string | undefined> | undefined
+      const clear = cookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure })
+      const x: Exchange = {
+        req, res, url,
+        ctx: { span, ...requestOrigin(req, config.demoHeaders === 'on', route.kind === 'api' ? 'api' : 'web') },
+        body: () => (body ??= readBody(req)),
+        userId: () => (user ??= sessions.user(cookies[SESSION_COOKIE])),
+        sessionToken: () => cookies[SESSION_COOKIE],
+        async signIn(userId) {
+          await sessions.revoke(cookies[SESSION_COOKIE])
+          return cookie(SESSION_COOKIE, await sessions.create(userId), { maxAgeSeconds: config.sessionTtlSeconds, secure })
+        },
+        async signOut() {
+          await sessions.revoke(cookies[SESSION_COOKIE])
+          return clear
+        },
+      }
+      try {
+        if (req.method === 'POST' && !sameOrigin(req)) throw new MfaError('forbidden', 'cross-origin form posts are refused')
+        await route.handler(x)
+      } catch (e) {
+        const err = e instanceof MfaError ? e : new MfaError('internal_error', 'internal error; the request changed nothing it could not undo')
+        if (!(e instanceof MfaError)) log(`error on ${route.method} ${route.path}: ${e instanceof Error ? e.message : String(e)}`)
+        if (res.headersSent) return void res.end()
+        if (route.kind === 'api') sendError(res, err)
+        else sendHtml(res, err.status, page('Something went wrong', '<p><a href="/">Start again</a></p>', err.message))
+      } finally {
+        span?.setAttribute('http.response.status_code', res.statusCode)
+        metrics.httpRequests.inc({ ...label, status_class: statusClass(res.statusCode) })
+        end()
+      }
+    }, SpanKind.SERVER)
+  }
+
+  const server = createServer((req, res) => {
+    if (inFlight >= config.maxInFlight) {
+      metrics.overloaded.inc()
+      req.resume()
+      return sendJson(res, 503, { code: 'overloaded', message: 'too many requests in progress; retry shortly' }, { 'retry-after': '1' })
+    }
+    inFlight++
+    res.on('close', () => inFlight--)
+    handle(req, res).catch((e) => {
+      log(`unhandled: ${e instanceof Error ? e.message : String(e)}`)
+      if (!res.headersSent) sendJson(res, 500, { code: 'internal_error', message: 'internal error' })
+    })
+  })
+  server.headersTimeout = 10_000
+  server.requestTimeout = 30_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, config.host, () => resolve())
+  })
+  const port = (server.address() as AddressInfo).port
+  const url = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+  secure = url.startsWith('https:')
+
+  const sweep = () => login.sweepAbandoned()
+  const timer = setInterval(() => void sweep().catch((e) => log(`sweeper: ${e instanceof Error ? e.message : String(e)}`)), Math.min(30_000, config.flowTtlSeconds * 500))
+  timer.unref()
+
+  return {
+    url, db, sweep,
+    async close() {
+      clearInterval(timer)
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      await telemetry.shutdown()
+      if (!o.db) await db.close()
+    },
+  }
+}

@@ -1,0 +1,92 @@
+import type { Db } from './db'
+
+/** Typed queries of the IdP store. Values always go in as parameters. */
+
+export interface UserRow { id: string; email: string; password_hash: string; user_group: string; mfa_locked_until: Date | null }
+export interface TotpRow { id: string; user_id: string; name: string; secret_enc: string; algorithm: string; digits: number; status: 'pending' | 'active'; last_step: number | null; created_at: Date }
+export interface FlowRow {
+  id: string; user_id: string; state: 'challenged' | 'completed' | 'locked' | 'abandoned'; factor: string
+  issued_at: Date; attempts: number; country: string | null; client: string | null
+}
+
+const toNum = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
+const totpRow = (r: TotpRow): TotpRow => ({ ...r, digits: Number(r.digits), last_step: toNum(r.last_step) })
+const flowRow = (r: FlowRow): FlowRow => ({ ...r, attempts: Number(r.attempts), issued_at: new Date(r.issued_at) })
+
+export function createRepo(db: Db) {
+  return {
+    db,
+    /** Inserts or returns false when the e-mail is taken (unique index, race-safe). */
+    async insertUser(u: { id: string; email: string; passwordHash: string; userGroup: string }): Promise<boolean> {
+      const rows = await db.query('INSERT INTO users (id, email, password_hash, user_group) VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO NOTHING RETURNING id', [u.id, u.email, u.passwordHash, u.userGroup])
+      return rows.length === 1
+    },
+    async userByEmail(email: string): Promise<UserRow | undefined> {
+      return (await db.query<UserRow>('SELECT id, email, password_hash, user_group, mfa_locked_until FROM users WHERE email = $1', [email]))[0]
+    },
+    async userById(id: string): Promise<UserRow | undefined> {
+      return (await db.query<UserRow>('SELECT id, email, password_hash, user_group, mfa_locked_until FROM users WHERE id = $1', [id]))[0]
+    },
+    async lockUser(id: string, until: Date): Promise<void> {
+      await db.query('UPDATE users SET mfa_locked_until = $2 WHERE id = $1', [id, until])
+    },
+
+    async insertTotp(c: { id: string; userId: string; name: string; secretEnc: string; algorithm: string; digits: number }): Promise<void> {
+      await db.query("INSERT INTO totp_credentials (id, user_id, name, secret_enc, algorithm, digits, status) VALUES ($1, $2, $3, $4, $5, $6, 'pending')", [c.id, c.userId, c.name, c.secretEnc, c.algorithm, c.digits])
+    },
+    async totpById(id: string, userId: string): Promise<TotpRow | undefined> {
+      const r = (await db.query<TotpRow>('SELECT * FROM totp_credentials WHERE id = $1 AND user_id = $2', [id, userId]))[0]
+      return r && totpRow(r)
+    },
+    async totpForUser(userId: string, status?: 'active' | 'pending'): Promise<TotpRow[]> {
+      const rows = status
+        ? await db.query<TotpRow>('SELECT * FROM totp_credentials WHERE user_id = $1 AND status = $2 ORDER BY created_at', [userId, status])
+        : await db.query<TotpRow>('SELECT * FROM totp_credentials WHERE user_id = $1 ORDER BY created_at', [userId])
+      return rows.map(totpRow)
+    },
+    /**
+     * Record an accepted step, only if it is newer than the last one: the compare-and-set that
+     * makes a code single-use even when two requests race with the same code.
+     */
+    async acceptTotpStep(id: string, step: number, activate: boolean): Promise<boolean> {
+      const rows = await db.query(
+        `UPDATE totp_credentials SET last_step = $2${activate ? ", status = 'active'" : ''} WHERE id = $1 AND (last_step IS NULL OR last_step < $2) RETURNING id`,
+        [id, step],
+      )
+      return rows.length === 1
+    },
+
+    async insertSession(idHash: string, userId: string, expiresAt: Date): Promise<void> {
+      await db.query('INSERT INTO sessions (id_hash, user_id, expires_at) VALUES ($1, $2, $3)', [idHash, userId, expiresAt])
+    },
+    async sessionUser(idHash: string, now: Date): Promise<{ user_id: string; revoked: boolean } | undefined> {
+      const r = (await db.query<{ user_id: string; revoked_at: Date | null; expires_at: Date }>('SELECT user_id, revoked_at, expires_at FROM sessions WHERE id_hash = $1', [idHash]))[0]
+      if (!r || new Date(r.expires_at) <= now) return undefined
+      return { user_id: r.user_id, revoked: r.revoked_at !== null }
+    },
+    async revokeSession(idHash: string): Promise<void> {
+      await db.query('UPDATE sessions SET revoked_at = now() WHERE id_hash = $1 AND revoked_at IS NULL', [idHash])
+    },
+
+    async insertFlow(f: { id: string; userId: string; factor: string; issuedAt: Date; country?: string; client?: string }): Promise<void> {
+      await db.query("INSERT INTO login_flows (id, user_id, state, factor, issued_at, country, client) VALUES ($1, $2, 'challenged', $3, $4, $5, $6)", [f.id, f.userId, f.factor, f.issuedAt, f.country ?? null, f.client ?? null])
+    },
+    async flow(id: string): Promise<FlowRow | undefined> {
+      const r = (await db.query<FlowRow>('SELECT id, user_id, state, factor, issued_at, attempts, country, client FROM login_flows WHERE id = $1', [id]))[0]
+      return r && flowRow(r)
+    },
+    /** Count one wrong code; returns the new count, or undefined when the flow was no longer open. */
+    async countFailedAttempt(id: string): Promise<number | undefined> {
+      const r = (await db.query<{ attempts: number }>("UPDATE login_flows SET attempts = attempts + 1 WHERE id = $1 AND state = 'challenged' RETURNING attempts", [id]))[0]
+      return r ? Number(r.attempts) : undefined
+    },
+    /** Move an open flow to a terminal state; false when another request got there first. */
+    async closeFlow(id: string, state: 'completed' | 'locked' | 'abandoned'): Promise<boolean> {
+      return (await db.query("UPDATE login_flows SET state = $2, completed_at = now() WHERE id = $1 AND state = 'challenged' RETURNING id", [id, state])).length === 1
+    },
+    async openFlowsIssuedBefore(cutoff: Date, limit = 500): Promise<FlowRow[]> {
+      return (await db.query<FlowRow>("SELECT id, user_id, state, factor, issued_at, attempts, country, client FROM login_flows WHERE state = 'challenged' AND issued_at < $1 ORDER BY issued_at LIMIT $2", [cutoff, limit])).map(flowRow)
+    },
+  }
+}
+export type Repo = ReturnType<typeof createRepo>

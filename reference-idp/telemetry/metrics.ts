@@ -1,0 +1,21 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+/** prom-client metrics of the IdP. Labels are bounded: route patterns, factors, outcomes; never users. */
+export function createIdpMetrics() {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'idp_process_' })
+  const m = {
+    registry,
+    httpRequests: new Counter({ name: 'idp_http_requests_total', help: 'HTTP requests by route pattern and status class', labelNames: ['method', 'route', 'status_class'], registers: [registry] }),
+    httpDuration: new Histogram({ name: 'idp_http_request_duration_seconds', help: 'HTTP request duration by route pattern', labelNames: ['route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] }),
+    verifications: new Counter({ name: 'idp_mfa_verifications_total', help: 'Second-factor verifications by factor and outcome', labelNames: ['factor', 'outcome'], registers: [registry] }),
+    verifyLatency: new Histogram({ name: 'idp_mfa_challenge_to_verify_seconds', help: 'Time from challenge issued to verification, by factor', labelNames: ['factor'], buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300], registers: [registry] }),
+    logins: new Counter({ name: 'idp_logins_completed_total', help: 'Terminal login outcomes', labelNames: ['outcome', 'reason'], registers: [registry] }),
+    enrollments: new Counter({ name: 'idp_enrollment_changes_total', help: 'Factor enrollment changes', labelNames: ['factor', 'reason'], registers: [registry] }),
+    lockouts: new Counter({ name: 'idp_lockouts_total', help: 'Lockouts by reason', labelNames: ['reason'], registers: [registry] }),
+    eventsEmitted: new Counter({ name: 'idp_telemetry_events_total', help: 'Contract events emitted', labelNames: ['event'], registers: [registry] }),
+    overloaded: new Counter({ name: 'idp_requests_refused_total', help: 'Requests refused with 503 because too many were in flight', registers: [registry] }),
+  }
+  return m
+}
+export type IdpMetrics = ReturnType<typeof createIdpMetrics>

@@ -1,0 +1,27 @@
+import { freePort, startProcess, tempDir, type Running } from './processes'
+
+export interface Stack { collector: Running; idp: Running; otlpUrl: string; queryUrl: string; idpUrl: string; stop: () => Promise<void> }
+
+/** The real collector and reference IdP as separate processes on free ports. */
+export async function startStack(): Promise<Stack> {
+  const [otlp, query, idpPort] = await Promise.all([freePort(), freePort(), freePort()])
+  const collector = await startProcess('collector', 'collector/main.ts', [], {
+    COLLECTOR_OTLP_PORT: String(otlp), COLLECTOR_QUERY_PORT: String(query), FACTORWATCH_DATA_DIR: tempDir('collector'),
+  }, [/collector query listening/])
+  const otlpUrl = `http://127.0.0.1:${otlp}`
+  const idp = await startProcess('idp', 'reference-idp/main.ts', [], {
+    IDP_PORT: String(idpPort), IDP_DATA_DIR: 'memory://', OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+  }, [/reference-idp listening on/]).catch(async (err) => {
+    await collector.stop()
+    throw err
+  })
+  return {
+    collector, idp, otlpUrl,
+    queryUrl: `http://127.0.0.1:${query}`,
+    idpUrl: `http://127.0.0.1:${idpPort}`,
+    stop: async () => {
+      await idp.stop()
+      await collector.stop()
+    },
+  }
+}
