@@ -36,7 +36,6 @@ async function enrollPage(credentialId: string, secret: string, uri: string, err
 <div class="qr" role="img" aria-label="QR code of the authenticator set-up key">${svg}</div>
 <p class="note">Can't scan? Enter this key by hand: <code>${esc(secret)}</code></p>
 <form method="post" action="/enroll/totp/verify"><input type="hidden" name="credential_id" value="${esc(credentialId)}">
-<input type="hidden" name="secret" value="${esc(secret)}"><input type="hidden" name="uri" value="${esc(uri)}">
 ${codeField(!!error)}<button type="submit">Turn on</button></form>`, error)
 }
 
@@ -112,8 +111,9 @@ export function pageRoutes(login: LoginService): Route[] {
         redirect(x.res, '/')
       } catch (e) {
         rethrowUnexpected(e)
-        // The key is re-shown from the form, never read back from the store in clear.
-        sendHtml(x.res, (e as MfaError).status, await enrollPage(String(body.credential_id ?? ''), String(body.secret ?? ''), String(body.uri ?? ''), message(e)))
+        const setup = typeof body.credential_id === 'string' && /^[0-9a-f-]{36}$/.test(body.credential_id) ? await login.pendingTotpSetup(userId, body.credential_id) : undefined
+        if (!setup) return sendHtml(x.res, (e as MfaError).status, page('Set up an authenticator app', '<form method="post" action="/enroll/totp"><button type="submit">Start again</button></form>', message(e)))
+        sendHtml(x.res, (e as MfaError).status, await enrollPage(setup.credentialId, setup.secret, setup.otpauthUri, message(e)))
       }
     }),
     p('POST', '/logout', async (x) => redirect(x.res, '/login', { 'set-cookie': await x.signOut() })),

@@ -17,7 +17,7 @@ import { openPglite, openPostgres, type Db } from './store/db'
 import { migrateStore } from './store/migrate'
 import { createRepo } from './store/repo'
 import { createIdpMetrics } from './telemetry/metrics'
-import { createTelemetry } from './telemetry/telemetry'
+import { createTelemetry, type Telemetry } from './telemetry/telemetry'
 
 export const IDP_VERSION = '0.1.0'
 
@@ -34,6 +34,8 @@ export interface IdpOptions {
   log?: (line: string) => void
   /** Open the store yourself (tests: a PostgreSQL schema); otherwise from the config. */
   db?: Db
+  /** Replace the OTLP telemetry (tests capture events this way). */
+  telemetry?: Telemetry
 }
 
 const statusClass = (s: number) => `${Math.floor(s / 100)}xx`
@@ -47,7 +49,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   if (applied.length) log(`store (${db.kind}): applied migrations ${applied.join(', ')}`)
   const keys = keysFor(config, log)
   const metrics = createIdpMetrics()
-  const telemetry = createTelemetry({ enabled: config.telemetry === 'on', otlpEndpoint: config.otlpEndpoint, region: config.region, version: IDP_VERSION, metrics })
+  const telemetry = o.telemetry ?? createTelemetry({ enabled: config.telemetry === 'on', otlpEndpoint: config.otlpEndpoint, region: config.region, version: IDP_VERSION, metrics })
   const repo = createRepo(db)
   const revokedReuse = () => log('security: a revoked session was presented and refused')
   const sessions = createSessions(repo, config.sessionTtlSeconds, now, revokedReuse)

@@ -177,6 +177,14 @@ export function createLoginService(d: LoginDeps) {
       return n
     },
 
+    /** The set-up key of a credential still pending verification (shown again after a wrong code). */
+    async pendingTotpSetup(userId: string, credentialId: string) {
+      const [user, cred] = await Promise.all([d.repo.userById(userId), d.repo.totpById(credentialId, userId)])
+      if (!user || !cred || cred.status !== 'pending') return undefined
+      const secret = openSecret(cred)
+      return { credentialId, secret: base32Encode(secret), otpauthUri: otpauthUri(secret, user.email, d.issuer) }
+    },
+
     async factors(userId: string) {
       return (await d.repo.totpForUser(userId)).map((c) => ({ id: c.id, type: 'totp' as const, name: c.name, status: c.status, created_at: c.created_at }))
     },

@@ -1,46 +1,15 @@
-import { randomUUID } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type Db, openPglite, openPostgres } from './db'
+import { testStores } from './test-stores'
 import { migrateStore } from './migrate'
 
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-
-async function postgresReachable(): Promise<boolean> {
-  try {
-    const db = await openPostgres(PG_URL)
-    await db.query('SELECT 1')
-    await db.close()
-    return true
-  } catch {
-    if (process.env.CI === 'true') throw new Error(`missing prerequisite under CI=true: PostgreSQL at ${PG_URL}`)
-    return false
-  }
-}
-
-const schema = `fw_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`
-const cleanups: (() => Promise<void>)[] = []
-afterAll(async () => {
-  for (const c of cleanups) await c()
-})
-
-const stores: [string, () => Promise<Db | null>][] = [
-  ['PGlite', () => openPglite('memory://')],
-  ['PostgreSQL', async () => {
-    if (!(await postgresReachable())) return null
-    const db = await openPostgres(PG_URL, schema)
-    cleanups.push(async () => {
-      await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-      await db.close()
-    })
-    return db
-  }],
-]
+const stores = testStores(afterAll)
 
 describe.each(stores)('IdP store on %s', (_name, open) => {
   it('applies migrations once, enforces constraints, and round-trips rows', async () => {
     const db = await open()
     if (!db) return
-    expect(await migrateStore(db)).toEqual([1])
+    expect(await migrateStore(db)).toEqual([1, 2])
     expect(await migrateStore(db)).toEqual([])
     await db.query('INSERT INTO users (id, email, password_hash, user_group) VALUES ($1, $2, $3, $4)', ['u1', 'a@example.test', 'scrypt$x', 'admin'])
     await expect(db.query('INSERT INTO users (id, email, password_hash, user_group) VALUES ($1, $2, $3, $4)', ['u2', 'a@example.test', 'h', 'admin'])).rejects.toThrow(/unique|duplicate/i)

@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EventAttributes, EventName } from '../contract'
+import { buildEvent } from '../contract'
+import { loadIdpConfig } from '../reference-idp/config'
+import { startIdp, type RunningIdp } from '../reference-idp/server'
+import { testStores } from '../reference-idp/store/test-stores'
+import type { Telemetry } from '../reference-idp/telemetry/telemetry'
+import { totpAt } from './support/totp'
+
+/** Telemetry that keeps every event (after the contract check the real one does). */
+function capture() {
+  const events: Record<string, string | number>[] = []
+  const t: Telemetry = {
+    emit: (name: EventName, attrs: EventAttributes) => void events.push(buildEvent(name, attrs)),
+    span: (_n, _a, fn) => fn(undefined),
+    flush: async () => {},
+    shutdown: async () => {},
+  }
+  return { t, events, named: (n: string) => events.filter((e) => e['event.name'] === n) }
+}
+
+/** A cookie-keeping client; `form` posts urlencoded like a browser. */
+function client(base: string, headers: Record<string, string> = {}) {
+  let cookie = ''
+  const call = async (method: string, path: string, body?: unknown, form = false) => {
+    const res = await fetch(`${base}${path}`, {
+      method, redirect: 'manual',
+      headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json', ...(cookie ? { cookie } : {}), ...headers },
+      body: body === undefined ? undefined : form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body),
+    })
+    const set = res.headers.get('set-cookie')
+    if (set) cookie = set.split(';')[0]
+    const text = await res.text()
+    return { status: res.status, headers: res.headers, text, body: (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : {} }
+  }
+  return { post: (p: string, b: unknown = {}) => call('POST', p, b), get: (p: string) => call('GET', p), form: (p: string, b: Record<string, string>) => call('POST', p, b, true), cookie: () => cookie, setCookie: (c: string) => (cookie = c) }
+}
+
+const PASSWORD = 'correct horse battery'
+let clock = Date.now()
+
+describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
+  let idp: RunningIdp
+  let tel: ReturnType<typeof capture>
+  let skip = false
+  beforeAll(async () => {
+    const db = await open()
+    if (!db) return void (skip = true)
+    tel = capture()
+    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', flowTtlSeconds: 60 }), { db, telemetry: tel.t, now: () => new Date(clock), log: () => {} })
+  })
+  afterAll(async () => idp?.close())
+
+  /** A signed-up user with an active TOTP credential; returns its secret. */
+  async function enrolledUser(email: string) {
+    const api = client(idp.url, { 'x-demo-country': 'FR' })
+    expect((await api.post('/api/v1/signup', { email, password: PASSWORD, user_group: 'workforce' })).status).toBe(201)
+    const e = await api.post('/api/v1/enroll/totp')
+    const secret = new URL(e.body.otpauth_uri).searchParams.get('secret')!
+    // A pending credential is not a factor yet: login skips MFA until it is verified.
+    expect((await client(idp.url).post('/api/v1/login', { email, password: PASSWORD })).body).toEqual({ status: 'authenticated' })
+    expect((await api.post('/api/v1/enroll/totp/verify', { credential_id: e.body.credential_id, code: '000000' })).body.code).toMatch(/invalid_code|code_replayed/)
+    expect((await api.post('/api/v1/enroll/totp/verify', { credential_id: e.body.credential_id, code: totpAt(secret, clock) })).body).toEqual({ status: 'active' })
+    return { api, secret }
+  }
+
+  it('refuses bad input with a code and message, and changes nothing', async ({ skip: s }) => {
+    if (skip) return s()
+    const api = client(idp.url)
+    const cases: [unknown, RegExp][] = [
+      [{ email: 'not-an-email', password: PASSWORD }, /^email: /],
+      [{ email: 'x@example.test', password: 'short' }, /^password: .*8 characters/],
+      [{ email: 'x@example.test', password: PASSWORD, user_group: 'root' }, /^user_group: /],
+    ]
+    for (const [body, msg] of cases) {
+      const r = await api.post('/api/v1/signup', body)
+      expect(r.status).toBe(400)
+      expect(r.body.code).toBe('bad_request')
+      expect(r.body.message).toMatch(msg)
+    }
+    const raw = await fetch(`${idp.url}/api/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' })
+    expect(raw.status).toBe(400)
+    expect(await idp.db.query("SELECT 1 FROM users WHERE email = 'x@example.test'")).toHaveLength(0)
+    expect((await api.post('/api/v1/signup', { email: 'dup@example.test', password: PASSWORD })).status).toBe(201)
+    const dup = await api.post('/api/v1/signup', { email: 'DUP@example.test', password: PASSWORD })
+    expect([dup.status, dup.body.code]).toEqual([409, 'email_taken'])
+    expect((await api.get('/api/v1/nope')).body.code).toBe('not_found')
+    expect((await api.get('/api/v1/login')).status).toBe(405)
+  })
+
+  it('password then TOTP; a replayed code is refused; events carry hashes, not addresses', async ({ skip: s }) => {
+    if (skip) return s()
+    const email = `alice-${_store}@example.test`
+    const { secret } = await enrolledUser(email)
+    const wrongPw = await client(idp.url).post('/api/v1/login', { email, password: 'wrong password' })
+    expect([wrongPw.status, wrongPw.body.code]).toEqual([401, 'invalid_credentials'])
+    const unknown = await client(idp.url).post('/api/v1/login', { email: 'nobody@example.test', password: PASSWORD })
+    expect(unknown.body).toEqual(wrongPw.body) // no account probing
+
+    const user = client(idp.url, { 'x-demo-country': 'FR', 'x-demo-client': 'ios' })
+    const flow = (await user.post('/api/v1/login', { email, password: PASSWORD })).body
+    expect(flow.next).toBe('totp')
+    // The enrollment consumed this step; the same code again is a replay.
+    const replay = await user.post('/api/v1/login/totp', { flow_id: flow.flow_id, code: totpAt(secret, clock) })
+    expect([replay.status, replay.body.code, replay.body.attempts_left]).toEqual([401, 'code_replayed', 4])
+    const ok = await user.post('/api/v1/login/totp', { flow_id: flow.flow_id, code: totpAt(secret, clock + 30_000) })
+    expect(ok.body).toEqual({ status: 'authenticated' })
+    expect((await user.get('/api/v1/me')).body.factors).toMatchObject([{ type: 'totp', status: 'active' }])
+    // A finished flow cannot be used again.
+    expect((await user.post('/api/v1/login/totp', { flow_id: flow.flow_id, code: totpAt(secret, clock + 60_000) })).body.code).toBe('flow_expired')
+
+    const mine = tel.events.filter((e) => e['mfa.flow_id'] === flow.flow_id)
+    expect(mine.map((e) => [e['event.name'], e['mfa.outcome'] ?? e['mfa.reason']])).toEqual([
+      ['mfa.login.started', 'password_verified'],
+      ['mfa.challenge.issued', 'login_required'],
+      ['mfa.challenge.verified', 'replayed'],
+      ['mfa.challenge.verified', 'success'],
+      ['mfa.login.completed', 'success'],
+      ['mfa.challenge.verified', 'expired'],
+    ])
+    expect(mine[3]).toMatchObject({ 'mfa.factor': 'totp', 'mfa.country': 'FR', 'mfa.client': 'ios', 'mfa.user_group': 'workforce', 'mfa.attempt': 2 })
+    expect(JSON.stringify(tel.events)).not.toContain(email)
+    expect(JSON.stringify(tel.events)).not.toContain(secret)
+    expect(await (await fetch(`${idp.url}/metrics`)).text()).toMatch(/idp_mfa_verifications_total\{factor="totp",outcome="replayed"\} \d/)
+  })
+
+  it('the fifth wrong code locks the flow and the user; the sixth is refused even if right', async ({ skip: s }) => {
+    if (skip) return s()
+    const email = `mallory-${_store}@example.test`
+    const { secret } = await enrolledUser(email)
+    const attacker = client(idp.url)
+    const flow = (await attacker.post('/api/v1/login', { email, password: PASSWORD })).body.flow_id
+    const statuses: number[] = []
+    for (let i = 0; i < 5; i++) statuses.push((await attacker.post('/api/v1/login/totp', { flow_id: flow, code: '000000' === totpAt(secret, clock) ? '111111' : '000000' })).status)
+    expect(statuses).toEqual([401, 401, 401, 401, 423])
+    const sixth = await attacker.post('/api/v1/login/totp', { flow_id: flow, code: totpAt(secret, clock + 30_000) })
+    expect([sixth.status, sixth.body.code]).toEqual([423, 'locked_out'])
+    // A new flow does not reset the count: the account's second factor is locked.
+    const again = await attacker.post('/api/v1/login', { email, password: PASSWORD })
+    expect([again.status, again.body.code]).toEqual([423, 'locked_out'])
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(800)
+    expect(tel.named('mfa.lockout').filter((e) => e['mfa.flow_id'] === flow)).toHaveLength(1)
+  })
+
+  it('flows nobody finishes are closed as abandoned by the sweeper', async ({ skip: s }) => {
+    if (skip) return s()
+    const email = `bob-${_store}@example.test`
+    await enrolledUser(email)
+    const flow = (await client(idp.url).post('/api/v1/login', { email, password: PASSWORD })).body.flow_id
+    expect(await idp.sweep()).toBe(0)
+    clock += 61_000
+    expect(await idp.sweep()).toBeGreaterThanOrEqual(1)
+    const done = tel.named('mfa.login.completed').filter((e) => e['mfa.flow_id'] === flow)
+    expect(done).toMatchObject([{ 'mfa.outcome': 'abandoned', 'mfa.reason': 'abandoned' }])
+  })
+
+  it('logout revokes the session; the old cookie is refused afterwards', async ({ skip: s }) => {
+    if (skip) return s()
+    const api = client(idp.url)
+    await api.post('/api/v1/signup', { email: `carol-${_store}@example.test`, password: PASSWORD })
+    const old = api.cookie()
+    expect((await api.get('/api/v1/me')).status).toBe(200)
+    await api.post('/api/v1/logout')
+    api.setCookie(old)
+    const reuse = await api.get('/api/v1/me')
+    expect([reuse.status, reuse.body.code]).toEqual([401, 'unauthenticated'])
+  })
+
+  it('HTML pages: labelled forms, sign-up → enroll → sign-in by form posts; cross-site posts refused', async ({ skip: s }) => {
+    if (skip) return s()
+    const web = client(idp.url)
+    const signupPage = await web.get('/signup')
+    expect(signupPage.text).toContain('<label for="email">')
+    expect(signupPage.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+    const email = `dave-${_store}@example.test`
+    expect((await web.form('/signup', { email, password: PASSWORD, user_group: 'customer' })).status).toBe(303)
+    const enroll = await web.form('/enroll/totp', {})
+    expect(enroll.text).toContain('<svg')
+    const secret = /<code>([A-Z2-7]+)<\/code>/.exec(enroll.text)![1]
+    const credentialId = /name="credential_id" value="([^"]+)"/.exec(enroll.text)![1]
+    const bad = await web.form('/enroll/totp/verify', { credential_id: credentialId, code: '12' })
+    expect([bad.status, bad.text.includes('role="alert"'), bad.text.includes(secret)]).toEqual([400, true, true])
+    expect((await web.form('/enroll/totp/verify', { credential_id: credentialId, code: totpAt(secret, clock) })).status).toBe(303)
+    const login = await client(idp.url).form('/login', { email, password: PASSWORD })
+    expect(login.text).toContain('autocomplete="one-time-code"')
+    const flowId = /name="flow_id" value="([^"]+)"/.exec(login.text)![1]
+    expect((await client(idp.url).form('/login/totp', { flow_id: flowId, code: totpAt(secret, clock + 30_000) })).status).toBe(303)
+    const cross = await fetch(`${idp.url}/login`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=a%40b.c&password=x' })
+    expect(cross.status).toBe(403)
+  })
+})
