@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: performance figures, printed with ratios. Targets live here, not in tests.
  *  - collector ingest: MFA events/s over HTTP into embedded ClickHouse, OTLP/JSON vs protobuf
- *  - reference IdP logins/s: added with the IdP (scripts/bench/idp.ts), not yet landed
+ *  - reference IdP: complete TOTP logins/s (password + code), telemetry on vs off
  */
+import { benchIdp } from './bench/idp'
 import { benchIngest } from './bench/ingest'
 
 const INGEST_TARGET = 100_000
@@ -20,7 +21,15 @@ async function main(): Promise<void> {
     console.log(`  OTLP/protobuf+gzip   ${fmt(r.protobufGzip).padStart(10)} events/s`)
     console.log(`  protobuf vs target ${fmt(INGEST_TARGET)}/s: ${(r.protobuf / INGEST_TARGET).toFixed(2)}x`)
   }
-  if (want('idp')) console.log('idp: no reference IdP benchmark yet (the IdP has not landed)')
+  if (want('idp')) {
+    console.log(`idp: ${seconds}s per mode, complete TOTP logins (password + code) over HTTP, 8 concurrent, PGlite`)
+    await benchIdp({ seconds: 2, telemetry: false }) // warm-up: JIT and scrypt pool, not reported
+    const off = await benchIdp({ seconds, telemetry: false })
+    const on = await benchIdp({ seconds, telemetry: true })
+    console.log(`  telemetry on         ${on.totpLoginsPerSec.toFixed(1).padStart(10)} logins/s   p50 ${on.p50Ms.toFixed(0)} ms, p95 ${on.p95Ms.toFixed(0)} ms, ${fmt(on.otlpBytes)} OTLP bytes`)
+    console.log(`  telemetry off        ${off.totpLoginsPerSec.toFixed(1).padStart(10)} logins/s   p50 ${off.p50Ms.toFixed(0)} ms, p95 ${off.p95Ms.toFixed(0)} ms`)
+    console.log(`  telemetry cost: ${(on.totpLoginsPerSec / off.totpLoginsPerSec).toFixed(2)}x of the throughput without it`)
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,0 +1,83 @@
+/**
+ * Reference IdP throughput: complete TOTP logins (password step + code step, two HTTP calls)
+ * against an in-process IdP on PGlite, with telemetry exported over OTLP/HTTP protobuf to a
+ * sink that accepts and discards (so the figure is the IdP's own cost), or off.
+ */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { loadIdpConfig } from '../../reference-idp/config'
+import { hotp, base32Decode } from '../../reference-idp/factors/totp'
+import { startIdp } from '../../reference-idp/server'
+
+const STEP_MS = 30_000
+
+async function sink(): Promise<{ url: string; received: () => number; close: () => Promise<void> }> {
+  let bytes = 0
+  const server = createServer((req, res) => {
+    req.on('data', (c: Buffer) => (bytes += c.length))
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' })
+      res.end()
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received: () => bytes, close: () => new Promise((r) => server.close(() => r())) }
+}
+
+const post = async (url: string, body: unknown, cookie = '') => {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) })
+  return { status: res.status, cookie: res.headers.get('set-cookie')?.split(';')[0] ?? '', body: (await res.json()) as Record<string, string> }
+}
+
+export interface IdpBenchResult { totpLoginsPerSec: number; p50Ms: number; p95Ms: number; logins: number; otlpBytes: number }
+
+/**
+ * Users log in once per (virtual) 30-s step so no code is a replay: the IdP's clock moves
+ * one step between rounds, and every round logs each user in once, `concurrency` at a time.
+ */
+export async function benchIdp(o: { seconds: number; telemetry: boolean; users?: number; concurrency?: number }): Promise<IdpBenchResult> {
+  const users = o.users ?? 64
+  const concurrency = o.concurrency ?? 8
+  const otlp = await sink()
+  let clock = Date.now()
+  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: o.telemetry ? 'on' : 'off', otlpEndpoint: otlp.url, maxInFlight: 10_000 }), { now: () => new Date(clock), log: () => {} })
+  try {
+    const accounts: { email: string; secret: Buffer }[] = []
+    for (let i = 0; i < users; i++) {
+      const email = `bench-${i}@example.test`
+      const s = await post(`${idp.url}/api/v1/signup`, { email, password: 'bench password 1', user_group: 'workforce' })
+      const e = await post(`${idp.url}/api/v1/enroll/totp`, {}, s.cookie)
+      const secret = base32Decode(new URL(e.body.otpauth_uri).searchParams.get('secret')!)
+      const code = hotp(secret, Math.floor(clock / STEP_MS), 'SHA1', 6)
+      const v = await post(`${idp.url}/api/v1/enroll/totp/verify`, { credential_id: e.body.credential_id, code }, s.cookie)
+      if (v.body.status !== 'active') throw new Error(`bench set-up: activation failed (${JSON.stringify(v.body)})`)
+      accounts.push({ email, secret })
+    }
+    const latencies: number[] = []
+    const start = performance.now()
+    const deadline = start + o.seconds * 1000
+    while (performance.now() < deadline) {
+      clock += STEP_MS
+      const step = Math.floor(clock / STEP_MS)
+      let next = 0
+      await Promise.all(Array.from({ length: concurrency }, async () => {
+        while (next < accounts.length && performance.now() < deadline) {
+          const a = accounts[next++]
+          const t0 = performance.now()
+          const l = await post(`${idp.url}/api/v1/login`, { email: a.email, password: 'bench password 1' })
+          const r = await post(`${idp.url}/api/v1/login/totp`, { flow_id: l.body.flow_id, code: hotp(a.secret, step, 'SHA1', 6) })
+          if (r.body.status !== 'authenticated') throw new Error(`bench login failed: ${JSON.stringify(r.body)}`)
+          latencies.push(performance.now() - t0)
+        }
+      }))
+    }
+    const elapsed = (performance.now() - start) / 1000
+    await idp.close() // flushes telemetry
+    latencies.sort((a, b) => a - b)
+    const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0
+    return { totpLoginsPerSec: latencies.length / elapsed, p50Ms: q(0.5), p95Ms: q(0.95), logins: latencies.length, otlpBytes: otlp.received() }
+  } finally {
+    await idp.close().catch(() => {})
+    await otlp.close()
+  }
+}
