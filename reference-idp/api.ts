@@ -1,5 +1,5 @@
 import { MfaError } from './errors'
-import { parseInput, ActivateTotpInput, EnrollTotpInput, LoginInput, SignupInput, TotpStepInput } from './http/inputs'
+import { parseInput, ActivateTotpInput, EnrollTotpInput, LoginInput, RecoveryStepInput, SignupInput, TotpStepInput } from './http/inputs'
 import { sendJson } from './http/io'
 import type { Exchange, Route } from './http/types'
 import type { LoginService } from './login/service'
@@ -23,13 +23,26 @@ export function apiRoutes(login: LoginService): Route[] {
     api('POST', '/api/v1/login', async (x) => {
       const input = parseInput(LoginInput, await x.body())
       const r = await login.passwordStep(input.email, input.password, x.ctx)
-      if (r.kind === 'challenge') return sendJson(x.res, 200, { flow_id: r.flowId, next: r.factor })
+      if (r.kind === 'challenge') return sendJson(x.res, 200, { flow_id: r.flowId, next: r.factor, factors: r.factors })
       sendJson(x.res, 200, { status: 'authenticated' }, { 'set-cookie': await x.signIn(r.userId) })
     }),
     api('POST', '/api/v1/login/totp', async (x) => {
       const input = parseInput(TotpStepInput, await x.body())
-      const userId = await login.totpStep(input.flow_id, input.code, x.ctx)
+      const userId = await login.codeStep(input.flow_id, 'totp', input.code, x.ctx)
       sendJson(x.res, 200, { status: 'authenticated' }, { 'set-cookie': await x.signIn(userId) })
+    }),
+    api('POST', '/api/v1/login/recovery-code', async (x) => {
+      const input = parseInput(RecoveryStepInput, await x.body())
+      const userId = await login.codeStep(input.flow_id, 'recovery_code', input.code, x.ctx)
+      const remaining = await login.remainingRecoveryCodes(userId)
+      sendJson(x.res, 200, { status: 'authenticated', recovery_codes_remaining: remaining }, { 'set-cookie': await x.signIn(userId) })
+    }),
+    api('GET', '/api/v1/recovery-codes', async (x) => {
+      sendJson(x.res, 200, { remaining: await login.remainingRecoveryCodes(await requireUser(x)) })
+    }),
+    api('POST', '/api/v1/recovery-codes', async (x) => {
+      const codes = await login.regenerateRecoveryCodes(await requireUser(x), x.ctx)
+      sendJson(x.res, 200, { codes, remaining: codes.length })
     }),
     api('POST', '/api/v1/logout', async (x) => {
       sendJson(x.res, 200, { status: 'signed_out' }, { 'set-cookie': await x.signOut() })

@@ -1,6 +1,6 @@
 import QRCode from 'qrcode'
 import { MfaError } from './errors'
-import { parseInput, ActivateTotpInput, LoginInput, SignupInput, TotpStepInput } from './http/inputs'
+import { parseInput, ActivateTotpInput, LoginInput, RecoveryStepInput, SignupInput, TotpStepInput } from './http/inputs'
 import { esc, redirect, sendHtml } from './http/io'
 import type { Exchange, Route } from './http/types'
 import type { LoginService } from './login/service'
@@ -27,7 +27,10 @@ ${field({ name: 'password', label: 'Password', type: 'password', autocomplete: '
 const totpForm = (flowId: string, error?: string) => page('Enter your code', `
 <p>Open your authenticator app and enter the current code for this account.</p>
 <form method="post" action="/login/totp"><input type="hidden" name="flow_id" value="${esc(flowId)}">
-${codeField(!!error)}<button type="submit">Verify</button></form>`, error)
+${codeField(!!error)}<button type="submit">Verify</button></form>
+<details><summary>Lost your device? Use a recovery code</summary>
+<form method="post" action="/login/recovery-code"><input type="hidden" name="flow_id" value="${esc(flowId)}">
+${field({ name: 'recovery_code', label: 'Recovery code (xxxxx-xxxxx)', autocomplete: 'off' })}<button type="submit">Use recovery code</button></form></details>`, error)
 
 async function enrollPage(credentialId: string, secret: string, uri: string, error?: string): Promise<string> {
   const svg = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' })
@@ -52,9 +55,12 @@ export function pageRoutes(login: LoginService): Route[] {
       const userId = await x.userId()
       if (!userId) return sendHtml(x.res, 200, page('Welcome', '<p>The FactorWatch reference MFA service whose every step is observable.</p><p><a href="/login">Sign in</a> · <a href="/signup">Create an account</a></p>'))
       const factors = await login.factors(userId)
+      const remaining = await login.remainingRecoveryCodes(userId)
       const list = factors.length ? `<ul>${factors.map((f) => `<li>${esc(f.name)} (${esc(f.type)}, ${esc(f.status)})</li>`).join('')}</ul>` : '<p>No second factor yet: your account is protected by its password only.</p>'
       sendHtml(x.res, 200, page('Your account', `<h2>Second factors</h2>${list}
 <form method="post" action="/enroll/totp"><button type="submit">Add an authenticator app</button></form>
+<h2>Recovery codes</h2><p>${remaining} unused recovery code${remaining === 1 ? '' : 's'} left.</p>
+<form method="post" action="/recovery-codes"><button type="submit">${remaining ? 'Replace my recovery codes' : 'Create recovery codes'}</button></form>
 <form method="post" action="/logout"><button type="submit">Sign out</button></form>`))
     }),
     p('GET', '/signup', async (x) => sendHtml(x.res, 200, signupForm())),
@@ -86,13 +92,38 @@ export function pageRoutes(login: LoginService): Route[] {
       const body = await x.body()
       try {
         const input = parseInput(TotpStepInput, body)
-        const userId = await login.totpStep(input.flow_id, input.code, x.ctx)
+        const userId = await login.codeStep(input.flow_id, 'totp', input.code, x.ctx)
         redirect(x.res, '/', { 'set-cookie': await x.signIn(userId) })
       } catch (e) {
         rethrowUnexpected(e)
         const err = e as MfaError
         const retry = err.code === 'invalid_code' || err.code === 'code_replayed' || err.details.field === 'code'
         sendHtml(x.res, err.status, retry ? totpForm(String(body.flow_id ?? ''), message(e)) : loginForm('', message(e)))
+      }
+    }),
+    p('POST', '/login/recovery-code', async (x) => {
+      const body = await x.body()
+      try {
+        const input = parseInput(RecoveryStepInput, { flow_id: body.flow_id, code: body.recovery_code })
+        const userId = await login.codeStep(input.flow_id, 'recovery_code', input.code, x.ctx)
+        redirect(x.res, '/', { 'set-cookie': await x.signIn(userId) })
+      } catch (e) {
+        rethrowUnexpected(e)
+        const err = e as MfaError
+        const retry = err.code === 'invalid_code' || err.code === 'code_replayed' || err.code === 'bad_request'
+        sendHtml(x.res, err.status, retry ? totpForm(String(body.flow_id ?? ''), message(e)) : loginForm('', message(e)))
+      }
+    }),
+    p('POST', '/recovery-codes', async (x) => {
+      const userId = await x.userId()
+      if (!userId) return redirect(x.res, '/login')
+      try {
+        const codes = await login.regenerateRecoveryCodes(userId, x.ctx)
+        sendHtml(x.res, 200, page('Your recovery codes', `<p>Each code signs you in once if you lose your authenticator. Store them somewhere safe: they are shown only now, and any older codes no longer work.</p>
+<ul class="codes">${codes.map((c) => `<li><code>${esc(c)}</code></li>`).join('')}</ul><p><a href="/">Done</a></p>`))
+      } catch (e) {
+        rethrowUnexpected(e)
+        sendHtml(x.res, (e as MfaError).status, page('Recovery codes', '<p><a href="/">Back</a></p>', message(e)))
       }
     }),
     p('POST', '/enroll/totp', async (x) => {

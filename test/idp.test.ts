@@ -142,6 +142,28 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
     expect(tel.named('mfa.lockout').filter((e) => e['mfa.flow_id'] === flow)).toHaveLength(1)
   })
 
+  it('recovery codes: ten, each works once, regenerating voids the old set, count shown', async ({ skip: s }) => {
+    if (skip) return s()
+    const email = `erin-${_store}@example.test`
+    const { api } = await enrolledUser(email)
+    const first = (await api.post('/api/v1/recovery-codes')).body
+    expect(first.codes).toHaveLength(10)
+    const login = async () => (await client(idp.url).post('/api/v1/login', { email, password: PASSWORD })).body
+    const f1 = await login()
+    expect(f1.factors).toEqual(['totp', 'recovery_code'])
+    const used = await client(idp.url).post('/api/v1/login/recovery-code', { flow_id: f1.flow_id, code: first.codes[0].toUpperCase() })
+    expect(used.body).toEqual({ status: 'authenticated', recovery_codes_remaining: 9 })
+    const again = await client(idp.url).post('/api/v1/login/recovery-code', { flow_id: (await login()).flow_id, code: first.codes[0] })
+    expect([again.status, again.body.code]).toEqual([401, 'code_replayed'])
+    const second = (await api.post('/api/v1/recovery-codes')).body
+    const stale = await client(idp.url).post('/api/v1/login/recovery-code', { flow_id: (await login()).flow_id, code: first.codes[1] })
+    expect([stale.status, stale.body.code]).toEqual([401, 'invalid_code'])
+    expect((await client(idp.url).post('/api/v1/login/recovery-code', { flow_id: (await login()).flow_id, code: second.codes[1] })).body.status).toBe('authenticated')
+    expect((await api.get('/api/v1/recovery-codes')).body).toEqual({ remaining: 9 })
+    expect(tel.named('mfa.recovery').map((e) => e['mfa.reason'])).toEqual(expect.arrayContaining(['recovery_codes_regenerated', 'recovery_code_used']))
+    expect(JSON.stringify(tel.events)).not.toContain(first.codes[0])
+  })
+
   it('flows nobody finishes are closed as abandoned by the sweeper', async ({ skip: s }) => {
     if (skip) return s()
     const email = `bob-${_store}@example.test`

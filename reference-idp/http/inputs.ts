@@ -11,6 +11,7 @@ export const Id = z.string().uuid('expected an id as returned by the API')
 export const SignupInput = z.object({ email: Email, password: Password, user_group: UserGroup.default('customer') })
 export const LoginInput = z.object({ email: Email, password: z.string().min(1, 'password is required').max(1024) })
 export const TotpStepInput = z.object({ flow_id: Id, code: Code })
+export const RecoveryStepInput = z.object({ flow_id: Id, code: z.string().trim().min(1, 'code is required').max(32, 'a recovery code has 10 characters') })
 export const EnrollTotpInput = z.object({ name: z.string().trim().min(1).max(64).default('Authenticator app') })
 export const ActivateTotpInput = z.object({ credential_id: Id, code: Code })
 

@@ -3,6 +3,7 @@ import type { Span } from '@opentelemetry/api'
 import { ATTR, type Client, type EventAttributes, type UserGroup } from '../../contract'
 import { MfaError } from '../errors'
 import { hashPassword, verifyPassword } from '../factors/password'
+import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from '../factors/recovery-codes'
 import { base32Encode, newTotpSecret, otpauthUri, verifyTotp, type TotpParams } from '../factors/totp'
 import type { IdpKeys } from '../keys'
 import type { Repo, TotpRow, UserRow } from '../store/repo'
@@ -24,7 +25,9 @@ export interface LoginDeps {
   now: () => Date
 }
 
-export type PasswordStepResult = { kind: 'challenge'; flowId: string; factor: 'totp' } | { kind: 'authenticated'; userId: string }
+/** Second factors a login can be finished with by typing a code. */
+export type CodeFactor = 'totp' | 'recovery_code'
+export type PasswordStepResult = { kind: 'challenge'; flowId: string; factor: 'totp'; factors: CodeFactor[] } | { kind: 'authenticated'; userId: string }
 
 // Verifying against this keeps an unknown e-mail as slow as a wrong password (no account probing by timing).
 const DUMMY_HASH = hashPassword('not-a-real-password-0000')
@@ -57,7 +60,26 @@ export function createLoginService(d: LoginDeps) {
     return { ok: false as const, reason: replayed ? ('code_replayed' as const) : ('invalid_code' as const) }
   }
 
+  async function checkRecoveryCode(userId: string, input: string) {
+    const code = normalizeRecoveryCode(input)
+    if (!code) return { ok: false as const, reason: 'invalid_code' as const }
+    const r = await d.repo.useRecoveryCode(userId, hashRecoveryCode(userId, code))
+    return r === 'ok' ? { ok: true as const } : { ok: false as const, reason: r === 'used' ? ('code_replayed' as const) : ('invalid_code' as const) }
+  }
+
   return {
+    /** A new set of recovery codes, shown once; the previous set stops working. */
+    async regenerateRecoveryCodes(userId: string, ctx: RequestCtx): Promise<string[]> {
+      const user = await d.repo.userById(userId)
+      if (!user) throw new MfaError('unauthenticated', 'session user no longer exists')
+      if ((await d.repo.totpForUser(userId, 'active')).length === 0) throw new MfaError('bad_request', 'set up a second factor first: recovery codes stand in for one')
+      const codes = newRecoveryCodes()
+      await d.repo.replaceRecoveryCodes(userId, codes.map((c) => hashRecoveryCode(userId, c)), randomUUID())
+      emit('mfa.recovery', { ...base(ctx, user), [ATTR.factor]: 'recovery_code', [ATTR.reason]: 'recovery_codes_regenerated', [ATTR.intent]: 'enrollment' }, ctx)
+      return codes
+    },
+    remainingRecoveryCodes: (userId: string) => d.repo.remainingRecoveryCodes(userId),
+
     async signup(email: string, password: string, userGroup: UserGroup): Promise<string> {
       const id = randomUUID()
       if (!(await d.repo.insertUser({ id, email, passwordHash: await hashPassword(password), userGroup }))) {
@@ -110,28 +132,33 @@ export function createLoginService(d: LoginDeps) {
         throw new MfaError('locked_out', 'too many wrong codes: second-factor sign-in is locked for this account for now', { retry_after_seconds: retry }, retry)
       }
       await d.repo.insertFlow({ id: flowId, userId: user.id, factor: 'totp', issuedAt: now, country: ctx.country, client: ctx.client })
+      const factors: CodeFactor[] = (await d.repo.remainingRecoveryCodes(user.id)) > 0 ? ['totp', 'recovery_code'] : ['totp']
       const flowAttrs = { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.intent]: 'login' }
       emit('mfa.login.started', { ...flowAttrs, [ATTR.reason]: 'password_verified' }, ctx)
       emit('mfa.challenge.issued', { ...flowAttrs, [ATTR.factor]: 'totp', [ATTR.channel]: 'app', [ATTR.reason]: 'login_required' }, ctx)
-      return { kind: 'challenge', flowId, factor: 'totp' }
+      return { kind: 'challenge', flowId, factor: 'totp', factors }
     },
 
-    async totpStep(flowId: string, code: string, ctx: RequestCtx): Promise<string> {
+    /**
+     * Finish a login flow with a typed code: an authenticator code or a recovery code. Both
+     * count against the same per-flow attempts, so switching factor does not reset the count.
+     */
+    async codeStep(flowId: string, factor: CodeFactor, code: string, ctx: RequestCtx): Promise<string> {
       const flow = await d.repo.flow(flowId)
       const user = flow && (await d.repo.userById(flow.user_id))
       const snapshot = flow && { state: flow.state, attempts: flow.attempts, issuedAt: flow.issued_at }
-      // Only an open, in-time flow gets to check a code (and so to consume a step).
+      // Only an open, in-time flow gets to check a code (and so to consume a step or a recovery code).
       const pre = decideAttempt(snapshot, { ok: true }, d.now(), d.policy)
-      const check = pre.kind === 'success' ? await checkTotp(await d.repo.totpForUser(flow!.user_id, 'active'), code, false) : { ok: true as const }
+      const check = pre.kind !== 'success' ? { ok: true as const } : factor === 'totp' ? await checkTotp(await d.repo.totpForUser(flow!.user_id, 'active'), code, false) : await checkRecoveryCode(flow!.user_id, code)
       const now = d.now()
       const decision = pre.kind === 'success' ? decideAttempt(snapshot, check, now, d.policy) : pre
       const latency = flow ? Math.max(0, now.getTime() - flow.issued_at.getTime()) : undefined
       const attempt = (flow?.attempts ?? 0) + 1
       if (flow) {
-        d.metrics.verifications.inc({ factor: 'totp', outcome: decision.outcome })
-        if (latency !== undefined) d.metrics.verifyLatency.observe({ factor: 'totp' }, latency / 1000)
+        d.metrics.verifications.inc({ factor, outcome: decision.outcome })
+        if (latency !== undefined) d.metrics.verifyLatency.observe({ factor }, latency / 1000)
         emit('mfa.challenge.verified', {
-          ...base({ ...ctx, country: ctx.country ?? flow.country ?? undefined }, user), [ATTR.flowId]: flowId, [ATTR.factor]: 'totp', [ATTR.channel]: 'app',
+          ...base({ ...ctx, country: ctx.country ?? flow.country ?? undefined }, user), [ATTR.flowId]: flowId, [ATTR.factor]: factor, [ATTR.channel]: factor === 'totp' ? 'app' : 'none',
           [ATTR.outcome]: decision.outcome, [ATTR.reason]: decision.reason, [ATTR.latencyMs]: latency, [ATTR.attempt]: attempt, [ATTR.intent]: 'login',
         }, ctx)
       }
@@ -139,11 +166,14 @@ export function createLoginService(d: LoginDeps) {
         case 'closed':
           throw new MfaError(decision.error, decision.error === 'locked_out' ? 'this sign-in is locked after too many wrong codes' : decision.error === 'flow_expired' ? 'this sign-in is over; start again' : 'no such sign-in; start again')
         case 'expired':
-          if (await d.repo.closeFlow(flowId, 'abandoned')) completed(flowId, 'abandoned', 'abandoned', ctx, user, 'totp')
+          if (await d.repo.closeFlow(flowId, 'abandoned')) completed(flowId, 'abandoned', 'abandoned', ctx, user, factor)
           throw new MfaError('flow_expired', 'this sign-in took too long; start again')
         case 'success':
           if (!(await d.repo.closeFlow(flowId, 'completed'))) throw new MfaError('flow_expired', 'this sign-in is over; start again')
-          completed(flowId, 'success', 'mfa_satisfied', ctx, user, 'totp')
+          if (factor === 'recovery_code') {
+            emit('mfa.recovery', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: 'recovery_code', [ATTR.reason]: 'recovery_code_used', [ATTR.intent]: 'recovery' }, ctx)
+          }
+          completed(flowId, 'success', 'mfa_satisfied', ctx, user, factor)
           return flow!.user_id
         case 'retry': {
           const n = await d.repo.countFailedAttempt(flowId)
@@ -155,8 +185,8 @@ export function createLoginService(d: LoginDeps) {
           if (await d.repo.closeFlow(flowId, 'locked')) {
             await d.repo.lockUser(flow!.user_id, decision.lockedUntil)
             d.metrics.lockouts.inc({ reason: 'too_many_failures' })
-            emit('mfa.lockout', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: 'totp', [ATTR.reason]: 'too_many_failures' }, ctx)
-            completed(flowId, 'locked_out', 'locked_out', ctx, user, 'totp')
+            emit('mfa.lockout', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: factor, [ATTR.reason]: 'too_many_failures' }, ctx)
+            completed(flowId, 'locked_out', 'locked_out', ctx, user, factor)
           }
           const retry = Math.ceil((decision.lockedUntil.getTime() - now.getTime()) / 1000)
           throw new MfaError('locked_out', 'too many wrong codes: second-factor sign-in is locked for this account for now', { retry_after_seconds: retry }, retry)

@@ -56,6 +56,19 @@ export function createRepo(db: Db) {
       return rows.length === 1
     },
 
+    /** Replace a user's recovery codes in one statement: the old set stops working as the new one starts. */
+    async replaceRecoveryCodes(userId: string, hashes: string[], batchId: string): Promise<void> {
+      await db.query('WITH gone AS (DELETE FROM recovery_codes WHERE user_id = $1) INSERT INTO recovery_codes (user_id, code_hash, batch_id) SELECT $1, h, $3 FROM unnest($2::text[]) AS h', [userId, hashes, batchId])
+    },
+    /** Spend a code once: 'ok' the first time, 'used' after, 'unknown' when it was never issued (or was replaced). */
+    async useRecoveryCode(userId: string, hash: string): Promise<'ok' | 'used' | 'unknown'> {
+      if ((await db.query('UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING user_id', [userId, hash])).length === 1) return 'ok'
+      return (await db.query('SELECT 1 FROM recovery_codes WHERE user_id = $1 AND code_hash = $2', [userId, hash])).length ? 'used' : 'unknown'
+    },
+    async remainingRecoveryCodes(userId: string): Promise<number> {
+      return Number((await db.query<{ n: number }>('SELECT count(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL', [userId]))[0].n)
+    },
+
     async insertSession(idHash: string, userId: string, expiresAt: Date): Promise<void> {
       await db.query('INSERT INTO sessions (id_hash, user_id, expires_at) VALUES ($1, $2, $3)', [idHash, userId, expiresAt])
     },
