@@ -1,7 +1,8 @@
 import { MfaError } from './errors'
-import { parseInput, ActivateTotpInput, EnrollTotpInput, LoginInput, RecoveryStepInput, SignupInput, TotpStepInput } from './http/inputs'
+import { parseInput, ActivateOobInput, ActivateTotpInput, EnrollOobInput, EnrollTotpInput, LoginInput, OobStepInput, RecoveryStepInput, SendCodeInput, SignupInput, TotpStepInput } from './http/inputs'
 import { sendJson } from './http/io'
 import type { Exchange, Route } from './http/types'
+import type { OobService } from './login/oob'
 import type { LoginService } from './login/service'
 
 async function requireUser(x: Exchange): Promise<string> {
@@ -11,7 +12,7 @@ async function requireUser(x: Exchange): Promise<string> {
 }
 
 /** The JSON API (described in /openapi.json). */
-export function apiRoutes(login: LoginService): Route[] {
+export function apiRoutes(login: LoginService, oob: OobService): Route[] {
   const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
   return [
     api('POST', '/api/v1/signup', async (x) => {
@@ -23,7 +24,7 @@ export function apiRoutes(login: LoginService): Route[] {
     api('POST', '/api/v1/login', async (x) => {
       const input = parseInput(LoginInput, await x.body())
       const r = await login.passwordStep(input.email, input.password, x.ctx)
-      if (r.kind === 'challenge') return sendJson(x.res, 200, { flow_id: r.flowId, next: r.factor, factors: r.factors })
+      if (r.kind === 'challenge') return sendJson(x.res, 200, { flow_id: r.flowId, next: r.factor, factors: r.factors, hint: r.hint, delivery: r.delivery })
       sendJson(x.res, 200, { status: 'authenticated' }, { 'set-cookie': await x.signIn(r.userId) })
     }),
     api('POST', '/api/v1/login/totp', async (x) => {
@@ -36,6 +37,28 @@ export function apiRoutes(login: LoginService): Route[] {
       const userId = await login.codeStep(input.flow_id, 'recovery_code', input.code, x.ctx)
       const remaining = await login.remainingRecoveryCodes(userId)
       sendJson(x.res, 200, { status: 'authenticated', recovery_codes_remaining: remaining }, { 'set-cookie': await x.signIn(userId) })
+    }),
+    api('POST', '/api/v1/login/send', async (x) => {
+      const input = parseInput(SendCodeInput, await x.body())
+      const r = await login.sendCode(input.flow_id, input.channel, x.ctx)
+      sendJson(x.res, 200, { status: 'sent', channel: input.channel, hint: r.hint })
+    }),
+    api('POST', '/api/v1/login/code', async (x) => {
+      const input = parseInput(OobStepInput, await x.body())
+      const userId = await login.codeStep(input.flow_id, input.channel, input.code, x.ctx)
+      sendJson(x.res, 200, { status: 'authenticated' }, { 'set-cookie': await x.signIn(userId) })
+    }),
+    api('POST', '/api/v1/enroll/oob', async (x) => {
+      const userId = await requireUser(x)
+      const input = parseInput(EnrollOobInput, await x.body())
+      const r = await oob.enroll(userId, input.channel, input.address, x.ctx)
+      sendJson(x.res, 200, { factor_id: r.factorId, hint: r.hint, status: 'pending' })
+    }),
+    api('POST', '/api/v1/enroll/oob/verify', async (x) => {
+      const userId = await requireUser(x)
+      const input = parseInput(ActivateOobInput, await x.body())
+      await oob.activate(userId, input.factor_id, input.code, x.ctx)
+      sendJson(x.res, 200, { status: 'active' })
     }),
     api('GET', '/api/v1/recovery-codes', async (x) => {
       sendJson(x.res, 200, { remaining: await login.remainingRecoveryCodes(await requireUser(x)) })

@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   locked_out: 423,
   rate_limited: 429,
   internal_error: 500,
+  provider_unavailable: 502,
   overloaded: 503,
 } as const
 export type ErrorCode = keyof typeof ERROR_STATUS

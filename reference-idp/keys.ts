@@ -8,6 +8,8 @@ export interface IdpKeys {
   box: SecretBox
   /** `mfa.user_hash`: HMAC-SHA256 of the user id, 128 bits as hex. Stable per key, never reversible. */
   userHash(userId: string): string
+  /** Keyed MAC of a low-entropy value (one-time codes, phone numbers): useless to whoever reads only the store. */
+  mac(purpose: string, value: string): string
   /** Where the keys came from, for the start-up line (never the keys themselves). */
   source: 'environment' | 'generated' | 'data-dir' | 'ephemeral'
 }
@@ -47,6 +49,7 @@ export function loadKeys(o: { secretKey?: string; userHashKey?: string; dataDir:
   return {
     box: new SecretBox(secret),
     userHash: (userId) => createHmac('sha256', k).update(userId).digest('hex').slice(0, 32),
+    mac: (purpose, value) => createHmac('sha256', k).update(`${purpose}\0${value}`).digest('hex'),
     source,
   }
 }

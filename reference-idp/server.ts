@@ -11,7 +11,12 @@ import { keysFor } from './keys'
 import { DEFAULT_FLOW_POLICY } from './login/policy'
 import { createLoginService } from './login/service'
 import { createSessions, SESSION_COOKIE } from './login/sessions'
+import { DEFAULT_OOB_POLICY } from './factors/oob'
+import { createOobService } from './login/oob'
 import { pageRoutes } from './pages'
+import { createOobRepo } from './store/oob-repo'
+import { createLocalOutbox } from './subprocessors/local'
+import type { Subprocessor } from './subprocessors/types'
 import { page } from './pages/layout'
 import { openPglite, openPostgres, type Db } from './store/db'
 import { migrateStore } from './store/migrate'
@@ -34,6 +39,8 @@ export interface IdpOptions {
   log?: (line: string) => void
   /** Open the store yourself (tests: a PostgreSQL schema); otherwise from the config. */
   db?: Db
+  /** Where SMS, voice and e-mail codes go; default: an in-process outbox (no vendor). */
+  sender?: Subprocessor
   /** Replace the OTLP telemetry (tests capture events this way). */
   telemetry?: Telemetry
 }
@@ -54,8 +61,10 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const revokedReuse = () => log('security: a revoked session was presented and refused')
   const sessions = createSessions(repo, config.sessionTtlSeconds, now, revokedReuse)
   const policy = { ...DEFAULT_FLOW_POLICY, maxAttempts: config.maxAttempts, flowTtlMs: config.flowTtlSeconds * 1000 }
-  const login = createLoginService({ repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now })
-  const routes: Route[] = [...apiRoutes(login), ...pageRoutes(login)]
+  const sender = o.sender ?? createLocalOutbox()
+  const oob = createOobService({ repo, oob: createOobRepo(db), keys, telemetry, metrics, region: config.region, sender, policy: DEFAULT_OOB_POLICY, now })
+  const login = createLoginService({ repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob })
+  const routes: Route[] = [...apiRoutes(login, oob), ...pageRoutes(login)]
   const byKey = new Map(routes.map((r) => [`${r.method} ${r.path}`, r]))
   const paths = new Set(routes.map((r) => r.path))
   let secure = false

@@ -12,6 +12,14 @@ export const SignupInput = z.object({ email: Email, password: Password, user_gro
 export const LoginInput = z.object({ email: Email, password: z.string().min(1, 'password is required').max(1024) })
 export const TotpStepInput = z.object({ flow_id: Id, code: Code })
 export const RecoveryStepInput = z.object({ flow_id: Id, code: z.string().trim().min(1, 'code is required').max(32, 'a recovery code has 10 characters') })
+const OobChannelInput = z.enum(['sms', 'voice', 'email'], 'expected sms, voice or email')
+export const SendCodeInput = z.object({ flow_id: Id, channel: OobChannelInput })
+export const OobStepInput = z.object({ flow_id: Id, channel: OobChannelInput, code: Code })
+export const EnrollOobInput = z.discriminatedUnion('channel', [
+  z.object({ channel: z.enum(['sms', 'voice']), address: z.string().trim().regex(/^\+[1-9]\d{7,14}$/, 'expected a phone number in E.164 form, e.g. +4915112345678') }),
+  z.object({ channel: z.literal('email'), address: Email }),
+], 'expected channel sms, voice or email')
+export const ActivateOobInput = z.object({ factor_id: Id, code: Code })
 export const EnrollTotpInput = z.object({ name: z.string().trim().min(1).max(64).default('Authenticator app') })
 export const ActivateTotpInput = z.object({ credential_id: Id, code: Code })
 

@@ -15,7 +15,8 @@ export const DEFAULT_FLOW_POLICY: FlowPolicy = { maxAttempts: 5, flowTtlMs: 300_
 
 export interface FlowSnapshot { state: 'challenged' | 'completed' | 'locked' | 'abandoned'; attempts: number; issuedAt: Date }
 
-export type CodeCheck = { ok: true } | { ok: false; reason: 'invalid_code' | 'code_replayed' }
+export type CodeCheck = { ok: true } | { ok: false; reason: FailReason }
+type FailReason = 'invalid_code' | 'code_replayed' | 'code_expired' | 'too_many_attempts'
 
 type VerifiedReason = ReasonOf<'mfa.challenge.verified'>
 
@@ -26,9 +27,12 @@ export type FlowDecision =
   | { kind: 'expired'; outcome: 'expired'; reason: 'code_expired' }
   | { kind: 'success'; outcome: 'success'; reason: 'ok' }
   /** A wrong or replayed code that leaves attempts. */
-  | { kind: 'retry'; outcome: 'failure' | 'replayed'; reason: 'invalid_code' | 'code_replayed'; attemptsLeft: number }
+  | { kind: 'retry'; outcome: FailOutcome; reason: FailReason; attemptsLeft: number }
   /** A wrong code that used the last attempt: the flow and the user's second factor lock. */
-  | { kind: 'lock'; outcome: 'failure' | 'replayed'; reason: 'invalid_code' | 'code_replayed'; lockedUntil: Date }
+  | { kind: 'lock'; outcome: FailOutcome; reason: FailReason; lockedUntil: Date }
+
+type FailOutcome = 'failure' | 'replayed' | 'expired'
+const FAIL_OUTCOME: Record<FailReason, FailOutcome> = { invalid_code: 'failure', code_replayed: 'replayed', code_expired: 'expired', too_many_attempts: 'failure' }
 
 /**
  * Decide one second-factor attempt. `attemptsBefore` is the flow's wrong-code count before this
@@ -41,7 +45,7 @@ export function decideAttempt(flow: FlowSnapshot | undefined, check: CodeCheck, 
   if (flow.state !== 'challenged') return { kind: 'closed', error: 'flow_expired', outcome: 'expired', reason: 'code_expired' }
   if (now.getTime() - flow.issuedAt.getTime() > p.flowTtlMs) return { kind: 'expired', outcome: 'expired', reason: 'code_expired' }
   if (check.ok) return { kind: 'success', outcome: 'success', reason: 'ok' }
-  const outcome = check.reason === 'code_replayed' ? 'replayed' : 'failure'
+  const outcome = FAIL_OUTCOME[check.reason]
   const used = flow.attempts + 1
   if (used >= p.maxAttempts) return { kind: 'lock', outcome, reason: check.reason, lockedUntil: new Date(now.getTime() + p.lockoutMs) }
   return { kind: 'retry', outcome, reason: check.reason, attemptsLeft: p.maxAttempts - used }

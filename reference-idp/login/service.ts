@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import type { Span } from '@opentelemetry/api'
 import { ATTR, type Client, type EventAttributes, type UserGroup } from '../../contract'
-import { MfaError } from '../errors'
+import { MfaError, type ErrorCode } from '../errors'
 import { hashPassword, verifyPassword } from '../factors/password'
 import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from '../factors/recovery-codes'
 import { base32Encode, newTotpSecret, otpauthUri, verifyTotp, type TotpParams } from '../factors/totp'
@@ -9,10 +8,12 @@ import type { IdpKeys } from '../keys'
 import type { Repo, TotpRow, UserRow } from '../store/repo'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { Telemetry } from '../telemetry/telemetry'
+import { eventHelpers, type RequestCtx } from './events'
+import type { OobService } from './oob'
+import type { OobChannel } from '../subprocessors/types'
 import { decideAttempt, isLocked, type FlowPolicy } from './policy'
 
-/** Who is asking: what every event of the request carries (never an address or a raw id). */
-export interface RequestCtx { span?: Span; country?: string; client: Client }
+export type { RequestCtx }
 
 export interface LoginDeps {
   repo: Repo
@@ -23,27 +24,27 @@ export interface LoginDeps {
   region: string
   issuer: string
   now: () => Date
+  oob: OobService
 }
 
 /** Second factors a login can be finished with by typing a code. */
-export type CodeFactor = 'totp' | 'recovery_code'
-export type PasswordStepResult = { kind: 'challenge'; flowId: string; factor: 'totp'; factors: CodeFactor[] } | { kind: 'authenticated'; userId: string }
+export type CodeFactor = 'totp' | 'recovery_code' | OobChannel
+export type PasswordStepResult =
+  | { kind: 'challenge'; flowId: string; factor: CodeFactor; factors: CodeFactor[]; hint?: string; delivery?: 'sent' | 'failed' }
+  | { kind: 'authenticated'; userId: string }
+
+const RETRY_ERRORS = {
+  invalid_code: ['invalid_code', 'the code is wrong'],
+  code_replayed: ['code_replayed', 'this code was already used; wait for the next one'],
+  code_expired: ['invalid_code', 'the code expired; ask for a new one'],
+  too_many_attempts: ['invalid_code', 'too many tries for this code; ask for a new one'],
+} as const satisfies Record<string, readonly [ErrorCode, string]>
 
 // Verifying against this keeps an unknown e-mail as slow as a wrong password (no account probing by timing).
 const DUMMY_HASH = hashPassword('not-a-real-password-0000')
 
 export function createLoginService(d: LoginDeps) {
-  const base = (ctx: RequestCtx, user?: Pick<UserRow, 'id' | 'user_group'>): EventAttributes => ({
-    [ATTR.region]: d.region,
-    [ATTR.country]: ctx.country,
-    [ATTR.client]: ctx.client,
-    ...(user ? { [ATTR.userHash]: d.keys.userHash(user.id), [ATTR.userGroup]: user.user_group } : {}),
-  })
-  const emit = (name: Parameters<Telemetry['emit']>[0], attrs: EventAttributes, ctx: RequestCtx) => d.telemetry.emit(name, attrs, { span: ctx.span })
-  const completed = (flowId: string, outcome: string, reason: string, ctx: RequestCtx, user?: UserRow, factor?: string) => {
-    d.metrics.logins.inc({ outcome, reason })
-    emit('mfa.login.completed', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.outcome]: outcome, [ATTR.reason]: reason, [ATTR.factor]: factor, [ATTR.intent]: 'login' }, ctx)
-  }
+  const { base, emit, completed } = eventHelpers(d)
   const openSecret = (c: TotpRow) => d.keys.box.open(c.secret_enc, c.id)
   const params = (c: TotpRow): TotpParams => ({ algorithm: c.algorithm as TotpParams['algorithm'], digits: c.digits as 6 | 8, periodSeconds: 30, window: 1 })
 
@@ -120,7 +121,8 @@ export function createLoginService(d: LoginDeps) {
         throw new MfaError('invalid_credentials', 'e-mail address or password is wrong')
       }
       const creds = await d.repo.totpForUser(user.id, 'active')
-      if (creds.length === 0) {
+      const channels = await d.oob.activeChannels(user.id)
+      if (creds.length === 0 && channels.length === 0) {
         completed(randomUUID(), 'success', 'mfa_not_enrolled', ctx, user, 'password')
         return { kind: 'authenticated', userId: user.id }
       }
@@ -131,12 +133,24 @@ export function createLoginService(d: LoginDeps) {
         completed(flowId, 'locked_out', 'locked_out', ctx, user, 'totp')
         throw new MfaError('locked_out', 'too many wrong codes: second-factor sign-in is locked for this account for now', { retry_after_seconds: retry }, retry)
       }
-      await d.repo.insertFlow({ id: flowId, userId: user.id, factor: 'totp', issuedAt: now, country: ctx.country, client: ctx.client })
-      const factors: CodeFactor[] = (await d.repo.remainingRecoveryCodes(user.id)) > 0 ? ['totp', 'recovery_code'] : ['totp']
+      // The strongest factor the user has is offered first; the others stay one call away.
+      const factor: CodeFactor = creds.length ? 'totp' : channels[0]
+      await d.repo.insertFlow({ id: flowId, userId: user.id, factor, issuedAt: now, country: ctx.country, client: ctx.client })
+      const factors: CodeFactor[] = [...(creds.length ? ['totp' as const] : []), ...channels]
+      if ((await d.repo.remainingRecoveryCodes(user.id)) > 0) factors.push('recovery_code')
       const flowAttrs = { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.intent]: 'login' }
       emit('mfa.login.started', { ...flowAttrs, [ATTR.reason]: 'password_verified' }, ctx)
-      emit('mfa.challenge.issued', { ...flowAttrs, [ATTR.factor]: 'totp', [ATTR.channel]: 'app', [ATTR.reason]: 'login_required' }, ctx)
-      return { kind: 'challenge', flowId, factor: 'totp', factors }
+      if (factor === 'totp') {
+        emit('mfa.challenge.issued', { ...flowAttrs, [ATTR.factor]: 'totp', [ATTR.channel]: 'app', [ATTR.reason]: 'login_required' }, ctx)
+        return { kind: 'challenge', flowId, factor, factors }
+      }
+      try {
+        const { hint } = await d.oob.sendLoginCode(flowId, user, factor as OobChannel, 'login_required', ctx)
+        return { kind: 'challenge', flowId, factor, factors, hint, delivery: 'sent' }
+      } catch (e) {
+        if (!(e instanceof MfaError)) throw e
+        return { kind: 'challenge', flowId, factor, factors, delivery: 'failed' }
+      }
     },
 
     /**
@@ -149,7 +163,10 @@ export function createLoginService(d: LoginDeps) {
       const snapshot = flow && { state: flow.state, attempts: flow.attempts, issuedAt: flow.issued_at }
       // Only an open, in-time flow gets to check a code (and so to consume a step or a recovery code).
       const pre = decideAttempt(snapshot, { ok: true }, d.now(), d.policy)
-      const check = pre.kind !== 'success' ? { ok: true as const } : factor === 'totp' ? await checkTotp(await d.repo.totpForUser(flow!.user_id, 'active'), code, false) : await checkRecoveryCode(flow!.user_id, code)
+      const check = pre.kind !== 'success' ? { ok: true as const }
+        : factor === 'totp' ? await checkTotp(await d.repo.totpForUser(flow!.user_id, 'active'), code, false)
+        : factor === 'recovery_code' ? await checkRecoveryCode(flow!.user_id, code)
+        : await d.oob.checkLoginCode(flowId, code)
       const now = d.now()
       const decision = pre.kind === 'success' ? decideAttempt(snapshot, check, now, d.policy) : pre
       const latency = flow ? Math.max(0, now.getTime() - flow.issued_at.getTime()) : undefined
@@ -158,7 +175,7 @@ export function createLoginService(d: LoginDeps) {
         d.metrics.verifications.inc({ factor, outcome: decision.outcome })
         if (latency !== undefined) d.metrics.verifyLatency.observe({ factor }, latency / 1000)
         emit('mfa.challenge.verified', {
-          ...base({ ...ctx, country: ctx.country ?? flow.country ?? undefined }, user), [ATTR.flowId]: flowId, [ATTR.factor]: factor, [ATTR.channel]: factor === 'totp' ? 'app' : 'none',
+          ...base({ ...ctx, country: ctx.country ?? flow.country ?? undefined }, user), [ATTR.flowId]: flowId, [ATTR.factor]: factor, [ATTR.channel]: factor === 'totp' ? 'app' : factor === 'recovery_code' ? 'none' : factor,
           [ATTR.outcome]: decision.outcome, [ATTR.reason]: decision.reason, [ATTR.latencyMs]: latency, [ATTR.attempt]: attempt, [ATTR.intent]: 'login',
         }, ctx)
       }
@@ -178,7 +195,8 @@ export function createLoginService(d: LoginDeps) {
         case 'retry': {
           const n = await d.repo.countFailedAttempt(flowId)
           if (n === undefined) throw new MfaError('flow_expired', 'this sign-in is over; start again')
-          throw new MfaError(decision.reason, decision.reason === 'code_replayed' ? 'this code was already used; wait for the next one' : 'the code is wrong', { attempts_left: decision.attemptsLeft })
+          const [code, text] = RETRY_ERRORS[decision.reason]
+          throw new MfaError(code, text, { reason: decision.reason, attempts_left: decision.attemptsLeft })
         }
         case 'lock': {
           await d.repo.countFailedAttempt(flowId)
@@ -192,6 +210,21 @@ export function createLoginService(d: LoginDeps) {
           throw new MfaError('locked_out', 'too many wrong codes: second-factor sign-in is locked for this account for now', { retry_after_seconds: retry }, retry)
         }
       }
+    },
+
+    /** Send (or resend) a code over SMS, voice or e-mail for an open flow; switching channel is a fallback. */
+    async sendCode(flowId: string, channel: OobChannel, ctx: RequestCtx) {
+      const flow = await d.repo.flow(flowId)
+      if (!flow) throw new MfaError('flow_not_found', 'no such sign-in; start again')
+      const pre = decideAttempt({ state: flow.state, attempts: flow.attempts, issuedAt: flow.issued_at }, { ok: true }, d.now(), d.policy)
+      if (pre.kind !== 'success') throw new MfaError(pre.kind === 'closed' && pre.error === 'locked_out' ? 'locked_out' : 'flow_expired', 'this sign-in is over; start again')
+      const user = (await d.repo.userById(flow.user_id))!
+      const resend = flow.factor === channel
+      if (!resend) {
+        emit('mfa.fallback', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.fallbackFrom]: flow.factor, [ATTR.fallbackTo]: channel, [ATTR.factor]: channel, [ATTR.reason]: 'user_choice', [ATTR.intent]: 'login' }, ctx)
+        await d.repo.setFlowFactor(flowId, channel)
+      }
+      return d.oob.sendLoginCode(flowId, user, channel, resend ? 'resend' : 'fallback', ctx)
     },
 
     /** Close flows nobody finished within the TTL as abandoned (M10); returns how many. */
@@ -216,7 +249,8 @@ export function createLoginService(d: LoginDeps) {
     },
 
     async factors(userId: string) {
-      return (await d.repo.totpForUser(userId)).map((c) => ({ id: c.id, type: 'totp' as const, name: c.name, status: c.status, created_at: c.created_at }))
+      const totp = (await d.repo.totpForUser(userId)).map((c) => ({ id: c.id, type: 'totp' as string, name: c.name, hint: undefined as string | undefined, status: c.status, created_at: c.created_at }))
+      return [...totp, ...(await d.oob.factors(userId))]
     },
   }
 }

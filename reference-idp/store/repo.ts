@@ -88,6 +88,9 @@ export function createRepo(db: Db) {
       const r = (await db.query<FlowRow>('SELECT id, user_id, state, factor, issued_at, attempts, country, client FROM login_flows WHERE id = $1', [id]))[0]
       return r && flowRow(r)
     },
+    async setFlowFactor(id: string, factor: string): Promise<void> {
+      await db.query("UPDATE login_flows SET factor = $2 WHERE id = $1 AND state = 'challenged'", [id, factor])
+    },
     /** Count one wrong code; returns the new count, or undefined when the flow was no longer open. */
     async countFailedAttempt(id: string): Promise<number | undefined> {
       const r = (await db.query<{ attempts: number }>("UPDATE login_flows SET attempts = attempts + 1 WHERE id = $1 AND state = 'challenged' RETURNING attempts", [id]))[0]

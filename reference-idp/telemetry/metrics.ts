@@ -14,6 +14,7 @@ export function createIdpMetrics() {
     enrollments: new Counter({ name: 'idp_enrollment_changes_total', help: 'Factor enrollment changes', labelNames: ['factor', 'reason'], registers: [registry] }),
     lockouts: new Counter({ name: 'idp_lockouts_total', help: 'Lockouts by reason', labelNames: ['reason'], registers: [registry] }),
     eventsEmitted: new Counter({ name: 'idp_telemetry_events_total', help: 'Contract events emitted', labelNames: ['event'], registers: [registry] }),
+    providerRequests: new Counter({ name: 'idp_provider_requests_total', help: 'Calls to sub-processors by provider, channel and outcome', labelNames: ['provider', 'channel', 'outcome'], registers: [registry] }),
     overloaded: new Counter({ name: 'idp_requests_refused_total', help: 'Requests refused with 503 because too many were in flight', registers: [registry] }),
   }
   return m

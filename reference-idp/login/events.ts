@@ -1,0 +1,27 @@
+import type { Span } from '@opentelemetry/api'
+import { ATTR, type Client, type EventAttributes, type EventName } from '../../contract'
+import type { IdpKeys } from '../keys'
+import type { UserRow } from '../store/repo'
+import type { IdpMetrics } from '../telemetry/metrics'
+import type { Telemetry } from '../telemetry/telemetry'
+
+/** Who is asking: what every event of the request carries (never an address or a raw id). */
+export interface RequestCtx { span?: Span; country?: string; client: Client }
+
+export interface EventDeps { region: string; keys: IdpKeys; telemetry: Telemetry; metrics: IdpMetrics }
+
+/** The attributes every IdP event shares, and the terminal login event, in one place. */
+export function eventHelpers(d: EventDeps) {
+  const base = (ctx: RequestCtx, user?: Pick<UserRow, 'id' | 'user_group'>): EventAttributes => ({
+    [ATTR.region]: d.region,
+    [ATTR.country]: ctx.country,
+    [ATTR.client]: ctx.client,
+    ...(user ? { [ATTR.userHash]: d.keys.userHash(user.id), [ATTR.userGroup]: user.user_group } : {}),
+  })
+  const emit = (name: EventName, attrs: EventAttributes, ctx: RequestCtx) => d.telemetry.emit(name, attrs, { span: ctx.span })
+  const completed = (flowId: string, outcome: string, reason: string, ctx: RequestCtx, user?: UserRow, factor?: string) => {
+    d.metrics.logins.inc({ outcome, reason })
+    emit('mfa.login.completed', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.outcome]: outcome, [ATTR.reason]: reason, [ATTR.factor]: factor, [ATTR.intent]: 'login' }, ctx)
+  }
+  return { base, emit, completed }
+}
