@@ -41,6 +41,20 @@ function timeAxis(o: Overview, span: number) {
   )
 }
 
+/**
+ * A line only draws between two neighbouring values, so a bucket with data between empty ones
+ * would be invisible: draw a dot there (and only there, to keep dense series clean).
+ */
+function isolatedDot<T>(pts: T[], value: (p: T) => number | null | undefined, color: string) {
+  const has = (i: number) => i >= 0 && i < pts.length && value(pts[i]) !== null && value(pts[i]) !== undefined
+  function IsolatedDot(props: { cx?: number; cy?: number; index?: number }) {
+    const i = props.index ?? -1
+    if (!has(i) || has(i - 1) || has(i + 1) || props.cx === undefined || props.cy === undefined) return <g key={`d${i}`} />
+    return <circle key={`d${i}`} cx={props.cx} cy={props.cy} r={3} fill={color} stroke="none" />
+  }
+  return IsolatedDot
+}
+
 const tooltipLabel = (t: unknown) => formatDateTime(Number(t))
 const TOOLTIP_STYLE = { fontSize: 12, borderRadius: 6, border: '1px solid #e2e8f0' }
 
@@ -68,7 +82,7 @@ export function SuccessRateChart({ o, span }: { o: Overview; span: number }) {
           <YAxis domain={[lo, 1]} tickFormatter={(v: number) => `${(v * 100).toFixed(lo >= 0.9 ? 1 : 0)}%`} width={52} {...AXIS} />
           <Tooltip labelFormatter={tooltipLabel} formatter={(v) => [formatPercent(Number(v)), 'Success rate']} contentStyle={TOOLTIP_STYLE} />
           <ReferenceLine y={o.successRate.target} stroke="#f59e0b" strokeDasharray="4 4" label={{ value: 'target', position: 'insideBottomRight', fill: '#b45309', fontSize: 11 }} />
-          <Line type="monotone" dataKey="v" name="Success rate" stroke="#2563eb" strokeWidth={2} dot={false} connectNulls={false} isAnimationActive={false} />
+          <Line type="monotone" dataKey="v" name="Success rate" stroke="#2563eb" strokeWidth={2} dot={isolatedDot(pts, (p) => p.v, '#2563eb')} connectNulls={false} isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
     </ChartFrame>
@@ -107,7 +121,7 @@ export function LatencyChart({ o, span }: { o: Overview; span: number }) {
           <Legend iconType="plainline" iconSize={14} wrapperStyle={{ fontSize: 12 }} />
           <ReferenceLine y={o.latency.targetP95Ms} stroke="#f59e0b" strokeDasharray="4 4" label={{ value: 'p95 target', position: 'insideTopRight', fill: '#b45309', fontSize: 11 }} />
           {LATENCY_LINES.map((l) => (
-            <Line key={l.key} type="monotone" dataKey={l.key} name={l.key} stroke={l.color} strokeWidth={l.width} dot={false} isAnimationActive={false} />
+            <Line key={l.key} type="monotone" dataKey={l.key} name={l.key} stroke={l.color} strokeWidth={l.width} dot={isolatedDot(pts, (p) => p[l.key], l.color)} isAnimationActive={false} />
           ))}
         </LineChart>
       </ResponsiveContainer>

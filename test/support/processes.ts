@@ -81,6 +81,19 @@ export async function startProcess(
   return { proc, output: () => out, stop }
 }
 
+/** Run a TypeScript program to its end; resolves with its exit code and output (killed after `timeoutMs`). */
+export function runToExit(entry: string, args: string[], env: Record<string, string> = {}, timeoutMs = 180_000): Promise<{ code: number | null; output: string }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  proc.stdout!.on('data', (d: Buffer) => (output += d.toString()))
+  proc.stderr!.on('data', (d: Buffer) => (output += d.toString()))
+  const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs)
+  return new Promise((resolve) => proc.once('exit', (code) => {
+    clearTimeout(timer)
+    resolve({ code, output })
+  }))
+}
+
 /** Poll `fn` until it returns a truthy value or the deadline passes. */
 export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs

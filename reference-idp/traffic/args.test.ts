@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest'
+import { ArgError, parseArgs, type Options } from './args'
+
+const DEFAULTS: Options = {
+  target: 'http://127.0.0.1:8080',
+  users: 50,
+  rate: 5,
+  seed: 1,
+  durationMs: 60_000,
+  count: null,
+  quiet: false,
+  thinkScale: 1,
+  maxInflight: 64,
+  setupConcurrency: 4,
+}
+
+const opts = (argv: string[]): Options => {
+  const parsed = parseArgs(argv)
+  if (parsed.help) throw new Error('unexpected help')
+  return parsed.options
+}
+
+describe('parseArgs: good input', () => {
+  it.each<[string, string[], Partial<Options>]>([
+    ['no arguments → defaults', [], {}],
+    [
+      'the documented example',
+      ['--target', 'http://127.0.0.1:8080', '--users', '200', '--rate', '20', '--duration', '5m', '--seed', '1'],
+      { users: 200, rate: 20, durationMs: 300_000 },
+    ],
+    ['--count without --duration has no time limit', ['--count', '40'], { count: 40, durationMs: null }],
+    ['--count with --duration keeps both', ['--count', '40', '--duration', '30s'], { count: 40, durationMs: 30_000 }],
+    ['forever', ['--duration', 'forever'], { durationMs: null }],
+    ['--name=value form', ['--users=12', '--rate=0.5', '--think-scale=0.05'], { users: 12, rate: 0.5, thinkScale: 0.05 }],
+    ['--quiet', ['--quiet'], { quiet: true }],
+    ['negative seed', ['--seed', '-7'], { seed: -7 }],
+    ['think scale 0 (no think time)', ['--think-scale', '0'], { thinkScale: 0 }],
+    ['target trailing slash dropped', ['--target', 'https://idp.example.test:8443/'], { target: 'https://idp.example.test:8443' }],
+    ['target with a base path', ['--target', 'http://h:1/idp/'], { target: 'http://h:1/idp' }],
+    ['caps', ['--max-inflight', '8', '--setup-concurrency', '2'], { maxInflight: 8, setupConcurrency: 2 }],
+    ['later value wins', ['--users', '3', '--users', '4'], { users: 4 }],
+  ])('%s', (_name, argv, expected) => {
+    expect(opts(argv)).toEqual({ ...DEFAULTS, ...expected })
+  })
+
+  it('--help', () => {
+    expect(parseArgs(['--users', '3', '--help'])).toEqual({ help: true })
+  })
+})
+
+describe('parseArgs: bad input', () => {
+  it.each<[string[], RegExp]>([
+    [['--users'], /--users needs a value/],
+    [['--users', '--quiet'], /--users needs a value/],
+    [['--users', '0'], /--users expects a whole number of users from 1 to 100000, got "0"/],
+    [['--users', '2.5'], /--users expects a whole number/],
+    [['--users', 'ten'], /--users expects/],
+    [['--users', '1e3'], /--users expects/],
+    [['--rate', '0'], /--rate expects a positive number/],
+    [['--rate', '-1'], /--rate expects a positive number/],
+    [['--rate', 'fast'], /--rate expects a positive number/],
+    [['--count', '0'], /--count expects a whole number of login attempts/],
+    [['--duration', '5'], /--duration: expected a duration such as 30s, 5m, 1h or forever, got "5"/],
+    [['--duration', '0s'], /--duration: expected a duration above zero/],
+    [['--seed', 'x'], /--seed expects a whole number/],
+    [['--think-scale', '-0.1'], /--think-scale expects a number of at least 0/],
+    [['--target', 'localhost:8080'], /--target expects an http:\/\/ or https:\/\/ URL/],
+    [['--target', 'ftp://x'], /--target expects an http:\/\/ or https:\/\/ URL/],
+    [['--bogus', '1'], /unknown option --bogus: expected one of --target/],
+    [['users', '5'], /unexpected argument "users"/],
+    [['--quiet=yes'], /--quiet takes no value/],
+    [['--max-inflight', '0'], /--max-inflight expects/],
+  ])('%j', (argv, message) => {
+    let err: unknown
+    try {
+      parseArgs(argv)
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(ArgError)
+    expect((err as Error).message).toMatch(message)
+    expect((err as Error).message).not.toContain('\n')
+  })
+})

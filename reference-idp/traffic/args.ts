@@ -1,0 +1,140 @@
+import { parseDuration } from './duration'
+
+/** Command-line options of the traffic generator. */
+export interface Options {
+  target: string
+  users: number
+  /** Login attempts started per second (open loop). */
+  rate: number
+  seed: number
+  /** Load-phase length in ms; null = no time limit (`forever`, or `--count` without `--duration`). */
+  durationMs: number | null
+  /** Stop after this many login attempts were started; null = no count limit. */
+  count: number | null
+  quiet: boolean
+  /** Multiplier on every think time (1 = human pace; tests pass e.g. 0.05). */
+  thinkScale: number
+  /** Flows in flight at once; a scheduled attempt beyond this is shed, not queued. */
+  maxInflight: number
+  /** Users created at once during setup. */
+  setupConcurrency: number
+}
+
+export type ParsedArgs = { help: true } | { help: false; options: Options }
+
+export class ArgError extends Error {}
+
+export const USAGE = `usage: npx tsx reference-idp/traffic/main.ts [options]
+  --target URL          IdP base URL (default http://127.0.0.1:8080)
+  --users N             simulated users to create (default 50)
+  --rate R              login attempts started per second (default 5)
+  --duration D          30s, 5m, 1h or forever (default 1m unless --count is given)
+  --count N             stop after N login attempts
+  --seed N              seed of every scenario choice (default 1)
+  --think-scale X       multiplier on human think times (default 1)
+  --max-inflight N      flows in flight before new attempts are shed (default 64)
+  --setup-concurrency N users created at once during setup (default 4)
+  --quiet               no progress lines on stderr
+  --help                this text`
+
+const DEFAULT_DURATION_MS = 60_000
+
+type Kind = 'url' | 'int' | 'positive' | 'nonneg' | 'duration' | 'flag'
+const FLAGS: Record<string, Kind> = {
+  target: 'url',
+  users: 'int',
+  rate: 'positive',
+  duration: 'duration',
+  count: 'int',
+  seed: 'int',
+  'think-scale': 'nonneg',
+  'max-inflight': 'int',
+  'setup-concurrency': 'int',
+  quiet: 'flag',
+  help: 'flag',
+}
+
+const LIMITS: Record<string, [number, number, string]> = {
+  users: [1, 100_000, 'a whole number of users from 1 to 100000'],
+  count: [1, 1e9, 'a whole number of login attempts of at least 1'],
+  seed: [-(2 ** 31), 2 ** 32 - 1, 'a whole number (32-bit)'],
+  'max-inflight': [1, 100_000, 'a whole number of flows of at least 1'],
+  'setup-concurrency': [1, 256, 'a whole number from 1 to 256'],
+  rate: [0, 10_000, 'a positive number of login attempts per second (at most 10000)'],
+  'think-scale': [0, 1_000, 'a number of at least 0 (1 = human pace)'],
+}
+
+function convert(name: string, kind: Kind, raw: string): string | number | null {
+  const fail = (expected: string) => new ArgError(`--${name} expects ${expected}, got "${raw}"`)
+  switch (kind) {
+    case 'url': {
+      let url: URL
+      try {
+        url = new URL(raw)
+      } catch {
+        throw fail('an http:// or https:// URL')
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail('an http:// or https:// URL')
+      return url.origin + url.pathname.replace(/\/+$/, '')
+    }
+    case 'duration':
+      try {
+        return parseDuration(raw)
+      } catch (err) {
+        throw new ArgError(`--${name}: ${(err as Error).message}`)
+      }
+    default: {
+      const [min, max, expected] = LIMITS[name]
+      const n = /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(raw.trim()) ? Number(raw) : NaN
+      const ok = kind === 'int' ? Number.isInteger(n) : Number.isFinite(n)
+      const inRange = kind === 'positive' ? n > min && n <= max : n >= min && n <= max
+      if (!ok || !inRange) throw fail(expected)
+      return n
+    }
+  }
+}
+
+/** Parse argv (without node and the script). Throws ArgError with a one-line explanation. */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const values: Record<string, string | number | null | true> = {}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (!arg.startsWith('--') || arg === '--') throw new ArgError(`unexpected argument "${arg}": expected options such as --users 50 (see --help)`)
+    const eq = arg.indexOf('=')
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2)
+    const kind = FLAGS[name]
+    if (!kind) throw new ArgError(`unknown option --${name}: expected one of ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')}`)
+    if (kind === 'flag') {
+      if (eq >= 0) throw new ArgError(`--${name} takes no value`)
+      values[name] = true
+      continue
+    }
+    let raw: string
+    if (eq >= 0) raw = arg.slice(eq + 1)
+    else {
+      const next = argv[i + 1]
+      if (next === undefined || next.startsWith('--')) throw new ArgError(`--${name} needs a value (see --help)`)
+      raw = next
+      i++
+    }
+    values[name] = convert(name, kind, raw)
+  }
+  if (values.help) return { help: true }
+  const count = (values.count as number | undefined) ?? null
+  const durationMs = 'duration' in values ? (values.duration as number | null) : count !== null ? null : DEFAULT_DURATION_MS
+  return {
+    help: false,
+    options: {
+      target: (values.target as string | undefined) ?? 'http://127.0.0.1:8080',
+      users: (values.users as number | undefined) ?? 50,
+      rate: (values.rate as number | undefined) ?? 5,
+      seed: (values.seed as number | undefined) ?? 1,
+      durationMs,
+      count,
+      quiet: values.quiet === true,
+      thinkScale: (values['think-scale'] as number | undefined) ?? 1,
+      maxInflight: (values['max-inflight'] as number | undefined) ?? 64,
+      setupConcurrency: (values['setup-concurrency'] as number | undefined) ?? 4,
+    },
+  }
+}

@@ -1,0 +1,160 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { hotp, stepAt } from './totp'
+
+/**
+ * Test double of the reference IdP's JSON API (the contract the generator is written against):
+ * sign-up, TOTP enroll/activate, password → TOTP login with ±1 step, replay refusal, 5-wrong-codes
+ * lockout, logout. Records what it saw so tests can check the generator's behaviour.
+ */
+
+const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+const base32 = (buf: Buffer) => [...buf].map((b) => b.toString(2).padStart(8, '0')).join('').match(/.{1,5}/g)!.map((g) => B32[parseInt(g.padEnd(5, '0'), 2)]).join('')
+
+interface FakeUser { password: string; group: string; secret?: Buffer; active: boolean; lastStep: number; lockedUntil: number }
+interface Flow { email: string; attempts: number; state: 'open' | 'done' | 'locked' }
+
+export interface Seen { path: string; status: number; country?: string; client?: string; userAgent?: string; cookie?: string }
+
+export interface FakeIdpOptions {
+  /** Answer every request with this status (e.g. 500: a broken IdP). */
+  failWith?: number
+  /** Answer the first N requests with 429 + Retry-After: 1. */
+  rateLimitFirst?: number
+  /** Answer 409 email_taken to the first N sign-ups (as if an earlier run used the addresses). */
+  takenFirst?: number
+}
+
+export interface FakeIdp {
+  url: string
+  seen: Seen[]
+  users: Map<string, FakeUser>
+  /** Answer the next `n` requests with 429 + Retry-After: 1. */
+  rateLimit(n: number): void
+  close(): Promise<void>
+}
+
+export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
+  const users = new Map<string, FakeUser>()
+  const sessions = new Map<string, string>()
+  const flows = new Map<string, Flow>()
+  const creds = new Map<string, string>()
+  let takenLeft = o.takenFirst ?? 0
+  const seen: Seen[] = []
+  let rateLimitLeft = o.rateLimitFirst ?? 0
+
+  const handle = (req: IncomingMessage, body: Record<string, any>): [number, Record<string, unknown>, Record<string, string>?] => {
+    if (o.failWith) return [o.failWith, { code: 'internal_error', message: 'boom' }]
+    if (rateLimitLeft > 0) {
+      rateLimitLeft--
+      return [429, { code: 'rate_limited', message: 'slow down' }, { 'retry-after': '1' }]
+    }
+    const sid = /fw_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1]
+    const me = sid ? sessions.get(sid) : undefined
+    const signIn = (email: string) => {
+      const s = randomUUID()
+      sessions.set(s, email)
+      return { 'set-cookie': `fw_session=${s}; Path=/; HttpOnly; SameSite=Lax` }
+    }
+    const now = Date.now()
+    const codeOk = (u: FakeUser, code: string): 'ok' | 'invalid_code' | 'code_replayed' => {
+      for (const d of [-1, 0, 1]) {
+        const step = stepAt(now) + d
+        if (hotp(u.secret!, step) !== code) continue
+        if (step <= u.lastStep) return 'code_replayed'
+        u.lastStep = step
+        return 'ok'
+      }
+      return 'invalid_code'
+    }
+    switch (req.url) {
+      case '/api/v1/signup': {
+        if (typeof body.password !== 'string' || body.password.length < 8) return [400, { code: 'bad_request', message: 'password' }]
+        if (users.has(body.email) || takenLeft-- > 0) {
+          return [409, { code: 'email_taken', message: 'taken' }]
+        }
+        users.set(body.email, { password: body.password, group: body.user_group, active: false, lastStep: -1, lockedUntil: 0 })
+        return [201, { status: 'created' }, signIn(body.email)]
+      }
+      case '/api/v1/enroll/totp': {
+        if (!me) return [401, { code: 'unauthenticated', message: 'no session' }]
+        const u = users.get(me)!
+        u.secret = randomBytes(20)
+        const id = randomUUID()
+        creds.set(id, me)
+        return [200, { credential_id: id, otpauth_uri: `otpauth://totp/Fake:${encodeURIComponent(me)}?secret=${base32(u.secret)}&issuer=Fake` }]
+      }
+      case '/api/v1/enroll/totp/verify': {
+        if (!me || creds.get(body.credential_id) !== me) return [404, { code: 'not_found', message: 'no such credential' }]
+        const u = users.get(me)!
+        const r = codeOk(u, body.code)
+        if (r !== 'ok') return [401, { code: r, message: 'no' }]
+        u.active = true
+        return [200, { status: 'active' }]
+      }
+      case '/api/v1/login': {
+        const u = users.get(body.email)
+        if (!u || u.password !== body.password) return [401, { code: 'invalid_credentials', message: 'wrong' }]
+        if (!u.active) return [200, { status: 'authenticated' }, signIn(body.email)]
+        if (u.lockedUntil > now) return [423, { code: 'locked_out', message: 'locked' }, { 'retry-after': String(Math.ceil((u.lockedUntil - now) / 1000)) }]
+        const id = randomUUID()
+        flows.set(id, { email: body.email, attempts: 0, state: 'open' })
+        return [200, { flow_id: id, next: 'totp' }]
+      }
+      case '/api/v1/login/totp': {
+        const f = flows.get(body.flow_id)
+        if (!f) return [404, { code: 'flow_not_found', message: 'no flow' }]
+        if (f.state === 'locked') return [423, { code: 'locked_out', message: 'locked' }]
+        if (f.state === 'done') return [410, { code: 'flow_expired', message: 'over' }]
+        const u = users.get(f.email)!
+        const r = codeOk(u, body.code)
+        if (r === 'ok') {
+          f.state = 'done'
+          return [200, { status: 'authenticated' }, signIn(f.email)]
+        }
+        if (++f.attempts >= 5) {
+          f.state = 'locked'
+          u.lockedUntil = now + 900_000
+          return [423, { code: 'locked_out', message: 'locked' }, { 'retry-after': '900' }]
+        }
+        return [401, { code: r, message: 'wrong', attempts_left: 5 - f.attempts }]
+      }
+      case '/api/v1/logout':
+        if (sid) sessions.delete(sid)
+        return [200, { status: 'signed_out' }, { 'set-cookie': 'fw_session=; Path=/; Max-Age=0' }]
+      default:
+        return [404, { code: 'not_found', message: 'no route' }]
+    }
+  }
+
+  const server: Server = createServer((req, res: ServerResponse) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      let body: Record<string, any> = {}
+      try {
+        body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {}
+      } catch {
+        // leave empty
+      }
+      const [status, json, headers] = req.method === 'POST' ? handle(req, body) : [404, { code: 'not_found', message: 'GET' }]
+      const h = req.headers
+      seen.push({ path: req.url ?? '', status, country: h['x-demo-country'] as string, client: h['x-demo-client'] as string, userAgent: h['user-agent'], cookie: h.cookie })
+      res.writeHead(status, { 'content-type': 'application/json', ...(headers ?? {}) })
+      res.end(JSON.stringify(json))
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    users,
+    rateLimit: (n) => void (rateLimitLeft = n),
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections()
+      server.close(() => r())
+    }),
+  }
+}

@@ -1,0 +1,91 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Options } from './args'
+import { startFakeIdp, type FakeIdp } from './fake-idp'
+import { runTraffic } from './run'
+
+let fake: FakeIdp | undefined
+afterEach(async () => {
+  await fake?.close()
+  fake = undefined
+})
+
+const options = (target: string, over: Partial<Options> = {}): Options => ({
+  target, users: 15, rate: 40, seed: 7, durationMs: null, count: 20, quiet: false, thinkScale: 0, maxInflight: 64, setupConcurrency: 4, ...over,
+})
+
+async function run(opts: Options, signal = new AbortController().signal, connectTimeoutMs?: number) {
+  let out = ''
+  const err: string[] = []
+  const code = await runTraffic(opts, { out: (t) => (out += t), err: (l) => err.push(l), signal, connectTimeoutMs })
+  return { code, out, err }
+}
+
+const field = (out: string, label: string, name: string) => Number(new RegExp(`${label}\\b.*?\\b${name} (\\d+)`).exec(out)?.[1])
+
+describe('runTraffic against a fake IdP', () => {
+  it('creates the users, runs --count attempts, prints a summary and exits 0 without leaking secrets', async () => {
+    fake = await startFakeIdp()
+    const { code, out, err } = await run(options(fake.url))
+    expect(code).toBe(0)
+    expect(out).toMatch(/^traffic summary: seed 7/)
+    expect(out).toContain('15 ready')
+    expect(out).toMatch(/attempts +20 started/)
+    const outcomes = ['authenticated', 'failed', 'abandoned', 'locked', 'expired', 'rate_limited', 'error', 'unfinished'].map((o) => field(out, 'outcomes', o))
+    expect(outcomes.reduce((s, n) => s + n, 0)).toBe(20)
+    expect(field(out, 'outcomes', 'error')).toBe(0)
+    expect(out).toMatch(/latency +p50 \d+ ms, p95 \d+ ms/)
+    expect(err.some((l) => l.startsWith('traffic: setup done'))).toBe(true)
+    const printed = out + err.join('\n')
+    for (const [email, u] of fake.users) {
+      expect(printed).not.toContain(email)
+      expect(printed).not.toContain(u.password)
+    }
+    expect(printed).not.toMatch(/secret=|otpauth:/)
+    // Never two flows of one user at once, and the users' countries and groups are mixed.
+    expect(new Set(fake.seen.map((s) => s.country)).size).toBeGreaterThan(1)
+    expect(new Set([...fake.users.values()].map((u) => u.group)).size).toBeGreaterThan(1)
+  })
+
+  it('--quiet prints only the summary', async () => {
+    fake = await startFakeIdp()
+    const { code, out, err } = await run(options(fake.url, { quiet: true, users: 4, count: 3 }))
+    expect(code).toBe(0)
+    expect(err).toEqual([])
+    expect(out).toContain('3 started')
+  })
+
+  it('a stop signal ends a forever run: no new attempts, summary, exit 0', async () => {
+    fake = await startFakeIdp()
+    const stop = new AbortController()
+    setTimeout(() => stop.abort(), 1_500)
+    const t0 = Date.now()
+    const { code, out } = await run(options(fake.url, { count: null, durationMs: null, rate: 5, thinkScale: 0.5 }), stop.signal)
+    expect(code).toBe(0)
+    expect(Date.now() - t0).toBeLessThan(1_500 + 5_000 + 2_000)
+    expect(out).toContain('traffic summary')
+    const started = Number(/attempts +(\d+) started/.exec(out)?.[1])
+    expect(started).toBeGreaterThan(3)
+    expect(started).toBeLessThan(15)
+  })
+
+  it('an unreachable IdP: exit 1 with a clear line', async () => {
+    const spare = createServer()
+    await new Promise<void>((r) => spare.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(spare.address() as AddressInfo).port}`
+    await new Promise<void>((r) => spare.close(() => r()))
+    const { code, out, err } = await run(options(url), undefined, 1_500)
+    expect(code).toBe(1)
+    expect(out).toBe('')
+    expect(err.at(-1)).toMatch(/^traffic: the IdP at http:\/\/127\.0\.0\.1:\d+ is unreachable after 2 s \(ECONNREFUSED\)$/)
+  })
+
+  it('a broken IdP (every call 500): exit 1', async () => {
+    fake = await startFakeIdp({ failWith: 500 })
+    const { code, err } = await run(options(fake.url, { users: 4 }))
+    expect(code).toBe(1)
+    expect(err.join('\n')).toContain('no simulated user could be created')
+    expect(err.filter((l) => l.includes('sign-up failed: HTTP 500'))).toHaveLength(1) // each reason once
+  })
+})

@@ -1,0 +1,158 @@
+import type { Options } from './args'
+import { IdpClient, waitForIdp } from './client'
+import { formatDuration } from './duration'
+import { runAttempt } from './flows'
+import { planAttempt } from './plan'
+import { seededRand } from '../simulator/random'
+import { createUsers } from './setup'
+import { formatSummary, idpBroken, newRunStats, progressLine, type RunStats } from './summary'
+import { effectiveKind, UserPool, type SimUser } from './users'
+
+/** The whole run: wait for the IdP, create users, drive logins at the target rate, summarise. */
+
+export interface RunIo {
+  out: (text: string) => void
+  err: (line: string) => void
+  /** Aborted on SIGINT/SIGTERM: stop starting attempts, give in-flight ones 5 s. */
+  signal: AbortSignal
+  /** How long to wait for the IdP to answer at start (default 30 s). */
+  connectTimeoutMs?: number
+}
+
+export const PROGRESS_EVERY_MS = 5_000
+export const STOP_GRACE_MS = 5_000
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)))
+
+/** Resolve after `ms`, or early when `signal` aborts. */
+function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted || ms <= 0) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const t = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
+
+/** Wait for every in-flight flow; once `signal` aborts, give them at most STOP_GRACE_MS more. */
+async function drain(inflight: Set<Promise<void>>, signal: AbortSignal): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const grace = new Promise<void>((resolve) => {
+    const arm = () => (timer = setTimeout(resolve, STOP_GRACE_MS))
+    if (signal.aborted) arm()
+    else signal.addEventListener('abort', arm, { once: true })
+  })
+  await Promise.race([Promise.allSettled([...inflight]), grace])
+  clearTimeout(timer)
+}
+
+interface LoadDeps {
+  opts: Options
+  stats: RunStats
+  client: IdpClient
+  users: SimUser[]
+  signal: AbortSignal
+}
+
+/** Open-loop load: attempt k is due at start + k / rate, whatever happened to earlier ones. */
+async function load({ opts, stats, client, users, signal }: LoadDeps): Promise<void> {
+  const pool = new UserPool(users)
+  const planRand = seededRand(opts.seed)
+  const flowDeps = { client, stats, rand: seededRand(opts.seed + 0x5bd1e995), sleep, now: Date.now }
+  const inflight = new Set<Promise<void>>()
+  const intervalMs = 1000 / opts.rate
+  const t0 = (stats.loadStartedAt = Date.now())
+  const endAt = opts.durationMs === null ? Infinity : t0 + opts.durationMs
+  let k = 0
+  while (!signal.aborted && (opts.count === null || stats.started < opts.count)) {
+    let due = t0 + k * intervalMs
+    // After a stall (laptop sleep, a long GC) start afresh instead of firing a burst of the backlog.
+    if (Date.now() - due > 1_000) k = Math.ceil((Date.now() - t0) / intervalMs)
+    due = t0 + k * intervalMs
+    if (due >= endAt) break
+    await sleepUnless(due - Date.now(), signal)
+    if (signal.aborted) break
+    k++
+    const plan = planAttempt(planRand, opts.thinkScale)
+    if (stats.inFlight >= opts.maxInflight) {
+      stats.shed++
+      continue
+    }
+    const user = pool.acquire(plan.kind, plan.pick, Date.now())
+    if (!user) {
+      stats.skipped++
+      continue
+    }
+    stats.started++
+    stats.kinds[effectiveKind(plan.kind, user)]++
+    stats.inFlight++
+    const p: Promise<void> = runAttempt(flowDeps, user, plan)
+      .then((outcome) => void stats.outcomes[outcome]++)
+      .catch(() => void stats.outcomes.error++)
+      .finally(() => {
+        pool.release(user)
+        stats.inFlight--
+        inflight.delete(p)
+      })
+    inflight.add(p)
+  }
+  await drain(inflight, signal)
+  stats.outcomes.unfinished += stats.inFlight
+}
+
+/** Run the generator; returns the process exit code. */
+export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
+  const stats = newRunStats()
+  const client = new IdpClient(opts.target, stats.requests)
+  const say = (line: string) => opts.quiet || io.err(line)
+
+  try {
+    await waitForIdp(opts.target, io.connectTimeoutMs ?? 30_000, io.signal, (e) => say(`traffic: waiting for the IdP at ${opts.target} (${e})`))
+  } catch (err) {
+    if (io.signal.aborted) return 0 // stopped by a signal before anything ran: nothing to summarise
+    io.err(`traffic: ${(err as Error).message}`)
+    return 1
+  }
+
+  const setupStart = Date.now()
+  const setupTicker = setInterval(() => say(`traffic: setup ${stats.users.ready}/${opts.users} users ready, ${stats.users.failed} failed`), PROGRESS_EVERY_MS)
+  let users: SimUser[]
+  try {
+    users = await createUsers(
+      { client, stats, seed: opts.seed, rand: seededRand(opts.seed ^ 0x2545f491), concurrency: opts.setupConcurrency, signal: io.signal, sleep, log: io.err },
+      opts.users,
+    )
+  } finally {
+    clearInterval(setupTicker)
+  }
+  const u = stats.users
+  say(`traffic: setup done in ${formatDuration(Date.now() - setupStart)}: ${u.ready} users ready (${u.totp} with TOTP, ${u.passwordOnly} password-only), ${u.failed} failed`)
+  if (u.ready === 0 && !io.signal.aborted) {
+    io.err(`traffic: no simulated user could be created; is ${opts.target} the FactorWatch reference IdP?`)
+    io.out(formatSummary(stats, { seed: opts.seed, target: opts.target, maxInflight: opts.maxInflight, elapsedMs: 0 }) + '\n')
+    return 1
+  }
+
+  // Each TOTP user can finish about one login per 30-s step (the IdP refuses replayed steps),
+  // and attempts keep the users' mix, so about users / 30 logins/s can complete.
+  const sustainable = u.ready / 30
+  if (!io.signal.aborted && opts.rate > sustainable * 1.2)
+    say(`traffic: note: ${u.ready} users sustain about ${sustainable.toFixed(1)} logins/s (a TOTP code per user per 30-s step); expect skipped attempts at --rate ${opts.rate}, or add --users`)
+
+  const ticker = setInterval(() => say(progressLine(stats, Date.now())), PROGRESS_EVERY_MS)
+  try {
+    if (!io.signal.aborted) await load({ opts, stats, client, users, signal: io.signal })
+  } finally {
+    clearInterval(ticker)
+  }
+  const elapsedMs = stats.loadStartedAt ? Date.now() - stats.loadStartedAt : 0
+  io.out(formatSummary(stats, { seed: opts.seed, target: opts.target, maxInflight: opts.maxInflight, elapsedMs }) + '\n')
+  if (idpBroken(stats.requests)) {
+    io.err('traffic: more than half of the IdP calls failed (transport errors or 5xx): the IdP looks broken')
+    return 1
+  }
+  return 0
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { seededRand } from '../simulator/random'
+import { formatSummary, idpBroken, LatencySample, newRunStats, percentile, progressLine, recordRequest } from './summary'
+
+describe('percentile (nearest rank)', () => {
+  const xs = Array.from({ length: 100 }, (_, i) => i + 1)
+  it.each([
+    [0.5, 50],
+    [0.95, 95],
+    [0.99, 99],
+    [1, 100],
+    [0, 1],
+  ])('q=%d → %d', (q, v) => {
+    expect(percentile(xs, q)).toBe(v)
+  })
+
+  it('small and empty inputs', () => {
+    expect(percentile([7], 0.95)).toBe(7)
+    expect(percentile([1, 2], 0.5)).toBe(1)
+    expect(percentile([1, 2], 0.95)).toBe(2)
+    expect(percentile([], 0.5)).toBeNaN()
+  })
+})
+
+describe('LatencySample', () => {
+  it('is exact under capacity and keeps count and max beyond it', () => {
+    const s = new LatencySample(1_000, seededRand(1))
+    for (let i = 1; i <= 1_000; i++) s.add(i)
+    expect(s.quantiles(0.5, 0.95)).toEqual([500, 950])
+    for (let i = 1; i <= 9_000; i++) s.add(1_000 + i)
+    expect(s.count).toBe(10_000)
+    expect(s.max).toBe(10_000)
+    const [p50] = s.quantiles(0.5)
+    expect(p50).toBeGreaterThan(4_000)
+    expect(p50).toBeLessThan(6_000)
+  })
+})
+
+describe('run stats', () => {
+  const sample = () => {
+    const s = newRunStats()
+    s.users = { ready: 12, totp: 11, passwordOnly: 1, failed: 0 }
+    s.loadStartedAt = 1_000
+    s.started = 40
+    s.skipped = 3
+    s.inFlight = 2
+    s.outcomes.authenticated = 33
+    s.outcomes.abandoned = 2
+    s.kinds.normal = 35
+    s.kinds.abandon = 2
+    for (let i = 0; i < 90; i++) recordRequest(s.requests, '/api/v1/login', 200, 10 + i)
+    for (let i = 0; i < 10; i++) recordRequest(s.requests, '/api/v1/login/totp', 401, 5)
+    recordRequest(s.requests, '/api/v1/login', 0, 10_000)
+    return s
+  }
+
+  it('progress line has elapsed, counts, in-flight and achieved rate', () => {
+    expect(progressLine(sample(), 9_000)).toBe(
+      'traffic: 8s started 40 authenticated 33 failed 0 abandoned 2 locked 0 errors 0 in-flight 2 rate 5.0/s skipped 3',
+    )
+  })
+
+  it('summary lists outcomes, statuses, errors and percentiles', () => {
+    const text = formatSummary(sample(), { seed: 7, target: 'http://127.0.0.1:18080', maxInflight: 64, elapsedMs: 8_000 })
+    expect(text).toContain('traffic summary: seed 7, target http://127.0.0.1:18080, load phase 8s')
+    expect(text).toContain('12 ready (11 with TOTP, 1 password-only)')
+    expect(text).toContain('40 started (5.0/s), 0 shed at the in-flight cap of 64, 3 skipped')
+    expect(text).toContain('authenticated 33, failed 0, abandoned 2')
+    expect(text).toContain('101 IdP calls: 200×90, 401×10')
+    expect(text).toContain('HTTP errors 1 (transport 1, 5xx 0)')
+    expect(text).toMatch(/p50 \d+ ms, p95 \d+ ms/)
+    expect(text).toMatch(/\/api\/v1\/login\s+p50 54 ms, p95 95 ms \(90\)/)
+  })
+
+  it('the IdP is broken when more than half the calls are transport errors or 5xx', () => {
+    const s = newRunStats()
+    expect(idpBroken(s.requests)).toBe(false)
+    recordRequest(s.requests, '/x', 500, 1)
+    recordRequest(s.requests, '/x', 0, 1)
+    recordRequest(s.requests, '/x', 200, 1)
+    expect(idpBroken(s.requests)).toBe(true)
+    recordRequest(s.requests, '/x', 401, 1)
+    expect(idpBroken(s.requests)).toBe(false)
+    recordRequest(s.requests, '/x', 503, 1)
+    expect(s.requests.rateLimited).toBe(1)
+    expect(idpBroken(s.requests)).toBe(false)
+  })
+})

@@ -1,0 +1,146 @@
+import { formatDuration } from './duration'
+import { SCENARIO_KINDS, type ScenarioKind } from './plan'
+
+/** Counters of one run, the progress line and the final summary. Pure apart from Math.random in the reservoir. */
+
+export type Outcome = 'authenticated' | 'failed' | 'abandoned' | 'locked' | 'expired' | 'rate_limited' | 'error' | 'unfinished'
+export const OUTCOMES: readonly Outcome[] = ['authenticated', 'failed', 'abandoned', 'locked', 'expired', 'rate_limited', 'error', 'unfinished']
+
+/** Nearest-rank percentile of an ascending array (q in [0, 1]); NaN when empty. */
+export function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN
+  const rank = Math.ceil(q * sorted.length)
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]
+}
+
+/** Latencies in ms: exact up to `capacity` values, a uniform reservoir sample beyond. */
+export class LatencySample {
+  private readonly values: number[] = []
+  count = 0
+  max = 0
+  constructor(private readonly capacity = 20_000, private readonly rand: () => number = Math.random) {}
+
+  add(ms: number): void {
+    this.count++
+    if (ms > this.max) this.max = ms
+    if (this.values.length < this.capacity) this.values.push(ms)
+    else {
+      const j = Math.floor(this.rand() * this.count)
+      if (j < this.capacity) this.values[j] = ms
+    }
+  }
+
+  quantiles(...qs: number[]): number[] {
+    const sorted = [...this.values].sort((a, b) => a - b)
+    return qs.map((q) => percentile(sorted, q))
+  }
+}
+
+export interface RequestStats {
+  total: number
+  byStatus: Map<number, number>
+  transportErrors: number
+  rateLimited: number
+  /** Responses the scenario did not expect (any status), e.g. a 400 on login. */
+  unexpected: number
+  latency: LatencySample
+  byEndpoint: Map<string, LatencySample>
+}
+
+export interface RunStats {
+  users: { ready: number; totp: number; passwordOnly: number; failed: number }
+  /** When the load phase started (ms since epoch), 0 before it. */
+  loadStartedAt: number
+  started: number
+  shed: number
+  skipped: number
+  inFlight: number
+  outcomes: Record<Outcome, number>
+  kinds: Record<ScenarioKind, number>
+  requests: RequestStats
+}
+
+export function newRunStats(): RunStats {
+  return {
+    users: { ready: 0, totp: 0, passwordOnly: 0, failed: 0 },
+    loadStartedAt: 0,
+    started: 0,
+    shed: 0,
+    skipped: 0,
+    inFlight: 0,
+    outcomes: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>,
+    kinds: Object.fromEntries(SCENARIO_KINDS.map((k) => [k, 0])) as Record<ScenarioKind, number>,
+    requests: { total: 0, byStatus: new Map(), transportErrors: 0, rateLimited: 0, unexpected: 0, latency: new LatencySample(), byEndpoint: new Map() },
+  }
+}
+
+/** Record one IdP call: status 0 = transport error (no HTTP response). */
+export function recordRequest(r: RequestStats, endpoint: string, status: number, ms: number): void {
+  r.total++
+  if (status === 0) {
+    r.transportErrors++
+    return
+  }
+  r.byStatus.set(status, (r.byStatus.get(status) ?? 0) + 1)
+  if (status === 429 || status === 503) r.rateLimited++
+  r.latency.add(ms)
+  let ep = r.byEndpoint.get(endpoint)
+  if (!ep) r.byEndpoint.set(endpoint, (ep = new LatencySample()))
+  ep.add(ms)
+}
+
+export const serverErrors = (r: RequestStats): number => [...r.byStatus].reduce((s, [status, n]) => s + (status >= 500 && status !== 503 ? n : 0), 0)
+
+/** The IdP counts as broken when more than half of all calls failed in transport or with a 5xx (503 overload excluded). */
+export const idpBroken = (r: RequestStats): boolean => r.total > 0 && (r.transportErrors + serverErrors(r)) / r.total > 0.5
+
+const rate = (n: number, ms: number) => (ms > 0 ? (n / (ms / 1000)).toFixed(1) : '0.0')
+
+/** One progress line (stderr, every 5 s). */
+export function progressLine(s: RunStats, nowMs: number): string {
+  const elapsed = s.loadStartedAt ? nowMs - s.loadStartedAt : 0
+  const o = s.outcomes
+  return (
+    `traffic: ${formatDuration(elapsed)} started ${s.started} authenticated ${o.authenticated} failed ${o.failed} ` +
+    `abandoned ${o.abandoned} locked ${o.locked} errors ${o.error} in-flight ${s.inFlight} rate ${rate(s.started, elapsed)}/s` +
+    (s.shed ? ` shed ${s.shed}` : '') +
+    (s.skipped ? ` skipped ${s.skipped}` : '')
+  )
+}
+
+const ms = (x: number) => (Number.isNaN(x) ? '-' : `${Math.round(x)} ms`)
+const counts = <K extends string>(keys: readonly K[], rec: Record<K, number>) => keys.map((k) => `${k} ${rec[k]}`).join(', ')
+
+export interface SummaryMeta {
+  seed: number
+  target: string
+  maxInflight: number
+  /** Length of the load phase. */
+  elapsedMs: number
+}
+
+/** The end-of-run summary (stdout). Never contains emails, passwords, codes or secrets. */
+export function formatSummary(s: RunStats, meta: SummaryMeta): string {
+  const r = s.requests
+  const [p50, p95] = r.latency.quantiles(0.5, 0.95)
+  const statuses = [...r.byStatus].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(', ') || 'none'
+  const lines = [
+    `traffic summary: seed ${meta.seed}, target ${meta.target}, load phase ${formatDuration(meta.elapsedMs)}`,
+    `  users       ${s.users.ready} ready (${s.users.totp} with TOTP, ${s.users.passwordOnly} password-only), ${s.users.failed} failed setup`,
+    `  attempts    ${s.started} started (${rate(s.started, meta.elapsedMs)}/s), ${s.shed} shed at the in-flight cap of ${meta.maxInflight}, ` +
+      `${s.skipped} skipped (no user free with an unused TOTP step)`,
+    `  outcomes    ${counts(OUTCOMES, s.outcomes)}`,
+    `  scenarios   ${counts(SCENARIO_KINDS, s.kinds)}`,
+    `  requests    ${r.total} IdP calls: ${statuses}`,
+    `  errors      HTTP errors ${r.transportErrors + serverErrors(r)} (transport ${r.transportErrors}, 5xx ${serverErrors(r)}), ` +
+      `rate limited ${r.rateLimited} (429/503), unexpected responses ${r.unexpected}`,
+    `  latency     p50 ${ms(p50)}, p95 ${ms(p95)}, max ${ms(r.latency.count ? r.latency.max : NaN)} over ${r.latency.count} responses`,
+  ]
+  const endpoints = [...r.byEndpoint].sort(([a], [b]) => a.localeCompare(b))
+  const width = Math.max(0, ...endpoints.map(([e]) => e.length))
+  for (const [endpoint, sample] of endpoints) {
+    const [e50, e95] = sample.quantiles(0.5, 0.95)
+    lines.push(`    ${endpoint.padEnd(width)}  p50 ${ms(e50)}, p95 ${ms(e95)} (${sample.count})`)
+  }
+  return lines.join('\n')
+}
