@@ -20,6 +20,8 @@ export const IdpConfig = z.object({
   region: z.string().regex(/^[a-z0-9-]{1,32}$/, 'expected a region id such as eu-west').default('eu-west'),
   /** Public origin of the IdP (cookie scope and origin checks); defaults to http://host:port. */
   publicUrl: z.string().url().optional(),
+  /** WebAuthn RP ID: the public URL's host or a parent domain of it. Default: that host (`localhost` for a loopback address). */
+  rpId: z.string().regex(/^[a-z0-9.-]+$/, 'expected a host name such as example.com').optional(),
   /** Honour X-Demo-Country / X-Demo-Client from the traffic generator (a trusted proxy's headers in production). */
   demoHeaders: onOff.default('on'),
   /** A login flow not finished this long after its challenge is abandoned. */
@@ -43,6 +45,7 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   userHashKey: 'IDP_USER_HASH_KEY',
   region: 'IDP_REGION',
   publicUrl: 'IDP_PUBLIC_URL',
+  rpId: 'IDP_RP_ID',
   demoHeaders: 'IDP_DEMO_HEADERS',
   flowTtlSeconds: 'IDP_FLOW_TTL_SECONDS',
   maxAttempts: 'IDP_MAX_ATTEMPTS',

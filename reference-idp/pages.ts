@@ -1,12 +1,21 @@
 import QRCode from 'qrcode'
 import { MfaError } from './errors'
-import { parseInput, ActivateTotpInput, LoginInput, RecoveryStepInput, SignupInput, TotpStepInput } from './http/inputs'
+import { parseInput, ActivateTotpInput, LoginInput, OobStepInput, RecoveryStepInput, SignupInput, TotpStepInput } from './http/inputs'
 import { esc, redirect, sendHtml } from './http/io'
 import type { Exchange, Route } from './http/types'
 import type { LoginService } from './login/service'
 import { field, page } from './pages/layout'
 
-const codeField = (error: boolean) => field({ name: 'code', label: 'Code from your authenticator app', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6,8}', autofocus: true, error })
+type FormFactor = 'totp' | 'sms' | 'voice' | 'email'
+const FORM_FACTORS: readonly string[] = ['totp', 'sms', 'voice', 'email']
+const asFormFactor = (v: unknown): FormFactor => (FORM_FACTORS.includes(String(v)) ? (String(v) as FormFactor) : 'totp')
+const CODE_TEXT: Record<FormFactor, [label: string, intro: string]> = {
+  totp: ['Code from your authenticator app', 'Open your authenticator app and enter the current code for this account.'],
+  sms: ['Code from the text message', 'We sent a code by text message to your phone'],
+  voice: ['Code from the phone call', 'We are calling your phone with a code'],
+  email: ['Code from the e-mail', 'We sent a code by e-mail to'],
+}
+const codeField = (error: boolean, label = CODE_TEXT.totp[0]) => field({ name: 'code', label, inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6,8}', autofocus: true, error })
 
 const signupForm = (email = '', error?: string) => page('Create an account', `
 <form method="post" action="/signup">
@@ -22,14 +31,16 @@ const loginForm = (email = '', error?: string) => page('Sign in', `
 ${field({ name: 'email', label: 'E-mail address', type: 'email', autocomplete: 'username', value: email, autofocus: true, error: !!error })}
 ${field({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' })}
 <button type="submit">Continue</button></form>
-<p class="note">No account? <a href="/signup">Create one</a></p>`, error)
+<p class="note">Have a passkey? <a href="/login/passkey">Sign in with a passkey</a> · No account? <a href="/signup">Create one</a></p>`, error)
 
-const totpForm = (flowId: string, error?: string) => page('Enter your code', `
-<p>Open your authenticator app and enter the current code for this account.</p>
-<form method="post" action="/login/totp"><input type="hidden" name="flow_id" value="${esc(flowId)}">
-${codeField(!!error)}<button type="submit">Verify</button></form>
+/** The second step: a code typed from the app, or from a text, call or e-mail (hint = masked address). */
+const codeForm = (flowId: string, factor: FormFactor, error?: string, hint?: string) => page('Enter your code', `
+<p>${esc(CODE_TEXT[factor][1])}${hint ? ` ${esc(hint)}` : ''}${factor === 'totp' ? '' : '. It expires in 5 minutes.'}</p>
+<form method="post" action="${factor === 'totp' ? '/login/totp' : '/login/code'}"><input type="hidden" name="flow_id" value="${esc(flowId)}">
+${factor === 'totp' ? '' : `<input type="hidden" name="channel" value="${esc(factor)}">`}
+${codeField(!!error, CODE_TEXT[factor][0])}<button type="submit">Verify</button></form>
 <details><summary>Lost your device? Use a recovery code</summary>
-<form method="post" action="/login/recovery-code"><input type="hidden" name="flow_id" value="${esc(flowId)}">
+<form method="post" action="/login/recovery-code"><input type="hidden" name="flow_id" value="${esc(flowId)}"><input type="hidden" name="shown" value="${esc(factor)}">
 ${field({ name: 'recovery_code', label: 'Recovery code (xxxxx-xxxxx)', autocomplete: 'off' })}<button type="submit">Use recovery code</button></form></details>`, error)
 
 async function enrollPage(credentialId: string, secret: string, uri: string, error?: string): Promise<string> {
@@ -59,6 +70,7 @@ export function pageRoutes(login: LoginService): Route[] {
       const list = factors.length ? `<ul>${factors.map((f) => `<li>${esc(f.name)} (${esc(f.type)}, ${esc(f.status)})</li>`).join('')}</ul>` : '<p>No second factor yet: your account is protected by its password only.</p>'
       sendHtml(x.res, 200, page('Your account', `<h2>Second factors</h2>${list}
 <form method="post" action="/enroll/totp"><button type="submit">Add an authenticator app</button></form>
+<p><a href="/passkeys">Passkeys</a>: sign in without a password, phishing-resistant.</p>
 <h2>Recovery codes</h2><p>${remaining} unused recovery code${remaining === 1 ? '' : 's'} left.</p>
 <form method="post" action="/recovery-codes"><button type="submit">${remaining ? 'Replace my recovery codes' : 'Create recovery codes'}</button></form>
 <form method="post" action="/logout"><button type="submit">Sign out</button></form>`))
@@ -81,7 +93,12 @@ export function pageRoutes(login: LoginService): Route[] {
       try {
         const input = parseInput(LoginInput, body)
         const r = await login.passwordStep(input.email, input.password, x.ctx)
-        if (r.kind === 'challenge') return sendHtml(x.res, 200, totpForm(r.flowId))
+        if (r.kind === 'challenge') {
+          if (r.factor === 'webauthn') return redirect(x.res, `/login/passkey?flow_id=${encodeURIComponent(r.flowId)}`)
+          if (r.factor === 'recovery_code') return sendHtml(x.res, 200, codeForm(r.flowId, 'totp'))
+          const failed = r.delivery === 'failed' ? 'The code could not be sent just now; wait a moment and sign in again, or use a recovery code.' : undefined
+          return sendHtml(x.res, 200, codeForm(r.flowId, r.factor, failed, r.hint))
+        }
         redirect(x.res, '/', { 'set-cookie': await x.signIn(r.userId) })
       } catch (e) {
         rethrowUnexpected(e)
@@ -98,7 +115,21 @@ export function pageRoutes(login: LoginService): Route[] {
         rethrowUnexpected(e)
         const err = e as MfaError
         const retry = err.code === 'invalid_code' || err.code === 'code_replayed' || err.details.field === 'code'
-        sendHtml(x.res, err.status, retry ? totpForm(String(body.flow_id ?? ''), message(e)) : loginForm('', message(e)))
+        sendHtml(x.res, err.status, retry ? codeForm(String(body.flow_id ?? ''), 'totp', message(e)) : loginForm('', message(e)))
+      }
+    }),
+    p('POST', '/login/code', async (x) => {
+      const body = await x.body()
+      const channel = asFormFactor(body.channel)
+      try {
+        const input = parseInput(OobStepInput, body)
+        const userId = await login.codeStep(input.flow_id, input.channel, input.code, x.ctx)
+        redirect(x.res, '/', { 'set-cookie': await x.signIn(userId) })
+      } catch (e) {
+        rethrowUnexpected(e)
+        const err = e as MfaError
+        const retry = err.code === 'invalid_code' || err.code === 'code_replayed' || err.details.field === 'code'
+        sendHtml(x.res, err.status, retry ? codeForm(String(body.flow_id ?? ''), channel, message(e)) : loginForm('', message(e)))
       }
     }),
     p('POST', '/login/recovery-code', async (x) => {
@@ -111,7 +142,7 @@ export function pageRoutes(login: LoginService): Route[] {
         rethrowUnexpected(e)
         const err = e as MfaError
         const retry = err.code === 'invalid_code' || err.code === 'code_replayed' || err.code === 'bad_request'
-        sendHtml(x.res, err.status, retry ? totpForm(String(body.flow_id ?? ''), message(e)) : loginForm('', message(e)))
+        sendHtml(x.res, err.status, retry ? codeForm(String(body.flow_id ?? ''), asFormFactor(body.shown), message(e)) : loginForm('', message(e)))
       }
     }),
     p('POST', '/recovery-codes', async (x) => {

@@ -13,7 +13,10 @@ import { createLoginService } from './login/service'
 import { createSessions, SESSION_COOKIE } from './login/sessions'
 import { DEFAULT_OOB_POLICY } from './factors/oob'
 import { createOobService } from './login/oob'
+import { createWebauthnService } from './factors/webauthn'
+import { relyingParty } from './factors/webauthn-rules'
 import { pageRoutes } from './pages'
+import { webauthnRoutes } from './webauthn-routes'
 import { createOobRepo } from './store/oob-repo'
 import { createLocalOutbox } from './subprocessors/local'
 import type { Subprocessor } from './subprocessors/types'
@@ -63,8 +66,10 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const policy = { ...DEFAULT_FLOW_POLICY, maxAttempts: config.maxAttempts, flowTtlMs: config.flowTtlSeconds * 1000 }
   const sender = o.sender ?? createLocalOutbox()
   const oob = createOobService({ repo, oob: createOobRepo(db), keys, telemetry, metrics, region: config.region, sender, policy: DEFAULT_OOB_POLICY, now })
-  const login = createLoginService({ repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob })
-  const routes: Route[] = [...apiRoutes(login, oob), ...pageRoutes(login)]
+  // `url` is known once the server listens; no request (so no call of rp()) comes before that.
+  const webauthn = createWebauthnService({ db, keys, telemetry, metrics, policy, region: config.region, rpName: 'FactorWatch', rp: () => relyingParty(url, config.rpId), now })
+  const login = createLoginService({ repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, passkeys: (id) => webauthn.count(id) })
+  const routes: Route[] = [...apiRoutes(login, oob), ...pageRoutes(login), ...webauthnRoutes(webauthn)]
   const byKey = new Map(routes.map((r) => [`${r.method} ${r.path}`, r]))
   const paths = new Set(routes.map((r) => r.path))
   let secure = false

@@ -9,6 +9,9 @@ const CLIENTS: readonly Client[] = ['web', 'ios', 'android', 'api']
  * only when IDP_DEMO_HEADERS=on. Anything malformed is ignored, never echoed.
  */
 export function requestOrigin(req: IncomingMessage, demoHeaders: boolean, fallback: Client): { country?: string; client: Client } {
+  // A page's own fetch() to the JSON API is the web client, not an API integration; page
+  // scripts cannot forge Sec-Fetch-Site.
+  if (fallback === 'api' && req.headers['sec-fetch-site'] === 'same-origin') fallback = 'web'
   if (!demoHeaders) return { client: fallback }
   const country = String(req.headers['x-demo-country'] ?? '').toUpperCase()
   const client = String(req.headers['x-demo-client'] ?? '').toLowerCase() as Client

@@ -25,12 +25,15 @@ export interface LoginDeps {
   issuer: string
   now: () => Date
   oob: OobService
+  /** How many passkeys a user has (the WebAuthn module owns them). */
+  passkeys: (userId: string) => Promise<number>
 }
 
 /** Second factors a login can be finished with by typing a code. */
 export type CodeFactor = 'totp' | 'recovery_code' | OobChannel
+export type LoginFactor = CodeFactor | 'webauthn'
 export type PasswordStepResult =
-  | { kind: 'challenge'; flowId: string; factor: CodeFactor; factors: CodeFactor[]; hint?: string; delivery?: 'sent' | 'failed' }
+  | { kind: 'challenge'; flowId: string; factor: LoginFactor; factors: LoginFactor[]; hint?: string; delivery?: 'sent' | 'failed' }
   | { kind: 'authenticated'; userId: string }
 
 const RETRY_ERRORS = {
@@ -122,7 +125,8 @@ export function createLoginService(d: LoginDeps) {
       }
       const creds = await d.repo.totpForUser(user.id, 'active')
       const channels = await d.oob.activeChannels(user.id)
-      if (creds.length === 0 && channels.length === 0) {
+      const passkeys = await d.passkeys(user.id)
+      if (creds.length === 0 && channels.length === 0 && passkeys === 0) {
         completed(randomUUID(), 'success', 'mfa_not_enrolled', ctx, user, 'password')
         return { kind: 'authenticated', userId: user.id }
       }
@@ -133,13 +137,16 @@ export function createLoginService(d: LoginDeps) {
         completed(flowId, 'locked_out', 'locked_out', ctx, user, 'totp')
         throw new MfaError('locked_out', 'too many wrong codes: second-factor sign-in is locked for this account for now', { retry_after_seconds: retry }, retry)
       }
-      // The strongest factor the user has is offered first; the others stay one call away.
-      const factor: CodeFactor = creds.length ? 'totp' : channels[0]
+      // The strongest factor the user has is offered first (phishing-resistant, then app, then
+      // out-of-band); the others stay one call away.
+      const factor: LoginFactor = passkeys ? 'webauthn' : creds.length ? 'totp' : channels[0]
       await d.repo.insertFlow({ id: flowId, userId: user.id, factor, issuedAt: now, country: ctx.country, client: ctx.client })
-      const factors: CodeFactor[] = [...(creds.length ? ['totp' as const] : []), ...channels]
+      const factors: LoginFactor[] = [...(passkeys ? ['webauthn' as const] : []), ...(creds.length ? ['totp' as const] : []), ...channels]
       if ((await d.repo.remainingRecoveryCodes(user.id)) > 0) factors.push('recovery_code')
       const flowAttrs = { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.intent]: 'login' }
       emit('mfa.login.started', { ...flowAttrs, [ATTR.reason]: 'password_verified' }, ctx)
+      // A passkey challenge is issued (and its event emitted) when the browser asks for options.
+      if (factor === 'webauthn') return { kind: 'challenge', flowId, factor, factors }
       if (factor === 'totp') {
         emit('mfa.challenge.issued', { ...flowAttrs, [ATTR.factor]: 'totp', [ATTR.channel]: 'app', [ATTR.reason]: 'login_required' }, ctx)
         return { kind: 'challenge', flowId, factor, factors }

@@ -12,7 +12,7 @@ button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem;background:#1d4ed8;
 .qr svg{width:220px;height:220px} ul{padding-left:1.2rem}
 `
 
-/** The page shell: one h1, an error summary announced to screen readers, no scripts. */
+/** The page shell: one h1, an error summary announced to screen readers; no inline scripts (CSP), forms work without any. */
 export function page(title: string, body: string, error?: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

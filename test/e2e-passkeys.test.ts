@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs'
+import { chromium, type Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadIdpConfig } from '../reference-idp/config'
+import { startIdp, type RunningIdp } from '../reference-idp/server'
+import { capture } from './support/idp-client'
+import { requirePrerequisite } from './support/processes'
+
+/** [event, outcome, reason] of one flow's events, in emission order. */
+const ofFlow = (events: Record<string, string | number>[], flowId: string) => events.filter((e) => e['mfa.flow_id'] === flowId).map((e) => [e['event.name'], e['mfa.outcome'] ?? null, e['mfa.reason'] ?? null])
+
+/**
+ * Passkeys in a real browser: Chromium's CDP virtual authenticator (CTAP2, internal transport,
+ * resident keys, user verification) stands in for Touch ID / Windows Hello. The page is served
+ * on http://localhost (a secure context; IP addresses cannot be RP IDs).
+ */
+
+const CHROMIUM = '/usr/bin/chromium'
+const hasChromium = requirePrerequisite(existsSync(CHROMIUM), `Debian chromium at ${CHROMIUM} (apt-get install -y chromium)`)
+
+let idp: RunningIdp
+let tel: ReturnType<typeof capture>
+let browser: Browser
+let base: string
+
+describe.runIf(hasChromium)('passkeys in Chromium', () => {
+  beforeAll(async () => {
+    tel = capture()
+    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off' }), { telemetry: tel.t, log: () => {} })
+    base = idp.url.replace('127.0.0.1', 'localhost')
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+  }, 120_000)
+  afterAll(async () => {
+    await browser?.close()
+    await idp?.close()
+  })
+
+  it('sign up, add a passkey on /passkeys, sign out, sign in on /login/passkey without a password', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const cdp = await context.newCDPSession(page)
+    await cdp.send('WebAuthn.enable')
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+    })
+
+    const signup = await context.request.post(`${base}/api/v1/signup`, { data: { email: 'passkey-e2e@example.test', password: 'correct horse battery', user_group: 'admin' } })
+    expect(signup.status()).toBe(201)
+
+    await page.goto(`${base}/passkeys`)
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Passkeys')
+    await page.getByLabel('Name for the new passkey').fill('Virtual laptop')
+    await page.getByRole('button', { name: 'Add a passkey' }).click()
+    await page.getByText('Virtual laptop', { exact: true }).waitFor({ timeout: 15_000 })
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId })
+    expect(credentials).toHaveLength(1)
+    expect(credentials[0].isResidentCredential).toBe(true)
+    expect(credentials[0].rpId).toBe('localhost')
+
+    await context.request.post(`${base}/api/v1/logout`)
+    expect((await context.request.get(`${base}/api/v1/me`)).status()).toBe(401)
+
+    await page.goto(`${base}/login/passkey`)
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click()
+    await page.waitForURL(`${base}/`, { timeout: 15_000 })
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Your account')
+    expect((await context.request.get(`${base}/api/v1/me`)).status()).toBe(200)
+    expect((await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials[0].signCount).toBeGreaterThan(0)
+
+    const completed = tel.named('mfa.login.completed').filter((e) => e['mfa.reason'] === 'passwordless')
+    expect(completed).toHaveLength(1)
+    const flowId = String(completed[0]['mfa.flow_id'])
+    expect(ofFlow(tel.events, flowId)).toEqual([
+      ['mfa.challenge.issued', null, 'login_required'],
+      ['mfa.login.started', null, 'passwordless'],
+      ['mfa.challenge.verified', 'success', 'ok'],
+      ['mfa.login.completed', 'success', 'passwordless'],
+    ])
+    expect(completed[0]).toMatchObject({ 'mfa.factor': 'webauthn', 'mfa.user_group': 'admin', 'mfa.client': 'web' })
+    expect(tel.named('mfa.enrollment.changed').map((e) => e['mfa.reason'])).toEqual(['enrolled', 'activated'])
+
+    // A cancelled prompt is announced, not silent: the authenticator now refuses verification.
+    await context.request.post(`${base}/api/v1/logout`)
+    await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false })
+    await page.goto(`${base}/login/passkey`)
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click()
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toMatch(/cancelled|could not be verified/)
+    // On the IP address the page says where passkeys work instead of failing obscurely.
+    await page.goto(`${idp.url}/login/passkey`)
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click()
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toContain(`open this page at ${base}/login/passkey`)
+    await context.close()
+  })
+})
