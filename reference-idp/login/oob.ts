@@ -49,10 +49,15 @@ export function createOobService(d: OobDeps) {
     await d.oob.insertCode({ id, userId: user.id, factorId: factor.id, flowId, addressMac: factor.address_mac, codeMac: codeMac(id, code), sentAt: now, expiresAt: new Date(now.getTime() + d.policy.codeTtlMs) })
     const to = d.keys.box.open(factor.address_enc, factor.id).toString('utf8')
     const r = await d.sender.send({ channel: factor.channel, to, text: text(factor.channel, code), idempotencyKey: id, region: d.region })
-    providerEvent(r, factor.channel, ctx, user, flowId)
+    for (const attempt of r.attempts ?? [r]) providerEvent(attempt, factor.channel, ctx, user, flowId)
+    for (const f of r.fallbacks ?? []) {
+      d.metrics.fallbacks.inc({ channel: factor.channel, reason: f.reason })
+      emit('mfa.fallback', { ...base(ctx, user), [ATTR.flowId]: flowId ?? undefined, [ATTR.channel]: factor.channel, [ATTR.factor]: factor.channel, [ATTR.fallbackFrom]: f.from, [ATTR.fallbackTo]: f.to, [ATTR.reason]: f.reason, [ATTR.intent]: flowId ? 'login' : 'enrollment' }, ctx)
+    }
     if (!r.ok) {
       await d.oob.deleteCode(id)
-      throw new MfaError('provider_unavailable', `the ${factor.channel === 'email' ? 'e-mail' : factor.channel.toUpperCase()} could not be sent; try again or use another factor`, { provider_reason: r.reason })
+      const instead = r.thenFactors?.length ? `; use ${r.thenFactors.join(' or ')} instead` : '; try again or use another factor'
+      throw new MfaError('provider_unavailable', `the ${factor.channel === 'email' ? 'e-mail' : factor.channel.toUpperCase()} could not be sent${instead}`, { provider_reason: r.reason, then_factors: r.thenFactors ?? [] })
     }
     await d.oob.recordProvider(id, r.provider, r.providerMessageId)
   }

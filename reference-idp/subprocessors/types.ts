@@ -25,7 +25,15 @@ export interface SendResult {
   providerMessageId?: string
   /** Seconds the vendor asked us to wait (429 Retry-After). */
   retryAfterSeconds?: number
+  /** Set by a fallback chain: every vendor call (or circuit-open skip) in order, the last one included. */
+  attempts?: SendResult[]
+  /** Set by a fallback chain: each move to the next vendor, with why. */
+  fallbacks?: FallbackStep[]
+  /** Set by a fallback chain when no vendor could take the message: factors to offer instead. */
+  thenFactors?: string[]
 }
+
+export interface FallbackStep { from: string; to: string; reason: ReasonOf<'mfa.fallback'> }
 
 /**
  * The adapter interface every SMS, voice and e-mail vendor sits behind. Implementations: the

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 /** prom-client metrics of the IdP. Labels are bounded: route patterns, factors, outcomes; never users. */
 export function createIdpMetrics() {
@@ -15,6 +15,9 @@ export function createIdpMetrics() {
     lockouts: new Counter({ name: 'idp_lockouts_total', help: 'Lockouts by reason', labelNames: ['reason'], registers: [registry] }),
     eventsEmitted: new Counter({ name: 'idp_telemetry_events_total', help: 'Contract events emitted', labelNames: ['event'], registers: [registry] }),
     providerRequests: new Counter({ name: 'idp_provider_requests_total', help: 'Calls to sub-processors by provider, channel and outcome', labelNames: ['provider', 'channel', 'outcome'], registers: [registry] }),
+    fallbacks: new Counter({ name: 'idp_fallbacks_total', help: 'Moves to the next vendor of a channel by reason', labelNames: ['channel', 'reason'], registers: [registry] }),
+    circuitState: new Gauge({ name: 'idp_circuit_state', help: 'Breaker state per vendor: 0 closed, 1 half-open, 2 open', labelNames: ['provider'], registers: [registry] }),
+    circuitTransitions: new Counter({ name: 'idp_circuit_transitions_total', help: 'Breaker transitions per vendor', labelNames: ['provider', 'to'], registers: [registry] }),
     overloaded: new Counter({ name: 'idp_requests_refused_total', help: 'Requests refused with 503 because too many were in flight', registers: [registry] }),
   }
   return m
