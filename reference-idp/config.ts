@@ -20,6 +20,10 @@ export const IdpConfig = z.object({
   region: z.string().regex(/^[a-z0-9-]{1,32}$/, 'expected a region id such as eu-west').default('eu-west'),
   /** Public origin of the IdP (cookie scope and origin checks); defaults to http://host:port. */
   publicUrl: z.string().url().optional(),
+  /** Base URL of the vendors' APIs (the provider simulator, e.g. http://127.0.0.1:8090). Unset: codes go to an in-process outbox. */
+  providerUrl: z.string().url().optional(),
+  /** The sub-processor registry: vendors, fallback chains, breaker thresholds, costs. */
+  registryPath: z.string().optional(),
   /** WebAuthn RP ID: the public URL's host or a parent domain of it. Default: that host (`localhost` for a loopback address). */
   rpId: z.string().regex(/^[a-z0-9.-]+$/, 'expected a host name such as example.com').optional(),
   /** Honour X-Demo-Country / X-Demo-Client from the traffic generator (a trusted proxy's headers in production). */
@@ -46,6 +50,8 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   region: 'IDP_REGION',
   publicUrl: 'IDP_PUBLIC_URL',
   rpId: 'IDP_RP_ID',
+  providerUrl: 'IDP_PROVIDER_URL',
+  registryPath: 'IDP_REGISTRY',
   demoHeaders: 'IDP_DEMO_HEADERS',
   flowTtlSeconds: 'IDP_FLOW_TTL_SECONDS',
   maxAttempts: 'IDP_MAX_ATTEMPTS',

@@ -5,7 +5,7 @@ import { apiRoutes } from './api'
 import type { IdpConfig } from './config'
 import { MfaError } from './errors'
 import { requestOrigin, sameOrigin } from './http/context'
-import { cookie, parseCookies, readBody, sendError, sendHtml, sendJson } from './http/io'
+import { cookie, parseBody, parseCookies, readRaw, sendError, sendHtml, sendJson } from './http/io'
 import type { Exchange, Route } from './http/types'
 import { keysFor } from './keys'
 import { DEFAULT_FLOW_POLICY } from './login/policy'
@@ -91,13 +91,15 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
     const end = metrics.httpDuration.startTimer({ route: route.path })
     await telemetry.span(`${route.method} ${route.path}`, { 'http.request.method': route.method, 'http.route': route.path }, async (span) => {
       const cookies = parseCookies(req.headers.cookie)
+      let raw: Promise<string> | undefined
       let body: Promise<Record<string, unknown>> | undefined
       let user: Promise<string | undefined> | undefined
       const clear = cookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure })
       const x: Exchange = {
         req, res, url,
         ctx: { span, ...requestOrigin(req, config.demoHeaders === 'on', route.kind === 'api' ? 'api' : 'web') },
-        body: () => (body ??= readBody(req)),
+        raw: () => (raw ??= readRaw(req)),
+        body: () => (body ??= x.raw().then((text) => parseBody(req, text))),
         userId: () => (user ??= sessions.user(cookies[SESSION_COOKIE])),
         sessionToken: () => cookies[SESSION_COOKIE],
         async signIn(userId) {

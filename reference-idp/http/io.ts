@@ -3,9 +3,8 @@ import { MfaError } from '../errors'
 
 const MAX_BODY_BYTES = 64 * 1024
 
-/** Read a JSON or form body (at most 64 KiB) into a plain object of strings and values. */
-export async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+/** The raw body as text, at most 64 KiB (webhooks verify signatures over the exact bytes). */
+export async function readRaw(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -13,7 +12,12 @@ export async function readBody(req: IncomingMessage): Promise<Record<string, unk
     if (size > MAX_BODY_BYTES) throw new MfaError('payload_too_large', `request body over ${MAX_BODY_BYTES} bytes`)
     chunks.push(chunk)
   }
-  const text = Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** Parse a JSON or form body into a plain object of strings and values. */
+export function parseBody(req: IncomingMessage, text: string): Record<string, unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
   if (type === 'application/json') {
     if (text.trim() === '') return {}
     let value: unknown

@@ -8,6 +8,8 @@ export interface Exchange {
   url: URL
   ctx: RequestCtx
   body(): Promise<Record<string, unknown>>
+  /** The exact body text (read once; body() parses the same text). */
+  raw(): Promise<string>
   /** The signed-in user's id, or undefined. */
   userId(): Promise<string | undefined>
   sessionToken(): string | undefined

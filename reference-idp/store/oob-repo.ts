@@ -3,6 +3,8 @@ import type { Db } from './db'
 export interface OobFactorRow { id: string; user_id: string; channel: 'sms' | 'voice' | 'email'; address_enc: string; address_mac: string; hint: string; name: string; status: 'pending' | 'active'; created_at: Date }
 export interface OobCodeRow { id: string; factor_id: string; flow_id: string | null; code_mac: string; sent_at: Date; expires_at: Date; attempts: number; used_at: Date | null }
 
+export interface ReceiptTarget { id: string; user_id: string; flow_id: string | null; sent_at: Date; channel: 'sms' | 'voice' | 'email' }
+
 const codeRow = (r: OobCodeRow): OobCodeRow => ({ ...r, attempts: Number(r.attempts), sent_at: new Date(r.sent_at), expires_at: new Date(r.expires_at), used_at: r.used_at && new Date(r.used_at) })
 
 /** Queries of out-of-band factors (phone numbers, e-mail addresses) and the codes sent to them. */
@@ -43,6 +45,25 @@ export function createOobRepo(db: Db) {
         ? (await db.query<OobCodeRow>('SELECT * FROM oob_codes WHERE flow_id = $1 ORDER BY sent_at DESC LIMIT 1', [where.flowId]))[0]
         : (await db.query<OobCodeRow>('SELECT * FROM oob_codes WHERE factor_id = $1 AND flow_id IS NULL ORDER BY sent_at DESC LIMIT 1', [where.factorId]))[0]
       return r && codeRow(r)
+    },
+    /**
+     * Record a delivery receipt once (vendors retry webhooks): the first receipt for a message
+     * wins and returns what the event needs; later ones return undefined.
+     */
+    async recordReceipt(provider: string, messageId: string, status: string, at: Date): Promise<ReceiptTarget | undefined> {
+      const r = (await db.query<ReceiptTarget>(
+        `UPDATE oob_codes c SET receipt_status = $3, receipt_at = $4 FROM oob_factors f
+         WHERE c.provider = $1 AND c.provider_message_id = $2 AND c.receipt_status IS NULL AND f.id = c.factor_id
+         RETURNING c.id, c.user_id, c.flow_id, c.sent_at, f.channel`, [provider, messageId, status, at]))[0]
+      return r && { ...r, sent_at: new Date(r.sent_at) }
+    },
+    /** Messages a vendor accepted but never receipted by `cutoff`; each is returned once. */
+    async expireUnreceipted(cutoff: Date, providers: string[], limit = 500): Promise<(ReceiptTarget & { provider: string })[]> {
+      const rows = await db.query<ReceiptTarget & { provider: string }>(
+        `UPDATE oob_codes c SET receipt_status = 'never_receipted' FROM oob_factors f
+         WHERE c.id IN (SELECT id FROM oob_codes WHERE receipt_status IS NULL AND provider = ANY($3::text[]) AND sent_at < $1 ORDER BY sent_at LIMIT $2) AND f.id = c.factor_id
+         RETURNING c.id, c.user_id, c.flow_id, c.sent_at, c.provider, f.channel`, [cutoff, limit, providers])
+      return rows.map((r) => ({ ...r, sent_at: new Date(r.sent_at) }))
     },
     async countAttempt(id: string): Promise<void> {
       await db.query('UPDATE oob_codes SET attempts = attempts + 1 WHERE id = $1', [id])

@@ -18,6 +18,7 @@ export function createIdpMetrics() {
     fallbacks: new Counter({ name: 'idp_fallbacks_total', help: 'Moves to the next vendor of a channel by reason', labelNames: ['channel', 'reason'], registers: [registry] }),
     circuitState: new Gauge({ name: 'idp_circuit_state', help: 'Breaker state per vendor: 0 closed, 1 half-open, 2 open', labelNames: ['provider'], registers: [registry] }),
     circuitTransitions: new Counter({ name: 'idp_circuit_transitions_total', help: 'Breaker transitions per vendor', labelNames: ['provider', 'to'], registers: [registry] }),
+    deliveries: new Counter({ name: 'idp_provider_deliveries_total', help: 'Delivery receipts (and missing ones) by provider, channel and reason', labelNames: ['provider', 'channel', 'reason'], registers: [registry] }),
     overloaded: new Counter({ name: 'idp_requests_refused_total', help: 'Requests refused with 503 because too many were in flight', registers: [registry] }),
   }
   return m
