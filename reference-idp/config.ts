@@ -33,6 +33,8 @@ export const IdpConfig = z.object({
   /** Wrong second-factor codes allowed on one flow before it locks. */
   maxAttempts: z.coerce.number().int().min(1).max(20).default(5),
   sessionTtlSeconds: z.coerce.number().int().min(60).max(30 * 86_400).default(12 * 3600),
+  /** How often `mfa.enrollment.snapshot` is emitted (0 = only on demand). */
+  snapshotSeconds: z.coerce.number().int().min(0).max(86_400).default(300),
   /** Requests processed at once before new ones are refused with 503 + Retry-After. */
   maxInFlight: z.coerce.number().int().min(1).max(10_000).default(256),
 })
@@ -57,6 +59,7 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   maxAttempts: 'IDP_MAX_ATTEMPTS',
   sessionTtlSeconds: 'IDP_SESSION_TTL_SECONDS',
   maxInFlight: 'IDP_MAX_IN_FLIGHT',
+  snapshotSeconds: 'IDP_SNAPSHOT_SECONDS',
 }
 
 /** Parse the environment; a bad value throws an error naming the variable. Empty values count as unset. */

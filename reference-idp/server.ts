@@ -15,6 +15,7 @@ import { DEFAULT_OOB_POLICY } from './factors/oob'
 import { createOobService } from './login/oob'
 import { createWebauthnService } from './factors/webauthn'
 import { relyingParty } from './factors/webauthn-rules'
+import { emitEnrollmentSnapshot, type GroupCounts } from './login/snapshot'
 import { pageRoutes } from './pages'
 import { webauthnRoutes } from './webauthn-routes'
 import { createOobRepo } from './store/oob-repo'
@@ -32,6 +33,8 @@ export const IDP_VERSION = '0.1.0'
 export interface RunningIdp {
   url: string
   db: Db
+  /** Emit the enrollment snapshot now (it also runs every IDP_SNAPSHOT_SECONDS). */
+  snapshot(): Promise<GroupCounts[]>
   /** Close flows past their TTL now (the sweeper also runs on a timer). */
   sweep(): Promise<number>
   close(): Promise<void>
@@ -69,7 +72,15 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   // `url` is known once the server listens; no request (so no call of rp()) comes before that.
   const webauthn = createWebauthnService({ db, keys, telemetry, metrics, policy, region: config.region, rpName: 'FactorWatch', rp: () => relyingParty(url, config.rpId), now })
   const login = createLoginService({ repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, passkeys: (id) => webauthn.count(id) })
-  const routes: Route[] = [...apiRoutes(login, oob), ...pageRoutes(login), ...webauthnRoutes(webauthn)]
+  const routes: Route[] = [...apiRoutes(login, oob), ...pageRoutes(login), ...webauthnRoutes(webauthn), {
+    method: 'POST', path: '/api/v1/admin/enrollment-snapshot', kind: 'api',
+    async handler(x) {
+      const userId = await x.userId()
+      if (!userId) throw new MfaError('unauthenticated', 'sign in first: no valid session cookie')
+      if ((await repo.userById(userId))?.user_group !== 'admin') throw new MfaError('forbidden', 'only admins can request an enrollment snapshot')
+      sendJson(x.res, 200, { groups: await snapshot('on_demand') })
+    },
+  }]
   const byKey = new Map(routes.map((r) => [`${r.method} ${r.path}`, r]))
   const paths = new Set(routes.map((r) => r.path))
   let secure = false
@@ -151,14 +162,23 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const url = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   secure = url.startsWith('https:')
 
+  const snapshot = (reason: 'scheduled' | 'on_demand') => emitEnrollmentSnapshot({ db, telemetry, metrics, region: config.region, reason, log })
+  const snapshotTimer = config.snapshotSeconds > 0 ? setInterval(() => void snapshot('scheduled').catch((e) => log(`snapshot: ${e instanceof Error ? e.message : String(e)}`)), config.snapshotSeconds * 1000) : undefined
+  snapshotTimer?.unref()
+  // A first snapshot soon after start, so coverage (M8) has a denominator within a minute.
+  const firstSnapshot = config.snapshotSeconds > 0 ? setTimeout(() => void snapshot('scheduled').catch(() => {}), 15_000) : undefined
+  firstSnapshot?.unref()
   const sweep = () => login.sweepAbandoned()
   const timer = setInterval(() => void sweep().catch((e) => log(`sweeper: ${e instanceof Error ? e.message : String(e)}`)), Math.min(30_000, config.flowTtlSeconds * 500))
   timer.unref()
 
   return {
     url, db, sweep,
+    snapshot: () => snapshot('on_demand'),
     async close() {
       clearInterval(timer)
+      clearInterval(snapshotTimer)
+      clearTimeout(firstSnapshot)
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()

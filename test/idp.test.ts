@@ -145,6 +145,25 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
     expect(done).toMatchObject([{ 'mfa.outcome': 'abandoned', 'mfa.reason': 'abandoned' }])
   })
 
+  it('enrollment snapshot: counts per group and factor, admins only on demand', async ({ skip: s }) => {
+    if (skip) return s()
+    const plain = client(idp.url)
+    await plain.post('/api/v1/signup', { email: `plain-${_store}@example.test`, password: PASSWORD, user_group: 'workforce' })
+    expect((await plain.post('/api/v1/admin/enrollment-snapshot')).status).toBe(403)
+    const admin = client(idp.url)
+    await admin.post('/api/v1/signup', { email: `root-${_store}@example.test`, password: PASSWORD, user_group: 'admin' })
+    const r = await admin.post('/api/v1/admin/enrollment-snapshot')
+    expect(r.status).toBe(200)
+    const byGroup = Object.fromEntries(r.body.groups.map((g: { user_group: string }) => [g.user_group, g]))
+    const users = await idp.db.query<{ user_group: string; n: number }>('SELECT user_group, count(*) AS n FROM users GROUP BY user_group')
+    for (const u of users) expect(byGroup[u.user_group].total).toBe(Number(u.n))
+    const totp = await idp.db.query<{ n: number }>("SELECT count(DISTINCT t.user_id) AS n FROM totp_credentials t JOIN users u ON u.id = t.user_id WHERE t.status = 'active' AND u.user_group = 'workforce'")
+    expect(byGroup.workforce.factors.totp).toBe(Number(totp[0].n))
+    expect(byGroup.admin.none).toBeGreaterThanOrEqual(1) // the admin just created has no second factor
+    const events = tel.named('mfa.enrollment.snapshot').filter((e) => e['mfa.user_group'] === 'workforce' && e['mfa.factor'] === 'totp')
+    expect(events.at(-1)).toMatchObject({ 'mfa.enrolled_count': byGroup.workforce.factors.totp, 'mfa.total_count': byGroup.workforce.total, 'mfa.reason': 'on_demand' })
+  })
+
   it('logout revokes the session; the old cookie is refused afterwards', async ({ skip: s }) => {
     if (skip) return s()
     const api = client(idp.url)

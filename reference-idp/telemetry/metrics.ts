@@ -19,6 +19,7 @@ export function createIdpMetrics() {
     circuitState: new Gauge({ name: 'idp_circuit_state', help: 'Breaker state per vendor: 0 closed, 1 half-open, 2 open', labelNames: ['provider'], registers: [registry] }),
     circuitTransitions: new Counter({ name: 'idp_circuit_transitions_total', help: 'Breaker transitions per vendor', labelNames: ['provider', 'to'], registers: [registry] }),
     deliveries: new Counter({ name: 'idp_provider_deliveries_total', help: 'Delivery receipts (and missing ones) by provider, channel and reason', labelNames: ['provider', 'channel', 'reason'], registers: [registry] }),
+    withoutMfa: new Gauge({ name: 'idp_accounts_without_mfa', help: 'Accounts with no active second factor, by user group (latest enrollment snapshot)', labelNames: ['user_group'], registers: [registry] }),
     overloaded: new Counter({ name: 'idp_requests_refused_total', help: 'Requests refused with 503 because too many were in flight', registers: [registry] }),
   }
   return m
