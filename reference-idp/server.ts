@@ -16,6 +16,7 @@ import { createOobService } from './login/oob'
 import { createWebauthnService } from './factors/webauthn'
 import { relyingParty } from './factors/webauthn-rules'
 import { emitEnrollmentSnapshot, type GroupCounts } from './login/snapshot'
+import { openApiDocument } from './openapi'
 import { pageRoutes } from './pages'
 import { webauthnRoutes } from './webauthn-routes'
 import { createOobRepo } from './store/oob-repo'
@@ -83,12 +84,16 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   }]
   const byKey = new Map(routes.map((r) => [`${r.method} ${r.path}`, r]))
   const paths = new Set(routes.map((r) => r.path))
+  openApiDocument(routes, '', IDP_VERSION) // fails start-up when an API route is undocumented
+  let openApi: Record<string, unknown> | undefined
+  let publicUrl = ''
   let secure = false
   let inFlight = 0
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://idp.local')
     const route = byKey.get(`${req.method} ${url.pathname}`)
+    if (url.pathname === '/openapi.json' && req.method === 'GET') return sendJson(res, 200, openApi ??= openApiDocument(routes, publicUrl, IDP_VERSION))
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', store: db.kind, telemetry: config.telemetry })
     if (url.pathname === '/metrics' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': metrics.registry.contentType })
@@ -161,6 +166,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const port = (server.address() as AddressInfo).port
   const url = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   secure = url.startsWith('https:')
+  publicUrl = url
 
   const snapshot = (reason: 'scheduled' | 'on_demand') => emitEnrollmentSnapshot({ db, telemetry, metrics, region: config.region, reason, log })
   const snapshotTimer = config.snapshotSeconds > 0 ? setInterval(() => void snapshot('scheduled').catch((e) => log(`snapshot: ${e instanceof Error ? e.message : String(e)}`)), config.snapshotSeconds * 1000) : undefined

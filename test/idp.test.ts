@@ -164,6 +164,20 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
     expect(events.at(-1)).toMatchObject({ 'mfa.enrolled_count': byGroup.workforce.factors.totp, 'mfa.total_count': byGroup.workforce.total, 'mfa.reason': 'on_demand' })
   })
 
+  it('GET /openapi.json describes every JSON route, its body schema and its error codes', async ({ skip: s }) => {
+    if (skip) return s()
+    const doc = await (await fetch(`${idp.url}/openapi.json`)).json()
+    expect(doc.openapi).toBe('3.1.0')
+    expect(doc.servers[0].url).toBe(idp.url)
+    const signup = doc.paths['/api/v1/signup'].post
+    expect(signup.requestBody.content['application/json'].schema.required).toEqual(['email', 'password'])
+    expect(signup.responses['409'].content['application/json'].schema.$ref).toBe('#/components/schemas/Error')
+    expect(doc.paths['/api/v1/login/totp'].post.responses['423'].description).toContain('locked_out')
+    expect(doc.components.schemas.Error.required).toEqual(['code', 'message'])
+    const ops = Object.values(doc.paths).flatMap((p) => Object.keys(p as object))
+    expect(ops.length).toBeGreaterThanOrEqual(20)
+  })
+
   it('logout revokes the session; the old cookie is refused afterwards', async ({ skip: s }) => {
     if (skip) return s()
     const api = client(idp.url)

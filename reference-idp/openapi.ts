@@ -1,0 +1,79 @@
+import { z } from 'zod'
+import { ERROR_STATUS, type ErrorCode } from './errors'
+import * as I from './http/inputs'
+import type { Route } from './http/types'
+import * as W from './http/webauthn-inputs'
+
+interface Op { summary: string; body?: z.ZodType; ok: [status: number, description: string]; errors: ErrorCode[]; session?: boolean }
+
+const LOGIN_ERRORS: ErrorCode[] = ['bad_request', 'invalid_code', 'code_replayed', 'flow_not_found', 'flow_expired', 'locked_out']
+
+/** Every JSON route, described once. startIdp refuses to start with an API route missing here. */
+export const API_DOCS: Record<string, Op> = {
+  'POST /api/v1/signup': { summary: 'Create an account and sign in', body: I.SignupInput, ok: [201, 'Created; session cookie set'], errors: ['bad_request', 'email_taken'] },
+  'POST /api/v1/login': { summary: 'Password step: starts a login flow, or signs in when no second factor is enrolled', body: I.LoginInput, ok: [200, '`{flow_id, next, factors, hint?, delivery?}` or `{status: "authenticated"}`'], errors: ['bad_request', 'invalid_credentials', 'locked_out'] },
+  'POST /api/v1/login/totp': { summary: 'Finish a login flow with an authenticator-app code', body: I.TotpStepInput, ok: [200, 'Authenticated; session cookie set'], errors: LOGIN_ERRORS },
+  'POST /api/v1/login/code': { summary: 'Finish a login flow with a code sent by SMS, voice or e-mail', body: I.OobStepInput, ok: [200, 'Authenticated; session cookie set'], errors: LOGIN_ERRORS },
+  'POST /api/v1/login/send': { summary: 'Send (or resend) a code over a channel for an open login flow', body: I.SendCodeInput, ok: [200, '`{status: "sent", channel, hint}`'], errors: ['bad_request', 'flow_not_found', 'flow_expired', 'locked_out', 'rate_limited', 'provider_unavailable'] },
+  'POST /api/v1/login/recovery-code': { summary: 'Finish a login flow with a single-use recovery code', body: I.RecoveryStepInput, ok: [200, 'Authenticated; `recovery_codes_remaining`'], errors: LOGIN_ERRORS },
+  'POST /api/v1/logout': { summary: 'Sign out; the session is revoked server-side', ok: [200, 'Signed out'], errors: [] },
+  'GET /api/v1/me': { summary: 'Your second factors', ok: [200, '`{factors: [...]}`'], errors: ['unauthenticated'], session: true },
+  'POST /api/v1/enroll/totp': { summary: 'Start authenticator-app enrollment (pending until verified)', body: I.EnrollTotpInput, ok: [200, '`{credential_id, otpauth_uri, status: "pending"}`'], errors: ['unauthenticated', 'bad_request'], session: true },
+  'POST /api/v1/enroll/totp/verify': { summary: 'Activate an authenticator app with a code from it', body: I.ActivateTotpInput, ok: [200, '`{status: "active"}`'], errors: ['unauthenticated', 'bad_request', 'not_found', 'already_active', 'invalid_code', 'code_replayed'], session: true },
+  'POST /api/v1/enroll/oob': { summary: 'Add a phone number or e-mail address; a code is sent to it', body: I.EnrollOobInput, ok: [200, '`{factor_id, hint, status: "pending"}`'], errors: ['unauthenticated', 'bad_request', 'rate_limited', 'provider_unavailable'], session: true },
+  'POST /api/v1/enroll/oob/verify': { summary: 'Activate a phone number or e-mail address with the code sent to it', body: I.ActivateOobInput, ok: [200, '`{status: "active"}`'], errors: ['unauthenticated', 'bad_request', 'not_found', 'already_active', 'invalid_code', 'flow_expired'], session: true },
+  'GET /api/v1/recovery-codes': { summary: 'How many unused recovery codes you have', ok: [200, '`{remaining}`'], errors: ['unauthenticated'], session: true },
+  'POST /api/v1/recovery-codes': { summary: 'Create ten new recovery codes (shown once); older ones stop working', ok: [200, '`{codes, remaining}`'], errors: ['unauthenticated', 'bad_request'], session: true },
+  'POST /api/v1/webauthn/register/options': { summary: 'Passkey registration options', ok: [200, '`{challenge_id, options}`'], errors: ['unauthenticated'], session: true },
+  'POST /api/v1/webauthn/register/verify': { summary: 'Verify a passkey registration', body: W.RegisterVerifyInput, ok: [201, '`{status: "active", passkey}`'], errors: ['unauthenticated', 'bad_request', 'not_found', 'flow_expired'], session: true },
+  'POST /api/v1/webauthn/login/options': { summary: 'Passkey sign-in options: for a login flow (second factor) or passwordless', body: W.LoginOptionsInput, ok: [200, '`{challenge_id, flow_id, options}`'], errors: ['bad_request', 'flow_not_found', 'flow_expired', 'locked_out'] },
+  'POST /api/v1/webauthn/login/verify': { summary: 'Verify a passkey assertion', body: W.LoginVerifyInput, ok: [200, 'Authenticated; session cookie set'], errors: ['bad_request', 'invalid_credentials', 'flow_expired', 'locked_out'] },
+  'GET /api/v1/webauthn/credentials': { summary: 'Your passkeys', ok: [200, '`{credentials: [...]}`'], errors: ['unauthenticated'], session: true },
+  'POST /api/v1/webauthn/credentials/rename': { summary: 'Rename a passkey', body: W.RenameInput, ok: [200, '`{status: "renamed"}`'], errors: ['unauthenticated', 'bad_request', 'not_found'], session: true },
+  'POST /api/v1/webauthn/credentials/remove': { summary: 'Remove a passkey', body: W.RemoveInput, ok: [200, '`{status: "removed"}`'], errors: ['unauthenticated', 'bad_request', 'not_found'], session: true },
+  'POST /api/v1/admin/enrollment-snapshot': { summary: 'Emit the enrollment snapshot now and return its counts (admins)', ok: [200, '`{groups: [...]}`'], errors: ['unauthenticated', 'forbidden'], session: true },
+}
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['code', 'message'],
+  properties: {
+    code: { type: 'string', enum: Object.keys(ERROR_STATUS), description: 'Stable machine-readable error code' },
+    message: { type: 'string', description: 'What was wrong, for people' },
+  },
+  additionalProperties: true,
+}
+
+/** The OpenAPI 3.1 document of the JSON API; throws if an API route is undocumented. */
+export function openApiDocument(routes: readonly Route[], serverUrl: string, version: string): Record<string, unknown> {
+  const missing = routes.filter((r) => r.kind === 'api' && !API_DOCS[`${r.method} ${r.path}`]).map((r) => `${r.method} ${r.path}`)
+  if (missing.length) throw new Error(`API routes without an OpenAPI description: ${missing.join(', ')}`)
+  const paths: Record<string, Record<string, unknown>> = {}
+  for (const [key, op] of Object.entries(API_DOCS)) {
+    const [method, path] = key.split(' ')
+    const errors = [...new Set([...op.errors, 'overloaded' as const])]
+    const responses: Record<string, unknown> = { [op.ok[0]]: { description: op.ok[1], content: { 'application/json': { schema: { type: 'object' } } } } }
+    for (const code of errors) {
+      const status = String(ERROR_STATUS[code])
+      const prev = responses[status] as { description: string } | undefined
+      responses[status] = { description: prev ? `${prev.description}, ${code}` : code, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
+    }
+    ;(paths[path] ??= {})[method.toLowerCase()] = {
+      summary: op.summary,
+      operationId: key.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_|_$/g, ''),
+      ...(op.session ? { security: [{ session: [] }] } : {}),
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }) } } } } : {}),
+      responses,
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'FactorWatch reference IdP', version, description: 'JSON API of the reference MFA service. Every error body is `{code, message}`; 429 and 503 carry Retry-After.' },
+    servers: [{ url: serverUrl }],
+    paths,
+    components: {
+      schemas: { Error: ERROR_SCHEMA },
+      securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'fw_session' } },
+    },
+  }
+}
