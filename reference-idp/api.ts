@@ -1,9 +1,11 @@
 import { MfaError } from './errors'
-import { parseInput, ActivateOobInput, ActivateTotpInput, EnrollOobInput, EnrollTotpInput, LoginInput, OobStepInput, RecoveryStepInput, SendCodeInput, SignupInput, TotpStepInput } from './http/inputs'
+import { parseInput, ActivateOobInput, ActivateTotpInput, EnrollOobInput, EnrollTotpInput, LoginInput, OobStepInput, RecoveryStepInput, RevokeDeviceInput, SendCodeInput, SignupInput, TotpStepInput } from './http/inputs'
+import { loginCookies } from './http/login-cookies'
 import { sendJson } from './http/io'
 import type { Exchange, Route } from './http/types'
 import type { OobService } from './login/oob'
 import type { LoginService } from './login/service'
+import type { TrustedDevices } from './login/trusted'
 
 async function requireUser(x: Exchange): Promise<string> {
   const id = await x.userId()
@@ -12,7 +14,7 @@ async function requireUser(x: Exchange): Promise<string> {
 }
 
 /** The JSON API (described in /openapi.json). */
-export function apiRoutes(login: LoginService, oob: OobService): Route[] {
+export function apiRoutes(login: LoginService, oob: OobService, trusted: TrustedDevices, secure: () => boolean): Route[] {
   const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
   return [
     api('POST', '/api/v1/signup', async (x) => {
@@ -30,13 +32,13 @@ export function apiRoutes(login: LoginService, oob: OobService): Route[] {
     api('POST', '/api/v1/login/totp', async (x) => {
       const input = parseInput(TotpStepInput, await x.body())
       const userId = await login.codeStep(input.flow_id, 'totp', input.code, x.ctx)
-      sendJson(x.res, 200, { status: 'authenticated' }, { 'set-cookie': await x.signIn(userId) })
+      sendJson(x.res, 200, { status: 'authenticated' }, { 'set-cookie': await loginCookies(x, userId, input.remember_device, trusted, secure) })
     }),
     api('POST', '/api/v1/login/recovery-code', async (x) => {
       const input = parseInput(RecoveryStepInput, await x.body())
       const userId = await login.codeStep(input.flow_id, 'recovery_code', input.code, x.ctx)
       const remaining = await login.remainingRecoveryCodes(userId)
-      sendJson(x.res, 200, { status: 'authenticated', recovery_codes_remaining: remaining }, { 'set-cookie': await x.signIn(userId) })
+      sendJson(x.res, 200, { status: 'authenticated', recovery_codes_remaining: remaining }, { 'set-cookie': await loginCookies(x, userId, input.remember_device, trusted, secure) })
     }),
     api('POST', '/api/v1/login/send', async (x) => {
       const input = parseInput(SendCodeInput, await x.body())
@@ -46,7 +48,7 @@ export function apiRoutes(login: LoginService, oob: OobService): Route[] {
     api('POST', '/api/v1/login/code', async (x) => {
       const input = parseInput(OobStepInput, await x.body())
       const userId = await login.codeStep(input.flow_id, input.channel, input.code, x.ctx)
-      sendJson(x.res, 200, { status: 'authenticated' }, { 'set-cookie': await x.signIn(userId) })
+      sendJson(x.res, 200, { status: 'authenticated' }, { 'set-cookie': await loginCookies(x, userId, input.remember_device, trusted, secure) })
     }),
     api('POST', '/api/v1/enroll/oob', async (x) => {
       const userId = await requireUser(x)
@@ -59,6 +61,14 @@ export function apiRoutes(login: LoginService, oob: OobService): Route[] {
       const input = parseInput(ActivateOobInput, await x.body())
       await oob.activate(userId, input.factor_id, input.code, x.ctx)
       sendJson(x.res, 200, { status: 'active' })
+    }),
+    api('GET', '/api/v1/trusted-devices', async (x) => {
+      sendJson(x.res, 200, { devices: await trusted.list(await requireUser(x)) })
+    }),
+    api('POST', '/api/v1/trusted-devices/revoke', async (x) => {
+      const userId = await requireUser(x)
+      const input = parseInput(RevokeDeviceInput, await x.body())
+      sendJson(x.res, 200, { revoked: await trusted.revoke(userId, input.id) })
     }),
     api('GET', '/api/v1/recovery-codes', async (x) => {
       sendJson(x.res, 200, { remaining: await login.remainingRecoveryCodes(await requireUser(x)) })

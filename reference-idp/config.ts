@@ -33,6 +33,10 @@ export const IdpConfig = z.object({
   /** Wrong second-factor codes allowed on one flow before it locks. */
   maxAttempts: z.coerce.number().int().min(1).max(20).default(5),
   sessionTtlSeconds: z.coerce.number().int().min(60).max(30 * 86_400).default(12 * 3600),
+  /** "Remember this device" lifetime in days. */
+  trustedDeviceDays: z.coerce.number().int().min(1).max(365).default(30),
+  /** Risk policy YAML (signals, levels, what each level allows); default reference-idp/policy/risk-policy.yaml. */
+  riskPolicyPath: z.string().optional(),
   /** How often `mfa.enrollment.snapshot` is emitted (0 = only on demand). */
   snapshotSeconds: z.coerce.number().int().min(0).max(86_400).default(300),
   /** Requests processed at once before new ones are refused with 503 + Retry-After. */
@@ -60,6 +64,8 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   sessionTtlSeconds: 'IDP_SESSION_TTL_SECONDS',
   maxInFlight: 'IDP_MAX_IN_FLIGHT',
   snapshotSeconds: 'IDP_SNAPSHOT_SECONDS',
+  trustedDeviceDays: 'IDP_TRUSTED_DEVICE_DAYS',
+  riskPolicyPath: 'IDP_RISK_POLICY',
 }
 
 /** Parse the environment; a bad value throws an error naming the variable. Empty values count as unset. */

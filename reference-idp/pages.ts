@@ -3,7 +3,9 @@ import { MfaError } from './errors'
 import { parseInput, ActivateTotpInput, LoginInput, OobStepInput, RecoveryStepInput, SignupInput, TotpStepInput } from './http/inputs'
 import { esc, redirect, sendHtml } from './http/io'
 import type { Exchange, Route } from './http/types'
+import { loginCookies } from './http/login-cookies'
 import type { LoginService } from './login/service'
+import type { TrustedDevices } from './login/trusted'
 import { field, page } from './pages/layout'
 
 type FormFactor = 'totp' | 'sms' | 'voice' | 'email'
@@ -38,7 +40,9 @@ const codeForm = (flowId: string, factor: FormFactor, error?: string, hint?: str
 <p>${esc(CODE_TEXT[factor][1])}${hint ? ` ${esc(hint)}` : ''}${factor === 'totp' ? '' : '. It expires in 5 minutes.'}</p>
 <form method="post" action="${factor === 'totp' ? '/login/totp' : '/login/code'}"><input type="hidden" name="flow_id" value="${esc(flowId)}">
 ${factor === 'totp' ? '' : `<input type="hidden" name="channel" value="${esc(factor)}">`}
-${codeField(!!error, CODE_TEXT[factor][0])}<button type="submit">Verify</button></form>
+${codeField(!!error, CODE_TEXT[factor][0])}
+<p><input type="checkbox" id="remember_device" name="remember_device"> <label for="remember_device" style="display:inline;font-weight:400">Remember this device for 30 days</label></p>
+<button type="submit">Verify</button></form>
 <details><summary>Lost your device? Use a recovery code</summary>
 <form method="post" action="/login/recovery-code"><input type="hidden" name="flow_id" value="${esc(flowId)}"><input type="hidden" name="shown" value="${esc(factor)}">
 ${field({ name: 'recovery_code', label: 'Recovery code (xxxxx-xxxxx)', autocomplete: 'off' })}<button type="submit">Use recovery code</button></form></details>`, error)
@@ -59,7 +63,7 @@ const rethrowUnexpected = (e: unknown) => {
 }
 
 /** Server-rendered pages for every flow of this slice: plain forms, no JavaScript needed. */
-export function pageRoutes(login: LoginService): Route[] {
+export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure: () => boolean): Route[] {
   const p = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'page', handler })
   return [
     p('GET', '/', async (x) => {
@@ -110,7 +114,7 @@ export function pageRoutes(login: LoginService): Route[] {
       try {
         const input = parseInput(TotpStepInput, body)
         const userId = await login.codeStep(input.flow_id, 'totp', input.code, x.ctx)
-        redirect(x.res, '/', { 'set-cookie': await x.signIn(userId) })
+        redirect(x.res, '/', { 'set-cookie': await loginCookies(x, userId, input.remember_device, trusted, secure) })
       } catch (e) {
         rethrowUnexpected(e)
         const err = e as MfaError
@@ -124,7 +128,7 @@ export function pageRoutes(login: LoginService): Route[] {
       try {
         const input = parseInput(OobStepInput, body)
         const userId = await login.codeStep(input.flow_id, input.channel, input.code, x.ctx)
-        redirect(x.res, '/', { 'set-cookie': await x.signIn(userId) })
+        redirect(x.res, '/', { 'set-cookie': await loginCookies(x, userId, input.remember_device, trusted, secure) })
       } catch (e) {
         rethrowUnexpected(e)
         const err = e as MfaError

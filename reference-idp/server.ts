@@ -4,7 +4,8 @@ import { SpanKind } from '@opentelemetry/api'
 import { apiRoutes } from './api'
 import type { IdpConfig } from './config'
 import { MfaError } from './errors'
-import { requestOrigin, sameOrigin } from './http/context'
+import { randomUUID } from 'node:crypto'
+import { requestIp, requestOrigin, sameOrigin } from './http/context'
 import { cookie, parseBody, parseCookies, readRaw, sendError, sendHtml, sendJson } from './http/io'
 import type { Exchange, Route } from './http/types'
 import { keysFor } from './keys'
@@ -17,6 +18,8 @@ import { createWebauthnService } from './factors/webauthn'
 import { relyingParty } from './factors/webauthn-rules'
 import { emitEnrollmentSnapshot, type GroupCounts } from './login/snapshot'
 import { openApiDocument } from './openapi'
+import { blockList, loadRiskPolicy } from './login/risk'
+import { createTrustedDevices, DEVICE_COOKIE, TRUSTED_COOKIE } from './login/trusted'
 import { pageRoutes } from './pages'
 import { webauthnRoutes } from './webauthn-routes'
 import { createOobRepo } from './store/oob-repo'
@@ -58,6 +61,8 @@ const statusClass = (s: number) => `${Math.floor(s / 100)}xx`
 export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<RunningIdp> {
   const now = o.now ?? (() => new Date())
   const log = o.log ?? ((line: string) => console.log(line))
+  let secure = false // set once the public URL is known
+  const secureCookies = () => secure
   const db = o.db ?? (config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(config.dataDir))
   const applied = await migrateStore(db)
   if (applied.length) log(`store (${db.kind}): applied migrations ${applied.join(', ')}`)
@@ -72,8 +77,13 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const oob = createOobService({ repo, oob: createOobRepo(db), keys, telemetry, metrics, region: config.region, sender, policy: DEFAULT_OOB_POLICY, now })
   // `url` is known once the server listens; no request (so no call of rp()) comes before that.
   const webauthn = createWebauthnService({ db, keys, telemetry, metrics, policy, region: config.region, rpName: 'FactorWatch', rp: () => relyingParty(url, config.rpId), now })
-  const login = createLoginService({ repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, passkeys: (id) => webauthn.count(id) })
-  const routes: Route[] = [...apiRoutes(login, oob), ...pageRoutes(login), ...webauthnRoutes(webauthn), {
+  const riskPolicy = loadRiskPolicy(config.riskPolicyPath)
+  const trusted = createTrustedDevices(db, (v) => keys.mac('trusted-device', v), config.trustedDeviceDays, now)
+  const login = createLoginService({
+    repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, log,
+    trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id),
+  })
+  const routes: Route[] = [...apiRoutes(login, oob, trusted, secureCookies), ...pageRoutes(login, trusted, secureCookies), ...webauthnRoutes(webauthn), {
     method: 'POST', path: '/api/v1/admin/enrollment-snapshot', kind: 'api',
     async handler(x) {
       const userId = await x.userId()
@@ -87,7 +97,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   openApiDocument(routes, '', IDP_VERSION) // fails start-up when an API route is undocumented
   let openApi: Record<string, unknown> | undefined
   let publicUrl = ''
-  let secure = false
+
   let inFlight = 0
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -111,9 +121,18 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
       let body: Promise<Record<string, unknown>> | undefined
       let user: Promise<string | undefined> | undefined
       const clear = cookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure })
+      // A stable, non-secret id per browser: the "new device" risk signal.
+      let deviceId = cookies[DEVICE_COOKIE]
+      if (!deviceId || !/^[0-9a-f-]{36}$/.test(deviceId)) {
+        deviceId = randomUUID()
+        res.setHeader('set-cookie', cookie(DEVICE_COOKIE, deviceId, { maxAgeSeconds: 400 * 86_400, secure }))
+      }
       const x: Exchange = {
         req, res, url,
-        ctx: { span, ...requestOrigin(req, config.demoHeaders === 'on', route.kind === 'api' ? 'api' : 'web') },
+        ctx: {
+          span, ...requestOrigin(req, config.demoHeaders === 'on', route.kind === 'api' ? 'api' : 'web'),
+          ip: requestIp(req, config.demoHeaders === 'on'), deviceId, trustedToken: cookies[TRUSTED_COOKIE],
+        },
         raw: () => (raw ??= readRaw(req)),
         body: () => (body ??= x.raw().then((text) => parseBody(req, text))),
         userId: () => (user ??= sessions.user(cookies[SESSION_COOKIE])),

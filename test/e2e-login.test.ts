@@ -20,8 +20,8 @@ function client(base: string) {
       headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}), 'x-demo-country': 'DE' },
       body: body === undefined ? undefined : JSON.stringify(body),
     })
-    const set = res.headers.get('set-cookie')
-    if (set) cookie = set.split(';')[0]
+    const session = res.headers.getSetCookie().find((c) => c.startsWith('fw_session='))
+    if (session) cookie = session.split(';')[0]
     return { status: res.status, body: (await res.json()) as Record<string, any> }
   }
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import { isIP } from 'node:net'
 import type { Client } from '../../contract'
 
 const CLIENTS: readonly Client[] = ['web', 'ios', 'android', 'api']
@@ -30,4 +31,11 @@ export function sameOrigin(req: IncomingMessage): boolean {
   } catch {
     return false
   }
+}
+
+/** Client address for risk signals: X-Demo-IP from the traffic generator when demo headers are on, else the socket peer. */
+export function requestIp(req: IncomingMessage, demoHeaders: boolean): string | undefined {
+  const demo = String(req.headers['x-demo-ip'] ?? '')
+  if (demoHeaders && isIP(demo)) return demo
+  return req.socket.remoteAddress?.replace(/^::ffff:/, '')
 }

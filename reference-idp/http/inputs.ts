@@ -8,18 +8,22 @@ export const Password = z.string().min(8, 'password must be at least 8 character
 export const Code = z.string().trim().regex(/^\d{6,8}$/, 'expected a 6- or 8-digit code')
 export const Id = z.string().uuid('expected an id as returned by the API')
 
+/** "Remember this device": a JSON boolean, or a checked form checkbox ("on"). */
+const Remember = z.union([z.boolean(), z.literal('on')]).optional().transform((v) => v === true || v === 'on')
+
 export const SignupInput = z.object({ email: Email, password: Password, user_group: UserGroup.default('customer') })
 export const LoginInput = z.object({ email: Email, password: z.string().min(1, 'password is required').max(1024) })
-export const TotpStepInput = z.object({ flow_id: Id, code: Code })
-export const RecoveryStepInput = z.object({ flow_id: Id, code: z.string().trim().min(1, 'code is required').max(32, 'a recovery code has 10 characters') })
+export const TotpStepInput = z.object({ flow_id: Id, code: Code, remember_device: Remember })
+export const RecoveryStepInput = z.object({ flow_id: Id, remember_device: Remember, code: z.string().trim().min(1, 'code is required').max(32, 'a recovery code has 10 characters') })
 const OobChannelInput = z.enum(['sms', 'voice', 'email'], 'expected sms, voice or email')
 export const SendCodeInput = z.object({ flow_id: Id, channel: OobChannelInput })
-export const OobStepInput = z.object({ flow_id: Id, channel: OobChannelInput, code: Code })
+export const OobStepInput = z.object({ flow_id: Id, channel: OobChannelInput, code: Code, remember_device: Remember })
 export const EnrollOobInput = z.discriminatedUnion('channel', [
   z.object({ channel: z.enum(['sms', 'voice']), address: z.string().trim().regex(/^\+[1-9]\d{7,14}$/, 'expected a phone number in E.164 form, e.g. +4915112345678') }),
   z.object({ channel: z.literal('email'), address: Email }),
 ], 'expected channel sms, voice or email')
 export const ActivateOobInput = z.object({ factor_id: Id, code: Code })
+export const RevokeDeviceInput = z.object({ id: Id.optional() })
 export const EnrollTotpInput = z.object({ name: z.string().trim().min(1).max(64).default('Authenticator app') })
 export const ActivateTotpInput = z.object({ credential_id: Id, code: Code })
 

@@ -58,12 +58,24 @@ const SECURITY_HEADERS = {
   'cache-control': 'no-store',
 }
 
+/**
+ * writeHead's headers replace ones set earlier with setHeader; cookies must add up instead
+ * (the device cookie set for every response plus a session cookie set by a handler).
+ */
+function withCookies(res: ServerResponse, headers: Record<string, string | string[]>): Record<string, string | string[]> {
+  const earlier = res.getHeader('set-cookie')
+  if (!earlier || !headers['set-cookie']) return headers
+  return { ...headers, 'set-cookie': [...[earlier].flat().map(String), ...[headers['set-cookie']].flat()] }
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
+  headers = withCookies(res, headers)
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS, ...headers })
   res.end(JSON.stringify(body))
 }
 
 export function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string | string[]> = {}): void {
+  headers = withCookies(res, headers)
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
@@ -75,6 +87,7 @@ export function sendHtml(res: ServerResponse, status: number, html: string, head
 }
 
 export function redirect(res: ServerResponse, location: string, headers: Record<string, string | string[]> = {}): void {
+  headers = withCookies(res, headers)
   res.writeHead(303, { location, ...SECURITY_HEADERS, ...headers })
   res.end()
 }

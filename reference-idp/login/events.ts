@@ -1,12 +1,24 @@
 import type { Span } from '@opentelemetry/api'
-import { ATTR, type Client, type EventAttributes, type EventName } from '../../contract'
+import { ATTR, type Client, type EventAttributes, type EventName, type RiskLevel } from '../../contract'
 import type { IdpKeys } from '../keys'
 import type { UserRow } from '../store/repo'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { Telemetry } from '../telemetry/telemetry'
 
 /** Who is asking: what every event of the request carries (never an address or a raw id). */
-export interface RequestCtx { span?: Span; country?: string; client: Client }
+export interface RequestCtx {
+  span?: Span
+  country?: string
+  client: Client
+  /** Client address (risk signals only; never emitted). */
+  ip?: string
+  /** The browser's device-id cookie (risk: new device; never emitted). */
+  deviceId?: string
+  /** The remember-this-device cookie, if any. */
+  trustedToken?: string
+  /** Set once the sign-in's risk is known; carried on its events. */
+  riskLevel?: RiskLevel
+}
 
 export interface EventDeps { region: string; keys: IdpKeys; telemetry: Telemetry; metrics: IdpMetrics }
 
@@ -16,6 +28,7 @@ export function eventHelpers(d: EventDeps) {
     [ATTR.region]: d.region,
     [ATTR.country]: ctx.country,
     [ATTR.client]: ctx.client,
+    [ATTR.riskLevel]: ctx.riskLevel,
     ...(user ? { [ATTR.userHash]: d.keys.userHash(user.id), [ATTR.userGroup]: user.user_group } : {}),
   })
   const emit = (name: EventName, attrs: EventAttributes, ctx: RequestCtx) => d.telemetry.emit(name, attrs, { span: ctx.span })

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { ATTR, type Client, type EventAttributes, type UserGroup } from '../../contract'
+import { ATTR, type Client, type Factor, type RiskLevel, type UserGroup } from '../../contract'
 import { MfaError, type ErrorCode } from '../errors'
 import { hashPassword, verifyPassword } from '../factors/password'
 import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from '../factors/recovery-codes'
@@ -8,7 +8,10 @@ import type { IdpKeys } from '../keys'
 import type { Repo, TotpRow, UserRow } from '../store/repo'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { Telemetry } from '../telemetry/telemetry'
+import type { BlockList } from 'node:net'
 import { eventHelpers, type RequestCtx } from './events'
+import { assessRisk, type RiskPolicy } from './risk'
+import type { TrustedDevices } from './trusted'
 import type { OobService } from './oob'
 import type { OobChannel } from '../subprocessors/types'
 import { decideAttempt, isLocked, type FlowPolicy } from './policy'
@@ -25,6 +28,9 @@ export interface LoginDeps {
   issuer: string
   now: () => Date
   oob: OobService
+  trusted: TrustedDevices
+  risk: { policy: RiskPolicy; bad: BlockList }
+  log: (line: string) => void
   /** How many passkeys a user has (the WebAuthn module owns them). */
   passkeys: (userId: string) => Promise<number>
 }
@@ -48,6 +54,7 @@ const DUMMY_HASH = hashPassword('not-a-real-password-0000')
 
 export function createLoginService(d: LoginDeps) {
   const { base, emit, completed } = eventHelpers(d)
+  const allowedAt = (level: string | null, factor: string) => d.risk.policy.rules[(level ?? 'low') as RiskLevel].factors.includes(factor as Factor)
   const openSecret = (c: TotpRow) => d.keys.box.open(c.secret_enc, c.id)
   const params = (c: TotpRow): TotpParams => ({ algorithm: c.algorithm as TotpParams['algorithm'], digits: c.digits as 6 | 8, periodSeconds: 30, window: 1 })
 
@@ -76,7 +83,8 @@ export function createLoginService(d: LoginDeps) {
     async regenerateRecoveryCodes(userId: string, ctx: RequestCtx): Promise<string[]> {
       const user = await d.repo.userById(userId)
       if (!user) throw new MfaError('unauthenticated', 'session user no longer exists')
-      if ((await d.repo.totpForUser(userId, 'active')).length === 0) throw new MfaError('bad_request', 'set up a second factor first: recovery codes stand in for one')
+      const hasFactor = (await d.repo.totpForUser(userId, 'active')).length > 0 || (await d.oob.activeChannels(userId)).length > 0 || (await d.passkeys(userId)) > 0
+      if (!hasFactor) throw new MfaError('bad_request', 'set up a second factor first: recovery codes stand in for one')
       const codes = newRecoveryCodes()
       await d.repo.replaceRecoveryCodes(userId, codes.map((c) => hashRecoveryCode(userId, c)), randomUUID())
       emit('mfa.recovery', { ...base(ctx, user), [ATTR.factor]: 'recovery_code', [ATTR.reason]: 'recovery_codes_regenerated', [ATTR.intent]: 'enrollment' }, ctx)
@@ -126,33 +134,53 @@ export function createLoginService(d: LoginDeps) {
       const creds = await d.repo.totpForUser(user.id, 'active')
       const channels = await d.oob.activeChannels(user.id)
       const passkeys = await d.passkeys(user.id)
+      const now = d.now()
+      const history = await d.trusted.recent(user.id, d.risk.policy.recentLogins, ctx.deviceId)
+      const risk = assessRisk({ ...history, country: ctx.country, ip: ctx.ip, now }, d.risk.policy, d.risk.bad)
+      const riskCtx = { ...ctx, riskLevel: risk.level }
       if (creds.length === 0 && channels.length === 0 && passkeys === 0) {
-        completed(randomUUID(), 'success', 'mfa_not_enrolled', ctx, user, 'password')
+        completed(randomUUID(), 'success', 'mfa_not_enrolled', riskCtx, user, 'password')
+        await d.trusted.recordLogin(user.id, ctx.country, ctx.deviceId, risk.level)
         return { kind: 'authenticated', userId: user.id }
       }
       const flowId = randomUUID()
-      const now = d.now()
       if (isLocked(user.mfa_locked_until, now)) {
         const retry = Math.ceil((new Date(user.mfa_locked_until!).getTime() - now.getTime()) / 1000)
-        completed(flowId, 'locked_out', 'locked_out', ctx, user, 'totp')
+        completed(flowId, 'locked_out', 'locked_out', riskCtx, user, 'totp')
         throw new MfaError('locked_out', 'too many wrong codes: second-factor sign-in is locked for this account for now', { retry_after_seconds: retry }, retry)
       }
+      const remembered = await d.trusted.check(ctx.trustedToken, user.id)
+      if (remembered && !remembered.ok && remembered.reason === 'other_account') d.log('security: a remember-this-device cookie issued to another account was presented and ignored')
+      if (remembered?.ok && risk.trustedDeviceSkip) {
+        emit('mfa.bypass', { ...base(riskCtx, user), [ATTR.flowId]: flowId, [ATTR.reason]: 'trusted_device', [ATTR.intent]: 'login' }, ctx)
+        completed(flowId, 'success', 'trusted_device', riskCtx, user)
+        await d.trusted.recordLogin(user.id, ctx.country, ctx.deviceId, risk.level)
+        return { kind: 'authenticated', userId: user.id }
+      }
       // The strongest factor the user has is offered first (phishing-resistant, then app, then
-      // out-of-band); the others stay one call away.
-      const factor: LoginFactor = passkeys ? 'webauthn' : creds.length ? 'totp' : channels[0]
-      await d.repo.insertFlow({ id: flowId, userId: user.id, factor, issuedAt: now, country: ctx.country, client: ctx.client })
-      const factors: LoginFactor[] = [...(passkeys ? ['webauthn' as const] : []), ...(creds.length ? ['totp' as const] : []), ...channels]
-      if ((await d.repo.remainingRecoveryCodes(user.id)) > 0) factors.push('recovery_code')
-      const flowAttrs = { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.intent]: 'login' }
+      // out-of-band), among those the risk level allows; the others stay one call away.
+      const have: LoginFactor[] = [...(passkeys ? ['webauthn' as const] : []), ...(creds.length ? ['totp' as const] : []), ...channels]
+      if ((await d.repo.remainingRecoveryCodes(user.id)) > 0) have.push('recovery_code')
+      const factors = have.filter((f) => risk.factors.includes(f))
+      const preferred = have[0]
+      const factor = factors.find((f) => f !== 'recovery_code')
+      const flowAttrs = { ...base(riskCtx, user), [ATTR.flowId]: flowId, [ATTR.intent]: 'login' }
+      if (!factor) {
+        emit('mfa.login.started', { ...flowAttrs, [ATTR.reason]: 'password_verified' }, ctx)
+        completed(flowId, 'failure', 'mfa_failed', riskCtx, user, preferred)
+        throw new MfaError('forbidden', 'this sign-in looks risky: it needs a passkey or an authenticator app, which this account does not have; use a recovery code or ask an admin', { risk_level: risk.level, factors })
+      }
+      await d.repo.insertFlow({ id: flowId, userId: user.id, factor, issuedAt: now, country: ctx.country, client: ctx.client, riskLevel: risk.level, deviceId: ctx.deviceId })
       emit('mfa.login.started', { ...flowAttrs, [ATTR.reason]: 'password_verified' }, ctx)
+      if (factor !== preferred) emit('mfa.fallback', { ...flowAttrs, [ATTR.fallbackFrom]: preferred, [ATTR.fallbackTo]: factor, [ATTR.factor]: factor, [ATTR.reason]: 'risk_policy' }, ctx)
       // A passkey challenge is issued (and its event emitted) when the browser asks for options.
       if (factor === 'webauthn') return { kind: 'challenge', flowId, factor, factors }
       if (factor === 'totp') {
-        emit('mfa.challenge.issued', { ...flowAttrs, [ATTR.factor]: 'totp', [ATTR.channel]: 'app', [ATTR.reason]: 'login_required' }, ctx)
+        emit('mfa.challenge.issued', { ...flowAttrs, [ATTR.factor]: 'totp', [ATTR.channel]: 'app', [ATTR.reason]: risk.level === 'high' ? 'risk_high' : 'login_required' }, ctx)
         return { kind: 'challenge', flowId, factor, factors }
       }
       try {
-        const { hint } = await d.oob.sendLoginCode(flowId, user, factor as OobChannel, 'login_required', ctx)
+        const { hint } = await d.oob.sendLoginCode(flowId, user, factor as OobChannel, 'login_required', riskCtx)
         return { kind: 'challenge', flowId, factor, factors, hint, delivery: 'sent' }
       } catch (e) {
         if (!(e instanceof MfaError)) throw e
@@ -170,6 +198,8 @@ export function createLoginService(d: LoginDeps) {
       const snapshot = flow && { state: flow.state, attempts: flow.attempts, issuedAt: flow.issued_at }
       // Only an open, in-time flow gets to check a code (and so to consume a step or a recovery code).
       const pre = decideAttempt(snapshot, { ok: true }, d.now(), d.policy)
+      if (flow && pre.kind === 'success' && !allowedAt(flow.risk_level, factor)) throw new MfaError('forbidden', `${factor} is not accepted for this sign-in: its risk is ${flow.risk_level}`, { risk_level: flow.risk_level })
+      if (flow) ctx = { ...ctx, riskLevel: (flow.risk_level ?? undefined) as RiskLevel | undefined }
       const check = pre.kind !== 'success' ? { ok: true as const }
         : factor === 'totp' ? await checkTotp(await d.repo.totpForUser(flow!.user_id, 'active'), code, false)
         : factor === 'recovery_code' ? await checkRecoveryCode(flow!.user_id, code)
@@ -198,6 +228,7 @@ export function createLoginService(d: LoginDeps) {
             emit('mfa.recovery', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: 'recovery_code', [ATTR.reason]: 'recovery_code_used', [ATTR.intent]: 'recovery' }, ctx)
           }
           completed(flowId, 'success', 'mfa_satisfied', ctx, user, factor)
+          await d.trusted.recordLogin(flow!.user_id, flow!.country ?? undefined, flow!.device_id ?? undefined, flow!.risk_level ?? undefined)
           return flow!.user_id
         case 'retry': {
           const n = await d.repo.countFailedAttempt(flowId)
@@ -223,6 +254,7 @@ export function createLoginService(d: LoginDeps) {
     async sendCode(flowId: string, channel: OobChannel, ctx: RequestCtx) {
       const flow = await d.repo.flow(flowId)
       if (!flow) throw new MfaError('flow_not_found', 'no such sign-in; start again')
+      if (!allowedAt(flow.risk_level, channel)) throw new MfaError('forbidden', `${channel} is not accepted for this sign-in: its risk is ${flow.risk_level}`, { risk_level: flow.risk_level })
       const pre = decideAttempt({ state: flow.state, attempts: flow.attempts, issuedAt: flow.issued_at }, { ok: true }, d.now(), d.policy)
       if (pre.kind !== 'success') throw new MfaError(pre.kind === 'closed' && pre.error === 'locked_out' ? 'locked_out' : 'flow_expired', 'this sign-in is over; start again')
       const user = (await d.repo.userById(flow.user_id))!

@@ -26,7 +26,7 @@ async function sink(): Promise<{ url: string; received: () => number; close: () 
 
 const post = async (url: string, body: unknown, cookie = '') => {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) })
-  return { status: res.status, cookie: res.headers.get('set-cookie')?.split(';')[0] ?? '', body: (await res.json()) as Record<string, string> }
+  return { status: res.status, cookie: res.headers.getSetCookie().find((c) => c.startsWith('fw_session='))?.split(';')[0] ?? '', body: (await res.json()) as Record<string, string> }
 }
 
 export interface IdpBenchResult { totpLoginsPerSec: number; p50Ms: number; p95Ms: number; logins: number; otlpBytes: number }

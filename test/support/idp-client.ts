@@ -16,18 +16,26 @@ export function capture() {
 
 /** A cookie-keeping client; `form` posts urlencoded like a browser. */
 export function client(base: string, headers: Record<string, string> = {}) {
-  let cookie = ''
+  // A cookie jar: the IdP sets a device cookie, a session cookie and a remembered-device cookie.
+  const jar = new Map<string, string>()
+  const header = () => [...jar].filter(([, v]) => v !== '').map(([k, v]) => `${k}=${v}`).join('; ')
   const call = async (method: string, path: string, body?: unknown, form = false) => {
     const res = await fetch(`${base}${path}`, {
       method, redirect: 'manual',
-      headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json', ...(cookie ? { cookie } : {}), ...headers },
+      headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json', ...(jar.size ? { cookie: header() } : {}), ...headers },
       body: body === undefined ? undefined : form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body),
     })
-    const set = res.headers.get('set-cookie')
-    if (set) cookie = set.split(';')[0]
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';')
+      const i = pair.indexOf('=')
+      jar.set(pair.slice(0, i), pair.slice(i + 1))
+    }
     const text = await res.text()
     return { status: res.status, headers: res.headers, text, body: (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : {} }
   }
-  return { post: (p: string, b: unknown = {}) => call('POST', p, b), get: (p: string) => call('GET', p), form: (p: string, b: Record<string, string>) => call('POST', p, b, true), cookie: () => cookie, setCookie: (c: string) => (cookie = c) }
+  return { post: (p: string, b: unknown = {}) => call('POST', p, b), get: (p: string) => call('GET', p), form: (p: string, b: Record<string, string>) => call('POST', p, b, true), cookie: header, setCookie: (c: string) => {
+    jar.clear()
+    for (const part of c.split('; ')) if (part.includes('=')) jar.set(part.slice(0, part.indexOf('=')), part.slice(part.indexOf('=') + 1))
+  }, jar }
 }
 

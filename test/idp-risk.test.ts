@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadIdpConfig } from '../reference-idp/config'
+import { startIdp, type RunningIdp } from '../reference-idp/server'
+import { testStores } from '../reference-idp/store/test-stores'
+import { createLocalOutbox, type LocalOutbox } from '../reference-idp/subprocessors/local'
+import { capture, client } from './support/idp-client'
+import { totpAt } from './support/totp'
+
+const PASSWORD = 'correct horse battery'
+let clock = Date.now()
+const BAD_IP = { 'x-demo-ip': '203.0.113.7' } // on the shipped policy's block list
+
+describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, open) => {
+  let idp: RunningIdp
+  let tel: ReturnType<typeof capture>
+  let box: LocalOutbox
+  let skip = false
+  beforeAll(async () => {
+    const db = await open()
+    if (!db) return void (skip = true)
+    tel = capture()
+    box = createLocalOutbox()
+    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off' }), { db, telemetry: tel.t, sender: box, now: () => new Date(clock), log: () => {} })
+  })
+  afterAll(async () => idp?.close())
+
+  async function totpUser(name: string) {
+    const email = `${name}-${store}@example.test`
+    const api = client(idp.url)
+    await api.post('/api/v1/signup', { email, password: PASSWORD })
+    const e = await api.post('/api/v1/enroll/totp')
+    const secret = new URL(e.body.otpauth_uri).searchParams.get('secret')!
+    await api.post('/api/v1/enroll/totp/verify', { credential_id: e.body.credential_id, code: totpAt(secret, clock) })
+    clock += 30_000
+    return { email, secret }
+  }
+
+  it('a remembered device skips MFA for its own account only, and can be revoked', async ({ skip: s }) => {
+    if (skip) return s()
+    const alice = await totpUser('alice')
+    const bob = await totpUser('bob')
+    const browser = client(idp.url, { 'x-demo-country': 'DE' })
+    const flow = (await browser.post('/api/v1/login', { email: alice.email, password: PASSWORD })).body.flow_id
+    expect((await browser.post('/api/v1/login/totp', { flow_id: flow, code: totpAt(alice.secret, clock), remember_device: true })).body.status).toBe('authenticated')
+    expect(browser.jar.get('fw_trusted')).toMatch(/^[0-9a-f-]{36}\.\d+\.[0-9a-f]{64}$/)
+    clock += 60_000
+
+    const again = await browser.post('/api/v1/login', { email: alice.email, password: PASSWORD })
+    expect(again.body).toEqual({ status: 'authenticated' })
+    const bypass = tel.named('mfa.bypass').at(-1)!
+    expect(bypass).toMatchObject({ 'mfa.reason': 'trusted_device', 'mfa.risk_level': 'low' })
+    expect(tel.named('mfa.login.completed').at(-1)).toMatchObject({ 'mfa.flow_id': bypass['mfa.flow_id'], 'mfa.reason': 'trusted_device' })
+
+    // The same browser (with alice's cookie) signing in as bob still needs bob's second factor.
+    const asBob = await browser.post('/api/v1/login', { email: bob.email, password: PASSWORD })
+    expect(asBob.body.next).toBe('totp')
+
+    // Revoked: MFA again.
+    const devices = (await browser.get('/api/v1/trusted-devices')).body.devices
+    expect(devices.length).toBeGreaterThanOrEqual(1)
+    expect((await browser.post('/api/v1/trusted-devices/revoke', {})).body.revoked).toBeGreaterThanOrEqual(1)
+    expect((await browser.post('/api/v1/login', { email: alice.email, password: PASSWORD })).body.next).toBe('totp')
+  })
+
+  it('high risk (known bad address) refuses the remembered-device skip and SMS', async ({ skip: s }) => {
+    if (skip) return s()
+    const carol = await totpUser('carol')
+    const browser = client(idp.url, { 'x-demo-country': 'DE' })
+    const flow = (await browser.post('/api/v1/login', { email: carol.email, password: PASSWORD })).body.flow_id
+    await browser.post('/api/v1/login/totp', { flow_id: flow, code: totpAt(carol.secret, clock), remember_device: true })
+    clock += 60_000
+    const risky = client(idp.url, { 'x-demo-country': 'DE', ...BAD_IP })
+    risky.setCookie(browser.cookie())
+    const r = await risky.post('/api/v1/login', { email: carol.email, password: PASSWORD })
+    expect(r.body.next).toBe('totp')
+    expect(tel.named('mfa.login.started').at(-1)).toMatchObject({ 'mfa.risk_level': 'high' })
+    expect(tel.named('mfa.challenge.issued').at(-1)).toMatchObject({ 'mfa.reason': 'risk_high' })
+
+    // An SMS-only account at high risk cannot finish with SMS.
+    const phone = '+4915100000099'
+    const sms = client(idp.url)
+    const email = `dan-${store}@example.test`
+    await sms.post('/api/v1/signup', { email, password: PASSWORD })
+    const e = await sms.post('/api/v1/enroll/oob', { channel: 'sms', address: phone })
+    const code = /(\d{6})/.exec(box.messagesTo(phone).at(-1)!.text)![1]
+    await sms.post('/api/v1/enroll/oob/verify', { factor_id: e.body.factor_id, code })
+    const refused = await client(idp.url, BAD_IP).post('/api/v1/login', { email, password: PASSWORD })
+    expect([refused.status, refused.body.code, refused.body.risk_level]).toEqual([403, 'forbidden', 'high'])
+    expect(tel.named('mfa.login.completed').at(-1)).toMatchObject({ 'mfa.outcome': 'failure', 'mfa.reason': 'mfa_failed', 'mfa.risk_level': 'high' })
+  })
+
+  it('a new country minutes after the last sign-in is impossible travel: high risk', async ({ skip: s }) => {
+    if (skip) return s()
+    const erin = await totpUser('erin')
+    const home = client(idp.url, { 'x-demo-country': 'DE' })
+    const f = (await home.post('/api/v1/login', { email: erin.email, password: PASSWORD })).body.flow_id
+    expect((await home.post('/api/v1/login/totp', { flow_id: f, code: totpAt(erin.secret, clock) })).body.status).toBe('authenticated')
+    clock += 5 * 60_000
+    await client(idp.url, { 'x-demo-country': 'BR' }).post('/api/v1/login', { email: erin.email, password: PASSWORD })
+    expect(tel.named('mfa.login.started').at(-1)).toMatchObject({ 'mfa.risk_level': 'high', 'mfa.country': 'BR' })
+  })
+})
