@@ -20,7 +20,9 @@ import { emitEnrollmentSnapshot, type GroupCounts } from './login/snapshot'
 import { openApiDocument } from './openapi'
 import { blockList, loadRiskPolicy } from './login/risk'
 import { createTrustedDevices, DEVICE_COOKIE, TRUSTED_COOKIE } from './login/trusted'
+import { createReceiptService, DEFAULT_RECEIPT_POLICY } from './login/receipts'
 import { pageRoutes } from './pages'
+import { vendorLayer } from './subprocessors/wiring'
 import { webauthnRoutes } from './webauthn-routes'
 import { createOobRepo } from './store/oob-repo'
 import { createLocalOutbox } from './subprocessors/local'
@@ -73,7 +75,9 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const revokedReuse = () => log('security: a revoked session was presented and refused')
   const sessions = createSessions(repo, config.sessionTtlSeconds, now, revokedReuse)
   const policy = { ...DEFAULT_FLOW_POLICY, maxAttempts: config.maxAttempts, flowTtlMs: config.flowTtlSeconds * 1000 }
-  const sender = o.sender ?? createLocalOutbox()
+  const vendors = !o.sender && config.providerUrl ? vendorLayer({ providerUrl: config.providerUrl, registryPath: config.registryPath, telemetry, metrics, region: config.region, log }) : undefined
+  const sender = o.sender ?? vendors?.sender ?? createLocalOutbox()
+  const receipts = createReceiptService({ repo, oob: createOobRepo(db), keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECEIPT_POLICY, now, receiptingProviders: () => vendors?.receiptingProviders() ?? [] })
   const oob = createOobService({ repo, oob: createOobRepo(db), keys, telemetry, metrics, region: config.region, sender, policy: DEFAULT_OOB_POLICY, now })
   // `url` is known once the server listens; no request (so no call of rp()) comes before that.
   const webauthn = createWebauthnService({ db, keys, telemetry, metrics, policy, region: config.region, rpName: 'FactorWatch', rp: () => relyingParty(url, config.rpId), now })
@@ -83,7 +87,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
     repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, log,
     trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id),
   })
-  const routes: Route[] = [...apiRoutes(login, oob, trusted, secureCookies), ...pageRoutes(login, trusted, secureCookies), ...webauthnRoutes(webauthn), {
+  const routes: Route[] = [...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies), ...pageRoutes(login, trusted, secureCookies), ...webauthnRoutes(webauthn), {
     method: 'POST', path: '/api/v1/admin/enrollment-snapshot', kind: 'api',
     async handler(x) {
       const userId = await x.userId()
@@ -193,7 +197,8 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   // A first snapshot soon after start, so coverage (M8) has a denominator within a minute.
   const firstSnapshot = config.snapshotSeconds > 0 ? setTimeout(() => void snapshot('scheduled').catch(() => {}), 15_000) : undefined
   firstSnapshot?.unref()
-  const sweep = () => login.sweepAbandoned()
+  await vendors?.start(url)
+  const sweep = async () => (await login.sweepAbandoned()) + (await receipts.sweep())
   const timer = setInterval(() => void sweep().catch((e) => log(`sweeper: ${e instanceof Error ? e.message : String(e)}`)), Math.min(30_000, config.flowTtlSeconds * 500))
   timer.unref()
 

@@ -20,6 +20,7 @@ export function createIdpMetrics() {
     circuitTransitions: new Counter({ name: 'idp_circuit_transitions_total', help: 'Breaker transitions per vendor', labelNames: ['provider', 'to'], registers: [registry] }),
     deliveries: new Counter({ name: 'idp_provider_deliveries_total', help: 'Delivery receipts (and missing ones) by provider, channel and reason', labelNames: ['provider', 'channel', 'reason'], registers: [registry] }),
     withoutMfa: new Gauge({ name: 'idp_accounts_without_mfa', help: 'Accounts with no active second factor, by user group (latest enrollment snapshot)', labelNames: ['user_group'], registers: [registry] }),
+    receiptsRefused: new Counter({ name: 'idp_receipts_refused_total', help: 'Receipt webhooks refused (bad signature, malformed) by provider', labelNames: ['provider', 'reason'], registers: [registry] }),
     overloaded: new Counter({ name: 'idp_requests_refused_total', help: 'Requests refused with 503 because too many were in flight', registers: [registry] }),
   }
   return m

@@ -1,0 +1,112 @@
+import type { ReasonOf } from '../../../contract'
+
+/** Public types of the vendor adapters (HTTP clients of each sub-processor's send API). */
+
+/** What every adapter factory takes besides its vendor's credentials. */
+export interface AdapterOptions<Credentials> {
+  /**
+   * The vendor API root: `https://api.twilio.com`, or the simulator's `${url}/twilio`. Paths
+   * below it are the vendor's own (`/2010-04-01/Accounts/{sid}/Messages.json`).
+   */
+  baseUrl: string
+  /**
+   * Region to send in; defaults to the message's. Sent as `X-Sim-Region` (the simulator's
+   * region selector); against a real vendor pass a region-pinned `baseUrl` instead.
+   */
+  region?: string
+  credentials: Credentials
+  timeoutMs: number
+  /** Cost of one accepted message (the registry's `costMicrosPerMessage`). */
+  costMicros: number
+  /** Per-message delivery receipt URL, for vendors that take one. */
+  statusCallbackUrl?: string
+  /** Sender: phone number or alphanumeric id (SMS/voice), address (e-mail). */
+  from?: string
+  /**
+   * Retry once, with jitter, when the connection could not even be opened (nothing was sent).
+   * Set only for vendors whose registry entry is `retryable` and whose send API is idempotent;
+   * see `IDEMPOTENT_SEND` in create.ts.
+   */
+  retryConnectOnce?: boolean
+  fetch?: typeof fetch
+  /** Monotonic milliseconds, for `latencyMs`. */
+  now?: () => number
+  /** Uniform [0, 1) source for the retry jitter. */
+  random?: () => number
+}
+
+export interface TwilioCredentials {
+  accountSid: string
+  authToken: string
+}
+
+export interface VonageSmsCredentials {
+  apiKey: string
+  apiSecret: string
+}
+
+export interface VonageVoiceCredentials {
+  /** A JWT signed with the Vonage application's private key (minted by the caller). */
+  applicationJwt: string
+}
+
+export interface SesCredentials {
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken?: string
+}
+
+export interface SendGridCredentials {
+  apiKey: string
+}
+
+/** Everything `createAdapters` may need, keyed by account (Twilio serves SMS and voice alike). */
+export interface AdapterCredentials {
+  twilio?: TwilioCredentials
+  vonage?: VonageSmsCredentials & Partial<VonageVoiceCredentials>
+  ses?: SesCredentials
+  sendgrid?: SendGridCredentials
+}
+
+/**
+ * What one HTTP exchange with a vendor came to, before it is judged: the vendor-neutral input
+ * of `toSendResult`.
+ */
+export type VendorOutcome =
+  | {
+      kind: 'response'
+      status: number
+      providerMessageId?: string
+      /** Vendor-level verdict carried in a 2xx body (Vonage SMS `messages[].status`). */
+      vendorReason?: 'rate_limited' | 'client_error' | 'server_error'
+      retryAfterSeconds?: number
+    }
+  | { kind: 'timeout' }
+  | { kind: 'network_error' }
+
+export type DeliveryStatus = Extract<ReasonOf<'mfa.provider.delivery'>, 'delivered' | 'failed' | 'undeliverable'>
+
+/** One final delivery outcome from a vendor's receipt webhook. */
+export interface DeliveryReceipt {
+  provider: string
+  providerMessageId: string
+  status: DeliveryStatus
+  /** When the vendor says it happened (epoch ms), if the receipt carries a time. */
+  vendorTimestampMs?: number
+  /** The vendor's own status and error code ("undelivered 30003"): bounded, no personal data. */
+  vendorStatus?: string
+}
+
+/** Secrets needed to verify signed receipts. */
+export interface ReceiptCredentials {
+  twilio?: { authToken: string }
+  /** When set, SES notifications from any other SNS topic are refused. */
+  ses?: { topicArn?: string }
+}
+
+export interface ReceiptRequest {
+  /** The full URL the vendor posted to, as the vendor saw it (Twilio signs it). */
+  url: string
+  headers: Record<string, string | undefined>
+  body: string
+}

@@ -1,0 +1,70 @@
+import { MfaError } from '../errors'
+import { sendJson } from '../http/io'
+import type { Route } from '../http/types'
+import type { ReceiptService } from '../login/receipts'
+import type { IdpMetrics } from '../telemetry/metrics'
+import type { Telemetry } from '../telemetry/telemetry'
+import { ADAPTERS, createAdapters, parseReceipt, ReceiptError, simulatorCredentials, webhookUrl } from './adapters'
+import { loadRegistry } from './registry'
+import type { Subprocessor } from './types'
+import { createVendorSender } from './vendor-sender'
+
+/**
+ * Real vendors for the IdP: one adapter per registry vendor at `providerUrl` (the provider
+ * simulator, or anything that speaks the vendors' APIs), behind breakers and fallback chains,
+ * with receipt webhooks at /webhooks/{vendor}. The webhook base is the IdP's own URL, known
+ * only once it listens, hence `start(publicUrl)`.
+ */
+export function vendorLayer(o: { providerUrl: string; registryPath?: string; telemetry: Telemetry; metrics: IdpMetrics; region: string; log: (line: string) => void }) {
+  const registry = loadRegistry(o.registryPath) // an invalid registry stops start-up, naming the field
+  const creds = simulatorCredentials()
+  let sender: (Subprocessor & { circuit(id: string): string }) | undefined
+  let publicUrl = ''
+  const vendorIds = registry.vendors.map((v) => v.id).filter((id) => ADAPTERS[id])
+
+  const deferred: Subprocessor = {
+    id: 'vendors',
+    channels: ['sms', 'voice', 'email'],
+    send: (m, signal) => {
+      if (!sender) throw new Error('vendor layer used before the IdP listens')
+      return sender.send(m, signal)
+    },
+  }
+
+  return {
+    registry,
+    sender: deferred,
+    receiptingProviders: () => vendorIds,
+    circuit: (id: string) => sender?.circuit(id) ?? 'closed',
+    /** Build the adapters with the webhook base, and register account-level webhooks with the simulator. */
+    async start(url: string): Promise<void> {
+      publicUrl = url
+      const adapters = createAdapters({ simulatorUrl: o.providerUrl, registry, webhookBaseUrl: url, credentials: creds })
+      sender = createVendorSender({ registry, adapters, telemetry: o.telemetry, metrics: o.metrics, region: o.region })
+      for (const id of vendorIds.filter((v) => !ADAPTERS[v].perMessageCallback)) {
+        const res = await fetch(`${o.providerUrl.replace(/\/+$/, '')}/webhooks/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: webhookUrl(url, id) }) }).catch((e: Error) => e)
+        if (res instanceof Error || !res.ok) o.log(`vendors: could not register the ${id} receipt webhook at ${o.providerUrl} (${res instanceof Error ? res.message : `HTTP ${res.status}`}); its deliveries will show as never receipted`)
+      }
+      o.log(`vendors: ${vendorIds.join(', ')} at ${o.providerUrl}, receipts at ${url}/webhooks/{vendor}`)
+    },
+    /** POST /webhooks/{vendor}: verify, parse, record once; refuse forgeries without changing anything. */
+    routes(receipts: ReceiptService): Route[] {
+      return vendorIds.map((id) => ({
+        method: 'POST' as const, path: `/webhooks/${id}`, kind: 'api' as const,
+        async handler(x) {
+          const body = await x.raw()
+          const headers = Object.fromEntries(Object.entries(x.req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]))
+          let parsed
+          try {
+            parsed = parseReceipt(id, { url: `${publicUrl}${x.url.pathname}${x.url.search}`, headers, body }, { twilio: creds.twilio })
+          } catch (e) {
+            if (!(e instanceof ReceiptError)) throw e
+            o.metrics.receiptsRefused.inc({ provider: id, reason: e.code })
+            throw new MfaError(e.code === 'malformed' ? 'bad_request' : 'forbidden', e.message)
+          }
+          sendJson(x.res, 200, { accepted: parsed.length, new: await receipts.handle(parsed) })
+        },
+      }))
+    },
+  }
+}

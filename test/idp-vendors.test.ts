@@ -1,0 +1,128 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parse, stringify } from 'yaml'
+import { loadIdpConfig } from '../reference-idp/config'
+import { startIdp, type RunningIdp } from '../reference-idp/server'
+import { startSimulator, type Simulator } from '../reference-idp/simulator'
+import { DEFAULT_REGISTRY_PATH } from '../reference-idp/subprocessors/registry'
+import { capture, client } from './support/idp-client'
+import { eventually, tempDir } from './support/processes'
+
+const PASSWORD = 'correct horse battery'
+let skew = 0 // the IdP's clock runs ahead of real time by this much (cooldowns, never-receipted)
+
+/** The shipped registry with a twilio breaker that judges after 3 requests and cools down in 4 s. */
+function fastBreakerRegistry(): string {
+  const reg = parse(readFileSync(DEFAULT_REGISTRY_PATH, 'utf8'))
+  for (const v of reg.vendors) if (v.id === 'twilio') v.breaker = { failureRatio: 0.5, minimumRequests: 3, openSeconds: 4, halfOpenProbes: 1 }
+  const path = join(tempDir('registry'), 'subprocessors.yaml')
+  writeFileSync(path, stringify(reg))
+  return path
+}
+
+let sim: Simulator
+let idp: RunningIdp
+let tel: ReturnType<typeof capture>
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0, seed: 5, timeScale: 0.02, baseline: 'clean' })
+  tel = capture()
+  idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', providerUrl: sim.url, registryPath: fastBreakerRegistry() }), { telemetry: tel.t, now: () => new Date(Date.now() + skew), log: () => {} })
+})
+afterAll(async () => {
+  await idp?.close()
+  await sim?.close()
+})
+
+type PhoneMessage = { id: string; code: string; vendor: string }
+const seen = new Set<string>()
+const phoneMessages = async (phone: string): Promise<PhoneMessage[]> => (await (await fetch(`${sim.url}/devices/phone/${encodeURIComponent(phone)}/messages`)).json()).messages
+
+/** The first code on the simulated phone not read before. */
+async function codeOnPhone(phone: string, _since?: number): Promise<{ code: string; vendor: string }> {
+  const m = await eventually(async () => (await phoneMessages(phone)).find((x) => !seen.has(x.id) && x.code), 15_000, 100)
+  seen.add(m.id)
+  return { code: m.code, vendor: m.vendor }
+}
+
+const fault = (body: object) => fetch(`${sim.url}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+const events = (name: string, provider?: string) => tel.named(name).filter((e) => !provider || e['mfa.provider'] === provider)
+
+describe('SMS through real vendor adapters, breakers and fallback (provider simulator)', () => {
+  const phone = '+4915100000777'
+  const email = 'vendors@example.test'
+  it('enrolls over the primary vendor and its receipt becomes mfa.provider.delivery', async () => {
+    const api = client(idp.url)
+    await api.post('/api/v1/signup', { email, password: PASSWORD })
+    const t0 = Date.now() - 1000
+    const e = await api.post('/api/v1/enroll/oob', { channel: 'sms', address: phone })
+    expect(e.status).toBe(200)
+    const { code, vendor } = await codeOnPhone(phone, t0)
+    expect(vendor).toBe('twilio')
+    expect((await api.post('/api/v1/enroll/oob/verify', { factor_id: e.body.factor_id, code })).body.status).toBe('active')
+    expect(events('mfa.provider.request', 'twilio').at(-1)).toMatchObject({ 'mfa.outcome': 'success', 'mfa.http_status_class': '2xx', 'mfa.cost_micros': expect.any(Number) })
+    const delivery = await eventually(async () => events('mfa.provider.delivery', 'twilio').at(-1), 15_000, 100)
+    expect(delivery).toMatchObject({ 'mfa.outcome': 'success', 'mfa.reason': 'delivered', 'mfa.channel': 'sms' })
+    expect(delivery['mfa.latency_ms']).toBeGreaterThanOrEqual(0)
+  })
+
+  it('an outage of the primary moves codes to the fallback vendor, opens the breaker, and it recovers half-open', async () => {
+    expect((await fault({ vendor: 'twilio', kind: 'outage', durationSeconds: 60 })).status).toBe(201)
+    const vendors: string[] = []
+    for (let i = 0; i < 4; i++) {
+      skew += 31_000 // past the resend cooldown
+      const t0 = Date.now() - 1000
+      const user = client(idp.url)
+      const login = await user.post('/api/v1/login', { email, password: PASSWORD })
+      expect([login.body.next, login.body.delivery]).toEqual(['sms', 'sent'])
+      const { code, vendor } = await codeOnPhone(phone, t0)
+      vendors.push(vendor)
+      if (i === 0) expect((await user.post('/api/v1/login/code', { flow_id: login.body.flow_id, channel: 'sms', code })).body.status).toBe('authenticated')
+    }
+    expect(vendors).toEqual(['vonage', 'vonage', 'vonage', 'vonage'])
+    // The window holds the enrollment's success and two failures: 2/3 ≥ 0.5 with 3 requests → open.
+    const twilio = events('mfa.provider.request', 'twilio').slice(-4).map((e) => e['mfa.reason'])
+    expect(twilio).toEqual(['http_5xx', 'http_5xx', 'circuit_open', 'circuit_open'])
+    expect(events('mfa.fallback').slice(-4).map((e) => `${e['mfa.fallback_from']}→${e['mfa.fallback_to']}:${e['mfa.reason']}`)).toEqual([
+      'twilio→vonage:provider_error', 'twilio→vonage:provider_error', 'twilio→vonage:circuit_open', 'twilio→vonage:circuit_open',
+    ])
+    expect(events('mfa.circuit.changed', 'twilio').map((e) => `${e['mfa.circuit_from_state']}→${e['mfa.circuit_state']}:${e['mfa.reason']}`)).toEqual(['closed→open:failure_threshold'])
+    expect(await (await fetch(`${idp.url}/metrics`)).text()).toMatch(/idp_circuit_state\{provider="twilio"\} 2/)
+
+    // The fault is cleared; after the cool-down one probe goes to twilio and closes the breaker.
+    expect((await fetch(`${sim.url}/faults`, { method: 'DELETE' })).status).toBe(200)
+    await new Promise((r) => setTimeout(r, 4100))
+    skew += 31_000
+    const t0 = Date.now() - 1000
+    await client(idp.url).post('/api/v1/login', { email, password: PASSWORD })
+    expect((await codeOnPhone(phone, t0)).vendor).toBe('twilio')
+    expect(events('mfa.circuit.changed', 'twilio').map((e) => `${e['mfa.circuit_from_state']}→${e['mfa.circuit_state']}:${e['mfa.reason']}`)).toEqual([
+      'closed→open:failure_threshold', 'open→half_open:cooldown_elapsed', 'half_open→closed:probe_succeeded',
+    ])
+  })
+
+  it('a message lost without a receipt is reported as never_receipted', async () => {
+    // Let every earlier receipt land first, so only the lost message is left unreceipted.
+    await eventually(async () => {
+      const [n] = await idp.db.query<{ n: number }>('SELECT count(*) AS n FROM oob_codes WHERE provider IS NOT NULL AND receipt_status IS NULL')
+      return Number(n.n) === 0
+    }, 15_000, 100)
+    expect((await fault({ vendor: 'twilio', kind: 'delivery_loss', durationSeconds: 60 })).status).toBe(201)
+    skew += 31_000
+    const login = await client(idp.url).post('/api/v1/login', { email, password: PASSWORD })
+    expect(login.body.delivery).toBe('sent') // the vendor accepted it; nobody will ever see it
+    await new Promise((r) => setTimeout(r, 500))
+    skew += 11 * 60_000
+    expect(await idp.sweep()).toBeGreaterThanOrEqual(1)
+    const lost = events('mfa.provider.delivery', 'twilio').filter((e) => e['mfa.flow_id'] === login.body.flow_id)
+    expect(lost).toMatchObject([{ 'mfa.outcome': 'timeout', 'mfa.reason': 'never_receipted' }])
+  })
+
+  it('a forged receipt is refused and changes nothing', async () => {
+    const before = events('mfa.provider.delivery').length
+    const r = await fetch(`${idp.url}/webhooks/twilio`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'AAAA' }, body: 'MessageSid=SM00000000000000000000000000000000&MessageStatus=delivered' })
+    expect(r.status).toBe(403)
+    expect((await r.json()).code).toBe('forbidden')
+    expect(events('mfa.provider.delivery').length).toBe(before)
+  })
+})

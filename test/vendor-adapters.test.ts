@@ -1,0 +1,216 @@
+import { type IncomingHttpHeaders, createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Simulator, startSimulator } from '../reference-idp/simulator/index'
+import { ReceiptError, createAdapters, createTwilioSms, parseReceipt, simulatorCredentials } from '../reference-idp/subprocessors/adapters/index'
+import type { DeliveryReceipt } from '../reference-idp/subprocessors/adapters/index'
+import { type Registry, loadRegistry } from '../reference-idp/subprocessors/registry'
+import type { OobChannel, Subprocessor } from '../reference-idp/subprocessors/types'
+import { freePort } from './support/processes'
+
+/**
+ * The vendor adapters against the real provider simulator over HTTP: vendor-shaped sends, the
+ * simulated devices, injected faults, and receipts posted back to a local webhook.
+ */
+
+interface Hit {
+  url: string
+  headers: IncomingHttpHeaders
+  body: string
+}
+
+async function webhookReceiver() {
+  const hits: Hit[] = []
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => (body += c))
+    req.on('end', () => {
+      hits.push({ url: `${url}${req.url ?? ''}`, headers: req.headers, body })
+      res.writeHead(204).end()
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return { url, hits, close: () => new Promise<void>((r) => server.close(() => r())) }
+}
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await probe()
+    if (v !== undefined) return v
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+/** Short adapter timeouts keep the timeout cases quick; everything else comes from the registry. */
+const TIMEOUT_MS = 400
+const fast = { medianMs: 15, sigma: 0.01, tailProb: 0, tailMultiplier: 1 }
+const quick = { api: fast, delivery: { ...fast, medianMs: 150 }, receiptLagMs: 20 }
+const creds = simulatorCredentials()
+const receiptCreds = { twilio: { authToken: creds.twilio!.authToken } }
+
+let sim: Simulator
+let hook: Awaited<ReturnType<typeof webhookReceiver>>
+let registry: Registry
+let adapters: Map<string, Subprocessor>
+
+beforeAll(async () => {
+  hook = await webhookReceiver()
+  sim = await startSimulator({
+    port: 0,
+    seed: 42,
+    baseline: 'clean',
+    receiptBatchWindowMs: 30,
+    receiptRetryDelaysMs: [100],
+    profiles: { twilio: quick, 'twilio-voice': quick, vonage: quick, 'vonage-voice': quick, ses: quick, sendgrid: quick },
+  })
+  // SES and SendGrid take no per-message callback: their event destinations are per account.
+  for (const vendor of ['ses', 'sendgrid'])
+    await fetch(`${sim.url}/webhooks/${vendor}`, { method: 'PUT', body: JSON.stringify({ url: `${hook.url}/webhooks/${vendor}` }) })
+  const loaded = loadRegistry()
+  registry = { ...loaded, vendors: loaded.vendors.map((v) => ({ ...v, timeoutMs: TIMEOUT_MS })) }
+  adapters = createAdapters({ simulatorUrl: sim.url, registry, webhookBaseUrl: hook.url })
+})
+
+afterAll(async () => {
+  await sim?.close()
+  await hook?.close()
+})
+
+interface Case {
+  id: string
+  channel: OobChannel
+  to: string
+  device: 'phone' | 'mailbox'
+  idPattern: RegExp
+  /** HTTP class of a throttled answer (Vonage SMS says "throttled" inside a 200). */
+  throttledClass: '2xx' | '4xx'
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const CASES: Case[] = [
+  { id: 'twilio', channel: 'sms', to: '+4915120000001', device: 'phone', idPattern: /^SM[0-9a-f]{32}$/, throttledClass: '4xx' },
+  { id: 'twilio-voice', channel: 'voice', to: '+4915120000002', device: 'phone', idPattern: /^CA[0-9a-f]{32}$/, throttledClass: '4xx' },
+  { id: 'vonage', channel: 'sms', to: '+4915120000003', device: 'phone', idPattern: /^[0-9A-F]{16}$/, throttledClass: '2xx' },
+  { id: 'vonage-voice', channel: 'voice', to: '+4915120000004', device: 'phone', idPattern: UUID, throttledClass: '4xx' },
+  { id: 'ses', channel: 'email', to: 'ses-user@example.test', device: 'mailbox', idPattern: /^0102[0-9a-f]{12}-[0-9a-f-]{36}-000000$/, throttledClass: '4xx' },
+  { id: 'sendgrid', channel: 'email', to: 'sendgrid-user@example.test', device: 'mailbox', idPattern: /^[A-Za-z0-9_-]{22}$/, throttledClass: '4xx' },
+]
+
+let seq = 0
+const message = (c: Case, code: string) => ({ channel: c.channel, to: c.to, text: `Your FactorWatch code is ${code}`, idempotencyKey: `flow-${++seq}`, region: 'eu-west' })
+
+async function deviceMessages(c: Case): Promise<{ id: string; text: string; code: string | null }[]> {
+  const res = await fetch(`${sim.url}/devices/${c.device}/${encodeURIComponent(c.to)}/messages`)
+  return ((await res.json()) as { messages: { id: string; text: string; code: string | null }[] }).messages
+}
+
+const receiptsAt = (vendor: string): DeliveryReceipt[] =>
+  hook.hits
+    .filter((h) => new URL(h.url).pathname === `/webhooks/${vendor}`)
+    .flatMap((h) => parseReceipt(vendor, { url: h.url, headers: h.headers as Record<string, string>, body: h.body }, receiptCreds))
+
+async function withFault<T>(fault: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
+  const res = await fetch(`${sim.url}/faults`, { method: 'POST', body: JSON.stringify({ durationSeconds: 30, ...fault }) })
+  expect(res.status).toBe(201)
+  const { id } = (await res.json()) as { id: string }
+  try {
+    return await run()
+  } finally {
+    await fetch(`${sim.url}/faults/${id}`, { method: 'DELETE' })
+  }
+}
+
+it('createAdapters builds one adapter per sms/voice/email vendor of the registry, none for push', () => {
+  expect([...adapters.keys()].sort()).toEqual(CASES.map((c) => c.id).sort())
+  for (const c of CASES) expect(adapters.get(c.id)!.channels).toEqual([c.channel])
+})
+
+describe.each(CASES)('$id', (c) => {
+  const adapter = () => adapters.get(c.id)!
+  const cost = () => registry.vendors.find((v) => v.id === c.id)!.costMicrosPerMessage
+
+  it('sends: vendor message id, the text on the device, a delivered receipt naming the message', async () => {
+    const code = String(314150 + CASES.indexOf(c))
+    const r = await adapter().send(message(c, code))
+    expect(r).toMatchObject({ ok: true, provider: c.id, reason: 'ok', httpStatusClass: '2xx', costMicros: cost() })
+    expect(r.providerMessageId).toMatch(c.idPattern)
+    expect(r.latencyMs).toBeGreaterThanOrEqual(0)
+
+    const received = await until(`${c.id} message on the ${c.device}`, async () => (await deviceMessages(c)).find((m) => m.id === r.providerMessageId))
+    expect(received.code).toBe(code)
+    expect(received.text).toContain(`code is ${code}`)
+
+    const delivered = await until(`${c.id} delivered receipt`, () => receiptsAt(c.id).find((x) => x.providerMessageId === r.providerMessageId && x.status === 'delivered'))
+    expect(delivered.provider).toBe(c.id)
+    // Intermediate statuses (sent, processed, Send, ringing…) never come out as receipts.
+    expect(receiptsAt(c.id).filter((x) => x.providerMessageId === r.providerMessageId)).toEqual([delivered])
+  })
+
+  it('outage → http_5xx, nothing charged', async () => {
+    const r = await withFault({ vendor: c.id, kind: 'outage' }, () => adapter().send(message(c, '111111')))
+    expect(r).toMatchObject({ ok: false, reason: 'http_5xx', httpStatusClass: '5xx', costMicros: 0 })
+    expect(r.providerMessageId).toBeUndefined()
+  })
+
+  it('rate limiting → rate_limited with retryAfterSeconds', async () => {
+    const r = await withFault({ vendor: c.id, kind: 'rate_limit', value: 0 }, () => adapter().send(message(c, '222222')))
+    expect(r).toMatchObject({ ok: false, reason: 'rate_limited', httpStatusClass: c.throttledClass, costMicros: 0, retryAfterSeconds: 1 })
+  })
+
+  it.each([
+    ['latency beyond the timeout', { kind: 'latency', value: 1_500 }],
+    ['blackhole', { kind: 'blackhole' }],
+  ])('%s → timeout after the registry timeout', async (_name, fault) => {
+    const r = await withFault({ vendor: c.id, ...fault }, () => adapter().send(message(c, '333333')))
+    expect(r).toMatchObject({ ok: false, reason: 'timeout', httpStatusClass: 'none', costMicros: 0 })
+    expect(r.latencyMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 5)
+    expect(r.latencyMs).toBeLessThan(TIMEOUT_MS + 400)
+  })
+})
+
+it('a refused connection → network_error with class none', async () => {
+  const port = await freePort()
+  const dead = createTwilioSms({ baseUrl: `http://127.0.0.1:${port}/twilio`, credentials: creds.twilio!, timeoutMs: 1_000, costMicros: 1, from: '+15005550006' })
+  const r = await dead.send(message(CASES[0], '444444'))
+  expect(r).toMatchObject({ ok: false, reason: 'network_error', httpStatusClass: 'none', costMicros: 0 })
+})
+
+describe('twilio signature', () => {
+  const signedHit = () => until('a signed twilio callback', () => hook.hits.find((h) => h.url.endsWith('/webhooks/twilio') && h.headers['x-twilio-signature']))
+  const refusal = (h: Hit) => {
+    try {
+      parseReceipt('twilio', { url: h.url, headers: h.headers as Record<string, string>, body: h.body }, receiptCreds)
+    } catch (e) {
+      return e
+    }
+    throw new Error('receipt was accepted')
+  }
+
+  it('a genuine callback from the simulator verifies', async () => {
+    const h = await signedHit()
+    expect(() => parseReceipt('twilio', { url: h.url, headers: h.headers as Record<string, string>, body: h.body }, receiptCreds)).not.toThrow()
+  })
+
+  it('a tampered signature, status or URL is refused, naming the vendor and why', async () => {
+    const h = await signedHit()
+    const sig = h.headers['x-twilio-signature'] as string
+    const flipped = (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1)
+    const tampered: Hit[] = [
+      { ...h, headers: { ...h.headers, 'x-twilio-signature': flipped } },
+      { ...h, body: h.body.replace(/MessageStatus=(\w+)/, (_m, s: string) => `MessageStatus=${s === 'delivered' ? 'failed' : 'delivered'}`) },
+      { ...h, url: h.url.replace('/webhooks/twilio', '/webhooks/other') },
+    ]
+    expect(tampered[1].body).not.toBe(h.body)
+    for (const t of tampered) {
+      const err = refusal(t)
+      expect(err).toBeInstanceOf(ReceiptError)
+      expect(err).toMatchObject({ vendor: 'twilio', code: 'bad_signature' })
+      expect((err as Error).message).toMatch(/^twilio receipt refused: X-Twilio-Signature does not match/)
+      expect((err as Error).message).not.toMatch(/\+49151/)
+    }
+    expect(() => parseReceipt('twilio', { url: h.url, headers: h.headers as Record<string, string>, body: h.body }, { twilio: { authToken: 'wrong' } })).toThrow(ReceiptError)
+  })
+})
