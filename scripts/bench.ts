@@ -2,7 +2,9 @@
  * `npm run bench`: performance figures, printed with ratios. Targets live here, not in tests.
  *  - collector ingest: MFA events/s over HTTP into embedded ClickHouse, OTLP/JSON vs protobuf
  *  - reference IdP: complete TOTP logins/s (password + code), telemetry on vs off
+ *  - adapter layer: p50/p95 latency added by fallback chain + breaker + vendor adapter
  */
+import { benchAdapters } from './bench/adapters'
 import { benchIdp } from './bench/idp'
 import { benchIngest } from './bench/ingest'
 
@@ -32,7 +34,15 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
+async function adapters(): Promise<void> {
+  console.log(`adapters: ${seconds}s, SMS sends to the simulator's Twilio API (near-zero vendor latency), bare HTTP vs the IdP's vendor layer`)
+  const r = await benchAdapters({ seconds })
+  console.log(`  bare request         p50 ${r.bareP50.toFixed(2)} ms, p95 ${r.bareP95.toFixed(2)} ms`)
+  console.log(`  through adapters     p50 ${r.adapterP50.toFixed(2)} ms, p95 ${r.adapterP95.toFixed(2)} ms   (${r.sends} sends each)`)
+  console.log(`  added by the layer   p50 ${r.addedP50.toFixed(2)} ms, p95 ${r.addedP95.toFixed(2)} ms   (${(r.adapterP95 / r.bareP95).toFixed(2)}x at p95)`)
+}
+
+main().then(() => (want('adapters') ? adapters() : undefined)).catch((err: unknown) => {
   console.error(`bench failed: ${(err as Error).message}`)
   process.exit(1)
 })

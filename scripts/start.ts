@@ -34,9 +34,8 @@ async function main(): Promise<void> {
   const collectorEnv = { COLLECTOR_HOST: host, COLLECTOR_OTLP_PORT: ports.otlp, COLLECTOR_QUERY_PORT: ports.query }
   await sup.start({ name: 'collector', ...tsx('collector/main.ts'), env: collectorEnv, ready: /collector query listening/ })
 
-  if (existsSync(join(root, 'reference-idp/simulator/main.ts'))) {
-    await sup.start({ name: 'simulator', ...tsx('reference-idp/simulator/main.ts'), env: { SIMULATOR_HOST: host, SIMULATOR_PORT: ports.simulator }, ready: /provider-simulator listening on/ })
-  }
+  const simulatorUrl = `http://${host}:${ports.simulator}`
+  await sup.start({ name: 'simulator', ...tsx('reference-idp/simulator/main.ts'), env: { SIMULATOR_HOST: host, SIMULATOR_PORT: ports.simulator }, ready: /provider-simulator listening on/ })
 
   const idpUrl = `http://${host}:${ports.idp}`
   const haveIdp = existsSync(join(root, 'reference-idp/main.ts'))
@@ -44,7 +43,8 @@ async function main(): Promise<void> {
   if (haveIdp) await sup.start({
     name: 'idp',
     ...tsx('reference-idp/main.ts'),
-    env: { IDP_HOST: host, IDP_PORT: ports.idp, OTEL_EXPORTER_OTLP_ENDPOINT: `http://${host}:${ports.otlp}` },
+    // SMS, voice and e-mail codes go through the vendor adapters to the simulator's vendors.
+    env: { IDP_HOST: host, IDP_PORT: ports.idp, OTEL_EXPORTER_OTLP_ENDPOINT: `http://${host}:${ports.otlp}`, IDP_PROVIDER_URL: env.IDP_PROVIDER_URL ?? simulatorUrl },
     ready: /reference-idp listening on/,
   })
 
