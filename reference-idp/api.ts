@@ -51,7 +51,7 @@ export function apiRoutes(login: LoginService, oob: OobService, trusted: Trusted
       sendJson(x.res, 200, { status: 'authenticated' }, { 'set-cookie': await loginCookies(x, userId, input.remember_device, trusted, secure) })
     }),
     api('POST', '/api/v1/enroll/oob', async (x) => {
-      const userId = await requireUser(x)
+      const userId = await login.requireFresh(await x.session(), 'adding a factor', x.ctx)
       const input = parseInput(EnrollOobInput, await x.body())
       const r = await oob.enroll(userId, input.channel, input.address, x.ctx)
       sendJson(x.res, 200, { factor_id: r.factorId, hint: r.hint, status: 'pending' })
@@ -74,7 +74,7 @@ export function apiRoutes(login: LoginService, oob: OobService, trusted: Trusted
       sendJson(x.res, 200, { remaining: await login.remainingRecoveryCodes(await requireUser(x)) })
     }),
     api('POST', '/api/v1/recovery-codes', async (x) => {
-      const codes = await login.regenerateRecoveryCodes(await requireUser(x), x.ctx)
+      const codes = await login.regenerateRecoveryCodes(await login.requireFresh(await x.session(), 'replacing recovery codes', x.ctx), x.ctx)
       sendJson(x.res, 200, { codes, remaining: codes.length })
     }),
     api('POST', '/api/v1/logout', async (x) => {
@@ -84,8 +84,12 @@ export function apiRoutes(login: LoginService, oob: OobService, trusted: Trusted
       const userId = await requireUser(x)
       sendJson(x.res, 200, { factors: await login.factors(userId) })
     }),
+    api('POST', '/api/v1/stepup', async (x) => {
+      const r = await login.startStepUp(await requireUser(x), x.ctx)
+      if (r.kind === 'challenge') sendJson(x.res, 200, { flow_id: r.flowId, next: r.factor, factors: r.factors, hint: r.hint, delivery: r.delivery })
+    }),
     api('POST', '/api/v1/enroll/totp', async (x) => {
-      const userId = await requireUser(x)
+      const userId = await login.requireFresh(await x.session(), 'adding a factor', x.ctx)
       const input = parseInput(EnrollTotpInput, await x.body())
       const r = await login.enrollTotp(userId, input.name, x.ctx)
       sendJson(x.res, 200, { credential_id: r.credentialId, otpauth_uri: r.otpauthUri, status: 'pending' })

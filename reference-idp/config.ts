@@ -32,6 +32,8 @@ export const IdpConfig = z.object({
   flowTtlSeconds: z.coerce.number().int().min(5).max(86_400).default(300),
   /** Wrong second-factor codes allowed on one flow before it locks. */
   maxAttempts: z.coerce.number().int().min(1).max(20).default(5),
+  /** Sensitive actions need a second factor passed at most this long ago. */
+  stepUpMaxAgeSeconds: z.coerce.number().int().min(30).max(86_400).default(600),
   sessionTtlSeconds: z.coerce.number().int().min(60).max(30 * 86_400).default(12 * 3600),
   /** "Remember this device" lifetime in days. */
   trustedDeviceDays: z.coerce.number().int().min(1).max(365).default(30),
@@ -62,6 +64,7 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   flowTtlSeconds: 'IDP_FLOW_TTL_SECONDS',
   maxAttempts: 'IDP_MAX_ATTEMPTS',
   sessionTtlSeconds: 'IDP_SESSION_TTL_SECONDS',
+  stepUpMaxAgeSeconds: 'IDP_STEPUP_MAX_AGE_SECONDS',
   maxInFlight: 'IDP_MAX_IN_FLIGHT',
   snapshotSeconds: 'IDP_SNAPSHOT_SECONDS',
   trustedDeviceDays: 'IDP_TRUSTED_DEVICE_DAYS',

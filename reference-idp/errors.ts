@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   code_replayed: 401,
   unauthenticated: 401,
   forbidden: 403,
+  stepup_required: 403,
   not_found: 404,
   flow_not_found: 404,
   method_not_allowed: 405,

@@ -65,6 +65,18 @@ const rethrowUnexpected = (e: unknown) => {
 /** Server-rendered pages for every flow of this slice: plain forms, no JavaScript needed. */
 export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure: () => boolean): Route[] {
   const p = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'page', handler })
+  /** The signed-in user when the session is fresh enough for a sensitive action; otherwise answers with a sign-in or step-up page. */
+  async function fresh(x: Exchange, action: string): Promise<string | undefined> {
+    try {
+      return await login.requireFresh(await x.session(), action.toLowerCase(), x.ctx)
+    } catch (e) {
+      if (!(e instanceof MfaError)) throw e
+      if (e.code === 'unauthenticated') return void redirect(x.res, '/login')
+      sendHtml(x.res, e.status, page('Confirm it is you', `<p>${esc(action)} needs a second factor from the last few minutes.</p>
+<form method="post" action="/stepup"><button type="submit">Confirm with my second factor</button></form><p><a href="/">Back</a></p>`))
+    }
+  }
+
   return [
     p('GET', '/', async (x) => {
       const userId = await x.userId()
@@ -141,7 +153,7 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
       try {
         const input = parseInput(RecoveryStepInput, { flow_id: body.flow_id, code: body.recovery_code })
         const userId = await login.codeStep(input.flow_id, 'recovery_code', input.code, x.ctx)
-        redirect(x.res, '/', { 'set-cookie': await x.signIn(userId) })
+        redirect(x.res, '/', { 'set-cookie': await x.signIn(userId, true) })
       } catch (e) {
         rethrowUnexpected(e)
         const err = e as MfaError
@@ -150,8 +162,8 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
       }
     }),
     p('POST', '/recovery-codes', async (x) => {
-      const userId = await x.userId()
-      if (!userId) return redirect(x.res, '/login')
+      const userId = await fresh(x, 'Replacing recovery codes')
+      if (!userId) return
       try {
         const codes = await login.regenerateRecoveryCodes(userId, x.ctx)
         sendHtml(x.res, 200, page('Your recovery codes', `<p>Each code signs you in once if you lose your authenticator. Store them somewhere safe: they are shown only now, and any older codes no longer work.</p>
@@ -161,9 +173,20 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
         sendHtml(x.res, (e as MfaError).status, page('Recovery codes', '<p><a href="/">Back</a></p>', message(e)))
       }
     }),
-    p('POST', '/enroll/totp', async (x) => {
+    p('POST', '/stepup', async (x) => {
       const userId = await x.userId()
       if (!userId) return redirect(x.res, '/login')
+      try {
+        const r = await login.startStepUp(userId, x.ctx)
+        if (r.kind === 'challenge') sendHtml(x.res, 200, codeForm(r.flowId, r.factor === 'webauthn' || r.factor === 'recovery_code' ? 'totp' : r.factor, undefined, r.hint))
+      } catch (e) {
+        rethrowUnexpected(e)
+        sendHtml(x.res, (e as MfaError).status, page('Confirm it is you', '<p><a href="/">Back</a></p>', message(e)))
+      }
+    }),
+    p('POST', '/enroll/totp', async (x) => {
+      const userId = await fresh(x, 'Adding a factor')
+      if (!userId) return
       const r = await login.enrollTotp(userId, 'Authenticator app', x.ctx)
       sendHtml(x.res, 200, await enrollPage(r.credentialId, r.secret, r.otpauthUri))
     }),

@@ -85,9 +85,9 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const trusted = createTrustedDevices(db, (v) => keys.mac('trusted-device', v), config.trustedDeviceDays, now)
   const login = createLoginService({
     repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, log,
-    trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id),
+    trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id), stepUpMaxAgeMs: config.stepUpMaxAgeSeconds * 1000,
   })
-  const routes: Route[] = [...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies), ...pageRoutes(login, trusted, secureCookies), ...webauthnRoutes(webauthn), {
+  const routes: Route[] = [...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies), ...pageRoutes(login, trusted, secureCookies), ...webauthnRoutes(webauthn, async (x, action) => login.requireFresh(await x.session(), action, x.ctx)), {
     method: 'POST', path: '/api/v1/admin/enrollment-snapshot', kind: 'api',
     async handler(x) {
       const userId = await x.userId()
@@ -123,7 +123,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
       const cookies = parseCookies(req.headers.cookie)
       let raw: Promise<string> | undefined
       let body: Promise<Record<string, unknown>> | undefined
-      let user: Promise<string | undefined> | undefined
+      let session: Promise<{ userId: string; mfaAt: Date | null } | undefined> | undefined
       const clear = cookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure })
       // A stable, non-secret id per browser: the "new device" risk signal.
       let deviceId = cookies[DEVICE_COOKIE]
@@ -139,11 +139,12 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
         },
         raw: () => (raw ??= readRaw(req)),
         body: () => (body ??= x.raw().then((text) => parseBody(req, text))),
-        userId: () => (user ??= sessions.user(cookies[SESSION_COOKIE])),
+        session: () => (session ??= sessions.session(cookies[SESSION_COOKIE])),
+        userId: async () => (await x.session())?.userId,
         sessionToken: () => cookies[SESSION_COOKIE],
-        async signIn(userId) {
+        async signIn(userId, mfa = false) {
           await sessions.revoke(cookies[SESSION_COOKIE])
-          return cookie(SESSION_COOKIE, await sessions.create(userId), { maxAgeSeconds: config.sessionTtlSeconds, secure })
+          return cookie(SESSION_COOKIE, await sessions.create(userId, mfa), { maxAgeSeconds: config.sessionTtlSeconds, secure })
         },
         async signOut() {
           await sessions.revoke(cookies[SESSION_COOKIE])

@@ -24,11 +24,11 @@ function ctxOf(x: Exchange): RequestCtx {
 }
 
 /** The passkey JSON API and its pages (`/passkeys`, `/login/passkey`) with their scripts. */
-export function webauthnRoutes(webauthn: WebauthnService): Route[] {
+export function webauthnRoutes(webauthn: WebauthnService, requireFresh: (x: Exchange, action: string) => Promise<string>): Route[] {
   const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
   return [
     api('POST', '/api/v1/webauthn/register/options', async (x) => {
-      const r = await webauthn.registrationOptions(await requireUser(x), ctxOf(x))
+      const r = await webauthn.registrationOptions(await requireFresh(x, 'adding a passkey'), ctxOf(x))
       sendJson(x.res, 200, { challenge_id: r.challengeId, options: r.options })
     }),
     api('POST', '/api/v1/webauthn/register/verify', async (x) => {
@@ -45,7 +45,7 @@ export function webauthnRoutes(webauthn: WebauthnService): Route[] {
     api('POST', '/api/v1/webauthn/login/verify', async (x) => {
       const input = parseInput(LoginVerifyInput, await x.body())
       const r = await webauthn.verifyLogin(input.challenge_id, input.response as AuthenticationResponseJSON, ctxOf(x))
-      sendJson(x.res, 200, { status: 'authenticated', flow_id: r.flowId }, { 'set-cookie': await x.signIn(r.userId) })
+      sendJson(x.res, 200, { status: 'authenticated', flow_id: r.flowId }, { 'set-cookie': await x.signIn(r.userId, true) })
     }),
     api('GET', '/api/v1/webauthn/credentials', async (x) => {
       sendJson(x.res, 200, { credentials: await webauthn.list(await requireUser(x)) })
@@ -57,7 +57,7 @@ export function webauthnRoutes(webauthn: WebauthnService): Route[] {
       sendJson(x.res, 200, { status: 'renamed' })
     }),
     api('POST', '/api/v1/webauthn/credentials/remove', async (x) => {
-      const userId = await requireUser(x)
+      const userId = await requireFresh(x, 'removing a passkey')
       const input = parseInput(RemoveInput, await x.body())
       await webauthn.remove(userId, input.id, ctxOf(x))
       sendJson(x.res, 200, { status: 'removed' })

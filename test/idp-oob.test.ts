@@ -106,11 +106,17 @@ describe.each(testStores(afterAll))('SMS, voice and e-mail codes on %s', (store,
     const e = await api.post('/api/v1/enroll/oob', { channel: 'email', address })
     await api.post('/api/v1/enroll/oob/verify', { factor_id: e.body.factor_id, code: lastCode(box, address) })
     clock += 31_000
+    // Adding a second factor needs a fresh first one: step up by e-mail, then enroll.
+    expect((await api.post('/api/v1/enroll/totp')).body.code).toBe('stepup_required')
+    const up = await api.post('/api/v1/stepup')
+    expect(up.body).toMatchObject({ next: 'email', delivery: 'sent' })
+    expect((await api.post('/api/v1/login/code', { flow_id: up.body.flow_id, channel: 'email', code: lastCode(box, address) })).body.status).toBe('authenticated')
     const t = await api.post('/api/v1/enroll/totp')
     const secret = new URL(t.body.otpauth_uri).searchParams.get('secret')!
     expect((await api.post('/api/v1/enroll/totp/verify', { credential_id: t.body.credential_id, code: totpAt(secret, clock) })).body.status).toBe('active')
     const login = (await client(idp.url).post('/api/v1/login', { email, password: PASSWORD })).body
     expect([login.next, login.factors]).toEqual(['totp', ['totp', 'email']])
+    clock += 31_000 // past the resend cooldown of the step-up's e-mail
     const sent = await client(idp.url).post('/api/v1/login/send', { flow_id: login.flow_id, channel: 'email' })
     expect(sent.body).toMatchObject({ status: 'sent', channel: 'email', hint: expect.stringMatching(/^m•••@/) })
     expect(tel.named('mfa.fallback').filter((e) => e['mfa.flow_id'] === login.flow_id)).toMatchObject([{ 'mfa.fallback_from': 'totp', 'mfa.fallback_to': 'email', 'mfa.reason': 'user_choice' }])

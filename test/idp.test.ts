@@ -114,7 +114,15 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
   it('recovery codes: ten, each works once, regenerating voids the old set, count shown', async ({ skip: s }) => {
     if (skip) return s()
     const email = `erin-${_store}@example.test`
-    const { api } = await enrolledUser(email)
+    const { api, secret } = await enrolledUser(email)
+    // Replacing recovery codes is sensitive: the sign-up session has never passed a second factor.
+    const refused = await api.post('/api/v1/recovery-codes')
+    expect([refused.status, refused.body.code, refused.body.stepup]).toEqual([403, 'stepup_required', '/api/v1/stepup'])
+    const up = await api.post('/api/v1/stepup')
+    expect(up.body).toMatchObject({ next: 'totp' })
+    expect((await api.post('/api/v1/login/totp', { flow_id: up.body.flow_id, code: totpAt(secret, clock + 30_000) })).body.status).toBe('authenticated')
+    expect(tel.named('mfa.stepup').filter((e) => e['mfa.flow_id'] === up.body.flow_id)).toMatchObject([{ 'mfa.reason': 'satisfied', 'mfa.outcome': 'success', 'mfa.factor': 'totp' }])
+    expect(tel.named('mfa.login.completed').filter((e) => e['mfa.flow_id'] === up.body.flow_id)).toEqual([])
     const first = (await api.post('/api/v1/recovery-codes')).body
     expect(first.codes).toHaveLength(10)
     const login = async () => (await client(idp.url).post('/api/v1/login', { email, password: PASSWORD })).body

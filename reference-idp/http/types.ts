@@ -12,9 +12,11 @@ export interface Exchange {
   raw(): Promise<string>
   /** The signed-in user's id, or undefined. */
   userId(): Promise<string | undefined>
+  /** The session with when its second factor was last passed (step-up freshness). */
+  session(): Promise<{ userId: string; mfaAt: Date | null } | undefined>
   sessionToken(): string | undefined
-  /** Start a fresh session (rotation: any old one is revoked) and set its cookie on the response. */
-  signIn(userId: string): Promise<string>
+  /** Start a fresh session (rotation: any old one is revoked); `mfa` when a second factor was just passed. Returns its cookie. */
+  signIn(userId: string, mfa?: boolean): Promise<string>
   signOut(): Promise<string>
 }
 

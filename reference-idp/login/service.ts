@@ -5,7 +5,7 @@ import { hashPassword, verifyPassword } from '../factors/password'
 import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from '../factors/recovery-codes'
 import { base32Encode, newTotpSecret, otpauthUri, verifyTotp, type TotpParams } from '../factors/totp'
 import type { IdpKeys } from '../keys'
-import type { Repo, TotpRow, UserRow } from '../store/repo'
+import type { FlowRow, Repo, TotpRow, UserRow } from '../store/repo'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { Telemetry } from '../telemetry/telemetry'
 import type { BlockList } from 'node:net'
@@ -31,6 +31,8 @@ export interface LoginDeps {
   trusted: TrustedDevices
   risk: { policy: RiskPolicy; bad: BlockList }
   log: (line: string) => void
+  /** A sensitive action needs a second factor passed at most this long ago. */
+  stepUpMaxAgeMs: number
   /** How many passkeys a user has (the WebAuthn module owns them). */
   passkeys: (userId: string) => Promise<number>
 }
@@ -54,6 +56,20 @@ const DUMMY_HASH = hashPassword('not-a-real-password-0000')
 
 export function createLoginService(d: LoginDeps) {
   const { base, emit, completed } = eventHelpers(d)
+  async function factorsOf(userId: string): Promise<LoginFactor[]> {
+    const out: LoginFactor[] = []
+    if ((await d.passkeys(userId)) > 0) out.push('webauthn')
+    if ((await d.repo.totpForUser(userId, 'active')).length) out.push('totp')
+    out.push(...(await d.oob.activeChannels(userId)))
+    if ((await d.repo.remainingRecoveryCodes(userId)) > 0) out.push('recovery_code')
+    return out
+  }
+
+  /** The terminal event of a flow: login.completed for a login, mfa.stepup for a step-up. */
+  const finish = (flow: FlowRow, outcome: string, reason: string, ctx: RequestCtx, user: UserRow | undefined, factor?: string) => {
+    if (flow.intent === 'login') return completed(flow.id, outcome, reason, ctx, user, factor)
+    emit('mfa.stepup', { ...base(ctx, user), [ATTR.flowId]: flow.id, [ATTR.factor]: factor, [ATTR.outcome]: outcome, [ATTR.reason]: outcome === 'success' ? 'satisfied' : 'failed', [ATTR.intent]: 'stepup' }, ctx)
+  }
   const allowedAt = (level: string | null, factor: string) => d.risk.policy.rules[(level ?? 'low') as RiskLevel].factors.includes(factor as Factor)
   const openSecret = (c: TotpRow) => d.keys.box.open(c.secret_enc, c.id)
   const params = (c: TotpRow): TotpParams => ({ algorithm: c.algorithm as TotpParams['algorithm'], digits: c.digits as 6 | 8, periodSeconds: 30, window: 1 })
@@ -220,15 +236,15 @@ export function createLoginService(d: LoginDeps) {
         case 'closed':
           throw new MfaError(decision.error, decision.error === 'locked_out' ? 'this sign-in is locked after too many wrong codes' : decision.error === 'flow_expired' ? 'this sign-in is over; start again' : 'no such sign-in; start again')
         case 'expired':
-          if (await d.repo.closeFlow(flowId, 'abandoned')) completed(flowId, 'abandoned', 'abandoned', ctx, user, factor)
+          if (await d.repo.closeFlow(flowId, 'abandoned')) finish(flow!, 'abandoned', 'abandoned', ctx, user, factor)
           throw new MfaError('flow_expired', 'this sign-in took too long; start again')
         case 'success':
           if (!(await d.repo.closeFlow(flowId, 'completed'))) throw new MfaError('flow_expired', 'this sign-in is over; start again')
           if (factor === 'recovery_code') {
             emit('mfa.recovery', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: 'recovery_code', [ATTR.reason]: 'recovery_code_used', [ATTR.intent]: 'recovery' }, ctx)
           }
-          completed(flowId, 'success', 'mfa_satisfied', ctx, user, factor)
-          await d.trusted.recordLogin(flow!.user_id, flow!.country ?? undefined, flow!.device_id ?? undefined, flow!.risk_level ?? undefined)
+          finish(flow!, 'success', 'mfa_satisfied', ctx, user, factor)
+          if (flow!.intent === 'login') await d.trusted.recordLogin(flow!.user_id, flow!.country ?? undefined, flow!.device_id ?? undefined, flow!.risk_level ?? undefined)
           return flow!.user_id
         case 'retry': {
           const n = await d.repo.countFailedAttempt(flowId)
@@ -242,7 +258,7 @@ export function createLoginService(d: LoginDeps) {
             await d.repo.lockUser(flow!.user_id, decision.lockedUntil)
             d.metrics.lockouts.inc({ reason: 'too_many_failures' })
             emit('mfa.lockout', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: factor, [ATTR.reason]: 'too_many_failures' }, ctx)
-            completed(flowId, 'locked_out', 'locked_out', ctx, user, factor)
+            finish(flow!, 'locked_out', 'locked_out', ctx, user, factor)
           }
           const retry = Math.ceil((decision.lockedUntil.getTime() - now.getTime()) / 1000)
           throw new MfaError('locked_out', 'too many wrong codes: second-factor sign-in is locked for this account for now', { retry_after_seconds: retry }, retry)
@@ -266,6 +282,42 @@ export function createLoginService(d: LoginDeps) {
       return d.oob.sendLoginCode(flowId, user, channel, resend ? 'resend' : 'fallback', ctx)
     },
 
+    /**
+     * Guard of a sensitive action: passes when the session passed a second factor within
+     * `stepUpMaxAgeMs` (or the account has none to step up with); otherwise refuses with
+     * `stepup_required`. Either way an `mfa.stepup` event says what happened.
+     */
+    async requireFresh(session: { userId: string; mfaAt: Date | null } | undefined, action: string, ctx: RequestCtx): Promise<string> {
+      if (!session) throw new MfaError('unauthenticated', 'sign in first: no valid session cookie')
+      const user = await d.repo.userById(session.userId)
+      if (!user) throw new MfaError('unauthenticated', 'session user no longer exists')
+      if ((await factorsOf(user.id)).length === 0) return user.id
+      const fresh = session.mfaAt !== null && d.now().getTime() - session.mfaAt.getTime() <= d.stepUpMaxAgeMs
+      emit('mfa.stepup', { ...base(ctx, user), [ATTR.flowId]: randomUUID(), [ATTR.reason]: fresh ? 'fresh_enough' : 'required', [ATTR.intent]: 'stepup' }, ctx)
+      if (fresh) return user.id
+      throw new MfaError('stepup_required', `${action} needs a second factor passed in the last ${Math.round(d.stepUpMaxAgeMs / 60_000)} minutes: POST /api/v1/stepup, then finish it like a login`, { stepup: '/api/v1/stepup' })
+    },
+
+    /** Start a step-up flow for the signed-in user: finished with the same code endpoints as a login. */
+    async startStepUp(userId: string, ctx: RequestCtx): Promise<PasswordStepResult> {
+      const user = await d.repo.userById(userId)
+      if (!user) throw new MfaError('unauthenticated', 'session user no longer exists')
+      const factors = (await factorsOf(userId)).filter((f) => f !== 'webauthn') // passkey step-up: not yet
+      const factor = factors.find((f) => f !== 'recovery_code') ?? factors[0]
+      if (!factor) throw new MfaError('bad_request', 'this account has no second factor to step up with')
+      const now = d.now()
+      if (isLocked(user.mfa_locked_until, now)) throw new MfaError('locked_out', 'second-factor sign-in is locked for this account for now')
+      const flowId = randomUUID()
+      await d.repo.insertFlow({ id: flowId, userId, factor, issuedAt: now, country: ctx.country, client: ctx.client, intent: 'stepup', deviceId: ctx.deviceId })
+      const attrs = { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.intent]: 'stepup' }
+      if (factor === 'totp' || factor === 'recovery_code') {
+        emit('mfa.challenge.issued', { ...attrs, [ATTR.factor]: factor, [ATTR.channel]: factor === 'totp' ? 'app' : 'none', [ATTR.reason]: 'stepup_required' }, ctx)
+        return { kind: 'challenge', flowId, factor, factors }
+      }
+      const { hint } = await d.oob.sendLoginCode(flowId, user, factor as OobChannel, 'login_required', ctx)
+      return { kind: 'challenge', flowId, factor, factors, hint, delivery: 'sent' }
+    },
+
     /** Close flows nobody finished within the TTL as abandoned (M10); returns how many. */
     async sweepAbandoned(): Promise<number> {
       const cutoff = new Date(d.now().getTime() - d.policy.flowTtlMs)
@@ -273,7 +325,7 @@ export function createLoginService(d: LoginDeps) {
       for (const flow of await d.repo.openFlowsIssuedBefore(cutoff)) {
         if (!(await d.repo.closeFlow(flow.id, 'abandoned'))) continue
         const user = await d.repo.userById(flow.user_id)
-        completed(flow.id, 'abandoned', 'abandoned', { client: (flow.client as Client) ?? 'web', country: flow.country ?? undefined }, user, flow.factor)
+        finish(flow, 'abandoned', 'abandoned', { client: (flow.client as Client) ?? 'web', country: flow.country ?? undefined }, user, flow.factor)
         n++
       }
       return n

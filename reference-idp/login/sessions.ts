@@ -12,13 +12,14 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 export function createSessions(repo: Repo, ttlSeconds: number, now: () => Date, onRevokedReuse: () => void) {
   return {
     ttlSeconds,
-    async create(userId: string): Promise<string> {
+    /** `mfa`: the sign-in just passed a second factor (step-up freshness starts now). */
+    async create(userId: string, mfa: boolean): Promise<string> {
       const token = randomBytes(32).toString('base64url')
-      await repo.insertSession(hashToken(token), userId, new Date(now().getTime() + ttlSeconds * 1000))
+      await repo.insertSession(hashToken(token), userId, new Date(now().getTime() + ttlSeconds * 1000), mfa ? now() : null)
       return token
     },
     /** The user of a live session, or undefined; reuse of a revoked session is counted and refused. */
-    async user(token: string | undefined): Promise<string | undefined> {
+    async session(token: string | undefined): Promise<{ userId: string; mfaAt: Date | null } | undefined> {
       if (!token || token.length > 100) return undefined
       const s = await repo.sessionUser(hashToken(token), now())
       if (!s) return undefined
@@ -26,7 +27,7 @@ export function createSessions(repo: Repo, ttlSeconds: number, now: () => Date, 
         onRevokedReuse()
         return undefined
       }
-      return s.user_id
+      return { userId: s.user_id, mfaAt: s.mfa_at }
     },
     async revoke(token: string | undefined): Promise<void> {
       if (token && token.length <= 100) await repo.revokeSession(hashToken(token))

@@ -6,7 +6,7 @@ export interface UserRow { id: string; email: string; password_hash: string; use
 export interface TotpRow { id: string; user_id: string; name: string; secret_enc: string; algorithm: string; digits: number; status: 'pending' | 'active'; last_step: number | null; created_at: Date }
 export interface FlowRow {
   id: string; user_id: string; state: 'challenged' | 'completed' | 'locked' | 'abandoned'; factor: string
-  issued_at: Date; attempts: number; country: string | null; client: string | null; risk_level: string | null; device_id: string | null
+  issued_at: Date; attempts: number; country: string | null; client: string | null; risk_level: string | null; device_id: string | null; intent: 'login' | 'stepup'
 }
 
 const toNum = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
@@ -69,23 +69,23 @@ export function createRepo(db: Db) {
       return Number((await db.query<{ n: number }>('SELECT count(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL', [userId]))[0].n)
     },
 
-    async insertSession(idHash: string, userId: string, expiresAt: Date): Promise<void> {
-      await db.query('INSERT INTO sessions (id_hash, user_id, expires_at) VALUES ($1, $2, $3)', [idHash, userId, expiresAt])
+    async insertSession(idHash: string, userId: string, expiresAt: Date, mfaAt: Date | null): Promise<void> {
+      await db.query('INSERT INTO sessions (id_hash, user_id, expires_at, mfa_at) VALUES ($1, $2, $3, $4)', [idHash, userId, expiresAt, mfaAt])
     },
-    async sessionUser(idHash: string, now: Date): Promise<{ user_id: string; revoked: boolean } | undefined> {
-      const r = (await db.query<{ user_id: string; revoked_at: Date | null; expires_at: Date }>('SELECT user_id, revoked_at, expires_at FROM sessions WHERE id_hash = $1', [idHash]))[0]
+    async sessionUser(idHash: string, now: Date): Promise<{ user_id: string; revoked: boolean; mfa_at: Date | null } | undefined> {
+      const r = (await db.query<{ user_id: string; revoked_at: Date | null; expires_at: Date; mfa_at: Date | null }>('SELECT user_id, revoked_at, expires_at, mfa_at FROM sessions WHERE id_hash = $1', [idHash]))[0]
       if (!r || new Date(r.expires_at) <= now) return undefined
-      return { user_id: r.user_id, revoked: r.revoked_at !== null }
+      return { user_id: r.user_id, revoked: r.revoked_at !== null, mfa_at: r.mfa_at && new Date(r.mfa_at) }
     },
     async revokeSession(idHash: string): Promise<void> {
       await db.query('UPDATE sessions SET revoked_at = now() WHERE id_hash = $1 AND revoked_at IS NULL', [idHash])
     },
 
-    async insertFlow(f: { id: string; userId: string; factor: string; issuedAt: Date; country?: string; client?: string; riskLevel?: string; deviceId?: string }): Promise<void> {
-      await db.query("INSERT INTO login_flows (id, user_id, state, factor, issued_at, country, client, risk_level, device_id) VALUES ($1, $2, 'challenged', $3, $4, $5, $6, $7, $8)", [f.id, f.userId, f.factor, f.issuedAt, f.country ?? null, f.client ?? null, f.riskLevel ?? null, f.deviceId ?? null])
+    async insertFlow(f: { id: string; userId: string; factor: string; issuedAt: Date; country?: string; client?: string; riskLevel?: string; deviceId?: string; intent?: 'login' | 'stepup' }): Promise<void> {
+      await db.query("INSERT INTO login_flows (id, user_id, state, factor, issued_at, country, client, risk_level, device_id, intent) VALUES ($1, $2, 'challenged', $3, $4, $5, $6, $7, $8, $9)", [f.id, f.userId, f.factor, f.issuedAt, f.country ?? null, f.client ?? null, f.riskLevel ?? null, f.deviceId ?? null, f.intent ?? 'login'])
     },
     async flow(id: string): Promise<FlowRow | undefined> {
-      const r = (await db.query<FlowRow>('SELECT id, user_id, state, factor, issued_at, attempts, country, client, risk_level, device_id FROM login_flows WHERE id = $1', [id]))[0]
+      const r = (await db.query<FlowRow>('SELECT id, user_id, state, factor, issued_at, attempts, country, client, risk_level, device_id, intent FROM login_flows WHERE id = $1', [id]))[0]
       return r && flowRow(r)
     },
     async setFlowFactor(id: string, factor: string): Promise<void> {
@@ -101,7 +101,7 @@ export function createRepo(db: Db) {
       return (await db.query("UPDATE login_flows SET state = $2, completed_at = now() WHERE id = $1 AND state = 'challenged' RETURNING id", [id, state])).length === 1
     },
     async openFlowsIssuedBefore(cutoff: Date, limit = 500): Promise<FlowRow[]> {
-      return (await db.query<FlowRow>("SELECT id, user_id, state, factor, issued_at, attempts, country, client, risk_level, device_id FROM login_flows WHERE state = 'challenged' AND issued_at < $1 ORDER BY issued_at LIMIT $2", [cutoff, limit])).map(flowRow)
+      return (await db.query<FlowRow>("SELECT id, user_id, state, factor, issued_at, attempts, country, client, risk_level, device_id, intent FROM login_flows WHERE state = 'challenged' AND issued_at < $1 ORDER BY issued_at LIMIT $2", [cutoff, limit])).map(flowRow)
     },
   }
 }
