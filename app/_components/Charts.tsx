@@ -19,10 +19,11 @@ export const OUTCOME_COLORS: Record<string, string> = {
 const FALLBACK_COLORS = ['#2563eb', '#65a30d', '#c026d3', '#0d9488']
 export const outcomeColor = (o: string, i: number) => OUTCOME_COLORS[o] ?? FALLBACK_COLORS[i % FALLBACK_COLORS.length]
 
-const AXIS = { stroke: '#94a3b8', fontSize: 11, tickLine: false } as const
-const HEIGHT = 230
+export const AXIS = { stroke: '#94a3b8', fontSize: 11, tickLine: false } as const
+export const HEIGHT = 230
 
-function timeAxis(o: Overview, span: number) {
+/** The time axis of a window's chart: round ticks in local time, the whole window shown. */
+export function timeAxis(o: { window: { from: string; to: string } }, span: number) {
   const from = Date.parse(o.window.from)
   const to = Date.parse(o.window.to)
   const offsetMs = -new Date(to).getTimezoneOffset() * 60_000
@@ -45,7 +46,7 @@ function timeAxis(o: Overview, span: number) {
  * A line only draws between two neighbouring values, so a bucket with data between empty ones
  * would be invisible: draw a dot there (and only there, to keep dense series clean).
  */
-function isolatedDot<T>(pts: T[], value: (p: T) => number | null | undefined, color: string) {
+export function isolatedDot<T>(pts: T[], value: (p: T) => number | null | undefined, color: string) {
   const has = (i: number) => i >= 0 && i < pts.length && value(pts[i]) !== null && value(pts[i]) !== undefined
   function IsolatedDot(props: { cx?: number; cy?: number; index?: number }) {
     const i = props.index ?? -1
@@ -55,8 +56,8 @@ function isolatedDot<T>(pts: T[], value: (p: T) => number | null | undefined, co
   return IsolatedDot
 }
 
-const tooltipLabel = (t: unknown) => formatDateTime(Number(t))
-const TOOLTIP_STYLE = { fontSize: 12, borderRadius: 6, border: '1px solid #e2e8f0' }
+export const tooltipLabel = (t: unknown) => formatDateTime(Number(t))
+export const TOOLTIP_STYLE = { fontSize: 12, borderRadius: 6, border: '1px solid #e2e8f0' }
 
 export function SuccessRateChart({ o, span }: { o: Overview; span: number }) {
   const pts = o.successRate.series

@@ -1,4 +1,6 @@
+'use client'
 import Link from 'next/link'
+import { usePathname } from 'next/navigation'
 
 /** Pages of the console; only those with `href` exist yet, the rest are listed as coming soon. */
 const PAGES: { label: string; href?: string }[] = [
@@ -6,14 +8,18 @@ const PAGES: { label: string; href?: string }[] = [
   { label: 'Executive' },
   { label: 'On-call' },
   { label: 'SLOs' },
-  { label: 'Sub-processors' },
+  { label: 'Sub-processors', href: '/subprocessors' },
   { label: 'Security' },
   { label: 'Alerts' },
   { label: 'Game days' },
   { label: 'Explore' },
 ]
 
+/** The page a path belongs to: `/subprocessors/twilio` is under Sub-processors. */
+const isCurrent = (href: string, path: string) => (href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`))
+
 export function Nav() {
+  const path = usePathname() ?? '/'
   return (
     <nav className="sidenav" aria-label="Console pages">
       <Link href="/" className="brand" aria-label="FactorWatch home">
@@ -27,7 +33,7 @@ export function Nav() {
         {PAGES.map((p) =>
           p.href ? (
             <li key={p.label}>
-              <Link href={p.href} className="nav-item" aria-current="page">
+              <Link href={p.href} className="nav-item" aria-current={isCurrent(p.href, path) ? 'page' : undefined}>
                 {p.label}
               </Link>
             </li>

@@ -1,30 +1,16 @@
 'use client'
 import { useSearchParams } from 'next/navigation'
 import type { ReactNode } from 'react'
-import { ApiError, OVERVIEW_POLL_MS, useOverview } from '../_lib/api-client'
+import { hintFor, useOverview } from '../_lib/api-client'
 import type { Overview as OverviewData } from '../_lib/console-api'
 import { formatCount, formatMs, formatPercent, formatTargetMs, formatTargetPercent } from '../_lib/format'
 import { describeRange, parseRange, spanSeconds } from '../_lib/time-range'
 import { readUrlState, toQuery } from '../_lib/url-state'
 import { LatencyChart, OutcomesChart, SuccessRateChart } from './Charts'
 import { StatCard } from './StatCard'
+import { RefreshStatus, StaleBanner } from './RefreshStatus'
 import { EmptyState, ErrorState, OverviewSkeleton } from './States'
 import { Toolbar } from './Toolbar'
-
-/** What to do about an error, by its code. */
-function hintFor(err: Error): string | undefined {
-  const code = err instanceof ApiError ? err.code : ''
-  if (code === 'collector_unreachable') return 'Is the collector running? Start it with npm run collector, or point the console at it with COLLECTOR_QUERY_URL.'
-  if (code === 'collector_timeout') return 'The collector is slow to answer; a shorter time range reads less data.'
-  if (code === 'collector_bad_response') return 'The collector answered in a shape this console does not know: are both from the same release?'
-  if (code === 'invalid_parameter') return 'Pick a range with the time-range picker, or fix from/to in the address bar.'
-  if (code === 'console_unreachable') return 'The console server itself is not answering.'
-  return undefined
-}
-
-function clock(iso: string): string {
-  return new Date(iso).toLocaleTimeString('en-GB', { hour12: false })
-}
 
 export function Overview() {
   const params = useSearchParams()
@@ -34,17 +20,7 @@ export function Overview() {
   const range = parseRange(params, new Date())
   const span = range.ok ? spanSeconds(range.value) : 3600
 
-  const status = (
-    <span className="refresh">
-      {range.ok && <span className="range-label">{describeRange(range.value)}</span>}
-      {q.data && (
-        <span>
-          {q.isFetching ? <span className="spinner" aria-hidden="true" /> : <span className={q.isError ? 'live-dot live-dot-stale' : 'live-dot'} aria-hidden="true" />}
-          Updated {clock(q.data.generatedAt)} · every {OVERVIEW_POLL_MS / 1000} s
-        </span>
-      )}
-    </span>
-  )
+  const status = <RefreshStatus range={range.ok ? describeRange(range.value) : undefined} q={q} />
 
   let body: ReactNode
   if (q.isPending) body = <OverviewSkeleton />
@@ -52,14 +28,7 @@ export function Overview() {
   else if (q.data) {
     body = (
       <>
-        {q.isError && (
-          <p className="banner banner-warn" role="alert">
-            Live update failed: {q.error.message}. Showing data from {clock(q.data.generatedAt)}.{' '}
-            <button type="button" className="link-btn" onClick={() => void q.refetch()}>
-              Retry now
-            </button>
-          </p>
-        )}
+        <StaleBanner q={q} />
         {q.data.empty ? <EmptyState from={q.data.window.from} to={q.data.window.to} /> : <OverviewBody o={q.data} span={span} stale={q.isPlaceholderData} />}
       </>
     )

@@ -4,7 +4,7 @@ import { type FormEvent, type ReactNode, startTransition, useId, useOptimistic, 
 import { humanize } from '../_lib/format'
 import { FACTOR_OPTIONS, USER_GROUP_OPTIONS } from '../_lib/filters'
 import { PRESET_IDS, type Preset } from '../_lib/time-range'
-import { activeOption, toQuery, type UrlState, withCustom, withFilter, withPreset } from '../_lib/url-state'
+import { activeOption, type FilterUrlKey, toQuery, type UrlState, withCustom, withFilter, withPreset } from '../_lib/url-state'
 
 const pad = (n: number) => String(n).padStart(2, '0')
 /** Date → value of an <input type="datetime-local"> (local time, minutes). */
@@ -12,13 +12,24 @@ function toLocalInput(d: Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`
 }
 
-const FILTERS = [
+/** A filter drop-down: its URL key, label, the "everything" choice and the values offered. */
+export interface FilterSpec {
+  key: FilterUrlKey
+  label: string
+  all: string
+  options: readonly string[]
+  /** How a value reads; humanized by default ("rate_limited" → "Rate limited"). */
+  display?: (value: string) => string
+}
+
+/** The Overview's filters (the default). */
+export const OVERVIEW_FILTERS: readonly FilterSpec[] = [
   { key: 'factor', label: 'Factor', all: 'All factors', options: FACTOR_OPTIONS },
   { key: 'user_group', label: 'User group', all: 'All groups', options: USER_GROUP_OPTIONS },
-] as const
+]
 
 /** Time-range picker and filters; every change is a navigation so the URL is the state. */
-export function Toolbar({ state: urlState, status }: { state: UrlState; status: ReactNode }) {
+export function Toolbar({ state: urlState, status, filters = OVERVIEW_FILTERS }: { state: UrlState; status: ReactNode; filters?: readonly FilterSpec[] }) {
   const router = useRouter()
   const pathname = usePathname()
   // Show the choice at once; the URL (and so the data) follows when the navigation lands.
@@ -93,14 +104,15 @@ export function Toolbar({ state: urlState, status }: { state: UrlState; status: 
       )}
 
       <div className="filters">
-        {FILTERS.map((f) => (
+        {filters.map((f) => (
           <span key={f.key} className="select">
             <label htmlFor={`${ids}-${f.key}`}>{f.label}</label>
             <select id={`${ids}-${f.key}`} value={state[f.key] ?? ''} onChange={(e) => go(withFilter(state, f.key, e.target.value))}>
               <option value="">{f.all}</option>
-              {f.options.map((v) => (
+              {/* A value from the URL that is not offered still shows, so the select never lies. */}
+              {[...f.options, ...(state[f.key] && !f.options.includes(state[f.key]!) ? [state[f.key]!] : [])].map((v) => (
                 <option key={v} value={v}>
-                  {humanize(v)}
+                  {(f.display ?? humanize)(v)}
                 </option>
               ))}
             </select>

@@ -1,6 +1,7 @@
 'use client'
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import type { ApiErrorBody, Health, Overview } from './console-api'
+import type { SubprocessorsView, VendorView } from './subprocessors-api'
 
 /** An error answered by the console's own route handlers (or the network under them). */
 export class ApiError extends Error {
@@ -11,6 +12,19 @@ export class ApiError extends Error {
   ) {
     super(message)
   }
+}
+
+/** What to do about an error, by its code. */
+export function hintFor(err: Error): string | undefined {
+  const code = err instanceof ApiError ? err.code : ''
+  if (code === 'collector_unreachable') return 'Is the collector running? Start it with npm run collector, or point the console at it with COLLECTOR_QUERY_URL.'
+  if (code === 'collector_timeout') return 'The collector is slow to answer; a shorter time range reads less data.'
+  if (code === 'collector_bad_response') return 'The collector answered in a shape this console does not know: are both from the same release?'
+  if (code === 'invalid_parameter') return 'Pick a range with the time-range picker, or fix the filters in the address bar.'
+  if (code === 'registry_invalid') return 'Fix dashboards/subprocessors.yaml (the message names the field); the page reloads it on the next poll.'
+  if (code === 'not_found') return 'Check the vendor id: the Sub-processors page links to every vendor in the registry or in telemetry.'
+  if (code === 'console_unreachable') return 'The console server itself is not answering.'
+  return undefined
 }
 
 async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
@@ -29,20 +43,25 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   return body
 }
 
-export const OVERVIEW_POLL_MS = 10_000
+/** How often pages poll their route handler. */
+export const POLL_MS = 10_000
 export const HEALTH_POLL_MS = 15_000
 
-/** Poll the Overview route handler; keeps the previous range's data while a new range loads. */
-export function useOverview(query: string) {
+/** Poll one of the console's route handlers; keeps the previous data while a new query loads. */
+function usePolled<T>(path: string, query: string) {
   return useQuery({
-    queryKey: ['overview', query],
-    queryFn: ({ signal }) => getJson<Overview>(`/api/overview${query ? `?${query}` : ''}`, signal),
-    refetchInterval: OVERVIEW_POLL_MS,
+    queryKey: [path, query],
+    queryFn: ({ signal }) => getJson<T>(`${path}${query ? `?${query}` : ''}`, signal),
+    refetchInterval: POLL_MS,
     placeholderData: keepPreviousData,
-    // A bad parameter will not fix itself; a flaky collector might.
-    retry: (count, err) => !(err instanceof ApiError && err.status === 400) && count < 1,
+    // A bad parameter or an unknown vendor will not fix itself; a flaky collector might.
+    retry: (count, err) => !(err instanceof ApiError && (err.status === 400 || err.status === 404)) && count < 1,
   })
 }
+
+export const useOverview = (query: string) => usePolled<Overview>('/api/overview', query)
+export const useSubprocessors = (query: string) => usePolled<SubprocessorsView>('/api/subprocessors', query)
+export const useVendor = (vendor: string, query: string) => usePolled<VendorView>(`/api/subprocessors/${encodeURIComponent(vendor)}`, query)
 
 export function useHealth() {
   return useQuery({

@@ -14,6 +14,8 @@ export type ConsoleErrorCode =
   | 'collector_rejected'
   | 'collector_error'
   | 'collector_bad_response'
+  | 'not_found'
+  | 'registry_invalid'
 
 const STATUS: Record<ConsoleErrorCode, number> = {
   invalid_parameter: 400,
@@ -22,6 +24,8 @@ const STATUS: Record<ConsoleErrorCode, number> = {
   collector_rejected: 502,
   collector_error: 502,
   collector_bad_response: 502,
+  not_found: 404,
+  registry_invalid: 500,
 }
 
 export class ConsoleError extends Error {

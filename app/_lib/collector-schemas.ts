@@ -6,7 +6,7 @@ import { z } from 'zod'
  */
 
 /** Bucket start: epoch milliseconds (an ISO string is tolerated and converted). */
-const Ts = z.union([
+export const Ts = z.union([
   z.number(),
   z.string().transform((s, ctx) => {
     const ms = Date.parse(s)
@@ -17,7 +17,7 @@ const Ts = z.union([
     return ms
   }),
 ])
-const Num = z.number().nullable()
+export const Num = z.number().nullable()
 
 export const M1Metric = z.object({
   value: Num,

@@ -8,6 +8,8 @@ const ConsoleEnv = z.object({
     .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL')
     .default('http://127.0.0.1:4320')
     .transform((u) => u.replace(/\/+$/, '')),
+  /** The sub-processor registry, relative to the working directory of `next start`. */
+  SUBPROCESSOR_REGISTRY: z.string().min(1).default('dashboards/subprocessors.yaml'),
 })
 export type ConsoleEnv = z.infer<typeof ConsoleEnv>
 
@@ -15,10 +17,11 @@ let cached: ConsoleEnv | undefined
 
 export function consoleEnv(env: NodeJS.ProcessEnv = process.env): ConsoleEnv {
   if (cached && env === process.env) return cached
-  const raw = { COLLECTOR_QUERY_URL: env.COLLECTOR_QUERY_URL || undefined }
+  const raw = { COLLECTOR_QUERY_URL: env.COLLECTOR_QUERY_URL || undefined, SUBPROCESSOR_REGISTRY: env.SUBPROCESSOR_REGISTRY || undefined }
   const parsed = ConsoleEnv.safeParse(raw)
   if (!parsed.success) {
-    throw new Error(`invalid configuration COLLECTOR_QUERY_URL: ${parsed.error.issues[0].message}, got "${env.COLLECTOR_QUERY_URL}"`)
+    const key = String(parsed.error.issues[0].path[0]) as keyof typeof raw
+    throw new Error(`invalid configuration ${key}: ${parsed.error.issues[0].message}, got "${env[key]}"`)
   }
   if (env === process.env) cached = parsed.data
   return parsed.data

@@ -9,7 +9,8 @@ export type Filters = Partial<Record<FilterKey, string>>
 export const FACTOR_OPTIONS = Factor.options
 export const USER_GROUP_OPTIONS = UserGroup.options
 
-const FREE_TEXT = /^[A-Za-z0-9_.:-]{1,64}$/
+/** Vendor ids and regions: what the collector accepts as a label. */
+export const FREE_TEXT = /^[A-Za-z0-9_.:-]{1,64}$/
 const CLOSED: Partial<Record<FilterKey, readonly string[]>> = {
   factor: Factor.options,
   user_group: UserGroup.options,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatCompact, formatCount, formatMs, formatPercent, formatTargetMs, formatTargetPercent, humanize } from './format'
+import { formatCompact, formatCount, formatMicros, formatMs, formatPercent, formatTargetMs, formatTargetPercent, humanize } from './format'
 
 describe('formatPercent', () => {
   it.each([
@@ -49,4 +49,10 @@ describe('targets', () => {
   it('read as written', () => {
     expect([formatTargetPercent(0.995), formatTargetPercent(0.9999), formatTargetMs(2000), formatTargetMs(3500), formatTargetMs(800)]).toEqual(['99.5%', '99.99%', '2 s', '3.5 s', '800 ms'])
   })
+})
+
+describe('formatMicros', () => {
+  it.each([
+    [43_090.9, '0.0431'], [100, '0.00010'], [1_250_000, '1.25'], [0, '0'], [null, '—'],
+  ])('%s → %s', (v, s) => expect(formatMicros(v)).toBe(s))
 })

@@ -56,7 +56,7 @@ export function formatDateTime(ms: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
 }
 
-const SPELLED: Record<string, string> = { totp: 'TOTP', sms: 'SMS', webauthn: 'WebAuthn', api: 'API', ios: 'iOS' }
+const SPELLED: Record<string, string> = { totp: 'TOTP', sms: 'SMS', webauthn: 'WebAuthn', api: 'API', ios: 'iOS', ip_address: 'IP address' }
 
 /** "success" → "Success", "rate_limited" → "Rate limited", "totp" → "TOTP". */
 export function humanize(id: string): string {
@@ -71,4 +71,17 @@ export function formatTargetPercent(ratio: number): string {
 }
 export function formatTargetMs(ms: number): string {
   return ms >= 1000 ? `${Number((ms / 1000).toFixed(3))} s` : `${ms} ms`
+}
+
+/**
+ * Millionths of the billing currency unit → units: 43090.9 → "0.0431", 100 → "0.00010",
+ * 1250000 → "1.25". The registry does not name the currency, so neither does the console.
+ */
+export function formatMicros(micros: number | null | undefined): string {
+  if (micros === null || micros === undefined || !Number.isFinite(micros)) return PLACEHOLDER
+  const units = micros / 1e6
+  if (units === 0) return '0'
+  if (units >= 1) return units.toFixed(2)
+  if (units >= 0.01) return units.toFixed(4)
+  return units.toPrecision(2)
 }

@@ -1,10 +1,13 @@
 import { DEFAULT_PRESET, isPreset, type Preset } from './time-range'
 
 /**
- * The Overview's URL state, shared by the picker and the filters. Pure so it is testable:
- * each change returns the next query string (keys in a stable order, defaults omitted).
+ * A page's URL state (Overview, Sub-processors), shared by the picker and the filters. Pure so
+ * it is testable: each change returns the next query string (keys in a stable order, defaults
+ * omitted). Each page offers some of the filters; the others are simply never set.
  */
-export const URL_KEYS = ['range', 'from', 'to', 'factor', 'user_group'] as const
+export const URL_KEYS = ['range', 'from', 'to', 'factor', 'user_group', 'channel', 'region'] as const
+export const FILTER_URL_KEYS = ['factor', 'user_group', 'channel', 'region'] as const
+export type FilterUrlKey = (typeof FILTER_URL_KEYS)[number]
 
 type Params = { get(name: string): string | null }
 
@@ -14,6 +17,8 @@ export interface UrlState {
   to?: string
   factor?: string
   user_group?: string
+  channel?: string
+  region?: string
 }
 
 export function readUrlState(p: Params): UrlState {
@@ -41,7 +46,7 @@ export function withCustom(s: UrlState, from: Date, to: Date): UrlState {
   return { ...rest, from: from.toISOString(), to: to.toISOString() }
 }
 
-export function withFilter(s: UrlState, key: 'factor' | 'user_group', value: string): UrlState {
+export function withFilter(s: UrlState, key: FilterUrlKey, value: string): UrlState {
   const next = { ...s }
   if (value) next[key] = value
   else delete next[key]
@@ -56,4 +61,13 @@ export function activeOption(s: UrlState): Preset | 'custom' | null {
   if (s.from || s.to) return 'custom'
   if (!s.range) return DEFAULT_PRESET
   return isPreset(s.range) ? s.range : null
+}
+
+/** A dynamic route segment as text; a malformed escape is kept as written rather than thrown. */
+export function decodeSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
 }

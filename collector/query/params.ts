@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Client, EVENT_NAMES, Factor, Outcome, UserGroup } from '../../contract'
+import { Channel, Client, EVENT_NAMES, Factor, Outcome, UserGroup } from '../../contract'
 import { FILTER_KEYS, type Filters, METRIC_IDS, type MetricId, type Parsed, type QueryWindow } from './types'
 
 /** Limits of a query window; README.md documents them for API users. */
@@ -188,4 +188,29 @@ export function parseEventsRequest(params: URLSearchParams, nowMs: number): Pars
       limit: p.value.limit ?? DEFAULT_LIMIT,
     },
   }
+}
+
+/** Sub-processor health: filters are channel and region; the series also names one provider. */
+export interface ProvidersRequest { window: QueryWindow; channel?: string; region?: string }
+export interface ProviderSeriesRequest extends ProvidersRequest { provider: string }
+
+const providerShape = { ...windowShape, channel: oneOf('channel', Channel.options).optional(), region: filterShape.region }
+
+/** `GET /api/v1/providers`: window, channel, region. */
+export function parseProvidersRequest(params: URLSearchParams, nowMs: number): Parsed<ProvidersRequest> {
+  const p = parseObject(providerShape, params)
+  if (!p.ok) return p
+  const window = resolveWindow(p.value, nowMs)
+  if (!window.ok) return window
+  return { ok: true, value: { window: window.value, channel: p.value.channel, region: p.value.region } }
+}
+
+/** `GET /api/v1/providers/series`: provider (required), window, channel, region. */
+export function parseProviderSeriesRequest(params: URLSearchParams, nowMs: number): Parsed<ProviderSeriesRequest> {
+  const p = parseObject({ ...providerShape, provider: label('provider').optional() }, params)
+  if (!p.ok) return p
+  if (p.value.provider === undefined) return fail('provider', 'provider: required, expected a vendor id such as twilio')
+  const window = resolveWindow(p.value, nowMs)
+  if (!window.ok) return window
+  return { ok: true, value: { window: window.value, provider: p.value.provider, channel: p.value.channel, region: p.value.region } }
 }

@@ -3,7 +3,9 @@ import { metricDef } from './catalogue'
 import { eventsSql, shapeEvent, type EventJson } from './events'
 import { outcomesSql, shapeOutcomes } from './outcomes'
 import { RAW, chooseSource } from './source'
-import type { EventsRequest, MetricsRequest, OutcomesRequest } from './params'
+import type { EventsRequest, MetricsRequest, OutcomesRequest, ProviderSeriesRequest, ProvidersRequest } from './params'
+import { circuitsSql, providerFallbacksSql, providerSeriesSql, providerStatsSql, successfulVerificationsSql } from './providers'
+import { shapeProviderSeries, shapeProviders } from './providers-shape'
 import type { MetricResult, QueryWindow, Row, SqlQuery } from './types'
 
 /** The thin shell around the pure builders: run SQL, hand rows to the shapers. */
@@ -61,4 +63,19 @@ export async function runOutcomes(client: ClickHouseClient, req: OutcomesRequest
 
 export async function runEvents(client: ClickHouseClient, req: EventsRequest): Promise<{ events: EventJson[] }> {
   return { events: (await runSql(client, eventsSql(req))).map(shapeEvent) }
+}
+
+/** Sub-processor health: four statements over raw events (chDB runs them one at a time anyway). */
+export async function runProviders(client: ClickHouseClient, req: ProvidersRequest): Promise<Record<string, unknown>> {
+  const stats = await runSql(client, providerStatsSql(req))
+  const fallbacks = await runSql(client, providerFallbacksSql(req))
+  const verifications = await runSql(client, successfulVerificationsSql(req))
+  const circuits = await runSql(client, circuitsSql(req))
+  return { window: windowJson(req.window), source: RAW.name, ...shapeProviders(req, { stats, fallbacks, verifications, circuits }) }
+}
+
+export async function runProviderSeries(client: ClickHouseClient, req: ProviderSeriesRequest): Promise<Record<string, unknown>> {
+  const rows = await runSql(client, providerSeriesSql(req))
+  const circuits = await runSql(client, circuitsSql(req))
+  return { window: windowJson(req.window), source: RAW.name, ...shapeProviderSeries(req, rows, circuits) }
 }

@@ -2,8 +2,8 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { ClickHouseClient } from '@clickhouse/client'
 import { Counter, Histogram, type Registry, Registry as PromRegistry } from 'prom-client'
 import { catalogueListing } from './catalogue'
-import { parseEventsRequest, parseMetricsRequest, parseOutcomesRequest } from './params'
-import { StorageError, runEvents, runMetrics, runOutcomes } from './run'
+import { parseEventsRequest, parseMetricsRequest, parseOutcomesRequest, parseProviderSeriesRequest, parseProvidersRequest } from './params'
+import { StorageError, runEvents, runMetrics, runOutcomes, runProviderSeries, runProviders } from './run'
 import type { ParamError, Parsed } from './types'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -79,6 +79,8 @@ export function createQueryServer(opts: QueryServerOptions): Server {
     { method: 'GET', path: '/api/v1/metrics', handle: async (_req, url) => json(200, await runMetrics(client, unwrap(parseMetricsRequest(url.searchParams, now())), now())) },
     { method: 'GET', path: '/api/v1/outcomes', handle: async (_req, url) => json(200, await runOutcomes(client, unwrap(parseOutcomesRequest(url.searchParams, now())))) },
     { method: 'GET', path: '/api/v1/events', handle: async (_req, url) => json(200, await runEvents(client, unwrap(parseEventsRequest(url.searchParams, now())))) },
+    { method: 'GET', path: '/api/v1/providers', handle: async (_req, url) => json(200, await runProviders(client, unwrap(parseProvidersRequest(url.searchParams, now())))) },
+    { method: 'GET', path: '/api/v1/providers/series', handle: async (_req, url) => json(200, await runProviderSeries(client, unwrap(parseProviderSeriesRequest(url.searchParams, now())))) },
     ...(opts.extraRoutes ?? []),
   ]
 

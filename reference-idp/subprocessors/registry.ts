@@ -14,7 +14,7 @@ import { Factor } from '../../contract/enums'
  * are checked at load.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const ROOT = fileURLToPath(new URL(/* webpackIgnore: true */ '../../', import.meta.url))
 export const DEFAULT_REGISTRY_PATH = resolve(ROOT, 'dashboards/subprocessors.yaml')
 
 const text = z.string({ error: (i) => (i.input === undefined ? 'required' : 'expected a string') }).trim().min(1, 'must not be empty')

@@ -1,0 +1,20 @@
+import type { NextRequest } from 'next/server'
+import { errorResponse } from '../../../_lib/collector-client'
+import { consoleEnv } from '../../../_lib/env'
+import { readRegistry } from '../../../_lib/registry-source'
+import { loadVendor } from '../../../_lib/subprocessors'
+import { decodeSegment } from '../../../_lib/url-state'
+
+export const dynamic = 'force-dynamic'
+
+/** GET /api/subprocessors/:vendor?range=1h | from=ISO&to=ISO [&channel=&region=] */
+export async function GET(req: NextRequest, ctx: { params: Promise<{ vendor: string }> }): Promise<Response> {
+  try {
+    const env = consoleEnv()
+    const { vendor } = await ctx.params
+    const view = await loadVendor(decodeSegment(vendor), req.nextUrl.searchParams, { baseUrl: env.COLLECTOR_QUERY_URL }, () => readRegistry(env.SUBPROCESSOR_REGISTRY), new Date())
+    return Response.json(view, { headers: { 'cache-control': 'no-store' } })
+  } catch (err) {
+    return errorResponse(err)
+  }
+}

@@ -1,0 +1,140 @@
+import type { ProviderSeriesRequest, ProvidersRequest } from './params'
+import type { SqlQuery } from './types'
+import { REASONS } from '../../contract'
+import { EVENTS, WINDOW, baseParams, bucket, lit } from './sql'
+
+/**
+ * Sub-processor health, read from raw events: the rollups carry no channel, fallback target or
+ * circuit state. Every statement is a pure function of the request; values travel as
+ * `{name:Type}` parameters (channel `{f_channel}`, region `{f_region}`, provider `{provider}`).
+ */
+
+/** A provider request counts as an error when the vendor failed (the M6 definition). */
+export const ERROR_OUTCOMES = "outcome IN ('error', 'timeout')"
+/** Short-circuited calls never reached the vendor: no latency of theirs to measure. */
+const CALLED = "reason != 'circuit_open'"
+/** A receipt saying the message arrived; `late` arrived after the deadline but arrived. */
+export const DELIVERED = "reason IN ('delivered', 'late')"
+/** Circuit history is read this far back before `from`, so a circuit opened earlier still shows. */
+export const CIRCUIT_LOOKBACK_MS = 30 * 24 * 3600 * 1000
+/** Newest transitions kept per provider (the window count is exact). */
+export const MAX_TRANSITIONS = 200
+
+/** Every reason a provider request can have: answered with 0 when none, like M4's by_reason. */
+export const REQUEST_REASONS = REASONS['mfa.provider.request']
+export const reasonColumn = (r: string) => `r_${r}`
+
+const REQ = "event = 'mfa.provider.request'"
+const DLV = "event = 'mfa.provider.delivery'"
+
+type Req = ProvidersRequest & { provider?: string }
+
+/**
+ * Region and channel filters (aliases in the SELECT lists never reuse these column names: ClickHouse
+ * would resolve the WHERE to the alias); circuits without a region or channel belong to all. */
+function where(req: Req, opts: { channel?: string; lenient?: boolean } = {}): string {
+  const col = opts.channel ?? 'channel'
+  const parts: string[] = []
+  const eq = (c: string, p: string) => (opts.lenient ? `(${c} = {${p}:String} OR ${c} = '')` : `${c} = {${p}:String}`)
+  if (req.region !== undefined) parts.push(eq('region', 'f_region'))
+  if (req.channel !== undefined) parts.push(eq(col, 'f_channel'))
+  if (req.provider !== undefined) parts.push('provider = {provider:String}')
+  return parts.length === 0 ? '1' : parts.join(' AND ')
+}
+
+function params(req: Req, extra: Record<string, number | string> = {}): SqlQuery['params'] {
+  const p = baseParams(req.window, {}, extra)
+  if (req.region !== undefined) p.f_region = req.region
+  if (req.channel !== undefined) p.f_channel = req.channel
+  if (req.provider !== undefined) p.provider = req.provider
+  return p
+}
+
+/** Per-request and per-receipt aggregates of one group (a provider × channel, or a bucket). */
+const STATS_COLUMNS = `
+  countIf(${REQ}) AS requests,
+  countIf(${REQ} AND outcome = 'success') AS successes,
+  countIf(${REQ} AND ${ERROR_OUTCOMES}) AS errors,
+  countIf(${REQ} AND latency_ms IS NOT NULL AND ${CALLED}) AS latency_n,
+  quantilesIf(0.5, 0.95, 0.99)(latency_ms, ${REQ} AND ${CALLED}) AS latency_q,
+  sumIf(cost_micros, ${REQ}) AS cost_total,
+  countIf(${DLV}) AS deliveries,
+  countIf(${DLV} AND ${DELIVERED}) AS delivered,
+  countIf(${DLV} AND reason = 'late') AS late,
+  countIf(${DLV} AND ${DELIVERED} AND latency_ms IS NOT NULL) AS ttd_n,
+  quantilesIf(0.5, 0.95)(latency_ms, ${DLV} AND ${DELIVERED}) AS ttd_q`
+
+/**
+ * Requests and receipts per provider × channel, per bucket and over the window in one scan
+ * (GROUPING SETS; the window row has whole = 1), with request counts by reason.
+ */
+export function providerStatsSql(req: ProvidersRequest): SqlQuery {
+  const query = `
+SELECT provider, channel, ${bucket('ts')} AS t, grouping(t) AS whole,${STATS_COLUMNS},
+  ${REQUEST_REASONS.map((r) => `countIf(${REQ} AND reason = ${lit(r)}) AS ${reasonColumn(r)}`).join(',\n  ')}
+FROM ${EVENTS}
+WHERE event IN ('mfa.provider.request', 'mfa.provider.delivery') AND provider != '' AND ${WINDOW} AND ${where(req)}
+GROUP BY GROUPING SETS ((provider, channel, t), (provider, channel))
+ORDER BY provider, channel, whole, t`
+  return { query, params: params(req) }
+}
+
+/** Fallbacks in the window by source, target, channel and reason (in = to a provider, out = from it). */
+export function providerFallbacksSql(req: ProvidersRequest): SqlQuery {
+  const query = `
+SELECT fallback_from, fallback_to, channel, reason, count() AS n
+FROM ${EVENTS}
+WHERE event = 'mfa.fallback' AND ${WINDOW} AND ${where(req, { lenient: true })}
+GROUP BY fallback_from, fallback_to, channel, reason
+ORDER BY fallback_from, fallback_to, channel, reason`
+  return { query, params: params(req) }
+}
+
+/** Successful verifications by factor: the denominator of cost per successful verification. */
+export function successfulVerificationsSql(req: ProvidersRequest): SqlQuery {
+  const query = `
+SELECT factor, count() AS n
+FROM ${EVENTS}
+WHERE event = 'mfa.challenge.verified' AND outcome = 'success' AND ${WINDOW} AND ${where(req, { channel: 'factor' })}
+GROUP BY factor ORDER BY factor`
+  return { query, params: params(req) }
+}
+
+/**
+ * Circuit state per provider: the latest transition before `to` (looking back 30 days before
+ * `from`) and the newest transitions inside the window, oldest first.
+ */
+export function circuitsSql(req: Req): SqlQuery {
+  const inWindow = 'ts >= fromUnixTimestamp64Milli({from_ms:Int64})'
+  const query = `
+SELECT provider,
+  argMax(circuit_state, (ts, event_id)) AS state,
+  argMax(channel, (ts, event_id)) AS last_channel,
+  toUnixTimestamp64Milli(max(ts)) AS since_ms,
+  countIf(${inWindow}) AS transitions_n,
+  arraySlice(arraySort(groupArrayIf((toUnixTimestamp64Milli(ts), circuit_from_state, circuit_state, reason), ${inWindow})), -${MAX_TRANSITIONS}) AS transitions
+FROM ${EVENTS}
+WHERE event = 'mfa.circuit.changed' AND provider != '' AND circuit_state != ''
+  AND ts >= fromUnixTimestamp64Milli({lookback_from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+  AND ${where(req, { lenient: true })}
+GROUP BY provider ORDER BY provider`
+  return { query, params: params(req, { lookback_from_ms: req.window.fromMs - CIRCUIT_LOOKBACK_MS }) }
+}
+
+/** One provider's buckets: requests, errors, p95 request latency, receipts, delivered. */
+export function providerSeriesSql(req: ProviderSeriesRequest): SqlQuery {
+  const query = `
+SELECT ${bucket('ts')} AS t, grouping(t) AS whole,
+  countIf(${REQ}) AS requests,
+  countIf(${REQ} AND outcome = 'success') AS successes,
+  countIf(${REQ} AND ${ERROR_OUTCOMES}) AS errors,
+  countIf(${REQ} AND latency_ms IS NOT NULL AND ${CALLED}) AS latency_n,
+  quantilesIf(0.5, 0.95, 0.99)(latency_ms, ${REQ} AND ${CALLED}) AS latency_q,
+  countIf(${DLV}) AS deliveries,
+  countIf(${DLV} AND ${DELIVERED}) AS delivered
+FROM ${EVENTS}
+WHERE event IN ('mfa.provider.request', 'mfa.provider.delivery') AND ${WINDOW} AND ${where(req)}
+GROUP BY GROUPING SETS ((t), ())
+ORDER BY whole, t`
+  return { query, params: params(req) }
+}
