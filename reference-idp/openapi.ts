@@ -3,6 +3,7 @@ import { ERROR_STATUS, type ErrorCode } from './errors'
 import * as I from './http/inputs'
 import type { Route } from './http/types'
 import * as W from './http/webauthn-inputs'
+import * as A from './admin-routes'
 
 interface Op { summary: string; body?: z.ZodType; ok: [status: number, description: string]; errors: ErrorCode[]; session?: boolean }
 
@@ -34,6 +35,11 @@ export const API_DOCS: Record<string, Op> = {
   'GET /api/v1/webauthn/credentials': { summary: 'Your passkeys', ok: [200, '`{credentials: [...]}`'], errors: ['unauthenticated'], session: true },
   'POST /api/v1/webauthn/credentials/rename': { summary: 'Rename a passkey', body: W.RenameInput, ok: [200, '`{status: "renamed"}`'], errors: ['unauthenticated', 'bad_request', 'not_found'], session: true },
   'POST /api/v1/webauthn/credentials/remove': { summary: 'Remove a passkey', body: W.RemoveInput, ok: [200, '`{status: "removed"}`'], errors: ['stepup_required', 'unauthenticated', 'bad_request', 'not_found'], session: true },
+  'POST /api/v1/recovery/requests': { summary: 'File an admin-assisted recovery request (password, not the lost factor); same answer whether or not it matched', body: A.RecoveryRequestInput, ok: [202, 'Received'], errors: ['bad_request'] },
+  'GET /api/v1/admin/recovery/requests': { summary: 'Recovery requests by status (admins, fresh second factor)', ok: [200, '`{requests: [...]}`'], errors: ['unauthenticated', 'forbidden', 'stepup_required', 'bad_request'], session: true },
+  'POST /api/v1/admin/recovery/decide': { summary: 'Approve (returns a one-time link, shown once) or deny a recovery request, with a reason; never your own', body: A.RecoveryDecideInput, ok: [200, '`{status, link?, token?, expires_at?}`'], errors: ['unauthenticated', 'forbidden', 'stepup_required', 'bad_request', 'not_found', 'already_active', 'flow_expired'], session: true },
+  'POST /api/v1/recovery/complete': { summary: 'Use a recovery link: old second factors are removed and you are signed in to enroll a new one', body: A.RecoveryCompleteInput, ok: [200, 'Recovered; session cookie set'], errors: ['bad_request', 'not_found', 'forbidden', 'already_active', 'flow_expired'] },
+  'GET /api/v1/admin/audit': { summary: 'The recovery audit log, newest first (admins)', ok: [200, '`{entries: [...]}`'], errors: ['unauthenticated', 'forbidden', 'stepup_required'], session: true },
   'POST /api/v1/admin/enrollment-snapshot': { summary: 'Emit the enrollment snapshot now and return its counts (admins)', ok: [200, '`{groups: [...]}`'], errors: ['unauthenticated', 'forbidden'], session: true },
 }
 

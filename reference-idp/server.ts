@@ -21,6 +21,9 @@ import { openApiDocument } from './openapi'
 import { blockList, loadRiskPolicy } from './login/risk'
 import { createTrustedDevices, DEVICE_COOKIE, TRUSTED_COOKIE } from './login/trusted'
 import { createReceiptService, DEFAULT_RECEIPT_POLICY } from './login/receipts'
+import { adminRoutes } from './admin-routes'
+import { createAdminRecovery } from './login/admin-recovery'
+import { DEFAULT_RECOVERY_POLICY } from './login/recovery-policy'
 import { pageRoutes } from './pages'
 import { vendorLayer } from './subprocessors/wiring'
 import { webauthnRoutes } from './webauthn-routes'
@@ -87,7 +90,9 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
     repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, log,
     trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id), stepUpMaxAgeMs: config.stepUpMaxAgeSeconds * 1000,
   })
-  const routes: Route[] = [...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies), ...pageRoutes(login, trusted, secureCookies), ...webauthnRoutes(webauthn, async (x, action) => login.requireFresh(await x.session(), action, x.ctx)), {
+  const recovery = createAdminRecovery({ db, repo, keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECOVERY_POLICY, now })
+  const fresh = async (x: Exchange, action: string) => login.requireFresh(await x.session(), action, x.ctx)
+  const routes: Route[] = [...adminRoutes({ recovery, repo, requireFresh: fresh, publicUrl: () => publicUrl }),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies), ...pageRoutes(login, trusted, secureCookies), ...webauthnRoutes(webauthn, fresh), {
     method: 'POST', path: '/api/v1/admin/enrollment-snapshot', kind: 'api',
     async handler(x) {
       const userId = await x.userId()
@@ -199,7 +204,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const firstSnapshot = config.snapshotSeconds > 0 ? setTimeout(() => void snapshot('scheduled').catch(() => {}), 15_000) : undefined
   firstSnapshot?.unref()
   await vendors?.start(url)
-  const sweep = async () => (await login.sweepAbandoned()) + (await receipts.sweep())
+  const sweep = async () => (await login.sweepAbandoned()) + (await receipts.sweep()) + (await recovery.sweep({ client: 'api' }))
   const timer = setInterval(() => void sweep().catch((e) => log(`sweeper: ${e instanceof Error ? e.message : String(e)}`)), Math.min(30_000, config.flowTtlSeconds * 500))
   timer.unref()
 

@@ -1,0 +1,52 @@
+import { z } from 'zod'
+import { MfaError } from './errors'
+import { Email, Id, parseInput } from './http/inputs'
+import { sendJson } from './http/io'
+import type { Exchange, Route } from './http/types'
+import type { AdminRecovery } from './login/admin-recovery'
+import type { Repo } from './store/repo'
+
+export const RecoveryRequestInput = z.object({ email: Email, password: z.string().min(1, 'password is required').max(1024) })
+export const RecoveryDecideInput = z.object({ id: Id, decision: z.enum(['approve', 'deny'], 'expected approve or deny'), reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500) })
+export const RecoveryCompleteInput = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected the token from the recovery link') })
+
+/** Admin-assisted recovery over JSON. Admin calls need an admin session with a fresh second factor. */
+export function adminRoutes(o: { recovery: AdminRecovery; repo: Repo; requireFresh: (x: Exchange, action: string) => Promise<string>; publicUrl: () => string }): Route[] {
+  const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
+  const admin = async (x: Exchange, action: string) => {
+    const id = await o.requireFresh(x, action)
+    if ((await o.repo.userById(id))?.user_group !== 'admin') throw new MfaError('forbidden', `${action} is for admins`)
+    return id
+  }
+  return [
+    api('POST', '/api/v1/recovery/requests', async (x) => {
+      const input = parseInput(RecoveryRequestInput, await x.body())
+      await o.recovery.request(input.email, input.password, x.ctx)
+      // The same answer whatever happened: no account or password probing through recovery.
+      sendJson(x.res, 202, { status: 'received', message: 'if the e-mail and password match an account, an admin will review the request' })
+    }),
+    api('GET', '/api/v1/admin/recovery/requests', async (x) => {
+      await admin(x, 'reviewing recovery requests')
+      const status = x.url.searchParams.get('status') ?? 'requested'
+      if (!['requested', 'approved', 'denied', 'completed', 'expired'].includes(status)) throw new MfaError('bad_request', `status: expected requested, approved, denied, completed or expired, got "${status.slice(0, 20)}"`, { field: 'status' })
+      sendJson(x.res, 200, { requests: await o.recovery.list(status as 'requested') })
+    }),
+    api('POST', '/api/v1/admin/recovery/decide', async (x) => {
+      const adminId = await admin(x, 'deciding a recovery request')
+      const input = parseInput(RecoveryDecideInput, await x.body())
+      const r = await o.recovery.decide(adminId, input.id, input.decision === 'approve', input.reason, x.ctx)
+      if (!r.token) return sendJson(x.res, 200, { status: 'denied' })
+      // Shown once, to the approving admin, to hand over on a verified channel (call-back, in person).
+      sendJson(x.res, 200, { status: 'approved', link: `${o.publicUrl()}/recover#${r.token}`, token: r.token, expires_at: r.expiresAt })
+    }),
+    api('POST', '/api/v1/recovery/complete', async (x) => {
+      const input = parseInput(RecoveryCompleteInput, await x.body())
+      const userId = await o.recovery.complete(input.token, x.ctx)
+      sendJson(x.res, 200, { status: 'recovered', next: 'enroll a new second factor now' }, { 'set-cookie': await x.signIn(userId, true) })
+    }),
+    api('GET', '/api/v1/admin/audit', async (x) => {
+      await admin(x, 'reading the audit log')
+      sendJson(x.res, 200, { entries: await o.recovery.audit() })
+    }),
+  ]
+}

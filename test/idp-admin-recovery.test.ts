@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadIdpConfig } from '../reference-idp/config'
+import { startIdp, type RunningIdp } from '../reference-idp/server'
+import { testStores } from '../reference-idp/store/test-stores'
+import { capture, client } from './support/idp-client'
+import { totpAt } from './support/totp'
+
+const PASSWORD = 'correct horse battery'
+let clock = Date.now()
+
+describe.each(testStores(afterAll))('admin-assisted recovery on %s', (store, open) => {
+  let idp: RunningIdp
+  let tel: ReturnType<typeof capture>
+  let skip = false
+  beforeAll(async () => {
+    const db = await open()
+    if (!db) return void (skip = true)
+    tel = capture()
+    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off' }), { db, telemetry: tel.t, now: () => new Date(clock), log: () => {} })
+  })
+  afterAll(async () => idp?.close())
+
+  /** An account with TOTP, and a client signed in with password + TOTP (a fresh second factor). */
+  async function account(name: string, group: 'admin' | 'workforce') {
+    const email = `${name}-${store}@example.test`.toLowerCase() // the IdP stores addresses lower-cased
+    const setup = client(idp.url)
+    await setup.post('/api/v1/signup', { email, password: PASSWORD, user_group: group })
+    const e = await setup.post('/api/v1/enroll/totp')
+    const secret = new URL(e.body.otpauth_uri).searchParams.get('secret')!
+    await setup.post('/api/v1/enroll/totp/verify', { credential_id: e.body.credential_id, code: totpAt(secret, clock) })
+    clock += 30_000
+    const api = client(idp.url)
+    const flow = (await api.post('/api/v1/login', { email, password: PASSWORD })).body.flow_id
+    expect((await api.post('/api/v1/login/totp', { flow_id: flow, code: totpAt(secret, clock) })).body.status).toBe('authenticated')
+    return { email, api }
+  }
+  const requestRows = async () => idp.db.query<{ id: string; status: string }>('SELECT id, status FROM recovery_requests ORDER BY created_at')
+
+  it('request → another admin approves → one-time link resets the lost factor; the requester cannot approve their own', async ({ skip: s }) => {
+    if (skip) return s()
+    const lost = await account('lost', 'workforce')
+    const alice = await account('alice', 'admin')
+    const mallory = await account('mallory', 'admin')
+    const before = (await requestRows()).length
+
+    // A wrong password gets the same answer and files nothing.
+    const wrong = await client(idp.url).post('/api/v1/recovery/requests', { email: lost.email, password: 'not it at all' })
+    expect([wrong.status, wrong.body.status]).toEqual([202, 'received'])
+    expect((await requestRows()).length).toBe(before)
+    expect((await client(idp.url).post('/api/v1/recovery/requests', { email: lost.email, password: PASSWORD })).status).toBe(202)
+    expect((await client(idp.url).post('/api/v1/recovery/requests', { email: mallory.email, password: PASSWORD })).status).toBe(202)
+
+    // Non-admins cannot review; admins see hashes and groups, not addresses.
+    expect((await lost.api.get('/api/v1/admin/recovery/requests')).body.code).toBe('forbidden')
+    const list = (await alice.api.get('/api/v1/admin/recovery/requests')).body.requests
+    expect(list.length).toBeGreaterThanOrEqual(2)
+    expect(JSON.stringify(list)).not.toContain('@example.test')
+    const rows = await idp.db.query<{ id: string; user_id: string }>("SELECT r.id, r.user_id FROM recovery_requests r JOIN users u ON u.id = r.user_id WHERE r.status = 'requested' AND u.email = $1", [mallory.email])
+    const mine = rows[0].id
+
+    const self = await mallory.api.post('/api/v1/admin/recovery/decide', { id: mine, decision: 'approve', reason: 'it is me, honest' })
+    expect([self.status, self.body.code]).toEqual([403, 'forbidden'])
+    expect(self.body.message).toMatch(/cannot decide their own/)
+    expect((await alice.api.post('/api/v1/admin/recovery/decide', { id: mine, decision: 'deny', reason: 'no call-back confirmation' })).body.status).toBe('denied')
+
+    const lostId = (await idp.db.query<{ id: string }>("SELECT r.id FROM recovery_requests r JOIN users u ON u.id = r.user_id WHERE r.status = 'requested' AND u.email = $1", [lost.email]))[0].id
+    const bad = await alice.api.post('/api/v1/admin/recovery/decide', { id: lostId, decision: 'approve', reason: '' })
+    expect([bad.status, bad.body.message]).toEqual([400, expect.stringMatching(/^reason: /)])
+    const ok = await alice.api.post('/api/v1/admin/recovery/decide', { id: lostId, decision: 'approve', reason: 'identity confirmed by call-back' })
+    expect(ok.body).toMatchObject({ status: 'approved', link: expect.stringContaining('/recover#') })
+
+    const device = client(idp.url)
+    const done = await device.post('/api/v1/recovery/complete', { token: ok.body.token })
+    expect(done.body.status).toBe('recovered')
+    expect((await device.get('/api/v1/me')).body.factors).toEqual([])
+    // Fresh session: a new factor can be enrolled at once.
+    expect((await device.post('/api/v1/enroll/totp')).status).toBe(200)
+    const again = await client(idp.url).post('/api/v1/recovery/complete', { token: ok.body.token })
+    expect(again.status).toBeGreaterThanOrEqual(400)
+
+    const reasons = tel.named('mfa.recovery').filter((e) => e['mfa.factor'] === 'admin_recovery').map((e) => e['mfa.reason'])
+    expect(reasons).toEqual(expect.arrayContaining(['requested', 'denied', 'approved', 'completed']))
+    expect(tel.named('mfa.enrollment.changed').filter((e) => e['mfa.reason'] === 'reset').length).toBeGreaterThanOrEqual(1)
+    const audit = (await alice.api.get('/api/v1/admin/audit')).body.entries.map((e: { action: string }) => e.action)
+    expect(audit).toEqual(expect.arrayContaining(['requested', 'refused_approve', 'denied', 'approved', 'completed']))
+  })
+
+  it('an approved link expires after 30 minutes', async ({ skip: s }) => {
+    if (skip) return s()
+    const late = await account('late', 'workforce')
+    const bob = await account('bob', 'admin')
+    await client(idp.url).post('/api/v1/recovery/requests', { email: late.email, password: PASSWORD })
+    const id = (await idp.db.query<{ id: string }>("SELECT r.id FROM recovery_requests r JOIN users u ON u.id = r.user_id WHERE r.status = 'requested' AND u.email = $1", [late.email]))[0].id
+    const ok = await bob.api.post('/api/v1/admin/recovery/decide', { id, decision: 'approve', reason: 'confirmed in person' })
+    clock += 31 * 60_000
+    const r = await client(idp.url).post('/api/v1/recovery/complete', { token: ok.body.token })
+    expect([r.status, r.body.code]).toEqual([410, 'flow_expired'])
+    expect((await idp.db.query<{ status: string }>('SELECT status FROM recovery_requests WHERE id = $1', [id]))[0].status).toBe('expired')
+    expect(tel.named('mfa.recovery').at(-1)).toMatchObject({ 'mfa.reason': 'expired' })
+  })
+})
