@@ -32,6 +32,12 @@ export const IdpConfig = z.object({
   flowTtlSeconds: z.coerce.number().int().min(5).max(86_400).default(300),
   /** Wrong second-factor codes allowed on one flow before it locks. */
   maxAttempts: z.coerce.number().int().min(1).max(20).default(5),
+  /** Password attempts (login, recovery requests, passkey options) per client address per minute. */
+  rateLoginPerMinute: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Second-factor code attempts and sends per client address per minute. */
+  rateCodePerMinute: z.coerce.number().int().min(1).max(100_000).default(120),
+  /** Delay before answering a wrong code, doubling with each failure on the flow (0 = off). */
+  progressiveDelayMs: z.coerce.number().int().min(0).max(10_000).default(250),
   /** Sensitive actions need a second factor passed at most this long ago. */
   stepUpMaxAgeSeconds: z.coerce.number().int().min(30).max(86_400).default(600),
   sessionTtlSeconds: z.coerce.number().int().min(60).max(30 * 86_400).default(12 * 3600),
@@ -65,6 +71,9 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   maxAttempts: 'IDP_MAX_ATTEMPTS',
   sessionTtlSeconds: 'IDP_SESSION_TTL_SECONDS',
   stepUpMaxAgeSeconds: 'IDP_STEPUP_MAX_AGE_SECONDS',
+  rateLoginPerMinute: 'IDP_RATE_LOGIN_PER_MINUTE',
+  rateCodePerMinute: 'IDP_RATE_CODE_PER_MINUTE',
+  progressiveDelayMs: 'IDP_PROGRESSIVE_DELAY_MS',
   maxInFlight: 'IDP_MAX_IN_FLIGHT',
   snapshotSeconds: 'IDP_SNAPSHOT_SECONDS',
   trustedDeviceDays: 'IDP_TRUSTED_DEVICE_DAYS',

@@ -24,6 +24,7 @@ import { createReceiptService, DEFAULT_RECEIPT_POLICY } from './login/receipts'
 import { adminRoutes } from './admin-routes'
 import { createAdminRecovery } from './login/admin-recovery'
 import { DEFAULT_RECOVERY_POLICY } from './login/recovery-policy'
+import { createRateLimiter } from './http/rate-limit'
 import { pageRoutes } from './pages'
 import { vendorLayer } from './subprocessors/wiring'
 import { webauthnRoutes } from './webauthn-routes'
@@ -88,7 +89,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const trusted = createTrustedDevices(db, (v) => keys.mac('trusted-device', v), config.trustedDeviceDays, now)
   const login = createLoginService({
     repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, log,
-    trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id), stepUpMaxAgeMs: config.stepUpMaxAgeSeconds * 1000,
+    trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id), stepUpMaxAgeMs: config.stepUpMaxAgeSeconds * 1000, progressiveDelayMs: config.progressiveDelayMs,
   })
   const recovery = createAdminRecovery({ db, repo, keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECOVERY_POLICY, now })
   const fresh = async (x: Exchange, action: string) => login.requireFresh(await x.session(), action, x.ctx)
@@ -108,6 +109,16 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   let publicUrl = ''
 
   let inFlight = 0
+  // Per-address limits in front of guessing: password steps and second-factor steps.
+  const limiters = {
+    password: createRateLimiter({ perMinute: config.rateLoginPerMinute }, () => now().getTime()),
+    code: createRateLimiter({ perMinute: config.rateCodePerMinute }, () => now().getTime()),
+  }
+  const BUCKET: Record<string, keyof typeof limiters> = {
+    '/api/v1/login': 'password', '/login': 'password', '/api/v1/recovery/requests': 'password', '/api/v1/webauthn/login/options': 'password',
+    '/api/v1/login/totp': 'code', '/login/totp': 'code', '/api/v1/login/code': 'code', '/login/code': 'code', '/api/v1/login/send': 'code',
+    '/api/v1/login/recovery-code': 'code', '/login/recovery-code': 'code', '/api/v1/webauthn/login/verify': 'code', '/api/v1/stepup': 'code',
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://idp.local')
@@ -158,6 +169,14 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
       }
       try {
         if (req.method === 'POST' && !sameOrigin(req)) throw new MfaError('forbidden', 'cross-origin form posts are refused')
+        const bucket = req.method === 'POST' ? BUCKET[route.path] : undefined
+        if (bucket) {
+          const t = limiters[bucket].take(x.ctx.ip ?? 'unknown')
+          if (!t.ok) {
+            metrics.rateLimited.inc({ bucket })
+            throw new MfaError('rate_limited', `too many ${bucket === 'password' ? 'sign-in' : 'code'} attempts from this address; wait ${t.retryAfterSeconds} s`, { retry_after_seconds: t.retryAfterSeconds }, t.retryAfterSeconds)
+          }
+        }
         await route.handler(x)
       } catch (e) {
         const err = e instanceof MfaError ? e : new MfaError('internal_error', 'internal error; the request changed nothing it could not undo')

@@ -100,3 +100,21 @@ describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, op
     expect(tel.named('mfa.login.started').at(-1)).toMatchObject({ 'mfa.risk_level': 'high', 'mfa.country': 'BR' })
   })
 })
+
+describe('per-address limits on password and code attempts', () => {
+  it('the fourth sign-in attempt from one address in a minute is refused with Retry-After; other addresses are not', async () => {
+    const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', rateLoginPerMinute: 3 }), { telemetry: capture().t, log: () => {} })
+    try {
+      const from = (ip: string) => client(idp.url, { 'x-demo-ip': ip })
+      const statuses: number[] = []
+      for (let i = 0; i < 4; i++) statuses.push((await from('198.18.0.1').post('/api/v1/login', { email: 'nobody@example.test', password: 'guess number one' })).status)
+      expect(statuses).toEqual([401, 401, 401, 429])
+      const refused = await from('198.18.0.1').post('/api/v1/login', { email: 'nobody@example.test', password: 'guess' })
+      expect([refused.body.code, Number(refused.headers.get('retry-after')) > 0]).toEqual(['rate_limited', true])
+      expect((await from('198.18.0.2').post('/api/v1/login', { email: 'nobody@example.test', password: 'guess' })).status).toBe(401)
+      expect(await (await fetch(`${idp.url}/metrics`)).text()).toMatch(/idp_rate_limited_total\{bucket="password"\} 2/)
+    } finally {
+      await idp.close()
+    }
+  })
+})

@@ -9,6 +9,7 @@ import type { FlowRow, Repo, TotpRow, UserRow } from '../store/repo'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { Telemetry } from '../telemetry/telemetry'
 import type { BlockList } from 'node:net'
+import { progressiveDelayMs } from '../http/rate-limit'
 import { eventHelpers, type RequestCtx } from './events'
 import { assessRisk, type RiskPolicy } from './risk'
 import type { TrustedDevices } from './trusted'
@@ -33,6 +34,8 @@ export interface LoginDeps {
   log: (line: string) => void
   /** A sensitive action needs a second factor passed at most this long ago. */
   stepUpMaxAgeMs: number
+  /** Base of the delay before answering a wrong code (doubles per failure on the flow). */
+  progressiveDelayMs: number
   /** How many passkeys a user has (the WebAuthn module owns them). */
   passkeys: (userId: string) => Promise<number>
 }
@@ -249,6 +252,9 @@ export function createLoginService(d: LoginDeps) {
         case 'retry': {
           const n = await d.repo.countFailedAttempt(flowId)
           if (n === undefined) throw new MfaError('flow_expired', 'this sign-in is over; start again')
+          // Slow down guessing on this flow: each wrong code makes the next answer wait longer.
+          const wait = progressiveDelayMs(n, d.progressiveDelayMs)
+          if (wait) await new Promise((r) => setTimeout(r, wait))
           const [code, text] = RETRY_ERRORS[decision.reason]
           throw new MfaError(code, text, { reason: decision.reason, attempts_left: decision.attemptsLeft })
         }

@@ -21,6 +21,7 @@ export function createIdpMetrics() {
     deliveries: new Counter({ name: 'idp_provider_deliveries_total', help: 'Delivery receipts (and missing ones) by provider, channel and reason', labelNames: ['provider', 'channel', 'reason'], registers: [registry] }),
     withoutMfa: new Gauge({ name: 'idp_accounts_without_mfa', help: 'Accounts with no active second factor, by user group (latest enrollment snapshot)', labelNames: ['user_group'], registers: [registry] }),
     receiptsRefused: new Counter({ name: 'idp_receipts_refused_total', help: 'Receipt webhooks refused (bad signature, malformed) by provider', labelNames: ['provider', 'reason'], registers: [registry] }),
+    rateLimited: new Counter({ name: 'idp_rate_limited_total', help: 'Requests refused by the per-address limits, by bucket', labelNames: ['bucket'], registers: [registry] }),
     overloaded: new Counter({ name: 'idp_requests_refused_total', help: 'Requests refused with 503 because too many were in flight', registers: [registry] }),
   }
   return m
