@@ -133,6 +133,7 @@ export const REASONS = {
   'mfa.login.completed': [
     'mfa_satisfied',
     'trusted_device',
+    'mfa_bypassed',
     'passwordless',
     'mfa_not_enrolled',
     'mfa_failed',

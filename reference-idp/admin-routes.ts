@@ -4,6 +4,7 @@ import { Email, Id, parseInput } from './http/inputs'
 import { sendJson } from './http/io'
 import type { Exchange, Route } from './http/types'
 import type { AdminRecovery } from './login/admin-recovery'
+import type { Exemptions } from './login/exemptions'
 import type { Repo } from './store/repo'
 
 export const RecoveryRequestInput = z.object({ email: Email, password: z.string().min(1, 'password is required').max(1024) })
@@ -11,7 +12,15 @@ export const RecoveryDecideInput = z.object({ id: Id, decision: z.enum(['approve
 export const RecoveryCompleteInput = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected the token from the recovery link') })
 
 /** Admin-assisted recovery over JSON. Admin calls need an admin session with a fresh second factor. */
-export function adminRoutes(o: { recovery: AdminRecovery; repo: Repo; requireFresh: (x: Exchange, action: string) => Promise<string>; publicUrl: () => string }): Route[] {
+export const ExemptionInput = z.object({
+  email: Email,
+  kind: z.enum(['policy_exempt', 'admin_override', 'break_glass'], 'expected policy_exempt, admin_override or break_glass'),
+  reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500),
+  minutes: z.number().int().min(1, 'minutes: at least 1').max(10_080),
+})
+export const ApproveExemptionInput = z.object({ id: Id })
+
+export function adminRoutes(o: { recovery: AdminRecovery; exemptions: Exemptions; repo: Repo; requireFresh: (x: Exchange, action: string) => Promise<string>; publicUrl: () => string }): Route[] {
   const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
   const admin = async (x: Exchange, action: string) => {
     const id = await o.requireFresh(x, action)
@@ -43,6 +52,20 @@ export function adminRoutes(o: { recovery: AdminRecovery; repo: Repo; requireFre
       const input = parseInput(RecoveryCompleteInput, await x.body())
       const userId = await o.recovery.complete(input.token, x.ctx)
       sendJson(x.res, 200, { status: 'recovered', next: 'enroll a new second factor now' }, { 'set-cookie': await x.signIn(userId, true) })
+    }),
+    api('POST', '/api/v1/admin/exemptions', async (x) => {
+      const adminId = await admin(x, 'asking to turn MFA off for someone')
+      const input = parseInput(ExemptionInput, await x.body())
+      sendJson(x.res, 202, { id: await o.exemptions.request(adminId, input), status: 'requested', message: 'a second admin must approve it' })
+    }),
+    api('POST', '/api/v1/admin/exemptions/approve', async (x) => {
+      const adminId = await admin(x, 'approving an MFA exemption')
+      const input = parseInput(ApproveExemptionInput, await x.body())
+      sendJson(x.res, 200, { status: 'active', expires_at: await o.exemptions.approve(adminId, input.id) })
+    }),
+    api('GET', '/api/v1/admin/exemptions', async (x) => {
+      await admin(x, 'reviewing MFA exemptions')
+      sendJson(x.res, 200, { exemptions: await o.exemptions.list() })
     }),
     api('GET', '/api/v1/admin/audit', async (x) => {
       await admin(x, 'reading the audit log')

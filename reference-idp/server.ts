@@ -23,6 +23,7 @@ import { createTrustedDevices, DEVICE_COOKIE, TRUSTED_COOKIE } from './login/tru
 import { createReceiptService, DEFAULT_RECEIPT_POLICY } from './login/receipts'
 import { adminRoutes } from './admin-routes'
 import { createAdminRecovery } from './login/admin-recovery'
+import { createExemptions } from './login/exemptions'
 import { DEFAULT_RECOVERY_POLICY } from './login/recovery-policy'
 import { createRateLimiter } from './http/rate-limit'
 import { pageRoutes } from './pages'
@@ -87,13 +88,14 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const webauthn = createWebauthnService({ db, keys, telemetry, metrics, policy, region: config.region, rpName: 'FactorWatch', rp: () => relyingParty(url, config.rpId), now })
   const riskPolicy = loadRiskPolicy(config.riskPolicyPath)
   const trusted = createTrustedDevices(db, (v) => keys.mac('trusted-device', v), config.trustedDeviceDays, now)
+  const exemptions = createExemptions({ db, repo, keys, telemetry, metrics, region: config.region, now })
   const login = createLoginService({
-    repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, log,
+    exemptions, repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, log,
     trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id), stepUpMaxAgeMs: config.stepUpMaxAgeSeconds * 1000, progressiveDelayMs: config.progressiveDelayMs,
   })
   const recovery = createAdminRecovery({ db, repo, keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECOVERY_POLICY, now })
   const fresh = async (x: Exchange, action: string) => login.requireFresh(await x.session(), action, x.ctx)
-  const routes: Route[] = [...adminRoutes({ recovery, repo, requireFresh: fresh, publicUrl: () => publicUrl }),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies), ...pageRoutes(login, trusted, secureCookies), ...webauthnRoutes(webauthn, fresh), {
+  const routes: Route[] = [...adminRoutes({ recovery, exemptions, repo, requireFresh: fresh, publicUrl: () => publicUrl }),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies), ...pageRoutes(login, trusted, secureCookies), ...webauthnRoutes(webauthn, fresh), {
     method: 'POST', path: '/api/v1/admin/enrollment-snapshot', kind: 'api',
     async handler(x) {
       const userId = await x.userId()

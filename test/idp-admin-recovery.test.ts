@@ -98,4 +98,34 @@ describe.each(testStores(afterAll))('admin-assisted recovery on %s', (store, ope
     expect((await idp.db.query<{ status: string }>('SELECT status FROM recovery_requests WHERE id = $1', [id]))[0].status).toBe('expired')
     expect(tel.named('mfa.recovery').at(-1)).toMatchObject({ 'mfa.reason': 'expired' })
   })
+
+  it('turning MFA off needs a second admin; the skip is an mfa.bypass; an override works once', async ({ skip: s }) => {
+    if (skip) return s()
+    const user = await account('exempt', 'workforce')
+    const carol = await account('carol', 'admin')
+    const dave = await account('dave', 'admin')
+    const asked = await carol.api.post('/api/v1/admin/exemptions', { email: user.email, kind: 'policy_exempt', reason: 'hardware token on order', minutes: 60 })
+    expect(asked.status).toBe(202)
+    const tooLong = await carol.api.post('/api/v1/admin/exemptions', { email: user.email, kind: 'break_glass', reason: 'outage', minutes: 120 })
+    expect([tooLong.status, tooLong.body.message]).toEqual([400, expect.stringMatching(/^minutes: break_glass lasts at most 60/)])
+    expect((await carol.api.post('/api/v1/admin/exemptions/approve', { id: asked.body.id })).body.message).toMatch(/cannot approve/)
+    expect((await user.api.post('/api/v1/admin/exemptions/approve', { id: asked.body.id })).status).toBe(403)
+    // Not active yet: the user still needs a second factor.
+    expect((await client(idp.url).post('/api/v1/login', { email: user.email, password: PASSWORD })).body.next).toBe('totp')
+    expect((await dave.api.post('/api/v1/admin/exemptions/approve', { id: asked.body.id })).body.status).toBe('active')
+    expect((await client(idp.url).post('/api/v1/login', { email: user.email, password: PASSWORD })).body).toEqual({ status: 'authenticated' })
+    const bypass = tel.named('mfa.bypass').at(-1)!
+    expect(bypass).toMatchObject({ 'mfa.reason': 'policy_exempt' })
+    expect(tel.named('mfa.login.completed').at(-1)).toMatchObject({ 'mfa.flow_id': bypass['mfa.flow_id'], 'mfa.reason': 'mfa_bypassed' })
+    clock += 61 * 60_000 // expired
+    expect((await client(idp.url).post('/api/v1/login', { email: user.email, password: PASSWORD })).body.next).toBe('totp')
+
+    const carol2 = await account('carol2', 'admin') // fresh sessions after the clock moved
+    const dave2 = await account('dave2', 'admin')
+    const o = await carol2.api.post('/api/v1/admin/exemptions', { email: user.email, kind: 'admin_override', reason: 'helpdesk ticket 4711', minutes: 30 })
+    await dave2.api.post('/api/v1/admin/exemptions/approve', { id: o.body.id })
+    expect((await client(idp.url).post('/api/v1/login', { email: user.email, password: PASSWORD })).body.status).toBe('authenticated')
+    expect((await client(idp.url).post('/api/v1/login', { email: user.email, password: PASSWORD })).body.next).toBe('totp')
+    expect(tel.named('mfa.bypass').at(-1)).toMatchObject({ 'mfa.reason': 'admin_override' })
+  })
 })

@@ -13,6 +13,7 @@ import { progressiveDelayMs } from '../http/rate-limit'
 import { eventHelpers, type RequestCtx } from './events'
 import { assessRisk, type RiskPolicy } from './risk'
 import type { TrustedDevices } from './trusted'
+import type { Exemptions } from './exemptions'
 import type { OobService } from './oob'
 import type { OobChannel } from '../subprocessors/types'
 import { decideAttempt, isLocked, type FlowPolicy } from './policy'
@@ -30,6 +31,7 @@ export interface LoginDeps {
   now: () => Date
   oob: OobService
   trusted: TrustedDevices
+  exemptions: Exemptions
   risk: { policy: RiskPolicy; bad: BlockList }
   log: (line: string) => void
   /** A sensitive action needs a second factor passed at most this long ago. */
@@ -167,6 +169,12 @@ export function createLoginService(d: LoginDeps) {
         const retry = Math.ceil((new Date(user.mfa_locked_until!).getTime() - now.getTime()) / 1000)
         completed(flowId, 'locked_out', 'locked_out', riskCtx, user, 'totp')
         throw new MfaError('locked_out', 'too many wrong codes: second-factor sign-in is locked for this account for now', { retry_after_seconds: retry }, retry)
+      }
+      const exempt = await d.exemptions.consume(user, flowId, riskCtx)
+      if (exempt) {
+        completed(flowId, 'success', 'mfa_bypassed', riskCtx, user)
+        await d.trusted.recordLogin(user.id, ctx.country, ctx.deviceId, risk.level)
+        return { kind: 'authenticated', userId: user.id }
       }
       const remembered = await d.trusted.check(ctx.trustedToken, user.id)
       if (remembered && !remembered.ok && remembered.reason === 'other_account') d.log('security: a remember-this-device cookie issued to another account was presented and ignored')

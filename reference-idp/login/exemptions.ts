@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto'
+import { ATTR } from '../../contract'
+import { MfaError } from '../errors'
+import type { Db } from '../store/db'
+import type { Repo, UserRow } from '../store/repo'
+import { eventHelpers, type EventDeps, type RequestCtx } from './events'
+
+/**
+ * Turning MFA off for someone, on a two-person rule: an admin with a fresh second factor asks,
+ * a different admin approves, and only then does it apply. Kinds: `policy_exempt` (a
+ * time-boxed exemption), `admin_override` (the next sign-in only), `break_glass` (an
+ * emergency, at most an hour). Every skip is an `mfa.bypass` event with its kind.
+ */
+export type ExemptionKind = 'policy_exempt' | 'admin_override' | 'break_glass'
+export const MAX_MINUTES: Record<ExemptionKind, number> = { policy_exempt: 7 * 24 * 60, admin_override: 24 * 60, break_glass: 60 }
+
+interface Row { id: string; user_id: string; kind: ExemptionKind; requested_by: string; status: string; minutes: number; created_at: Date; expires_at: Date | null }
+
+/** Who may approve: an admin who did not ask, for a request still open. Pure. */
+export function canApprove(row: Pick<Row, 'requested_by' | 'status' | 'user_id'> | undefined, approver: { id: string; isAdmin: boolean }): { ok: true } | { ok: false; error: 'not_found' | 'forbidden' | 'already_active'; message: string } {
+  if (!row) return { ok: false, error: 'not_found', message: 'no such exemption request' }
+  if (!approver.isAdmin) return { ok: false, error: 'forbidden', message: 'only an admin can approve turning MFA off' }
+  if (approver.id === row.requested_by) return { ok: false, error: 'forbidden', message: 'the admin who asked cannot approve: a second admin must' }
+  if (approver.id === row.user_id) return { ok: false, error: 'forbidden', message: 'nobody can approve turning off their own MFA' }
+  if (row.status !== 'requested') return { ok: false, error: 'already_active', message: `this request is already ${row.status}` }
+  return { ok: true }
+}
+
+export function createExemptions(d: EventDeps & { db: Db; repo: Repo; now: () => Date }) {
+  const { base, emit } = eventHelpers(d)
+  const audit = (action: string, actor: string | null, target: string, id: string, detail?: string) =>
+    d.db.query('INSERT INTO audit_log (at, actor_hash, action, target_hash, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6)', [d.now(), actor && d.keys.userHash(actor), action, d.keys.userHash(target), id, detail ?? null])
+  const isAdmin = async (id: string) => (await d.repo.userById(id))?.user_group === 'admin'
+  return {
+    async request(adminId: string, o: { email: string; kind: ExemptionKind; reason: string; minutes: number }): Promise<string> {
+      if (!(await isAdmin(adminId))) throw new MfaError('forbidden', 'only an admin can ask to turn MFA off')
+      if (o.minutes > MAX_MINUTES[o.kind]) throw new MfaError('bad_request', `minutes: ${o.kind} lasts at most ${MAX_MINUTES[o.kind]} minutes`, { field: 'minutes' })
+      const target = await d.repo.userByEmail(o.email)
+      if (!target) throw new MfaError('not_found', 'no account with this e-mail address')
+      const id = randomUUID()
+      await d.db.query("INSERT INTO mfa_exemptions (id, user_id, kind, reason, requested_by, status, minutes, created_at) VALUES ($1, $2, $3, $4, $5, 'requested', $6, $7)", [id, target.id, o.kind, o.reason, adminId, o.minutes, d.now()])
+      await audit(`exemption_requested:${o.kind}`, adminId, target.id, id, o.reason)
+      return id
+    },
+    async approve(adminId: string, id: string): Promise<Date> {
+      const row = (await d.db.query<Row>('SELECT * FROM mfa_exemptions WHERE id = $1', [id]))[0]
+      const v = canApprove(row, { id: adminId, isAdmin: await isAdmin(adminId) })
+      if (!v.ok) {
+        if (row) await audit('exemption_refused', adminId, row.user_id, id, v.message)
+        throw new MfaError(v.error, v.message)
+      }
+      const expires = new Date(d.now().getTime() + row.minutes * 60_000)
+      const done = await d.db.query("UPDATE mfa_exemptions SET status = 'active', approved_by = $2, expires_at = $3 WHERE id = $1 AND status = 'requested' RETURNING id", [id, adminId, expires])
+      if (!done.length) throw new MfaError('already_active', 'approved by someone else just now')
+      await audit(`exemption_approved:${row.kind}`, adminId, row.user_id, id)
+      return expires
+    },
+    list: () => d.db.query<Row>("SELECT id, kind, status, minutes, created_at, expires_at FROM mfa_exemptions ORDER BY created_at DESC LIMIT 200"),
+    /** At sign-in: an active exemption skips MFA (an override is used up). Returns its kind, or undefined. */
+    async consume(user: UserRow, flowId: string, ctx: RequestCtx): Promise<ExemptionKind | undefined> {
+      const row = (await d.db.query<Row>("SELECT * FROM mfa_exemptions WHERE user_id = $1 AND status = 'active' AND expires_at > $2 ORDER BY created_at LIMIT 1", [user.id, d.now()]))[0]
+      if (!row) return undefined
+      if (row.kind === 'admin_override') {
+        const used = await d.db.query("UPDATE mfa_exemptions SET status = 'used' WHERE id = $1 AND status = 'active' RETURNING id", [row.id])
+        if (!used.length) return undefined
+      }
+      await audit(`exemption_used:${row.kind}`, user.id, user.id, row.id)
+      emit('mfa.bypass', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.reason]: row.kind, [ATTR.intent]: 'login' }, ctx)
+      return row.kind
+    },
+  }
+}
+export type Exemptions = ReturnType<typeof createExemptions>
