@@ -22,6 +22,8 @@ export const IdpConfig = z.object({
   publicUrl: z.string().url().optional(),
   /** Base URL of the vendors' APIs (the provider simulator, e.g. http://127.0.0.1:8090). Unset: codes go to an in-process outbox. */
   providerUrl: z.string().url().optional(),
+  /** Base URL the vendors post receipts to (`/webhooks/{vendor}` is appended); default the public URL. */
+  webhookUrl: z.string().url().optional(),
   /** The sub-processor registry: vendors, fallback chains, breaker thresholds, costs. */
   registryPath: z.string().optional(),
   /** WebAuthn RP ID: the public URL's host or a parent domain of it. Default: that host (`localhost` for a loopback address). */
@@ -66,6 +68,7 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   rpId: 'IDP_RP_ID',
   providerUrl: 'IDP_PROVIDER_URL',
   registryPath: 'IDP_REGISTRY',
+  webhookUrl: 'IDP_WEBHOOK_URL',
   demoHeaders: 'IDP_DEMO_HEADERS',
   flowTtlSeconds: 'IDP_FLOW_TTL_SECONDS',
   maxAttempts: 'IDP_MAX_ATTEMPTS',

@@ -224,7 +224,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   // A first snapshot soon after start, so coverage (M8) has a denominator within a minute.
   const firstSnapshot = config.snapshotSeconds > 0 ? setTimeout(() => void snapshot('scheduled').catch(() => {}), 15_000) : undefined
   firstSnapshot?.unref()
-  await vendors?.start(url)
+  await vendors?.start(config.webhookUrl ?? url)
   const sweep = async () => (await login.sweepAbandoned()) + (await receipts.sweep()) + (await recovery.sweep({ client: 'api' }))
   const timer = setInterval(() => void sweep().catch((e) => log(`sweeper: ${e instanceof Error ? e.message : String(e)}`)), Math.min(30_000, config.flowTtlSeconds * 500))
   timer.unref()
