@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: performance figures, printed with ratios. Targets live here, not in tests.
  *  - collector ingest: MFA events/s over HTTP into embedded ClickHouse, OTLP/JSON vs protobuf
- *  - reference IdP: complete TOTP logins/s (password + code), telemetry on vs off
+ *  - reference IdP: complete TOTP logins/s (password + code), telemetry on vs off; passkey verifications/s
  *  - adapter layer: p50/p95 latency added by fallback chain + breaker + vendor adapter
  */
 import { benchAdapters } from './bench/adapters'
 import { benchIdp } from './bench/idp'
 import { benchIngest } from './bench/ingest'
+import { benchWebauthn } from './bench/webauthn'
 
 const INGEST_TARGET = 100_000
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
     console.log(`  telemetry on         ${on.totpLoginsPerSec.toFixed(1).padStart(10)} logins/s   p50 ${on.p50Ms.toFixed(0)} ms, p95 ${on.p95Ms.toFixed(0)} ms, ${fmt(on.otlpBytes)} OTLP bytes`)
     console.log(`  telemetry off        ${off.totpLoginsPerSec.toFixed(1).padStart(10)} logins/s   p50 ${off.p50Ms.toFixed(0)} ms, p95 ${off.p95Ms.toFixed(0)} ms`)
     console.log(`  telemetry cost: ${(on.totpLoginsPerSec / off.totpLoginsPerSec).toFixed(2)}x of the throughput without it`)
+    const wa = await benchWebauthn({ seconds })
+    console.log(`  passkey sign-ins     ${wa.verificationsPerSec.toFixed(1).padStart(10)} verifications/s   p50 ${wa.p50Ms.toFixed(0)} ms, p95 ${wa.p95Ms.toFixed(0)} ms (passwordless, options + verify, telemetry on)`)
   }
 }
 

@@ -11,7 +11,7 @@ import { startIdp } from '../../reference-idp/server'
 
 const STEP_MS = 30_000
 
-async function sink(): Promise<{ url: string; received: () => number; close: () => Promise<void> }> {
+export async function otlpSink(): Promise<{ url: string; received: () => number; close: () => Promise<void> }> {
   let bytes = 0
   const server = createServer((req, res) => {
     req.on('data', (c: Buffer) => (bytes += c.length))
@@ -24,9 +24,16 @@ async function sink(): Promise<{ url: string; received: () => number; close: () 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received: () => bytes, close: () => new Promise((r) => server.close(() => r())) }
 }
 
-const post = async (url: string, body: unknown, cookie = '') => {
+export const post = async (url: string, body: unknown, cookie = '') => {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) })
-  return { status: res.status, cookie: res.headers.getSetCookie().find((c) => c.startsWith('fw_session='))?.split(';')[0] ?? '', body: (await res.json()) as Record<string, string> }
+  return { status: res.status as number, cookie: res.headers.getSetCookie().find((c) => c.startsWith('fw_session='))?.split(';')[0] ?? '', body: (await res.json()) as Record<string, string> }
+}
+
+/** p50 and p95 of a list of milliseconds. */
+export function quantiles(ms: number[]): { p50Ms: number; p95Ms: number } {
+  const s = [...ms].sort((a, b) => a - b)
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0
+  return { p50Ms: q(0.5), p95Ms: q(0.95) }
 }
 
 export interface IdpBenchResult { totpLoginsPerSec: number; p50Ms: number; p95Ms: number; logins: number; otlpBytes: number }
@@ -38,9 +45,9 @@ export interface IdpBenchResult { totpLoginsPerSec: number; p50Ms: number; p95Ms
 export async function benchIdp(o: { seconds: number; telemetry: boolean; users?: number; concurrency?: number }): Promise<IdpBenchResult> {
   const users = o.users ?? 64
   const concurrency = o.concurrency ?? 8
-  const otlp = await sink()
+  const otlp = await otlpSink()
   let clock = Date.now()
-  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: o.telemetry ? 'on' : 'off', otlpEndpoint: otlp.url, maxInFlight: 10_000 }), { now: () => new Date(clock), log: () => {} })
+  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: o.telemetry ? 'on' : 'off', otlpEndpoint: otlp.url, maxInFlight: 10_000, rateLoginPerMinute: 100_000, rateCodePerMinute: 100_000 }), { now: () => new Date(clock), log: () => {} })
   try {
     const accounts: { email: string; secret: Buffer }[] = []
     for (let i = 0; i < users; i++) {
@@ -73,9 +80,7 @@ export async function benchIdp(o: { seconds: number; telemetry: boolean; users?:
     }
     const elapsed = (performance.now() - start) / 1000
     await idp.close() // flushes telemetry
-    latencies.sort((a, b) => a - b)
-    const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0
-    return { totpLoginsPerSec: latencies.length / elapsed, p50Ms: q(0.5), p95Ms: q(0.95), logins: latencies.length, otlpBytes: otlp.received() }
+    return { totpLoginsPerSec: latencies.length / elapsed, ...quantiles(latencies), logins: latencies.length, otlpBytes: otlp.received() }
   } finally {
     await idp.close().catch(() => {})
     await otlp.close()
