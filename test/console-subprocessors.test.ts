@@ -29,9 +29,10 @@ function traffic(): LogRecord[] {
   let n = 0
   const rec = (at: number, name: string, attrs: Record<string, string | number>): LogRecord =>
     ({ timestamp: at, attributes: { 'event.name': name, 'event.id': `cs-${++n}`, 'mfa.region': 'eu-west', ...attrs } })
-  const send = (at: number, provider: string, channel: string, ok: boolean, latency: number, cost: number, reason = ok ? 'ok' : 'http_5xx') => {
+  const send = (at: number, provider: string, channel: string, ok: boolean, latency: number, cost: number, reason = ok ? 'ok' : 'http_5xx', flow?: string) => {
     const msg = `${provider}-${n}`
     const out = [rec(at, 'mfa.provider.request', {
+      ...(flow ? { 'mfa.flow_id': flow } : {}),
       'mfa.provider': provider, 'mfa.channel': channel, 'mfa.outcome': ok ? 'success' : 'error', 'mfa.reason': reason,
       'mfa.latency_ms': Math.round(latency), 'mfa.cost_micros': ok ? cost : 0, 'mfa.provider_message_id': msg, 'mfa.http_status_class': ok ? '2xx' : reason === 'http_5xx' ? '5xx' : 'none',
     })]
@@ -52,7 +53,9 @@ function traffic(): LogRecord[] {
       else {
         // Outage: 5xx until the breaker opens, then short-circuited; every SMS falls back to vonage.
         const open = at >= OUTAGE_AT + 90_000
-        out.push(...send(at, 'twilio', 'sms', false, open ? 0 : 900 + 400 * jitter(i), 0, open ? 'circuit_open' : 'http_5xx'))
+        // The sign-in flow the failed send belonged to: counted by M3 (fell back) and M6 (touched by a vendor failure).
+        out.push(rec(at - 100, 'mfa.challenge.issued', { 'mfa.flow_id': `fb-${i}`, 'mfa.factor': 'sms', 'mfa.channel': 'sms', 'mfa.reason': 'login_required' }))
+        out.push(...send(at, 'twilio', 'sms', false, open ? 0 : 900 + 400 * jitter(i), 0, open ? 'circuit_open' : 'http_5xx', `fb-${i}`))
         out.push(rec(at + 200, 'mfa.fallback', { 'mfa.flow_id': `fb-${i}`, 'mfa.fallback_from': 'twilio', 'mfa.fallback_to': 'vonage', 'mfa.channel': 'sms', 'mfa.reason': open ? 'circuit_open' : 'provider_error' }))
         out.push(...send(at + 400, 'vonage', 'sms', true, 260 + 200 * jitter(i + 2), 68_400))
       }
@@ -114,6 +117,9 @@ describe.runIf(requirePrerequisite(existsSync(CHROMIUM), `Chromium at ${CHROMIUM
     expect(parseFloat((await page.getByTestId('fallback-vonage-sms').textContent())!)).toBeGreaterThan(0)
     expect(await page.getByTestId('circuit-vonage-sms').textContent()).toBe('no reports')
     expect(await page.getByTestId('open-circuits').textContent()).toContain('twilio (SMS)')
+    // The outage raises M3 (fell back) and M6 (touched by a failing vendor call) above zero.
+    expect(parseFloat((await page.getByTestId('m3-value').textContent())!)).toBeGreaterThan(0)
+    expect(parseFloat((await page.getByTestId('m6-value').textContent())!)).toBeGreaterThan(0)
     // Primary before backup; registry vendors without traffic are listed too.
     const rows = await page.locator('table.health tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-testid')))
     expect(rows.slice(0, 2)).toEqual(['row-twilio-sms', 'row-vonage-sms'])

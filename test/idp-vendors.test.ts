@@ -118,6 +118,17 @@ describe('SMS through real vendor adapters, breakers and fallback (provider simu
     expect(lost).toMatchObject([{ 'mfa.outcome': 'timeout', 'mfa.reason': 'never_receipted' }])
   })
 
+  it('enrolling a phone while the primary vendor is down fails over (and does not fail)', async () => {
+    expect((await fault({ vendor: 'twilio', kind: 'outage', durationSeconds: 30 })).status).toBe(201)
+    const api = client(idp.url)
+    await api.post('/api/v1/signup', { email: 'during-outage@example.test', password: PASSWORD })
+    const e = await api.post('/api/v1/enroll/oob', { channel: 'sms', address: '+4915100000888' })
+    expect([e.status, e.body.status]).toEqual([200, 'pending'])
+    const { vendor } = await codeOnPhone('+4915100000888')
+    expect(vendor).toBe('vonage')
+    await fetch(`${sim.url}/faults`, { method: 'DELETE' })
+  })
+
   it('a forged receipt is refused and changes nothing', async () => {
     const before = events('mfa.provider.delivery').length
     const r = await fetch(`${idp.url}/webhooks/twilio`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'AAAA' }, body: 'MessageSid=SM00000000000000000000000000000000&MessageStatus=delivered' })

@@ -79,6 +79,8 @@ export interface SubprocessorsView {
   warnDays: number
   /** No provider telemetry at all in the window (registry rows are still listed). */
   empty: boolean
+  /** M3 (share of sign-ins that fell back) and M6 (share touched by a failing vendor call) in the window. */
+  impact?: { fallbackRate: number | null; outageImpact: number | null }
 }
 
 export interface VendorPoint {

@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { Channel } from '../../contract/enums'
 import { type CollectorDeps, ConsoleError, getFromCollector } from './collector-client'
 import { FREE_TEXT } from './filters'
@@ -109,11 +110,20 @@ export function buildSubprocessors(window: QueryWindow, scope: Scope, res: Provi
 
 const scopeParams = (w: QueryWindow, scope: Scope) => ({ from: w.from.toISOString(), to: w.to.toISOString(), step: String(w.step), channel: scope.channel, region: scope.region })
 
+const Ratio = z.object({ value: z.number().nullable() })
+const ImpactMetrics = z.object({ M3: Ratio, M6: Ratio })
+
 export async function loadSubprocessors(params: Params, deps: CollectorDeps, registry: () => Promise<Registry>, now: Date): Promise<SubprocessorsView> {
   const window = windowOf(params, now)
   const scope = parseScope(params)
-  const [res, reg] = await Promise.all([getFromCollector(deps, '/api/v1/providers', scopeParams(window, scope), ProvidersResponse), registry()])
-  return buildSubprocessors(window, scope, res, reg, now)
+  // M3 and M6 for the same window: how many sign-ins had to fall back, and how many a vendor failure touched.
+  const metricParams = { ids: 'M3,M6', from: window.from.toISOString(), to: window.to.toISOString(), step: String(window.step), region: scope.region, factor: scope.channel }
+  const [res, reg, impact] = await Promise.all([
+    getFromCollector(deps, '/api/v1/providers', scopeParams(window, scope), ProvidersResponse),
+    registry(),
+    getFromCollector(deps, '/api/v1/metrics', metricParams, ImpactMetrics),
+  ])
+  return { ...buildSubprocessors(window, scope, res, reg, now), impact: { fallbackRate: impact.M3.value, outageImpact: impact.M6.value } }
 }
 
 export function buildVendor(window: QueryWindow, provider: string, providers: ProvidersResponse, series: ProviderSeriesResponse, registry: Registry, now: Date): VendorView {

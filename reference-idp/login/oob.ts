@@ -49,10 +49,12 @@ export function createOobService(d: OobDeps) {
     await d.oob.insertCode({ id, userId: user.id, factorId: factor.id, flowId, addressMac: factor.address_mac, codeMac: codeMac(id, code), sentAt: now, expiresAt: new Date(now.getTime() + d.policy.codeTtlMs) })
     const to = d.keys.box.open(factor.address_enc, factor.id).toString('utf8')
     const r = await d.sender.send({ channel: factor.channel, to, text: text(factor.channel, code), idempotencyKey: id, region: d.region })
-    for (const attempt of r.attempts ?? [r]) providerEvent(attempt, factor.channel, ctx, user, flowId)
+    // An enrollment send has no login flow; its code id stands in, so its events still group.
+    const eventFlow = flowId ?? id
+    for (const attempt of r.attempts ?? [r]) providerEvent(attempt, factor.channel, ctx, user, eventFlow)
     for (const f of r.fallbacks ?? []) {
       d.metrics.fallbacks.inc({ channel: factor.channel, reason: f.reason })
-      emit('mfa.fallback', { ...base(ctx, user), [ATTR.flowId]: flowId ?? undefined, [ATTR.channel]: factor.channel, [ATTR.factor]: factor.channel, [ATTR.fallbackFrom]: f.from, [ATTR.fallbackTo]: f.to, [ATTR.reason]: f.reason, [ATTR.intent]: flowId ? 'login' : 'enrollment' }, ctx)
+      emit('mfa.fallback', { ...base(ctx, user), [ATTR.flowId]: eventFlow, [ATTR.channel]: factor.channel, [ATTR.factor]: factor.channel, [ATTR.fallbackFrom]: f.from, [ATTR.fallbackTo]: f.to, [ATTR.reason]: f.reason, [ATTR.intent]: flowId ? 'login' : 'enrollment' }, ctx)
     }
     if (!r.ok) {
       await d.oob.deleteCode(id)

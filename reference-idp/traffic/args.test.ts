@@ -12,6 +12,9 @@ const DEFAULTS: Options = {
   thinkScale: 1,
   maxInflight: 64,
   setupConcurrency: 4,
+  simulator: null,
+  smsShare: 0.25,
+  emailShare: 0.1,
 }
 
 const opts = (argv: string[]): Options => {
@@ -39,6 +42,11 @@ describe('parseArgs: good input', () => {
     ['target with a base path', ['--target', 'http://h:1/idp/'], { target: 'http://h:1/idp' }],
     ['caps', ['--max-inflight', '8', '--setup-concurrency', '2'], { maxInflight: 8, setupConcurrency: 2 }],
     ['later value wins', ['--users', '3', '--users', '4'], { users: 4 }],
+    ['--simulator', ['--simulator', 'http://127.0.0.1:18090/'], { simulator: 'http://127.0.0.1:18090' }],
+    ['SMS and e-mail shares', ['--sms-share', '0.5', '--email-share=0.2'], { smsShare: 0.5, emailShare: 0.2 }],
+    ['shares at the edges', ['--sms-share', '0', '--email-share', '1'], { smsShare: 0, emailShare: 1 }],
+    ['shares adding up to exactly 1 despite decimals', ['--sms-share', '0.7', '--email-share', '0.3'], { smsShare: 0.7, emailShare: 0.3 }],
+    ['one share given, the other default', ['--sms-share', '0.9'], { smsShare: 0.9 }],
   ])('%s', (_name, argv, expected) => {
     expect(opts(argv)).toEqual({ ...DEFAULTS, ...expected })
   })
@@ -70,6 +78,12 @@ describe('parseArgs: bad input', () => {
     [['users', '5'], /unexpected argument "users"/],
     [['--quiet=yes'], /--quiet takes no value/],
     [['--max-inflight', '0'], /--max-inflight expects/],
+    [['--sms-share', '1.5'], /--sms-share expects a share of users from 0 to 1, got "1.5"/],
+    [['--email-share', '-0.1'], /--email-share expects a share of users from 0 to 1/],
+    [['--sms-share', 'most'], /--sms-share expects a share/],
+    [['--sms-share', '0.6', '--email-share', '0.5'], /--sms-share 0.6 and --email-share 0.5 add up to 1.1: together they must be at most 1/],
+    [['--sms-share', '0.95'], /--sms-share 0.95 and --email-share 0.1 \(default\) add up to 1.05/],
+    [['--simulator', '127.0.0.1:8090'], /--simulator expects an http:\/\/ or https:\/\/ URL/],
   ])('%j', (argv, message) => {
     let err: unknown
     try {

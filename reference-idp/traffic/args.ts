@@ -18,6 +18,12 @@ export interface Options {
   maxInflight: number
   /** Users created at once during setup. */
   setupConcurrency: number
+  /** Provider simulator base URL (its device API shows the codes); null: no SMS/e-mail users. */
+  simulator: string | null
+  /** Share of users (0..1) whose only second factor is SMS; used only with `simulator`. */
+  smsShare: number
+  /** Share of users (0..1) whose only second factor is an e-mail code; used only with `simulator`. */
+  emailShare: number
 }
 
 export type ParsedArgs = { help: true } | { help: false; options: Options }
@@ -34,12 +40,16 @@ export const USAGE = `usage: npx tsx reference-idp/traffic/main.ts [options]
   --think-scale X       multiplier on human think times (default 1)
   --max-inflight N      flows in flight before new attempts are shed (default 64)
   --setup-concurrency N users created at once during setup (default 4)
+  --simulator URL       provider simulator whose phones and mailboxes the users read codes
+                        from (no default; without it no SMS/e-mail users are created)
+  --sms-share X         share of users with SMS as their only second factor (default 0.25)
+  --email-share X       share of users with e-mail codes as their only second factor (default 0.1)
   --quiet               no progress lines on stderr
   --help                this text`
 
 const DEFAULT_DURATION_MS = 60_000
 
-type Kind = 'url' | 'int' | 'positive' | 'nonneg' | 'duration' | 'flag'
+type Kind = 'url' | 'int' | 'positive' | 'nonneg' | 'share' | 'duration' | 'flag'
 const FLAGS: Record<string, Kind> = {
   target: 'url',
   users: 'int',
@@ -50,6 +60,9 @@ const FLAGS: Record<string, Kind> = {
   'think-scale': 'nonneg',
   'max-inflight': 'int',
   'setup-concurrency': 'int',
+  simulator: 'url',
+  'sms-share': 'share',
+  'email-share': 'share',
   quiet: 'flag',
   help: 'flag',
 }
@@ -62,6 +75,8 @@ const LIMITS: Record<string, [number, number, string]> = {
   'setup-concurrency': [1, 256, 'a whole number from 1 to 256'],
   rate: [0, 10_000, 'a positive number of login attempts per second (at most 10000)'],
   'think-scale': [0, 1_000, 'a number of at least 0 (1 = human pace)'],
+  'sms-share': [0, 1, 'a share of users from 0 to 1'],
+  'email-share': [0, 1, 'a share of users from 0 to 1'],
 }
 
 function convert(name: string, kind: Kind, raw: string): string | number | null {
@@ -121,6 +136,14 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   if (values.help) return { help: true }
   const count = (values.count as number | undefined) ?? null
+  const smsShare = (values['sms-share'] as number | undefined) ?? 0.25
+  const emailShare = (values['email-share'] as number | undefined) ?? 0.1
+  // A little slack for decimal input such as 0.7 + 0.3.
+  if (smsShare + emailShare > 1 + 1e-9)
+    throw new ArgError(
+      `--sms-share ${smsShare}${'sms-share' in values ? '' : ' (default)'} and --email-share ${emailShare}${'email-share' in values ? '' : ' (default)'} ` +
+        `add up to ${+(smsShare + emailShare).toFixed(6)}: together they must be at most 1`,
+    )
   const durationMs = 'duration' in values ? (values.duration as number | null) : count !== null ? null : DEFAULT_DURATION_MS
   return {
     help: false,
@@ -135,6 +158,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       thinkScale: (values['think-scale'] as number | undefined) ?? 1,
       maxInflight: (values['max-inflight'] as number | undefined) ?? 64,
       setupConcurrency: (values['setup-concurrency'] as number | undefined) ?? 4,
+      simulator: (values.simulator as string | undefined) ?? null,
+      smsShare,
+      emailShare,
     },
   }
 }

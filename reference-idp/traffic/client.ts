@@ -54,7 +54,12 @@ export interface Caller {
   jar: CookieJar
   country: string
   client?: string
+  /** The user's own address (X-Demo-IP): per-address limits and risk see each user apart. */
+  ip?: string
 }
+
+/** A stable address per simulated user in 100.64.0.0/10 (shared address space: never a real host, never on a block list). */
+export const userIp = (index: number): string => `100.${64 + ((index >> 16) & 63)}.${(index >> 8) & 255}.${index & 255}`
 
 /** A short, secret-free description of a fetch failure. */
 export function describeFetchError(err: unknown, timeoutMs = REQUEST_TIMEOUT_MS): string {
@@ -78,6 +83,7 @@ export class IdpClient {
       accept: 'application/json',
       'user-agent': USER_AGENT,
       'x-demo-country': caller.country,
+      ...(caller.ip ? { 'x-demo-ip': caller.ip } : {}),
     }
     if (caller.client) headers['x-demo-client'] = caller.client
     const cookie = caller.jar.header()
@@ -109,10 +115,10 @@ export class IdpClient {
 }
 
 /**
- * Wait until the IdP answers HTTP at all (any status counts: it is up). Tries every second for
- * up to `timeoutMs`; throws with the last failure when it never answered.
+ * Wait until the IdP (or another server: `what`) answers HTTP at all (any status counts: it is
+ * up). Tries every second for up to `timeoutMs`; throws with the last failure when it never answered.
  */
-export async function waitForIdp(base: string, timeoutMs = 30_000, signal?: AbortSignal, onRetry?: (error: string) => void): Promise<void> {
+export async function waitForIdp(base: string, timeoutMs = 30_000, signal?: AbortSignal, onRetry?: (error: string) => void, what = 'the IdP'): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let last = 'no answer'
   for (let i = 0; ; i++) {
@@ -123,8 +129,8 @@ export async function waitForIdp(base: string, timeoutMs = 30_000, signal?: Abor
     } catch (err) {
       last = describeFetchError(err)
     }
-    if (signal?.aborted) throw new Error(`stopped while waiting for the IdP (${last})`)
-    if (Date.now() + 1_000 > deadline) throw new Error(`the IdP at ${base} is unreachable after ${Math.round(timeoutMs / 1000)} s (${last})`)
+    if (signal?.aborted) throw new Error(`stopped while waiting for ${what} (${last})`)
+    if (Date.now() + 1_000 > deadline) throw new Error(`${what} at ${base} is unreachable after ${Math.round(timeoutMs / 1000)} s (${last})`)
     if (i === 0) onRetry?.(last)
     await new Promise((r) => setTimeout(r, 1_000))
   }

@@ -1,12 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createFakeOob, type FakeOob, type FakeOobOptions } from './fake-oob'
 import { hotp, stepAt } from './totp'
 
 /**
  * Test double of the reference IdP's JSON API (the contract the generator is written against):
  * sign-up, TOTP enroll/activate, password → TOTP login with ±1 step, replay refusal, 5-wrong-codes
- * lockout, logout. Records what it saw so tests can check the generator's behaviour.
+ * lockout, logout; SMS / e-mail codes with a fake simulator device API (fake-oob.ts) on the same
+ * server. Records what it saw so tests can check the generator's behaviour.
  */
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
@@ -24,12 +26,16 @@ export interface FakeIdpOptions {
   rateLimitFirst?: number
   /** Answer 409 email_taken to the first N sign-ups (as if an earlier run used the addresses). */
   takenFirst?: number
+  /** SMS / e-mail delivery delay and resend cooldown. */
+  oob?: FakeOobOptions
 }
 
 export interface FakeIdp {
   url: string
   seen: Seen[]
   users: Map<string, FakeUser>
+  /** SMS / e-mail state: faults to inject, what was sent. */
+  oob: FakeOob
   /** Answer the next `n` requests with 429 + Retry-After: 1. */
   rateLimit(n: number): void
   close(): Promise<void>
@@ -43,6 +49,8 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
   let takenLeft = o.takenFirst ?? 0
   const seen: Seen[] = []
   let rateLimitLeft = o.rateLimitFirst ?? 0
+  const oob = createFakeOob(o.oob)
+  const flowOf = (id: unknown) => (typeof id === 'string' ? flows.get(id) : undefined)
 
   const handle = (req: IncomingMessage, body: Record<string, any>): [number, Record<string, unknown>, Record<string, string>?] => {
     if (o.failWith) return [o.failWith, { code: 'internal_error', message: 'boom' }]
@@ -93,22 +101,34 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
         u.active = true
         return [200, { status: 'active' }]
       }
+      case '/api/v1/enroll/oob':
+        return me ? oob.enroll(me, body) : [401, { code: 'unauthenticated', message: 'no session' }]
+      case '/api/v1/enroll/oob/verify':
+        return me ? oob.verify(me, body) : [401, { code: 'unauthenticated', message: 'no session' }]
       case '/api/v1/login': {
         const u = users.get(body.email)
         if (!u || u.password !== body.password) return [401, { code: 'invalid_credentials', message: 'wrong' }]
-        if (!u.active) return [200, { status: 'authenticated' }, signIn(body.email)]
+        const channel = oob.activeChannel(body.email)
+        if (!u.active && !channel) return [200, { status: 'authenticated' }, signIn(body.email)]
         if (u.lockedUntil > now) return [423, { code: 'locked_out', message: 'locked' }, { 'retry-after': String(Math.ceil((u.lockedUntil - now) / 1000)) }]
         const id = randomUUID()
         flows.set(id, { email: body.email, attempts: 0, state: 'open' })
-        return [200, { flow_id: id, next: 'totp' }]
+        return u.active ? [200, { flow_id: id, next: 'totp' }] : oob.startLogin(body.email, id)
       }
-      case '/api/v1/login/totp': {
+      case '/api/v1/login/send': {
+        const f = flowOf(body.flow_id)
+        if (!f) return [404, { code: 'flow_not_found', message: 'no flow' }]
+        if (f.state !== 'open') return [410, { code: 'flow_expired', message: 'over' }]
+        return oob.resend(f.email, body.flow_id, body.channel)
+      }
+      case '/api/v1/login/totp':
+      case '/api/v1/login/code': {
         const f = flows.get(body.flow_id)
         if (!f) return [404, { code: 'flow_not_found', message: 'no flow' }]
         if (f.state === 'locked') return [423, { code: 'locked_out', message: 'locked' }]
         if (f.state === 'done') return [410, { code: 'flow_expired', message: 'over' }]
         const u = users.get(f.email)!
-        const r = codeOk(u, body.code)
+        const r = req.url === '/api/v1/login/code' ? (oob.check(body.flow_id, body.code) ? 'ok' : 'invalid_code') : codeOk(u, body.code)
         if (r === 'ok') {
           f.state = 'done'
           return [200, { status: 'authenticated' }, signIn(f.email)]
@@ -118,7 +138,7 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
           u.lockedUntil = now + 900_000
           return [423, { code: 'locked_out', message: 'locked' }, { 'retry-after': '900' }]
         }
-        return [401, { code: r, message: 'wrong', attempts_left: 5 - f.attempts }]
+        return [401, { code: r, message: 'wrong', reason: r, attempts_left: 5 - f.attempts }]
       }
       case '/api/v1/logout':
         if (sid) sessions.delete(sid)
@@ -138,7 +158,7 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
       } catch {
         // leave empty
       }
-      const [status, json, headers] = req.method === 'POST' ? handle(req, body) : [404, { code: 'not_found', message: 'GET' }]
+      const [status, json, headers] = req.method === 'POST' ? handle(req, body) : (oob.device(req.url ?? '') ?? [404, { code: 'not_found', message: 'GET' }])
       const h = req.headers
       seen.push({ path: req.url ?? '', status, country: h['x-demo-country'] as string, client: h['x-demo-client'] as string, userAgent: h['user-agent'], cookie: h.cookie })
       res.writeHead(status, { 'content-type': 'application/json', ...(headers ?? {}) })
@@ -151,6 +171,7 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
     url: `http://127.0.0.1:${port}`,
     seen,
     users,
+    oob,
     rateLimit: (n) => void (rateLimitLeft = n),
     close: () => new Promise<void>((r) => {
       server.closeAllConnections()

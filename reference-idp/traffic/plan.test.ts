@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { seededRand } from '../simulator/random'
 import {
-  CLIENT_WEIGHTS, COUNTRY_WEIGHTS, drawThinkMs, GROUP_WEIGHTS, NO_TOTP_SHARE, planAttempt, planUser, SCENARIO_KINDS, SCENARIO_WEIGHTS, THINK, weightedPick,
+  assignOobFactors, CLIENT_WEIGHTS, COUNTRY_WEIGHTS, drawThinkMs, GROUP_WEIGHTS, NO_TOTP_SHARE, planAttempt, planUser, SCENARIO_KINDS, SCENARIO_WEIGHTS, THINK, weightedPick,
 } from './plan'
 
 const N = 10_000
@@ -66,13 +66,47 @@ describe('user plan', () => {
     const totalCountries = Object.values(COUNTRY_WEIGHTS).reduce((s, w) => s + w, 0)
     for (const [cc, w] of Object.entries(COUNTRY_WEIGHTS)) expect(Math.abs(share(users.map((u) => u.country), cc) - w / totalCountries)).toBeLessThan(0.02)
     for (const [client, w] of Object.entries(CLIENT_WEIGHTS)) expect(Math.abs(share(users.map((u) => u.client), client) - w / 100)).toBeLessThan(0.02)
-    expect(Math.abs(share(users.map((u) => u.totp), false) - NO_TOTP_SHARE)).toBeLessThan(0.015)
+    expect(Math.abs(share(users.map((u) => u.second), 'none') - NO_TOTP_SHARE)).toBeLessThan(0.015)
+    expect(users.every((u) => u.second === 'totp' || u.second === 'none')).toBe(true) // no SMS / e-mail without shares
+  })
+
+  it('an SMS / e-mail user keeps the same draws (and so group, country, client) as without', () => {
+    const [a, b] = [seededRand(4), seededRand(4)]
+    for (let i = 0; i < 200; i++) {
+      const oob = i % 3 === 0 ? 'sms' : i % 3 === 1 ? 'email' : null
+      const plain = planUser(a)
+      const mixed = planUser(b, oob)
+      expect({ ...mixed, second: plain.second }).toEqual(plain)
+      expect(mixed.second).toBe(oob ?? plain.second)
+    }
   })
 
   it('is deterministic per seed', () => {
     const a = seededRand(9)
     const b = seededRand(9)
     expect(Array.from({ length: 20 }, () => planUser(a))).toEqual(Array.from({ length: 20 }, () => planUser(b)))
+  })
+})
+
+describe('assignOobFactors', () => {
+  it('gives exactly the rounded shares, at seeded places', () => {
+    const a = assignOobFactors(40, { sms: 0.25, email: 0.1 }, seededRand(3))
+    expect(a.filter((f) => f === 'sms')).toHaveLength(10)
+    expect(a.filter((f) => f === 'email')).toHaveLength(4)
+    expect(a.filter((f) => f === null)).toHaveLength(26)
+    expect(assignOobFactors(40, { sms: 0.25, email: 0.1 }, seededRand(3))).toEqual(a)
+    expect(assignOobFactors(40, { sms: 0.25, email: 0.1 }, seededRand(4))).not.toEqual(a)
+    expect(a.slice(0, 10)).not.toEqual(Array(10).fill('sms')) // shuffled, not in blocks
+  })
+
+  it('edges: no shares, everything, tiny runs, rounding that would overshoot', () => {
+    expect(assignOobFactors(5, { sms: 0, email: 0 }, seededRand(1))).toEqual(Array(5).fill(null))
+    expect(assignOobFactors(4, { sms: 0.5, email: 0.5 }, seededRand(1)).filter((f) => f === null)).toHaveLength(0)
+    expect(assignOobFactors(1, { sms: 0.25, email: 0.1 }, seededRand(1))).toEqual([null])
+    expect(assignOobFactors(0, { sms: 0.5, email: 0.5 }, seededRand(1))).toEqual([])
+    const odd = assignOobFactors(3, { sms: 0.5, email: 0.5 }, seededRand(1)) // 1.5 + 1.5 rounds to 2 + 2 > 3
+    expect(odd.filter((f) => f === 'sms')).toHaveLength(2)
+    expect(odd.filter((f) => f === 'email')).toHaveLength(1)
   })
 })
 

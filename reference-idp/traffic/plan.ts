@@ -28,7 +28,7 @@ export const COUNTRY_WEIGHTS: Record<string, number> = { US: 24, DE: 18, GB: 12,
 /** Client of each user (sent as X-Demo-Client). */
 export const CLIENT_WEIGHTS: Record<Client, number> = { web: 62, ios: 17, android: 16, api: 5 }
 
-/** Share of users who never enroll TOTP and log in with the password only. */
+/** Share of the users without SMS/e-mail who never enroll TOTP and log in with the password only. */
 export const NO_TOTP_SHARE = 0.08
 
 /** Think time between the password and the code: log-normal, plus a slow minority. */
@@ -55,20 +55,49 @@ export function weightedPick<T extends string>(rand: Rand, weights: Record<T, nu
   return entries[entries.length - 1][0]
 }
 
+/** A user's only second factor; 'none': password-only user. */
+export type SecondFactor = 'totp' | 'sms' | 'email' | 'none'
+export type OobFactor = 'sms' | 'email'
+
 export interface UserProfile {
   group: UserGroup
   country: string
   client: Client
-  /** false: password-only user (no second factor enrolled). */
-  totp: boolean
+  second: SecondFactor
 }
 
-export function planUser(rand: Rand): UserProfile {
+/** Shares of all users whose only second factor is an SMS or e-mail code (0 each without a simulator). */
+export interface OobShares {
+  sms: number
+  email: number
+}
+
+/**
+ * Which of `n` users get SMS or e-mail instead of TOTP: exactly round(share · n) of each (so
+ * small runs get the shares asked for, not a binomial draw of them), at places chosen by a
+ * seeded shuffle. Null: the user keeps TOTP or password-only as `planUser` draws it.
+ */
+export function assignOobFactors(n: number, shares: OobShares, rand: Rand): (OobFactor | null)[] {
+  const sms = Math.min(n, Math.round(shares.sms * n))
+  const email = Math.min(n - sms, Math.round(shares.email * n))
+  const out: (OobFactor | null)[] = [...Array<OobFactor>(sms).fill('sms'), ...Array<OobFactor>(email).fill('email'), ...Array<null>(n - sms - email).fill(null)]
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1))
+    ;[out[i], out[j]] = [out[j], out[i]]
+  }
+  return out
+}
+
+/**
+ * A user's profile: group, country, client and TOTP-or-password-only, four draws of `rand`
+ * whatever `oob` is (so a seed keeps its users whether or not some get SMS / e-mail).
+ */
+export function planUser(rand: Rand, oob: OobFactor | null = null): UserProfile {
   const group = weightedPick(rand, GROUP_WEIGHTS)
   const country = weightedPick(rand, COUNTRY_WEIGHTS)
   const client = weightedPick(rand, CLIENT_WEIGHTS)
   const totp = rand() >= NO_TOTP_SHARE
-  return { group, country, client, totp }
+  return { group, country, client, second: oob ?? (totp ? 'totp' : 'none') }
 }
 
 const logNormal = (rand: Rand, medianMs: number, sigma: number) => medianMs * Math.exp(sigma * normal(rand))
@@ -106,5 +135,8 @@ export function planAttempt(rand: Rand, thinkScale: number): AttemptPlan {
   return { kind, thinkMs, retypeMs, retryPassword, logout, pick }
 }
 
-/** Whether a kind only makes sense for a user with TOTP (it exercises the code step). */
-export const needsTotpUser = (kind: ScenarioKind): boolean => kind === 'totp_typo' || kind === 'abandon' || kind === 'brute_force'
+/**
+ * Whether a kind only makes sense for a user with a second factor (it exercises the code
+ * step). `totp_typo` is a mistyped code of whatever factor the user has.
+ */
+export const needsCodeStep = (kind: ScenarioKind): boolean => kind === 'totp_typo' || kind === 'abandon' || kind === 'brute_force'

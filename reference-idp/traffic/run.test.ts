@@ -12,13 +12,14 @@ afterEach(async () => {
 })
 
 const options = (target: string, over: Partial<Options> = {}): Options => ({
-  target, users: 15, rate: 40, seed: 7, durationMs: null, count: 20, quiet: false, thinkScale: 0, maxInflight: 64, setupConcurrency: 4, ...over,
+  target, users: 15, rate: 40, seed: 7, durationMs: null, count: 20, quiet: false, thinkScale: 0, maxInflight: 64, setupConcurrency: 4,
+  simulator: null, smsShare: 0.25, emailShare: 0.1, ...over,
 })
 
-async function run(opts: Options, signal = new AbortController().signal, connectTimeoutMs?: number) {
+async function run(opts: Options, signal = new AbortController().signal, connectTimeoutMs?: number, oobHoldMaxMs?: number) {
   let out = ''
   const err: string[] = []
-  const code = await runTraffic(opts, { out: (t) => (out += t), err: (l) => err.push(l), signal, connectTimeoutMs })
+  const code = await runTraffic(opts, { out: (t) => (out += t), err: (l) => err.push(l), signal, connectTimeoutMs, oobHoldMaxMs })
   return { code, out, err }
 }
 
@@ -32,7 +33,7 @@ describe('runTraffic against a fake IdP', () => {
     expect(out).toMatch(/^traffic summary: seed 7/)
     expect(out).toContain('15 ready')
     expect(out).toMatch(/attempts +20 started/)
-    const outcomes = ['authenticated', 'failed', 'abandoned', 'locked', 'expired', 'rate_limited', 'error', 'unfinished'].map((o) => field(out, 'outcomes', o))
+    const outcomes = ['authenticated', 'failed', 'failed_delivery', 'abandoned', 'locked', 'expired', 'rate_limited', 'error', 'unfinished'].map((o) => field(out, 'outcomes', o))
     expect(outcomes.reduce((s, n) => s + n, 0)).toBe(20)
     expect(field(out, 'outcomes', 'error')).toBe(0)
     expect(out).toMatch(/latency +p50 \d+ ms, p95 \d+ ms/)
@@ -46,6 +47,27 @@ describe('runTraffic against a fake IdP', () => {
     // Never two flows of one user at once, and the users' countries and groups are mixed.
     expect(new Set(fake.seen.map((s) => s.country)).size).toBeGreaterThan(1)
     expect(new Set([...fake.users.values()].map((u) => u.group)).size).toBeGreaterThan(1)
+  })
+
+  it('with --simulator: SMS and e-mail users are set up from the device API; without it there are none', async () => {
+    fake = await startFakeIdp()
+    const withSim = await run(options(fake.url, { simulator: fake.url, smsShare: 0.4, emailShare: 0.2, users: 10, count: 6 }), undefined, undefined, 0)
+    expect(withSim.code).toBe(0)
+    expect(withSim.out).toMatch(/users +10 ready \(\d+ with TOTP, 4 with SMS, 2 with e-mail, \d+ password-only\), 0 failed setup/)
+    expect(withSim.err.some((l) => l.includes("waiting 0 s") || l.includes('resend cooldown'))).toBe(false)
+    expect(withSim.out).toMatch(/devices +\d+ reads of simulated phones and mailboxes, 0 failed/)
+    expect(field(withSim.out, 'outcomes', 'error')).toBe(0)
+    const printed = withSim.out + withSim.err.join('\n')
+    expect(printed).not.toMatch(/\+49151|@example\.test/)
+    const without = await run(options(fake.url, { smsShare: 0.4, emailShare: 0.2, users: 4, count: 3 }))
+    expect(without.out).toMatch(/users +4 ready \(\d+ with TOTP, \d+ password-only\)/)
+  })
+
+  it('an unreachable simulator: exit 1 with a clear line', async () => {
+    fake = await startFakeIdp()
+    const { code, err } = await run(options(fake.url, { simulator: 'http://127.0.0.1:1' }), undefined, 1_500)
+    expect(code).toBe(1)
+    expect(err.at(-1)).toMatch(/^traffic: the simulator at http:\/\/127\.0\.0\.1:1 is unreachable after 2 s/)
   })
 
   it('--quiet prints only the summary', async () => {

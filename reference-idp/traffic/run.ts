@@ -1,11 +1,13 @@
 import type { Options } from './args'
 import { IdpClient, waitForIdp } from './client'
+import { DeviceReader } from './device'
 import { formatDuration } from './duration'
 import { runAttempt } from './flows'
 import { planAttempt } from './plan'
 import { seededRand } from '../simulator/random'
+import { oobReadyAt } from './pacing'
 import { createUsers } from './setup'
-import { formatSummary, idpBroken, newRunStats, progressLine, type RunStats } from './summary'
+import { formatSummary, idpBroken, newRunStats, progressLine, usersLine, type RunStats } from './summary'
 import { effectiveKind, UserPool, type SimUser } from './users'
 
 /** The whole run: wait for the IdP, create users, drive logins at the target rate, summarise. */
@@ -17,6 +19,8 @@ export interface RunIo {
   signal: AbortSignal
   /** How long to wait for the IdP to answer at start (default 30 s). */
   connectTimeoutMs?: number
+  /** Longest wait for SMS / e-mail users' enrollment cooldown before the load (default 35 s; tests pass 0). */
+  oobHoldMaxMs?: number
 }
 
 export const PROGRESS_EVERY_MS = 5_000
@@ -53,15 +57,16 @@ interface LoadDeps {
   opts: Options
   stats: RunStats
   client: IdpClient
+  devices: DeviceReader | null
   users: SimUser[]
   signal: AbortSignal
 }
 
 /** Open-loop load: attempt k is due at start + k / rate, whatever happened to earlier ones. */
-async function load({ opts, stats, client, users, signal }: LoadDeps): Promise<void> {
+async function load({ opts, stats, client, devices, users, signal }: LoadDeps): Promise<void> {
   const pool = new UserPool(users)
   const planRand = seededRand(opts.seed)
-  const flowDeps = { client, stats, rand: seededRand(opts.seed + 0x5bd1e995), sleep, now: Date.now }
+  const flowDeps = { client, stats, rand: seededRand(opts.seed + 0x5bd1e995), sleep, now: Date.now, devices }
   const inflight = new Set<Promise<void>>()
   const intervalMs = 1000 / opts.rate
   const t0 = (stats.loadStartedAt = Date.now())
@@ -88,9 +93,14 @@ async function load({ opts, stats, client, users, signal }: LoadDeps): Promise<v
     }
     stats.started++
     stats.kinds[effectiveKind(plan.kind, user)]++
+    const factor = stats.byFactor[user.profile.second]
+    factor.started++
     stats.inFlight++
     const p: Promise<void> = runAttempt(flowDeps, user, plan)
-      .then((outcome) => void stats.outcomes[outcome]++)
+      .then((outcome) => {
+        stats.outcomes[outcome]++
+        if (outcome === 'authenticated') factor.authenticated++
+      })
       .catch(() => void stats.outcomes.error++)
       .finally(() => {
         pool.release(user)
@@ -116,35 +126,66 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
     io.err(`traffic: ${(err as Error).message}`)
     return 1
   }
+  // SMS / e-mail users read their codes off the simulator's devices: without it, there are none.
+  const devices = opts.simulator ? new DeviceReader(opts.simulator, stats.devices) : null
+  if (opts.simulator) {
+    try {
+      await waitForIdp(opts.simulator, io.connectTimeoutMs ?? 30_000, io.signal, (e) => say(`traffic: waiting for the simulator at ${opts.simulator} (${e})`), 'the simulator')
+    } catch (err) {
+      if (io.signal.aborted) return 0
+      io.err(`traffic: ${(err as Error).message}`)
+      return 1
+    }
+  }
+  const shares = devices ? { sms: opts.smsShare, email: opts.emailShare } : { sms: 0, email: 0 }
 
   const setupStart = Date.now()
   const setupTicker = setInterval(() => say(`traffic: setup ${stats.users.ready}/${opts.users} users ready, ${stats.users.failed} failed`), PROGRESS_EVERY_MS)
   let users: SimUser[]
   try {
     users = await createUsers(
-      { client, stats, seed: opts.seed, rand: seededRand(opts.seed ^ 0x2545f491), concurrency: opts.setupConcurrency, signal: io.signal, sleep, log: io.err },
+      {
+        client, stats, seed: opts.seed, rand: seededRand(opts.seed ^ 0x2545f491), concurrency: opts.setupConcurrency, signal: io.signal, sleep, log: io.err,
+        devices, factorRand: seededRand(opts.seed ^ 0x68e31da4), shares, now: Date.now,
+      },
       opts.users,
     )
   } finally {
     clearInterval(setupTicker)
   }
   const u = stats.users
-  say(`traffic: setup done in ${formatDuration(Date.now() - setupStart)}: ${u.ready} users ready (${u.totp} with TOTP, ${u.passwordOnly} password-only), ${u.failed} failed`)
+  say(`traffic: setup done in ${formatDuration(Date.now() - setupStart)}: ${usersLine(u)}, ${u.failed} failed`)
   if (u.ready === 0 && !io.signal.aborted) {
     io.err(`traffic: no simulated user could be created; is ${opts.target} the FactorWatch reference IdP?`)
     io.out(formatSummary(stats, { seed: opts.seed, target: opts.target, maxInflight: opts.maxInflight, elapsedMs: 0 }) + '\n')
     return 1
   }
 
-  // Each TOTP user can finish about one login per 30-s step (the IdP refuses replayed steps),
-  // and attempts keep the users' mix, so about users / 30 logins/s can complete.
-  const sustainable = u.ready / 30
+  // Each TOTP (and password-only) user can finish about one login per 30-s step (the IdP
+  // refuses replayed steps), each SMS / e-mail user one per 6 minutes (its send quota), and
+  // attempts keep the users' mix (each class gets its share), so the slowest class sets the
+  // rate at which no attempt is skipped.
+  const oobUsers = u.sms + u.email
+  const sustainable = u.ready / (oobUsers ? 360 : 30)
   if (!io.signal.aborted && opts.rate > sustainable * 1.2)
-    say(`traffic: note: ${u.ready} users sustain about ${sustainable.toFixed(1)} logins/s (a TOTP code per user per 30-s step); expect skipped attempts at --rate ${opts.rate}, or add --users`)
+    say(
+      `traffic: note: ${u.ready} users sustain about ${sustainable >= 1 ? sustainable.toFixed(1) : sustainable.toPrecision(2)} logins/s (a TOTP code per user per 30-s step` +
+        `${oobUsers ? ', an SMS/e-mail login per user per 6 min' : ''}); expect skipped attempts at --rate ${opts.rate}, or add --users`,
+    )
+
+  // An SMS / e-mail user cannot get a login code within the IdP's resend cooldown after its
+  // enrollment code. Those users were set up first; start the load once all are past it, so
+  // the mix holds from the first attempt (at most about 30 s, and only for short setups).
+  const oobReady = users.reduce((at, x) => (x.oob ? Math.max(at, oobReadyAt(x.oob)) : at), -Infinity)
+  const holdMs = Math.min(io.oobHoldMaxMs ?? 35_000, oobReady - Date.now())
+  if (!io.signal.aborted && holdMs > 0) {
+    say(`traffic: waiting ${Math.ceil(holdMs / 1000)} s for the SMS/e-mail users' resend cooldown after their enrollment codes`)
+    await sleepUnless(holdMs, io.signal)
+  }
 
   const ticker = setInterval(() => say(progressLine(stats, Date.now())), PROGRESS_EVERY_MS)
   try {
-    if (!io.signal.aborted) await load({ opts, stats, client, users, signal: io.signal })
+    if (!io.signal.aborted) await load({ opts, stats, client, devices, users, signal: io.signal })
   } finally {
     clearInterval(ticker)
   }

@@ -39,7 +39,7 @@ describe('LatencySample', () => {
 describe('run stats', () => {
   const sample = () => {
     const s = newRunStats()
-    s.users = { ready: 12, totp: 11, passwordOnly: 1, failed: 0 }
+    s.users = { ready: 12, totp: 11, sms: 0, email: 0, passwordOnly: 1, failed: 0 }
     s.loadStartedAt = 1_000
     s.started = 40
     s.skipped = 3
@@ -65,11 +65,30 @@ describe('run stats', () => {
     expect(text).toContain('traffic summary: seed 7, target http://127.0.0.1:18080, load phase 8s')
     expect(text).toContain('12 ready (11 with TOTP, 1 password-only)')
     expect(text).toContain('40 started (5.0/s), 0 shed at the in-flight cap of 64, 3 skipped')
-    expect(text).toContain('authenticated 33, failed 0, abandoned 2')
+    expect(text).toContain('authenticated 33, failed 0, failed_delivery 0, abandoned 2')
+    expect(text).not.toContain('with SMS')
+    expect(text).not.toContain('devices')
     expect(text).toContain('101 IdP calls: 200×90, 401×10')
     expect(text).toContain('HTTP errors 1 (transport 1, 5xx 0)')
     expect(text).toMatch(/p50 \d+ ms, p95 \d+ ms/)
     expect(text).toMatch(/\/api\/v1\/login\s+p50 54 ms, p95 95 ms \(90\)/)
+  })
+
+  it('SMS / e-mail users, failed deliveries and device reads show once there are any', () => {
+    const s = sample()
+    s.users = { ready: 12, totp: 6, sms: 3, email: 2, passwordOnly: 1, failed: 0 }
+    s.outcomes.failed_delivery = 4
+    s.devices = { reads: 57, errors: 1 }
+    const text = formatSummary(s, { seed: 7, target: 'http://x', maxInflight: 64, elapsedMs: 8_000 })
+    expect(text).toContain('12 ready (6 with TOTP, 3 with SMS, 2 with e-mail, 1 password-only), 0 failed setup')
+    expect(text).toContain('3 skipped (no user free with an unused TOTP step, or SMS/e-mail users paced to a login per 6 min)')
+    expect(text).toContain('failed_delivery 4')
+    s.byFactor.sms = { started: 5, authenticated: 4 }
+    expect(formatSummary(s, { seed: 7, target: 'http://x', maxInflight: 64, elapsedMs: 8_000 })).toContain(
+      'by factor   TOTP 0/0, SMS 4/5, e-mail 0/0, password-only 0/0 (authenticated/started)',
+    )
+    expect(text).toContain('devices     57 reads of simulated phones and mailboxes, 1 failed')
+    expect(progressLine(s, 9_000)).toContain('failed-delivery 4')
   })
 
   it('the IdP is broken when more than half the calls are transport errors or 5xx', () => {

@@ -1,10 +1,11 @@
 import { formatDuration } from './duration'
-import { SCENARIO_KINDS, type ScenarioKind } from './plan'
+import { SCENARIO_KINDS, type ScenarioKind, type SecondFactor } from './plan'
 
 /** Counters of one run, the progress line and the final summary. Pure apart from Math.random in the reservoir. */
 
-export type Outcome = 'authenticated' | 'failed' | 'abandoned' | 'locked' | 'expired' | 'rate_limited' | 'error' | 'unfinished'
-export const OUTCOMES: readonly Outcome[] = ['authenticated', 'failed', 'abandoned', 'locked', 'expired', 'rate_limited', 'error', 'unfinished']
+/** `failed_delivery`: an SMS / e-mail code never reached the user's device, even after one resend. */
+export type Outcome = 'authenticated' | 'failed' | 'failed_delivery' | 'abandoned' | 'locked' | 'expired' | 'rate_limited' | 'error' | 'unfinished'
+export const OUTCOMES: readonly Outcome[] = ['authenticated', 'failed', 'failed_delivery', 'abandoned', 'locked', 'expired', 'rate_limited', 'error', 'unfinished']
 
 /** Nearest-rank percentile of an ascending array (q in [0, 1]); NaN when empty. */
 export function percentile(sorted: readonly number[], q: number): number {
@@ -47,8 +48,18 @@ export interface RequestStats {
   byEndpoint: Map<string, LatencySample>
 }
 
+/** Reads of the simulator's device API, kept apart from the IdP's request counters. */
+export interface DeviceStats {
+  reads: number
+  errors: number
+}
+
+export const newDeviceStats = (): DeviceStats => ({ reads: 0, errors: 0 })
+
+const FACTOR_LABELS: readonly [SecondFactor, string][] = [['totp', 'TOTP'], ['sms', 'SMS'], ['email', 'e-mail'], ['none', 'password-only']]
+
 export interface RunStats {
-  users: { ready: number; totp: number; passwordOnly: number; failed: number }
+  users: { ready: number; totp: number; sms: number; email: number; passwordOnly: number; failed: number }
   /** When the load phase started (ms since epoch), 0 before it. */
   loadStartedAt: number
   started: number
@@ -57,12 +68,16 @@ export interface RunStats {
   inFlight: number
   outcomes: Record<Outcome, number>
   kinds: Record<ScenarioKind, number>
+  /** Attempts started and authenticated per kind of user (their second factor). */
+  byFactor: Record<SecondFactor, { started: number; authenticated: number }>
   requests: RequestStats
+  /** Reads of the simulator's phones and mailboxes (not IdP calls). */
+  devices: DeviceStats
 }
 
 export function newRunStats(): RunStats {
   return {
-    users: { ready: 0, totp: 0, passwordOnly: 0, failed: 0 },
+    users: { ready: 0, totp: 0, sms: 0, email: 0, passwordOnly: 0, failed: 0 },
     loadStartedAt: 0,
     started: 0,
     shed: 0,
@@ -70,7 +85,9 @@ export function newRunStats(): RunStats {
     inFlight: 0,
     outcomes: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>,
     kinds: Object.fromEntries(SCENARIO_KINDS.map((k) => [k, 0])) as Record<ScenarioKind, number>,
+    byFactor: Object.fromEntries(FACTOR_LABELS.map(([f]) => [f, { started: 0, authenticated: 0 }])) as RunStats['byFactor'],
     requests: { total: 0, byStatus: new Map(), transportErrors: 0, rateLimited: 0, unexpected: 0, latency: new LatencySample(), byEndpoint: new Map() },
+    devices: newDeviceStats(),
   }
 }
 
@@ -103,6 +120,7 @@ export function progressLine(s: RunStats, nowMs: number): string {
   return (
     `traffic: ${formatDuration(elapsed)} started ${s.started} authenticated ${o.authenticated} failed ${o.failed} ` +
     `abandoned ${o.abandoned} locked ${o.locked} errors ${o.error} in-flight ${s.inFlight} rate ${rate(s.started, elapsed)}/s` +
+    (o.failed_delivery ? ` failed-delivery ${o.failed_delivery}` : '') +
     (s.shed ? ` shed ${s.shed}` : '') +
     (s.skipped ? ` skipped ${s.skipped}` : '')
   )
@@ -119,23 +137,31 @@ export interface SummaryMeta {
   elapsedMs: number
 }
 
-/** The end-of-run summary (stdout). Never contains emails, passwords, codes or secrets. */
+/** `12 ready (6 with TOTP, 3 with SMS, 2 with e-mail, 1 password-only)`; SMS and e-mail only when there are any. */
+export function usersLine(u: RunStats['users']): string {
+  const oob = (u.sms ? `, ${u.sms} with SMS` : '') + (u.email ? `, ${u.email} with e-mail` : '')
+  return `${u.ready} ready (${u.totp} with TOTP${oob}, ${u.passwordOnly} password-only)`
+}
+
+/** The end-of-run summary (stdout). Never contains emails, phone numbers, passwords, codes or secrets. */
 export function formatSummary(s: RunStats, meta: SummaryMeta): string {
   const r = s.requests
   const [p50, p95] = r.latency.quantiles(0.5, 0.95)
   const statuses = [...r.byStatus].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(', ') || 'none'
   const lines = [
     `traffic summary: seed ${meta.seed}, target ${meta.target}, load phase ${formatDuration(meta.elapsedMs)}`,
-    `  users       ${s.users.ready} ready (${s.users.totp} with TOTP, ${s.users.passwordOnly} password-only), ${s.users.failed} failed setup`,
+    `  users       ${usersLine(s.users)}, ${s.users.failed} failed setup`,
     `  attempts    ${s.started} started (${rate(s.started, meta.elapsedMs)}/s), ${s.shed} shed at the in-flight cap of ${meta.maxInflight}, ` +
-      `${s.skipped} skipped (no user free with an unused TOTP step)`,
+      `${s.skipped} skipped (no user free with an unused TOTP step${s.users.sms + s.users.email ? ', or SMS/e-mail users paced to a login per 6 min' : ''})`,
     `  outcomes    ${counts(OUTCOMES, s.outcomes)}`,
     `  scenarios   ${counts(SCENARIO_KINDS, s.kinds)}`,
+    `  by factor   ${FACTOR_LABELS.map(([f, label]) => `${label} ${s.byFactor[f].authenticated}/${s.byFactor[f].started}`).join(', ')} (authenticated/started)`,
     `  requests    ${r.total} IdP calls: ${statuses}`,
     `  errors      HTTP errors ${r.transportErrors + serverErrors(r)} (transport ${r.transportErrors}, 5xx ${serverErrors(r)}), ` +
       `rate limited ${r.rateLimited} (429/503), unexpected responses ${r.unexpected}`,
     `  latency     p50 ${ms(p50)}, p95 ${ms(p95)}, max ${ms(r.latency.count ? r.latency.max : NaN)} over ${r.latency.count} responses`,
   ]
+  if (s.devices.reads) lines.push(`  devices     ${s.devices.reads} reads of simulated phones and mailboxes, ${s.devices.errors} failed`)
   const endpoints = [...r.byEndpoint].sort(([a], [b]) => a.localeCompare(b))
   const width = Math.max(0, ...endpoints.map(([e]) => e.length))
   for (const [endpoint, sample] of endpoints) {

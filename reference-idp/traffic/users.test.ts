@@ -1,19 +1,22 @@
 import { describe, expect, it } from 'vitest'
 import { CookieJar } from './client'
-import { effectiveKind, UserPool, type SimUser } from './users'
+import { effectiveKind, UserPool, type OobUser, type SimUser } from './users'
 
 const T = 1_700_000_010_000
 const NOW = Math.floor(T / 30_000)
 const KEY = { secret: Buffer.from('12345678901234567890'), algorithm: 'sha1' as const, digits: 6, periodSeconds: 30 }
+
+const sms = (over: Partial<OobUser> = {}): OobUser => ({ channel: 'sms', address: '+4915100000001', used: new Set(), lastLoginAt: null, sends: [], ...over })
 
 function user(index: number, over: Partial<SimUser> = {}): SimUser {
   return {
     index,
     email: `u${index}@example.test`,
     password: 'pw-123456',
-    profile: { group: 'workforce', country: 'DE', client: 'web', totp: true },
+    profile: { group: 'workforce', country: 'DE', client: 'web', second: 'totp' },
     jar: new CookieJar(),
     key: KEY,
+    oob: null,
     lastStep: null,
     busy: false,
     notBefore: 0,
@@ -72,6 +75,28 @@ describe('UserPool.acquire', () => {
     expect(pool.acquire('normal', 0.9, T)?.index).toBe(2)
   })
 
+  it('SMS / e-mail users: a login per 6 min, not within 30 s of their last code; the start is recorded', () => {
+    const pool = new UserPool([user(0, { key: null, oob: sms({ sends: [T - 10_000] }) }), user(1, { key: null, oob: sms() })])
+    const [a, b] = pool.users
+    expect(pool.acquire('normal', 0, T)).toBe(b) // a's enrollment code is 10 s old: cooldown
+    expect(b.oob!.lastLoginAt).toBe(T)
+    pool.release(b)
+    expect(pool.acquire('normal', 0.6, T + 5 * 60_000)).toBe(a)
+    pool.release(a)
+    expect(pool.acquire('normal', 0.6, T + 5 * 60_000)).toBeUndefined() // b: last login 5 min ago; a: just now
+    expect(pool.acquire('normal', 0.6, T + 6 * 60_000)).toBe(b)
+  })
+
+  it('three classes: a pick keeps its class; a code-step kind on a password-only pick takes the next second-factor user\'s class', () => {
+    const pool = new UserPool([user(0, { key: null }), user(1, { key: null, oob: sms({ lastLoginAt: T }) }), user(2), user(3, { key: null, oob: sms() })])
+    expect(pool.acquire('abandon', 0, T)?.index).toBe(3) // class of user 1 (SMS); user 1 is paced
+    pool.release(pool.users[3])
+    expect(pool.acquire('normal', 0.3, T)?.index).toBeUndefined() // SMS class: 1 paced, 3 just logged in
+    expect(pool.acquire('normal', 0.6, T)?.index).toBe(2)
+    expect(pool.acquire('totp_typo', 0, T + 10 * 60_000)?.index).toBe(1)
+    expect(pool.acquire('normal', 0, T)?.index).toBe(0)
+  })
+
   it('empty pool', () => {
     expect(new UserPool([]).acquire('normal', 0.3, T)).toBeUndefined()
   })
@@ -79,10 +104,12 @@ describe('UserPool.acquire', () => {
 
 describe('effectiveKind', () => {
   it('turns code-step scenarios into a plain login for password-only users', () => {
-    expect(effectiveKind('totp_typo', { key: null })).toBe('normal')
-    expect(effectiveKind('abandon', { key: null })).toBe('normal')
-    expect(effectiveKind('brute_force', { key: null })).toBe('normal')
-    expect(effectiveKind('password_typo', { key: null })).toBe('password_typo')
-    expect(effectiveKind('abandon', { key: KEY })).toBe('abandon')
+    const none = { key: null, oob: null }
+    expect(effectiveKind('totp_typo', none)).toBe('normal')
+    expect(effectiveKind('abandon', none)).toBe('normal')
+    expect(effectiveKind('brute_force', none)).toBe('normal')
+    expect(effectiveKind('password_typo', none)).toBe('password_typo')
+    expect(effectiveKind('abandon', { key: KEY, oob: null })).toBe('abandon')
+    expect(effectiveKind('totp_typo', { key: null, oob: sms() })).toBe('totp_typo')
   })
 })

@@ -2,12 +2,13 @@
 import { useSearchParams } from 'next/navigation'
 import type { ReactNode } from 'react'
 import { hintFor, useSubprocessors } from '../../_lib/api-client'
-import { humanize } from '../../_lib/format'
+import { formatPercent, humanize } from '../../_lib/format'
 import type { SubprocessorsView } from '../../_lib/subprocessors-api'
 import { describeRange, parseRange } from '../../_lib/time-range'
 import { readUrlState, toQuery } from '../../_lib/url-state'
 import { RefreshStatus, StaleBanner } from '../RefreshStatus'
 import { ErrorState } from '../States'
+import { StatCard } from '../StatCard'
 import { type FilterSpec, Toolbar } from '../Toolbar'
 import { ProviderTable } from './ProviderTable'
 import { ChangeLog, ExpiryBanner, VendorCard } from './Registry'
@@ -58,6 +59,12 @@ function SubprocessorsBody({ v, stale, query }: { v: SubprocessorsView; stale: b
   const unregistered = v.rows.filter((r) => !r.registered)
   return (
     <div className={stale ? 'overview-body stale' : 'overview-body'} aria-busy={stale}>
+      {v.impact && (
+        <div className="stats">
+          <StatCard id="m3" label="Fallback rate" metric="M3" value={formatPercent(v.impact.fallbackRate)} detail={<span className="stat-target">sign-ins that moved to another vendor or factor</span>} />
+          <StatCard id="m6" label="Provider outage impact" metric="M6" value={formatPercent(v.impact.outageImpact)} detail={<span className="stat-target">sign-ins touched by a failed vendor call</span>} />
+        </div>
+      )}
       {open.length > 0 && (
         <p className="banner banner-bad" role="status" data-testid="open-circuits">
           <strong>Circuit open:</strong> {open.map((r) => `${r.provider} (${humanize(r.channel)})`).join(', ')}. The IdP is routing around {open.length === 1 ? 'it' : 'them'}; see the fallback share of the next vendor in the chain.
