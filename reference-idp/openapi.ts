@@ -4,6 +4,7 @@ import * as I from './http/inputs'
 import type { Route } from './http/types'
 import * as W from './http/webauthn-inputs'
 import * as A from './admin-routes'
+import * as P from './http/push-inputs'
 
 interface Op { summary: string; body?: z.ZodType; ok: [status: number, description: string]; errors: ErrorCode[]; session?: boolean }
 
@@ -43,6 +44,11 @@ export const API_DOCS: Record<string, Op> = {
   'POST /api/v1/admin/exemptions/approve': { summary: 'Approve an exemption (not one you asked for, not your own account)', body: A.ApproveExemptionInput, ok: [200, '`{status: "active", expires_at}`'], errors: ['unauthenticated', 'forbidden', 'stepup_required', 'bad_request', 'not_found', 'already_active'], session: true },
   'GET /api/v1/admin/exemptions': { summary: 'MFA exemptions, newest first (admins)', ok: [200, '`{exemptions: [...]}`'], errors: ['unauthenticated', 'forbidden', 'stepup_required'], session: true },
   'GET /api/v1/admin/audit': { summary: 'The recovery audit log, newest first (admins)', ok: [200, '`{entries: [...]}`'], errors: ['unauthenticated', 'forbidden', 'stepup_required'], session: true },
+  'POST /api/v1/push/devices': { summary: 'Add a phone with the authenticator app for push approval (pending); a test push goes to it and the number to type into the app is returned', body: P.RegisterPushDeviceInput, ok: [201, '`{device_id, number, expires_in_seconds, status: "pending"}`'], errors: ['stepup_required', 'unauthenticated', 'bad_request', 'locked_out', 'rate_limited', 'provider_unavailable'], session: true },
+  'POST /api/v1/push/devices/verify': { summary: 'Activate a push device once it approved its test push with the number shown', body: P.VerifyPushDeviceInput, ok: [200, '`{status: "active"}` or `{status: "pending", expires_in_seconds}`'], errors: ['unauthenticated', 'bad_request', 'not_found', 'already_active', 'invalid_code', 'flow_expired'], session: true },
+  'POST /api/v1/login/push': { summary: 'Send (or resend) a push approval for an open login flow; returns the number to show on the sign-in page', body: P.LoginPushInput, ok: [200, '`{status: "sent", number, expires_in_seconds}`'], errors: ['bad_request', 'forbidden', 'flow_not_found', 'flow_expired', 'locked_out', 'rate_limited', 'provider_unavailable'] },
+  'GET /api/v1/login/push': { summary: "Poll a login flow's push (`?flow_id=`): pending, approved (signs in), denied or expired", ok: [200, '`{status: "pending", expires_in_seconds}`, `{status: "approved"}` with the session cookie, `{status: "denied", reason}` or `{status: "expired"}`'], errors: ['bad_request', 'forbidden', 'flow_not_found', 'flow_expired'] },
+  'POST /api/v1/push/respond': { summary: "The device's answer to a push: approve with the number typed, deny, or report fraud; no session, authenticated by the device's ECDSA P-256 signature over `${challenge_id}.${number}.${decision}` (DER, base64url)", body: P.PushRespondInput, ok: [200, '`{status: "approved" | "denied" | "fraud_reported"}`'], errors: ['bad_request', 'not_found', 'invalid_credentials', 'invalid_code', 'code_replayed', 'flow_expired'] },
   'POST /api/v1/admin/enrollment-snapshot': { summary: 'Emit the enrollment snapshot now and return its counts (admins)', ok: [200, '`{groups: [...]}`'], errors: ['unauthenticated', 'forbidden'], session: true },
 }
 

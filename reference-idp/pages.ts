@@ -5,6 +5,7 @@ import { esc, redirect, sendHtml } from './http/io'
 import type { Exchange, Route } from './http/types'
 import { loginCookies } from './http/login-cookies'
 import type { LoginService } from './login/service'
+import type { PushService } from './login/push'
 import type { TrustedDevices } from './login/trusted'
 import { field, page } from './pages/layout'
 
@@ -47,6 +48,17 @@ ${codeField(!!error, CODE_TEXT[factor][0])}
 <form method="post" action="/login/recovery-code"><input type="hidden" name="flow_id" value="${esc(flowId)}"><input type="hidden" name="shown" value="${esc(factor)}">
 ${field({ name: 'recovery_code', label: 'Recovery code (xxxxx-xxxxx)', autocomplete: 'off' })}<button type="submit">Use recovery code</button></form></details>`, error)
 
+/** Push approval: the number to type on the phone, and a button to continue once approved (no script needed). */
+const pushPage = (flowId: string, number: number | undefined, error?: string) => page('Approve on your phone', `
+${number !== undefined ? `<p>Open the FactorWatch app on your phone and type this number to approve:</p>
+<p class="match-number" aria-label="Number to type: ${number}" style="font-size:3rem;font-weight:700;letter-spacing:.2em;text-align:center;margin:1rem 0">${number}</p>
+<p class="note">If you did not try to sign in, choose "Report fraud" in the app.</p>` : ''}
+<form method="post" action="/login/push/check"><input type="hidden" name="flow_id" value="${esc(flowId)}"><input type="hidden" name="number" value="${esc(number ?? '')}">
+<button type="submit">I approved it</button></form>
+<details><summary>No phone? Use a recovery code</summary>
+<form method="post" action="/login/recovery-code"><input type="hidden" name="flow_id" value="${esc(flowId)}"><input type="hidden" name="shown" value="totp">
+${field({ name: 'recovery_code', label: 'Recovery code (xxxxx-xxxxx)', autocomplete: 'off' })}<button type="submit">Use recovery code</button></form></details>`, error)
+
 async function enrollPage(credentialId: string, secret: string, uri: string, error?: string): Promise<string> {
   const svg = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' })
   return page('Set up an authenticator app', `
@@ -63,7 +75,7 @@ const rethrowUnexpected = (e: unknown) => {
 }
 
 /** Server-rendered pages for every flow of this slice: plain forms, no JavaScript needed. */
-export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure: () => boolean): Route[] {
+export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure: () => boolean, push?: Pick<PushService, 'poll'>): Route[] {
   const p = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'page', handler })
   /** The signed-in user when the session is fresh enough for a sensitive action; otherwise answers with a sign-in or step-up page. */
   async function fresh(x: Exchange, action: string): Promise<string | undefined> {
@@ -112,6 +124,7 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
         if (r.kind === 'challenge') {
           if (r.factor === 'webauthn') return redirect(x.res, `/login/passkey?flow_id=${encodeURIComponent(r.flowId)}`)
           if (r.factor === 'recovery_code') return sendHtml(x.res, 200, codeForm(r.flowId, 'totp'))
+          if (r.factor === 'push') return sendHtml(x.res, 200, pushPage(r.flowId, r.number, r.delivery === 'failed' ? 'The approval request could not be sent to your phone just now; use a recovery code or sign in again in a moment.' : undefined))
           const failed = r.delivery === 'failed' ? 'The code could not be sent just now; wait a moment and sign in again, or use a recovery code.' : undefined
           return sendHtml(x.res, 200, codeForm(r.flowId, r.factor, failed, r.hint))
         }
@@ -132,6 +145,21 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
         const err = e as MfaError
         const retry = err.code === 'invalid_code' || err.code === 'code_replayed' || err.details.field === 'code'
         sendHtml(x.res, err.status, retry ? codeForm(String(body.flow_id ?? ''), 'totp', message(e)) : loginForm('', message(e)))
+      }
+    }),
+    p('POST', '/login/push/check', async (x) => {
+      const body = await x.body()
+      const flowId = String(body.flow_id ?? '')
+      const number = /^\d{2}$/.test(String(body.number ?? '')) ? Number(body.number) : undefined
+      if (!push || !/^[0-9a-f-]{36}$/.test(flowId)) return sendHtml(x.res, 400, loginForm('', 'This sign-in is not waiting for a push; start again.'))
+      try {
+        const r = await push.poll(flowId, x.ctx)
+        if (r.status === 'approved') return redirect(x.res, '/', { 'set-cookie': await x.signIn(r.userId, true) })
+        if (r.status === 'pending') return sendHtml(x.res, 200, pushPage(flowId, number, 'Not approved yet: approve on your phone, then press the button again.'))
+        sendHtml(x.res, 401, loginForm('', r.status === 'expired' ? 'The approval request expired; sign in again.' : 'The sign-in was not approved on your phone.'))
+      } catch (e) {
+        rethrowUnexpected(e)
+        sendHtml(x.res, (e as MfaError).status, loginForm('', message(e)))
       }
     }),
     p('POST', '/login/code', async (x) => {
@@ -178,7 +206,9 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
       if (!userId) return redirect(x.res, '/login')
       try {
         const r = await login.startStepUp(userId, x.ctx)
-        if (r.kind === 'challenge') sendHtml(x.res, 200, codeForm(r.flowId, r.factor === 'webauthn' || r.factor === 'recovery_code' ? 'totp' : r.factor, undefined, r.hint))
+        if (r.kind !== 'challenge') return
+        if (r.factor === 'push') return sendHtml(x.res, 200, pushPage(r.flowId, r.number))
+        sendHtml(x.res, 200, codeForm(r.flowId, r.factor === 'webauthn' || r.factor === 'recovery_code' ? 'totp' : r.factor, undefined, r.hint))
       } catch (e) {
         rethrowUnexpected(e)
         sendHtml(x.res, (e as MfaError).status, page('Confirm it is you', '<p><a href="/">Back</a></p>', message(e)))

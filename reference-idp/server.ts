@@ -26,7 +26,12 @@ import { createAdminRecovery } from './login/admin-recovery'
 import { createExemptions } from './login/exemptions'
 import { DEFAULT_RECOVERY_POLICY } from './login/recovery-policy'
 import { createRateLimiter } from './http/rate-limit'
+import type { RiskLevel } from '../contract'
+import { DEFAULT_PUSH_POLICY } from './factors/push'
+import { createPushService } from './login/push'
 import { pageRoutes } from './pages'
+import { pushRoutes } from './push-routes'
+import { createPushRepo } from './store/push-repo'
 import { vendorLayer } from './subprocessors/wiring'
 import { webauthnRoutes } from './webauthn-routes'
 import { createOobRepo } from './store/oob-repo'
@@ -88,14 +93,18 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const webauthn = createWebauthnService({ db, keys, telemetry, metrics, policy, region: config.region, rpName: 'FactorWatch', rp: () => relyingParty(url, config.rpId), now })
   const riskPolicy = loadRiskPolicy(config.riskPolicyPath)
   const trusted = createTrustedDevices(db, (v) => keys.mac('trusted-device', v), config.trustedDeviceDays, now)
+  const push = vendors ? createPushService({
+    repo, push: createPushRepo(db), keys, telemetry, metrics, region: config.region, sender: vendors.push, policy: DEFAULT_PUSH_POLICY, flowPolicy: policy, now, trusted,
+    allowed: (level) => riskPolicy.rules[(level ?? 'low') as RiskLevel].factors.includes('push'),
+  }) : undefined
   const exemptions = createExemptions({ db, repo, keys, telemetry, metrics, region: config.region, now })
   const login = createLoginService({
-    exemptions, repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, log,
+    push, exemptions, repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, log,
     trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id), stepUpMaxAgeMs: config.stepUpMaxAgeSeconds * 1000, progressiveDelayMs: config.progressiveDelayMs,
   })
   const recovery = createAdminRecovery({ db, repo, keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECOVERY_POLICY, now })
   const fresh = async (x: Exchange, action: string) => login.requireFresh(await x.session(), action, x.ctx)
-  const routes: Route[] = [...adminRoutes({ recovery, exemptions, repo, requireFresh: fresh, publicUrl: () => publicUrl }),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies), ...pageRoutes(login, trusted, secureCookies), ...webauthnRoutes(webauthn, fresh), {
+  const routes: Route[] = [...adminRoutes({ recovery, exemptions, repo, requireFresh: fresh, publicUrl: () => publicUrl }),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies), ...pageRoutes(login, trusted, secureCookies, push), ...webauthnRoutes(webauthn, fresh), ...(push ? pushRoutes(push, fresh) : []), {
     method: 'POST', path: '/api/v1/admin/enrollment-snapshot', kind: 'api',
     async handler(x) {
       const userId = await x.userId()
@@ -225,7 +234,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const firstSnapshot = config.snapshotSeconds > 0 ? setTimeout(() => void snapshot('scheduled').catch(() => {}), 15_000) : undefined
   firstSnapshot?.unref()
   await vendors?.start(config.webhookUrl ?? url)
-  const sweep = async () => (await login.sweepAbandoned()) + (await receipts.sweep()) + (await recovery.sweep({ client: 'api' }))
+  const sweep = async () => (await login.sweepAbandoned()) + (await receipts.sweep()) + (await recovery.sweep({ client: 'api' })) + ((await push?.sweepExpired()) ?? 0)
   const timer = setInterval(() => void sweep().catch((e) => log(`sweeper: ${e instanceof Error ? e.message : String(e)}`)), Math.min(30_000, config.flowTtlSeconds * 500))
   timer.unref()
 

@@ -1,8 +1,10 @@
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
 import { loadIdpConfig } from '../reference-idp/config'
+import { pushSigningInput } from '../reference-idp/factors/push'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { startSimulator, type Simulator } from '../reference-idp/simulator'
 import { DEFAULT_REGISTRY_PATH } from '../reference-idp/subprocessors/registry'
@@ -127,6 +129,36 @@ describe('SMS through real vendor adapters, breakers and fallback (provider simu
     const { vendor } = await codeOnPhone('+4915100000888')
     expect(vendor).toBe('vonage')
     await fetch(`${sim.url}/faults`, { method: 'DELETE' })
+  })
+
+  it('push with number matching, wired into the password step: the phone approves with the number shown', async () => {
+    const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const token = `fcm-${randomBytes(32).toString('base64url')}`
+    const seenPush = new Set<string>()
+    const nextPush = () => eventually(async () => {
+      const { notifications } = await (await fetch(`${sim.url}/devices/push/${token}/notifications`)).json()
+      const n = (notifications as { id: string; data: Record<string, string> }[]).find((x) => !seenPush.has(x.id))
+      if (n) seenPush.add(n.id)
+      return n
+    }, 10_000, 50)
+    const answer = (challengeId: string, number: number) => client(idp.url).post('/api/v1/push/respond', {
+      challenge_id: challengeId, number, decision: 'approved', signature: sign('sha256', pushSigningInput(challengeId, number, 'approved'), keys.privateKey).toString('base64url'),
+    })
+    const api = client(idp.url)
+    await api.post('/api/v1/signup', { email: 'pusher@example.test', password: PASSWORD })
+    const reg = await api.post('/api/v1/push/devices', { platform: 'android', token, public_key: keys.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'), name: 'Pixel' })
+    expect(reg.status).toBe(201)
+    expect((await answer((await nextPush()).data.challenge_id, reg.body.number)).body.status).toBe('approved')
+    expect((await api.post('/api/v1/push/devices/verify', { device_id: reg.body.device_id })).body.status).toBe('active')
+
+    const browser = client(idp.url)
+    const login = await browser.post('/api/v1/login', { email: 'pusher@example.test', password: PASSWORD })
+    expect(login.body).toMatchObject({ next: 'push', delivery: 'sent', number: expect.any(Number) })
+    expect((await browser.get(`/api/v1/login/push?flow_id=${login.body.flow_id}`)).body.status).toBe('pending')
+    expect((await answer((await nextPush()).data.challenge_id, login.body.number)).body.status).toBe('approved')
+    expect((await browser.get(`/api/v1/login/push?flow_id=${login.body.flow_id}`)).body.status).toBe('approved')
+    expect((await browser.get('/api/v1/me')).body.factors.map((f: { type: string }) => f.type)).toContain('push')
+    expect(events('mfa.login.completed').filter((e) => e['mfa.flow_id'] === login.body.flow_id)).toMatchObject([{ 'mfa.outcome': 'success', 'mfa.factor': 'push' }])
   })
 
   it('a forged receipt is refused and changes nothing', async () => {

@@ -15,6 +15,7 @@ import { assessRisk, type RiskPolicy } from './risk'
 import type { TrustedDevices } from './trusted'
 import type { Exemptions } from './exemptions'
 import type { OobService } from './oob'
+import type { PushService } from './push'
 import type { OobChannel } from '../subprocessors/types'
 import { decideAttempt, isLocked, type FlowPolicy } from './policy'
 
@@ -32,6 +33,8 @@ export interface LoginDeps {
   oob: OobService
   trusted: TrustedDevices
   exemptions: Exemptions
+  /** Push approval (only when the IdP talks to real vendors). */
+  push?: Pick<PushService, 'available' | 'hasActiveDevice' | 'sendLoginPush' | 'factors'>
   risk: { policy: RiskPolicy; bad: BlockList }
   log: (line: string) => void
   /** A sensitive action needs a second factor passed at most this long ago. */
@@ -44,9 +47,9 @@ export interface LoginDeps {
 
 /** Second factors a login can be finished with by typing a code. */
 export type CodeFactor = 'totp' | 'recovery_code' | OobChannel
-export type LoginFactor = CodeFactor | 'webauthn'
+export type LoginFactor = CodeFactor | 'webauthn' | 'push'
 export type PasswordStepResult =
-  | { kind: 'challenge'; flowId: string; factor: LoginFactor; factors: LoginFactor[]; hint?: string; delivery?: 'sent' | 'failed' }
+  | { kind: 'challenge'; flowId: string; factor: LoginFactor; factors: LoginFactor[]; hint?: string; delivery?: 'sent' | 'failed'; number?: number }
   | { kind: 'authenticated'; userId: string }
 
 const RETRY_ERRORS = {
@@ -64,6 +67,7 @@ export function createLoginService(d: LoginDeps) {
   async function factorsOf(userId: string): Promise<LoginFactor[]> {
     const out: LoginFactor[] = []
     if ((await d.passkeys(userId)) > 0) out.push('webauthn')
+    if (await d.push?.available(userId)) out.push('push')
     if ((await d.repo.totpForUser(userId, 'active')).length) out.push('totp')
     out.push(...(await d.oob.activeChannels(userId)))
     if ((await d.repo.remainingRecoveryCodes(userId)) > 0) out.push('recovery_code')
@@ -104,7 +108,7 @@ export function createLoginService(d: LoginDeps) {
     async regenerateRecoveryCodes(userId: string, ctx: RequestCtx): Promise<string[]> {
       const user = await d.repo.userById(userId)
       if (!user) throw new MfaError('unauthenticated', 'session user no longer exists')
-      const hasFactor = (await d.repo.totpForUser(userId, 'active')).length > 0 || (await d.oob.activeChannels(userId)).length > 0 || (await d.passkeys(userId)) > 0
+      const hasFactor = (await d.repo.totpForUser(userId, 'active')).length > 0 || (await d.oob.activeChannels(userId)).length > 0 || (await d.passkeys(userId)) > 0 || (await d.push?.hasActiveDevice(userId)) === true
       if (!hasFactor) throw new MfaError('bad_request', 'set up a second factor first: recovery codes stand in for one')
       const codes = newRecoveryCodes()
       await d.repo.replaceRecoveryCodes(userId, codes.map((c) => hashRecoveryCode(userId, c)), randomUUID())
@@ -155,11 +159,14 @@ export function createLoginService(d: LoginDeps) {
       const creds = await d.repo.totpForUser(user.id, 'active')
       const channels = await d.oob.activeChannels(user.id)
       const passkeys = await d.passkeys(user.id)
+      const pushEnrolled = (await d.push?.hasActiveDevice(user.id)) ?? false
+      const pushReady = pushEnrolled && ((await d.push?.available(user.id)) ?? false)
       const now = d.now()
       const history = await d.trusted.recent(user.id, d.risk.policy.recentLogins, ctx.deviceId)
       const risk = assessRisk({ ...history, country: ctx.country, ip: ctx.ip, now }, d.risk.policy, d.risk.bad)
       const riskCtx = { ...ctx, riskLevel: risk.level }
-      if (creds.length === 0 && channels.length === 0 && passkeys === 0) {
+      // A locked push device still counts as enrolled: locking must never mean "no MFA".
+      if (creds.length === 0 && channels.length === 0 && passkeys === 0 && !pushEnrolled) {
         completed(randomUUID(), 'success', 'mfa_not_enrolled', riskCtx, user, 'password')
         await d.trusted.recordLogin(user.id, ctx.country, ctx.deviceId, risk.level)
         return { kind: 'authenticated', userId: user.id }
@@ -186,7 +193,7 @@ export function createLoginService(d: LoginDeps) {
       }
       // The strongest factor the user has is offered first (phishing-resistant, then app, then
       // out-of-band), among those the risk level allows; the others stay one call away.
-      const have: LoginFactor[] = [...(passkeys ? ['webauthn' as const] : []), ...(creds.length ? ['totp' as const] : []), ...channels]
+      const have: LoginFactor[] = [...(passkeys ? ['webauthn' as const] : []), ...(pushReady ? ['push' as const] : []), ...(creds.length ? ['totp' as const] : []), ...channels]
       if ((await d.repo.remainingRecoveryCodes(user.id)) > 0) have.push('recovery_code')
       const factors = have.filter((f) => risk.factors.includes(f))
       const preferred = have[0]
@@ -202,6 +209,15 @@ export function createLoginService(d: LoginDeps) {
       if (factor !== preferred) emit('mfa.fallback', { ...flowAttrs, [ATTR.fallbackFrom]: preferred, [ATTR.fallbackTo]: factor, [ATTR.factor]: factor, [ATTR.reason]: 'risk_policy' }, ctx)
       // A passkey challenge is issued (and its event emitted) when the browser asks for options.
       if (factor === 'webauthn') return { kind: 'challenge', flowId, factor, factors }
+      if (factor === 'push') {
+        try {
+          const { number } = await d.push!.sendLoginPush(flowId, user, riskCtx, risk.level === 'high' ? 'risk_high' : 'login_required')
+          return { kind: 'challenge', flowId, factor, factors, number, delivery: 'sent' }
+        } catch (e) {
+          if (!(e instanceof MfaError)) throw e
+          return { kind: 'challenge', flowId, factor, factors, delivery: 'failed' }
+        }
+      }
       if (factor === 'totp') {
         emit('mfa.challenge.issued', { ...flowAttrs, [ATTR.factor]: 'totp', [ATTR.channel]: 'app', [ATTR.reason]: risk.level === 'high' ? 'risk_high' : 'login_required' }, ctx)
         return { kind: 'challenge', flowId, factor, factors }
@@ -324,6 +340,10 @@ export function createLoginService(d: LoginDeps) {
       const flowId = randomUUID()
       await d.repo.insertFlow({ id: flowId, userId, factor, issuedAt: now, country: ctx.country, client: ctx.client, intent: 'stepup', deviceId: ctx.deviceId })
       const attrs = { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.intent]: 'stepup' }
+      if (factor === 'push') {
+        const { number } = await d.push!.sendLoginPush(flowId, user, ctx, 'stepup_required', 'stepup')
+        return { kind: 'challenge', flowId, factor, factors, number, delivery: 'sent' }
+      }
       if (factor === 'totp' || factor === 'recovery_code') {
         emit('mfa.challenge.issued', { ...attrs, [ATTR.factor]: factor, [ATTR.channel]: factor === 'totp' ? 'app' : 'none', [ATTR.reason]: 'stepup_required' }, ctx)
         return { kind: 'challenge', flowId, factor, factors }
@@ -355,7 +375,7 @@ export function createLoginService(d: LoginDeps) {
 
     async factors(userId: string) {
       const totp = (await d.repo.totpForUser(userId)).map((c) => ({ id: c.id, type: 'totp' as string, name: c.name, hint: undefined as string | undefined, status: c.status, created_at: c.created_at }))
-      return [...totp, ...(await d.oob.factors(userId))]
+      return [...totp, ...(await d.oob.factors(userId)), ...((await d.push?.factors(userId)) ?? [])]
     },
   }
 }

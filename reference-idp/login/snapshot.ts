@@ -10,6 +10,7 @@ const HAS: [Factor, string][] = [
   ['sms', "EXISTS (SELECT 1 FROM oob_factors o WHERE o.user_id = u.id AND o.status = 'active' AND o.channel = 'sms')"],
   ['voice', "EXISTS (SELECT 1 FROM oob_factors o WHERE o.user_id = u.id AND o.status = 'active' AND o.channel = 'voice')"],
   ['email', "EXISTS (SELECT 1 FROM oob_factors o WHERE o.user_id = u.id AND o.status = 'active' AND o.channel = 'email')"],
+  ['push', "EXISTS (SELECT 1 FROM push_devices p WHERE p.user_id = u.id AND p.status = 'active')"],
   ['recovery_code', 'EXISTS (SELECT 1 FROM recovery_codes r WHERE r.user_id = u.id AND r.used_at IS NULL)'],
 ]
 

@@ -1,12 +1,26 @@
 import { ATTR } from '../../contract'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { Telemetry } from '../telemetry/telemetry'
+import type { Transition } from './breaker'
 import { createFallbackChain } from './failover'
 import type { Registry } from './registry'
 import { fallbackChain } from './registry-queries'
 import type { Subprocessor } from './types'
 
 const STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const
+
+/** Breaker transitions → `mfa.circuit.changed` and the `idp_circuit_state` gauge (SMS, voice, e-mail and push alike). */
+export function circuitReporter(o: { registry: Registry; telemetry: Telemetry; metrics: IdpMetrics; region: string }) {
+  const vendors = new Map(o.registry.vendors.map((v) => [v.id, v]))
+  return (id: string, t: Transition) => {
+    o.metrics.circuitState.set({ provider: id }, STATE_VALUE[t.to])
+    o.metrics.circuitTransitions.inc({ provider: id, to: t.to })
+    o.telemetry.emit('mfa.circuit.changed', {
+      [ATTR.provider]: id, [ATTR.channel]: vendors.get(id)?.channels[0], [ATTR.region]: o.region,
+      [ATTR.circuitFromState]: t.from, [ATTR.circuitState]: t.to, [ATTR.reason]: t.reason,
+    })
+  }
+}
 
 /**
  * The IdP's sender over real vendors: the registry's fallback chains and breaker thresholds
@@ -24,14 +38,6 @@ export function createVendorSender(o: { registry: Registry; adapters: ReadonlyMa
     adapters: o.adapters,
     breaker: (id) => vendors.get(id)!.breaker,
     now: o.now ?? Date.now,
-    onTransition: (id, t) => {
-      o.metrics.circuitState.set({ provider: id }, STATE_VALUE[t.to])
-      o.metrics.circuitTransitions.inc({ provider: id, to: t.to })
-      const channel = vendors.get(id)?.channels[0]
-      o.telemetry.emit('mfa.circuit.changed', {
-        [ATTR.provider]: id, [ATTR.channel]: channel, [ATTR.region]: o.region,
-        [ATTR.circuitFromState]: t.from, [ATTR.circuitState]: t.to, [ATTR.reason]: t.reason,
-      })
-    },
+    onTransition: circuitReporter(o),
   })
 }

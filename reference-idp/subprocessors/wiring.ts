@@ -7,7 +7,8 @@ import type { Telemetry } from '../telemetry/telemetry'
 import { ADAPTERS, createAdapters, parseReceipt, ReceiptError, simulatorCredentials, webhookUrl } from './adapters'
 import { loadRegistry } from './registry'
 import type { Subprocessor } from './types'
-import { createVendorSender } from './vendor-sender'
+import { createPushAdapters, createPushChain } from './adapters/push-create'
+import { circuitReporter, createVendorSender } from './vendor-sender'
 
 /**
  * Real vendors for the IdP: one adapter per registry vendor at `providerUrl` (the provider
@@ -21,6 +22,8 @@ export function vendorLayer(o: { providerUrl: string; registryPath?: string; tel
   let sender: (Subprocessor & { circuit(id: string): string }) | undefined
   let publicUrl = ''
   const vendorIds = registry.vendors.map((v) => v.id).filter((id) => ADAPTERS[id])
+  const push = createPushChain({ registry, adapters: createPushAdapters(o.providerUrl, registry), onTransition: circuitReporter({ registry, telemetry: o.telemetry, metrics: o.metrics, region: o.region }) })
+  for (const v of registry.vendors) if (v.channels.includes('push')) o.metrics.circuitState.set({ provider: v.id }, 0)
 
   const deferred: Subprocessor = {
     id: 'vendors',
@@ -33,6 +36,7 @@ export function vendorLayer(o: { providerUrl: string; registryPath?: string; tel
 
   return {
     registry,
+    push,
     sender: deferred,
     receiptingProviders: () => vendorIds,
     circuit: (id: string) => sender?.circuit(id) ?? 'closed',

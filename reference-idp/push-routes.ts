@@ -1,0 +1,50 @@
+import { MfaError } from './errors'
+import { parseInput } from './http/inputs'
+import { sendJson } from './http/io'
+import { LoginPushInput, PushRespondInput, RegisterPushDeviceInput, VerifyPushDeviceInput } from './http/push-inputs'
+import type { Exchange, Route } from './http/types'
+import type { PushService } from './login/push'
+
+async function requireUser(x: Exchange): Promise<string> {
+  const id = await x.userId()
+  if (!id) throw new MfaError('unauthenticated', 'sign in first: no valid session cookie')
+  return id
+}
+
+/**
+ * The push JSON API. `requireFresh` guards adding a device like any other factor (step-up);
+ * without it a plain session suffices. The device's answer carries no session: its signature
+ * with the key registered for the device is the credential.
+ */
+export function pushRoutes(push: PushService, requireFresh?: (x: Exchange, action: string) => Promise<string>): Route[] {
+  const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
+  return [
+    api('POST', '/api/v1/push/devices', async (x) => {
+      const userId = requireFresh ? await requireFresh(x, 'adding a push device') : await requireUser(x)
+      const input = parseInput(RegisterPushDeviceInput, await x.body())
+      const r = await push.registerDevice(userId, { platform: input.platform, token: input.token, publicKey: input.public_key, name: input.name }, x.ctx)
+      sendJson(x.res, 201, { device_id: r.deviceId, number: r.number, expires_in_seconds: r.expiresInSeconds, status: 'pending' })
+    }),
+    api('POST', '/api/v1/push/devices/verify', async (x) => {
+      const userId = await requireUser(x)
+      const input = parseInput(VerifyPushDeviceInput, await x.body())
+      const r = await push.verifyDevice(userId, input.device_id, x.ctx)
+      sendJson(x.res, 200, r.status === 'active' ? r : { status: r.status, expires_in_seconds: r.expiresInSeconds })
+    }),
+    api('POST', '/api/v1/login/push', async (x) => {
+      const input = parseInput(LoginPushInput, await x.body())
+      const r = await push.send(input.flow_id, x.ctx)
+      sendJson(x.res, 200, { status: 'sent', number: r.number, expires_in_seconds: r.expiresInSeconds })
+    }),
+    api('GET', '/api/v1/login/push', async (x) => {
+      const input = parseInput(LoginPushInput, Object.fromEntries(x.url.searchParams))
+      const r = await push.poll(input.flow_id, x.ctx)
+      if (r.status === 'approved') return sendJson(x.res, 200, { status: 'approved' }, { 'set-cookie': await x.signIn(r.userId, true) })
+      sendJson(x.res, 200, r.status === 'pending' ? { status: 'pending', expires_in_seconds: r.expiresInSeconds } : r)
+    }),
+    api('POST', '/api/v1/push/respond', async (x) => {
+      const input = parseInput(PushRespondInput, await x.body())
+      sendJson(x.res, 200, await push.respond(input.challenge_id, { number: input.number, decision: input.decision, signature: input.signature }, x.ctx))
+    }),
+  ]
+}

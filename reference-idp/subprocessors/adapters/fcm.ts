@@ -1,0 +1,46 @@
+import type { FcmCredentials, PushSender } from '../push-types'
+import { field, joinUrl, jsonBody, type VendorReply } from './http'
+import { definePushAdapter } from './push-http'
+import type { AdapterOptions } from './types'
+
+/**
+ * Firebase Cloud Messaging HTTP v1 (`POST /v1/projects/{project}/messages:send`): OAuth 2
+ * bearer token, JSON `{message: {token, notification, data, android}}` → 200 `{name:
+ * "projects/{p}/messages/{id}"}`; errors `{error: {code, message, status, details:
+ * [{errorCode}]}}`, 429 RESOURCE_EXHAUSTED with `Retry-After`, 404 UNREGISTERED for an
+ * uninstalled app (a 4xx: the chain does not move on, the device is gone).
+ *
+ * No idempotency key, but a push is idempotent where it matters: the app deduplicates by the
+ * challenge id in `data`, so the not-connected retry may be enabled.
+ */
+
+export type FcmOptions = AdapterOptions<FcmCredentials>
+
+function checkCredentials(c: FcmCredentials): void {
+  if (!c?.accessToken) throw new Error('fcm: credentials.accessToken: required')
+  if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(c.projectId ?? '')) throw new Error(`fcm: credentials.projectId: expected a Firebase project id, got "${c?.projectId}"`)
+}
+
+export function createFcm(o: FcmOptions): PushSender {
+  checkCredentials(o.credentials)
+  const url = joinUrl(o.baseUrl, `/v1/projects/${encodeURIComponent(o.credentials.projectId)}/messages:send`)
+  const authorization = `Bearer ${o.credentials.accessToken}`
+  return definePushAdapter(o, {
+    id: 'fcm',
+    platforms: ['android'],
+    request: (m) => ({
+      url,
+      headers: { authorization, 'content-type': 'application/json; charset=utf-8', accept: 'application/json' },
+      body: JSON.stringify({
+        message: {
+          token: m.token,
+          notification: { title: m.title, body: m.body },
+          data: m.data,
+          // High priority wakes the device now; a sign-in push is worthless after its TTL.
+          android: { priority: 'high', ...(m.ttlSeconds ? { ttl: `${m.ttlSeconds}s` } : {}) },
+        },
+      }),
+    }),
+    read: (reply: VendorReply) => ({ providerMessageId: reply.status < 300 ? field(jsonBody(reply.body), 'name')?.split('/').pop() : undefined }),
+  })
+}

@@ -1,0 +1,234 @@
+import { generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_PUSH_POLICY, pushSigningInput, type PushDecision } from '../reference-idp/factors/push'
+import { loadKeys } from '../reference-idp/keys'
+import { DEFAULT_FLOW_POLICY } from '../reference-idp/login/policy'
+import { createPushService } from '../reference-idp/login/push'
+import { createSessions, SESSION_COOKIE } from '../reference-idp/login/sessions'
+import { pushRoutes } from '../reference-idp/push-routes'
+import { startSimulator, type Simulator } from '../reference-idp/simulator'
+import { openPglite, type Db } from '../reference-idp/store/db'
+import { migrateStore } from '../reference-idp/store/migrate'
+import { createPushRepo } from '../reference-idp/store/push-repo'
+import { createRepo, type Repo } from '../reference-idp/store/repo'
+import { createPushAdapters, createPushChain } from '../reference-idp/subprocessors/adapters/push-create'
+import { loadRegistry } from '../reference-idp/subprocessors/registry'
+import { createIdpMetrics } from '../reference-idp/telemetry/metrics'
+import { capture, client } from './support/idp-client'
+import { eventually } from './support/processes'
+import { serveRoutes } from './support/route-server'
+
+/**
+ * Push approval with number matching, end to end: the push routes over HTTP, the push service
+ * on PGlite, the FCM/APNs adapters behind the registry's push chains, and the provider
+ * simulator delivering to simulated devices, each with its own P-256 key pair.
+ */
+
+let skew = 0 // the IdP's clock runs ahead of real time by this much (expiry, windows)
+const now = () => new Date(Date.now() + skew)
+let sim: Simulator
+let db: Db
+let repo: Repo
+let server: Awaited<ReturnType<typeof serveRoutes>>
+let sessions: ReturnType<typeof createSessions>
+const tel = capture()
+
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0, seed: 11, timeScale: 0.02, baseline: 'clean' })
+  db = await openPglite('memory://')
+  await migrateStore(db)
+  repo = createRepo(db)
+  sessions = createSessions(repo, 3600, now, () => {})
+  const registry = loadRegistry()
+  const push = createPushService({
+    repo, push: createPushRepo(db), keys: loadKeys({ dataDir: 'memory://' }), telemetry: tel.t, metrics: createIdpMetrics(), region: 'eu-west',
+    sender: createPushChain({ registry, adapters: createPushAdapters(sim.url, registry) }), policy: DEFAULT_PUSH_POLICY, flowPolicy: DEFAULT_FLOW_POLICY, now,
+  })
+  server = await serveRoutes(pushRoutes(push), sessions)
+})
+afterAll(async () => {
+  await server?.close()
+  await sim?.close()
+  await db?.close()
+})
+
+const events = (name: string, flowId?: string) => tel.named(name).filter((e) => !flowId || e['mfa.flow_id'] === flowId)
+
+/** A phone with the authenticator app: a push token, its own key pair, and what it has read. */
+function phone(platform: 'ios' | 'android') {
+  const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const token = platform === 'ios' ? randomBytes(32).toString('hex') : `fcm-${randomBytes(48).toString('base64url')}`
+  const seen = new Set<string>()
+  const device = client(server.url)
+  return {
+    platform, token,
+    publicKey: keys.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+    privateKey: keys.privateKey,
+    /** The next notification not read before, as the simulator delivered it. */
+    async nextPush(): Promise<{ vendor: string; data: Record<string, string>; body: string }> {
+      const n = await eventually(async () => {
+        const { notifications } = await (await fetch(`${sim.url}/devices/push/${token}/notifications`)).json()
+        return (notifications as { id: string; vendor: string; data: Record<string, string>; body: string }[]).find((x) => !seen.has(x.id))
+      }, 10_000, 25)
+      seen.add(n.id)
+      return n
+    },
+    answer(challengeId: string, number: number, decision: PushDecision, key: KeyObject = keys.privateKey) {
+      const signature = sign('sha256', pushSigningInput(challengeId, number, decision), key).toString('base64url')
+      return device.post('/api/v1/push/respond', { challenge_id: challengeId, number, decision, signature })
+    },
+  }
+}
+
+/** A user with an active push device, enrolled through the API like a real one. */
+async function enrolled(platform: 'ios' | 'android' = 'android') {
+  const userId = randomUUID()
+  await repo.insertUser({ id: userId, email: `${userId}@example.test`, passwordHash: 'unused', userGroup: 'workforce' })
+  const browser = client(server.url)
+  browser.setCookie(`${SESSION_COOKIE}=${await sessions.create(userId, true)}`)
+  const device = phone(platform)
+  const reg = await browser.post('/api/v1/push/devices', { platform, token: device.token, public_key: device.publicKey, name: 'Test phone' })
+  expect(reg.status).toBe(201)
+  expect((await browser.post('/api/v1/push/devices/verify', { device_id: reg.body.device_id })).body.status).toBe('pending')
+  const push = await device.nextPush()
+  expect(push.data.kind).toBe('enrollment')
+  expect((await device.answer(push.data.challenge_id, reg.body.number, 'approved')).body).toEqual({ status: 'approved' })
+  expect((await browser.post('/api/v1/push/devices/verify', { device_id: reg.body.device_id })).body).toEqual({ status: 'active' })
+  return { userId, device, deviceId: reg.body.device_id as string, browser }
+}
+
+/** What the password step would do: open a push flow for the user in a fresh browser, then send the push. */
+async function login(userId: string) {
+  const browser = client(server.url)
+  await browser.get(`/api/v1/login/push?flow_id=${randomUUID()}`) // any request: the browser gets its device cookie
+  const flowId = randomUUID()
+  await repo.insertFlow({ id: flowId, userId, factor: 'push', issuedAt: now(), client: 'web', deviceId: browser.jar.get('fw_device') })
+  const sent = await browser.post('/api/v1/login/push', { flow_id: flowId })
+  return { browser, flowId, sent, poll: () => browser.get(`/api/v1/login/push?flow_id=${flowId}`) }
+}
+
+describe('push approval with number matching (FCM/APNs adapters, provider simulator)', () => {
+  it.each(['android', 'ios'] as const)('enrolls an %s device and approves a sign-in with the number shown', async (platform) => {
+    const { userId, device } = await enrolled(platform)
+    expect(events('mfa.enrollment.changed').slice(-2).map((e) => e['mfa.reason'])).toEqual(['enrolled', 'activated'])
+    const l = await login(userId)
+    expect(l.sent.status).toBe(200)
+    expect(l.sent.body.number).toBeGreaterThanOrEqual(10)
+    const push = await device.nextPush()
+    expect(push.vendor).toBe(platform === 'ios' ? 'apns' : 'fcm')
+    expect(JSON.stringify(push)).not.toContain(`"${l.sent.body.number}"`) // the number is on the screen, never in the push
+    expect((await l.poll()).body.status).toBe('pending')
+    expect((await device.answer(push.data.challenge_id, l.sent.body.number, 'approved')).body).toEqual({ status: 'approved' })
+    const done = await l.poll()
+    expect(done.body).toEqual({ status: 'approved' })
+    expect(done.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`))).toBe(true)
+    expect((await repo.flow(l.flowId))?.state).toBe('completed')
+    expect((await l.poll()).status).toBe(410) // finished once
+    expect(events('mfa.provider.request', l.flowId)).toMatchObject([{ 'mfa.provider': push.vendor, 'mfa.channel': 'push', 'mfa.outcome': 'success' }])
+    expect(events('mfa.challenge.issued', l.flowId)).toMatchObject([{ 'mfa.factor': 'push', 'mfa.channel': 'push', 'mfa.reason': 'login_required' }])
+    expect(events('mfa.challenge.verified', l.flowId)).toMatchObject([{ 'mfa.outcome': 'success', 'mfa.reason': 'ok', 'mfa.factor': 'push' }])
+    expect(events('mfa.login.completed', l.flowId)).toMatchObject([{ 'mfa.outcome': 'success', 'mfa.reason': 'mfa_satisfied', 'mfa.factor': 'push' }])
+    const [row] = await db.query<{ token_enc: string }>('SELECT token_enc FROM push_devices WHERE user_id = $1', [userId])
+    expect(row.token_enc).not.toContain(device.token) // sealed at rest
+  })
+
+  it('refuses a wrong number, and the push cannot be answered again', async () => {
+    const { userId, device } = await enrolled()
+    const l = await login(userId)
+    const { data } = await device.nextPush()
+    const wrong = l.sent.body.number === 99 ? 98 : l.sent.body.number + 1
+    expect((await device.answer(data.challenge_id, wrong, 'approved')).body).toMatchObject({ code: 'invalid_code' })
+    expect((await device.answer(data.challenge_id, l.sent.body.number, 'approved')).body).toMatchObject({ code: 'code_replayed' })
+    expect((await l.poll()).body).toEqual({ status: 'denied', reason: 'number_mismatch' })
+    expect(events('mfa.challenge.verified', l.flowId).map((e) => e['mfa.reason'])).toEqual(['number_mismatch', 'code_replayed'])
+  })
+
+  it('a denied push ends the sign-in', async () => {
+    const { userId, device } = await enrolled()
+    const l = await login(userId)
+    expect((await device.answer((await device.nextPush()).data.challenge_id, 0, 'denied')).body).toEqual({ status: 'denied' })
+    expect((await l.poll()).body).toEqual({ status: 'denied', reason: 'user_denied' })
+    expect(events('mfa.challenge.verified', l.flowId)).toMatchObject([{ 'mfa.outcome': 'failure', 'mfa.reason': 'user_denied' }])
+    expect(events('mfa.login.completed', l.flowId)).toMatchObject([{ 'mfa.outcome': 'failure', 'mfa.reason': 'mfa_failed' }])
+    expect((await l.browser.post('/api/v1/login/push', { flow_id: l.flowId })).status).toBe(410)
+  })
+
+  it('an answer after 60 s is refused as expired (no_response)', async () => {
+    const { userId, device } = await enrolled()
+    const l = await login(userId)
+    const { data } = await device.nextPush()
+    skew += 61_000
+    const late = await device.answer(data.challenge_id, l.sent.body.number, 'approved')
+    expect([late.status, late.body.code]).toEqual([410, 'flow_expired'])
+    expect((await l.poll()).body).toEqual({ status: 'expired' })
+    expect(events('mfa.challenge.verified', l.flowId)).toMatchObject([{ 'mfa.outcome': 'expired', 'mfa.reason': 'no_response' }])
+  })
+
+  it('a fraud report locks push for the user and emits mfa.lockout', async () => {
+    const { userId, device, browser } = await enrolled()
+    const l = await login(userId)
+    expect((await device.answer((await device.nextPush()).data.challenge_id, 0, 'fraud')).body).toEqual({ status: 'fraud_reported' })
+    expect(events('mfa.lockout', l.flowId)).toMatchObject([{ 'mfa.reason': 'fraud_reported', 'mfa.factor': 'push' }])
+    expect(events('mfa.challenge.verified', l.flowId)).toMatchObject([{ 'mfa.outcome': 'failure', 'mfa.reason': 'fraud_reported' }])
+    expect((await repo.flow(l.flowId))?.state).toBe('locked')
+    const again = (await login(userId)).sent
+    expect([again.status, again.body.code, again.body.reason]).toEqual([423, 'locked_out', 'fraud_reported'])
+    const other = phone('android')
+    expect((await browser.post('/api/v1/push/devices', { platform: 'android', token: other.token, public_key: other.publicKey })).status).toBe(423)
+  })
+
+  it('refuses a sixth push in an hour', async () => {
+    const { userId, device } = await enrolled() // the enrollment push is the first of the hour
+    for (let i = 0; i < 4; i++) {
+      const l = await login(userId)
+      expect(l.sent.status).toBe(200)
+      await device.answer((await device.nextPush()).data.challenge_id, l.sent.body.number, 'approved')
+    }
+    const sixth = (await login(userId)).sent
+    expect([sixth.status, sixth.body.code, sixth.body.reason]).toEqual([429, 'rate_limited', 'hourly_quota'])
+    expect(Number(sixth.headers.get('retry-after'))).toBeGreaterThan(3000)
+  })
+
+  it('refuses a second push while one is outstanding', async () => {
+    const { userId } = await enrolled()
+    const l = await login(userId)
+    const second = await l.browser.post('/api/v1/login/push', { flow_id: l.flowId })
+    expect([second.status, second.body.code, second.body.reason]).toEqual([429, 'rate_limited', 'outstanding'])
+    expect(Number(second.headers.get('retry-after'))).toBeLessThanOrEqual(60)
+    expect((await login(userId)).sent.body.reason).toBe('outstanding') // another sign-in of the same user, too
+  })
+
+  it('refuses an answer signed by another device, and changes nothing', async () => {
+    const { userId, device } = await enrolled()
+    const l = await login(userId)
+    const { data } = await device.nextPush()
+    const intruder = phone('android')
+    const forged = await device.answer(data.challenge_id, l.sent.body.number, 'approved', intruder.privateKey)
+    expect([forged.status, forged.body.code]).toEqual([401, 'invalid_credentials'])
+    expect((await l.poll()).body.status).toBe('pending')
+    expect((await device.answer(data.challenge_id, l.sent.body.number, 'approved')).body.status).toBe('approved')
+    expect(events('mfa.challenge.verified', l.flowId).map((e) => e['mfa.reason'])).toEqual(['signature_invalid', 'ok'])
+  })
+
+  it('three denied pushes in 10 minutes pause push (push_bombing), with one lockout event', async () => {
+    const { userId, device } = await enrolled()
+    for (let i = 0; i < 3; i++) {
+      expect((await login(userId)).sent.status).toBe(200)
+      await device.answer((await device.nextPush()).data.challenge_id, 0, 'denied')
+    }
+    const before = events('mfa.lockout').length
+    for (let i = 0; i < 2; i++) {
+      const r = (await login(userId)).sent
+      expect([r.status, r.body.code, r.body.reason]).toEqual([423, 'locked_out', 'push_bombing'])
+    }
+    expect(events('mfa.lockout').slice(before)).toMatchObject([{ 'mfa.reason': 'push_bombing', 'mfa.factor': 'push' }])
+  })
+
+  it('bad input gets a 400 naming the field', async () => {
+    const { browser } = await enrolled()
+    const r = await browser.post('/api/v1/push/devices', { platform: 'ios', token: 'not-hex', public_key: 'x'.repeat(100) })
+    expect([r.status, r.body.code, r.body.field]).toEqual([400, 'bad_request', 'token'])
+    const p = await browser.post('/api/v1/push/devices', { platform: 'android', token: `fcm-${'a'.repeat(40)}`, public_key: generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64') })
+    expect([p.status, p.body.field]).toEqual([400, 'public_key'])
+  })
+})
