@@ -7,7 +7,9 @@ import { loadIdpConfig } from '../reference-idp/config'
 import { pushSigningInput } from '../reference-idp/factors/push'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { startSimulator, type Simulator } from '../reference-idp/simulator'
+import { twilioRequestSignature } from '../reference-idp/subprocessors/adapters'
 import { DEFAULT_REGISTRY_PATH } from '../reference-idp/subprocessors/registry'
+import { DEFAULT_CREDENTIALS } from '../reference-idp/simulator/vendors/types'
 import { capture, client } from './support/idp-client'
 import { eventually, tempDir } from './support/processes'
 
@@ -159,6 +161,31 @@ describe('SMS through real vendor adapters, breakers and fallback (provider simu
     expect((await browser.get(`/api/v1/login/push?flow_id=${login.body.flow_id}`)).body.status).toBe('approved')
     expect((await browser.get('/api/v1/me')).body.factors.map((f: { type: string }) => f.type)).toContain('push')
     expect(events('mfa.login.completed').filter((e) => e['mfa.flow_id'] === login.body.flow_id)).toMatchObject([{ 'mfa.outcome': 'success', 'mfa.factor': 'push' }])
+  })
+
+  it('a receipt that arrives after the late threshold is reported as late (signed like Twilio does)', async () => {
+    // The simulator loses the message (no receipt of its own); we play the vendor's webhook.
+    expect((await fault({ vendor: 'twilio', kind: 'delivery_loss', durationSeconds: 30 })).status).toBe(201)
+    skew += 31_000
+    const login = await client(idp.url).post('/api/v1/login', { email, password: PASSWORD })
+    expect(login.body.delivery).toBe('sent')
+    const [row] = await idp.db.query<{ provider_message_id: string }>('SELECT provider_message_id FROM oob_codes WHERE flow_id = $1', [login.body.flow_id])
+    await fetch(`${sim.url}/faults`, { method: 'DELETE' })
+    skew += 90_000 // the receipt comes 90 s after the send: past the 60-s late threshold
+    const url = `${idp.url}/webhooks/twilio`
+    const params: [string, string][] = [['MessageSid', row.provider_message_id], ['MessageStatus', 'delivered'], ['AccountSid', DEFAULT_CREDENTIALS.twilio.accountSid]]
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioRequestSignature(DEFAULT_CREDENTIALS.twilio.authToken, url, params) },
+      body: new URLSearchParams(params).toString(),
+    })
+    expect(await res.json()).toEqual({ accepted: 1, new: 1 })
+    const late = events('mfa.provider.delivery', 'twilio').filter((e) => e['mfa.flow_id'] === login.body.flow_id)
+    expect(late).toMatchObject([{ 'mfa.outcome': 'success', 'mfa.reason': 'late' }])
+    expect(late[0]['mfa.latency_ms']).toBeGreaterThanOrEqual(90_000)
+    // The vendor retries its webhook: the same receipt again is accepted but not reported twice.
+    const again = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioRequestSignature(DEFAULT_CREDENTIALS.twilio.authToken, url, params) }, body: new URLSearchParams(params).toString() })
+    expect(await again.json()).toEqual({ accepted: 1, new: 0 })
   })
 
   it('a forged receipt is refused and changes nothing', async () => {
