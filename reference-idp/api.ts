@@ -1,9 +1,10 @@
 import { MfaError } from './errors'
-import { parseInput, ActivateOobInput, ActivateTotpInput, EnrollOobInput, EnrollTotpInput, LoginInput, OobStepInput, RecoveryStepInput, RevokeDeviceInput, SendCodeInput, SignupInput, TotpStepInput } from './http/inputs'
+import { parseInput, ActivateOobInput, ActivateTotpInput, EnrollOobInput, EnrollTotpInput, LoginInput, OobStepInput, RecoveryStepInput, RemoveFactorInput, RenameFactorInput, RevokeDeviceInput, SendCodeInput, SignupInput, TotpStepInput } from './http/inputs'
 import { loginCookies } from './http/login-cookies'
 import { sendJson } from './http/io'
 import type { Exchange, Route } from './http/types'
 import type { OobService } from './login/oob'
+import type { FactorAdmin } from './login/factor-admin'
 import type { LoginService } from './login/service'
 import type { TrustedDevices } from './login/trusted'
 
@@ -14,7 +15,7 @@ async function requireUser(x: Exchange): Promise<string> {
 }
 
 /** The JSON API (described in /openapi.json). */
-export function apiRoutes(login: LoginService, oob: OobService, trusted: TrustedDevices, secure: () => boolean): Route[] {
+export function apiRoutes(login: LoginService, oob: OobService, trusted: TrustedDevices, secure: () => boolean, factorAdmin: FactorAdmin): Route[] {
   const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
   return [
     api('POST', '/api/v1/signup', async (x) => {
@@ -61,6 +62,18 @@ export function apiRoutes(login: LoginService, oob: OobService, trusted: Trusted
       const input = parseInput(ActivateOobInput, await x.body())
       await oob.activate(userId, input.factor_id, input.code, x.ctx)
       sendJson(x.res, 200, { status: 'active' })
+    }),
+    api('POST', '/api/v1/factors/rename', async (x) => {
+      const userId = await requireUser(x)
+      const input = parseInput(RenameFactorInput, await x.body())
+      await factorAdmin.rename(userId, input.type, input.id, input.name, x.ctx)
+      sendJson(x.res, 200, { status: 'renamed' })
+    }),
+    api('POST', '/api/v1/factors/remove', async (x) => {
+      const userId = await login.requireFresh(await x.session(), 'removing a factor', x.ctx)
+      const input = parseInput(RemoveFactorInput, await x.body())
+      await factorAdmin.remove(userId, input.type, input.id, x.ctx)
+      sendJson(x.res, 200, { status: 'removed' })
     }),
     api('GET', '/api/v1/trusted-devices', async (x) => {
       sendJson(x.res, 200, { devices: await trusted.list(await requireUser(x)) })

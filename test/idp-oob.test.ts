@@ -123,5 +123,17 @@ describe.each(testStores(afterAll))('SMS, voice and e-mail codes on %s', (store,
     const ok = await client(idp.url).post('/api/v1/login/code', { flow_id: login.flow_id, channel: 'email', code: lastCode(box, address) })
     expect(ok.body.status).toBe('authenticated')
     expect((await api.get('/api/v1/me')).body.factors.map((f: { type: string }) => f.type).sort()).toEqual(['email', 'totp'])
+
+    // Rename, remove one (fresh from the step-up), and the last one cannot go.
+    const factors = (await api.get('/api/v1/me')).body.factors as { id: string; type: string; name: string }[]
+    const totpId = factors.find((f) => f.type === 'totp')!.id
+    const emailId = factors.find((f) => f.type === 'email')!.id
+    expect((await api.post('/api/v1/factors/rename', { type: 'totp', id: totpId, name: 'Work phone' })).body.status).toBe('renamed')
+    expect((await api.post('/api/v1/factors/rename', { type: 'sms', id: totpId, name: 'x' })).status).toBe(404)
+    expect((await api.post('/api/v1/factors/remove', { type: 'email', id: emailId })).body.status).toBe('removed')
+    const last = await api.post('/api/v1/factors/remove', { type: 'totp', id: totpId })
+    expect([last.status, last.body.code]).toEqual([403, 'forbidden'])
+    expect((await api.get('/api/v1/me')).body.factors).toMatchObject([{ type: 'totp', name: 'Work phone' }])
+    expect(tel.named('mfa.enrollment.changed').slice(-2).map((e) => e['mfa.reason'])).toEqual(['renamed', 'removed'])
   })
 })

@@ -24,6 +24,9 @@ export const EnrollOobInput = z.discriminatedUnion('channel', [
 ], 'expected channel sms, voice or email')
 export const ActivateOobInput = z.object({ factor_id: Id, code: Code })
 export const RevokeDeviceInput = z.object({ id: Id.optional() })
+const ManagedFactorInput = z.enum(['totp', 'sms', 'voice', 'email', 'push'], 'expected totp, sms, voice, email or push (passkeys: /api/v1/webauthn/credentials/...)')
+export const RenameFactorInput = z.object({ type: ManagedFactorInput, id: Id, name: z.string().trim().min(1, 'name: must not be empty').max(64) })
+export const RemoveFactorInput = z.object({ type: ManagedFactorInput, id: Id })
 export const EnrollTotpInput = z.object({ name: z.string().trim().min(1).max(64).default('Authenticator app') })
 export const ActivateTotpInput = z.object({ credential_id: Id, code: Code })
 
