@@ -48,7 +48,7 @@ export function createOobService(d: OobDeps) {
     const code = newOobCode()
     await d.oob.insertCode({ id, userId: user.id, factorId: factor.id, flowId, addressMac: factor.address_mac, codeMac: codeMac(id, code), sentAt: now, expiresAt: new Date(now.getTime() + d.policy.codeTtlMs) })
     const to = d.keys.box.open(factor.address_enc, factor.id).toString('utf8')
-    const r = await d.sender.send({ channel: factor.channel, to, text: text(factor.channel, code), idempotencyKey: id, region: d.region })
+    const r = await d.telemetry.step(ctx.span, 'provider.send', { 'mfa.channel': factor.channel }, () => d.sender.send({ channel: factor.channel, to, text: text(factor.channel, code), idempotencyKey: id, region: d.region }))
     // An enrollment send has no login flow; its code id stands in, so its events still group.
     const eventFlow = flowId ?? id
     for (const attempt of r.attempts ?? [r]) providerEvent(attempt, factor.channel, ctx, user, eventFlow)

@@ -151,7 +151,7 @@ export function createLoginService(d: LoginDeps) {
     /** The password must pass before any second factor is revealed or tried. */
     async passwordStep(email: string, password: string, ctx: RequestCtx): Promise<PasswordStepResult> {
       const user = await d.repo.userByEmail(email)
-      const ok = await verifyPassword(password, user?.password_hash ?? (await DUMMY_HASH))
+      const ok = await d.telemetry.step(ctx.span, 'password.verify', { 'mfa.factor': 'password' }, async () => verifyPassword(password, user?.password_hash ?? (await DUMMY_HASH)))
       if (!user || !ok) {
         completed(randomUUID(), 'failure', 'password_failed', ctx, user, 'password')
         throw new MfaError('invalid_credentials', 'e-mail address or password is wrong')
@@ -162,8 +162,10 @@ export function createLoginService(d: LoginDeps) {
       const pushEnrolled = (await d.push?.hasActiveDevice(user.id)) ?? false
       const pushReady = pushEnrolled && ((await d.push?.available(user.id)) ?? false)
       const now = d.now()
-      const history = await d.trusted.recent(user.id, d.risk.policy.recentLogins, ctx.deviceId)
-      const risk = assessRisk({ ...history, country: ctx.country, ip: ctx.ip, now }, d.risk.policy, d.risk.bad)
+      const risk = await d.telemetry.step(ctx.span, 'risk.assess', {}, async () => {
+        const history = await d.trusted.recent(user.id, d.risk.policy.recentLogins, ctx.deviceId)
+        return assessRisk({ ...history, country: ctx.country, ip: ctx.ip, now }, d.risk.policy, d.risk.bad)
+      })
       const riskCtx = { ...ctx, riskLevel: risk.level }
       // A locked push device still counts as enrolled: locking must never mean "no MFA".
       if (creds.length === 0 && channels.length === 0 && passkeys === 0 && !pushEnrolled) {
@@ -243,10 +245,10 @@ export function createLoginService(d: LoginDeps) {
       const pre = decideAttempt(snapshot, { ok: true }, d.now(), d.policy)
       if (flow && pre.kind === 'success' && !allowedAt(flow.risk_level, factor)) throw new MfaError('forbidden', `${factor} is not accepted for this sign-in: its risk is ${flow.risk_level}`, { risk_level: flow.risk_level })
       if (flow) ctx = { ...ctx, riskLevel: (flow.risk_level ?? undefined) as RiskLevel | undefined }
-      const check = pre.kind !== 'success' ? { ok: true as const }
-        : factor === 'totp' ? await checkTotp(await d.repo.totpForUser(flow!.user_id, 'active'), code, false)
-        : factor === 'recovery_code' ? await checkRecoveryCode(flow!.user_id, code)
-        : await d.oob.checkLoginCode(flowId, code)
+      const check = pre.kind !== 'success' ? { ok: true as const } : await d.telemetry.step(ctx.span, `${factor}.verify`, { 'mfa.factor': factor, 'mfa.flow_id': flowId }, async () =>
+        factor === 'totp' ? checkTotp(await d.repo.totpForUser(flow!.user_id, 'active'), code, false)
+        : factor === 'recovery_code' ? checkRecoveryCode(flow!.user_id, code)
+        : d.oob.checkLoginCode(flowId, code))
       const now = d.now()
       const decision = pre.kind === 'success' ? decideAttempt(snapshot, check, now, d.policy) : pre
       const latency = flow ? Math.max(0, now.getTime() - flow.issued_at.getTime()) : undefined

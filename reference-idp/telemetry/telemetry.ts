@@ -20,6 +20,8 @@ export interface Telemetry {
   emit(name: EventName, attrs: EventAttributes, ctx?: EventContext): void
   /** Run `fn` inside a span; the span ends with fn and records a thrown error. */
   span<T>(name: string, attrs: Record<string, string | number>, fn: (span: Span | undefined) => Promise<T>, kind?: SpanKind): Promise<T>
+  /** A step of a request: a child span of `parent` (the request's span), or just `fn` without one. */
+  step<T>(parent: Span | undefined, name: string, attrs: Record<string, string | number>, fn: () => Promise<T>): Promise<T>
   flush(): Promise<void>
   shutdown(): Promise<void>
 }
@@ -30,6 +32,8 @@ export interface TelemetryOptions {
   region: string
   version: string
   metrics: IdpMetrics
+  /** Tests: replace the OTLP span exporter (e.g. an in-memory one). */
+  spanExporter?: tracing.SpanExporter
 }
 
 export function createTelemetry(o: TelemetryOptions): Telemetry {
@@ -40,6 +44,7 @@ export function createTelemetry(o: TelemetryOptions): Telemetry {
         o.metrics.eventsEmitted.inc({ event: name })
       },
       span: (_name, _attrs, fn) => fn(undefined),
+      step: (_parent, _name, _attrs, fn) => fn(),
       flush: async () => {},
       shutdown: async () => {},
     }
@@ -56,7 +61,7 @@ export function createTelemetry(o: TelemetryOptions): Telemetry {
   })
   const tracerProvider = new tracing.BasicTracerProvider({
     resource,
-    spanProcessors: [new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces` }))],
+    spanProcessors: [o.spanExporter ? new tracing.SimpleSpanProcessor(o.spanExporter) : new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces` }))],
   })
   const logger = loggerProvider.getLogger(SERVICE, o.version)
   const tracer = tracerProvider.getTracer(SERVICE, o.version)
@@ -76,6 +81,17 @@ export function createTelemetry(o: TelemetryOptions): Telemetry {
       const span = tracer.startSpan(name, { kind, attributes: attrs })
       try {
         return await fn(span)
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.name : 'error' })
+        throw err
+      } finally {
+        span.end()
+      }
+    },
+    async step(parent, name, attrs, fn) {
+      const span = tracer.startSpan(name, { attributes: attrs }, parent ? trace.setSpan(ROOT_CONTEXT, parent) : undefined)
+      try {
+        return await fn()
       } catch (err) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.name : 'error' })
         throw err

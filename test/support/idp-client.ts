@@ -8,6 +8,7 @@ export function capture() {
   const t: Telemetry = {
     emit: (name: EventName, attrs: EventAttributes) => void events.push(buildEvent(name, attrs)),
     span: (_n, _a, fn) => fn(undefined),
+    step: (_p, _n, _a, fn) => fn(),
     flush: async () => {},
     shutdown: async () => {},
   }
