@@ -34,7 +34,7 @@ const loginForm = (email = '', error?: string) => page('Sign in', `
 ${field({ name: 'email', label: 'E-mail address', type: 'email', autocomplete: 'username', value: email, autofocus: true, error: !!error })}
 ${field({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' })}
 <button type="submit">Continue</button></form>
-<p class="note">Have a passkey? <a href="/login/passkey">Sign in with a passkey</a> · No account? <a href="/signup">Create one</a></p>`, error)
+<p class="note">Have a passkey? <a href="/login/passkey">Sign in with a passkey</a> · No account? <a href="/signup">Create one</a> · <a href="/recovery/request">Lost your second factor?</a></p>`, error)
 
 /** The second step: a code typed from the app, or from a text, call or e-mail (hint = masked address). */
 const codeForm = (flowId: string, factor: FormFactor, error?: string, hint?: string) => page('Enter your code', `
@@ -74,11 +74,10 @@ const rethrowUnexpected = (e: unknown) => {
   if (!(e instanceof MfaError) || e.status >= 500) throw e
 }
 
-/** Server-rendered pages for every flow of this slice: plain forms, no JavaScript needed. */
-export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure: () => boolean, push?: Pick<PushService, 'poll'>): Route[] {
-  const p = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'page', handler })
-  /** The signed-in user when the session is fresh enough for a sensitive action; otherwise answers with a sign-in or step-up page. */
-  async function fresh(x: Exchange, action: string): Promise<string | undefined> {
+/** The signed-in user when the session is fresh enough for a sensitive action; otherwise answers with a sign-in or step-up page. */
+/** A gate for sensitive pages: the user when the session's second factor is fresh; otherwise it answers with the sign-in or step-up page. */
+export function freshPage(login: Pick<LoginService, 'requireFresh'>) {
+  return async (x: Exchange, action: string): Promise<string | undefined> => {
     try {
       return await login.requireFresh(await x.session(), action.toLowerCase(), x.ctx)
     } catch (e) {
@@ -88,6 +87,12 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
 <form method="post" action="/stepup"><button type="submit">Confirm with my second factor</button></form><p><a href="/">Back</a></p>`))
     }
   }
+}
+
+/** Server-rendered sign-in, enrollment and recovery-code pages: plain forms, no JavaScript needed. */
+export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure: () => boolean, push?: Pick<PushService, 'poll'>): Route[] {
+  const p = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'page', handler })
+  const fresh = freshPage(login)
 
   return [
     p('GET', '/', async (x) => {
@@ -98,7 +103,8 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
       const list = factors.length ? `<ul>${factors.map((f) => `<li>${esc(f.name)} (${esc(f.type)}, ${esc(f.status)})</li>`).join('')}</ul>` : '<p>No second factor yet: your account is protected by its password only.</p>'
       sendHtml(x.res, 200, page('Your account', `<h2>Second factors</h2>${list}
 <form method="post" action="/enroll/totp"><button type="submit">Add an authenticator app</button></form>
-<p><a href="/passkeys">Passkeys</a>: sign in without a password, phishing-resistant.</p>
+<p><a href="/enroll/oob">Add a phone number or e-mail address</a> · <a href="/passkeys">Passkeys</a>: sign in without a password, phishing-resistant.</p>
+<h2>Remembered devices</h2><form method="post" action="/trusted-devices/revoke"><button type="submit">Forget all remembered devices</button></form>
 <h2>Recovery codes</h2><p>${remaining} unused recovery code${remaining === 1 ? '' : 's'} left.</p>
 <form method="post" action="/recovery-codes"><button type="submit">${remaining ? 'Replace my recovery codes' : 'Create recovery codes'}</button></form>
 <form method="post" action="/logout"><button type="submit">Sign out</button></form>`))

@@ -30,7 +30,8 @@ import { createRateLimiter } from './http/rate-limit'
 import type { RiskLevel } from '../contract'
 import { DEFAULT_PUSH_POLICY } from './factors/push'
 import { createPushService } from './login/push'
-import { pageRoutes } from './pages'
+import { freshPage, pageRoutes } from './pages'
+import { accountPageRoutes } from './pages/account'
 import { pushRoutes } from './push-routes'
 import { createPushRepo } from './store/push-repo'
 import { vendorLayer } from './subprocessors/wiring'
@@ -105,7 +106,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   })
   const recovery = createAdminRecovery({ db, repo, keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECOVERY_POLICY, now })
   const fresh = async (x: Exchange, action: string) => login.requireFresh(await x.session(), action, x.ctx)
-  const routes: Route[] = [...adminRoutes({ recovery, exemptions, repo, requireFresh: fresh, publicUrl: () => publicUrl }),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, createFactorAdmin({ db, repo, keys, telemetry, metrics, region: config.region })), ...pageRoutes(login, trusted, secureCookies, push), ...webauthnRoutes(webauthn, fresh), ...(push ? pushRoutes(push, fresh) : []), {
+  const routes: Route[] = [...adminRoutes({ recovery, exemptions, repo, requireFresh: fresh, publicUrl: () => publicUrl }),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, createFactorAdmin({ db, repo, keys, telemetry, metrics, region: config.region })), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, repo, fresh: freshPage(login) }), ...webauthnRoutes(webauthn, fresh), ...(push ? pushRoutes(push, fresh) : []), {
     method: 'POST', path: '/api/v1/admin/enrollment-snapshot', kind: 'api',
     async handler(x) {
       const userId = await x.userId()

@@ -128,4 +128,26 @@ describe.each(testStores(afterAll))('admin-assisted recovery on %s', (store, ope
     expect((await client(idp.url).post('/api/v1/login', { email: user.email, password: PASSWORD })).body.next).toBe('totp')
     expect(tel.named('mfa.bypass').at(-1)).toMatchObject({ 'mfa.reason': 'admin_override' })
   })
+
+  it('the same recovery by pages: request form, admin page, one-time link page', async ({ skip: s }) => {
+    if (skip) return s()
+    const lost = await account('pages-lost', 'workforce')
+    const admin = await account('pages-admin', 'admin')
+    const form = await client(idp.url).get('/recovery/request')
+    expect(form.text).toContain('<label for="password">')
+    expect((await client(idp.url).form('/recovery/request', { email: lost.email, password: PASSWORD })).status).toBe(202)
+    const adminPage = await admin.api.get('/admin')
+    expect(adminPage.text).toContain('Recovery requests')
+    const id = /name="id" value="([^"]+)"/.exec(adminPage.text)![1]
+    const approved = await admin.api.form('/admin/recovery/decide', { id, reason: 'called back on the HR number', decision: 'approve' })
+    const token = /\/recover#([A-Za-z0-9_-]{43})/.exec(approved.text)![1]
+    const recoverPage = await client(idp.url).get('/recover')
+    expect(recoverPage.text).toContain('<script src="/assets/recover.js"></script>')
+    expect((await client(idp.url).get('/assets/recover.js')).text).toContain('location.hash')
+    const done = await client(idp.url).form('/recover', { token })
+    expect([done.status, done.headers.get('location')]).toEqual([303, '/'])
+    expect((await client(idp.url).form('/recover', { token })).status).toBeGreaterThanOrEqual(400)
+    // A non-admin gets no admin page.
+    expect((await lost.api.get('/admin')).status).toBe(403)
+  })
 })
