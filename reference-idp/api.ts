@@ -104,7 +104,7 @@ export function apiRoutes(login: LoginService, oob: OobService, trusted: Trusted
     api('POST', '/api/v1/enroll/totp', async (x) => {
       const userId = await login.requireFresh(await x.session(), 'adding a factor', x.ctx)
       const input = parseInput(EnrollTotpInput, await x.body())
-      const r = await login.enrollTotp(userId, input.name, x.ctx)
+      const r = await login.enrollTotp(userId, input.name, x.ctx, { algorithm: input.algorithm, digits: input.digits })
       sendJson(x.res, 200, { credential_id: r.credentialId, otpauth_uri: r.otpauthUri, status: 'pending' })
     }),
     api('POST', '/api/v1/enroll/totp/verify', async (x) => {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadIdpConfig } from '../reference-idp/config'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
@@ -184,6 +185,32 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
     expect(doc.components.schemas.Error.required).toEqual(['code', 'message'])
     const ops = Object.values(doc.paths).flatMap((p) => Object.keys(p as object))
     expect(ops.length).toBeGreaterThanOrEqual(20)
+  })
+
+  it('SHA-256, 8-digit authenticators; codes from Debian oathtool activate and log in', async ({ skip: s }) => {
+    if (skip) return s()
+    const has = spawnSync('oathtool', ['--version']).status === 0
+    if (!has && process.env.CI === 'true') throw new Error('missing prerequisite under CI=true: oathtool (apt-get install oathtool)')
+    if (!has) return s()
+    const oathtool = (secret: string, at: number) => {
+      const r = spawnSync('oathtool', ['--totp=sha256', '-b', '--digits=8', `--now=${new Date(at).toISOString().replace('T', ' ').slice(0, 19)} UTC`, secret], { encoding: 'utf8' })
+      expect(r.status).toBe(0)
+      return r.stdout.trim()
+    }
+    const email = `oath-${_store}@example.test`
+    const api = client(idp.url)
+    await api.post('/api/v1/signup', { email, password: PASSWORD })
+    const bad = await api.post('/api/v1/enroll/totp', { algorithm: 'MD5' })
+    expect([bad.status, bad.body.message]).toEqual([400, expect.stringMatching(/^algorithm: expected SHA1, SHA256 or SHA512/)])
+    const e = await api.post('/api/v1/enroll/totp', { algorithm: 'SHA256', digits: 8 })
+    const uri = new URL(e.body.otpauth_uri)
+    expect([uri.searchParams.get('algorithm'), uri.searchParams.get('digits')]).toEqual(['SHA256', '8'])
+    const secret = uri.searchParams.get('secret')!
+    expect((await api.post('/api/v1/enroll/totp/verify', { credential_id: e.body.credential_id, code: oathtool(secret, clock) })).body.status).toBe('active')
+    const flow = (await client(idp.url).post('/api/v1/login', { email, password: PASSWORD })).body.flow_id
+    const code = oathtool(secret, clock + 30_000)
+    expect(code).toMatch(/^\d{8}$/)
+    expect((await client(idp.url).post('/api/v1/login/totp', { flow_id: flow, code })).body.status).toBe('authenticated')
   })
 
   it('logout revokes the session; the old cookie is refused afterwards', async ({ skip: s }) => {

@@ -27,7 +27,12 @@ export const RevokeDeviceInput = z.object({ id: Id.optional() })
 const ManagedFactorInput = z.enum(['totp', 'sms', 'voice', 'email', 'push'], 'expected totp, sms, voice, email or push (passkeys: /api/v1/webauthn/credentials/...)')
 export const RenameFactorInput = z.object({ type: ManagedFactorInput, id: Id, name: z.string().trim().min(1, 'name: must not be empty').max(64) })
 export const RemoveFactorInput = z.object({ type: ManagedFactorInput, id: Id })
-export const EnrollTotpInput = z.object({ name: z.string().trim().min(1).max(64).default('Authenticator app') })
+export const EnrollTotpInput = z.object({
+  name: z.string().trim().min(1).max(64).default('Authenticator app'),
+  /** SHA1 and 6 digits work in every authenticator app; SHA256/SHA512 and 8 digits only in some. */
+  algorithm: z.enum(['SHA1', 'SHA256', 'SHA512'], 'expected SHA1, SHA256 or SHA512').default('SHA1'),
+  digits: z.union([z.literal(6), z.literal(8)], 'expected 6 or 8').default(6),
+})
 export const ActivateTotpInput = z.object({ credential_id: Id, code: Code })
 
 /** Parse or throw a 400 naming the field and what was expected. */

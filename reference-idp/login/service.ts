@@ -125,15 +125,15 @@ export function createLoginService(d: LoginDeps) {
       return id
     },
 
-    async enrollTotp(userId: string, name: string, ctx: RequestCtx) {
+    async enrollTotp(userId: string, name: string, ctx: RequestCtx, o: { algorithm: TotpParams['algorithm']; digits: 6 | 8 } = { algorithm: 'SHA1', digits: 6 }) {
       const user = await d.repo.userById(userId)
       if (!user) throw new MfaError('unauthenticated', 'session user no longer exists')
       const id = randomUUID()
-      const secret = newTotpSecret('SHA1')
-      await d.repo.insertTotp({ id, userId, name, secretEnc: d.keys.box.seal(secret, id), algorithm: 'SHA1', digits: 6 })
+      const secret = newTotpSecret(o.algorithm)
+      await d.repo.insertTotp({ id, userId, name, secretEnc: d.keys.box.seal(secret, id), algorithm: o.algorithm, digits: o.digits })
       d.metrics.enrollments.inc({ factor: 'totp', reason: 'enrolled' })
       emit('mfa.enrollment.changed', { ...base(ctx, user), [ATTR.factor]: 'totp', [ATTR.reason]: 'enrolled', [ATTR.intent]: 'enrollment' }, ctx)
-      return { credentialId: id, secret: base32Encode(secret), otpauthUri: otpauthUri(secret, user.email, d.issuer) }
+      return { credentialId: id, secret: base32Encode(secret), otpauthUri: otpauthUri(secret, user.email, d.issuer, { algorithm: o.algorithm, digits: o.digits, periodSeconds: 30, window: 1 }) }
     },
 
     /** Verify-before-activate: a pending credential becomes active only with a correct code. */
@@ -372,7 +372,7 @@ export function createLoginService(d: LoginDeps) {
       const [user, cred] = await Promise.all([d.repo.userById(userId), d.repo.totpById(credentialId, userId)])
       if (!user || !cred || cred.status !== 'pending') return undefined
       const secret = openSecret(cred)
-      return { credentialId, secret: base32Encode(secret), otpauthUri: otpauthUri(secret, user.email, d.issuer) }
+      return { credentialId, secret: base32Encode(secret), otpauthUri: otpauthUri(secret, user.email, d.issuer, params(cred)) }
     },
 
     async factors(userId: string) {
