@@ -24,7 +24,7 @@ import { createReceiptService, DEFAULT_RECEIPT_POLICY } from './login/receipts'
 import { adminRoutes } from './admin-routes'
 import { createAdminRecovery } from './login/admin-recovery'
 import { createExemptions } from './login/exemptions'
-import { createFactorAdmin } from './login/factor-admin'
+import { activeFactorCount, createFactorAdmin } from './login/factor-admin'
 import { DEFAULT_RECOVERY_POLICY } from './login/recovery-policy'
 import { createRateLimiter } from './http/rate-limit'
 import type { RiskLevel } from '../contract'
@@ -106,7 +106,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   })
   const recovery = createAdminRecovery({ db, repo, keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECOVERY_POLICY, now })
   const fresh = async (x: Exchange, action: string) => login.requireFresh(await x.session(), action, x.ctx)
-  const routes: Route[] = [...adminRoutes({ recovery, exemptions, repo, requireFresh: fresh, publicUrl: () => publicUrl }),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, createFactorAdmin({ db, repo, keys, telemetry, metrics, region: config.region })), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, repo, fresh: freshPage(login) }), ...webauthnRoutes(webauthn, fresh), ...(push ? pushRoutes(push, fresh) : []), {
+  const routes: Route[] = [...adminRoutes({ recovery, exemptions, repo, requireFresh: fresh, publicUrl: () => publicUrl }),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, createFactorAdmin({ db, repo, keys, telemetry, metrics, region: config.region })), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, repo, fresh: freshPage(login) }), ...webauthnRoutes(webauthn, fresh, (id) => activeFactorCount(db, id)), ...(push ? pushRoutes(push, fresh) : []), {
     method: 'POST', path: '/api/v1/admin/enrollment-snapshot', kind: 'api',
     async handler(x) {
       const userId = await x.userId()

@@ -24,7 +24,7 @@ function ctxOf(x: Exchange): RequestCtx {
 }
 
 /** The passkey JSON API and its pages (`/passkeys`, `/login/passkey`) with their scripts. */
-export function webauthnRoutes(webauthn: WebauthnService, requireFresh: (x: Exchange, action: string) => Promise<string>): Route[] {
+export function webauthnRoutes(webauthn: WebauthnService, requireFresh: (x: Exchange, action: string) => Promise<string>, activeFactors: (userId: string) => Promise<number>): Route[] {
   const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
   return [
     api('POST', '/api/v1/webauthn/register/options', async (x) => {
@@ -59,6 +59,8 @@ export function webauthnRoutes(webauthn: WebauthnService, requireFresh: (x: Exch
     api('POST', '/api/v1/webauthn/credentials/remove', async (x) => {
       const userId = await requireFresh(x, 'removing a passkey')
       const input = parseInput(RemoveInput, await x.body())
+      const mine = (await webauthn.list(userId)).some((k) => k.id === input.id)
+      if (mine && (await activeFactors(userId)) <= 1) throw new MfaError('forbidden', 'this is your only second factor: add another one first (turning MFA off needs an admin exemption)')
       await webauthn.remove(userId, input.id, ctxOf(x))
       sendJson(x.res, 200, { status: 'removed' })
     }),

@@ -61,6 +61,12 @@ describe('passkey API and pages', () => {
     // Removing a passkey is sensitive: the sign-up session is not fresh, the passkey sign-in's is.
     const stale = await api.post('/api/v1/webauthn/credentials/remove', { id: reg.body.passkey.id })
     expect([stale.status, stale.body.code]).toEqual([403, 'stepup_required'])
+    // The only second factor cannot be removed; with a second passkey the first one can.
+    const only = await second.post('/api/v1/webauthn/credentials/remove', { id: reg.body.passkey.id })
+    expect([only.status, only.body.code]).toEqual([403, 'forbidden'])
+    const spare = softAuthenticator()
+    const o2 = await second.post('/api/v1/webauthn/register/options')
+    expect((await second.post('/api/v1/webauthn/register/verify', { challenge_id: o2.body.challenge_id, response: spare.create(o2.body.options, { origin }), name: 'Spare key' })).status).toBe(201)
     expect((await second.post('/api/v1/webauthn/credentials/remove', { id: reg.body.passkey.id })).body).toEqual({ status: 'removed' })
     expect((await second.post('/api/v1/webauthn/credentials/remove', { id: reg.body.passkey.id })).status).toBe(404)
   })
