@@ -214,7 +214,8 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
         const r = await login.startStepUp(userId, x.ctx)
         if (r.kind !== 'challenge') return
         if (r.factor === 'push') return sendHtml(x.res, 200, pushPage(r.flowId, r.number))
-        sendHtml(x.res, 200, codeForm(r.flowId, r.factor === 'webauthn' || r.factor === 'recovery_code' ? 'totp' : r.factor, undefined, r.hint))
+        if (r.factor === 'webauthn') return redirect(x.res, `/login/passkey?flow_id=${encodeURIComponent(r.flowId)}`)
+        sendHtml(x.res, 200, codeForm(r.flowId, r.factor === 'recovery_code' ? 'totp' : r.factor, undefined, r.hint))
       } catch (e) {
         rethrowUnexpected(e)
         sendHtml(x.res, (e as MfaError).status, page('Confirm it is you', '<p><a href="/">Back</a></p>', message(e)))

@@ -61,6 +61,13 @@ describe('passkey API and pages', () => {
     // Removing a passkey is sensitive: the sign-up session is not fresh, the passkey sign-in's is.
     const stale = await api.post('/api/v1/webauthn/credentials/remove', { id: reg.body.passkey.id })
     expect([stale.status, stale.body.code]).toEqual([403, 'stepup_required'])
+    // A passkey-only account steps up with its passkey.
+    const up = await api.post('/api/v1/stepup')
+    expect(up.body.next).toBe('webauthn')
+    const uo = await api.post('/api/v1/webauthn/login/options', { flow_id: up.body.flow_id })
+    expect((await api.post('/api/v1/webauthn/login/verify', { challenge_id: uo.body.challenge_id, response: auth.get(uo.body.options, { origin }) })).body.status).toBe('authenticated')
+    expect(tel.named('mfa.stepup').filter((e) => e['mfa.flow_id'] === up.body.flow_id)).toMatchObject([{ 'mfa.reason': 'satisfied', 'mfa.factor': 'webauthn' }])
+    expect(tel.named('mfa.login.completed').filter((e) => e['mfa.flow_id'] === up.body.flow_id)).toEqual([])
     // The only second factor cannot be removed; with a second passkey the first one can.
     const only = await second.post('/api/v1/webauthn/credentials/remove', { id: reg.body.passkey.id })
     expect([only.status, only.body.code]).toEqual([403, 'forbidden'])

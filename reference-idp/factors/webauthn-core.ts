@@ -67,7 +67,11 @@ export function webauthnCore(d: WebauthnDeps) {
       emit('mfa.enrollment.changed', { ...base(ctx, user), [ATTR.factor]: 'webauthn', [ATTR.reason]: reason, [ATTR.intent]: 'enrollment' }, ctx)
     },
 
-    completed: (flowId: string, outcome: string, reason: string, ctx: RequestCtx, user?: UserRow) => completed(flowId, outcome, reason, ctx, user, 'webauthn'),
+    /** The terminal event of a flow: login.completed, or mfa.stepup for a step-up flow. */
+    completed: (flowId: string, outcome: string, reason: string, ctx: RequestCtx, user?: UserRow, intent: 'login' | 'stepup' = 'login') =>
+      intent === 'stepup'
+        ? emit('mfa.stepup', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: 'webauthn', [ATTR.outcome]: outcome, [ATTR.reason]: outcome === 'success' ? 'satisfied' : 'failed', [ATTR.intent]: 'stepup' }, ctx)
+        : completed(flowId, outcome, reason, ctx, user, 'webauthn'),
   }
 }
 export type WebauthnCore = ReturnType<typeof webauthnCore>

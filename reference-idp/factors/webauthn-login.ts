@@ -83,11 +83,11 @@ export function passkeyLogin(core: WebauthnCore) {
       case 'closed':
         throw new MfaError(decision.error, decision.error === 'locked_out' ? 'this sign-in is locked after too many failed attempts' : decision.error === 'flow_expired' ? 'this sign-in is over; start again' : 'no such sign-in; start again')
       case 'expired':
-        if (await repo.closeFlow(flowId, 'abandoned')) core.completed(flowId, 'abandoned', 'abandoned', ctx, user)
+        if (await repo.closeFlow(flowId, 'abandoned')) core.completed(flowId, 'abandoned', 'abandoned', ctx, user, flow!.intent)
         throw new MfaError('flow_expired', 'this sign-in took too long; start again')
       case 'success':
         if (!(await repo.closeFlow(flowId, 'completed'))) throw new MfaError('flow_expired', 'this sign-in is over; start again')
-        core.completed(flowId, 'success', 'mfa_satisfied', ctx, user)
+        core.completed(flowId, 'success', 'mfa_satisfied', ctx, user, flow!.intent)
         return { userId: flow!.user_id, flowId }
       case 'retry':
         if ((await repo.countFailedAttempt(flowId)) === undefined) throw new MfaError('flow_expired', 'this sign-in is over; start again')
@@ -106,7 +106,7 @@ export function passkeyLogin(core: WebauthnCore) {
     await repo.lockUser(flow.user_id, until)
     d.metrics.lockouts.inc({ reason: 'too_many_failures' })
     emit('mfa.lockout', { ...base(ctx, user), [ATTR.flowId]: flow.id, [ATTR.factor]: 'webauthn', [ATTR.reason]: 'too_many_failures' }, ctx)
-    core.completed(flow.id, 'locked_out', 'locked_out', ctx, user)
+    core.completed(flow.id, 'locked_out', 'locked_out', ctx, user, flow.intent)
   }
 
   /** Passkey alone: the credential names the user. One assertion per flow; a refusal ends it. */

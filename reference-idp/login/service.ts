@@ -334,7 +334,7 @@ export function createLoginService(d: LoginDeps) {
     async startStepUp(userId: string, ctx: RequestCtx): Promise<PasswordStepResult> {
       const user = await d.repo.userById(userId)
       if (!user) throw new MfaError('unauthenticated', 'session user no longer exists')
-      const factors = (await factorsOf(userId)).filter((f) => f !== 'webauthn') // passkey step-up: not yet
+      const factors = await factorsOf(userId)
       const factor = factors.find((f) => f !== 'recovery_code') ?? factors[0]
       if (!factor) throw new MfaError('bad_request', 'this account has no second factor to step up with')
       const now = d.now()
@@ -342,6 +342,8 @@ export function createLoginService(d: LoginDeps) {
       const flowId = randomUUID()
       await d.repo.insertFlow({ id: flowId, userId, factor, issuedAt: now, country: ctx.country, client: ctx.client, intent: 'stepup', deviceId: ctx.deviceId })
       const attrs = { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.intent]: 'stepup' }
+      // A passkey step-up is finished like a passkey sign-in: /api/v1/webauthn/login/options with this flow.
+      if (factor === 'webauthn') return { kind: 'challenge', flowId, factor, factors }
       if (factor === 'push') {
         const { number } = await d.push!.sendLoginPush(flowId, user, ctx, 'stepup_required', 'stepup')
         return { kind: 'challenge', flowId, factor, factors, number, delivery: 'sent' }
