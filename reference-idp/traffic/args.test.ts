@@ -15,6 +15,8 @@ const DEFAULTS: Options = {
   simulator: null,
   smsShare: 0.25,
   emailShare: 0.1,
+  attackers: 0.05,
+  lostDevice: 0.01,
 }
 
 const opts = (argv: string[]): Options => {
@@ -47,6 +49,9 @@ describe('parseArgs: good input', () => {
     ['shares at the edges', ['--sms-share', '0', '--email-share', '1'], { smsShare: 0, emailShare: 1 }],
     ['shares adding up to exactly 1 despite decimals', ['--sms-share', '0.7', '--email-share', '0.3'], { smsShare: 0.7, emailShare: 0.3 }],
     ['one share given, the other default', ['--sms-share', '0.9'], { smsShare: 0.9 }],
+    ['attackers and lost devices', ['--attackers', '0.1', '--lost-device=0.05'], { attackers: 0.1, lostDevice: 0.05 }],
+    ['attackers off', ['--attackers', '0'], { attackers: 0 }],
+    ['attackers at most half', ['--attackers', '0.5'], { attackers: 0.5 }],
   ])('%s', (_name, argv, expected) => {
     expect(opts(argv)).toEqual({ ...DEFAULTS, ...expected })
   })
@@ -83,6 +88,9 @@ describe('parseArgs: bad input', () => {
     [['--sms-share', 'most'], /--sms-share expects a share/],
     [['--sms-share', '0.6', '--email-share', '0.5'], /--sms-share 0.6 and --email-share 0.5 add up to 1.1: together they must be at most 1/],
     [['--sms-share', '0.95'], /--sms-share 0.95 and --email-share 0.1 \(default\) add up to 1.05/],
+    [['--attackers', '0.6'], /--attackers expects a share of attempts from 0 to 0.5, got "0.6"/],
+    [['--attackers', '-0.01'], /--attackers expects a share of attempts/],
+    [['--lost-device', '2'], /--lost-device expects a share of logins from 0 to 1, got "2"/],
     [['--simulator', '127.0.0.1:8090'], /--simulator expects an http:\/\/ or https:\/\/ URL/],
   ])('%j', (argv, message) => {
     let err: unknown

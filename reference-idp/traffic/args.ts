@@ -24,6 +24,10 @@ export interface Options {
   smsShare: number
   /** Share of users (0..1) whose only second factor is an e-mail code; used only with `simulator`. */
   emailShare: number
+  /** Share of attempts (0..0.5) that are attacks from block-listed addresses (203.0.113.0/24). */
+  attackers: number
+  /** Share of legit attempts (0..1) in which a TOTP user with recovery codes lost the phone. */
+  lostDevice: number
 }
 
 export type ParsedArgs = { help: true } | { help: false; options: Options }
@@ -44,6 +48,10 @@ export const USAGE = `usage: npx tsx reference-idp/traffic/main.ts [options]
                         from (no default; without it no SMS/e-mail users are created)
   --sms-share X         share of users with SMS as their only second factor (default 0.25)
   --email-share X       share of users with e-mail codes as their only second factor (default 0.1)
+  --attackers X         share of attempts that are attacks (credential stuffing, second-factor
+                        brute force, recovery abuse) from 203.0.113.0/24 (default 0.05, at most 0.5)
+  --lost-device X       share of logins in which a TOTP user lost the phone and uses a recovery
+                        code (default 0.01)
   --quiet               no progress lines on stderr
   --help                this text`
 
@@ -63,6 +71,8 @@ const FLAGS: Record<string, Kind> = {
   simulator: 'url',
   'sms-share': 'share',
   'email-share': 'share',
+  attackers: 'share',
+  'lost-device': 'share',
   quiet: 'flag',
   help: 'flag',
 }
@@ -77,6 +87,8 @@ const LIMITS: Record<string, [number, number, string]> = {
   'think-scale': [0, 1_000, 'a number of at least 0 (1 = human pace)'],
   'sms-share': [0, 1, 'a share of users from 0 to 1'],
   'email-share': [0, 1, 'a share of users from 0 to 1'],
+  attackers: [0, 0.5, 'a share of attempts from 0 to 0.5'],
+  'lost-device': [0, 1, 'a share of logins from 0 to 1'],
 }
 
 function convert(name: string, kind: Kind, raw: string): string | number | null {
@@ -161,6 +173,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       simulator: (values.simulator as string | undefined) ?? null,
       smsShare,
       emailShare,
+      attackers: (values.attackers as number | undefined) ?? 0.05,
+      lostDevice: (values['lost-device'] as number | undefined) ?? 0.01,
     },
   }
 }

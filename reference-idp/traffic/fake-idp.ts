@@ -14,10 +14,10 @@ import { hotp, stepAt } from './totp'
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 const base32 = (buf: Buffer) => [...buf].map((b) => b.toString(2).padStart(8, '0')).join('').match(/.{1,5}/g)!.map((g) => B32[parseInt(g.padEnd(5, '0'), 2)]).join('')
 
-interface FakeUser { password: string; group: string; secret?: Buffer; active: boolean; lastStep: number; lockedUntil: number }
+interface FakeUser { password: string; group: string; secret?: Buffer; active: boolean; lastStep: number; lockedUntil: number; recovery?: string[] }
 interface Flow { email: string; attempts: number; state: 'open' | 'done' | 'locked' }
 
-export interface Seen { path: string; status: number; country?: string; client?: string; userAgent?: string; cookie?: string }
+export interface Seen { path: string; status: number; country?: string; client?: string; userAgent?: string; cookie?: string; ip?: string }
 
 export interface FakeIdpOptions {
   /** Answer every request with this status (e.g. 500: a broken IdP). */
@@ -28,6 +28,8 @@ export interface FakeIdpOptions {
   takenFirst?: number
   /** SMS / e-mail delivery delay and resend cooldown. */
   oob?: FakeOobOptions
+  /** Password attempts (login, recovery requests) per X-Demo-IP before 429s (default: no limit). */
+  passwordLimitPerIp?: number
 }
 
 export interface FakeIdp {
@@ -44,6 +46,9 @@ export interface FakeIdp {
 export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
   const users = new Map<string, FakeUser>()
   const sessions = new Map<string, string>()
+  /** Sessions whose second factor was just passed (recovery codes need one). */
+  const fresh = new Set<string>()
+  const passwordTries = new Map<string, number>()
   const flows = new Map<string, Flow>()
   const creds = new Map<string, string>()
   let takenLeft = o.takenFirst ?? 0
@@ -60,9 +65,10 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
     }
     const sid = /fw_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1]
     const me = sid ? sessions.get(sid) : undefined
-    const signIn = (email: string) => {
+    const signIn = (email: string, mfa = false) => {
       const s = randomUUID()
       sessions.set(s, email)
+      if (mfa) fresh.add(s)
       return { 'set-cookie': `fw_session=${s}; Path=/; HttpOnly; SameSite=Lax` }
     }
     const now = Date.now()
@@ -76,6 +82,14 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
       }
       return 'invalid_code'
     }
+    // Like the reference IdP: per-address password limits; 203.0.113.0/24 is block-listed (high risk: no SMS / e-mail codes).
+    const ip = String(req.headers['x-demo-ip'] ?? '')
+    if ((req.url === '/api/v1/login' || req.url === '/api/v1/recovery/requests') && o.passwordLimitPerIp !== undefined) {
+      const n = (passwordTries.get(ip) ?? 0) + 1
+      passwordTries.set(ip, n)
+      if (n > o.passwordLimitPerIp) return [429, { code: 'rate_limited', message: 'slow down' }, { 'retry-after': '60' }]
+    }
+    const highRisk = ip.startsWith('203.0.113.')
     switch (req.url) {
       case '/api/v1/signup': {
         if (typeof body.password !== 'string' || body.password.length < 8) return [400, { code: 'bad_request', message: 'password' }]
@@ -111,6 +125,7 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
         const channel = oob.activeChannel(body.email)
         if (!u.active && !channel) return [200, { status: 'authenticated' }, signIn(body.email)]
         if (u.lockedUntil > now) return [423, { code: 'locked_out', message: 'locked' }, { 'retry-after': String(Math.ceil((u.lockedUntil - now) / 1000)) }]
+        if (highRisk && !u.active && !u.recovery?.length) return [403, { code: 'forbidden', message: 'risky sign-in', risk_level: 'high' }]
         const id = randomUUID()
         flows.set(id, { email: body.email, attempts: 0, state: 'open' })
         return u.active ? [200, { flow_id: id, next: 'totp' }] : oob.startLogin(body.email, id)
@@ -121,17 +136,35 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
         if (f.state !== 'open') return [410, { code: 'flow_expired', message: 'over' }]
         return oob.resend(f.email, body.flow_id, body.channel)
       }
+      case '/api/v1/recovery/requests':
+        return [202, { status: 'received' }]
+      case '/api/v1/recovery-codes': {
+        if (!me) return [401, { code: 'unauthenticated', message: 'no session' }]
+        if (!fresh.has(sid!)) return [403, { code: 'stepup_required', message: 'step up first' }]
+        const codes = Array.from({ length: 10 }, () => randomBytes(5).toString('hex').replace(/^(.{5})/, '$1-'))
+        users.get(me)!.recovery = [...codes]
+        return [200, { codes, remaining: codes.length }]
+      }
       case '/api/v1/login/totp':
-      case '/api/v1/login/code': {
+      case '/api/v1/login/code':
+      case '/api/v1/login/recovery-code': {
         const f = flows.get(body.flow_id)
         if (!f) return [404, { code: 'flow_not_found', message: 'no flow' }]
         if (f.state === 'locked') return [423, { code: 'locked_out', message: 'locked' }]
         if (f.state === 'done') return [410, { code: 'flow_expired', message: 'over' }]
         const u = users.get(f.email)!
-        const r = req.url === '/api/v1/login/code' ? (oob.check(body.flow_id, body.code) ? 'ok' : 'invalid_code') : codeOk(u, body.code)
+        const spend = (code: string) => {
+          if (!u.recovery?.includes(code)) return false
+          u.recovery = u.recovery.filter((c) => c !== code)
+          return true
+        }
+        const r =
+          req.url === '/api/v1/login/code' ? (oob.check(body.flow_id, body.code) ? 'ok' : 'invalid_code')
+          : req.url === '/api/v1/login/recovery-code' ? (spend(body.code) ? 'ok' : 'invalid_code')
+          : codeOk(u, body.code)
         if (r === 'ok') {
           f.state = 'done'
-          return [200, { status: 'authenticated' }, signIn(f.email)]
+          return [200, { status: 'authenticated', recovery_codes_remaining: u.recovery?.length ?? 0 }, signIn(f.email, true)]
         }
         if (++f.attempts >= 5) {
           f.state = 'locked'
@@ -160,7 +193,7 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
       }
       const [status, json, headers] = req.method === 'POST' ? handle(req, body) : (oob.device(req.url ?? '') ?? [404, { code: 'not_found', message: 'GET' }])
       const h = req.headers
-      seen.push({ path: req.url ?? '', status, country: h['x-demo-country'] as string, client: h['x-demo-client'] as string, userAgent: h['user-agent'], cookie: h.cookie })
+      seen.push({ path: req.url ?? '', status, country: h['x-demo-country'] as string, client: h['x-demo-client'] as string, userAgent: h['user-agent'], cookie: h.cookie, ip: h['x-demo-ip'] as string })
       res.writeHead(status, { 'content-type': 'application/json', ...(headers ?? {}) })
       res.end(JSON.stringify(json))
     })

@@ -2,6 +2,7 @@ import { isTransport } from './client'
 import { bruteForceFlow, caller, finish, mistype, refused, type FlowDeps } from './flow-common'
 import { oobCodeStep } from './oob-flow'
 import type { AttemptPlan } from './plan'
+import { codesOf, hasCode, needsCodes, regenerate, takeCode } from './recovery'
 import { chooseStep, markStep, msUntilUsable } from './steps'
 import type { Outcome } from './summary'
 import { codeForStep, wrongCode } from './totp'
@@ -13,6 +14,37 @@ export type { FlowDeps }
 
 const login = (d: FlowDeps, user: SimUser, password: string) => d.client.post('/api/v1/login', { email: user.email, password }, caller(user))
 const submit = (d: FlowDeps, user: SimUser, flowId: string, code: string) => d.client.post('/api/v1/login/totp', { flow_id: flowId, code }, caller(user))
+
+/**
+ * Create or replace the user's recovery codes with the session a second factor just made fresh;
+ * true when the IdP gave a new set (kept). Any refusal counts as unexpected.
+ */
+async function newCodes(d: FlowDeps, user: SimUser): Promise<boolean> {
+  const r = await regenerate(d.client, user.recovery!, caller(user))
+  if (codesOf(r)) return true
+  if (!isTransport(r) && r.status < 500) d.stats.requests.unexpected++
+  return false
+}
+
+/** A TOTP login finished: a user who wants recovery codes and has none creates them now. */
+async function authenticated(d: FlowDeps, user: SimUser, plan: AttemptPlan): Promise<Outcome> {
+  if (needsCodes(user.recovery) && (await newCodes(d, user))) d.stats.recovery.created++
+  return finish(d, user, plan)
+}
+
+/**
+ * The phone is lost: the user types a recovery code instead of the app's (no TOTP step is
+ * spent), then replaces the codes while the session is fresh and keeps the new set.
+ */
+async function lostDevice(d: FlowDeps, user: SimUser, plan: AttemptPlan, flowId: string): Promise<Outcome> {
+  await d.sleep(plan.thinkMs)
+  const code = takeCode(user.recovery!)!
+  const r = await d.client.post('/api/v1/login/recovery-code', { flow_id: flowId, code }, caller(user))
+  if (r.status !== 200 || isTransport(r) || r.body.status !== 'authenticated') return refused(d, user, r)
+  d.stats.recovery.recovered++
+  if (await newCodes(d, user)) d.stats.recovery.regenerated++
+  return finish(d, user, plan)
+}
 
 export async function runAttempt(d: FlowDeps, user: SimUser, plan: AttemptPlan): Promise<Outcome> {
   const kind = effectiveKind(plan.kind, user)
@@ -38,6 +70,8 @@ export async function runAttempt(d: FlowDeps, user: SimUser, plan: AttemptPlan):
 
   if (kind === 'abandon') return 'abandoned'
 
+  if (kind === 'lost_device' && hasCode(user.recovery)) return lostDevice(d, user, plan, flowId)
+
   if (kind === 'brute_force') return bruteForceFlow(d, user, () => submit(d, user, flowId, wrongCode(key, d.now(), d.rand)))
 
   await d.sleep(plan.thinkMs)
@@ -55,6 +89,6 @@ export async function runAttempt(d: FlowDeps, user: SimUser, plan: AttemptPlan):
   if (!choice) return 'failed'
   user.lastStep = markStep(user.lastStep, choice.step) // submitted = used, whatever the answer
   const ok = await submit(d, user, flowId, codeForStep(key, choice.step))
-  if (ok.status === 200 && ok.body.status === 'authenticated') return finish(d, user, plan)
+  if (ok.status === 200 && ok.body.status === 'authenticated') return authenticated(d, user, plan)
   return refused(d, user, ok)
 }

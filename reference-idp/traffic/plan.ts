@@ -7,8 +7,8 @@ import { normal, type Rand } from '../simulator/random'
  * scenario kinds (which user gets which attempt still depends on timing).
  */
 
-export type ScenarioKind = 'normal' | 'password_typo' | 'totp_typo' | 'abandon' | 'brute_force'
-export const SCENARIO_KINDS: readonly ScenarioKind[] = ['normal', 'password_typo', 'totp_typo', 'abandon', 'brute_force']
+export type ScenarioKind = 'normal' | 'password_typo' | 'totp_typo' | 'abandon' | 'brute_force' | 'lost_device'
+export const SCENARIO_KINDS: readonly ScenarioKind[] = ['normal', 'password_typo', 'totp_typo', 'abandon', 'brute_force', 'lost_device']
 
 /** Share of attempts per scenario (sums to 1). */
 export const SCENARIO_WEIGHTS: Record<ScenarioKind, number> = {
@@ -17,6 +17,7 @@ export const SCENARIO_WEIGHTS: Record<ScenarioKind, number> = {
   totp_typo: 0.08, // a wrong code first, then the right one
   abandon: 0.04, // never sends the code; the IdP's sweeper marks the flow abandoned
   brute_force: 0.005, // wrong codes in a row on one flow until it locks
+  lost_device: 0, // never drawn here: --lost-device turns an attempt into one (attack-plan.ts)
 }
 
 export type { Client, UserGroup }
@@ -52,7 +53,8 @@ export function weightedPick<T extends string>(rand: Rand, weights: Record<T, nu
     x -= w
     if (x < 0) return key
   }
-  return entries[entries.length - 1][0]
+  // Rounding left x at the top edge: the last key that can be drawn at all.
+  return (entries.findLast(([, w]) => w > 0) ?? entries[entries.length - 1])[0]
 }
 
 /** A user's only second factor; 'none': password-only user. */
@@ -139,4 +141,4 @@ export function planAttempt(rand: Rand, thinkScale: number): AttemptPlan {
  * Whether a kind only makes sense for a user with a second factor (it exercises the code
  * step). `totp_typo` is a mistyped code of whatever factor the user has.
  */
-export const needsCodeStep = (kind: ScenarioKind): boolean => kind === 'totp_typo' || kind === 'abandon' || kind === 'brute_force'
+export const needsCodeStep = (kind: ScenarioKind): boolean => kind === 'totp_typo' || kind === 'abandon' || kind === 'brute_force' || kind === 'lost_device'

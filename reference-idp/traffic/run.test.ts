@@ -13,7 +13,7 @@ afterEach(async () => {
 
 const options = (target: string, over: Partial<Options> = {}): Options => ({
   target, users: 15, rate: 40, seed: 7, durationMs: null, count: 20, quiet: false, thinkScale: 0, maxInflight: 64, setupConcurrency: 4,
-  simulator: null, smsShare: 0.25, emailShare: 0.1, ...over,
+  simulator: null, smsShare: 0.25, emailShare: 0.1, attackers: 0, lostDevice: 0, ...over,
 })
 
 async function run(opts: Options, signal = new AbortController().signal, connectTimeoutMs?: number, oobHoldMaxMs?: number) {
@@ -61,6 +61,25 @@ describe('runTraffic against a fake IdP', () => {
     expect(printed).not.toMatch(/\+49151|@example\.test/)
     const without = await run(options(fake.url, { smsShare: 0.4, emailShare: 0.2, users: 4, count: 3 }))
     expect(without.out).toMatch(/users +4 ready \(\d+ with TOTP, \d+ password-only\)/)
+  })
+
+  it('--attackers and --lost-device: attacks from 203.0.113.0/24 and recoveries get their own lines, nothing unexpected', async () => {
+    fake = await startFakeIdp()
+    const { code, out, err } = await run(options(fake.url, { users: 20, count: 60, rate: 60, attackers: 0.3, lostDevice: 0.5 }))
+    expect(code).toBe(0)
+    const attacks = /attacks: stuffing (\d+) \(blocked \d+ by limits, \d+ by risk\), brute force \d+ \(locked \d+\), recovery abuse (\d+)/.exec(out)
+    expect(Number(attacks?.[1]) + Number(attacks?.[2])).toBeGreaterThan(0)
+    expect(out).toMatch(/lost devices: \d+ recovered with a code, \d+ regenerated \([1-9]\d* users created recovery codes\)/)
+    expect(field(out, 'errors', 'unexpected responses')).toBe(0)
+    // Attacks count towards --count but are not users' outcomes.
+    const started = Number(/attempts +(\d+) started/.exec(out)?.[1])
+    expect(started).toBeLessThan(60)
+    const outcomes = ['authenticated', 'failed', 'failed_delivery', 'abandoned', 'locked', 'expired', 'rate_limited', 'error', 'unfinished'].map((o) => field(out, 'outcomes', o))
+    expect(outcomes.reduce((a, n) => a + n, 0)).toBe(started)
+    expect(err.join('\n')).not.toContain('@example')
+    const attackerCalls = fake.seen.filter((s) => s.ip?.startsWith('203.0.113.'))
+    expect(attackerCalls.length).toBeGreaterThan(0)
+    for (const s of fake.seen.filter((x) => x.ip && !x.ip.startsWith('203.0.113.'))) expect(s.ip).toMatch(/^100\./)
   })
 
   it('an unreachable simulator: exit 1 with a clear line', async () => {

@@ -1,4 +1,6 @@
 import type { Options } from './args'
+import { planExtra } from './attack-plan'
+import { runAttack } from './attacks'
 import { IdpClient, waitForIdp } from './client'
 import { DeviceReader } from './device'
 import { formatDuration } from './duration'
@@ -6,6 +8,7 @@ import { runAttempt } from './flows'
 import { planAttempt } from './plan'
 import { seededRand } from '../simulator/random'
 import { oobReadyAt } from './pacing'
+import { assignRecoveryCodes, hasCode } from './recovery'
 import { createUsers } from './setup'
 import { formatSummary, idpBroken, newRunStats, progressLine, usersLine, type RunStats } from './summary'
 import { effectiveKind, UserPool, type SimUser } from './users'
@@ -67,12 +70,20 @@ async function load({ opts, stats, client, devices, users, signal }: LoadDeps): 
   const pool = new UserPool(users)
   const planRand = seededRand(opts.seed)
   const flowDeps = { client, stats, rand: seededRand(opts.seed + 0x5bd1e995), sleep, now: Date.now, devices }
+  // Attacks and lost devices draw from streams of their own: the users' mix of a seed stays as it was.
+  const extraRand = seededRand(opts.seed ^ 0x3c6ef372)
+  const attackDeps = { client, stats, rand: seededRand(opts.seed ^ 0x1b873593), sleep, now: Date.now }
+  const shares = { attackers: opts.attackers, lostDevice: opts.lostDevice }
   const inflight = new Set<Promise<void>>()
+  const track = (p: Promise<void>) => {
+    const q: Promise<void> = p.finally(() => inflight.delete(q))
+    inflight.add(q)
+  }
   const intervalMs = 1000 / opts.rate
   const t0 = (stats.loadStartedAt = Date.now())
   const endAt = opts.durationMs === null ? Infinity : t0 + opts.durationMs
   let k = 0
-  while (!signal.aborted && (opts.count === null || stats.started < opts.count)) {
+  while (!signal.aborted && (opts.count === null || stats.started + stats.attacks.started < opts.count)) {
     let due = t0 + k * intervalMs
     // After a stall (laptop sleep, a long GC) start afresh instead of firing a burst of the backlog.
     if (Date.now() - due > 1_000) k = Math.ceil((Date.now() - t0) / intervalMs)
@@ -82,11 +93,19 @@ async function load({ opts, stats, client, devices, users, signal }: LoadDeps): 
     if (signal.aborted) break
     k++
     const plan = planAttempt(planRand, opts.thinkScale)
-    if (stats.inFlight >= opts.maxInflight) {
+    const extra = planExtra(extraRand, shares)
+    if (stats.inFlight + stats.attacks.inFlight >= opts.maxInflight) {
       stats.shed++
       continue
     }
-    const user = pool.acquire(plan.kind, plan.pick, Date.now())
+    if (extra.attack) {
+      track(runAttack(attackDeps, extra.attack, users).catch(() => void stats.requests.unexpected++))
+      continue
+    }
+    // A lost phone needs a TOTP user holding recovery codes; without one free, a plain attempt.
+    const lost = extra.lostDevice ? pool.acquireWhere(plan.pick, Date.now(), (x) => hasCode(x.recovery)) : undefined
+    if (lost) plan.kind = 'lost_device'
+    const user = lost ?? pool.acquire(plan.kind, plan.pick, Date.now())
     if (!user) {
       stats.skipped++
       continue
@@ -96,18 +115,18 @@ async function load({ opts, stats, client, devices, users, signal }: LoadDeps): 
     const factor = stats.byFactor[user.profile.second]
     factor.started++
     stats.inFlight++
-    const p: Promise<void> = runAttempt(flowDeps, user, plan)
-      .then((outcome) => {
-        stats.outcomes[outcome]++
-        if (outcome === 'authenticated') factor.authenticated++
-      })
-      .catch(() => void stats.outcomes.error++)
-      .finally(() => {
-        pool.release(user)
-        stats.inFlight--
-        inflight.delete(p)
-      })
-    inflight.add(p)
+    track(
+      runAttempt(flowDeps, user, plan)
+        .then((outcome) => {
+          stats.outcomes[outcome]++
+          if (outcome === 'authenticated') factor.authenticated++
+        })
+        .catch(() => void stats.outcomes.error++)
+        .finally(() => {
+          pool.release(user)
+          stats.inFlight--
+        }),
+    )
   }
   await drain(inflight, signal)
   stats.outcomes.unfinished += stats.inFlight
@@ -152,6 +171,13 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
     )
   } finally {
     clearInterval(setupTicker)
+  }
+  // A share of TOTP users create recovery codes after their first login (lost phones need them).
+  if (opts.lostDevice > 0) {
+    const wants = assignRecoveryCodes(users.length, seededRand(opts.seed ^ 0x7f4a7c15))
+    users.forEach((x, i) => {
+      if (x.key) x.recovery = { wanted: wants[i], codes: [] }
+    })
   }
   const u = stats.users
   say(`traffic: setup done in ${formatDuration(Date.now() - setupStart)}: ${usersLine(u)}, ${u.failed} failed`)

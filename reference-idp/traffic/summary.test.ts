@@ -56,7 +56,7 @@ describe('run stats', () => {
 
   it('progress line has elapsed, counts, in-flight and achieved rate', () => {
     expect(progressLine(sample(), 9_000)).toBe(
-      'traffic: 8s started 40 authenticated 33 failed 0 abandoned 2 locked 0 errors 0 in-flight 2 rate 5.0/s skipped 3',
+      'traffic: 8s started 40 authenticated 33 failed 0 abandoned 2 locked 0 errors 0 in-flight 2 rate 5.0/s skipped 3 attacks 0',
     )
   })
 
@@ -67,7 +67,7 @@ describe('run stats', () => {
     expect(text).toContain('40 started (5.0/s), 0 shed at the in-flight cap of 64, 3 skipped')
     expect(text).toContain('authenticated 33, failed 0, failed_delivery 0, abandoned 2')
     expect(text).not.toContain('with SMS')
-    expect(text).not.toContain('devices')
+    expect(text).not.toMatch(/^ +devices/m)
     expect(text).toContain('101 IdP calls: 200×90, 401×10')
     expect(text).toContain('HTTP errors 1 (transport 1, 5xx 0)')
     expect(text).toMatch(/p50 \d+ ms, p95 \d+ ms/)
@@ -89,6 +89,16 @@ describe('run stats', () => {
     )
     expect(text).toContain('devices     57 reads of simulated phones and mailboxes, 1 failed')
     expect(progressLine(s, 9_000)).toContain('failed-delivery 4')
+  })
+
+  it('attacks and lost devices have lines of their own; attacks end the progress line', () => {
+    const s = sample()
+    Object.assign(s.attacks, { started: 9, stuffing: 70, stuffingLimited: 12, stuffingRisk: 1, bruteForce: 2, bruteForceLocked: 2, recoveryAbuse: 3 })
+    s.recovery = { created: 11, recovered: 4, regenerated: 3 }
+    const text = formatSummary(s, { seed: 7, target: 'http://x', maxInflight: 64, elapsedMs: 8_000 })
+    expect(text).toContain('\n  attacks: stuffing 70 (blocked 12 by limits, 1 by risk), brute force 2 (locked 2), recovery abuse 3\n')
+    expect(text).toContain('\n  lost devices: 4 recovered with a code, 3 regenerated (11 users created recovery codes)\n')
+    expect(progressLine(s, 9_000)).toMatch(/ skipped 3 attacks 9$/)
   })
 
   it('the IdP is broken when more than half the calls are transport errors or 5xx', () => {

@@ -58,6 +58,29 @@ export const newDeviceStats = (): DeviceStats => ({ reads: 0, errors: 0 })
 
 const FACTOR_LABELS: readonly [SecondFactor, string][] = [['totp', 'TOTP'], ['sms', 'SMS'], ['email', 'e-mail'], ['none', 'password-only']]
 
+/** Attacks from block-listed addresses (attack.ts), counted apart from the users' logins. */
+export interface AttackStats {
+  started: number
+  inFlight: number
+  /** Stuffed sign-ins; of them answered 429 (per-address limit) and 403 (risk policy: a hit on an SMS/e-mail-only user). */
+  stuffing: number
+  stuffingLimited: number
+  stuffingRisk: number
+  /** Second-factor brute force after a stuffing hit; of them ending locked (423). */
+  bruteForce: number
+  bruteForceLocked: number
+  recoveryAbuse: number
+}
+
+/** Lost devices: logins with a recovery code, code sets created after a login and replaced after a recovery. */
+export interface RecoveryStats {
+  created: number
+  recovered: number
+  regenerated: number
+}
+
+export const newAttackStats = (): AttackStats => ({ started: 0, inFlight: 0, stuffing: 0, stuffingLimited: 0, stuffingRisk: 0, bruteForce: 0, bruteForceLocked: 0, recoveryAbuse: 0 })
+
 export interface RunStats {
   users: { ready: number; totp: number; sms: number; email: number; passwordOnly: number; failed: number }
   /** When the load phase started (ms since epoch), 0 before it. */
@@ -73,6 +96,8 @@ export interface RunStats {
   requests: RequestStats
   /** Reads of the simulator's phones and mailboxes (not IdP calls). */
   devices: DeviceStats
+  attacks: AttackStats
+  recovery: RecoveryStats
 }
 
 export function newRunStats(): RunStats {
@@ -88,6 +113,8 @@ export function newRunStats(): RunStats {
     byFactor: Object.fromEntries(FACTOR_LABELS.map(([f]) => [f, { started: 0, authenticated: 0 }])) as RunStats['byFactor'],
     requests: { total: 0, byStatus: new Map(), transportErrors: 0, rateLimited: 0, unexpected: 0, latency: new LatencySample(), byEndpoint: new Map() },
     devices: newDeviceStats(),
+    attacks: newAttackStats(),
+    recovery: { created: 0, recovered: 0, regenerated: 0 },
   }
 }
 
@@ -122,7 +149,8 @@ export function progressLine(s: RunStats, nowMs: number): string {
     `abandoned ${o.abandoned} locked ${o.locked} errors ${o.error} in-flight ${s.inFlight} rate ${rate(s.started, elapsed)}/s` +
     (o.failed_delivery ? ` failed-delivery ${o.failed_delivery}` : '') +
     (s.shed ? ` shed ${s.shed}` : '') +
-    (s.skipped ? ` skipped ${s.skipped}` : '')
+    (s.skipped ? ` skipped ${s.skipped}` : '') +
+    ` attacks ${s.attacks.started}`
   )
 }
 
@@ -161,6 +189,12 @@ export function formatSummary(s: RunStats, meta: SummaryMeta): string {
       `rate limited ${r.rateLimited} (429/503), unexpected responses ${r.unexpected}`,
     `  latency     p50 ${ms(p50)}, p95 ${ms(p95)}, max ${ms(r.latency.count ? r.latency.max : NaN)} over ${r.latency.count} responses`,
   ]
+  const a = s.attacks
+  lines.push(
+    `  attacks: stuffing ${a.stuffing} (blocked ${a.stuffingLimited} by limits, ${a.stuffingRisk} by risk), brute force ${a.bruteForce} (locked ${a.bruteForceLocked}), ` +
+      `recovery abuse ${a.recoveryAbuse}`,
+    `  lost devices: ${s.recovery.recovered} recovered with a code, ${s.recovery.regenerated} regenerated (${s.recovery.created} users created recovery codes)`,
+  )
   if (s.devices.reads) lines.push(`  devices     ${s.devices.reads} reads of simulated phones and mailboxes, ${s.devices.errors} failed`)
   const endpoints = [...r.byEndpoint].sort(([a], [b]) => a.localeCompare(b))
   const width = Math.max(0, ...endpoints.map(([e]) => e.length))

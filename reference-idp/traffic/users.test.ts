@@ -102,6 +102,29 @@ describe('UserPool.acquire', () => {
   })
 })
 
+describe('UserPool.acquireWhere (lost devices)', () => {
+  const withCodes = (u: SimUser) => (u.recovery?.codes.length ?? 0) > 0
+  it('takes a free, eligible TOTP user holding codes, scanning from the pick', () => {
+    const codes = { wanted: true, codes: ['aaaaa-aaaaa'] }
+    const users = [user(0, { recovery: { ...codes } }), user(1), user(2, { recovery: { wanted: true, codes: [] } }), user(3, { recovery: { ...codes } })]
+    const pool = new UserPool(users)
+    expect(pool.acquireWhere(0.5, T, withCodes)?.index).toBe(3)
+    expect(pool.acquireWhere(0.5, T, withCodes)?.index).toBe(0) // 3 is busy now: wraps around
+    expect(pool.acquireWhere(0.5, T, withCodes)).toBeUndefined()
+    expect(users[1].busy || users[2].busy).toBe(false)
+    pool.release(users[3])
+    users[3].lastStep = NOW + 1 // no unused step in reach: not eligible, like any TOTP login
+    expect(pool.acquireWhere(0, T, withCodes)).toBeUndefined()
+    expect(users[3].lastStep).toBe(NOW + 1) // a recovery-code login spends no TOTP step
+  })
+
+  it('never an SMS / e-mail or password-only user', () => {
+    const codes = { wanted: true, codes: ['aaaaa-aaaaa'] }
+    const pool = new UserPool([user(0, { key: null, oob: sms(), recovery: codes }), user(1, { key: null, recovery: codes })])
+    expect(pool.acquireWhere(0, T, withCodes)).toBeUndefined()
+  })
+})
+
 describe('effectiveKind', () => {
   it('turns code-step scenarios into a plain login for password-only users', () => {
     const none = { key: null, oob: null }

@@ -2,6 +2,7 @@ import type { CookieJar } from './client'
 import { oobReady, type OobPacing } from './pacing'
 import { needsCodeStep, type OobFactor, type ScenarioKind, type UserProfile } from './plan'
 import { chooseStep, hasUsableStep, markStep } from './steps'
+import type { RecoveryCodes } from './recovery'
 import type { TotpKey } from './totp'
 
 /** An SMS or e-mail user's device, pacing and the message ids it has already typed. */
@@ -28,6 +29,8 @@ export interface SimUser {
    * users keep the same pacing (the 30-s step of each login they start), see `eligible`.
    */
   lastStep: number | null
+  /** Recovery codes (TOTP users that want them; absent otherwise). */
+  recovery?: RecoveryCodes
   /** A flow of this user is running: never two at once. */
   busy: boolean
   /** Backed off (Retry-After of a 429/503, or a lockout) until this time (ms since epoch). */
@@ -93,6 +96,23 @@ export class UserPool {
         // A password-only user has no code to spend: its pacing step is taken now.
         if (want === 'none') user.lastStep = markStep(user.lastStep, chooseStep(user.lastStep, nowMs)!.step)
         if (user.oob) user.oob.lastLoginAt = nowMs
+        return user
+      }
+    }
+    return undefined
+  }
+
+  /**
+   * A free, eligible TOTP user for which `test` holds (one with recovery codes, say),
+   * scanning from position `pick` onwards; marks it busy. Undefined when there is none.
+   */
+  acquireWhere(pick: number, nowMs: number, test: (u: SimUser) => boolean): SimUser | undefined {
+    const n = this.users.length
+    const start = Math.min(n - 1, Math.max(0, Math.floor(pick * n)))
+    for (let i = 0; i < n; i++) {
+      const user = this.users[(start + i) % n]
+      if (user.key && test(user) && eligible(user, nowMs)) {
+        user.busy = true
         return user
       }
     }

@@ -1,0 +1,140 @@
+import { ATTACK_GAP_MS, RECOVERY_REQUESTS, type AttackPlan } from './attack-plan'
+import { CookieJar, isTransport, type ApiResult, type Caller, type IdpClient } from './client'
+import { guessCode } from './recovery'
+import type { AttackStats, RequestStats } from './summary'
+import { wrongCode } from './totp'
+import type { SimUser } from './users'
+
+/**
+ * Attacks from block-listed addresses (203.0.113.0/24), never from a user's own address or
+ * cookie jar: credential stuffing (a stuffed pair may be a real user's password, then the
+ * attacker brute-forces the second factor) and recovery abuse. The attackers know nothing
+ * the users' devices hold; the generator only makes sure their made-up codes never happen to
+ * be valid, so they cannot spend a TOTP step a real user's bookkeeping counts on.
+ */
+
+export interface AttackDeps {
+  client: IdpClient
+  stats: { attacks: AttackStats; requests: RequestStats }
+  /** Seeded source of made-up e-mails, passwords and codes. */
+  rand: () => number
+  sleep: (ms: number) => Promise<void>
+  now: () => number
+}
+
+/** Wrong codes an attacker sends on one flow: one more than the lockout needs. */
+export const ATTACK_GUESSES = 6
+const COUNTRIES = ['RU', 'CN', 'VN', 'NG', 'BR']
+
+/** Users whose password leads to a second-factor step (a password-only user would just be signed in). */
+const victims = (users: readonly SimUser[], test: (u: SimUser) => boolean) => users.filter((u) => (u.key || u.oob) && test(u))
+
+/** The victim at position `x` in [0, 1) among those passing `test`, or undefined when there is none. */
+export function pickVictim(users: readonly SimUser[], x: number, test: (u: SimUser) => boolean = () => true): SimUser | undefined {
+  const v = victims(users, test)
+  return v.length ? v[Math.min(v.length - 1, Math.floor(x * v.length))] : undefined
+}
+
+const token = (rand: () => number, n: number) => Array.from({ length: n }, () => 'abcdefghijkmnpqrstuvwxyz23456789'[Math.floor(rand() * 32)]).join('')
+const leakedEmail = (rand: () => number) => `${token(rand, 8)}@leak.example.net`
+const leakedPassword = (rand: () => number) => token(rand, 14)
+const sixDigits = (rand: () => number) => String(Math.floor(rand() * 1_000_000)).padStart(6, '0')
+
+/** An answer no attack expects: transport errors and 5xx are counted by the client already. */
+function surprise(d: AttackDeps, r: ApiResult): void {
+  if (!isTransport(r) && r.status < 500) d.stats.requests.unexpected++
+}
+
+/** Wrong codes in a row on `flowId` until the IdP locks it; true when it did. */
+async function guessUntilLocked(d: AttackDeps, who: Caller, path: string, flowId: string, code: () => string): Promise<boolean> {
+  for (let i = 0; i < ATTACK_GUESSES; i++) {
+    if (i > 0) await d.sleep(ATTACK_GAP_MS)
+    const r = await d.client.post(path, { flow_id: flowId, code: code() }, who)
+    if (r.status === 401) continue
+    if (r.status === 423) return true
+    if (r.status !== 429 && r.status !== 503) surprise(d, r)
+    return false
+  }
+  d.stats.requests.unexpected++ // six wrong codes and no lockout
+  return false
+}
+
+const flowOf = (r: ApiResult): string | null => (!isTransport(r) && r.status === 200 && typeof r.body.flow_id === 'string' ? r.body.flow_id : null)
+
+async function stuffing(d: AttackDeps, plan: AttackPlan, users: readonly SimUser[], who: Caller): Promise<void> {
+  const a = d.stats.attacks
+  const victim = plan.hitAt === null ? undefined : pickVictim(users, plan.victim)
+  for (let i = 0; i < plan.burst; i++) {
+    if (i > 0) await d.sleep(ATTACK_GAP_MS)
+    const hit = victim !== undefined && i === plan.hitAt
+    // Leaked lists mix addresses the IdP has never seen with its users' addresses (with other sites' passwords).
+    const real = users.length > 0 && d.rand() < 0.5 ? users[Math.floor(d.rand() * users.length)] : undefined
+    const email = hit ? victim.email : (real?.email ?? leakedEmail(d.rand))
+    const r = await d.client.post('/api/v1/login', { email, password: hit ? victim.password : leakedPassword(d.rand) }, who)
+    a.stuffing++
+    if (r.status === 429 || r.status === 503) {
+      a.stuffingLimited++
+      continue
+    }
+    if (!hit) {
+      if (r.status !== 401) surprise(d, r)
+      continue
+    }
+    // A real password from a block-listed address: the risk policy allows only app codes (and passkeys).
+    if (r.status === 403) {
+      a.stuffingRisk++
+      continue
+    }
+    if (r.status === 423) {
+      a.bruteForce++ // already locked (by an earlier attack): nothing to guess
+      a.bruteForceLocked++
+      continue
+    }
+    const flowId = flowOf(r)
+    if (!flowId || r.status !== 200 || isTransport(r) || r.body.next !== 'totp') {
+      surprise(d, r)
+      continue
+    }
+    a.bruteForce++
+    const key = victim.key
+    if (await guessUntilLocked(d, who, '/api/v1/login/totp', flowId, () => (key ? wrongCode(key, d.now(), d.rand) : sixDigits(d.rand)))) a.bruteForceLocked++
+  }
+}
+
+/**
+ * Admin-recovery requests for real users' e-mails with guessed passwords (the IdP answers 202
+ * whatever matched), then recovery-code guesses on a flow opened with a stolen password.
+ */
+async function recoveryAbuse(d: AttackDeps, plan: AttackPlan, users: readonly SimUser[], who: Caller): Promise<void> {
+  d.stats.attacks.recoveryAbuse++
+  for (let i = 0; i < RECOVERY_REQUESTS && users.length > 0; i++) {
+    if (i > 0) await d.sleep(ATTACK_GAP_MS)
+    const target = users[Math.floor(d.rand() * users.length)]
+    const r = await d.client.post('/api/v1/recovery/requests', { email: target.email, password: leakedPassword(d.rand) }, who)
+    if (r.status !== 202 && r.status !== 429 && r.status !== 503) surprise(d, r)
+  }
+  // Recovery codes are allowed at high risk, so the stolen password of an app user opens a flow.
+  const victim = pickVictim(users, plan.victim, (u) => u.key !== null)
+  if (!victim) return
+  await d.sleep(ATTACK_GAP_MS)
+  const r = await d.client.post('/api/v1/login', { email: victim.email, password: victim.password }, who)
+  if (r.status === 429 || r.status === 503 || r.status === 423) return // limited, or already locked
+  const flowId = flowOf(r)
+  if (!flowId) return surprise(d, r)
+  await guessUntilLocked(d, who, '/api/v1/login/recovery-code', flowId, () => guessCode(d.rand))
+}
+
+/** One attack, counted in `stats.attacks` (never in the users' outcomes). */
+export async function runAttack(d: AttackDeps, plan: AttackPlan, users: readonly SimUser[]): Promise<void> {
+  const a = d.stats.attacks
+  a.started++
+  a.inFlight++
+  const host = Number(plan.ip.split('.').at(-1))
+  const who: Caller = { jar: new CookieJar(), country: COUNTRIES[host % COUNTRIES.length], client: 'web', ip: plan.ip }
+  try {
+    if (plan.kind === 'stuffing') await stuffing(d, plan, users, who)
+    else await recoveryAbuse(d, plan, users, who)
+  } finally {
+    a.inFlight--
+  }
+}
