@@ -18,6 +18,8 @@ export interface Options {
   maxInflight: number
   /** Users created at once during setup. */
   setupConcurrency: number
+  /** Longest wait (s) after setup for SMS/e-mail users' resend cooldown before the load starts; 0 = start at once. */
+  oobHoldSeconds: number
   /** Provider simulator base URL (its device API shows the codes); null: no SMS/e-mail users. */
   simulator: string | null
   /** Share of users (0..1) whose only second factor is SMS; used only with `simulator`. */
@@ -44,6 +46,8 @@ export const USAGE = `usage: npx tsx reference-idp/traffic/main.ts [options]
   --think-scale X       multiplier on human think times (default 1)
   --max-inflight N      flows in flight before new attempts are shed (default 64)
   --setup-concurrency N users created at once during setup (default 4)
+  --oob-hold S          wait up to S seconds after setup so SMS/e-mail users are past their resend
+                        cooldown before the load starts (default 35; 0 starts at once and lets them join later)
   --simulator URL       provider simulator whose phones and mailboxes the users read codes
                         from (no default; without it no SMS/e-mail users are created)
   --sms-share X         share of users with SMS as their only second factor (default 0.25)
@@ -68,6 +72,7 @@ const FLAGS: Record<string, Kind> = {
   'think-scale': 'nonneg',
   'max-inflight': 'int',
   'setup-concurrency': 'int',
+  'oob-hold': 'int',
   simulator: 'url',
   'sms-share': 'share',
   'email-share': 'share',
@@ -83,6 +88,7 @@ const LIMITS: Record<string, [number, number, string]> = {
   seed: [-(2 ** 31), 2 ** 32 - 1, 'a whole number (32-bit)'],
   'max-inflight': [1, 100_000, 'a whole number of flows of at least 1'],
   'setup-concurrency': [1, 256, 'a whole number from 1 to 256'],
+  'oob-hold': [0, 600, 'a whole number of seconds from 0 to 600'],
   rate: [0, 10_000, 'a positive number of login attempts per second (at most 10000)'],
   'think-scale': [0, 1_000, 'a number of at least 0 (1 = human pace)'],
   'sms-share': [0, 1, 'a share of users from 0 to 1'],
@@ -170,6 +176,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       thinkScale: (values['think-scale'] as number | undefined) ?? 1,
       maxInflight: (values['max-inflight'] as number | undefined) ?? 64,
       setupConcurrency: (values['setup-concurrency'] as number | undefined) ?? 4,
+      oobHoldSeconds: (values['oob-hold'] as number | undefined) ?? 35,
       simulator: (values.simulator as string | undefined) ?? null,
       smsShare,
       emailShare,

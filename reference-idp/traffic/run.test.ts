@@ -12,7 +12,7 @@ afterEach(async () => {
 })
 
 const options = (target: string, over: Partial<Options> = {}): Options => ({
-  target, users: 15, rate: 40, seed: 7, durationMs: null, count: 20, quiet: false, thinkScale: 0, maxInflight: 64, setupConcurrency: 4,
+  target, users: 15, rate: 40, seed: 7, durationMs: null, count: 20, quiet: false, thinkScale: 0, maxInflight: 64, setupConcurrency: 4, oobHoldSeconds: 35,
   simulator: null, smsShare: 0.25, emailShare: 0.1, attackers: 0, lostDevice: 0, ...over,
 })
 

@@ -203,7 +203,7 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
   // enrollment code. Those users were set up first; start the load once all are past it, so
   // the mix holds from the first attempt (at most about 30 s, and only for short setups).
   const oobReady = users.reduce((at, x) => (x.oob ? Math.max(at, oobReadyAt(x.oob)) : at), -Infinity)
-  const holdMs = Math.min(io.oobHoldMaxMs ?? 35_000, oobReady - Date.now())
+  const holdMs = Math.min(io.oobHoldMaxMs ?? opts.oobHoldSeconds * 1000, oobReady - Date.now())
   if (!io.signal.aborted && holdMs > 0) {
     say(`traffic: waiting ${Math.ceil(holdMs / 1000)} s for the SMS/e-mail users' resend cooldown after their enrollment codes`)
     await sleepUnless(holdMs, io.signal)
