@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadIdpConfig } from '../reference-idp/config'
-import { startIdp, type RunningIdp } from '../reference-idp/server'
+import type { RunningIdp } from '../reference-idp/server'
 import { testStores } from '../reference-idp/store/test-stores'
-import { capture, client } from './support/idp-client'
+import { capture, client, startTestIdp } from './support/idp-client'
 import { totpAt } from './support/totp'
 
 const PASSWORD = 'correct horse battery'
@@ -13,10 +12,9 @@ describe.each(testStores(afterAll))('admin-assisted recovery on %s', (store, ope
   let tel: ReturnType<typeof capture>
   let skip = false
   beforeAll(async () => {
-    const db = await open()
-    if (!db) return void (skip = true)
-    tel = capture()
-    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off' }), { db, telemetry: tel.t, now: () => new Date(clock), log: () => {} })
+    const t = await startTestIdp(open, () => new Date(clock))
+    if (!t) return void (skip = true)
+    ;({ idp, tel } = t)
   })
   afterAll(async () => idp?.close())
 

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadIdpConfig } from '../reference-idp/config'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { testStores } from '../reference-idp/store/test-stores'
-import { createLocalOutbox, type LocalOutbox } from '../reference-idp/subprocessors/local'
-import { capture, client } from './support/idp-client'
+import type { LocalOutbox } from '../reference-idp/subprocessors/local'
+import { capture, client, startTestIdp } from './support/idp-client'
 import { totpAt } from './support/totp'
 
 const PASSWORD = 'correct horse battery'
@@ -16,11 +16,9 @@ describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, op
   let box: LocalOutbox
   let skip = false
   beforeAll(async () => {
-    const db = await open()
-    if (!db) return void (skip = true)
-    tel = capture()
-    box = createLocalOutbox()
-    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off' }), { db, telemetry: tel.t, sender: box, now: () => new Date(clock), log: () => {} })
+    const t = await startTestIdp(open, () => new Date(clock))
+    if (!t) return void (skip = true)
+    ;({ idp, tel, box } = t)
   })
   afterAll(async () => idp?.close())
 

@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadIdpConfig } from '../reference-idp/config'
-import { startIdp, type RunningIdp } from '../reference-idp/server'
+import type { RunningIdp } from '../reference-idp/server'
 import { testStores } from '../reference-idp/store/test-stores'
-import { capture, client } from './support/idp-client'
+import { capture, client, startTestIdp } from './support/idp-client'
 import { totpAt } from './support/totp'
 
 const PASSWORD = 'correct horse battery'
@@ -14,10 +13,9 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
   let tel: ReturnType<typeof capture>
   let skip = false
   beforeAll(async () => {
-    const db = await open()
-    if (!db) return void (skip = true)
-    tel = capture()
-    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', flowTtlSeconds: 60 }), { db, telemetry: tel.t, now: () => new Date(clock), log: () => {} })
+    const t = await startTestIdp(open, () => new Date(clock), { flowTtlSeconds: 60 })
+    if (!t) return void (skip = true)
+    ;({ idp, tel } = t)
   })
   afterAll(async () => idp?.close())
 

@@ -1,5 +1,9 @@
 import type { EventAttributes, EventName } from '../../contract'
 import { buildEvent } from '../../contract'
+import { loadIdpConfig, type IdpConfig } from '../../reference-idp/config'
+import { startIdp, type RunningIdp } from '../../reference-idp/server'
+import type { Db } from '../../reference-idp/store/db'
+import { createLocalOutbox, type LocalOutbox } from '../../reference-idp/subprocessors/local'
 import type { Telemetry } from '../../reference-idp/telemetry/telemetry'
 
 /** Telemetry that keeps every event (after the contract check the real one does). */
@@ -40,3 +44,19 @@ export function client(base: string, headers: Record<string, string> = {}) {
   }, jar }
 }
 
+
+export interface TestIdp { idp: RunningIdp; tel: ReturnType<typeof capture>; box: LocalOutbox }
+
+/**
+ * An in-process IdP on the store `open` gives (see testStores), with captured telemetry, an
+ * in-memory outbox for SMS/e-mail codes and an injected clock; null when that store is absent
+ * outside CI.
+ */
+export async function startTestIdp(open: () => Promise<Db | null>, now: () => Date, config: Partial<IdpConfig> = {}): Promise<TestIdp | null> {
+  const db = await open()
+  if (!db) return null
+  const tel = capture()
+  const box = createLocalOutbox()
+  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', ...config }), { db, telemetry: tel.t, sender: box, now, log: () => {} })
+  return { idp, tel, box }
+}
