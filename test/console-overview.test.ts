@@ -3,15 +3,15 @@
  * fake collector query API (a real HTTP server serving the contract's shapes) through the
  * console's own route handlers.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { join } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { consolePage, hasChromium, launchChromium } from './support/browser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startConsole } from './support/console'
-import { eventually, freePort, requirePrerequisite, ROOT, type Running } from './support/processes'
+import { eventually, freePort, ROOT, type Running } from './support/processes'
 
-const CHROMIUM = '/usr/bin/chromium'
 const SHOTS = join(ROOT, 'test-results')
 // Next's build otherwise tries to patch package-lock.json over the network.
 process.env.NEXT_IGNORE_INCORRECT_LOCKFILE = '1'
@@ -66,9 +66,8 @@ function fakeCollector() {
 const spanOf = (u: URL) => (Date.parse(u.searchParams.get('to')!) - Date.parse(u.searchParams.get('from')!)) / 1000
 const metricsRequests = (s: { requests: URL[] }) => s.requests.filter((u) => u.pathname === '/api/v1/metrics')
 
-const hasChromium = existsSync(CHROMIUM)
 
-describe.runIf(requirePrerequisite(hasChromium, `Chromium at ${CHROMIUM} (apt-get install chromium)`))('console Overview', () => {
+describe.runIf(hasChromium())('console Overview', () => {
   const fake = fakeCollector()
   let collectorPort = 0
   let consoleProc: Running
@@ -83,9 +82,8 @@ describe.runIf(requirePrerequisite(hasChromium, `Chromium at ${CHROMIUM} (apt-ge
     const port = await freePort()
     consoleProc = await startConsole(port, `http://127.0.0.1:${collectorPort}`)
     base = `http://127.0.0.1:${port}`
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 }, timezoneId: 'UTC', locale: 'en-US' })
-    page = await ctx.newPage()
+    browser = await launchChromium()
+    page = await consolePage(browser)
   }, 300_000)
 
   afterAll(async () => {

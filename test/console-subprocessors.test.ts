@@ -5,15 +5,15 @@
  */
 import type { LogRecord } from '@opentelemetry/api-logs'
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer'
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { consolePage, hasChromium, launchChromium } from './support/browser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startConsole } from './support/console'
 import { sdkLogs } from './support/otel-records'
-import { eventually, freePort, requirePrerequisite, ROOT, type Running, startProcess, tempDir } from './support/processes'
+import { eventually, freePort, ROOT, type Running, startProcess, tempDir } from './support/processes'
 
-const CHROMIUM = '/usr/bin/chromium'
 const SHOTS = join(ROOT, 'test-results')
 process.env.NEXT_IGNORE_INCORRECT_LOCKFILE = '1'
 
@@ -70,7 +70,7 @@ function traffic(): LogRecord[] {
   return out
 }
 
-describe.runIf(requirePrerequisite(existsSync(CHROMIUM), `Chromium at ${CHROMIUM} (apt-get install chromium)`))('console Sub-processors', () => {
+describe.runIf(hasChromium())('console Sub-processors', () => {
   let collector: Running
   let consoleProc: Running
   let browser: Browser
@@ -97,9 +97,8 @@ describe.runIf(requirePrerequisite(existsSync(CHROMIUM), `Chromium at ${CHROMIUM
     await eventually(async () => ((await (await fetch(`${query}/api/v1/providers`)).json()) as { providers: unknown[] }).providers.length >= 4)
     consoleProc = await startConsole(port, query)
     base = `http://127.0.0.1:${port}`
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 }, timezoneId: 'UTC', locale: 'en-US' })
-    page = await ctx.newPage()
+    browser = await launchChromium()
+    page = await consolePage(browser)
   }, 300_000)
 
   afterAll(async () => {

@@ -1,19 +1,19 @@
-import { existsSync, mkdirSync } from 'node:fs'
-import { chromium, type Browser } from 'playwright-core'
+import { mkdirSync } from 'node:fs'
+import type { Browser } from 'playwright-core'
+import { hasChromium, launchChromium } from './support/browser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startConsole } from './support/console'
-import { freePort, requirePrerequisite, ROOT, runToExit, type Running } from './support/processes'
+import { freePort, ROOT, runToExit, type Running } from './support/processes'
 import { startStack, type Stack } from './support/stack'
 
-const CHROMIUM = '/usr/bin/chromium'
-const hasChromium = requirePrerequisite(existsSync(CHROMIUM), `Debian chromium at ${CHROMIUM} (apt-get install -y chromium)`)
+const chromiumHere = hasChromium()
 
 let stack: Stack
 let consoleProc: Running
 let browser: Browser
 let consoleUrl: string
 
-describe.runIf(hasChromium)('console Overview with real traffic', () => {
+describe.runIf(chromiumHere)('console Overview with real traffic', () => {
   beforeAll(async () => {
     stack = await startStack()
     const port = await freePort()
@@ -24,7 +24,7 @@ describe.runIf(hasChromium)('console Overview with real traffic', () => {
       ['--target', stack.idpUrl, '--users', '40', '--rate', '8', '--count', '40', '--seed', '7', '--think-scale', '0.05', '--quiet'])
     if (traffic.code !== 0) throw new Error(`traffic exited ${traffic.code}:\n${traffic.output}`)
     expect(traffic.output).toMatch(/authenticated [1-9]/)
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+    browser = await launchChromium()
   }, 300_000)
   afterAll(async () => {
     await browser?.close()

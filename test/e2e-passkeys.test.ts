@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
+import { hasChromium, launchChromium } from './support/browser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadIdpConfig } from '../reference-idp/config'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { capture } from './support/idp-client'
-import { requirePrerequisite } from './support/processes'
 
 /** [event, outcome, reason] of one flow's events, in emission order. */
 const ofFlow = (events: Record<string, string | number>[], flowId: string) => events.filter((e) => e['mfa.flow_id'] === flowId).map((e) => [e['event.name'], e['mfa.outcome'] ?? null, e['mfa.reason'] ?? null])
@@ -15,20 +14,19 @@ const ofFlow = (events: Record<string, string | number>[], flowId: string) => ev
  * on http://localhost (a secure context; IP addresses cannot be RP IDs).
  */
 
-const CHROMIUM = '/usr/bin/chromium'
-const hasChromium = requirePrerequisite(existsSync(CHROMIUM), `Debian chromium at ${CHROMIUM} (apt-get install -y chromium)`)
+const chromiumHere = hasChromium()
 
 let idp: RunningIdp
 let tel: ReturnType<typeof capture>
 let browser: Browser
 let base: string
 
-describe.runIf(hasChromium)('passkeys in Chromium', () => {
+describe.runIf(chromiumHere)('passkeys in Chromium', () => {
   beforeAll(async () => {
     tel = capture()
     idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off' }), { telemetry: tel.t, log: () => {} })
     base = idp.url.replace('127.0.0.1', 'localhost')
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+    browser = await launchChromium()
   }, 120_000)
   afterAll(async () => {
     await browser?.close()

@@ -2,7 +2,7 @@ import { type IncomingHttpHeaders, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_CREDENTIALS as C, type Simulator, startSimulator, twilioSignature } from '../reference-idp/simulator/index'
-import { startProcess } from './support/processes'
+import { startProcess, until } from './support/processes'
 
 /** Provider simulator over real HTTP, with a local webhook receiver for receipts. */
 
@@ -36,16 +36,6 @@ async function webhookReceiver() {
     hits,
     failNextRequests: (n: number) => (failNext = n),
     close: () => new Promise<void>((r) => server.close(() => r())),
-  }
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
   }
 }
 

@@ -6,7 +6,7 @@ import { ReceiptError, createAdapters, createTwilioSms, parseReceipt, simulatorC
 import type { DeliveryReceipt } from '../reference-idp/subprocessors/adapters/index'
 import { type Registry, loadRegistry } from '../reference-idp/subprocessors/registry'
 import type { OobChannel, Subprocessor } from '../reference-idp/subprocessors/types'
-import { freePort } from './support/processes'
+import { freePort, until } from './support/processes'
 
 /**
  * The vendor adapters against the real provider simulator over HTTP: vendor-shaped sends, the
@@ -32,16 +32,6 @@ async function webhookReceiver() {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return { url, hits, close: () => new Promise<void>((r) => server.close(() => r())) }
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
 }
 
 /** Short adapter timeouts keep the timeout cases quick; everything else comes from the registry. */

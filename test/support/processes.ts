@@ -94,6 +94,17 @@ export function runToExit(entry: string, args: string[], env: Record<string, str
   }))
 }
 
+/** Poll `probe` every 25 ms until it gives a value other than undefined; the error names `what`. */
+export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await probe()
+    if (v !== undefined) return v
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
 /** Poll `fn` until it returns a truthy value or the deadline passes. */
 export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs
