@@ -1,5 +1,8 @@
 import type { Browser } from 'playwright-core'
 import { hasChromium, launchChromium } from './support/browser'
+import { ROOT } from './support/processes'
+import { totpAt } from './support/totp'
+import { mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadIdpConfig } from '../reference-idp/config'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
@@ -31,6 +34,29 @@ describe.runIf(chromiumHere)('passkeys in Chromium', () => {
   afterAll(async () => {
     await browser?.close()
     await idp?.close()
+  })
+
+  it('the HTML forms work in a real browser: sign up, add an authenticator app, sign out, sign in with its code', async () => {
+    const page = await (await browser.newContext()).newPage()
+    await page.goto(`${base}/signup`)
+    await page.getByLabel('E-mail address').fill('forms-e2e@example.test')
+    await page.getByLabel('Password (at least 8 characters)').fill('correct horse battery')
+    await page.getByRole('button', { name: 'Create account' }).click()
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Your account')
+    await page.getByRole('button', { name: 'Add an authenticator app' }).click()
+    const secret = (await page.locator('code').first().textContent())!
+    await page.getByLabel('Code from your authenticator app').fill(totpAt(secret, Date.now()))
+    await page.getByRole('button', { name: 'Turn on' }).click()
+    await expect.poll(() => page.locator('li').first().textContent()).toContain('active')
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByLabel('E-mail address').fill('forms-e2e@example.test')
+    await page.getByLabel('Password', { exact: true }).fill('correct horse battery')
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.getByLabel('Code from your authenticator app').fill(totpAt(secret, Date.now() + 30_000))
+    await page.getByRole('button', { name: 'Verify' }).click()
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Your account')
+    mkdirSync(`${ROOT}test-results`, { recursive: true })
+    await page.screenshot({ path: `${ROOT}test-results/idp-account.png`, fullPage: true })
   })
 
   it('sign up, add a passkey on /passkeys, sign out, sign in on /login/passkey without a password', async () => {
@@ -75,7 +101,7 @@ describe.runIf(chromiumHere)('passkeys in Chromium', () => {
       ['mfa.login.completed', 'success', 'passwordless'],
     ])
     expect(completed[0]).toMatchObject({ 'mfa.factor': 'webauthn', 'mfa.user_group': 'admin', 'mfa.client': 'web' })
-    expect(tel.named('mfa.enrollment.changed').map((e) => e['mfa.reason'])).toEqual(['enrolled', 'activated'])
+    expect(tel.named('mfa.enrollment.changed').filter((e) => e['mfa.factor'] === 'webauthn').map((e) => e['mfa.reason'])).toEqual(['enrolled', 'activated'])
 
     // A cancelled prompt is announced, not silent: the authenticator now refuses verification.
     await context.request.post(`${base}/api/v1/logout`)

@@ -54,7 +54,9 @@ export function cookie(name: string, value: string, o: CookieOptions): string {
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on form posts, which the
+  // cross-site check must refuse; same-origin still sends nothing to other sites.
+  'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
 }
 
