@@ -134,6 +134,7 @@ export const REASONS = {
     'mfa_satisfied',
     'trusted_device',
     'mfa_bypassed',
+    'risk_blocked',
     'passwordless',
     'mfa_not_enrolled',
     'mfa_failed',

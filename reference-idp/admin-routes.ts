@@ -4,6 +4,8 @@ import { Email, Id, parseInput } from './http/inputs'
 import { sendJson } from './http/io'
 import type { Exchange, Route } from './http/types'
 import type { AdminRecovery } from './login/admin-recovery'
+import type { AccountSecurity } from './login/account-security'
+import type { Audit } from './login/audit'
 import type { Exemptions } from './login/exemptions'
 import type { Repo } from './store/repo'
 
@@ -19,8 +21,11 @@ export const ExemptionInput = z.object({
   minutes: z.number().int().min(1, 'minutes: at least 1').max(10_080),
 })
 export const ApproveExemptionInput = z.object({ id: Id })
+const Reason = z.string().trim().min(3, 'say why (at least 3 characters)').max(500)
+export const EndExemptionInput = z.object({ id: Id, reason: Reason })
+export const UnlockInput = z.object({ email: Email, reason: Reason })
 
-export function adminRoutes(o: { recovery: AdminRecovery; exemptions: Exemptions; repo: Repo; requireFresh: (x: Exchange, action: string) => Promise<string>; publicUrl: () => string }): Route[] {
+export function adminRoutes(o: { recovery: AdminRecovery; exemptions: Exemptions; security: AccountSecurity; audit: Audit; repo: Repo; requireFresh: (x: Exchange, action: string) => Promise<string>; publicUrl: () => string }): Route[] {
   const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
   const admin = async (x: Exchange, action: string) => {
     const id = await o.requireFresh(x, action)
@@ -63,13 +68,23 @@ export function adminRoutes(o: { recovery: AdminRecovery; exemptions: Exemptions
       const input = parseInput(ApproveExemptionInput, await x.body())
       sendJson(x.res, 200, { status: 'active', expires_at: await o.exemptions.approve(adminId, input.id) })
     }),
+    api('POST', '/api/v1/admin/exemptions/end', async (x) => {
+      const adminId = await admin(x, 'ending an MFA exemption')
+      const input = parseInput(EndExemptionInput, await x.body())
+      sendJson(x.res, 200, { status: await o.exemptions.end(adminId, input.id, input.reason) })
+    }),
     api('GET', '/api/v1/admin/exemptions', async (x) => {
-      await admin(x, 'reviewing MFA exemptions')
-      sendJson(x.res, 200, { exemptions: await o.exemptions.list() })
+      const adminId = await admin(x, 'reviewing MFA exemptions')
+      sendJson(x.res, 200, { exemptions: await o.exemptions.list(adminId) })
+    }),
+    api('POST', '/api/v1/admin/unlock', async (x) => {
+      const adminId = await admin(x, 'unlocking an account')
+      const input = parseInput(UnlockInput, await x.body())
+      sendJson(x.res, 200, { status: 'unlocked', ...(await o.security.unlock(adminId, input.email, input.reason, x.ctx)) })
     }),
     api('GET', '/api/v1/admin/audit', async (x) => {
       await admin(x, 'reading the audit log')
-      sendJson(x.res, 200, { entries: await o.recovery.audit() })
+      sendJson(x.res, 200, { entries: await o.audit.recent() })
     }),
   ]
 }

@@ -8,6 +8,7 @@ import type { LoginService } from './login/service'
 import type { PushService } from './login/push'
 import type { TrustedDevices } from './login/trusted'
 import { field, page } from './pages/layout'
+import { factorList } from './pages/settings'
 
 type FormFactor = 'totp' | 'sms' | 'voice' | 'email'
 const FORM_FACTORS: readonly string[] = ['totp', 'sms', 'voice', 'email']
@@ -100,8 +101,7 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
       if (!userId) return sendHtml(x.res, 200, page('Welcome', '<p>The FactorWatch reference MFA service whose every step is observable.</p><p><a href="/login">Sign in</a> · <a href="/signup">Create an account</a></p>'))
       const factors = await login.factors(userId)
       const remaining = await login.remainingRecoveryCodes(userId)
-      const list = factors.length ? `<ul>${factors.map((f) => `<li>${esc(f.name)} (${esc(f.type)}, ${esc(f.status)})</li>`).join('')}</ul>` : '<p>No second factor yet: your account is protected by its password only.</p>'
-      sendHtml(x.res, 200, page('Your account', `<h2>Second factors</h2>${list}
+      sendHtml(x.res, 200, page('Your account', `<p><a href="/account">Account settings</a>: e-mail address and password.</p><h2>Second factors</h2>${factorList(factors)}
 <form method="post" action="/enroll/totp"><button type="submit">Add an authenticator app</button></form>
 <p><a href="/enroll/oob">Add a phone number or e-mail address</a> · <a href="/passkeys">Passkeys</a>: sign in without a password, phishing-resistant.</p>
 <h2>Remembered devices</h2><form method="post" action="/trusted-devices/revoke"><button type="submit">Forget all remembered devices</button></form>

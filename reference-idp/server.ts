@@ -21,7 +21,10 @@ import { openApiDocument } from './openapi'
 import { blockList, loadRiskPolicy } from './login/risk'
 import { createTrustedDevices, DEVICE_COOKIE, TRUSTED_COOKIE } from './login/trusted'
 import { createReceiptService, DEFAULT_RECEIPT_POLICY } from './login/receipts'
+import { accountRoutes } from './account-routes'
 import { adminRoutes } from './admin-routes'
+import { createAccountSecurity } from './login/account-security'
+import { createAudit } from './login/audit'
 import { createAdminRecovery } from './login/admin-recovery'
 import { createExemptions } from './login/exemptions'
 import { activeFactorCount, createFactorAdmin } from './login/factor-admin'
@@ -32,6 +35,8 @@ import { DEFAULT_PUSH_POLICY } from './factors/push'
 import { createPushService } from './login/push'
 import { freshPage, pageRoutes } from './pages'
 import { accountPageRoutes } from './pages/account'
+import { adminPageRoutes } from './pages/admin'
+import { settingsPageRoutes } from './pages/settings'
 import { pushRoutes } from './push-routes'
 import { createPushRepo } from './store/push-repo'
 import { vendorLayer } from './subprocessors/wiring'
@@ -95,8 +100,9 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const webauthn = createWebauthnService({ db, keys, telemetry, metrics, policy, region: config.region, rpName: 'FactorWatch', rp: () => relyingParty(url, config.rpId), now })
   const riskPolicy = loadRiskPolicy(config.riskPolicyPath)
   const trusted = createTrustedDevices(db, (v) => keys.mac('trusted-device', v), config.trustedDeviceDays, now)
+  const pushRepo = createPushRepo(db)
   const push = vendors ? createPushService({
-    repo, push: createPushRepo(db), keys, telemetry, metrics, region: config.region, sender: vendors.push, policy: DEFAULT_PUSH_POLICY, flowPolicy: policy, now, trusted,
+    repo, push: pushRepo, keys, telemetry, metrics, region: config.region, sender: vendors.push, policy: DEFAULT_PUSH_POLICY, flowPolicy: policy, now, trusted,
     allowed: (level) => riskPolicy.rules[(level ?? 'low') as RiskLevel].factors.includes('push'),
   }) : undefined
   const exemptions = createExemptions({ db, repo, keys, telemetry, metrics, region: config.region, now })
@@ -106,7 +112,10 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   })
   const recovery = createAdminRecovery({ db, repo, keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECOVERY_POLICY, now })
   const fresh = async (x: Exchange, action: string) => login.requireFresh(await x.session(), action, x.ctx)
-  const routes: Route[] = [...adminRoutes({ recovery, exemptions, repo, requireFresh: fresh, publicUrl: () => publicUrl }),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, createFactorAdmin({ db, repo, keys, telemetry, metrics, region: config.region })), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, repo, fresh: freshPage(login) }), ...webauthnRoutes(webauthn, fresh, (id) => activeFactorCount(db, id)), ...(push ? pushRoutes(push, fresh) : []), {
+  const audit = createAudit({ db, keys, now })
+  const factorAdmin = createFactorAdmin({ db, repo, keys, telemetry, metrics, region: config.region })
+  const security = createAccountSecurity({ repo, push: push && pushRepo, audit, keys, telemetry, metrics, region: config.region, now })
+  const routes: Route[] = [...adminRoutes({ recovery, exemptions, security, audit, repo, requireFresh: fresh, publicUrl: () => publicUrl }), ...accountRoutes(security, fresh),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, factorAdmin), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, fresh: freshPage(login) }), ...settingsPageRoutes({ login, factorAdmin, security, repo, fresh: freshPage(login) }), ...adminPageRoutes({ recovery, exemptions, security, audit, repo, fresh: freshPage(login) }), ...webauthnRoutes(webauthn, fresh, (id) => activeFactorCount(db, id)), ...(push ? pushRoutes(push, fresh) : []), {
     method: 'POST', path: '/api/v1/admin/enrollment-snapshot', kind: 'api',
     async handler(x) {
       const userId = await x.userId()
@@ -129,6 +138,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   }
   const BUCKET: Record<string, keyof typeof limiters> = {
     '/api/v1/login': 'password', '/login': 'password', '/api/v1/recovery/requests': 'password', '/api/v1/webauthn/login/options': 'password',
+    '/api/v1/account/password': 'password', '/account/password': 'password',
     '/api/v1/login/totp': 'code', '/login/totp': 'code', '/api/v1/login/code': 'code', '/login/code': 'code', '/api/v1/login/send': 'code',
     '/api/v1/login/recovery-code': 'code', '/login/recovery-code': 'code', '/api/v1/webauthn/login/verify': 'code', '/api/v1/stepup': 'code',
   }

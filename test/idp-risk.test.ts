@@ -84,7 +84,20 @@ describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, op
     await sms.post('/api/v1/enroll/oob/verify', { factor_id: e.body.factor_id, code })
     const refused = await client(idp.url, BAD_IP).post('/api/v1/login', { email, password: PASSWORD })
     expect([refused.status, refused.body.code, refused.body.risk_level]).toEqual([403, 'forbidden', 'high'])
-    expect(tel.named('mfa.login.completed').at(-1)).toMatchObject({ 'mfa.outcome': 'failure', 'mfa.reason': 'mfa_failed', 'mfa.risk_level': 'high' })
+    expect(tel.named('mfa.login.completed').at(-1)).toMatchObject({ 'mfa.outcome': 'failure', 'mfa.reason': 'risk_blocked', 'mfa.risk_level': 'high' })
+  })
+
+  it('an account with only a password cannot sign in at high risk (policy passwordOnly: deny); at low risk it can', async ({ skip: s }) => {
+    if (skip) return s()
+    const email = `pat-${store}@example.test`
+    await client(idp.url).post('/api/v1/signup', { email, password: PASSWORD })
+    const refused = await client(idp.url, BAD_IP).post('/api/v1/login', { email, password: PASSWORD })
+    expect([refused.status, refused.body.code, refused.body.risk_level]).toEqual([403, 'forbidden', 'high'])
+    expect(refused.headers.getSetCookie().some((c) => c.startsWith('fw_session='))).toBe(false)
+    expect(tel.named('mfa.login.completed').at(-1)).toMatchObject({ 'mfa.outcome': 'failure', 'mfa.reason': 'risk_blocked', 'mfa.risk_level': 'high' })
+    const fine = await client(idp.url, { 'x-demo-country': 'DE' }).post('/api/v1/login', { email, password: PASSWORD })
+    expect(fine.body).toEqual({ status: 'authenticated' })
+    expect(tel.named('mfa.login.completed').at(-1)).toMatchObject({ 'mfa.outcome': 'success', 'mfa.reason': 'mfa_not_enrolled', 'mfa.risk_level': 'low' })
   })
 
   it('a new country minutes after the last sign-in is impossible travel: high risk', async ({ skip: s }) => {

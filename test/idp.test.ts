@@ -98,11 +98,16 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
     const { secret } = await enrolledUser(email)
     const attacker = client(idp.url)
     const flow = (await attacker.post('/api/v1/login', { email, password: PASSWORD })).body.flow_id
+    // A second flow opened before the lock must not go on guessing after it.
+    const earlier = (await attacker.post('/api/v1/login', { email, password: PASSWORD })).body.flow_id
     const statuses: number[] = []
     for (let i = 0; i < 5; i++) statuses.push((await attacker.post('/api/v1/login/totp', { flow_id: flow, code: '000000' === totpAt(secret, clock) ? '111111' : '000000' })).status)
     expect(statuses).toEqual([401, 401, 401, 401, 423])
     const sixth = await attacker.post('/api/v1/login/totp', { flow_id: flow, code: totpAt(secret, clock + 30_000) })
     expect([sixth.status, sixth.body.code]).toEqual([423, 'locked_out'])
+    const other = await attacker.post('/api/v1/login/totp', { flow_id: earlier, code: totpAt(secret, clock + 60_000) })
+    expect([other.status, other.body.code]).toEqual([423, 'locked_out'])
+    expect(tel.named('mfa.challenge.verified').filter((e) => e['mfa.flow_id'] === earlier).map((e) => e['mfa.outcome'])).toEqual(['locked_out'])
     // A new flow does not reset the count: the account's second factor is locked.
     const again = await attacker.post('/api/v1/login', { email, password: PASSWORD })
     expect([again.status, again.body.code]).toEqual([423, 'locked_out'])

@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_PUSH_POLICY, pushSigningInput, type PushDecision } from '../reference-idp/factors/push'
 import { loadKeys } from '../reference-idp/keys'
 import { DEFAULT_FLOW_POLICY } from '../reference-idp/login/policy'
+import { createAccountSecurity } from '../reference-idp/login/account-security'
+import { createAudit } from '../reference-idp/login/audit'
 import { createPushService } from '../reference-idp/login/push'
+import { hashPassword } from '../reference-idp/factors/password'
 import { createSessions, SESSION_COOKIE } from '../reference-idp/login/sessions'
 import { pushRoutes } from '../reference-idp/push-routes'
 import { startSimulator, type Simulator } from '../reference-idp/simulator'
@@ -32,6 +35,7 @@ let repo: Repo
 let server: Awaited<ReturnType<typeof serveRoutes>>
 let sessions: ReturnType<typeof createSessions>
 const tel = capture()
+const keys = loadKeys({ dataDir: 'memory://' })
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, seed: 11, timeScale: 0.02, baseline: 'clean' })
@@ -41,7 +45,7 @@ beforeAll(async () => {
   sessions = createSessions(repo, 3600, now, () => {})
   const registry = loadRegistry()
   const push = createPushService({
-    repo, push: createPushRepo(db), keys: loadKeys({ dataDir: 'memory://' }), telemetry: tel.t, metrics: createIdpMetrics(), region: 'eu-west',
+    repo, push: createPushRepo(db), keys, telemetry: tel.t, metrics: createIdpMetrics(), region: 'eu-west',
     sender: createPushChain({ registry, adapters: createPushAdapters(sim.url, registry) }), policy: DEFAULT_PUSH_POLICY, flowPolicy: DEFAULT_FLOW_POLICY, now,
   })
   server = await serveRoutes(pushRoutes(push), sessions)
@@ -175,6 +179,44 @@ describe('push approval with number matching (FCM/APNs adapters, provider simula
     expect([again.status, again.body.code, again.body.reason]).toEqual([423, 'locked_out', 'fraud_reported'])
     const other = phone('android')
     expect((await browser.post('/api/v1/push/devices', { platform: 'android', token: other.token, public_key: other.publicKey })).status).toBe(423)
+  })
+
+  it.each([['android', 'unregistered-gone', 'fcm'], ['ios', 'dead' + 'b'.repeat(60), 'apns']] as const)('an %s token the vendor calls gone (app removed) stops the device and says so', async (platform, goneToken, vendor) => {
+    const { userId, deviceId } = await enrolled(platform)
+    // The app was removed: the vendor now answers for this device's token with "unregistered".
+    await db.query('UPDATE push_devices SET token_enc = $2 WHERE id = $1', [deviceId, keys.box.seal(Buffer.from(goneToken, 'utf8'), deviceId)])
+    const l = await login(userId)
+    expect([l.sent.status, l.sent.body.code, l.sent.body.provider_reason]).toEqual([502, 'provider_unavailable', 'unregistered'])
+    expect(l.sent.body.message).toMatch(/no longer receives pushes.*add it again/)
+    expect(events('mfa.provider.request', l.flowId)).toMatchObject([{ 'mfa.provider': vendor, 'mfa.outcome': 'error', 'mfa.reason': 'http_4xx' }])
+    expect(events('mfa.enrollment.changed').at(-1)).toMatchObject({ 'mfa.factor': 'push', 'mfa.reason': 'removed' })
+    expect((await db.query<{ status: string }>('SELECT status FROM push_devices WHERE id = $1', [deviceId]))[0].status).toBe('unregistered')
+    // No more pushes go to it: the account has no active push device now.
+    const again = (await login(userId)).sent
+    expect([again.status, again.body.code]).toEqual([400, 'bad_request'])
+  })
+
+  it('a password change lifts the fraud lock (the reporter shut the attacker out); an admin can lift it too', async () => {
+    const security = createAccountSecurity({ repo, push: createPushRepo(db), audit: createAudit({ db, keys, now }), keys, telemetry: tel.t, metrics: createIdpMetrics(), region: 'eu-west', now })
+    const { userId, device } = await enrolled()
+    await repo.updatePassword(userId, await hashPassword('the old password'))
+    const l = await login(userId)
+    await device.answer((await device.nextPush()).data.challenge_id, 0, 'fraud')
+    expect((await login(userId)).sent.status).toBe(423)
+    await expect(security.changePassword(userId, 'not the password', 'a new password', { client: 'web' })).rejects.toMatchObject({ code: 'invalid_credentials' })
+    expect((await login(userId)).sent.status).toBe(423) // a wrong current password changes nothing
+    expect(await security.changePassword(userId, 'the old password', 'a new password', { client: 'web' })).toBeGreaterThanOrEqual(1)
+    expect(tel.named('mfa.lockout').at(-1)).toMatchObject({ 'mfa.reason': 'unlocked', 'mfa.factor': 'push' })
+    const after = await login(userId)
+    expect(after.sent.status).toBe(200)
+    expect(l.flowId).not.toBe(after.flowId)
+
+    // Locked again by another fraud report; this time an admin lifts it.
+    const admin = randomUUID()
+    await device.answer((await device.nextPush()).data.challenge_id, 0, 'fraud')
+    const { email } = (await repo.userById(userId))!
+    expect(await security.unlock(admin, email, 'called back, password reset by helpdesk', { client: 'web' })).toEqual({ codes: false, push: 'fraud_reported' })
+    expect((await login(userId)).sent.status).toBe(200)
   })
 
   it('refuses a sixth push in an hour', async () => {

@@ -4,6 +4,7 @@ import { MfaError } from '../errors'
 import { verifyPassword } from '../factors/password'
 import type { Db } from '../store/db'
 import type { Repo, UserRow } from '../store/repo'
+import { createAudit } from './audit'
 import { eventHelpers, type EventDeps, type RequestCtx } from './events'
 import { decideRecovery, type RecoveryPolicy, type RecoveryStatus } from './recovery-policy'
 
@@ -21,8 +22,7 @@ const state = (r: RequestRow | undefined) => r && { status: r.status, userId: r.
 export function createAdminRecovery(d: EventDeps & { db: Db; repo: Repo; policy: RecoveryPolicy; now: () => Date }) {
   const { base, emit } = eventHelpers(d)
   const hash = (id: string | null | undefined) => (id ? d.keys.userHash(id) : null)
-  const audit = (action: string, actor: string | null, target: string | null, requestId: string, detail?: string) =>
-    d.db.query('INSERT INTO audit_log (at, actor_hash, action, target_hash, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6)', [d.now(), hash(actor), action, hash(target), requestId, detail ?? null])
+  const audit = createAudit(d).write
   const event = (reason: 'requested' | 'approved' | 'denied' | 'completed' | 'expired', user: UserRow | undefined, ctx: RequestCtx) =>
     emit('mfa.recovery', { ...base(ctx, user), [ATTR.factor]: 'admin_recovery', [ATTR.reason]: reason, [ATTR.intent]: 'recovery' }, ctx)
   const load = async (id: string) => (await d.db.query<RequestRow>('SELECT * FROM recovery_requests WHERE id = $1', [id]))[0]
@@ -49,9 +49,10 @@ export function createAdminRecovery(d: EventDeps & { db: Db; repo: Repo; policy:
     },
 
     async list(status: RecoveryStatus = 'requested') {
-      const rows = await d.db.query<RequestRow & { user_group: string }>('SELECT r.*, u.user_group FROM recovery_requests r JOIN users u ON u.id = r.user_id WHERE r.status = $1 ORDER BY r.created_at LIMIT 200', [status])
-      // Admins see who asked by hash and group only; the e-mail stays in the user record.
-      return rows.map((r) => ({ id: r.id, user_hash: hash(r.user_id), user_group: r.user_group, status: r.status, created_at: r.created_at }))
+      const rows = await d.db.query<RequestRow & { user_group: string; email: string }>('SELECT r.*, u.user_group, u.email FROM recovery_requests r JOIN users u ON u.id = r.user_id WHERE r.status = $1 ORDER BY r.created_at LIMIT 200', [status])
+      // The reviewing admin must know who asked to check it is really them (a call-back): the
+      // e-mail is shown to admins here, and never leaves the IdP in telemetry or logs.
+      return rows.map((r) => ({ id: r.id, email: r.email, user_hash: hash(r.user_id), user_group: r.user_group, status: r.status, created_at: r.created_at }))
     },
 
     /** Approve (returns the one-time link token, shown once) or deny, with a reason. */
@@ -104,8 +105,6 @@ export function createAdminRecovery(d: EventDeps & { db: Db; repo: Repo; policy:
       }
       return n
     },
-
-    audit: (limit = 100) => d.db.query('SELECT at, actor_hash, action, target_hash, request_id, detail FROM audit_log ORDER BY id DESC LIMIT $1', [limit]),
   }
 }
 export type AdminRecovery = ReturnType<typeof createAdminRecovery>

@@ -3,6 +3,7 @@ import { ATTR } from '../../contract'
 import { MfaError } from '../errors'
 import type { Db } from '../store/db'
 import type { Repo, UserRow } from '../store/repo'
+import { createAudit } from './audit'
 import { eventHelpers, type EventDeps, type RequestCtx } from './events'
 
 /**
@@ -15,6 +16,8 @@ export type ExemptionKind = 'policy_exempt' | 'admin_override' | 'break_glass'
 export const MAX_MINUTES: Record<ExemptionKind, number> = { policy_exempt: 7 * 24 * 60, admin_override: 24 * 60, break_glass: 60 }
 
 interface Row { id: string; user_id: string; kind: ExemptionKind; requested_by: string; status: string; minutes: number; created_at: Date; expires_at: Date | null }
+/** What an admin sees of an exemption: whose (e-mail; admins only, never in telemetry), what, why, until when. */
+export interface ExemptionView { id: string; email: string; user_group: string; kind: ExemptionKind; reason: string; status: string; minutes: number; created_at: Date; expires_at: Date | null; requested_by_you: boolean }
 
 /** Who may approve: an admin who did not ask, for a request still open. Pure. */
 export function canApprove(row: Pick<Row, 'requested_by' | 'status' | 'user_id'> | undefined, approver: { id: string; isAdmin: boolean }): { ok: true } | { ok: false; error: 'not_found' | 'forbidden' | 'already_active'; message: string } {
@@ -26,10 +29,19 @@ export function canApprove(row: Pick<Row, 'requested_by' | 'status' | 'user_id'>
   return { ok: true }
 }
 
+/** Who may end a request: any admin but the account's owner; a request while open (deny), an active exemption (revoke). Pure. */
+export function canEnd(row: Pick<Row, 'status' | 'user_id'> | undefined, admin: { id: string; isAdmin: boolean }): { ok: true; to: 'denied' | 'revoked' } | { ok: false; error: 'not_found' | 'forbidden' | 'already_active'; message: string } {
+  if (!row) return { ok: false, error: 'not_found', message: 'no such exemption' }
+  if (!admin.isAdmin) return { ok: false, error: 'forbidden', message: 'only an admin can end an exemption' }
+  if (admin.id === row.user_id) return { ok: false, error: 'forbidden', message: 'an exemption for your own account is ended by another admin' }
+  if (row.status === 'requested') return { ok: true, to: 'denied' }
+  if (row.status === 'active') return { ok: true, to: 'revoked' }
+  return { ok: false, error: 'already_active', message: `this exemption is already ${row.status}` }
+}
+
 export function createExemptions(d: EventDeps & { db: Db; repo: Repo; now: () => Date }) {
   const { base, emit } = eventHelpers(d)
-  const audit = (action: string, actor: string | null, target: string, id: string, detail?: string) =>
-    d.db.query('INSERT INTO audit_log (at, actor_hash, action, target_hash, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6)', [d.now(), actor && d.keys.userHash(actor), action, d.keys.userHash(target), id, detail ?? null])
+  const audit = createAudit(d).write
   const isAdmin = async (id: string) => (await d.repo.userById(id))?.user_group === 'admin'
   return {
     async request(adminId: string, o: { email: string; kind: ExemptionKind; reason: string; minutes: number }): Promise<string> {
@@ -55,7 +67,30 @@ export function createExemptions(d: EventDeps & { db: Db; repo: Repo; now: () =>
       await audit(`exemption_approved:${row.kind}`, adminId, row.user_id, id)
       return expires
     },
-    list: () => d.db.query<Row>("SELECT id, kind, status, minutes, created_at, expires_at FROM mfa_exemptions ORDER BY created_at DESC LIMIT 200"),
+    /**
+     * End a request: deny it while it waits for approval, or revoke it while active (the
+     * person signs in with MFA again from now on). Any other admin may; the reason is audited.
+     */
+    async end(adminId: string, id: string, reason: string): Promise<'denied' | 'revoked'> {
+      const row = (await d.db.query<Row>('SELECT * FROM mfa_exemptions WHERE id = $1', [id]))[0]
+      const v = canEnd(row, { id: adminId, isAdmin: await isAdmin(adminId) })
+      if (!v.ok) throw new MfaError(v.error, v.message)
+      const done = await d.db.query('UPDATE mfa_exemptions SET status = $2, ended_by = $3, ended_at = $4 WHERE id = $1 AND status = $5 RETURNING id', [id, v.to, adminId, d.now(), row.status])
+      if (!done.length) throw new MfaError('already_active', 'someone else changed this exemption just now; reload')
+      await audit(`exemption_${v.to}:${row.kind}`, adminId, row.user_id, id, reason)
+      return v.to
+    },
+    /** Newest first; exemptions past their end show as expired. */
+    async list(viewerId: string): Promise<ExemptionView[]> {
+      const rows = await d.db.query<Row & { email: string; user_group: string; reason: string }>(
+        'SELECT e.id, e.kind, e.reason, e.status, e.minutes, e.created_at, e.expires_at, e.requested_by, e.user_id, u.email, u.user_group FROM mfa_exemptions e JOIN users u ON u.id = e.user_id ORDER BY e.created_at DESC LIMIT 200')
+      const now = d.now().getTime()
+      return rows.map((r) => ({
+        id: r.id, email: r.email, user_group: r.user_group, kind: r.kind, reason: r.reason, minutes: r.minutes, created_at: new Date(r.created_at), expires_at: r.expires_at && new Date(r.expires_at),
+        status: r.status === 'active' && r.expires_at && new Date(r.expires_at).getTime() <= now ? 'expired' : r.status,
+        requested_by_you: r.requested_by === viewerId,
+      }))
+    },
     /** At sign-in: an active exemption skips MFA (an override is used up). Returns its kind, or undefined. */
     async consume(user: UserRow, flowId: string, ctx: RequestCtx): Promise<ExemptionKind | undefined> {
       const row = (await d.db.query<Row>("SELECT * FROM mfa_exemptions WHERE user_id = $1 AND status = 'active' AND expires_at > $2 ORDER BY created_at LIMIT 1", [user.id, d.now()]))[0]

@@ -1,3 +1,4 @@
+import { MfaError } from '../errors'
 import type { Outcome, ReasonOf } from '../../contract'
 
 /** Pure decisions of a login flow's second-factor step: no I/O, `now` passed in. */
@@ -54,4 +55,10 @@ export function decideAttempt(flow: FlowSnapshot | undefined, check: CodeCheck, 
 /** Whether a user's second factor is locked at `now`; the password step refuses to start a flow then. */
 export function isLocked(lockedUntil: Date | null, now: Date): boolean {
   return lockedUntil !== null && new Date(lockedUntil).getTime() > now.getTime()
+}
+
+/** The answer while a user's second factor is locked: when it ends, and that a passkey still works. */
+export function lockedError(until: Date, now: Date): MfaError {
+  const retry = Math.max(1, Math.ceil((new Date(until).getTime() - now.getTime()) / 1000))
+  return new MfaError('locked_out', `too many wrong codes: second-factor sign-in is locked for this account for ${Math.ceil(retry / 60)} min; a passkey still works`, { retry_after_seconds: retry }, retry)
 }

@@ -38,6 +38,18 @@ export function createPushDelivery(d: PushSendDeps) {
     emit('mfa.lockout', { ...base(ctx, user), [ATTR.flowId]: flowId ?? undefined, [ATTR.factor]: 'push', [ATTR.channel]: 'push', [ATTR.reason]: reason }, ctx)
   }
 
+  /**
+   * The vendor says the app is gone from the phone: stop pushing to it (it would fail every
+   * time and hide a working factor behind it) and tell the user to add the phone again.
+   */
+  async function unregistered(user: UserRow, device: PushDeviceRow, ctx: RequestCtx): Promise<never> {
+    if (await d.push.markUnregistered(device.id)) {
+      d.metrics.enrollments.inc({ factor: 'push', reason: 'removed' })
+      emit('mfa.enrollment.changed', { ...base(ctx, user), [ATTR.factor]: 'push', [ATTR.channel]: 'push', [ATTR.reason]: 'removed', [ATTR.intent]: 'enrollment' }, ctx)
+    }
+    throw new MfaError('provider_unavailable', 'your phone no longer receives pushes (the app was removed or reinstalled): add it again, and use another factor now', { provider_reason: 'unregistered', then_factors: [] })
+  }
+
   /** The user's push lock in force now, if any. */
   async function activeLock(userId: string) {
     const l = await d.push.lock(userId)
@@ -91,6 +103,7 @@ export function createPushDelivery(d: PushSendDeps) {
     }
     if (!r.ok) {
       await d.push.deleteChallenge(id)
+      if (r.tokenGone) await unregistered(user, device, ctx)
       const instead = r.thenFactors?.length ? `; use ${r.thenFactors.join(' or ')} instead` : '; try again or use another factor'
       throw new MfaError('provider_unavailable', `the push could not be sent${instead}`, { provider_reason: r.reason, then_factors: r.thenFactors ?? [] })
     }

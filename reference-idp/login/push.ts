@@ -6,7 +6,7 @@ import type { PushChallengeRow } from '../store/push-repo'
 import type { FlowRow, Repo, UserRow } from '../store/repo'
 import type { PushPlatform } from '../subprocessors/push-types'
 import { eventHelpers, type RequestCtx } from './events'
-import { decideAttempt, type FlowPolicy } from './policy'
+import { decideAttempt, isLocked, lockedError, type FlowPolicy } from './policy'
 import { createPushDelivery, type PushSendDeps } from './push-send'
 import type { TrustedDevices } from './trusted'
 
@@ -119,6 +119,7 @@ export function createPushService(d: PushDeps) {
       const pre = decideAttempt({ state: flow.state, attempts: flow.attempts, issuedAt: flow.issued_at }, { ok: true }, d.now(), d.flowPolicy)
       if (pre.kind !== 'success') throw new MfaError(pre.kind === 'closed' && pre.error === 'locked_out' ? 'locked_out' : 'flow_expired', 'this sign-in is over; start again')
       const user = (await d.repo.userById(flow.user_id))!
+      if (isLocked(user.mfa_locked_until, d.now())) throw lockedError(user.mfa_locked_until!, d.now())
       ctx = flowCtx(ctx, flow)
       const earlier = await d.push.latest({ flowId })
       if (flow.factor !== 'push') {

@@ -6,7 +6,12 @@ import { Factor, type RiskLevel } from '../../contract'
 
 const Signal = z.enum(['new_device', 'new_country', 'impossible_travel', 'known_bad_ip'])
 export type Signal = z.infer<typeof Signal>
-const Rule = z.object({ trustedDeviceSkip: z.boolean(), factors: z.array(Factor).min(1) })
+const Rule = z.object({
+  trustedDeviceSkip: z.boolean(),
+  factors: z.array(Factor).min(1),
+  /** Whether an account with no second factor may sign in with its password alone at this level. */
+  passwordOnly: z.enum(['allow', 'deny'], 'expected allow or deny').default('allow'),
+})
 const Cidr = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'expected an address range such as 203.0.113.0/24')
 
 export const RiskPolicy = z.object({
@@ -52,7 +57,7 @@ export interface RiskInput {
   now: Date
 }
 
-export interface RiskAssessment { level: RiskLevel; score: number; signals: Signal[]; trustedDeviceSkip: boolean; factors: readonly Factor[] }
+export interface RiskAssessment { level: RiskLevel; score: number; signals: Signal[]; trustedDeviceSkip: boolean; factors: readonly Factor[]; passwordOnly: 'allow' | 'deny' }
 
 /** Score the signals of a sign-in and apply the policy's rule for the resulting level. Pure. */
 export function assessRisk(i: RiskInput, p: RiskPolicy, bad: BlockList): RiskAssessment {

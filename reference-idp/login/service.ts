@@ -17,7 +17,7 @@ import type { Exemptions } from './exemptions'
 import type { OobService } from './oob'
 import type { PushService } from './push'
 import type { OobChannel } from '../subprocessors/types'
-import { decideAttempt, isLocked, type FlowPolicy } from './policy'
+import { decideAttempt, isLocked, lockedError, type FlowPolicy } from './policy'
 
 export type { RequestCtx }
 
@@ -49,7 +49,7 @@ export interface LoginDeps {
 export type CodeFactor = 'totp' | 'recovery_code' | OobChannel
 export type LoginFactor = CodeFactor | 'webauthn' | 'push'
 export type PasswordStepResult =
-  | { kind: 'challenge'; flowId: string; factor: LoginFactor; factors: LoginFactor[]; hint?: string; delivery?: 'sent' | 'failed'; number?: number }
+  | { kind: 'challenge'; flowId: string; factor: LoginFactor; factors: LoginFactor[]; hint?: string; delivery?: 'sent' | 'failed'; number?: number; locked?: boolean }
   | { kind: 'authenticated'; userId: string }
 
 const RETRY_ERRORS = {
@@ -169,15 +169,26 @@ export function createLoginService(d: LoginDeps) {
       const riskCtx = { ...ctx, riskLevel: risk.level }
       // A locked push device still counts as enrolled: locking must never mean "no MFA".
       if (creds.length === 0 && channels.length === 0 && passkeys === 0 && !pushEnrolled) {
+        if (risk.passwordOnly === 'deny') {
+          completed(randomUUID(), 'failure', 'risk_blocked', riskCtx, user, 'password')
+          throw new MfaError('forbidden', 'this sign-in looks risky and the account has no second factor, so the password alone is not enough: sign in from a device you used before, or ask an admin', { risk_level: risk.level })
+        }
         completed(randomUUID(), 'success', 'mfa_not_enrolled', riskCtx, user, 'password')
         await d.trusted.recordLogin(user.id, ctx.country, ctx.deviceId, risk.level)
         return { kind: 'authenticated', userId: user.id }
       }
       const flowId = randomUUID()
       if (isLocked(user.mfa_locked_until, now)) {
-        const retry = Math.ceil((new Date(user.mfa_locked_until!).getTime() - now.getTime()) / 1000)
+        // The lock answers guessing of codes by whoever holds the password. A passkey can be
+        // neither guessed nor relayed, so it stays open: an attacker with the password cannot
+        // lock out a real user who has one (the denial of service NIST SP 800-63B 5.2.2 warns of).
+        if (passkeys > 0 && risk.factors.includes('webauthn')) {
+          await d.repo.insertFlow({ id: flowId, userId: user.id, factor: 'webauthn', issuedAt: now, country: ctx.country, client: ctx.client, riskLevel: risk.level, deviceId: ctx.deviceId })
+          emit('mfa.login.started', { ...base(riskCtx, user), [ATTR.flowId]: flowId, [ATTR.intent]: 'login', [ATTR.reason]: 'password_verified' }, ctx)
+          return { kind: 'challenge', flowId, factor: 'webauthn', factors: ['webauthn'], locked: true }
+        }
         completed(flowId, 'locked_out', 'locked_out', riskCtx, user, 'totp')
-        throw new MfaError('locked_out', 'too many wrong codes: second-factor sign-in is locked for this account for now', { retry_after_seconds: retry }, retry)
+        throw lockedError(user.mfa_locked_until!, now)
       }
       const exempt = await d.exemptions.consume(user, flowId, riskCtx)
       if (exempt) {
@@ -203,7 +214,7 @@ export function createLoginService(d: LoginDeps) {
       const flowAttrs = { ...base(riskCtx, user), [ATTR.flowId]: flowId, [ATTR.intent]: 'login' }
       if (!factor) {
         emit('mfa.login.started', { ...flowAttrs, [ATTR.reason]: 'password_verified' }, ctx)
-        completed(flowId, 'failure', 'mfa_failed', riskCtx, user, preferred)
+        completed(flowId, 'failure', 'risk_blocked', riskCtx, user, preferred)
         throw new MfaError('forbidden', 'this sign-in looks risky: it needs a passkey or an authenticator app, which this account does not have; use a recovery code or ask an admin', { risk_level: risk.level, factors })
       }
       await d.repo.insertFlow({ id: flowId, userId: user.id, factor, issuedAt: now, country: ctx.country, client: ctx.client, riskLevel: risk.level, deviceId: ctx.deviceId })
@@ -244,6 +255,12 @@ export function createLoginService(d: LoginDeps) {
       // Only an open, in-time flow gets to check a code (and so to consume a step or a recovery code).
       const pre = decideAttempt(snapshot, { ok: true }, d.now(), d.policy)
       if (flow && pre.kind === 'success' && !allowedAt(flow.risk_level, factor)) throw new MfaError('forbidden', `${factor} is not accepted for this sign-in: its risk is ${flow.risk_level}`, { risk_level: flow.risk_level })
+      // Flows opened before the lock (or alongside the one that set it) must not keep guessing.
+      if (user && pre.kind === 'success' && isLocked(user.mfa_locked_until, d.now())) {
+        d.metrics.verifications.inc({ factor, outcome: 'locked_out' })
+        emit('mfa.challenge.verified', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: factor, [ATTR.outcome]: 'locked_out', [ATTR.reason]: 'locked_out', [ATTR.intent]: flow!.intent }, ctx)
+        throw lockedError(user.mfa_locked_until!, d.now())
+      }
       if (flow) ctx = { ...ctx, riskLevel: (flow.risk_level ?? undefined) as RiskLevel | undefined }
       const check = pre.kind !== 'success' ? { ok: true as const } : await d.telemetry.step(ctx.span, `${factor}.verify`, { 'mfa.factor': factor, 'mfa.flow_id': flowId }, async () =>
         factor === 'totp' ? checkTotp(await d.repo.totpForUser(flow!.user_id, 'active'), code, false)
@@ -292,8 +309,7 @@ export function createLoginService(d: LoginDeps) {
             emit('mfa.lockout', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: factor, [ATTR.reason]: 'too_many_failures' }, ctx)
             finish(flow!, 'locked_out', 'locked_out', ctx, user, factor)
           }
-          const retry = Math.ceil((decision.lockedUntil.getTime() - now.getTime()) / 1000)
-          throw new MfaError('locked_out', 'too many wrong codes: second-factor sign-in is locked for this account for now', { retry_after_seconds: retry }, retry)
+          throw lockedError(decision.lockedUntil, now)
         }
       }
     },
@@ -306,6 +322,7 @@ export function createLoginService(d: LoginDeps) {
       const pre = decideAttempt({ state: flow.state, attempts: flow.attempts, issuedAt: flow.issued_at }, { ok: true }, d.now(), d.policy)
       if (pre.kind !== 'success') throw new MfaError(pre.kind === 'closed' && pre.error === 'locked_out' ? 'locked_out' : 'flow_expired', 'this sign-in is over; start again')
       const user = (await d.repo.userById(flow.user_id))!
+      if (isLocked(user.mfa_locked_until, d.now())) throw lockedError(user.mfa_locked_until!, d.now())
       const resend = flow.factor === channel
       if (!resend) {
         emit('mfa.fallback', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.fallbackFrom]: flow.factor, [ATTR.fallbackTo]: channel, [ATTR.factor]: channel, [ATTR.reason]: 'user_choice', [ATTR.intent]: 'login' }, ctx)
@@ -334,11 +351,12 @@ export function createLoginService(d: LoginDeps) {
     async startStepUp(userId: string, ctx: RequestCtx): Promise<PasswordStepResult> {
       const user = await d.repo.userById(userId)
       if (!user) throw new MfaError('unauthenticated', 'session user no longer exists')
-      const factors = await factorsOf(userId)
-      const factor = factors.find((f) => f !== 'recovery_code') ?? factors[0]
-      if (!factor) throw new MfaError('bad_request', 'this account has no second factor to step up with')
       const now = d.now()
-      if (isLocked(user.mfa_locked_until, now)) throw new MfaError('locked_out', 'second-factor sign-in is locked for this account for now')
+      const locked = isLocked(user.mfa_locked_until, now)
+      const factors = (await factorsOf(userId)).filter((f) => !locked || f === 'webauthn')
+      const factor = factors.find((f) => f !== 'recovery_code') ?? factors[0]
+      if (locked && !factor) throw lockedError(user.mfa_locked_until!, now)
+      if (!factor) throw new MfaError('bad_request', 'this account has no second factor to step up with')
       const flowId = randomUUID()
       await d.repo.insertFlow({ id: flowId, userId, factor, issuedAt: now, country: ctx.country, client: ctx.client, intent: 'stepup', deviceId: ctx.deviceId })
       const attrs = { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.intent]: 'stepup' }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { RecoveryCompleteInput, RecoveryDecideInput, RecoveryRequestInput } from '../admin-routes'
+import { RecoveryCompleteInput, RecoveryRequestInput } from '../admin-routes'
 import { MfaError } from '../errors'
 import { ActivateOobInput, EnrollOobInput, parseInput } from '../http/inputs'
 import { esc, redirect, sendHtml } from '../http/io'
@@ -9,7 +9,6 @@ import type { Exchange, Route } from '../http/types'
 import type { AdminRecovery } from '../login/admin-recovery'
 import type { OobService } from '../login/oob'
 import type { TrustedDevices } from '../login/trusted'
-import type { Repo } from '../store/repo'
 import { field, page } from './layout'
 
 const RECOVER_JS = join(dirname(fileURLToPath(import.meta.url)), 'assets', 'recover.js')
@@ -18,7 +17,6 @@ export interface AccountPageDeps {
   oob: OobService
   trusted: TrustedDevices
   recovery: AdminRecovery
-  repo: Repo
   /** The signed-in user when the session is fresh enough; otherwise it has answered (sign-in or step-up page). */
   fresh(x: Exchange, action: string): Promise<string | undefined>
 }
@@ -112,31 +110,6 @@ export function accountPageRoutes(d: AccountPageDeps): Route[] {
       } catch (e) {
         const err = friendly(e)
         sendHtml(x.res, err.status, recoverForm(err.message))
-      }
-    }),
-    p('GET', '/admin', async (x) => {
-      const adminId = await d.fresh(x, 'The admin page')
-      if (!adminId) return
-      if ((await d.repo.userById(adminId))?.user_group !== 'admin') return sendHtml(x.res, 403, page('Admins only', '<p><a href="/">Back</a></p>'))
-      const list = await d.recovery.list('requested')
-      const rows = list.map((r) => `<tr><td><code>${esc(r.user_hash)}</code></td><td>${esc(r.user_group)}</td><td>${esc(new Date(r.created_at).toISOString().slice(0, 16).replace('T', ' '))}</td>
-<td><form method="post" action="/admin/recovery/decide"><input type="hidden" name="id" value="${esc(r.id)}">
-<label for="reason-${esc(r.id)}">Reason</label><input id="reason-${esc(r.id)}" name="reason" required minlength="3">
-<button name="decision" value="approve">Approve</button> <button name="decision" value="deny">Deny</button></form></td></tr>`).join('')
-      sendHtml(x.res, 200, page('Recovery requests', list.length ? `<table><caption>Waiting for a decision</caption><thead><tr><th scope="col">Account</th><th scope="col">Group</th><th scope="col">Asked</th><th scope="col">Decision</th></tr></thead><tbody>${rows}</tbody></table>` : '<p>No open requests.</p>'))
-    }),
-    p('POST', '/admin/recovery/decide', async (x) => {
-      const adminId = await d.fresh(x, 'Deciding a recovery request')
-      if (!adminId) return
-      try {
-        const input = parseInput(RecoveryDecideInput, await x.body())
-        const r = await d.recovery.decide(adminId, input.id, input.decision === 'approve', input.reason, x.ctx)
-        sendHtml(x.res, 200, r.token
-          ? page('Approved', `<p>Give this one-time link to the person on a channel you trust (a call-back, in person). It works once, for 30 minutes, and is not shown again:</p><p><code>${esc(`/recover#${r.token}`)}</code></p><p><a href="/admin">Back</a></p>`)
-          : page('Denied', '<p><a href="/admin">Back</a></p>'))
-      } catch (e) {
-        const err = friendly(e)
-        sendHtml(x.res, err.status, page('Not done', '<p><a href="/admin">Back</a></p>', err.message))
       }
     }),
   ]

@@ -3,7 +3,7 @@ import type { Db } from './db'
 
 export interface PushDeviceRow {
   id: string; user_id: string; platform: 'ios' | 'android'; token_enc: string; device_public_key: string; name: string
-  status: 'pending' | 'active'; created_at: Date; last_used_at: Date | null
+  status: 'pending' | 'active' | 'unregistered'; created_at: Date; last_used_at: Date | null
 }
 export interface PushChallengeRow {
   id: string; flow_id: string | null; user_id: string; device_id: string; number: number; sent_at: Date; expires_at: Date
@@ -36,6 +36,10 @@ export function createPushRepo(db: Db) {
     /** pending → active once; false when it was not pending. */
     async activateDevice(id: string): Promise<boolean> {
       return (await db.query("UPDATE push_devices SET status = 'active' WHERE id = $1 AND status = 'pending' RETURNING id", [id])).length === 1
+    },
+    /** The vendor says the token is gone (app uninstalled): no more pushes to it; true when it was active. */
+    async markUnregistered(id: string): Promise<boolean> {
+      return (await db.query("UPDATE push_devices SET status = 'unregistered' WHERE id = $1 AND status = 'active' RETURNING id", [id])).length === 1
     },
     async touchDevice(id: string, at: Date): Promise<void> {
       await db.query('UPDATE push_devices SET last_used_at = $2 WHERE id = $1', [id, at])
@@ -88,6 +92,11 @@ export function createPushRepo(db: Db) {
      * has run out, or a temporary one by a permanent one; true when the lock changed, so the
      * caller emits `mfa.lockout` once per lock, not per refused push.
      */
+    /** Lift the user's push lock (admin unlock, or a password change after a fraud report); the lock lifted, if any. */
+    async clearLock(userId: string): Promise<PushLockRow | undefined> {
+      const r = (await db.query<PushLockRow>('DELETE FROM push_locks WHERE user_id = $1 RETURNING reason, locked_at, locked_until', [userId]))[0]
+      return r && { ...r, locked_at: new Date(r.locked_at), locked_until: date(r.locked_until) }
+    },
     async setLock(userId: string, reason: PushLockRow['reason'], at: Date, until: Date | null): Promise<boolean> {
       const rows = await db.query(
         `INSERT INTO push_locks (user_id, reason, locked_at, locked_until) VALUES ($1, $2, $3, $4)

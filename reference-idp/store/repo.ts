@@ -30,6 +30,17 @@ export function createRepo(db: Db) {
     async lockUser(id: string, until: Date): Promise<void> {
       await db.query('UPDATE users SET mfa_locked_until = $2 WHERE id = $1', [id, until])
     },
+    /** Lift a second-factor lock still in force; true when there was one. */
+    async unlockUser(id: string, now: Date): Promise<boolean> {
+      return (await db.query('UPDATE users SET mfa_locked_until = NULL WHERE id = $1 AND mfa_locked_until > $2 RETURNING id', [id, now])).length === 1
+    },
+    /** False when another account already has the address. */
+    async updateEmail(id: string, email: string): Promise<boolean> {
+      return (await db.query('UPDATE users SET email = $2 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE email = $2) RETURNING id', [id, email])).length === 1
+    },
+    async updatePassword(id: string, passwordHash: string): Promise<void> {
+      await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [id, passwordHash])
+    },
 
     async insertTotp(c: { id: string; userId: string; name: string; secretEnc: string; algorithm: string; digits: number }): Promise<void> {
       await db.query("INSERT INTO totp_credentials (id, user_id, name, secret_enc, algorithm, digits, status) VALUES ($1, $2, $3, $4, $5, $6, 'pending')", [c.id, c.userId, c.name, c.secretEnc, c.algorithm, c.digits])
@@ -79,6 +90,10 @@ export function createRepo(db: Db) {
     },
     async revokeSession(idHash: string): Promise<void> {
       await db.query('UPDATE sessions SET revoked_at = now() WHERE id_hash = $1 AND revoked_at IS NULL', [idHash])
+    },
+    /** Revoke every live session of a user (after a password change); returns how many. */
+    async revokeUserSessions(userId: string): Promise<number> {
+      return (await db.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id_hash', [userId])).length
     },
 
     async insertFlow(f: { id: string; userId: string; factor: string; issuedAt: Date; country?: string; client?: string; riskLevel?: string; deviceId?: string; intent?: 'login' | 'stepup' }): Promise<void> {

@@ -25,6 +25,8 @@ export interface SendResult {
   providerMessageId?: string
   /** Seconds the vendor asked us to wait (429 Retry-After). */
   retryAfterSeconds?: number
+  /** Push only: the vendor says the device token is gone (FCM 404 UNREGISTERED, APNs 410 Unregistered). */
+  tokenGone?: boolean
   /** Set by a fallback chain: every vendor call (or circuit-open skip) in order, the last one included. */
   attempts?: SendResult[]
   /** Set by a fallback chain: each move to the next vendor, with why. */

@@ -5,6 +5,7 @@ import { startIdp, type RunningIdp } from '../../reference-idp/server'
 import type { Db } from '../../reference-idp/store/db'
 import { createLocalOutbox, type LocalOutbox } from '../../reference-idp/subprocessors/local'
 import type { Telemetry } from '../../reference-idp/telemetry/telemetry'
+import { totpAt } from './totp'
 
 /** Telemetry that keeps every event (after the contract check the real one does). */
 export function capture() {
@@ -59,4 +60,25 @@ export async function startTestIdp(open: () => Promise<Db | null>, now: () => Da
   const box = createLocalOutbox()
   const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', ...config }), { db, telemetry: tel.t, sender: box, now, log: () => {} })
   return { idp, tel, box }
+}
+
+/** The test's clock: read it, move it on (TOTP steps are single-use, so each code needs a new step). */
+export interface TestClock { at(): number; advance(ms: number): void }
+
+/**
+ * Sign up with an active authenticator app, then sign in with password + TOTP in a new client:
+ * an account whose session has a fresh second factor (admin and step-up actions pass).
+ */
+export async function totpAccount(url: string, email: string, group: 'admin' | 'workforce', clock: TestClock, password = 'correct horse battery') {
+  const setup = client(url)
+  await setup.post('/api/v1/signup', { email, password, user_group: group })
+  const e = await setup.post('/api/v1/enroll/totp')
+  const secret = new URL(e.body.otpauth_uri).searchParams.get('secret')!
+  await setup.post('/api/v1/enroll/totp/verify', { credential_id: e.body.credential_id, code: totpAt(secret, clock.at()) })
+  clock.advance(30_000)
+  const api = client(url)
+  const flow = (await api.post('/api/v1/login', { email, password })).body.flow_id
+  const done = await api.post('/api/v1/login/totp', { flow_id: flow, code: totpAt(secret, clock.at()) })
+  if (done.body.status !== 'authenticated') throw new Error(`totpAccount: sign-in failed: ${JSON.stringify(done.body)}`)
+  return { email, api, secret, setup, totpId: e.body.credential_id as string }
 }

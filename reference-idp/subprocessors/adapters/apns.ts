@@ -48,6 +48,7 @@ export function createApns(o: ApnsOptions): PushSender {
         body: JSON.stringify({ aps: { alert: { title: m.title, body: m.body }, sound: 'default', 'interruption-level': 'time-sensitive' }, ...m.data }),
       }
     },
-    read: (reply) => ({ providerMessageId: reply.status < 300 ? (reply.headers.get('apns-id') ?? undefined) : undefined }),
+    // 410 Unregistered: the token stopped being valid (app removed); 400 BadDeviceToken is ours to fix, not the device's.
+    read: (reply) => (reply.status < 300 ? { providerMessageId: reply.headers.get('apns-id') ?? undefined } : { tokenGone: reply.status === 410 }),
   })
 }

@@ -16,6 +16,12 @@ import type { AdapterOptions } from './types'
 
 export type FcmOptions = AdapterOptions<FcmCredentials>
 
+/** The `errorCode`s in an FCM error body's `error.details` (e.g. UNREGISTERED). */
+function fcmErrorCodes(body: string): string[] {
+  const details = (jsonBody(body) as { error?: { details?: unknown } } | undefined)?.error?.details
+  return Array.isArray(details) ? details.map((d) => (d as { errorCode?: unknown })?.errorCode).filter((c): c is string => typeof c === 'string') : []
+}
+
 function checkCredentials(c: FcmCredentials): void {
   if (!c?.accessToken) throw new Error('fcm: credentials.accessToken: required')
   if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(c.projectId ?? '')) throw new Error(`fcm: credentials.projectId: expected a Firebase project id, got "${c?.projectId}"`)
@@ -41,6 +47,8 @@ export function createFcm(o: FcmOptions): PushSender {
         },
       }),
     }),
-    read: (reply: VendorReply) => ({ providerMessageId: reply.status < 300 ? field(jsonBody(reply.body), 'name')?.split('/').pop() : undefined }),
+    read: (reply: VendorReply) => reply.status < 300
+      ? { providerMessageId: field(jsonBody(reply.body), 'name')?.split('/').pop() }
+      : { tokenGone: reply.status === 404 && fcmErrorCodes(reply.body).includes('UNREGISTERED') },
   })
 }

@@ -55,5 +55,6 @@ export function toSendResult(provider: string, outcome: VendorOutcome, m: Measur
   const result: SendResult = { ok, provider, reason, httpStatusClass: statusClass(outcome.status), latencyMs, costMicros: ok ? m.costMicros : 0 }
   if (ok && outcome.providerMessageId) result.providerMessageId = outcome.providerMessageId
   if (reason === 'rate_limited' && outcome.retryAfterSeconds !== undefined) result.retryAfterSeconds = outcome.retryAfterSeconds
+  if (outcome.tokenGone) result.tokenGone = true
   return result
 }

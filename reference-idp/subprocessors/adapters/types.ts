@@ -80,6 +80,8 @@ export type VendorOutcome =
       /** Vendor-level verdict carried in a 2xx body (Vonage SMS `messages[].status`). */
       vendorReason?: 'rate_limited' | 'client_error' | 'server_error'
       retryAfterSeconds?: number
+      /** A push vendor says the device token no longer exists (the app was uninstalled or reinstalled). */
+      tokenGone?: boolean
     }
   | { kind: 'timeout' }
   | { kind: 'network_error' }

@@ -1,0 +1,24 @@
+import { ChangeEmailInput, ChangePasswordInput, parseInput } from './http/inputs'
+import { sendJson } from './http/io'
+import type { Exchange, Route } from './http/types'
+import type { AccountSecurity } from './login/account-security'
+
+/** Changing the sign-in e-mail or password over JSON: both need a fresh second factor (step-up). */
+export function accountRoutes(security: AccountSecurity, requireFresh: (x: Exchange, action: string) => Promise<string>): Route[] {
+  const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
+  return [
+    api('POST', '/api/v1/account/email', async (x) => {
+      const userId = await requireFresh(x, 'changing the e-mail address')
+      const input = parseInput(ChangeEmailInput, await x.body())
+      await security.changeEmail(userId, input.email)
+      sendJson(x.res, 200, { status: 'changed' })
+    }),
+    api('POST', '/api/v1/account/password', async (x) => {
+      const userId = await requireFresh(x, 'changing the password')
+      const input = parseInput(ChangePasswordInput, await x.body())
+      const revoked = await security.changePassword(userId, input.current_password, input.new_password, x.ctx)
+      // Every session was revoked, this one included: a fresh one keeps this browser signed in.
+      sendJson(x.res, 200, { status: 'changed', sessions_revoked: revoked }, { 'set-cookie': await x.signIn(userId, true) })
+    }),
+  ]
+}

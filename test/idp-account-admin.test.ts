@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunningIdp } from '../reference-idp/server'
+import { testStores } from '../reference-idp/store/test-stores'
+import { capture, client, startTestIdp, totpAccount } from './support/idp-client'
+import { totpAt } from './support/totp'
+
+const PASSWORD = 'correct horse battery'
+let clock = Date.now()
+
+/**
+ * Account settings (e-mail, password) behind step-up, factor rename/remove by form, and the
+ * admin side: ending MFA exemptions, unlocking accounts, the audit log; JSON and pages.
+ */
+describe.each(testStores(afterAll))('account settings and admin actions on %s', (store, open) => {
+  let idp: RunningIdp
+  let tel: ReturnType<typeof capture>
+  let skip = false
+  beforeAll(async () => {
+    const t = await startTestIdp(open, () => new Date(clock), { stepUpMaxAgeSeconds: 600 })
+    if (!t) return void (skip = true)
+    ;({ idp, tel } = t)
+  })
+  afterAll(async () => idp?.close())
+
+  const clk = { at: () => clock, advance: (ms: number) => void (clock += ms) }
+  /** An account with TOTP and a client signed in with password + TOTP (a fresh second factor). */
+  const account = (name: string, group: 'admin' | 'workforce' = 'workforce') => totpAccount(idp.url, `${name}-${store}@example.test`.toLowerCase(), group, clk, PASSWORD)
+  const signIn = async (email: string, password = PASSWORD) => (await client(idp.url).post('/api/v1/login', { email, password })).body
+
+  it('an exemption can be denied while asked and revoked while active, by another admin, with a reason', async ({ skip: s }) => {
+    if (skip) return s()
+    const user = await account('exempt-end')
+    const carol = await account('carol-end', 'admin')
+    const dave = await account('dave-end', 'admin')
+    const ask = async () => (await carol.api.post('/api/v1/admin/exemptions', { email: user.email, kind: 'policy_exempt', reason: 'token on order', minutes: 120 })).body.id as string
+    const first = await ask()
+    const listed = (await dave.api.get('/api/v1/admin/exemptions')).body.exemptions.find((e: { id: string }) => e.id === first)
+    expect(listed).toMatchObject({ email: user.email, kind: 'policy_exempt', reason: 'token on order', status: 'requested', requested_by_you: false })
+    expect((await dave.api.post('/api/v1/admin/exemptions/end', { id: first, reason: '' })).status).toBe(400)
+    expect((await dave.api.post('/api/v1/admin/exemptions/end', { id: first, reason: 'no ticket for this' })).body).toEqual({ status: 'denied' })
+    expect((await dave.api.post('/api/v1/admin/exemptions/approve', { id: first })).body.code).toBe('already_active')
+
+    const second = await ask()
+    expect((await dave.api.post('/api/v1/admin/exemptions/approve', { id: second })).body.status).toBe('active')
+    expect(await signIn(user.email)).toEqual({ status: 'authenticated' })
+    expect((await user.api.post('/api/v1/admin/exemptions/end', { id: second, reason: 'not mine to end' })).status).toBe(403)
+    expect((await carol.api.post('/api/v1/admin/exemptions/end', { id: second, reason: 'token arrived' })).body).toEqual({ status: 'revoked' })
+    expect((await signIn(user.email)).next).toBe('totp')
+    const audit = (await carol.api.get('/api/v1/admin/audit')).body.entries.map((e: { action: string }) => e.action)
+    expect(audit).toEqual(expect.arrayContaining(['exemption_denied:policy_exempt', 'exemption_revoked:policy_exempt']))
+  })
+
+  it('an admin unlocks an account locked by wrong codes; never their own; mfa.lockout unlocked', async ({ skip: s }) => {
+    if (skip) return s()
+    const user = await account('locked')
+    const admin = await account('unlocker', 'admin')
+    const attacker = client(idp.url)
+    const flow = (await attacker.post('/api/v1/login', { email: user.email, password: PASSWORD })).body.flow_id
+    for (let i = 0; i < 5; i++) await attacker.post('/api/v1/login/totp', { flow_id: flow, code: '000000' === totpAt(user.secret, clock) ? '111111' : '000000' })
+    const locked = await client(idp.url).post('/api/v1/login', { email: user.email, password: PASSWORD })
+    expect([locked.status, locked.body.message]).toEqual([423, expect.stringMatching(/locked for this account for 15 min; a passkey still works/)])
+
+    expect((await admin.api.post('/api/v1/admin/unlock', { email: admin.email, reason: 'me' })).status).toBe(400) // reason too short
+    expect((await admin.api.post('/api/v1/admin/unlock', { email: admin.email, reason: 'unlock myself' })).body.code).toBe('forbidden')
+    expect((await user.api.post('/api/v1/admin/unlock', { email: user.email, reason: 'let me in' })).status).toBe(403)
+    const r = await admin.api.post('/api/v1/admin/unlock', { email: user.email, reason: 'called back: it was a stolen password' })
+    expect(r.body).toEqual({ status: 'unlocked', codes: true, push: null })
+    expect(tel.named('mfa.lockout').at(-1)).toMatchObject({ 'mfa.reason': 'unlocked' })
+    expect((await signIn(user.email)).next).toBe('totp')
+    expect((await admin.api.post('/api/v1/admin/unlock', { email: user.email, reason: 'again please' })).body.code).toBe('bad_request') // nothing locked
+  })
+
+  it('changing the e-mail or password needs a fresh second factor; a password change revokes every session', async ({ skip: s }) => {
+    if (skip) return s()
+    const user = await account('mover')
+    const other = await account('taken')
+    const next = `mover-new-${store}@example.test`.toLowerCase()
+    expect((await user.api.post('/api/v1/account/email', { email: other.email })).body.code).toBe('email_taken')
+    expect((await user.api.post('/api/v1/account/email', { email: 'not-an-address' })).status).toBe(400)
+    expect((await user.api.post('/api/v1/account/email', { email: next })).body).toEqual({ status: 'changed' })
+    expect((await signIn(user.email)).code).toBe('invalid_credentials')
+    expect((await signIn(next)).next).toBe('totp')
+
+    const otherBrowser = await account('mover-2') // an unrelated account keeps its session
+    const second = client(idp.url) // the same user signed in elsewhere
+    const f = (await second.post('/api/v1/login', { email: next, password: PASSWORD })).body.flow_id
+    clock += 30_000
+    expect((await second.post('/api/v1/login/totp', { flow_id: f, code: totpAt(user.secret, clock) })).body.status).toBe('authenticated')
+    const wrong = await user.api.post('/api/v1/account/password', { current_password: 'not it at all', new_password: 'a much better one' })
+    expect([wrong.status, wrong.body.code]).toEqual([401, 'invalid_credentials'])
+    expect((await user.api.post('/api/v1/account/password', { current_password: PASSWORD, new_password: 'short' })).status).toBe(400)
+    const changed = await user.api.post('/api/v1/account/password', { current_password: PASSWORD, new_password: 'a much better one' })
+    expect(changed.body).toMatchObject({ status: 'changed', sessions_revoked: 3 }) // sign-up's, this one's, the other browser's
+    expect((await user.api.get('/api/v1/me')).status).toBe(200) // this browser got a new session
+    expect((await second.get('/api/v1/me')).status).toBe(401) // the other one is signed out
+    expect((await otherBrowser.api.get('/api/v1/me')).status).toBe(200)
+    expect((await signIn(next)).code).toBe('invalid_credentials')
+    expect((await signIn(next, 'a much better one')).next).toBe('totp')
+
+    // Ten minutes later the second factor is stale: step-up first.
+    clock += 11 * 60_000
+    const stale = await user.api.post('/api/v1/account/email', { email: `mover-3-${store}@example.test` })
+    expect([stale.status, stale.body.code]).toEqual([403, 'stepup_required'])
+  })
+
+  it('pages: account settings, factor rename and remove by form, the admin console', async ({ skip: s }) => {
+    if (skip) return s()
+    const user = await account('pages-user')
+    const home = await user.api.get('/')
+    expect(home.text).toContain('<a href="/account">Account settings</a>')
+    expect(home.text).toContain(`<label for="rename-${user.totpId}">`)
+    const renamed = await user.api.form('/factors/rename', { type: 'totp', id: user.totpId, name: 'Work phone app' })
+    expect(renamed.status).toBe(303)
+    expect((await user.api.get('/')).text).toContain('<strong>Work phone app</strong>')
+    const only = await user.api.form('/factors/remove', { type: 'totp', id: user.totpId })
+    expect([only.status, only.text]).toEqual([403, expect.stringContaining('this is your only second factor')])
+
+    const settings = await user.api.get('/account')
+    expect(settings.text).toMatch(/<label for="current_password">Current password<\/label>/)
+    const moved = await user.api.form('/account/email', { email: `pages-moved-${store}@example.test` })
+    expect([moved.status, moved.text]).toEqual([200, expect.stringContaining('Your sign-in e-mail address is changed.')])
+    const bad = await user.api.form('/account/password', { current_password: 'wrong one here', new_password: 'another good one' })
+    expect([bad.status, bad.text]).toEqual([401, expect.stringContaining('role="alert"')])
+
+    const admin = await account('pages-admin2', 'admin')
+    const page = await admin.api.get('/admin')
+    for (const h of ['Recovery requests', 'Turning MFA off', 'Unlock an account', 'Audit log']) expect(page.text).toContain(`<h2>${h}</h2>`)
+    const asked = await admin.api.form('/admin/exemptions', { email: `pages-moved-${store}@example.test`, kind: 'break_glass', minutes: '30', reason: 'outage of the SMS vendor' })
+    expect([asked.status, asked.text]).toEqual([200, expect.stringContaining('A second admin must approve it')])
+    expect(asked.text).toContain('waiting for a second admin')
+    const refused = await admin.api.form('/admin/exemptions', { email: `pages-moved-${store}@example.test`, kind: 'break_glass', minutes: '90', reason: 'too long' })
+    expect([refused.status, refused.text]).toEqual([400, expect.stringContaining('break_glass lasts at most 60 minutes')])
+    const unlock = await admin.api.form('/admin/unlock', { unlock_email: `pages-moved-${store}@example.test`, reason: 'nothing is locked' })
+    expect([unlock.status, unlock.text]).toEqual([400, expect.stringContaining('no second-factor lock in force')])
+    expect((await user.api.get('/admin')).status).toBe(403)
+  })
+})
