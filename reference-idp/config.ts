@@ -49,6 +49,12 @@ export const IdpConfig = z.object({
   riskPolicyPath: z.string().optional(),
   /** How often `mfa.enrollment.snapshot` is emitted (0 = only on demand). */
   snapshotSeconds: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** Vonage signature secret for signed delivery receipts and voice events; default the simulator's test secret. */
+  vonageSignatureSecret: z.string().min(8, 'expected the signature secret from the Vonage dashboard').optional(),
+  /** SendGrid signed event webhook verification key (base64 DER as SendGrid shows it); default the simulator's. */
+  sendgridWebhookPublicKey: z.string().min(20, 'expected the base64 verification key SendGrid shows').optional(),
+  /** Allowed SNS SigningCertURL prefixes, comma-separated (https://sns.<region>.amazonaws.com/); default the provider's /sns/. */
+  snsCertUrlPrefixes: z.string().regex(/^https?:\/\/[^,\s]+(,\s*https?:\/\/[^,\s]+)*$/, 'expected comma-separated URL prefixes such as https://sns.eu-west-1.amazonaws.com/').optional(),
   /** Requests processed at once before new ones are refused with 503 + Retry-After. */
   maxInFlight: z.coerce.number().int().min(1).max(10_000).default(256),
 })
@@ -81,6 +87,9 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   snapshotSeconds: 'IDP_SNAPSHOT_SECONDS',
   trustedDeviceDays: 'IDP_TRUSTED_DEVICE_DAYS',
   riskPolicyPath: 'IDP_RISK_POLICY',
+  vonageSignatureSecret: 'IDP_VONAGE_SIGNATURE_SECRET',
+  sendgridWebhookPublicKey: 'IDP_SENDGRID_WEBHOOK_PUBLIC_KEY',
+  snsCertUrlPrefixes: 'IDP_SNS_CERT_URL_PREFIXES',
 }
 
 /** Parse the environment; a bad value throws an error naming the variable. Empty values count as unset. */

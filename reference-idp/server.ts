@@ -92,7 +92,10 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const revokedReuse = () => log('security: a revoked session was presented and refused')
   const sessions = createSessions(repo, config.sessionTtlSeconds, now, revokedReuse)
   const policy = { ...DEFAULT_FLOW_POLICY, maxAttempts: config.maxAttempts, flowTtlMs: config.flowTtlSeconds * 1000 }
-  const vendors = !o.sender && config.providerUrl ? vendorLayer({ providerUrl: config.providerUrl, registryPath: config.registryPath, telemetry, metrics, region: config.region, log }) : undefined
+  const vendors = !o.sender && config.providerUrl ? vendorLayer({
+    providerUrl: config.providerUrl, registryPath: config.registryPath, telemetry, metrics, region: config.region, log,
+    receipts: { vonageSignatureSecret: config.vonageSignatureSecret, sendgridPublicKey: config.sendgridWebhookPublicKey, snsCertificateUrlPrefixes: config.snsCertUrlPrefixes?.split(',').map((x) => x.trim()) },
+  }) : undefined
   const sender = o.sender ?? vendors?.sender ?? createLocalOutbox()
   const receipts = createReceiptService({ repo, oob: createOobRepo(db), keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECEIPT_POLICY, now, receiptingProviders: () => vendors?.receiptingProviders() ?? [] })
   const oob = createOobService({ repo, oob: createOobRepo(db), keys, telemetry, metrics, region: config.region, sender, policy: DEFAULT_OOB_POLICY, now })

@@ -10,6 +10,8 @@ import { startSimulator, type Simulator } from '../reference-idp/simulator'
 import { twilioRequestSignature } from '../reference-idp/subprocessors/adapters'
 import { DEFAULT_REGISTRY_PATH } from '../reference-idp/subprocessors/registry'
 import { DEFAULT_CREDENTIALS } from '../reference-idp/simulator/vendors/types'
+import { createSnsSigningIdentity } from '../reference-idp/simulator/vendors/sns-cert'
+import { sendgridSignatureHeaders, signSnsMessage, vonageSmsSignature, vonageWebhookJwt } from '../reference-idp/simulator/vendors/webhook-signing'
 import { capture, client } from './support/idp-client'
 import { eventually, tempDir } from './support/processes'
 
@@ -194,5 +196,96 @@ describe('SMS through real vendor adapters, breakers and fallback (provider simu
     expect(r.status).toBe(403)
     expect((await r.json()).code).toBe('forbidden')
     expect(events('mfa.provider.delivery').length).toBe(before)
+  })
+})
+
+describe('signed receipts of Vonage, SendGrid and SES at the IdP webhooks', () => {
+  const refused = async (provider: string, reason: string) => {
+    const m = new RegExp(`idp_receipts_refused_total\\{provider="${provider}",reason="${reason}"\\} (\\d+)`).exec(await (await fetch(`${idp.url}/metrics`)).text())
+    return m ? Number(m[1]) : 0
+  }
+  const post = (vendor: string, headers: Record<string, string>, body: string) => fetch(`${idp.url}/webhooks/${vendor}`, { method: 'POST', headers, body })
+  const form = { 'content-type': 'application/x-www-form-urlencoded' }
+  const now = () => Math.floor(Date.now() / 1000)
+  const signedDlr = (params: Record<string, string>, secret: string, at = now()) => {
+    const all = { ...params, timestamp: String(at) }
+    return new URLSearchParams({ ...all, sig: vonageSmsSignature(secret, all) }).toString()
+  }
+
+  it('the simulator’s signed Vonage receipts were verified and recorded (none refused)', async () => {
+    // The outage test sent codes over vonage; their DLRs came back signed by the simulator.
+    await eventually(async () => events('mfa.provider.delivery', 'vonage').length > 0, 15_000, 100)
+    expect(await (await fetch(`${idp.url}/metrics`)).text()).not.toMatch(/idp_receipts_refused_total\{provider="vonage"/)
+  })
+
+  it('a forged or replayed Vonage DLR for a pending message gets 403 and changes nothing', async () => {
+    // A code goes out over vonage (twilio down) and its own receipt is lost: the row stays pending.
+    expect((await fault({ vendor: 'twilio', kind: 'outage', durationSeconds: 30 })).status).toBe(201)
+    expect((await fault({ vendor: 'vonage', kind: 'delivery_loss', durationSeconds: 30 })).status).toBe(201)
+    skew += 31_000
+    const login = await client(idp.url).post('/api/v1/login', { email: 'vendors@example.test', password: PASSWORD })
+    expect(login.body.delivery).toBe('sent')
+    await fetch(`${sim.url}/faults`, { method: 'DELETE' })
+    const [row] = await idp.db.query<{ provider: string; provider_message_id: string }>('SELECT provider, provider_message_id FROM oob_codes WHERE flow_id = $1', [login.body.flow_id])
+    expect(row.provider).toBe('vonage')
+    const dlr = { messageId: row.provider_message_id, status: 'delivered', 'err-code': '0', msisdn: '4915100000777' }
+    const before = { bad: await refused('vonage', 'bad_signature'), stale: await refused('vonage', 'stale_timestamp'), deliveries: events('mfa.provider.delivery').length }
+
+    const forged = await post('vonage', form, signedDlr(dlr, 'guessed-secret'))
+    expect(forged.status).toBe(403)
+    expect((await forged.json()).code).toBe('forbidden')
+    // Genuinely signed, but ten minutes old: a replay.
+    const replayed = await post('vonage', form, signedDlr(dlr, DEFAULT_CREDENTIALS.vonage.signatureSecret, now() - 600))
+    expect(replayed.status).toBe(403)
+    const unsigned = await post('vonage', form, new URLSearchParams(dlr).toString())
+    expect(unsigned.status).toBe(403)
+
+    expect(await refused('vonage', 'bad_signature')).toBe(before.bad + 1)
+    expect(await refused('vonage', 'stale_timestamp')).toBe(before.stale + 1)
+    expect(await refused('vonage', 'missing_signature')).toBe(1)
+    expect(events('mfa.provider.delivery').length).toBe(before.deliveries)
+    const [after] = await idp.db.query<{ receipt_status: string | null }>('SELECT receipt_status FROM oob_codes WHERE flow_id = $1', [login.body.flow_id])
+    expect(after.receipt_status).toBeNull()
+  })
+
+  it.each([
+    [
+      'vonage-voice',
+      'a JWT signed with another secret',
+      () => {
+        const body = JSON.stringify({ uuid: '00000000-0000-4000-8000-000000000001', status: 'completed' })
+        return { headers: { 'content-type': 'application/json', authorization: `Bearer ${vonageWebhookJwt('guessed-secret', DEFAULT_CREDENTIALS.vonage.apiKey, body, Date.now())}` }, body }
+      },
+      'bad_signature',
+    ],
+    [
+      'sendgrid',
+      'a batch signed with another key',
+      () => {
+        const body = JSON.stringify([{ sg_message_id: 'AAAAAAAAAAAAAAAAAAAAAA.filterdrecv-0-1-0', event: 'delivered', timestamp: now() }])
+        const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64')
+        return { headers: { 'content-type': 'application/json', ...sendgridSignatureHeaders(key, body, Date.now()) }, body }
+      },
+      'bad_signature',
+    ],
+    [
+      'ses',
+      'an SNS message whose SigningCertURL is off the allow list',
+      () => {
+        const event = { eventType: 'Delivery', mail: { messageId: '010200000000000000000000-0000-0000-0000-000000000000-000000' }, delivery: {} }
+        const msg = { Type: 'Notification', MessageId: 'forged', TopicArn: 'arn:aws:sns:eu-west-1:000000000000:ses-events', Message: JSON.stringify(event) }
+        const signed = signSnsMessage(msg, createSnsSigningIdentity(Date.now()), 'https://evil.test/SimpleNotificationService-forged.pem', Date.now())
+        return { headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' }, body: JSON.stringify(signed) }
+      },
+      'untrusted_certificate',
+    ],
+  ])('%s: %s gets 403 and changes nothing', async (vendor, _what, forge, reason) => {
+    const before = { n: await refused(vendor, reason), deliveries: events('mfa.provider.delivery').length }
+    const { headers, body } = forge()
+    const r = await post(vendor, headers, body)
+    expect(r.status).toBe(403)
+    expect((await r.json()).code).toBe('forbidden')
+    expect(await refused(vendor, reason)).toBe(before.n + 1)
+    expect(events('mfa.provider.delivery').length).toBe(before.deliveries)
   })
 })

@@ -1,9 +1,11 @@
+import { X509Certificate, generateKeyPairSync } from 'node:crypto'
 import { type IncomingHttpHeaders, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Simulator, startSimulator } from '../reference-idp/simulator/index'
-import { ReceiptError, createAdapters, createTwilioSms, parseReceipt, simulatorCredentials } from '../reference-idp/subprocessors/adapters/index'
-import type { DeliveryReceipt } from '../reference-idp/subprocessors/adapters/index'
+import { createSnsSigningIdentity } from '../reference-idp/simulator/vendors/sns-cert'
+import { ReceiptError, createAdapters, createTwilioSms, parseReceipt, simulatorCredentials, simulatorReceiptCredentials } from '../reference-idp/subprocessors/adapters/index'
+import type { DeliveryReceipt, ReceiptCredentials } from '../reference-idp/subprocessors/adapters/index'
 import { type Registry, loadRegistry } from '../reference-idp/subprocessors/registry'
 import type { OobChannel, Subprocessor } from '../reference-idp/subprocessors/types'
 import { freePort, until } from './support/processes'
@@ -39,7 +41,8 @@ const TIMEOUT_MS = 400
 const fast = { medianMs: 15, sigma: 0.01, tailProb: 0, tailMultiplier: 1 }
 const quick = { api: fast, delivery: { ...fast, medianMs: 150 }, receiptLagMs: 20 }
 const creds = simulatorCredentials()
-const receiptCreds = { twilio: { authToken: creds.twilio!.authToken } }
+// Every vendor's receipts are signed and verified: the simulator's secrets, keys and SNS certificate.
+let receiptCreds: ReceiptCredentials
 
 let sim: Simulator
 let hook: Awaited<ReturnType<typeof webhookReceiver>>
@@ -62,6 +65,9 @@ beforeAll(async () => {
   const loaded = loadRegistry()
   registry = { ...loaded, vendors: loaded.vendors.map((v) => ({ ...v, timeoutMs: TIMEOUT_MS })) }
   adapters = createAdapters({ simulatorUrl: sim.url, registry, webhookBaseUrl: hook.url })
+  receiptCreds = simulatorReceiptCredentials(sim.url)
+  // SES receipts name the simulator's certificate: fetch it once, so the sync parser can verify them.
+  await receiptCreds.ses!.certificates!.prepare!(JSON.stringify({ SigningCertURL: sim.webhookKeys.snsSigningCertUrl }))
 })
 
 afterAll(async () => {
@@ -202,5 +208,85 @@ describe('twilio signature', () => {
       expect((err as Error).message).not.toMatch(/\+49151/)
     }
     expect(() => parseReceipt('twilio', { url: h.url, headers: h.headers as Record<string, string>, body: h.body }, { twilio: { authToken: 'wrong' } })).toThrow(ReceiptError)
+  })
+})
+
+describe('vonage, sendgrid and ses signatures (timestamped: replays are refused too)', () => {
+  const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64')
+  const otherCert = createSnsSigningIdentity(Date.now()).certificatePem
+  const withoutHeader = (h: Hit, name: string): Hit => ({ ...h, headers: Object.fromEntries(Object.entries(h.headers).filter(([k]) => k !== name)) })
+  const cases: {
+    vendor: string
+    signed: (h: Hit) => boolean
+    altered: (h: Hit) => Hit
+    unsigned: (h: Hit) => Hit
+    wrongKey: () => ReceiptCredentials
+  }[] = [
+    {
+      vendor: 'vonage',
+      signed: (h) => h.body.includes('sig='),
+      altered: (h) => ({ ...h, body: h.body.replace(/(^|&)status=\w+/, '$1status=expired') }),
+      unsigned: (h) => ({ ...h, body: h.body.replace(/&sig=\w+/, '') }),
+      wrongKey: () => ({ vonage: { signatureSecret: 'not-the-signature-secret' } }),
+    },
+    {
+      vendor: 'vonage-voice',
+      signed: (h) => Boolean(h.headers.authorization),
+      altered: (h) => ({ ...h, body: h.body.replace(/"status":"\w+"/, '"status":"failed"') }),
+      unsigned: (h) => withoutHeader(h, 'authorization'),
+      wrongKey: () => ({ vonage: { signatureSecret: 'not-the-signature-secret' } }),
+    },
+    {
+      vendor: 'sendgrid',
+      signed: (h) => Boolean(h.headers['x-twilio-email-event-webhook-signature']),
+      altered: (h) => ({ ...h, body: h.body.replace(/"event":"\w+"/, '"event":"dropped"') }),
+      unsigned: (h) => withoutHeader(h, 'x-twilio-email-event-webhook-signature'),
+      wrongKey: () => ({ sendgrid: { publicKey: otherKey } }),
+    },
+    {
+      vendor: 'ses',
+      signed: (h) => h.body.includes('"SigningCertURL"'),
+      altered: (h) => ({ ...h, body: h.body.replace(/\\"eventType\\":\\"\w+/, '\\"eventType\\":\\"Bounce') }),
+      unsigned: (h) => ({ ...h, body: h.body.replace(/"Signature":"[^"]+",/, '') }),
+      wrongKey: () => ({ ses: { certificates: new Map([[sim.webhookKeys.snsSigningCertUrl, otherCert]]) } }),
+    },
+  ]
+  const asReq = (h: Hit) => ({ url: h.url, headers: h.headers as Record<string, string>, body: h.body })
+  const refusal = (vendor: string, h: Hit, c: ReceiptCredentials, now = Date.now()) => {
+    try {
+      parseReceipt(vendor, asReq(h), c, now)
+    } catch (e) {
+      return e
+    }
+    throw new Error(`${vendor} receipt was accepted`)
+  }
+
+  it.each(cases)('$vendor: the simulator signs every receipt and they verify; forgeries are refused with their reason', async (c) => {
+    const h = await until(`a signed ${c.vendor} receipt`, () => hook.hits.find((x) => new URL(x.url).pathname === `/webhooks/${c.vendor}` && c.signed(x)))
+    expect(() => parseReceipt(c.vendor, asReq(h), receiptCreds)).not.toThrow()
+    expect(c.altered(h).body).not.toBe(h.body)
+    expect(refusal(c.vendor, c.altered(h), receiptCreds)).toMatchObject({ vendor: c.vendor, code: 'bad_signature' })
+    expect(refusal(c.vendor, h, c.wrongKey())).toMatchObject({ vendor: c.vendor, code: 'bad_signature' })
+    expect(refusal(c.vendor, c.unsigned(h), receiptCreds)).toMatchObject({ vendor: c.vendor, code: 'missing_signature' })
+    // The same genuine request replayed ten minutes later.
+    expect(refusal(c.vendor, h, receiptCreds, Date.now() + 10 * 60_000)).toMatchObject({ vendor: c.vendor, code: 'stale_timestamp' })
+    expect(refusal(c.vendor, h, {})).toMatchObject({ vendor: c.vendor, code: 'no_credentials' })
+    expect((refusal(c.vendor, c.altered(h), receiptCreds) as Error).message).not.toMatch(/\+49151|example\.test/)
+  })
+
+  it('ses: a SigningCertURL off the allow list is refused even when its certificate signed the message', () => {
+    const h = hook.hits.find((x) => new URL(x.url).pathname === '/webhooks/ses' && x.body.includes('"SigningCertURL"'))!
+    const moved = { ...h, body: h.body.replace(/"SigningCertURL":"[^"]+"/, '"SigningCertURL":"https://evil.test/SimpleNotificationService-x.pem"') }
+    expect(refusal('ses', moved, receiptCreds)).toMatchObject({ code: 'untrusted_certificate' })
+  })
+
+  it('the simulator serves its SNS certificate and SendGrid public key (as SendGrid’s API does)', async () => {
+    const cert = await fetch(sim.webhookKeys.snsSigningCertUrl)
+    expect(cert.status).toBe(200)
+    expect(new X509Certificate(await cert.text()).subject).toBe('CN=sns.amazonaws.com')
+    const key = await fetch(`${sim.url}/sendgrid/v3/user/webhooks/event/settings/signed/sim-event-webhook`, { headers: { authorization: `Bearer ${creds.sendgrid!.apiKey}` } })
+    expect(await key.json()).toMatchObject({ public_key: sim.webhookKeys.sendgridPublicKey })
+    expect(sim.webhookKeys.sendgridPublicKey).toBe(receiptCreds.sendgrid!.publicKey)
+    expect((await fetch(`${sim.url}/sendgrid/v3/user/webhooks/event/settings/signed`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401)
   })
 })

@@ -1,4 +1,13 @@
 import { z } from 'zod'
+import { sendgridSigningKey } from './vendors/webhook-keys'
+
+const isSigningKey = (v: string) => {
+  try {
+    return Boolean(sendgridSigningKey(v))
+  } catch {
+    return false
+  }
+}
 
 /** Simulator environment, read and validated once at start-up. */
 export const SimulatorConfig = z.object({
@@ -8,6 +17,12 @@ export const SimulatorConfig = z.object({
   timeScale: z.coerce.number().positive().max(100).default(1),
   baseline: z.enum(['realistic', 'clean']).default('realistic'),
   defaultWebhook: z.string().url().optional(),
+  /** How receivers reach this simulator (SigningCertURL of SNS messages); default its listen URL. */
+  publicUrl: z.string().url().optional(),
+  /** Vonage signature secret for signed DLRs and voice events (default: the test secret). */
+  vonageSignatureSecret: z.string().min(8).optional(),
+  /** SendGrid event webhook signing key, base64 PKCS#8 DER of an EC P-256 key (default: the test key). */
+  sendgridWebhookKey: z.string().refine(isSigningKey, 'expected base64 PKCS#8 DER of an EC P-256 key').optional(),
 })
 export type SimulatorConfig = z.infer<typeof SimulatorConfig>
 
@@ -18,10 +33,13 @@ const ENV_KEYS: Record<keyof SimulatorConfig, string> = {
   timeScale: 'SIMULATOR_TIME_SCALE',
   baseline: 'SIMULATOR_BASELINE',
   defaultWebhook: 'SIMULATOR_WEBHOOK_URL',
+  publicUrl: 'SIMULATOR_PUBLIC_URL',
+  vonageSignatureSecret: 'SIMULATOR_VONAGE_SIGNATURE_SECRET',
+  sendgridWebhookKey: 'SIMULATOR_SENDGRID_WEBHOOK_KEY',
 }
 
 /** Parse the environment; a bad value throws an error naming the variable. */
-export function loadSimulatorConfig(env: NodeJS.ProcessEnv = process.env): SimulatorConfig {
+export function loadSimulatorConfig(env: Record<string, string | undefined> = process.env): SimulatorConfig {
   const raw: Record<string, unknown> = {}
   for (const [key, name] of Object.entries(ENV_KEYS)) if (env[name] !== undefined && env[name] !== '') raw[key] = env[name]
   const parsed = SimulatorConfig.safeParse(raw)

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url'
 import { loadSimulatorConfig } from './config'
 import { startSimulator } from './server'
+import { DEFAULT_CREDENTIALS } from './vendors/types'
 
 export { startSimulator } from './server'
 export type { Simulator, SimulatorOptions } from './server'
@@ -17,8 +18,17 @@ async function main(): Promise<void> {
     process.stderr.write(`provider-simulator: ${(err as Error).message}\n`)
     process.exit(2)
   }
-  const sim = await startSimulator({ ...config, log })
+  const { vonageSignatureSecret, sendgridWebhookKey, ...options } = config
+  const C = DEFAULT_CREDENTIALS
+  const credentials = {
+    vonage: { ...C.vonage, signatureSecret: vonageSignatureSecret ?? C.vonage.signatureSecret },
+    sendgrid: { ...C.sendgrid, webhookSigningKey: sendgridWebhookKey ?? C.sendgrid.webhookSigningKey },
+  }
+  const sim = await startSimulator({ ...options, credentials, log })
   log(`provider-simulator listening on ${sim.url}`)
+  // What receivers verify receipts with (public material only; the Vonage secret is never printed).
+  log(`provider-simulator: sendgrid event webhook public key ${sim.webhookKeys.sendgridPublicKey}`)
+  log(`provider-simulator: sns signing certificate ${sim.webhookKeys.snsSigningCertUrl}`)
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return

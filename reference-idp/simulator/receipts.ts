@@ -1,5 +1,6 @@
 import type { VendorId } from './profiles'
 import type { ReceiptEvent } from './vendors/types'
+import type { WebhookPost } from './vendors/webhook-signing'
 
 /**
  * Posts delivery receipts to webhooks at their due time, retrying a few times when the
@@ -17,6 +18,8 @@ export interface DispatcherOptions {
   batchWindowMs: number
   onResult: (vendor: VendorId, result: ReceiptResult) => void
   log: (line: string) => void
+  /** Signs each attempt as it is posted (vendors with timestamped signatures sign every retry afresh). */
+  sign?: (vendor: VendorId, post: WebhookPost) => WebhookPost
 }
 
 const USER_AGENT: Partial<Record<VendorId, string>> = {
@@ -96,7 +99,8 @@ export class ReceiptDispatcher {
     const timer = setTimeout(() => controller.abort(), this.opts.requestTimeoutMs)
     let ok = false
     try {
-      const res = await fetch(post.url, { method: 'POST', headers: post.headers, body: post.body, signal: controller.signal })
+      const { url, headers, body } = this.opts.sign ? this.opts.sign(post.vendor, post) : post
+      const res = await fetch(url, { method: 'POST', headers, body, signal: controller.signal })
       await res.arrayBuffer().catch(() => undefined)
       ok = res.status >= 200 && res.status < 300
     } catch {

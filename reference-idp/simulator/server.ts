@@ -11,6 +11,8 @@ import { handleSend } from './send'
 import { RateWindows, type SimState } from './state'
 import { apns, fcm, sendgrid, ses, twilioSms, twilioVoice, vonageSms, vonageVoice } from './vendors'
 import { type Credentials, DEFAULT_CREDENTIALS, type Dialect } from './vendors/types'
+import { sendgridPublicKey } from './vendors/webhook-keys'
+import { WebhookSigner } from './vendors/webhook-signing'
 
 /**
  * The provider simulator's shell: one HTTP server serving every vendor's send API (regions
@@ -34,6 +36,11 @@ export interface SimulatorOptions {
   /** Receipt webhook per vendor when the request names none (SES, SendGrid always use these). */
   webhooks?: Partial<Record<VendorId, string>>
   defaultWebhook?: string
+  /**
+   * The simulator's URL as receivers reach it (e.g. http://simulator:8090 in compose), for the
+   * SigningCertURL of SES notifications; default the URL it listens on.
+   */
+  publicUrl?: string
   receiptRetryDelaysMs?: number[]
   receiptBatchWindowMs?: number
   receiptTimeoutMs?: number
@@ -46,6 +53,13 @@ export interface Simulator {
   port: number
   profiles: Readonly<Record<VendorId, VendorProfile>>
   credentials: Credentials
+  /** What a receiver needs to verify this simulator's signed receipts (no secrets). */
+  webhookKeys: {
+    /** SendGrid event webhook verification key: base64 DER SubjectPublicKeyInfo. */
+    sendgridPublicKey: string
+    /** Where the SNS signing certificate is served (the SigningCertURL of SES notifications). */
+    readonly snsSigningCertUrl: string
+  }
   close(): Promise<void>
 }
 
@@ -66,13 +80,16 @@ function buildState(opts: SimulatorOptions): SimState {
   ) as Record<VendorId, VendorProfile>
   const faults: SimState['faults'] = []
   const metrics = createMetrics(() => faults, now)
+  const creds = { ...DEFAULT_CREDENTIALS, ...opts.credentials }
+  const signer = new WebhookSigner(creds, now)
   return {
     now,
     rand: seededRand(seed),
     idRand: seededRand(seed ^ 0x5bd1e995),
     timeScale,
     profiles,
-    creds: { ...DEFAULT_CREDENTIALS, ...opts.credentials },
+    creds,
+    signer,
     faults,
     nextFaultId: 1,
     devices: new DeviceStore({ ...DEFAULT_DEVICE_LIMITS, ...opts.deviceLimits }),
@@ -89,6 +106,7 @@ function buildState(opts: SimulatorOptions): SimState {
       batchWindowMs: opts.receiptBatchWindowMs ?? 1_000,
       onResult: (vendor, result) => metrics.receipts.inc({ vendor, result }),
       log,
+      sign: (vendor, post) => signer.sign(vendor, post),
     }),
   }
 }
@@ -124,6 +142,11 @@ async function route(s: SimState, req: IncomingMessage, res: ServerResponse): Pr
     return send(res, { status: 200, headers: { 'content-type': s.metrics.registry.contentType }, body: text })
   }
   if (is('GET', 'vendors')) return send(res, listVendors(s))
+  // startsWith first: the certificate (an RSA key generation) is made only when asked for.
+  if (method === 'GET' && path.startsWith('/sns/') && path === s.signer.snsCertPath)
+    return send(res, { status: 200, headers: { 'content-type': 'application/x-x509-ca-cert' }, body: s.signer.snsIdentity.certificatePem })
+  if (is('GET', 'sendgrid', 'v3', 'user', 'webhooks', 'event', 'settings', 'signed') || is('GET', 'sendgrid', 'v3', 'user', 'webhooks', 'event', 'settings', 'signed', null))
+    return send(res, sendgridSignedSettings(s, req.headers.authorization))
   if (is('GET', 'faults')) return send(res, listFaults(s))
   if (is('POST', 'faults')) return send(res, addFault(s, body))
   if (is('DELETE', 'faults')) return send(res, clearFaults(s))
@@ -132,6 +155,13 @@ async function route(s: SimState, req: IncomingMessage, res: ServerResponse): Pr
   if (is('GET', 'devices', 'phone', null, 'messages') || is('GET', 'devices', 'mailbox', null, 'messages') || is('GET', 'devices', 'push', null, 'notifications'))
     return send(res, deviceMessages(s, seg[1], seg[2]))
   send(res, apiError(404, 'not_found', `no route for ${method} ${path}`))
+}
+
+/** SendGrid's "Get Signed Event Webhook's Public Key" (GET /v3/user/webhooks/event/settings/signed/{id}). */
+function sendgridSignedSettings(s: SimState, authorization: string | undefined) {
+  if (authorization !== `Bearer ${s.creds.sendgrid.apiKey}`)
+    return { status: 401, body: { errors: [{ field: null, message: 'The provided authorization grant is invalid, expired, or revoked' }] } }
+  return { status: 200, body: { id: 'sim-event-webhook', enabled: true, public_key: sendgridPublicKey(s.creds.sendgrid.webhookSigningKey) } }
 }
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
@@ -157,12 +187,20 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     server.listen(opts.port ?? 0, host, () => resolve())
   })
   const port = (server.address() as AddressInfo).port
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  s.signer.baseUrl = (opts.publicUrl ?? url).replace(/\/+$/, '')
   let closing: Promise<void> | undefined
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     port,
     profiles: s.profiles,
     credentials: s.creds,
+    webhookKeys: {
+      sendgridPublicKey: sendgridPublicKey(s.creds.sendgrid.webhookSigningKey),
+      get snsSigningCertUrl() {
+        return s.signer.baseUrl + s.signer.snsCertPath
+      },
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         clearInterval(sweeper)

@@ -5,6 +5,7 @@ import type { VendorId, VendorProfile } from './profiles'
 import type { Rand } from './random'
 import type { ReceiptDispatcher } from './receipts'
 import type { Credentials } from './vendors/types'
+import type { WebhookSigner } from './vendors/webhook-signing'
 
 /** Mutable state of one simulator instance, owned by the shell and passed to its handlers. */
 export interface SimState {
@@ -23,6 +24,8 @@ export interface SimState {
   defaultWebhook?: string
   rate: RateWindows
   receipts: ReceiptDispatcher
+  /** Signs receipt webhooks per vendor; holds the SNS signing certificate. */
+  signer: WebhookSigner
   metrics: SimMetrics
   log: (line: string) => void
   /** Timers delaying replies, cleared on close. */

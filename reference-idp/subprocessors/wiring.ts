@@ -4,7 +4,7 @@ import type { Route } from '../http/types'
 import type { ReceiptService } from '../login/receipts'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { Telemetry } from '../telemetry/telemetry'
-import { ADAPTERS, createAdapters, parseReceipt, ReceiptError, simulatorCredentials, webhookUrl } from './adapters'
+import { ADAPTERS, createAdapters, readReceipt, ReceiptError, simulatorCredentials, simulatorReceiptCredentials, webhookUrl, type ReceiptCredentialOptions } from './adapters'
 import { loadRegistry } from './registry'
 import type { Subprocessor } from './types'
 import { createPushAdapters, createPushChain } from './adapters/push-create'
@@ -16,9 +16,11 @@ import { circuitReporter, createVendorSender } from './vendor-sender'
  * with receipt webhooks at /webhooks/{vendor}. The webhook base is the IdP's own URL, known
  * only once it listens, hence `start(publicUrl)`.
  */
-export function vendorLayer(o: { providerUrl: string; registryPath?: string; telemetry: Telemetry; metrics: IdpMetrics; region: string; log: (line: string) => void }) {
+export function vendorLayer(o: { providerUrl: string; registryPath?: string; telemetry: Telemetry; metrics: IdpMetrics; region: string; log: (line: string) => void; receipts?: ReceiptCredentialOptions }) {
   const registry = loadRegistry(o.registryPath) // an invalid registry stops start-up, naming the field
   const creds = simulatorCredentials()
+  // Receipts are judged by the wall clock (a signed timestamp from the vendor), not the IdP's injectable one.
+  const receiptCreds = simulatorReceiptCredentials(o.providerUrl, o.receipts)
   let sender: (Subprocessor & { circuit(id: string): string }) | undefined
   let publicUrl = ''
   const vendorIds = registry.vendors.map((v) => v.id).filter((id) => ADAPTERS[id])
@@ -60,7 +62,7 @@ export function vendorLayer(o: { providerUrl: string; registryPath?: string; tel
           const headers = Object.fromEntries(Object.entries(x.req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]))
           let parsed
           try {
-            parsed = parseReceipt(id, { url: `${publicUrl}${x.url.pathname}${x.url.search}`, headers, body }, { twilio: creds.twilio })
+            parsed = await readReceipt(id, { url: `${publicUrl}${x.url.pathname}${x.url.search}`, headers, body }, receiptCreds)
           } catch (e) {
             if (!(e instanceof ReceiptError)) throw e
             o.metrics.receiptsRefused.inc({ provider: id, reason: e.code })

@@ -7,7 +7,8 @@ import type { Dialect, RateInfo, Reply, ReceiptContext, ReceiptEvent } from './t
  * SendGrid v3 Mail Send (`sendgrid`): Bearer API key, 202 with an empty body and
  * `X-Message-Id`, errors `{"errors":[{field, message}]}`, `X-RateLimit-*` on every answer.
  * The event webhook receives batched JSON arrays: processed → deferred (slow ones, with
- * `attempt`) → delivered or bounce; `dropped` instead of that sequence.
+ * `attempt`) → delivered or bounce; `dropped` instead of that sequence. Each batch is signed
+ * when posted (X-Twilio-Email-Event-Webhook-Signature / -Timestamp).
  */
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'

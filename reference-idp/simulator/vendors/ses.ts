@@ -7,7 +7,8 @@ import type { Dialect, Reply, ReceiptContext, ReceiptEvent } from './types'
  * checks only the access key id in the Credential scope), 200 `{MessageId}`, errors typed by
  * the `x-amzn-ErrorType` header. Events are published through SNS: the webhook receives the SNS
  * envelope (`Type: Notification`, `Message` = the SES event as a JSON string) — Send, then
- * DeliveryDelay for slow deliveries, then Delivery or Bounce (Transient / Permanent).
+ * DeliveryDelay for slow deliveries, then Delivery or Bounce (Transient / Permanent). Each SNS
+ * message is signed when posted (SignatureVersion 2, the simulator's own SigningCertURL).
  */
 
 const AWS_REGION: Record<string, string> = { 'eu-west': 'eu-west-1', 'us-east': 'us-east-1' }
@@ -138,10 +139,9 @@ function sns(ctx: ReceiptContext, offsetMs: number, eventType: string, detail: R
       MessageId: snsId,
       TopicArn: topicArn,
       Message: JSON.stringify(message),
+      // Replaced by the publish time when posted, then signed (SignatureVersion, Signature,
+      // SigningCertURL): see webhook-signing.ts.
       Timestamp: iso(ctx, offsetMs),
-      SignatureVersion: '1',
-      Signature: 'SIMULATED',
-      SigningCertURL: `https://sns.${awsRegion(ctx.region)}.amazonaws.com/SimpleNotificationService-simulated.pem`,
     },
   }
 }

@@ -2,22 +2,25 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { Delivery, HttpOutcome } from '../decide'
 import type { VendorId } from '../profiles'
 import type { Rand } from '../random'
+import { SIM_SENDGRID_WEBHOOK_KEY } from './webhook-keys'
 
 /** Test credentials each simulated vendor accepts. */
 export interface Credentials {
   twilio: { accountSid: string; authToken: string }
-  vonage: { apiKey: string; apiSecret: string; applicationJwt: string }
+  /** `signatureSecret` signs DLRs (`sig`) and voice events (JWT), as Vonage's signed webhooks do. */
+  vonage: { apiKey: string; apiSecret: string; applicationJwt: string; signatureSecret: string }
   ses: { accessKeyId: string }
-  sendgrid: { apiKey: string }
+  /** `webhookSigningKey`: base64 PKCS#8 DER of the event webhook's ECDSA P-256 key. */
+  sendgrid: { apiKey: string; webhookSigningKey: string }
   fcm: { accessToken: string }
   apns: { providerToken: string }
 }
 
 export const DEFAULT_CREDENTIALS: Credentials = {
   twilio: { accountSid: 'AC00000000000000000000000000000001', authToken: 'sim-twilio-auth-token' },
-  vonage: { apiKey: 'simkey01', apiSecret: 'sim-vonage-secret', applicationJwt: 'sim-vonage-jwt' },
+  vonage: { apiKey: 'simkey01', apiSecret: 'sim-vonage-secret', applicationJwt: 'sim-vonage-jwt', signatureSecret: 'sim-vonage-signature-secret' },
   ses: { accessKeyId: 'AKIASIMULATOR0000001' },
-  sendgrid: { apiKey: 'SG.sim-sendgrid-key' },
+  sendgrid: { apiKey: 'SG.sim-sendgrid-key', webhookSigningKey: SIM_SENDGRID_WEBHOOK_KEY },
   fcm: { accessToken: 'sim-fcm-access-token' },
   apns: { providerToken: 'sim-apns-provider-token' },
 }

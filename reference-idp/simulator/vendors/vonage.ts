@@ -5,11 +5,11 @@ import type { Dialect, FailureOutcome, Reply, SendIntent } from './types'
 /**
  * Vonage SMS API (`vonage`): form-encoded (or JSON) with api_key/api_secret in the body;
  * always HTTP 200 with per-message `status` ("0" ok, "1" throttled, "4" bad credentials,
- * "5" internal error); form-encoded delivery receipts. An outage is the only non-200: the
- * edge answers 503 with an HTML page, as load balancers do.
+ * "5" internal error); form-encoded delivery receipts, signed when posted (`timestamp`, `sig`).
+ * An outage is the only non-200: the edge answers 503 with an HTML page, as load balancers do.
  *
  * Vonage Voice API (`vonage-voice`): JSON with a JWT bearer, 201 `{uuid, status:"started"}`,
- * RFC 7807-style errors, JSON call events to `event_url`.
+ * RFC 7807-style errors, JSON call events to `event_url` signed with a JWT when posted.
  */
 
 /** Vonage writes numbers without the leading '+'; devices are keyed by E.164. */

@@ -60,11 +60,12 @@ export const ADAPTERS: Record<string, AdapterDef> = {
 /** The simulator's test credentials in adapter form (the simulator checks SES's key id, not the signature). */
 export function simulatorCredentials(): AdapterCredentials {
   const c = DEFAULT_CREDENTIALS
+  // Send credentials only: the webhook signing secrets and keys stay with the receipt side.
   return {
     twilio: c.twilio,
-    vonage: c.vonage,
+    vonage: { apiKey: c.vonage.apiKey, apiSecret: c.vonage.apiSecret, applicationJwt: c.vonage.applicationJwt },
     ses: { accessKeyId: c.ses.accessKeyId, secretAccessKey: 'simulator-does-not-verify-signatures' },
-    sendgrid: c.sendgrid,
+    sendgrid: { apiKey: c.sendgrid.apiKey },
   }
 }
 

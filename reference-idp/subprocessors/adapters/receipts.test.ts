@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { twilioSignature } from '../../simulator/vendors/common'
 import { ReceiptError, parseReceipt, twilioRequestSignature } from './receipts'
+import { CREDS, NOW, sendgridBatch, snsMessage, vonageDlr, vonageEvent } from './receipts-fixtures'
 
 const TOKEN = 'test-auth-token'
 const URL_ = 'https://idp.test/webhooks/twilio'
@@ -54,26 +55,25 @@ describe('twilio receipts', () => {
   })
 })
 
-describe('other vendors', () => {
-  const req = (body: unknown, contentType = 'application/json') => ({ url: 'https://idp.test/x', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) })
-  const sns = (event: unknown, extra: Record<string, unknown> = {}) => req({ Type: 'Notification', TopicArn: 'arn:aws:sns:eu-west-1:1:ses', Message: JSON.stringify(event), Timestamp: '2026-11-23T10:00:05.000Z', ...extra }, 'text/plain')
+describe('other vendors (signed as the simulator signs them)', () => {
+  const mail = (event: Record<string, unknown>) => ({ mail: { messageId: 'm1' }, ...event })
 
   it.each([
-    ['vonage', req('messageId=ABC&status=delivered&err-code=0&message-timestamp=2026-11-23+10%3A15%3A00', 'application/x-www-form-urlencoded'), [{ providerMessageId: 'ABC', status: 'delivered', vendorStatus: 'delivered 0', vendorTimestampMs: Date.parse('2026-11-23T10:15:00Z') }]],
-    ['vonage', req({ messageId: 'ABC', status: 'failed', 'err-code': '3' }), [{ status: 'undeliverable', vendorStatus: 'failed 3' }]],
-    ['vonage', req({ messageId: 'ABC', status: 'rejected', 'err-code': '6' }), [{ status: 'failed' }]],
-    ['vonage', req({ messageId: 'ABC', status: 'accepted', 'err-code': '0' }), []],
-    ['vonage-voice', req({ uuid: 'u1', status: 'completed', timestamp: '2026-11-23T10:00:00.000Z' }), [{ providerMessageId: 'u1', status: 'delivered', vendorTimestampMs: Date.parse('2026-11-23T10:00:00Z') }]],
-    ['vonage-voice', req({ uuid: 'u1', status: 'busy' }), [{ status: 'undeliverable' }]],
-    ['vonage-voice', req({ uuid: 'u1', status: 'ringing' }), []],
-    ['ses', sns({ eventType: 'Delivery', mail: { messageId: 'm1' }, delivery: { timestamp: '2026-11-23T10:00:01.000Z' } }), [{ providerMessageId: 'm1', status: 'delivered', vendorTimestampMs: Date.parse('2026-11-23T10:00:01Z') }]],
-    ['ses', sns({ eventType: 'Bounce', mail: { messageId: 'm1' }, bounce: { bounceType: 'Permanent' } }), [{ status: 'undeliverable', vendorStatus: 'Bounce Permanent', vendorTimestampMs: Date.parse('2026-11-23T10:00:05Z') }]],
-    ['ses', sns({ eventType: 'Bounce', mail: { messageId: 'm1' }, bounce: { bounceType: 'Transient' } }), [{ status: 'failed' }]],
-    ['ses', sns({ eventType: 'DeliveryDelay', mail: { messageId: 'm1' } }), []],
-    ['ses', req({ Type: 'SubscriptionConfirmation', SubscribeURL: 'https://sns.test' }), []],
+    ['vonage', vonageDlr({ messageId: 'ABC', status: 'delivered', 'err-code': '0', 'message-timestamp': '2026-11-23 10:15:00' }), [{ providerMessageId: 'ABC', status: 'delivered', vendorStatus: 'delivered 0', vendorTimestampMs: Date.parse('2026-11-23T10:15:00Z') }]],
+    ['vonage', vonageDlr({ messageId: 'ABC', status: 'failed', 'err-code': '3' }), [{ status: 'undeliverable', vendorStatus: 'failed 3' }]],
+    ['vonage', vonageDlr({ messageId: 'ABC', status: 'rejected', 'err-code': '6' }), [{ status: 'failed' }]],
+    ['vonage', vonageDlr({ messageId: 'ABC', status: 'accepted', 'err-code': '0' }), []],
+    ['vonage-voice', vonageEvent({ uuid: 'u1', status: 'completed', timestamp: '2026-11-23T10:00:00.000Z' }), [{ providerMessageId: 'u1', status: 'delivered', vendorTimestampMs: Date.parse('2026-11-23T10:00:00Z') }]],
+    ['vonage-voice', vonageEvent({ uuid: 'u1', status: 'busy' }), [{ status: 'undeliverable' }]],
+    ['vonage-voice', vonageEvent({ uuid: 'u1', status: 'ringing' }), []],
+    ['ses', snsMessage(mail({ eventType: 'Delivery', delivery: { timestamp: '2026-11-23T10:00:01.000Z' } })), [{ providerMessageId: 'm1', status: 'delivered', vendorTimestampMs: Date.parse('2026-11-23T10:00:01Z') }]],
+    ['ses', snsMessage(mail({ eventType: 'Bounce', bounce: { bounceType: 'Permanent' } })), [{ status: 'undeliverable', vendorStatus: 'Bounce Permanent', vendorTimestampMs: NOW }]],
+    ['ses', snsMessage(mail({ eventType: 'Bounce', bounce: { bounceType: 'Transient' } })), [{ status: 'failed' }]],
+    ['ses', snsMessage(mail({ eventType: 'DeliveryDelay' })), []],
+    ['ses', snsMessage('confirm?', { Type: 'SubscriptionConfirmation', SubscribeURL: 'https://sns.test', Token: 't' }), []],
     [
       'sendgrid',
-      req([
+      sendgridBatch([
         { sg_message_id: 'abc.filterdrecv-1', event: 'processed', timestamp: 1 },
         { sg_message_id: 'abc.filterdrecv-1', event: 'delivered', timestamp: 1795000000 },
         { sg_message_id: 'def.filterdrecv-1', event: 'bounce', type: 'bounce', status: '5.1.1' },
@@ -88,18 +88,18 @@ describe('other vendors', () => {
       ],
     ],
   ])('%s %#', (vendor, r, want) => {
-    const got = parseReceipt(vendor, r)
+    const got = parseReceipt(vendor, r, CREDS, NOW)
     expect(got).toHaveLength(want.length)
     want.forEach((w, i) => expect(got[i]).toMatchObject({ provider: vendor, ...w }))
   })
 
   it.each([
-    ['sendgrid', req('not json'), 'malformed', 'sendgrid receipt refused: body is not JSON (expected a JSON array of events)'],
-    ['sendgrid', req({ event: 'delivered' }), 'malformed', 'sendgrid receipt refused: expected a JSON array of events'],
-    ['vonage', req('status=delivered', 'application/x-www-form-urlencoded'), 'malformed', 'vonage receipt refused: expected messageId and status'],
-    ['ses', sns({ eventType: 'Delivery', mail: { messageId: 'm1' } }, { TopicArn: 'arn:aws:sns:eu-west-1:1:other' }), 'wrong_topic', 'ses receipt refused: SNS TopicArn is not the configured topic'],
-    ['sinch', req({}), 'unknown_vendor', 'sinch receipt refused: no receipt parser; known: twilio, twilio-voice, vonage, vonage-voice, ses, sendgrid'],
+    ['sendgrid', sendgridBatch('not json'), 'malformed', 'sendgrid receipt refused: body is not JSON (expected a JSON array of events)'],
+    ['sendgrid', sendgridBatch({ event: 'delivered' }), 'malformed', 'sendgrid receipt refused: expected a JSON array of events'],
+    ['vonage', vonageDlr({ status: 'delivered' }), 'malformed', 'vonage receipt refused: expected messageId and status'],
+    ['ses', snsMessage(mail({ eventType: 'Delivery' }), { TopicArn: 'arn:aws:sns:eu-west-1:1:other' }), 'wrong_topic', 'ses receipt refused: SNS TopicArn is not the configured topic'],
+    ['sinch', vonageDlr({}), 'unknown_vendor', 'sinch receipt refused: no receipt parser; known: twilio, twilio-voice, vonage, vonage-voice, ses, sendgrid'],
   ])('%s: %s → %s', (vendor, r, code, message) => {
-    expect(() => parseReceipt(vendor, r, { ses: { topicArn: 'arn:aws:sns:eu-west-1:1:ses' } })).toThrow(expect.objectContaining({ code, message }))
+    expect(() => parseReceipt(vendor, r, CREDS, NOW)).toThrow(expect.objectContaining({ code, message }))
   })
 })

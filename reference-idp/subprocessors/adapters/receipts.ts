@@ -1,4 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac } from 'node:crypto'
+import { ReceiptError, header } from './receipts-error'
+import { verifySns } from './receipts-sns'
+import { sameText, verifySendGrid, verifyVonageJwt, verifyVonageSms } from './receipts-verify'
 import type { DeliveryReceipt, DeliveryStatus, ReceiptCredentials, ReceiptRequest } from './types'
 
 /**
@@ -6,27 +9,17 @@ import type { DeliveryReceipt, DeliveryStatus, ReceiptCredentials, ReceiptReques
  * statuses (queued, sent, ringing, processed, deferred, DeliveryDelay…) yield nothing: only a
  * final verdict is a receipt. Errors name the vendor and what is wrong, never a payload value.
  *
- * Verified: Twilio's X-Twilio-Signature. Not verified here (the simulator does not sign them;
- * a production webhook must): Vonage signed DLRs / voice event JWTs, SNS message signatures
- * (plus SubscriptionConfirmation handling), SendGrid's signed event webhook.
+ * Every vendor's signature is verified before anything is read: Twilio's X-Twilio-Signature,
+ * Vonage's `sig` (SMS) and Authorization JWT (voice), SendGrid's ECDSA event webhook signature,
+ * SNS message signatures (SES). Signed timestamps must be within `maxSkewSeconds` of now. A
+ * vendor whose credentials are not configured is refused, never accepted unsigned. Not done:
+ * confirming SNS subscriptions (SubscriptionConfirmation is verified, then ignored).
  */
 
+export { ReceiptError } from './receipts-error'
+export type { ReceiptErrorCode } from './receipts-error'
+
 export const RECEIPT_VENDORS = ['twilio', 'twilio-voice', 'vonage', 'vonage-voice', 'ses', 'sendgrid'] as const
-
-export type ReceiptErrorCode = 'unknown_vendor' | 'malformed' | 'no_credentials' | 'missing_signature' | 'bad_signature' | 'wrong_topic'
-
-export class ReceiptError extends Error {
-  constructor(
-    readonly vendor: string,
-    readonly code: ReceiptErrorCode,
-    detail: string,
-  ) {
-    super(`${vendor} receipt refused: ${detail}`)
-    this.name = 'ReceiptError'
-  }
-}
-
-const header = (h: ReceiptRequest['headers'], name: string) => Object.entries(h).find(([k]) => k.toLowerCase() === name)?.[1]
 
 /**
  * Twilio's request signature (twilio.com/docs/usage/webhooks/webhooks-security): HMAC-SHA1
@@ -43,9 +36,7 @@ function verifyTwilio(vendor: string, req: ReceiptRequest, params: [string, stri
   if (!token) throw new ReceiptError(vendor, 'no_credentials', 'no auth token configured to verify X-Twilio-Signature')
   const got = header(req.headers, 'x-twilio-signature')
   if (!got) throw new ReceiptError(vendor, 'missing_signature', 'X-Twilio-Signature header missing')
-  const want = Buffer.from(twilioRequestSignature(token, req.url, params))
-  const given = Buffer.from(got)
-  if (given.length !== want.length || !timingSafeEqual(given, want))
+  if (!sameText(got, twilioRequestSignature(token, req.url, params)))
     throw new ReceiptError(vendor, 'bad_signature', 'X-Twilio-Signature does not match the URL and parameters (wrong auth token, URL or altered body)')
 }
 
@@ -84,10 +75,13 @@ const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? S
 /** Vonage SMS DLR: form-encoded, or JSON when the account is set to POST-JSON. */
 const VONAGE_DLR: Record<string, DeliveryStatus> = { delivered: 'delivered', rejected: 'failed', failed: 'undeliverable', expired: 'undeliverable' }
 
-function vonageSms(vendor: string, req: ReceiptRequest): DeliveryReceipt[] {
+function vonageSms(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials, nowMs: number): DeliveryReceipt[] {
   const isJson = /json/i.test(header(req.headers, 'content-type') ?? '') || req.body.trimStart().startsWith('{')
   const raw = isJson ? jsonOf(vendor, req.body, 'a delivery receipt object') : Object.fromEntries(new URLSearchParams(req.body))
   if (!isObject(raw)) throw new ReceiptError(vendor, 'malformed', 'expected a delivery receipt object')
+  const params: Record<string, string> = {}
+  for (const [k, v] of Object.entries(raw)) if (text(v) !== undefined) params[k] = text(v)!
+  verifyVonageSms(vendor, params, creds, nowMs)
   const id = text(raw.messageId)
   const rawStatus = text(raw.status)
   if (!id || !rawStatus) throw new ReceiptError(vendor, 'malformed', 'expected messageId and status')
@@ -109,16 +103,18 @@ const VONAGE_CALL: Record<string, DeliveryStatus> = {
   cancelled: 'failed',
 }
 
-function vonageVoice(vendor: string, req: ReceiptRequest): DeliveryReceipt[] {
+function vonageVoice(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials, nowMs: number): DeliveryReceipt[] {
+  verifyVonageJwt(vendor, req, creds, nowMs)
   const raw = jsonOf(vendor, req.body, 'a call event object')
   if (!isObject(raw) || !text(raw.uuid) || !text(raw.status)) throw new ReceiptError(vendor, 'malformed', 'expected a call event with uuid and status')
   const status = VONAGE_CALL[text(raw.status)!]
   return status ? [receipt(vendor, text(raw.uuid)!, status, text(raw.status)!, Date.parse(text(raw.timestamp) ?? ''))] : []
 }
 
-function ses(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials): DeliveryReceipt[] {
+function ses(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials, nowMs: number): DeliveryReceipt[] {
   const envelope = jsonOf(vendor, req.body, 'an SNS message')
   if (!isObject(envelope) || typeof envelope.Type !== 'string') throw new ReceiptError(vendor, 'malformed', 'expected an SNS message with Type')
+  verifySns(vendor, envelope, creds, nowMs)
   const topic = creds.ses?.topicArn
   if (topic && envelope.TopicArn !== topic) throw new ReceiptError(vendor, 'wrong_topic', 'SNS TopicArn is not the configured topic')
   // SubscriptionConfirmation / UnsubscribeConfirmation carry no delivery outcome.
@@ -137,7 +133,8 @@ function ses(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials): De
   return []
 }
 
-function sendgrid(vendor: string, req: ReceiptRequest): DeliveryReceipt[] {
+function sendgrid(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials, nowMs: number): DeliveryReceipt[] {
+  verifySendGrid(vendor, req, creds, nowMs)
   const events = jsonOf(vendor, req.body, 'a JSON array of events')
   if (!Array.isArray(events)) throw new ReceiptError(vendor, 'malformed', 'expected a JSON array of events')
   return events.flatMap((e): DeliveryReceipt[] => {
@@ -154,21 +151,31 @@ function sendgrid(vendor: string, req: ReceiptRequest): DeliveryReceipt[] {
   })
 }
 
-/** Final delivery outcomes in one webhook request; throws ReceiptError when it must be refused. */
-export function parseReceipt(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials = {}): DeliveryReceipt[] {
+/**
+ * Final delivery outcomes in one webhook request; throws ReceiptError when it must be refused.
+ * `nowMs` judges signed timestamps (replays). SES needs its SigningCertURL's certificate known
+ * already: use readReceipt, which fetches it first.
+ */
+export function parseReceipt(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials = {}, nowMs: number = Date.now()): DeliveryReceipt[] {
   switch (vendor) {
     case 'twilio':
     case 'twilio-voice':
       return twilio(vendor, req, creds)
     case 'vonage':
-      return vonageSms(vendor, req)
+      return vonageSms(vendor, req, creds, nowMs)
     case 'vonage-voice':
-      return vonageVoice(vendor, req)
+      return vonageVoice(vendor, req, creds, nowMs)
     case 'ses':
-      return ses(vendor, req, creds)
+      return ses(vendor, req, creds, nowMs)
     case 'sendgrid':
-      return sendgrid(vendor, req)
+      return sendgrid(vendor, req, creds, nowMs)
     default:
       throw new ReceiptError(vendor, 'unknown_vendor', `no receipt parser; known: ${RECEIPT_VENDORS.join(', ')}`)
   }
+}
+
+/** parseReceipt after fetching what verification needs (the SNS certificate a message names, if allowed). */
+export async function readReceipt(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials = {}, nowMs?: number): Promise<DeliveryReceipt[]> {
+  if (vendor === 'ses') await creds.ses?.certificates?.prepare?.(req.body)
+  return parseReceipt(vendor, req, creds, nowMs ?? Date.now())
 }

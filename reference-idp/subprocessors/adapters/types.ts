@@ -99,11 +99,30 @@ export interface DeliveryReceipt {
   vendorStatus?: string
 }
 
-/** Secrets needed to verify signed receipts. */
+/** Vonage's signature method for SMS API signatures (dashboard setting; Vonage's default is md5hash). */
+export type VonageSignatureMethod = 'md5hash' | 'md5' | 'sha1' | 'sha256' | 'sha512'
+
+/** SNS signing certificates (PEM) by SigningCertURL; only allow-listed URLs ever resolve. */
+export interface SnsCertificates {
+  get(url: string): string | undefined
+  /** Fetch the certificate a message names, if allowed and not known yet (before parsing it). */
+  prepare?(body: string): Promise<void>
+}
+
+/** Secrets and keys needed to verify signed receipts; a vendor without them is refused. */
 export interface ReceiptCredentials {
   twilio?: { authToken: string }
-  /** When set, SES notifications from any other SNS topic are refused. */
-  ses?: { topicArn?: string }
+  /**
+   * Vonage's signature secret: the `sig` of SMS DLRs (with `signatureMethod`, default sha256
+   * HMAC) and the HS256 JWT of voice events. With `apiKey`, JWTs of other accounts are refused.
+   */
+  vonage?: { signatureSecret: string; signatureMethod?: VonageSignatureMethod; apiKey?: string }
+  /** SendGrid's event webhook verification key: base64 DER SubjectPublicKeyInfo as SendGrid shows it, or PEM. */
+  sendgrid?: { publicKey: string }
+  /** `topicArn`: when set, SES notifications from any other SNS topic are refused. */
+  ses?: { topicArn?: string; certificates?: SnsCertificates }
+  /** How far a signed timestamp may be from now, either way (seconds); default 300. */
+  maxSkewSeconds?: number
 }
 
 export interface ReceiptRequest {
