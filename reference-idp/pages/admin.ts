@@ -65,7 +65,7 @@ export function adminPageRoutes(d: AdminPageDeps): Route[] {
   }
   const adminPage = async (x: Exchange, adminId: string, status = 200, error?: string, done?: string) => {
     const [requests, exemptions, audit] = await Promise.all([d.recovery.list('requested'), d.exemptions.list(adminId), d.audit.recent(30)])
-    sendHtml(x.res, status, page('Administration', `${done ? `<div role="status" class="note">${done}</div>` : ''}
+    sendHtml(x.res, status, page('Administration', `${done ? `<div role="status" class="done">${done}</div>` : ''}
 <h2>Recovery requests</h2>
 ${table('Waiting for a decision: call the person back before approving', ['Account', 'Group', 'Asked', 'Decision'], requests.map(recoveryRow), 'No open recovery requests.')}
 <h2>Turning MFA off</h2>
@@ -77,7 +77,7 @@ ${table('Exemptions, newest first', ['Account', 'Kind', 'Reason', 'Status', 'Act
 ${unlockForm}
 <h2>Audit log</h2>
 ${table('Latest 30 entries (people as HMAC hashes)', ['When', 'Action', 'Actor', 'Target', 'Detail'], audit.map((a) => `<tr><td>${when(a.at)}</td><td>${esc(a.action)}</td><td><code>${esc(a.actor_hash?.slice(0, 12) ?? '—')}</code></td><td><code>${esc(a.target_hash?.slice(0, 12) ?? '—')}</code></td><td>${esc(a.detail ?? '')}</td></tr>`), 'Nothing audited yet.')}
-<p><a href="/">Back to your account</a></p>`, error))
+<p><a href="/">Back to your account</a></p>`, error, { wide: true }))
   }
   /** Run an admin form post; a refusal (4xx) re-renders the page with the message, nothing changed. */
   const action = (path: string, what: string, run: (adminId: string, body: Record<string, unknown>, x: Exchange) => Promise<string>) =>

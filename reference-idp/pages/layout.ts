@@ -10,14 +10,18 @@ button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem;background:#1d4ed8;
 .error{background:#fde8e8;border-left:4px solid #b91c1c;padding:.75rem;margin:1rem 0}
 .note{color:#4b5563;font-size:.9rem} code{word-break:break-all;background:#eef;padding:.1rem .3rem}
 .qr svg{width:220px;height:220px} ul{padding-left:1.2rem}
+main.wide{max-width:72rem} table{border-collapse:collapse;width:100%;margin:1rem 0;font-size:.95rem}
+caption{text-align:left;font-weight:600;padding:.4rem 0} th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e5e7eb;vertical-align:top}
+td form{display:flex;gap:.5rem;align-items:flex-end;flex-wrap:wrap} td label{margin-top:0} td input{width:14rem} td button{margin-top:0}
+.done{background:#ecfdf5;border-left:4px solid #047857;padding:.75rem;margin:1rem 0;color:#1b1f24}
 `
 
 /** The page shell: one h1, an error summary announced to screen readers; no inline scripts (CSP), forms work without any. */
-export function page(title: string, body: string, error?: string): string {
+export function page(title: string, body: string, error?: string, o: { wide?: boolean } = {}): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)} · FactorWatch reference IdP</title><style>${STYLE}</style></head>
-<body><main><h1>${esc(title)}</h1>
+<body><main${o.wide ? ' class="wide"' : ''}><h1>${esc(title)}</h1>
 ${error ? `<div class="error" role="alert" id="error">${esc(error)}</div>` : ''}
 ${body}
 </main></body></html>`

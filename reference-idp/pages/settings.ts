@@ -36,7 +36,7 @@ export const factorList = (factors: FactorInfo[]) =>
   factors.length ? `<ul class="factors">${factors.map(factorItem).join('')}</ul>` : '<p>No second factor yet: your account is protected by its password only.</p>'
 
 const settingsPage = (email: string, error?: string, done?: string) => page('Account settings', `
-${done ? `<p role="status" class="note">${esc(done)}</p>` : ''}
+${done ? `<p role="status" class="done">${esc(done)}</p>` : ''}
 <p class="note">Changing these needs a second factor from the last few minutes.</p>
 <h2>Sign-in e-mail address</h2>
 <form method="post" action="/account/email">
