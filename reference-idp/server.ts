@@ -91,7 +91,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const repo = createRepo(db)
   const revokedReuse = () => log('security: a revoked session was presented and refused')
   const sessions = createSessions(repo, config.sessionTtlSeconds, now, revokedReuse)
-  const policy = { ...DEFAULT_FLOW_POLICY, maxAttempts: config.maxAttempts, flowTtlMs: config.flowTtlSeconds * 1000 }
+  const policy = { ...DEFAULT_FLOW_POLICY, maxAttempts: config.maxAttempts, maxUserFailures: 2 * config.maxAttempts, flowTtlMs: config.flowTtlSeconds * 1000 }
   const vendors = !o.sender && config.providerUrl ? vendorLayer({
     providerUrl: config.providerUrl, registryPath: config.registryPath, telemetry, metrics, region: config.region, log,
     receipts: { vonageSignatureSecret: config.vonageSignatureSecret, sendgridPublicKey: config.sendgridWebhookPublicKey, snsCertificateUrlPrefixes: config.snsCertUrlPrefixes?.split(',').map((x) => x.trim()) },

@@ -115,6 +115,25 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
     expect(tel.named('mfa.lockout').filter((e) => e['mfa.flow_id'] === flow)).toHaveLength(1)
   })
 
+  it('wrong codes spread over many flows lock at the per-user limit (ten in 15 minutes)', async ({ skip: s }) => {
+    if (skip) return s()
+    const email = `spreader-${_store}@example.test`
+    const { secret } = await enrolledUser(email)
+    const attacker = client(idp.url)
+    const wrong = '000000' === totpAt(secret, clock) ? '111111' : '000000'
+    const statuses: number[] = []
+    // Three flows, four wrong codes each: no flow reaches its own limit of five.
+    for (let f = 0; f < 3; f++) {
+      const flow = (await attacker.post('/api/v1/login', { email, password: PASSWORD })).body.flow_id
+      if (!flow) break
+      for (let i = 0; i < 4; i++) statuses.push((await attacker.post('/api/v1/login/totp', { flow_id: flow, code: wrong })).status)
+    }
+    expect(statuses.slice(0, 10)).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 401, 423])
+    const again = await attacker.post('/api/v1/login', { email, password: PASSWORD })
+    expect([again.status, again.body.code]).toEqual([423, 'locked_out'])
+    expect(tel.named('mfa.lockout').filter((e) => e['mfa.reason'] === 'too_many_failures' && e['mfa.user_hash'] === tel.named('mfa.login.started').at(-1)?.['mfa.user_hash'])).toHaveLength(1)
+  })
+
   it('recovery codes: ten, each works once, regenerating voids the old set, count shown', async ({ skip: s }) => {
     if (skip) return s()
     const email = `erin-${_store}@example.test`

@@ -10,9 +10,19 @@ export interface FlowPolicy {
   flowTtlMs: number
   /** How long a user's second factor stays locked after a flow locks. */
   lockoutMs: number
+  /**
+   * Wrong codes allowed for one user across all flows within `lockoutMs`: without it, guessing
+   * on many flows at once (each below `maxAttempts`) would never lock.
+   */
+  maxUserFailures: number
 }
 
-export const DEFAULT_FLOW_POLICY: FlowPolicy = { maxAttempts: 5, flowTtlMs: 300_000, lockoutMs: 15 * 60_000 }
+export const DEFAULT_FLOW_POLICY: FlowPolicy = { maxAttempts: 5, flowTtlMs: 300_000, lockoutMs: 15 * 60_000, maxUserFailures: 10 }
+
+/** The lock a user's wrong codes across flows call for, counted over the last `lockoutMs` (this one included); undefined when none. Pure. */
+export function userLockUntil(recentFailures: number, now: Date, p: FlowPolicy): Date | undefined {
+  return recentFailures >= p.maxUserFailures ? new Date(now.getTime() + p.lockoutMs) : undefined
+}
 
 export interface FlowSnapshot { state: 'challenged' | 'completed' | 'locked' | 'abandoned'; attempts: number; issuedAt: Date }
 

@@ -17,7 +17,7 @@ import type { Exemptions } from './exemptions'
 import type { OobService } from './oob'
 import type { PushService } from './push'
 import type { OobChannel } from '../subprocessors/types'
-import { decideAttempt, isLocked, lockedError, type FlowPolicy } from './policy'
+import { decideAttempt, isLocked, lockedError, userLockUntil, type FlowPolicy } from './policy'
 import { createStepUp } from './stepup'
 
 export type { RequestCtx }
@@ -79,6 +79,14 @@ export function createLoginService(d: LoginDeps) {
   const finish = (flow: FlowRow, outcome: string, reason: string, ctx: RequestCtx, user: UserRow | undefined, factor?: string) => {
     if (flow.intent === 'login') return completed(flow.id, outcome, reason, ctx, user, factor)
     emit('mfa.stepup', { ...base(ctx, user), [ATTR.flowId]: flow.id, [ATTR.factor]: factor, [ATTR.outcome]: outcome, [ATTR.reason]: outcome === 'success' ? 'satisfied' : 'failed', [ATTR.intent]: 'stepup' }, ctx)
+  }
+  /** Close the flow as locked and lock the user's codes until `until`: one `mfa.lockout` per lock. */
+  async function lockOut(flow: FlowRow, user: UserRow | undefined, factor: string, until: Date, ctx: RequestCtx) {
+    if (!(await d.repo.closeFlow(flow.id, 'locked'))) return
+    await d.repo.lockUser(flow.user_id, until)
+    d.metrics.lockouts.inc({ reason: 'too_many_failures' })
+    emit('mfa.lockout', { ...base(ctx, user), [ATTR.flowId]: flow.id, [ATTR.factor]: factor, [ATTR.reason]: 'too_many_failures' }, ctx)
+    finish(flow, 'locked_out', 'locked_out', ctx, user, factor)
   }
   const allowedAt = (level: string | null, factor: string) => d.risk.policy.rules[(level ?? 'low') as RiskLevel].factors.includes(factor as Factor)
   const openSecret = (c: TotpRow) => d.keys.box.open(c.secret_enc, c.id)
@@ -296,6 +304,11 @@ export function createLoginService(d: LoginDeps) {
         case 'retry': {
           const n = await d.repo.countFailedAttempt(flowId)
           if (n === undefined) throw new MfaError('flow_expired', 'this sign-in is over; start again')
+          const until = userLockUntil(await d.repo.failedAttemptsSince(flow!.user_id, new Date(now.getTime() - d.policy.lockoutMs)), now, d.policy)
+          if (until) {
+            await lockOut(flow!, user, factor, until, ctx)
+            throw lockedError(until, now)
+          }
           // Slow down guessing on this flow: each wrong code makes the next answer wait longer.
           const wait = progressiveDelayMs(n, d.progressiveDelayMs)
           if (wait) await new Promise((r) => setTimeout(r, wait))
@@ -304,12 +317,7 @@ export function createLoginService(d: LoginDeps) {
         }
         case 'lock': {
           await d.repo.countFailedAttempt(flowId)
-          if (await d.repo.closeFlow(flowId, 'locked')) {
-            await d.repo.lockUser(flow!.user_id, decision.lockedUntil)
-            d.metrics.lockouts.inc({ reason: 'too_many_failures' })
-            emit('mfa.lockout', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: factor, [ATTR.reason]: 'too_many_failures' }, ctx)
-            finish(flow!, 'locked_out', 'locked_out', ctx, user, factor)
-          }
+          await lockOut(flow!, user, factor, decision.lockedUntil, ctx)
           throw lockedError(decision.lockedUntil, now)
         }
       }
