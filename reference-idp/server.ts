@@ -36,6 +36,7 @@ import { createPushService } from './login/push'
 import { freshPage, pageRoutes } from './pages'
 import { accountPageRoutes } from './pages/account'
 import { adminPageRoutes } from './pages/admin'
+import { pushPageRoutes } from './pages/push'
 import { settingsPageRoutes } from './pages/settings'
 import { pushRoutes } from './push-routes'
 import { createPushRepo } from './store/push-repo'
@@ -118,7 +119,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const audit = createAudit({ db, keys, now })
   const factorAdmin = createFactorAdmin({ db, repo, keys, telemetry, metrics, region: config.region })
   const security = createAccountSecurity({ repo, push: push && pushRepo, audit, keys, telemetry, metrics, region: config.region, now })
-  const routes: Route[] = [...adminRoutes({ recovery, exemptions, security, audit, repo, requireFresh: fresh, publicUrl: () => publicUrl }), ...accountRoutes(security, fresh),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, factorAdmin), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, fresh: freshPage(login) }), ...settingsPageRoutes({ login, factorAdmin, security, repo, fresh: freshPage(login) }), ...adminPageRoutes({ recovery, exemptions, security, audit, repo, fresh: freshPage(login) }), ...webauthnRoutes(webauthn, fresh, (id) => activeFactorCount(db, id)), ...(push ? pushRoutes(push, fresh) : []), {
+  const routes: Route[] = [...adminRoutes({ recovery, exemptions, security, audit, repo, requireFresh: fresh, publicUrl: () => publicUrl }), ...accountRoutes(security, fresh),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, factorAdmin), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, fresh: freshPage(login) }), ...settingsPageRoutes({ login, factorAdmin, security, repo, fresh: freshPage(login) }), ...adminPageRoutes({ recovery, exemptions, security, audit, repo, fresh: freshPage(login) }), ...webauthnRoutes(webauthn, fresh, (id) => activeFactorCount(db, id)), ...(push ? pushRoutes(push, fresh, () => publicUrl) : []), ...(push ? pushPageRoutes({ push, publicUrl: () => publicUrl, fresh: freshPage(login) }) : []), {
     method: 'POST', path: '/api/v1/admin/enrollment-snapshot', kind: 'api',
     async handler(x) {
       const userId = await x.userId()

@@ -5,7 +5,8 @@ import { loadKeys } from '../reference-idp/keys'
 import { DEFAULT_FLOW_POLICY } from '../reference-idp/login/policy'
 import { createAccountSecurity } from '../reference-idp/login/account-security'
 import { createAudit } from '../reference-idp/login/audit'
-import { createPushService } from '../reference-idp/login/push'
+import { createPushService, type PushService } from '../reference-idp/login/push'
+import { pushPageRoutes } from '../reference-idp/pages/push'
 import { hashPassword } from '../reference-idp/factors/password'
 import { createSessions, SESSION_COOKIE } from '../reference-idp/login/sessions'
 import { pushRoutes } from '../reference-idp/push-routes'
@@ -34,6 +35,7 @@ let db: Db
 let repo: Repo
 let server: Awaited<ReturnType<typeof serveRoutes>>
 let sessions: ReturnType<typeof createSessions>
+let pushService: PushService
 const tel = capture()
 const keys = loadKeys({ dataDir: 'memory://' })
 
@@ -48,7 +50,8 @@ beforeAll(async () => {
     repo, push: createPushRepo(db), keys, telemetry: tel.t, metrics: createIdpMetrics(), region: 'eu-west',
     sender: createPushChain({ registry, adapters: createPushAdapters(sim.url, registry) }), policy: DEFAULT_PUSH_POLICY, flowPolicy: DEFAULT_FLOW_POLICY, now,
   })
-  server = await serveRoutes(pushRoutes(push), sessions)
+  pushService = push
+  server = await serveRoutes([...pushRoutes(push, undefined, () => 'https://idp.example'), ...pushPageRoutes({ push, publicUrl: () => 'https://idp.example', fresh: async (x) => x.userId() })], sessions)
 })
 afterAll(async () => {
   await server?.close()
@@ -217,6 +220,56 @@ describe('push approval with number matching (FCM/APNs adapters, provider simula
     const { email } = (await repo.userById(userId))!
     expect(await security.unlock(admin, email, 'called back, password reset by helpdesk', { client: 'web' })).toEqual({ codes: false, push: 'fraud_reported' })
     expect((await login(userId)).sent.status).toBe(200)
+  })
+
+  it('pairs a phone by QR code: the app registers with the one-time code, the web page shows the number', async () => {
+    const userId = randomUUID()
+    await repo.insertUser({ id: userId, email: `${userId}@example.test`, passwordHash: 'unused', userGroup: 'customer' })
+    const browser = client(server.url)
+    browser.setCookie(`${SESSION_COOKIE}=${await sessions.create(userId, true)}`)
+    const pairing = await browser.post('/api/v1/push/pairings')
+    expect(pairing.status).toBe(201)
+    expect(pairing.body.uri).toBe(`factorwatch://push-pair?code=${pairing.body.code}&idp=${encodeURIComponent('https://idp.example')}`)
+    const status = () => browser.get(`/api/v1/push/pairings?pairing_id=${pairing.body.pairing_id}`)
+    expect((await status()).body.status).toBe('waiting')
+    expect((await client(server.url).get(`/api/v1/push/pairings?pairing_id=${pairing.body.pairing_id}`)).status).toBe(401)
+
+    // The phone's app has no session: the pairing code is its credential, once.
+    const device = phone('android')
+    const app = client(server.url)
+    const reg = await app.post('/api/v1/push/devices', { platform: 'android', token: device.token, public_key: device.publicKey, name: 'Pixel', pairing_code: pairing.body.code })
+    expect(reg.status).toBe(201)
+    expect(reg.body.number).toBeUndefined() // number matching: the phone is not told the number
+    const again = await app.post('/api/v1/push/devices', { platform: 'android', token: phone('android').token, public_key: device.publicKey, pairing_code: pairing.body.code })
+    expect([again.status, again.body.code]).toEqual([401, 'invalid_credentials'])
+    expect((await app.post('/api/v1/push/devices', { platform: 'android', token: device.token, public_key: device.publicKey, pairing_code: 'short' })).status).toBe(400)
+
+    const shown = (await status()).body
+    expect(shown).toMatchObject({ status: 'registered', device_id: reg.body.device_id, number: expect.any(Number) })
+    // The web page shows the same number as HTML (the pairing check form).
+    const page = await browser.form('/push/pair/check', { pairing_id: pairing.body.pairing_id, code: pairing.body.code })
+    expect(page.text).toContain(`aria-label="Number to type: ${shown.number}"`)
+    const push = await device.nextPush()
+    expect(push.data.kind).toBe('enrollment')
+    expect((await device.answer(push.data.challenge_id, shown.number, 'approved')).body).toEqual({ status: 'approved' })
+    const done = await browser.form('/push/pair/check', { pairing_id: pairing.body.pairing_id, code: pairing.body.code, step: 'number' })
+    expect([done.status, done.headers.get('location')]).toEqual([303, '/push'])
+    expect((await status()).body).toEqual({ status: 'active', device_id: reg.body.device_id })
+    expect(await pushService.hasActiveDevice(userId)).toBe(true)
+    expect((await browser.get('/push')).text).toContain('<strong>Pixel</strong>')
+  })
+
+  it('an unused pairing code expires after 10 minutes', async () => {
+    const userId = randomUUID()
+    await repo.insertUser({ id: userId, email: `${userId}@example.test`, passwordHash: 'unused', userGroup: 'customer' })
+    const browser = client(server.url)
+    browser.setCookie(`${SESSION_COOKIE}=${await sessions.create(userId, true)}`)
+    const pairing = await browser.post('/api/v1/push/pairings')
+    skew += 10 * 60_000 + 1000
+    expect((await browser.get(`/api/v1/push/pairings?pairing_id=${pairing.body.pairing_id}`)).body.status).toBe('expired')
+    const device = phone('ios')
+    const late = await client(server.url).post('/api/v1/push/devices', { platform: 'ios', token: device.token, public_key: device.publicKey, pairing_code: pairing.body.code })
+    expect([late.status, late.body.code]).toEqual([401, 'invalid_credentials'])
   })
 
   it('refuses a sixth push in an hour', async () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { ATTR, type Client, type Intent, type RiskLevel } from '../../contract'
 import { MfaError } from '../errors'
 import { decidePushResponse, parseDevicePublicKey, verifyPushSignature, VERDICT_EVENT, type PushDecision, type PushVerdict } from '../factors/push'
@@ -24,6 +24,16 @@ export type PollResult =
   | { status: 'approved'; userId: string }
   | { status: 'denied'; reason: 'user_denied' | 'fraud_reported' | 'number_mismatch' }
   | { status: 'expired' }
+
+/** How long a pairing code (the QR code the phone's app scans) stays usable. */
+export const PAIRING_TTL_MS = 10 * 60_000
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
+
+export type PairingStatus =
+  | { status: 'waiting'; expiresInSeconds: number }
+  | { status: 'expired' }
+  | { status: 'registered'; deviceId: string; number?: number; expiresInSeconds?: number }
+  | { status: 'active'; deviceId: string }
 
 /** Push approval with number matching: device enrollment, login pushes, device answers, polling. */
 export function createPushService(d: PushDeps) {
@@ -80,14 +90,49 @@ export function createPushService(d: PushDeps) {
   return {
     sendLoginPush,
 
+    /**
+     * A one-time pairing code for the phone's app, made on the signed-in web page (shown as a QR
+     * code): the app registers with it instead of a session on the phone. Stored hashed.
+     */
+    async pair(userId: string) {
+      await userOf(userId)
+      await delivery.assertUnlocked(userId)
+      const code = randomBytes(16).toString('base64url')
+      const id = randomUUID()
+      const at = d.now()
+      await d.push.insertPairing({ id, codeHash: sha256(code), userId, at, expiresAt: new Date(at.getTime() + PAIRING_TTL_MS) })
+      return { pairingId: id, code, expiresInSeconds: PAIRING_TTL_MS / 1000 }
+    },
+
+    /** Spend a pairing code (once, in time): the account it adds a phone to. */
+    async usePairing(code: string): Promise<{ userId: string; pairingId: string }> {
+      const r = await d.push.usePairing(sha256(code), d.now())
+      if (!r) throw new MfaError('invalid_credentials', 'this pairing code is unknown, already used or expired: make a new one on the web page')
+      return { userId: r.user_id, pairingId: r.id }
+    },
+
+    /** What the web page shows while the phone pairs: waiting, then the test push's number to type in the app, then active. */
+    async pairingStatus(userId: string, pairingId: string): Promise<PairingStatus> {
+      const p = await d.push.pairing(pairingId, userId)
+      if (!p) throw new MfaError('not_found', 'no such pairing on this account')
+      if (!p.used_at) return p.expires_at.getTime() > d.now().getTime() ? { status: 'waiting', expiresInSeconds: Math.ceil((p.expires_at.getTime() - d.now().getTime()) / 1000) } : { status: 'expired' }
+      const device = p.device_id ? await d.push.device(p.device_id, userId) : undefined
+      if (!device) return { status: 'expired' }
+      if (device.status === 'active') return { status: 'active', deviceId: device.id }
+      const c = await d.push.latest({ deviceId: device.id })
+      const open = c && c.closed_reason === null && c.responded_at === null && secondsLeft(c) > 0
+      return open ? { status: 'registered', deviceId: device.id, number: c.number, expiresInSeconds: secondsLeft(c) } : { status: 'registered', deviceId: device.id }
+    },
+
     /** Add a device (pending) and push it a test challenge; it turns active once answered with the number shown. */
-    async registerDevice(userId: string, input: { platform: PushPlatform; token: string; publicKey: string; name: string }, ctx: RequestCtx) {
+    async registerDevice(userId: string, input: { platform: PushPlatform; token: string; publicKey: string; name: string }, ctx: RequestCtx, pairingId?: string) {
       const user = await userOf(userId)
       await delivery.assertUnlocked(userId)
       const key = parseDevicePublicKey(input.publicKey)
       if (!key.ok) throw new MfaError('bad_request', `public_key: ${key.reason}`, { field: 'public_key' })
       const id = randomUUID()
       await d.push.insertDevice({ id, userId, platform: input.platform, tokenEnc: d.keys.box.seal(Buffer.from(input.token, 'utf8'), id), publicKey: input.publicKey, name: input.name })
+      if (pairingId) await d.push.setPairingDevice(pairingId, id)
       enrollment(user, 'enrolled', ctx)
       const c = await delivery.deliver(user, (await d.push.device(id))!, null, ctx, 'enrollment')
       return { deviceId: id, number: c.number, expiresInSeconds: Math.ceil((c.expiresAt.getTime() - d.now().getTime()) / 1000) }

@@ -9,6 +9,7 @@ export interface PushChallengeRow {
   id: string; flow_id: string | null; user_id: string; device_id: string; number: number; sent_at: Date; expires_at: Date
   responded_at: Date | null; decision: PushDecision | null; closed_reason: string | null
 }
+export interface PushPairingRow { id: string; user_id: string; expires_at: Date; used_at: Date | null; device_id: string | null }
 export interface PushLockRow { reason: 'fraud_reported' | 'push_bombing'; locked_at: Date; locked_until: Date | null }
 
 const date = (v: Date | string | null) => (v === null ? null : new Date(v))
@@ -81,6 +82,21 @@ export function createPushRepo(db: Db) {
     /** Unanswered challenges past their expiry and not yet closed (the sweeper closes them). */
     async expiredOpen(now: Date, limit = 500): Promise<PushChallengeRow[]> {
       return (await db.query<PushChallengeRow>(`SELECT ${CHALLENGE} FROM push_challenges WHERE closed_reason IS NULL AND responded_at IS NULL AND expires_at <= $1 ORDER BY expires_at LIMIT $2`, [now, limit])).map(challengeRow)
+    },
+
+    async insertPairing(p: { id: string; codeHash: string; userId: string; at: Date; expiresAt: Date }): Promise<void> {
+      await db.query('INSERT INTO push_pairings (id, code_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [p.id, p.codeHash, p.userId, p.at, p.expiresAt])
+    },
+    /** Spend a pairing code once, while in time: its id and user, or undefined. */
+    async usePairing(codeHash: string, now: Date): Promise<{ id: string; user_id: string } | undefined> {
+      return (await db.query<{ id: string; user_id: string }>('UPDATE push_pairings SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING id, user_id', [codeHash, now]))[0]
+    },
+    async setPairingDevice(id: string, deviceId: string): Promise<void> {
+      await db.query('UPDATE push_pairings SET device_id = $2 WHERE id = $1', [id, deviceId])
+    },
+    async pairing(id: string, userId: string): Promise<PushPairingRow | undefined> {
+      const r = (await db.query<PushPairingRow>('SELECT id, user_id, expires_at, used_at, device_id FROM push_pairings WHERE id = $1 AND user_id = $2', [id, userId]))[0]
+      return r && { ...r, expires_at: new Date(r.expires_at), used_at: date(r.used_at) }
     },
 
     async lock(userId: string): Promise<PushLockRow | undefined> {
