@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadIdpConfig } from '../reference-idp/config'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { capture, client } from './support/idp-client'
-import { softAuthenticator } from './support/soft-authenticator'
+import { totpAt } from './support/totp'
+import { softAuthenticator } from '../reference-idp/traffic/soft-authenticator'
 
 /** [event, outcome, reason] of one flow's events, in emission order. */
 const ofFlow = (events: Record<string, string | number>[], flowId: string) => events.filter((e) => e['mfa.flow_id'] === flowId).map((e) => [e['event.name'], e['mfa.outcome'] ?? null, e['mfa.reason'] ?? null])
@@ -18,7 +19,7 @@ let origin: string
 
 beforeAll(async () => {
   tel = capture()
-  idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off' }), { telemetry: tel.t, log: () => {} })
+  idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', progressiveDelayMs: 0 }), { telemetry: tel.t, log: () => {} })
   origin = idp.url.replace('127.0.0.1', 'localhost')
 })
 afterAll(async () => idp?.close())
@@ -76,6 +77,44 @@ describe('passkey API and pages', () => {
     expect((await second.post('/api/v1/webauthn/register/verify', { challenge_id: o2.body.challenge_id, response: spare.create(o2.body.options, { origin }), name: 'Spare key' })).status).toBe(201)
     expect((await second.post('/api/v1/webauthn/credentials/remove', { id: reg.body.passkey.id })).body).toEqual({ status: 'removed' })
     expect((await second.post('/api/v1/webauthn/credentials/remove', { id: reg.body.passkey.id })).status).toBe(404)
+  })
+
+  it('after too many wrong codes only the passkey is open: a password holder cannot lock its owner out', async () => {
+    const auth = softAuthenticator()
+    const email = 'pk-lock@example.test'
+    const api = client(idp.url)
+    await api.post('/api/v1/signup', { email, password: 'correct horse battery' })
+    const t = await api.post('/api/v1/enroll/totp')
+    const secret = new URL(t.body.otpauth_uri).searchParams.get('secret')!
+    expect((await api.post('/api/v1/enroll/totp/verify', { credential_id: t.body.credential_id, code: totpAt(secret, Date.now()) })).body.status).toBe('active')
+    // Adding the passkey needs a fresh second factor: sign in with the app's next code.
+    const fresh = client(idp.url)
+    const f = (await fresh.post('/api/v1/login', { email, password: 'correct horse battery' })).body.flow_id
+    expect((await fresh.post('/api/v1/login/totp', { flow_id: f, code: totpAt(secret, Date.now() + 30_000) })).body.status).toBe('authenticated')
+    const o = await fresh.post('/api/v1/webauthn/register/options')
+    expect((await fresh.post('/api/v1/webauthn/register/verify', { challenge_id: o.body.challenge_id, response: auth.create(o.body.options, { origin }), name: 'Laptop' })).status).toBe(201)
+
+    // Someone with the password guesses codes until the account's codes lock.
+    const attacker = client(idp.url)
+    const flow = (await attacker.post('/api/v1/login', { email, password: 'correct horse battery' })).body.flow_id
+    const wrong = totpAt(secret, Date.now()) === '000000' ? '111111' : '000000'
+    for (let i = 0; i < 5; i++) await attacker.post('/api/v1/login/totp', { flow_id: flow, code: wrong })
+    expect(tel.named('mfa.lockout').at(-1)).toMatchObject({ 'mfa.flow_id': flow, 'mfa.reason': 'too_many_failures' })
+
+    // The owner signs in: the password step offers the passkey alone, and codes stay refused on that flow.
+    const owner = client(idp.url)
+    const pw = await owner.post('/api/v1/login', { email, password: 'correct horse battery' })
+    expect([pw.status, pw.body.next, pw.body.factors, pw.body.locked]).toEqual([200, 'webauthn', ['webauthn'], true])
+    const code = await owner.post('/api/v1/login/totp', { flow_id: pw.body.flow_id, code: totpAt(secret, Date.now() + 60_000) })
+    expect([code.status, code.body.code]).toEqual([423, 'locked_out'])
+    const lo = await owner.post('/api/v1/webauthn/login/options', { flow_id: pw.body.flow_id })
+    const done = await owner.post('/api/v1/webauthn/login/verify', { challenge_id: lo.body.challenge_id, response: auth.get(lo.body.options, { origin }) })
+    expect(done.body).toEqual({ status: 'authenticated', flow_id: pw.body.flow_id })
+    // And passwordless sign-in works throughout the lock.
+    const pl = await client(idp.url).post('/api/v1/webauthn/login/options')
+    expect((await client(idp.url).post('/api/v1/webauthn/login/verify', { challenge_id: pl.body.challenge_id, response: auth.get(pl.body.options, { origin }) })).body.status).toBe('authenticated')
+    // Step-up during the lock: the passkey only.
+    expect((await owner.post('/api/v1/stepup')).body).toMatchObject({ next: 'webauthn', factors: ['webauthn'] })
   })
 
   it('bad input gets a 400 naming the field; no session gets a 401; the challenge is single-use', async () => {

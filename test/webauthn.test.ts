@@ -11,7 +11,7 @@ import { createRepo, type Repo } from '../reference-idp/store/repo'
 import { testStores } from '../reference-idp/store/test-stores'
 import { createIdpMetrics } from '../reference-idp/telemetry/metrics'
 import { capture } from './support/idp-client'
-import { softAuthenticator } from './support/soft-authenticator'
+import { softAuthenticator } from '../reference-idp/traffic/soft-authenticator'
 
 /** [event, outcome, reason] of one flow's events, in emission order. */
 const ofFlow = (events: Record<string, string | number>[], flowId: string) => events.filter((e) => e['mfa.flow_id'] === flowId).map((e) => [e['event.name'], e['mfa.outcome'] ?? null, e['mfa.reason'] ?? null])

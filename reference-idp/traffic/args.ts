@@ -1,3 +1,4 @@
+import { PUSH_BOMBING_SHARE } from './attack-plan'
 import { parseDuration } from './duration'
 
 /** Command-line options of the traffic generator. */
@@ -26,10 +27,16 @@ export interface Options {
   smsShare: number
   /** Share of users (0..1) whose only second factor is an e-mail code; used only with `simulator`. */
   emailShare: number
+  /** Share of users (0..1) approving pushes on a phone (TOTP as their backup); used only with `simulator`. */
+  pushShare: number
+  /** Share of users (0..1) whose only factor is a passkey (passwordless most of the time). */
+  passkeyShare: number
   /** Share of attempts (0..0.5) that are attacks from block-listed addresses (203.0.113.0/24). */
   attackers: number
   /** Share of legit attempts (0..1) in which a TOTP user with recovery codes lost the phone. */
   lostDevice: number
+  /** Share of attacks (0..1) that bomb a push user with pushes after a stuffing hit; used only with push users. */
+  pushBombing: number
 }
 
 export type ParsedArgs = { help: true } | { help: false; options: Options }
@@ -49,17 +56,26 @@ export const USAGE = `usage: npx tsx reference-idp/traffic/main.ts [options]
   --oob-hold S          wait up to S seconds after setup so SMS/e-mail users are past their resend
                         cooldown before the load starts (default 35; 0 starts at once and lets them join later)
   --simulator URL       provider simulator whose phones and mailboxes the users read codes
-                        from (no default; without it no SMS/e-mail users are created)
+                        from (no default; without it no SMS, e-mail or push users are created)
   --sms-share X         share of users with SMS as their only second factor (default 0.25)
   --email-share X       share of users with e-mail codes as their only second factor (default 0.1)
+  --push-share X        share of users approving pushes (number matching) on a simulated phone,
+                        with TOTP as their backup (default 0.1; needs --simulator)
+  --passkey-share X     share of users whose only factor is a passkey, signing in without the
+                        password most of the time (default 0.1)
+                        (the four shares together must be at most 1; the rest use TOTP or the password alone)
   --attackers X         share of attempts that are attacks (credential stuffing, second-factor
-                        brute force, recovery abuse) from 203.0.113.0/24 (default 0.05, at most 0.5)
+                        brute force, recovery abuse, push bombing) from 203.0.113.0/24 (default 0.05, at most 0.5)
+  --push-bombing X      share of those attacks that bomb a push user with pushes after a stuffing
+                        hit (default 0.2; only when there are push users)
   --lost-device X       share of logins in which a TOTP user lost the phone and uses a recovery
                         code (default 0.01)
   --quiet               no progress lines on stderr
   --help                this text`
 
 const DEFAULT_DURATION_MS = 60_000
+/** The shares of users by factor, with their defaults; together at most 1. */
+const FACTOR_SHARES: readonly (readonly [string, number])[] = [['sms-share', 0.25], ['email-share', 0.1], ['push-share', 0.1], ['passkey-share', 0.1]]
 
 type Kind = 'url' | 'int' | 'positive' | 'nonneg' | 'share' | 'duration' | 'flag'
 const FLAGS: Record<string, Kind> = {
@@ -76,7 +92,10 @@ const FLAGS: Record<string, Kind> = {
   simulator: 'url',
   'sms-share': 'share',
   'email-share': 'share',
+  'push-share': 'share',
+  'passkey-share': 'share',
   attackers: 'share',
+  'push-bombing': 'share',
   'lost-device': 'share',
   quiet: 'flag',
   help: 'flag',
@@ -93,7 +112,10 @@ const LIMITS: Record<string, [number, number, string]> = {
   'think-scale': [0, 1_000, 'a number of at least 0 (1 = human pace)'],
   'sms-share': [0, 1, 'a share of users from 0 to 1'],
   'email-share': [0, 1, 'a share of users from 0 to 1'],
+  'push-share': [0, 1, 'a share of users from 0 to 1'],
+  'passkey-share': [0, 1, 'a share of users from 0 to 1'],
   attackers: [0, 0.5, 'a share of attempts from 0 to 0.5'],
+  'push-bombing': [0, 1, 'a share of attacks from 0 to 1'],
   'lost-device': [0, 1, 'a share of logins from 0 to 1'],
 }
 
@@ -154,14 +176,14 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   if (values.help) return { help: true }
   const count = (values.count as number | undefined) ?? null
-  const smsShare = (values['sms-share'] as number | undefined) ?? 0.25
-  const emailShare = (values['email-share'] as number | undefined) ?? 0.1
+  const shares = FACTOR_SHARES.map(([name, fallback]) => [name, (values[name] as number | undefined) ?? fallback] as const)
+  const [smsShare, emailShare, pushShare, passkeyShare] = shares.map(([, v]) => v)
+  const total = shares.reduce((sum, [, v]) => sum + v, 0)
   // A little slack for decimal input such as 0.7 + 0.3.
-  if (smsShare + emailShare > 1 + 1e-9)
-    throw new ArgError(
-      `--sms-share ${smsShare}${'sms-share' in values ? '' : ' (default)'} and --email-share ${emailShare}${'email-share' in values ? '' : ' (default)'} ` +
-        `add up to ${+(smsShare + emailShare).toFixed(6)}: together they must be at most 1`,
-    )
+  if (total > 1 + 1e-9) {
+    const named = shares.filter(([name, v]) => v > 0 || name in values).map(([name, v]) => `--${name} ${v}${name in values ? '' : ' (default)'}`)
+    throw new ArgError(`${named.slice(0, -1).join(', ')} and ${named.at(-1)} add up to ${+total.toFixed(6)}: together they must be at most 1`)
+  }
   const durationMs = 'duration' in values ? (values.duration as number | null) : count !== null ? null : DEFAULT_DURATION_MS
   return {
     help: false,
@@ -180,8 +202,11 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       simulator: (values.simulator as string | undefined) ?? null,
       smsShare,
       emailShare,
+      pushShare,
+      passkeyShare,
       attackers: (values.attackers as number | undefined) ?? 0.05,
       lostDevice: (values['lost-device'] as number | undefined) ?? 0.01,
+      pushBombing: (values['push-bombing'] as number | undefined) ?? PUSH_BOMBING_SHARE,
     },
   }
 }

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { seededRand } from '../simulator/random'
-import { ATTACK_KINDS, ATTACK_WEIGHTS, ATTACKER_HOSTS, attackerIp, inAttackerNet, planExtra, STUFFING_BURST, STUFFING_HIT_SHARE, type ExtraPlan } from './attack-plan'
+import { ATTACK_KINDS, ATTACK_WEIGHTS, ATTACKER_HOSTS, attackerIp, attackWeights, inAttackerNet, planExtra, STUFFING_BURST, STUFFING_HIT_SHARE, type ExtraPlan } from './attack-plan'
 import { userIp } from './client'
 import { planAttempt } from './plan'
 
 const N = 20_000
-const draw = (seed: number, attackers: number, lostDevice: number, n = N): ExtraPlan[] => {
+const draw = (seed: number, attackers: number, lostDevice: number, n = N, pushBombing?: number): ExtraPlan[] => {
   const r = seededRand(seed)
-  return Array.from({ length: n }, () => planExtra(r, { attackers, lostDevice }))
+  return Array.from({ length: n }, () => planExtra(r, { attackers, lostDevice, pushBombing }))
 }
 const within = (got: number, expected: number, n: number) => expect(Math.abs(got - expected)).toBeLessThan(4 * Math.sqrt((expected * (1 - expected)) / n) + 0.001)
 
@@ -41,6 +41,21 @@ describe('planExtra', () => {
       expect(a.victim).toBeGreaterThanOrEqual(0)
       expect(a.victim).toBeLessThan(1)
     }
+  })
+
+  it('push bombing takes its share of the attacks and always holds a victim’s password', () => {
+    const attacks = draw(8, 0.2, 0, N, 0.25).flatMap((p) => (p.attack ? [p.attack] : []))
+    const bombing = attacks.filter((a) => a.kind === 'push_bombing')
+    within(bombing.length / attacks.length, 0.25, attacks.length)
+    for (const kind of ATTACK_KINDS) within(attacks.filter((a) => a.kind === kind).length / attacks.length, attackWeights(0.25)[kind], attacks.length)
+    expect(bombing.every((a) => a.hitAt !== null && a.hitAt < a.burst)).toBe(true)
+    expect(draw(8, 0.2, 0, 3_000, 1).every((p) => !p.attack || p.attack.kind === 'push_bombing')).toBe(true)
+  })
+
+  it('without push bombing a seed plans exactly what it planned before it existed', () => {
+    expect(draw(5, 0.3, 0.05, 2_000, 0)).toEqual(draw(5, 0.3, 0.05, 2_000))
+    expect(ATTACK_WEIGHTS).toEqual({ stuffing: 0.7, recovery_abuse: 0.3, push_bombing: 0 })
+    for (const b of [0, 0.2, 1]) expect(Object.values(attackWeights(b)).reduce((s, w) => s + w, 0)).toBeCloseTo(1, 12)
   })
 
   it('shares of 0 turn both off', () => {

@@ -7,10 +7,25 @@ import { weightedPick } from './plan'
  * so the legit mix of a seed stays the same whatever these shares are.
  */
 
-export type AttackKind = 'stuffing' | 'recovery_abuse'
-export const ATTACK_KINDS: readonly AttackKind[] = ['stuffing', 'recovery_abuse']
-/** Share of attacks per kind (a stuffing hit turns into second-factor brute force). */
-export const ATTACK_WEIGHTS: Record<AttackKind, number> = { stuffing: 0.7, recovery_abuse: 0.3 }
+/**
+ * `push_bombing`: a stuffing burst whose hit is a push user's password, followed by push
+ * sign-ins in a row, hoping the victim approves one.
+ */
+export type AttackKind = 'stuffing' | 'recovery_abuse' | 'push_bombing'
+export const ATTACK_KINDS: readonly AttackKind[] = ['stuffing', 'recovery_abuse', 'push_bombing']
+
+/**
+ * Share of attacks per kind, push bombing being `pushBombing` of them (a stuffing hit on an
+ * app or SMS user turns into second-factor brute force).
+ */
+export function attackWeights(pushBombing = 0): Record<AttackKind, number> {
+  const rest = 1 - Math.min(1, Math.max(0, pushBombing))
+  return { stuffing: 0.7 * rest, recovery_abuse: 0.3 * rest, push_bombing: 1 - rest }
+}
+/** The weights without push bombing (no push users). */
+export const ATTACK_WEIGHTS: Record<AttackKind, number> = attackWeights(0)
+/** Default share of attacks that bomb a push user with pushes (when there are push users). */
+export const PUSH_BOMBING_SHARE = 0.2
 
 /** Sign-ins per stuffing burst, from one attacker address. */
 export const STUFFING_BURST = { min: 5, max: 20 }
@@ -40,9 +55,9 @@ export interface AttackPlan {
   ip: string
   /** stuffing: sign-ins in the burst. */
   burst: number
-  /** stuffing: index in the burst of the pair that is a real user's password, or null (no hit). */
+  /** stuffing, push bombing: index in the burst of the pair that is a real user's password, or null (no hit). Push bombing always hits. */
   hitAt: number | null
-  /** In [0, 1): which real user is the victim (hit, recovery abuse). */
+  /** In [0, 1): which real user is the victim (hit, recovery abuse, push bombing). */
   victim: number
 }
 
@@ -51,6 +66,8 @@ export interface ExtraShares {
   attackers: number
   /** Share of legit attempts in which a TOTP user with recovery codes lost the phone. */
   lostDevice: number
+  /** Share of attacks (0..1) that are push bombing; 0 without push users. */
+  pushBombing?: number
 }
 
 export interface ExtraPlan {
@@ -62,13 +79,14 @@ export interface ExtraPlan {
 /** The next attempt's extras: always eight draws, whatever comes out. */
 export function planExtra(rand: Rand, shares: ExtraShares): ExtraPlan {
   const isAttack = rand() < shares.attackers
-  const kind = weightedPick(rand, ATTACK_WEIGHTS)
+  const kind = weightedPick(rand, attackWeights(shares.pushBombing))
   const host = Math.floor(rand() * ATTACKER_HOSTS)
   const burst = STUFFING_BURST.min + Math.floor(rand() * (STUFFING_BURST.max - STUFFING_BURST.min + 1))
   const hit = rand() < STUFFING_HIT_SHARE
   const hitAt = Math.floor(rand() * burst)
   const victim = rand()
   const lost = rand() < shares.lostDevice
-  if (isAttack) return { attack: { kind, ip: attackerIp(host), burst, hitAt: kind === 'stuffing' && hit ? hitAt : null, victim }, lostDevice: false }
+  const hits = kind === 'push_bombing' || (kind === 'stuffing' && hit)
+  if (isAttack) return { attack: { kind, ip: attackerIp(host), burst, hitAt: hits ? hitAt : null, victim }, lostDevice: false }
   return { attack: null, lostDevice: lost }
 }

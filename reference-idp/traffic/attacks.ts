@@ -1,26 +1,21 @@
 import { ATTACK_GAP_MS, RECOVERY_REQUESTS, type AttackPlan } from './attack-plan'
-import { CookieJar, isTransport, type ApiResult, type Caller, type IdpClient } from './client'
+import { flowOf, surprise, type AttackDeps } from './attack-common'
+import { pushBombing } from './attack-push'
+import { CookieJar, isTransport, type Caller } from './client'
 import { guessCode } from './recovery'
-import type { AttackStats, RequestStats } from './summary'
 import { wrongCode } from './totp'
-import type { SimUser } from './users'
+import { stolenPassword, userClass, type SimUser } from './users'
 
 /**
  * Attacks from block-listed addresses (203.0.113.0/24), never from a user's own address or
  * cookie jar: credential stuffing (a stuffed pair may be a real user's password, then the
- * attacker brute-forces the second factor) and recovery abuse. The attackers know nothing
- * the users' devices hold; the generator only makes sure their made-up codes never happen to
- * be valid, so they cannot spend a TOTP step a real user's bookkeeping counts on.
+ * attacker brute-forces the second factor, or bombs a push user with pushes: attack-push.ts)
+ * and recovery abuse. The attackers know nothing the users' devices hold; the generator only
+ * makes sure their made-up codes never happen to be valid, so they cannot spend a TOTP step a
+ * real user's bookkeeping counts on.
  */
 
-export interface AttackDeps {
-  client: IdpClient
-  stats: { attacks: AttackStats; requests: RequestStats }
-  /** Seeded source of made-up e-mails, passwords and codes. */
-  rand: () => number
-  sleep: (ms: number) => Promise<void>
-  now: () => number
-}
+export type { AttackDeps }
 
 /** Wrong codes an attacker sends on one flow: one more than the lockout needs. */
 export const ATTACK_GUESSES = 6
@@ -29,8 +24,12 @@ const COUNTRIES = ['RU', 'CN', 'VN', 'NG', 'BR']
 /** Users whose password leads to a second-factor step (a password-only user would just be signed in). */
 const victims = (users: readonly SimUser[], test: (u: SimUser) => boolean) => users.filter((u) => (u.key || u.oob) && test(u))
 
+/** Whom a code brute-forcer can target: app and SMS / e-mail users (push and passkey users get other attacks, or none). */
+export const codeVictim = (u: SimUser): boolean => userClass(u) === 'totp' || userClass(u) === 'oob'
+export const pushVictim = (u: SimUser): boolean => userClass(u) === 'push'
+
 /** The victim at position `x` in [0, 1) among those passing `test`, or undefined when there is none. */
-export function pickVictim(users: readonly SimUser[], x: number, test: (u: SimUser) => boolean = () => true): SimUser | undefined {
+export function pickVictim(users: readonly SimUser[], x: number, test: (u: SimUser) => boolean = codeVictim): SimUser | undefined {
   const v = victims(users, test)
   return v.length ? v[Math.min(v.length - 1, Math.floor(x * v.length))] : undefined
 }
@@ -39,11 +38,6 @@ const token = (rand: () => number, n: number) => Array.from({ length: n }, () =>
 const leakedEmail = (rand: () => number) => `${token(rand, 8)}@leak.example.net`
 const leakedPassword = (rand: () => number) => token(rand, 14)
 const sixDigits = (rand: () => number) => String(Math.floor(rand() * 1_000_000)).padStart(6, '0')
-
-/** An answer no attack expects: transport errors and 5xx are counted by the client already. */
-function surprise(d: AttackDeps, r: ApiResult): void {
-  if (!isTransport(r) && r.status < 500) d.stats.requests.unexpected++
-}
 
 /** Wrong codes in a row on `flowId` until the IdP locks it; true when it did. */
 async function guessUntilLocked(d: AttackDeps, who: Caller, path: string, flowId: string, code: () => string): Promise<boolean> {
@@ -59,18 +53,17 @@ async function guessUntilLocked(d: AttackDeps, who: Caller, path: string, flowId
   return false
 }
 
-const flowOf = (r: ApiResult): string | null => (!isTransport(r) && r.status === 200 && typeof r.body.flow_id === 'string' ? r.body.flow_id : null)
-
 async function stuffing(d: AttackDeps, plan: AttackPlan, users: readonly SimUser[], who: Caller): Promise<void> {
   const a = d.stats.attacks
-  const victim = plan.hitAt === null ? undefined : pickVictim(users, plan.victim)
+  const bombing = plan.kind === 'push_bombing'
+  const victim = plan.hitAt === null ? undefined : pickVictim(users, plan.victim, bombing ? pushVictim : codeVictim)
   for (let i = 0; i < plan.burst; i++) {
     if (i > 0) await d.sleep(ATTACK_GAP_MS)
     const hit = victim !== undefined && i === plan.hitAt
     // Leaked lists mix addresses the IdP has never seen with its users' addresses (with other sites' passwords).
     const real = users.length > 0 && d.rand() < 0.5 ? users[Math.floor(d.rand() * users.length)] : undefined
     const email = hit ? victim.email : (real?.email ?? leakedEmail(d.rand))
-    const r = await d.client.post('/api/v1/login', { email, password: hit ? victim.password : leakedPassword(d.rand) }, who)
+    const r = await d.client.post('/api/v1/login', { email, password: hit ? stolenPassword(victim) : leakedPassword(d.rand) }, who)
     a.stuffing++
     if (r.status === 429 || r.status === 503) {
       a.stuffingLimited++
@@ -83,6 +76,11 @@ async function stuffing(d: AttackDeps, plan: AttackPlan, users: readonly SimUser
     // A real password from a block-listed address: the risk policy allows only app codes (and passkeys).
     if (r.status === 403) {
       a.stuffingRisk++
+      continue
+    }
+    if (r.status === 401) continue // the victim changed the leaked password since
+    if (bombing) {
+      await pushBombing(d, victim, who, r)
       continue
     }
     if (r.status === 423) {
@@ -114,11 +112,11 @@ async function recoveryAbuse(d: AttackDeps, plan: AttackPlan, users: readonly Si
     if (r.status !== 202 && r.status !== 429 && r.status !== 503) surprise(d, r)
   }
   // Recovery codes are allowed at high risk, so the stolen password of an app user opens a flow.
-  const victim = pickVictim(users, plan.victim, (u) => u.key !== null)
+  const victim = pickVictim(users, plan.victim, (u) => userClass(u) === 'totp')
   if (!victim) return
   await d.sleep(ATTACK_GAP_MS)
-  const r = await d.client.post('/api/v1/login', { email: victim.email, password: victim.password }, who)
-  if (r.status === 429 || r.status === 503 || r.status === 423) return // limited, or already locked
+  const r = await d.client.post('/api/v1/login', { email: victim.email, password: stolenPassword(victim) }, who)
+  if (r.status === 429 || r.status === 503 || r.status === 423 || r.status === 401) return // limited, already locked, or the password changed since
   const flowId = flowOf(r)
   if (!flowId) return surprise(d, r)
   await guessUntilLocked(d, who, '/api/v1/login/recovery-code', flowId, () => guessCode(d.rand))
@@ -132,8 +130,8 @@ export async function runAttack(d: AttackDeps, plan: AttackPlan, users: readonly
   const host = Number(plan.ip.split('.').at(-1))
   const who: Caller = { jar: new CookieJar(), country: COUNTRIES[host % COUNTRIES.length], client: 'web', ip: plan.ip }
   try {
-    if (plan.kind === 'stuffing') await stuffing(d, plan, users, who)
-    else await recoveryAbuse(d, plan, users, who)
+    if (plan.kind === 'recovery_abuse') await recoveryAbuse(d, plan, users, who)
+    else await stuffing(d, plan, users, who)
   } finally {
     a.inFlight--
   }

@@ -71,26 +71,40 @@ export function describeFetchError(err: unknown, timeoutMs = REQUEST_TIMEOUT_MS)
 
 export class IdpClient {
   constructor(
-    private readonly base: string,
+    /** Base URL of the IdP (no trailing slash). */
+    readonly base: string,
     private readonly stats: RequestStats,
     private readonly timeoutMs = REQUEST_TIMEOUT_MS,
   ) {}
 
   /** POST a JSON body as `caller`. Never throws: failures come back as status 0. */
-  async post(path: string, body: Record<string, unknown>, caller: Caller): Promise<ApiResult> {
+  post(path: string, body: Record<string, unknown>, caller: Caller): Promise<ApiResult> {
+    return this.request('POST', path, body, caller)
+  }
+
+  /**
+   * GET as `caller` (a sign-in page polling, say). `path` may carry a query; the latency is
+   * recorded under the path without it. Never throws.
+   */
+  get(path: string, caller: Caller): Promise<ApiResult> {
+    return this.request('GET', path, undefined, caller)
+  }
+
+  private async request(method: 'GET' | 'POST', path: string, body: Record<string, unknown> | undefined, caller: Caller): Promise<ApiResult> {
     const headers: Record<string, string> = {
-      'content-type': 'application/json',
       accept: 'application/json',
       'user-agent': USER_AGENT,
       'x-demo-country': caller.country,
+      ...(body ? { 'content-type': 'application/json' } : {}),
       ...(caller.ip ? { 'x-demo-ip': caller.ip } : {}),
     }
     if (caller.client) headers['x-demo-client'] = caller.client
     const cookie = caller.jar.header()
     if (cookie) headers.cookie = cookie
+    const endpoint = path.split('?')[0]
     const t0 = performance.now()
     try {
-      const res = await fetch(`${this.base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) })
+      const res = await fetch(`${this.base}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(this.timeoutMs) })
       const text = await res.text()
       const ms = performance.now() - t0
       caller.jar.absorb(res.headers.getSetCookie())
@@ -101,18 +115,21 @@ export class IdpClient {
       } catch {
         // Not JSON (a proxy's error page, say): keep the status, drop the body.
       }
-      recordRequest(this.stats, path, res.status, ms)
+      recordRequest(this.stats, endpoint, res.status, ms)
       const code = typeof parsed.code === 'string' ? parsed.code : undefined
       let retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now())
       if (retryAfterMs === null && typeof parsed.retry_after_seconds === 'number') retryAfterMs = parsed.retry_after_seconds * 1000
       return { status: res.status, body: parsed, code, retryAfterMs, ms }
     } catch (err) {
       const ms = performance.now() - t0
-      recordRequest(this.stats, path, 0, ms)
+      recordRequest(this.stats, endpoint, 0, ms)
       return { status: 0, error: describeFetchError(err, this.timeoutMs), ms }
     }
   }
 }
+
+/** What the flows use of the client: tests script its answers with a plain object. */
+export type IdpApi = Pick<IdpClient, 'base' | 'post' | 'get'>
 
 /**
  * Wait until the IdP (or another server: `what`) answers HTTP at all (any status counts: it is

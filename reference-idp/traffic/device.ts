@@ -1,9 +1,11 @@
 import { USER_AGENT } from './client'
 import { deviceKind, pickFreshCode, type DeviceMessage } from './oob'
+import { parseNotifications, type PhonePush } from './push'
 import { newDeviceStats, type DeviceStats } from './summary'
 
 /**
- * The simulated users' phones and mailboxes: the provider simulator's device API. A message
+ * The simulated users' phones and mailboxes (and the push notifications on the phones of push
+ * users): the provider simulator's device API. A message
  * shows there only once its simulated delivery time has passed (some never do), so a user
  * waiting for its code polls like a person glancing at the phone.
  */
@@ -38,13 +40,21 @@ export class DeviceReader {
   ) {}
 
   /** The messages on a device, newest first; null when the simulator could not be read. Never throws. */
-  async read(device: Device): Promise<DeviceMessage[] | null> {
-    const url = `${this.base}/devices/${deviceKind(device.channel)}/${encodeURIComponent(device.address)}/messages`
+  read(device: Device): Promise<DeviceMessage[] | null> {
+    return this.getJson(`/devices/${deviceKind(device.channel)}/${encodeURIComponent(device.address)}/messages`, parseMessages)
+  }
+
+  /** The push notifications delivered to an app token, oldest first; null when unreadable. Never throws. */
+  readPush(token: string): Promise<PhonePush[] | null> {
+    return this.getJson(`/devices/push/${encodeURIComponent(token)}/notifications`, parseNotifications)
+  }
+
+  private async getJson<T>(path: string, parse: (body: unknown) => T | null): Promise<T | null> {
     this.stats.reads++
     try {
-      const res = await fetch(url, { headers: { accept: 'application/json', 'user-agent': USER_AGENT }, signal: AbortSignal.timeout(this.timeoutMs) })
+      const res = await fetch(`${this.base}${path}`, { headers: { accept: 'application/json', 'user-agent': USER_AGENT }, signal: AbortSignal.timeout(this.timeoutMs) })
       const text = await res.text()
-      const parsed = res.ok ? parseMessages(JSON.parse(text)) : null
+      const parsed = res.ok ? parse(JSON.parse(text)) : null
       if (parsed === null) this.stats.errors++
       return parsed
     } catch {

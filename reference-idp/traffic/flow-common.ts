@@ -1,13 +1,16 @@
-import { isTransport, userIp, type ApiResult, type Caller, type IdpClient } from './client'
+import { isTransport, userIp, type ApiResult, type Caller, type IdpApi } from './client'
 import type { DeviceReader } from './device'
+import { changePasswordAfterFraud } from './password-change'
+import type { Phones } from './push-phone'
 import { BRUTE_FORCE_CODES, BRUTE_FORCE_GAP_MS, type AttemptPlan } from './plan'
 import type { Outcome, RunStats } from './summary'
 import type { SimUser } from './users'
 
-/** What every login flow (TOTP, SMS / e-mail, password-only) shares. */
+/** What every login flow (TOTP, SMS / e-mail, push, passkey, password-only) shares. */
 
 export interface FlowDeps {
-  client: IdpClient
+  /** The IdP's API (an IdpClient; tests script its answers). */
+  client: IdpApi
   stats: RunStats
   /** Seeded source for wrong codes and wrong passwords. */
   rand: () => number
@@ -15,6 +18,8 @@ export interface FlowDeps {
   now: () => number
   /** The simulator's phones and mailboxes; null without --simulator (no SMS / e-mail users then). */
   devices?: DeviceReader | null
+  /** The push users' phones; null without --simulator (no push users then). */
+  phones?: Pick<Phones, 'wake'> | null
 }
 
 const LOCK_FALLBACK_MS = 60_000
@@ -53,6 +58,7 @@ export function mistype(password: string, rand: () => number): string {
 export const caller = (u: SimUser): Caller => ({ jar: u.jar, country: u.profile.country, client: u.profile.client, ip: userIp(u.index) })
 
 export async function finish(d: FlowDeps, user: SimUser, plan: AttemptPlan): Promise<Outcome> {
+  await changePasswordAfterFraud(d, user, caller(user))
   if (plan.logout) await d.client.post('/api/v1/logout', {}, caller(user))
   return 'authenticated'
 }

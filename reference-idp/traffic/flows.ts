@@ -1,7 +1,10 @@
 import { isTransport } from './client'
 import { bruteForceFlow, caller, finish, mistype, refused, type FlowDeps } from './flow-common'
 import { oobCodeStep } from './oob-flow'
-import type { AttemptPlan } from './plan'
+import { passkeyRoute } from './passkey'
+import { passkeyStep, passwordlessLogin } from './passkey-flow'
+import type { AttemptPlan, ScenarioKind } from './plan'
+import { pushStep } from './push-flow'
 import { codesOf, hasCode, needsCodes, regenerate, takeCode } from './recovery'
 import { chooseStep, markStep, msUntilUsable } from './steps'
 import type { Outcome } from './summary'
@@ -48,6 +51,7 @@ async function lostDevice(d: FlowDeps, user: SimUser, plan: AttemptPlan, flowId:
 
 export async function runAttempt(d: FlowDeps, user: SimUser, plan: AttemptPlan): Promise<Outcome> {
   const kind = effectiveKind(plan.kind, user)
+  if (user.passkey && passkeyRoute(kind, d.rand()) === 'passwordless') return passwordlessLogin(d, user, plan, kind)
 
   if (kind === 'password_typo') {
     const r = await login(d, user, mistype(user.password, d.rand))
@@ -61,12 +65,22 @@ export async function runAttempt(d: FlowDeps, user: SimUser, plan: AttemptPlan):
   if (r.status !== 200 || isTransport(r)) return refused(d, user, r)
   if (r.body.status === 'authenticated') return finish(d, user, plan) // password-only user
   const flowId = r.body.flow_id
-  if (typeof flowId === 'string' && user.oob && r.body.next === user.oob.channel) return oobCodeStep(d, user, plan, kind, flowId, r.body, loginAt)
-  if (typeof flowId !== 'string' || r.body.next !== 'totp' || !user.key) {
+  const next = r.body.next
+  if (typeof flowId === 'string' && user.oob && next === user.oob.channel) return oobCodeStep(d, user, plan, kind, flowId, r.body, loginAt)
+  if (typeof flowId === 'string' && user.passkey && next === 'webauthn') return passkeyStep(d, user, plan, kind, flowId)
+  if (typeof flowId === 'string' && user.push && next === 'push') return pushStep(d, user, plan, kind, flowId, r.body, loginAt, () => totpStep(d, user, plan, kind, flowId))
+  if (typeof flowId !== 'string' || next !== 'totp' || !user.key) {
     d.stats.requests.unexpected++
     return 'error'
   }
-  const key = user.key
+  // A push user asked for the app's code: push is locked (a fraud report) or paused (bombing).
+  if (user.push) d.stats.push.totpInstead++
+  return totpStep(d, user, plan, kind, flowId)
+}
+
+/** The app-code step on an open flow (TOTP users; push users when push is not available). */
+async function totpStep(d: FlowDeps, user: SimUser, plan: AttemptPlan, kind: ScenarioKind, flowId: string): Promise<Outcome> {
+  const key = user.key!
 
   if (kind === 'abandon') return 'abandoned'
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { seededRand } from '../simulator/random'
 import {
-  assignOobFactors, CLIENT_WEIGHTS, COUNTRY_WEIGHTS, drawThinkMs, GROUP_WEIGHTS, NO_TOTP_SHARE, planAttempt, planUser, SCENARIO_KINDS, SCENARIO_WEIGHTS, THINK, weightedPick,
+  assignFactors, CLIENT_WEIGHTS, COUNTRY_WEIGHTS, drawThinkMs, GROUP_WEIGHTS, NO_TOTP_SHARE, planAttempt, planUser, SCENARIO_KINDS, SCENARIO_WEIGHTS, THINK, weightedPick,
 } from './plan'
 
 const N = 10_000
@@ -88,25 +88,46 @@ describe('user plan', () => {
   })
 })
 
-describe('assignOobFactors', () => {
+describe('assignFactors', () => {
   it('gives exactly the rounded shares, at seeded places', () => {
-    const a = assignOobFactors(40, { sms: 0.25, email: 0.1 }, seededRand(3))
+    const a = assignFactors(40, { sms: 0.25, email: 0.1 }, seededRand(3))
     expect(a.filter((f) => f === 'sms')).toHaveLength(10)
     expect(a.filter((f) => f === 'email')).toHaveLength(4)
     expect(a.filter((f) => f === null)).toHaveLength(26)
-    expect(assignOobFactors(40, { sms: 0.25, email: 0.1 }, seededRand(3))).toEqual(a)
-    expect(assignOobFactors(40, { sms: 0.25, email: 0.1 }, seededRand(4))).not.toEqual(a)
+    expect(assignFactors(40, { sms: 0.25, email: 0.1 }, seededRand(3))).toEqual(a)
+    expect(assignFactors(40, { sms: 0.25, email: 0.1 }, seededRand(4))).not.toEqual(a)
     expect(a.slice(0, 10)).not.toEqual(Array(10).fill('sms')) // shuffled, not in blocks
   })
 
   it('edges: no shares, everything, tiny runs, rounding that would overshoot', () => {
-    expect(assignOobFactors(5, { sms: 0, email: 0 }, seededRand(1))).toEqual(Array(5).fill(null))
-    expect(assignOobFactors(4, { sms: 0.5, email: 0.5 }, seededRand(1)).filter((f) => f === null)).toHaveLength(0)
-    expect(assignOobFactors(1, { sms: 0.25, email: 0.1 }, seededRand(1))).toEqual([null])
-    expect(assignOobFactors(0, { sms: 0.5, email: 0.5 }, seededRand(1))).toEqual([])
-    const odd = assignOobFactors(3, { sms: 0.5, email: 0.5 }, seededRand(1)) // 1.5 + 1.5 rounds to 2 + 2 > 3
+    expect(assignFactors(5, { sms: 0, email: 0 }, seededRand(1))).toEqual(Array(5).fill(null))
+    expect(assignFactors(4, { sms: 0.5, email: 0.5 }, seededRand(1)).filter((f) => f === null)).toHaveLength(0)
+    expect(assignFactors(1, { sms: 0.25, email: 0.1 }, seededRand(1))).toEqual([null])
+    expect(assignFactors(0, { sms: 0.5, email: 0.5 }, seededRand(1))).toEqual([])
+    const odd = assignFactors(3, { sms: 0.5, email: 0.5 }, seededRand(1)) // 1.5 + 1.5 rounds to 2 + 2 > 3
     expect(odd.filter((f) => f === 'sms')).toHaveLength(2)
     expect(odd.filter((f) => f === 'email')).toHaveLength(1)
+  })
+})
+
+describe('assignFactors with push and passkey users', () => {
+  it('gives each factor its rounded share; without them the SMS / e-mail places of a seed stay the same', () => {
+    const a = assignFactors(40, { sms: 0.25, email: 0.1, push: 0.1, passkey: 0.2 }, seededRand(3))
+    expect(a.filter((f) => f === 'push')).toHaveLength(4)
+    expect(a.filter((f) => f === 'passkey')).toHaveLength(8)
+    expect(a.filter((f) => f === 'sms')).toHaveLength(10)
+    expect(a.filter((f) => f === null)).toHaveLength(14)
+    expect(assignFactors(40, { sms: 0.25, email: 0.1, push: 0, passkey: 0 }, seededRand(3))).toEqual(assignFactors(40, { sms: 0.25, email: 0.1 }, seededRand(3)))
+    expect(assignFactors(3, { sms: 0, email: 0, push: 0.5, passkey: 0.5 }, seededRand(1)).filter((f) => f === null)).toHaveLength(0) // 2 + 2 > 3: the last gets what is left
+  })
+
+  it('planUser keeps the other draws whatever factor is assigned', () => {
+    for (const f of ['push', 'passkey'] as const) {
+      const plain = planUser(seededRand(9))
+      const mixed = planUser(seededRand(9), f)
+      expect({ ...mixed, second: plain.second }).toEqual(plain)
+      expect(mixed.second).toBe(f)
+    }
   })
 })
 

@@ -14,8 +14,8 @@ export const SCENARIO_KINDS: readonly ScenarioKind[] = ['normal', 'password_typo
 export const SCENARIO_WEIGHTS: Record<ScenarioKind, number> = {
   normal: 0.835,
   password_typo: 0.04, // wrong password first, then usually the right one
-  totp_typo: 0.08, // a wrong code first, then the right one
-  abandon: 0.04, // never sends the code; the IdP's sweeper marks the flow abandoned
+  totp_typo: 0.08, // a wrong code first, then the right one (push users: a wrong number, then a new push)
+  abandon: 0.04, // never sends the code (push users: never answer the push); the IdP's sweeper marks the flow abandoned
   brute_force: 0.005, // wrong codes in a row on one flow until it locks
   lost_device: 0, // never drawn here: --lost-device turns an attempt into one (attack-plan.ts)
 }
@@ -57,9 +57,15 @@ export function weightedPick<T extends string>(rand: Rand, weights: Record<T, nu
   return (entries.findLast(([, w]) => w > 0) ?? entries[entries.length - 1])[0]
 }
 
-/** A user's only second factor; 'none': password-only user. */
-export type SecondFactor = 'totp' | 'sms' | 'email' | 'none'
+/**
+ * A user's second factor: 'none' is a password-only user, 'push' a push user with TOTP as its
+ * backup, 'passkey' a user whose only factor is a passkey (signing in without the password
+ * most of the time).
+ */
+export type SecondFactor = 'totp' | 'sms' | 'email' | 'push' | 'passkey' | 'none'
 export type OobFactor = 'sms' | 'email'
+/** The factors handed out by share (the rest keep TOTP or password-only as `planUser` draws it). */
+export type AssignedFactor = OobFactor | 'push' | 'passkey'
 
 export interface UserProfile {
   group: UserGroup
@@ -68,21 +74,29 @@ export interface UserProfile {
   second: SecondFactor
 }
 
-/** Shares of all users whose only second factor is an SMS or e-mail code (0 each without a simulator). */
-export interface OobShares {
+/**
+ * Shares of all users whose factor is SMS, e-mail codes, push or a passkey (SMS, e-mail and
+ * push are 0 without a simulator: their phones and mailboxes are its devices).
+ */
+export interface FactorShares {
   sms: number
   email: number
+  push?: number
+  passkey?: number
 }
 
 /**
- * Which of `n` users get SMS or e-mail instead of TOTP: exactly round(share · n) of each (so
- * small runs get the shares asked for, not a binomial draw of them), at places chosen by a
- * seeded shuffle. Null: the user keeps TOTP or password-only as `planUser` draws it.
+ * Which of `n` users get SMS, e-mail, push or a passkey instead of TOTP: exactly round(share · n)
+ * of each (so small runs get the shares asked for, not a binomial draw of them), at places
+ * chosen by a seeded shuffle. Null: the user keeps TOTP or password-only as `planUser` draws it.
  */
-export function assignOobFactors(n: number, shares: OobShares, rand: Rand): (OobFactor | null)[] {
-  const sms = Math.min(n, Math.round(shares.sms * n))
-  const email = Math.min(n - sms, Math.round(shares.email * n))
-  const out: (OobFactor | null)[] = [...Array<OobFactor>(sms).fill('sms'), ...Array<OobFactor>(email).fill('email'), ...Array<null>(n - sms - email).fill(null)]
+export function assignFactors(n: number, shares: FactorShares, rand: Rand): (AssignedFactor | null)[] {
+  const out: (AssignedFactor | null)[] = []
+  for (const f of ['sms', 'email', 'push', 'passkey'] as const) {
+    const k = Math.min(n - out.length, Math.round((shares[f] ?? 0) * n))
+    out.push(...Array<AssignedFactor>(Math.max(0, k)).fill(f))
+  }
+  out.push(...Array<null>(n - out.length).fill(null))
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1))
     ;[out[i], out[j]] = [out[j], out[i]]
@@ -92,14 +106,14 @@ export function assignOobFactors(n: number, shares: OobShares, rand: Rand): (Oob
 
 /**
  * A user's profile: group, country, client and TOTP-or-password-only, four draws of `rand`
- * whatever `oob` is (so a seed keeps its users whether or not some get SMS / e-mail).
+ * whatever `assigned` is (so a seed keeps its users whether or not some get other factors).
  */
-export function planUser(rand: Rand, oob: OobFactor | null = null): UserProfile {
+export function planUser(rand: Rand, assigned: AssignedFactor | null = null): UserProfile {
   const group = weightedPick(rand, GROUP_WEIGHTS)
   const country = weightedPick(rand, COUNTRY_WEIGHTS)
   const client = weightedPick(rand, CLIENT_WEIGHTS)
   const totp = rand() >= NO_TOTP_SHARE
-  return { group, country, client, second: oob ?? (totp ? 'totp' : 'none') }
+  return { group, country, client, second: assigned ?? (totp ? 'totp' : 'none') }
 }
 
 const logNormal = (rand: Rand, medianMs: number, sigma: number) => medianMs * Math.exp(sigma * normal(rand))

@@ -49,7 +49,7 @@ export function codesOf(res: ApiResult): string[] | null {
  * Create (or replace) the user's recovery codes with its fresh session. Returns the call's
  * answer; on success the codes are kept.
  */
-export async function regenerate(client: IdpClient, r: RecoveryCodes, caller: Caller): Promise<ApiResult> {
+export async function regenerate(client: Pick<IdpClient, 'post'>, r: RecoveryCodes, caller: Caller): Promise<ApiResult> {
   const res = await client.post('/api/v1/recovery-codes', {}, caller)
   const codes = codesOf(res)
   if (codes) keepCodes(r, codes)

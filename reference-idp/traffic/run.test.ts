@@ -13,7 +13,7 @@ afterEach(async () => {
 
 const options = (target: string, over: Partial<Options> = {}): Options => ({
   target, users: 15, rate: 40, seed: 7, durationMs: null, count: 20, quiet: false, thinkScale: 0, maxInflight: 64, setupConcurrency: 4, oobHoldSeconds: 35,
-  simulator: null, smsShare: 0.25, emailShare: 0.1, attackers: 0, lostDevice: 0, ...over,
+  simulator: null, smsShare: 0.25, emailShare: 0.1, pushShare: 0, passkeyShare: 0, attackers: 0, lostDevice: 0, pushBombing: 0, ...over,
 })
 
 async function run(opts: Options, signal = new AbortController().signal, connectTimeoutMs?: number, oobHoldMaxMs?: number) {
@@ -80,6 +80,16 @@ describe('runTraffic against a fake IdP', () => {
     const attackerCalls = fake.seen.filter((s) => s.ip?.startsWith('203.0.113.'))
     expect(attackerCalls.length).toBeGreaterThan(0)
     for (const s of fake.seen.filter((x) => x.ip && !x.ip.startsWith('203.0.113.'))) expect(s.ip).toMatch(/^100\./)
+  })
+
+  it('without --simulator there are no push users, and a line says so once', async () => {
+    fake = await startFakeIdp()
+    const { code, out, err } = await run(options(fake.url, { smsShare: 0, emailShare: 0, pushShare: 0.5, pushBombing: 1, attackers: 0.3, users: 4, count: 4 }))
+    expect(code).toBe(0)
+    expect(out).toMatch(/users +4 ready \(\d+ with TOTP, \d+ password-only\)/)
+    expect(out).not.toMatch(/push/)
+    expect(err.filter((l) => l.includes('no --simulator'))).toEqual(["traffic: no --simulator: no SMS, e-mail or push users (their phones and mailboxes are the simulator's devices)"])
+    expect(field(out, 'errors', 'unexpected responses')).toBe(0)
   })
 
   it('an unreachable simulator: exit 1 with a clear line', async () => {

@@ -8,10 +8,11 @@ import { runAttempt } from './flows'
 import { planAttempt } from './plan'
 import { seededRand } from '../simulator/random'
 import { oobReadyAt } from './pacing'
+import { Phones } from './push-phone'
 import { assignRecoveryCodes, hasCode } from './recovery'
 import { createUsers } from './setup'
 import { formatSummary, idpBroken, newRunStats, progressLine, usersLine, type RunStats } from './summary'
-import { effectiveKind, UserPool, type SimUser } from './users'
+import { effectiveKind, userClass, UserPool, type SimUser } from './users'
 
 /** The whole run: wait for the IdP, create users, drive logins at the target rate, summarise. */
 
@@ -61,19 +62,20 @@ interface LoadDeps {
   stats: RunStats
   client: IdpClient
   devices: DeviceReader | null
+  phones: Phones | null
   users: SimUser[]
   signal: AbortSignal
 }
 
 /** Open-loop load: attempt k is due at start + k / rate, whatever happened to earlier ones. */
-async function load({ opts, stats, client, devices, users, signal }: LoadDeps): Promise<void> {
+async function load({ opts, stats, client, devices, phones, users, signal }: LoadDeps): Promise<void> {
   const pool = new UserPool(users)
   const planRand = seededRand(opts.seed)
-  const flowDeps = { client, stats, rand: seededRand(opts.seed + 0x5bd1e995), sleep, now: Date.now, devices }
+  const flowDeps = { client, stats, rand: seededRand(opts.seed + 0x5bd1e995), sleep, now: Date.now, devices, phones }
   // Attacks and lost devices draw from streams of their own: the users' mix of a seed stays as it was.
   const extraRand = seededRand(opts.seed ^ 0x3c6ef372)
-  const attackDeps = { client, stats, rand: seededRand(opts.seed ^ 0x1b873593), sleep, now: Date.now }
-  const shares = { attackers: opts.attackers, lostDevice: opts.lostDevice }
+  const attackDeps = { client, stats, rand: seededRand(opts.seed ^ 0x1b873593), sleep, now: Date.now, wake: (u: SimUser) => phones?.wake(u) }
+  const shares = { attackers: opts.attackers, lostDevice: opts.lostDevice, pushBombing: stats.users.push > 0 ? opts.pushBombing : 0 }
   const inflight = new Set<Promise<void>>()
   const track = (p: Promise<void>) => {
     const q: Promise<void> = p.finally(() => inflight.delete(q))
@@ -145,8 +147,9 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
     io.err(`traffic: ${(err as Error).message}`)
     return 1
   }
-  // SMS / e-mail users read their codes off the simulator's devices: without it, there are none.
+  // SMS / e-mail and push users read their codes and pushes off the simulator's devices: without it, there are none.
   const devices = opts.simulator ? new DeviceReader(opts.simulator, stats.devices) : null
+  if (!devices && opts.smsShare + opts.emailShare + opts.pushShare > 0) say('traffic: no --simulator: no SMS, e-mail or push users (their phones and mailboxes are the simulator\'s devices)')
   if (opts.simulator) {
     try {
       await waitForIdp(opts.simulator, io.connectTimeoutMs ?? 30_000, io.signal, (e) => say(`traffic: waiting for the simulator at ${opts.simulator} (${e})`), 'the simulator')
@@ -156,7 +159,7 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
       return 1
     }
   }
-  const shares = devices ? { sms: opts.smsShare, email: opts.emailShare } : { sms: 0, email: 0 }
+  const shares = devices ? { sms: opts.smsShare, email: opts.emailShare, push: opts.pushShare, passkey: opts.passkeyShare } : { sms: 0, email: 0, push: 0, passkey: opts.passkeyShare }
 
   const setupStart = Date.now()
   const setupTicker = setInterval(() => say(`traffic: setup ${stats.users.ready}/${opts.users} users ready, ${stats.users.failed} failed`), PROGRESS_EVERY_MS)
@@ -176,7 +179,7 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
   if (opts.lostDevice > 0) {
     const wants = assignRecoveryCodes(users.length, seededRand(opts.seed ^ 0x7f4a7c15))
     users.forEach((x, i) => {
-      if (x.key) x.recovery = { wanted: wants[i], codes: [] }
+      if (userClass(x) === 'totp') x.recovery = { wanted: wants[i], codes: [] }
     })
   }
   const u = stats.users
@@ -187,16 +190,16 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
     return 1
   }
 
-  // Each TOTP (and password-only) user can finish about one login per 30-s step (the IdP
-  // refuses replayed steps), each SMS / e-mail user one per 6 minutes (its send quota), and
-  // attempts keep the users' mix (each class gets its share), so the slowest class sets the
-  // rate at which no attempt is skipped.
+  // Each TOTP (password-only, passkey) user can finish about one login per 30-s step (the IdP
+  // refuses replayed steps), each SMS / e-mail user one per 6 minutes (its send quota), each
+  // push user one per 15 minutes (its push quota), and attempts keep the users' mix (each class
+  // gets its share), so the slowest class sets the rate at which no attempt is skipped.
   const oobUsers = u.sms + u.email
-  const sustainable = u.ready / (oobUsers ? 360 : 30)
+  const sustainable = u.ready / (u.push ? 900 : oobUsers ? 360 : 30)
   if (!io.signal.aborted && opts.rate > sustainable * 1.2)
     say(
       `traffic: note: ${u.ready} users sustain about ${sustainable >= 1 ? sustainable.toFixed(1) : sustainable.toPrecision(2)} logins/s (a TOTP code per user per 30-s step` +
-        `${oobUsers ? ', an SMS/e-mail login per user per 6 min' : ''}); expect skipped attempts at --rate ${opts.rate}, or add --users`,
+        `${oobUsers ? ', an SMS/e-mail login per user per 6 min' : ''}${u.push ? ', a push login per user per 15 min' : ''}); expect skipped attempts at --rate ${opts.rate}, or add --users`,
     )
 
   // An SMS / e-mail user cannot get a login code within the IdP's resend cooldown after its
@@ -209,11 +212,13 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
     await sleepUnless(holdMs, io.signal)
   }
 
+  const phones = devices && u.push ? new Phones({ devices, client, stats, rand: seededRand(opts.seed ^ 0x27d4eb2f), sleep, now: Date.now, thinkScale: opts.thinkScale }) : null
   const ticker = setInterval(() => say(progressLine(stats, Date.now())), PROGRESS_EVERY_MS)
   try {
-    if (!io.signal.aborted) await load({ opts, stats, client, devices, users, signal: io.signal })
+    if (!io.signal.aborted) await load({ opts, stats, client, devices, phones, users, signal: io.signal })
   } finally {
     clearInterval(ticker)
+    await phones?.stop()
   }
   const elapsedMs = stats.loadStartedAt ? Date.now() - stats.loadStartedAt : 0
   io.out(formatSummary(stats, { seed: opts.seed, target: opts.target, maxInflight: opts.maxInflight, elapsedMs }) + '\n')

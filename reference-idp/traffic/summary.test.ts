@@ -39,7 +39,7 @@ describe('LatencySample', () => {
 describe('run stats', () => {
   const sample = () => {
     const s = newRunStats()
-    s.users = { ready: 12, totp: 11, sms: 0, email: 0, passwordOnly: 1, failed: 0 }
+    s.users = { ready: 12, totp: 11, sms: 0, email: 0, push: 0, passkey: 0, passwordOnly: 1, failed: 0 }
     s.loadStartedAt = 1_000
     s.started = 40
     s.skipped = 3
@@ -76,7 +76,7 @@ describe('run stats', () => {
 
   it('SMS / e-mail users, failed deliveries and device reads show once there are any', () => {
     const s = sample()
-    s.users = { ready: 12, totp: 6, sms: 3, email: 2, passwordOnly: 1, failed: 0 }
+    s.users = { ready: 12, totp: 6, sms: 3, email: 2, push: 0, passkey: 0, passwordOnly: 1, failed: 0 }
     s.outcomes.failed_delivery = 4
     s.devices = { reads: 57, errors: 1 }
     const text = formatSummary(s, { seed: 7, target: 'http://x', maxInflight: 64, elapsedMs: 8_000 })
@@ -99,6 +99,27 @@ describe('run stats', () => {
     expect(text).toContain('\n  attacks: stuffing 70 (blocked 12 by limits, 1 by risk), brute force 2 (locked 2), recovery abuse 3\n')
     expect(text).toContain('\n  lost devices: 4 recovered with a code, 3 regenerated (11 users created recovery codes)\n')
     expect(progressLine(s, 9_000)).toMatch(/ skipped 3 attacks 9$/)
+  })
+
+  it('passkey, push and push-bombing lines show once there are such users', () => {
+    const s = sample()
+    expect(formatSummary(s, { seed: 7, target: 'http://x', maxInflight: 64, elapsedMs: 8_000 })).not.toMatch(/passkey|push/)
+    s.users = { ready: 12, totp: 4, sms: 0, email: 0, push: 4, passkey: 3, passwordOnly: 1, failed: 0 }
+    s.byFactor.push = { started: 6, authenticated: 5 }
+    s.byFactor.passkey = { started: 9, authenticated: 9 }
+    s.passkey = { passwordless: 7, afterPassword: 2 }
+    Object.assign(s.push, { approved: 4, typos: 1, unanswered: 1, totpInstead: 2, denied: 5, fraud: 2 })
+    Object.assign(s.attacks, { started: 3, pushBombing: 2, bombPushes: 7, bombDenied: 5, bombFraud: 2, bombLocked: 2, bombLimited: 1 })
+    const text = formatSummary(s, { seed: 7, target: 'http://x', maxInflight: 64, elapsedMs: 8_000 })
+    expect(text).toContain('12 ready (4 with TOTP, 4 with push (and TOTP), 3 with a passkey, 1 password-only)')
+    expect(text).toContain('or push users paced to a login per 15 min)')
+    expect(text).toContain('by factor   TOTP 0/0, SMS 0/0, e-mail 0/0, push 5/6, passkey 9/9, password-only 0/0 (authenticated/started)')
+    expect(text).toContain('\n  passkeys: 7 passwordless logins, 2 after the password\n')
+    expect(text).toContain(
+      '\n  push: 4 approved (1 after a mistyped number), 1 never answered, 2 finished with TOTP instead (push locked, paused or not delivered); phones denied 5 unexpected pushes and reported 2 as fraud\n',
+    )
+    expect(text).toContain('\n  push bombing: 2 attacks sent 7 pushes: 5 denied, 2 reported as fraud, 0 unanswered, 0 approved; attackers rate-limited 1, locked out 2')
+    expect(progressLine(s, 9_000)).toMatch(/ skipped 3 passkey 9\/9 push 5\/6 attacks 3 bombing-pushes 7 denied 5 fraud 2$/)
   })
 
   it('the IdP is broken when more than half the calls are transport errors or 5xx', () => {

@@ -56,7 +56,7 @@ export interface DeviceStats {
 
 export const newDeviceStats = (): DeviceStats => ({ reads: 0, errors: 0 })
 
-const FACTOR_LABELS: readonly [SecondFactor, string][] = [['totp', 'TOTP'], ['sms', 'SMS'], ['email', 'e-mail'], ['none', 'password-only']]
+const FACTOR_LABELS: readonly [SecondFactor, string][] = [['totp', 'TOTP'], ['sms', 'SMS'], ['email', 'e-mail'], ['push', 'push'], ['passkey', 'passkey'], ['none', 'password-only']]
 
 /** Attacks from block-listed addresses (attack.ts), counted apart from the users' logins. */
 export interface AttackStats {
@@ -70,6 +70,42 @@ export interface AttackStats {
   bruteForce: number
   bruteForceLocked: number
   recoveryAbuse: number
+  /** Push bombing after a stuffing hit on a push user: attacks, pushes sent, and how each ended. */
+  pushBombing: number
+  bombPushes: number
+  bombDenied: number
+  bombFraud: number
+  bombUnanswered: number
+  /** An attacker's push approved: never with number matching, unless the victim guessed the attacker's number. */
+  bombApproved: number
+  /** Refused a push for now (429: one already waiting, the hourly quota). */
+  bombLimited: number
+  /** Push locked (fraud report) or paused (bombing), or the account's second factor locked: the attacker gives up. */
+  bombLocked: number
+}
+
+/** Passkey users' logins by route. */
+export interface PasskeyStats {
+  passwordless: number
+  afterPassword: number
+}
+
+/** Push users' logins and what their phones did. */
+export interface PushStats {
+  approved: number
+  /** A wrong number typed first (number_mismatch), then approved after a new push. */
+  typos: number
+  /** Pushes of a sign-in the user never answered (the sign-in is abandoned). */
+  unanswered: number
+  /** Logins finished with the app's code instead: push locked or paused, or the push not sent or not delivered. */
+  totpInstead: number
+  /** Unexpected pushes (not of a sign-in the user started) denied, and reported as fraud. */
+  denied: number
+  fraud: number
+  /** Pushes read after they were over (delivered late): the IdP refused the answer. */
+  stale: number
+  /** Users who changed their password at the sign-in after a fraud report (which lifts the push lock). */
+  passwordChanged: number
 }
 
 /** Lost devices: logins with a recovery code, code sets created after a login and replaced after a recovery. */
@@ -79,10 +115,14 @@ export interface RecoveryStats {
   regenerated: number
 }
 
-export const newAttackStats = (): AttackStats => ({ started: 0, inFlight: 0, stuffing: 0, stuffingLimited: 0, stuffingRisk: 0, bruteForce: 0, bruteForceLocked: 0, recoveryAbuse: 0 })
+export const newAttackStats = (): AttackStats => ({
+  started: 0, inFlight: 0, stuffing: 0, stuffingLimited: 0, stuffingRisk: 0, bruteForce: 0, bruteForceLocked: 0, recoveryAbuse: 0,
+  pushBombing: 0, bombPushes: 0, bombDenied: 0, bombFraud: 0, bombUnanswered: 0, bombApproved: 0, bombLimited: 0, bombLocked: 0,
+})
+export const newPushStats = (): PushStats => ({ approved: 0, typos: 0, unanswered: 0, totpInstead: 0, denied: 0, fraud: 0, stale: 0, passwordChanged: 0 })
 
 export interface RunStats {
-  users: { ready: number; totp: number; sms: number; email: number; passwordOnly: number; failed: number }
+  users: { ready: number; totp: number; sms: number; email: number; push: number; passkey: number; passwordOnly: number; failed: number }
   /** When the load phase started (ms since epoch), 0 before it. */
   loadStartedAt: number
   started: number
@@ -98,11 +138,13 @@ export interface RunStats {
   devices: DeviceStats
   attacks: AttackStats
   recovery: RecoveryStats
+  passkey: PasskeyStats
+  push: PushStats
 }
 
 export function newRunStats(): RunStats {
   return {
-    users: { ready: 0, totp: 0, sms: 0, email: 0, passwordOnly: 0, failed: 0 },
+    users: { ready: 0, totp: 0, sms: 0, email: 0, push: 0, passkey: 0, passwordOnly: 0, failed: 0 },
     loadStartedAt: 0,
     started: 0,
     shed: 0,
@@ -115,6 +157,8 @@ export function newRunStats(): RunStats {
     devices: newDeviceStats(),
     attacks: newAttackStats(),
     recovery: { created: 0, recovered: 0, regenerated: 0 },
+    passkey: { passwordless: 0, afterPassword: 0 },
+    push: newPushStats(),
   }
 }
 
@@ -150,7 +194,10 @@ export function progressLine(s: RunStats, nowMs: number): string {
     (o.failed_delivery ? ` failed-delivery ${o.failed_delivery}` : '') +
     (s.shed ? ` shed ${s.shed}` : '') +
     (s.skipped ? ` skipped ${s.skipped}` : '') +
-    ` attacks ${s.attacks.started}`
+    (s.users.passkey ? ` passkey ${s.byFactor.passkey.authenticated}/${s.byFactor.passkey.started}` : '') +
+    (s.users.push ? ` push ${s.byFactor.push.authenticated}/${s.byFactor.push.started}` : '') +
+    ` attacks ${s.attacks.started}` +
+    (s.attacks.pushBombing ? ` bombing-pushes ${s.attacks.bombPushes} denied ${s.attacks.bombDenied} fraud ${s.attacks.bombFraud}` : '')
   )
 }
 
@@ -165,10 +212,30 @@ export interface SummaryMeta {
   elapsedMs: number
 }
 
-/** `12 ready (6 with TOTP, 3 with SMS, 2 with e-mail, 1 password-only)`; SMS and e-mail only when there are any. */
+/** `12 ready (6 with TOTP, 3 with SMS, 2 with e-mail, 1 password-only)`; other factors only when there are any. */
 export function usersLine(u: RunStats['users']): string {
-  const oob = (u.sms ? `, ${u.sms} with SMS` : '') + (u.email ? `, ${u.email} with e-mail` : '')
-  return `${u.ready} ready (${u.totp} with TOTP${oob}, ${u.passwordOnly} password-only)`
+  const more = (u.sms ? `, ${u.sms} with SMS` : '') + (u.email ? `, ${u.email} with e-mail` : '') + (u.push ? `, ${u.push} with push (and TOTP)` : '') + (u.passkey ? `, ${u.passkey} with a passkey` : '')
+  return `${u.ready} ready (${u.totp} with TOTP${more}, ${u.passwordOnly} password-only)`
+}
+
+/** The passkey, push and push-bombing lines, once there are such users (or attacks). */
+function factorLines(s: RunStats): string[] {
+  const lines: string[] = []
+  const p = s.push
+  const a = s.attacks
+  if (s.users.passkey) lines.push(`  passkeys: ${s.passkey.passwordless} passwordless logins, ${s.passkey.afterPassword} after the password`)
+  if (s.users.push)
+    lines.push(
+      `  push: ${p.approved} approved (${p.typos} after a mistyped number), ${p.unanswered} never answered, ${p.totpInstead} finished with TOTP instead (push locked, paused or not delivered); ` +
+        `phones denied ${p.denied} unexpected pushes and reported ${p.fraud} as fraud${p.passwordChanged ? ` (${p.passwordChanged} users then changed their password, lifting the push lock)` : ''}` +
+        `${p.stale ? `, ${p.stale} read too late` : ''}`,
+    )
+  if (s.users.push || a.pushBombing)
+    lines.push(
+      `  push bombing: ${a.pushBombing} attacks sent ${a.bombPushes} pushes: ${a.bombDenied} denied, ${a.bombFraud} reported as fraud, ${a.bombUnanswered} unanswered, ` +
+        `${a.bombApproved} approved; attackers rate-limited ${a.bombLimited}, locked out ${a.bombLocked}`,
+    )
+  return lines
 }
 
 /** The end-of-run summary (stdout). Never contains emails, phone numbers, passwords, codes or secrets. */
@@ -180,10 +247,13 @@ export function formatSummary(s: RunStats, meta: SummaryMeta): string {
     `traffic summary: seed ${meta.seed}, target ${meta.target}, load phase ${formatDuration(meta.elapsedMs)}`,
     `  users       ${usersLine(s.users)}, ${s.users.failed} failed setup`,
     `  attempts    ${s.started} started (${rate(s.started, meta.elapsedMs)}/s), ${s.shed} shed at the in-flight cap of ${meta.maxInflight}, ` +
-      `${s.skipped} skipped (no user free with an unused TOTP step${s.users.sms + s.users.email ? ', or SMS/e-mail users paced to a login per 6 min' : ''})`,
+      `${s.skipped} skipped (no user free with an unused TOTP step${s.users.sms + s.users.email ? ', or SMS/e-mail users paced to a login per 6 min' : ''}` +
+      `${s.users.push ? ', or push users paced to a login per 15 min' : ''})`,
     `  outcomes    ${counts(OUTCOMES, s.outcomes)}`,
     `  scenarios   ${counts(SCENARIO_KINDS, s.kinds)}`,
-    `  by factor   ${FACTOR_LABELS.map(([f, label]) => `${label} ${s.byFactor[f].authenticated}/${s.byFactor[f].started}`).join(', ')} (authenticated/started)`,
+    `  by factor   ${FACTOR_LABELS.filter(([f]) => (f !== 'push' && f !== 'passkey') || s.users[f] > 0)
+      .map(([f, label]) => `${label} ${s.byFactor[f].authenticated}/${s.byFactor[f].started}`)
+      .join(', ')} (authenticated/started)`,
     `  requests    ${r.total} IdP calls: ${statuses}`,
     `  errors      HTTP errors ${r.transportErrors + serverErrors(r)} (transport ${r.transportErrors}, 5xx ${serverErrors(r)}), ` +
       `rate limited ${r.rateLimited} (429/503), unexpected responses ${r.unexpected}`,
@@ -194,6 +264,7 @@ export function formatSummary(s: RunStats, meta: SummaryMeta): string {
     `  attacks: stuffing ${a.stuffing} (blocked ${a.stuffingLimited} by limits, ${a.stuffingRisk} by risk), brute force ${a.bruteForce} (locked ${a.bruteForceLocked}), ` +
       `recovery abuse ${a.recoveryAbuse}`,
     `  lost devices: ${s.recovery.recovered} recovered with a code, ${s.recovery.regenerated} regenerated (${s.recovery.created} users created recovery codes)`,
+    ...factorLines(s),
   )
   if (s.devices.reads) lines.push(`  devices     ${s.devices.reads} reads of simulated phones and mailboxes, ${s.devices.errors} failed`)
   const endpoints = [...r.byEndpoint].sort(([a], [b]) => a.localeCompare(b))

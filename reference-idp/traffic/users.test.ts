@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { CookieJar } from './client'
-import { effectiveKind, UserPool, type OobUser, type SimUser } from './users'
+import { newPushDevice, PUSH_LOGIN_EVERY_MS } from './push'
+import { softAuthenticator } from './soft-authenticator'
+import { effectiveKind, userClass, UserPool, type OobUser, type PushUser, type SimUser } from './users'
 
 const T = 1_700_000_010_000
 const NOW = Math.floor(T / 30_000)
 const KEY = { secret: Buffer.from('12345678901234567890'), algorithm: 'sha1' as const, digits: 6, periodSeconds: 30 }
 
 const sms = (over: Partial<OobUser> = {}): OobUser => ({ channel: 'sms', address: '+4915100000001', used: new Set(), lastLoginAt: null, sends: [], ...over })
+const DEVICE = newPushDevice('ios')
+const phone = (over: Partial<PushUser> = {}): PushUser => ({ device: DEVICE, lastLoginAt: null, seen: new Set(), noticed: new Map(), pending: null, watchUntil: 0, ...over })
+const passkey = () => ({ auth: softAuthenticator(), origin: 'http://localhost:8080' })
 
 function user(index: number, over: Partial<SimUser> = {}): SimUser {
   return {
@@ -122,6 +127,53 @@ describe('UserPool.acquireWhere (lost devices)', () => {
     const codes = { wanted: true, codes: ['aaaaa-aaaaa'] }
     const pool = new UserPool([user(0, { key: null, oob: sms(), recovery: codes }), user(1, { key: null, recovery: codes })])
     expect(pool.acquireWhere(0, T, withCodes)).toBeUndefined()
+  })
+})
+
+describe('push and passkey users', () => {
+  it('are classes of their own (a push user has TOTP too, yet is no TOTP user)', () => {
+    expect(userClass(user(0, { push: phone() }))).toBe('push')
+    expect(userClass(user(0, { key: null, passkey: passkey() }))).toBe('passkey')
+    expect(userClass(user(0))).toBe('totp')
+    expect(new UserPool([user(0, { push: phone() }), user(1)]).totpCount).toBe(1)
+  })
+
+  it('push users: a login per 15 min, the start recorded; their class is kept', () => {
+    const pool = new UserPool([user(0, { push: phone({ lastLoginAt: T - 60_000 }) }), user(1, { push: phone() }), user(2)])
+    const [a, b] = pool.users
+    expect(pool.acquire('normal', 0, T)).toBe(b)
+    expect(b.push!.lastLoginAt).toBe(T)
+    pool.release(b)
+    expect(pool.acquire('normal', 0, T)).toBeUndefined() // both paced: not shifted to the TOTP user
+    expect(pool.acquire('normal', 0, T - 60_000 + PUSH_LOGIN_EVERY_MS)).toBe(a)
+  })
+
+  it('passkey users are paced like password-only users (a step per login they start)', () => {
+    const pool = new UserPool([user(0, { key: null, passkey: passkey() })])
+    const [p] = pool.users
+    for (const expected of [NOW, NOW + 1]) {
+      expect(pool.acquire('normal', 0, T)).toBe(p)
+      expect(p.lastStep).toBe(expected)
+      pool.release(p)
+    }
+    expect(pool.acquire('normal', 0, T)).toBeUndefined()
+  })
+
+  it('lost devices are never push users’ (the recovery codes are TOTP users’)', () => {
+    const codes = { wanted: true, codes: ['aaaaa-aaaaa'] }
+    const pool = new UserPool([user(0, { push: phone(), recovery: codes })])
+    expect(pool.acquireWhere(0, T, (u) => (u.recovery?.codes.length ?? 0) > 0)).toBeUndefined()
+  })
+
+  it.each([
+    ['totp_typo', 'normal', 'totp_typo'],
+    ['abandon', 'abandon', 'abandon'],
+    ['brute_force', 'normal', 'normal'],
+    ['lost_device', 'normal', 'normal'],
+    ['password_typo', 'password_typo', 'password_typo'],
+  ] as const)('effectiveKind %s: passkey user → %s, push user → %s', (kind, forPasskey, forPush) => {
+    expect(effectiveKind(kind, { key: null, oob: null, passkey: passkey() })).toBe(forPasskey)
+    expect(effectiveKind(kind, { key: KEY, oob: null, push: phone() })).toBe(forPush)
   })
 })
 

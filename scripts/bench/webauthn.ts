@@ -5,7 +5,7 @@
  */
 import { loadIdpConfig } from '../../reference-idp/config'
 import { startIdp } from '../../reference-idp/server'
-import { softAuthenticator } from '../../test/support/soft-authenticator'
+import { softAuthenticator } from '../../reference-idp/traffic/soft-authenticator'
 import { otlpSink, post, quantiles } from './idp'
 
 export async function benchWebauthn(o: { seconds: number; concurrency?: number }) {
