@@ -27,7 +27,7 @@ export function apiRoutes(login: LoginService, oob: OobService, trusted: Trusted
     api('POST', '/api/v1/login', async (x) => {
       const input = parseInput(LoginInput, await x.body())
       const r = await login.passwordStep(input.email, input.password, x.ctx)
-      if (r.kind === 'challenge') return sendJson(x.res, 200, { flow_id: r.flowId, next: r.factor, factors: r.factors, hint: r.hint, delivery: r.delivery, number: r.number, locked: r.locked })
+      if (r.kind === 'challenge') return sendJson(x.res, 200, { flow_id: r.flowId, next: r.factor, factors: r.factors, hint: r.hint, delivery: r.delivery, delivery_error: r.deliveryError && { code: r.deliveryError.code, message: r.deliveryError.message, retry_after_seconds: r.deliveryError.retryAfterSeconds }, number: r.number, locked: r.locked })
       sendJson(x.res, 200, { status: 'authenticated' }, { 'set-cookie': await x.signIn(r.userId) })
     }),
     api('POST', '/api/v1/login/totp', async (x) => {

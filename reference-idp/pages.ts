@@ -130,8 +130,8 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
         if (r.kind === 'challenge') {
           if (r.factor === 'webauthn') return redirect(x.res, `/login/passkey?flow_id=${encodeURIComponent(r.flowId)}`)
           if (r.factor === 'recovery_code') return sendHtml(x.res, 200, codeForm(r.flowId, 'totp'))
-          if (r.factor === 'push') return sendHtml(x.res, 200, pushPage(r.flowId, r.number, r.delivery === 'failed' ? 'The approval request could not be sent to your phone just now; use a recovery code or sign in again in a moment.' : undefined))
-          const failed = r.delivery === 'failed' ? 'The code could not be sent just now; wait a moment and sign in again, or use a recovery code.' : undefined
+          if (r.factor === 'push') return sendHtml(x.res, 200, pushPage(r.flowId, r.number, r.delivery === 'failed' ? `No approval request went to your phone: ${r.deliveryError?.message ?? 'it could not be sent just now'}. Use a recovery code, or sign in again in a moment.` : undefined))
+          const failed = r.delivery === 'failed' ? `The code was not sent: ${r.deliveryError?.message ?? 'it could not be sent just now'}. Wait a moment and sign in again, or use a recovery code.` : undefined
           return sendHtml(x.res, 200, codeForm(r.flowId, r.factor, failed, r.hint))
         }
         redirect(x.res, '/', { 'set-cookie': await x.signIn(r.userId) })

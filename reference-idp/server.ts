@@ -145,6 +145,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
     '/api/v1/account/password': 'password', '/account/password': 'password',
     '/api/v1/login/totp': 'code', '/login/totp': 'code', '/api/v1/login/code': 'code', '/login/code': 'code', '/api/v1/login/send': 'code',
     '/api/v1/login/recovery-code': 'code', '/login/recovery-code': 'code', '/api/v1/webauthn/login/verify': 'code', '/api/v1/stepup': 'code',
+    '/api/v1/login/push': 'code', '/api/v1/push/respond': 'code', '/api/v1/push/devices': 'code',
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

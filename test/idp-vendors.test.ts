@@ -14,6 +14,7 @@ import { createSnsSigningIdentity } from '../reference-idp/simulator/vendors/sns
 import { sendgridSignatureHeaders, signSnsMessage, vonageSmsSignature, vonageWebhookJwt } from '../reference-idp/simulator/vendors/webhook-signing'
 import { capture, client } from './support/idp-client'
 import { eventually, tempDir } from './support/processes'
+import { totpAt } from './support/totp'
 
 const PASSWORD = 'correct horse battery'
 let skew = 0 // the IdP's clock runs ahead of real time by this much (cooldowns, never-receipted)
@@ -163,6 +164,57 @@ describe('SMS through real vendor adapters, breakers and fallback (provider simu
     expect((await browser.get(`/api/v1/login/push?flow_id=${login.body.flow_id}`)).body.status).toBe('approved')
     expect((await browser.get('/api/v1/me')).body.factors.map((f: { type: string }) => f.type)).toContain('push')
     expect(events('mfa.login.completed').filter((e) => e['mfa.flow_id'] === login.body.flow_id)).toMatchObject([{ 'mfa.outcome': 'success', 'mfa.factor': 'push' }])
+  })
+
+  it('push with an app as backup: a refused push says why, a typed code withdraws the push, a locked push falls back to the app', async () => {
+    const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const token = `fcm-${randomBytes(32).toString('base64url')}`
+    const seenPush = new Set<string>()
+    const nextPush = () => eventually(async () => {
+      const { notifications } = await (await fetch(`${sim.url}/devices/push/${token}/notifications`)).json()
+      const n = (notifications as { id: string; data: Record<string, string> }[]).find((x) => !seenPush.has(x.id))
+      if (n) seenPush.add(n.id)
+      return n
+    }, 10_000, 50)
+    const answer = (challengeId: string, number: number, decision: 'approved' | 'fraud' = 'approved') => client(idp.url).post('/api/v1/push/respond', {
+      challenge_id: challengeId, number, decision, signature: sign('sha256', pushSigningInput(challengeId, number, decision), keys.privateKey).toString('base64url'),
+    })
+    const email = 'push-and-app@example.test'
+    const setup = client(idp.url)
+    await setup.post('/api/v1/signup', { email, password: PASSWORD })
+    const t = await setup.post('/api/v1/enroll/totp')
+    const secret = new URL(t.body.otpauth_uri).searchParams.get('secret')!
+    const at = () => Date.now() + skew
+    await setup.post('/api/v1/enroll/totp/verify', { credential_id: t.body.credential_id, code: totpAt(secret, at()) })
+    skew += 30_000
+    const api = client(idp.url) // a fresh second factor, to add the phone
+    const f = (await api.post('/api/v1/login', { email, password: PASSWORD })).body.flow_id
+    expect((await api.post('/api/v1/login/totp', { flow_id: f, code: totpAt(secret, at()) })).body.status).toBe('authenticated')
+    const reg = await api.post('/api/v1/push/devices', { platform: 'android', token, public_key: keys.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'), name: 'Pixel' })
+    await answer((await nextPush()).data.challenge_id, reg.body.number)
+    expect((await api.post('/api/v1/push/devices/verify', { device_id: reg.body.device_id })).body.status).toBe('active')
+
+    // A push is waiting on one sign-in: a second sign-in gets no push, and is told why.
+    const first = await client(idp.url).post('/api/v1/login', { email, password: PASSWORD })
+    expect(first.body).toMatchObject({ next: 'push', delivery: 'sent' })
+    const waitingPush = await nextPush()
+    const second = await client(idp.url).post('/api/v1/login', { email, password: PASSWORD })
+    expect(second.body).toMatchObject({ next: 'push', delivery: 'failed', delivery_error: { code: 'rate_limited', message: expect.stringMatching(/already waiting/), retry_after_seconds: expect.any(Number) } })
+    // The first sign-in finishes with the app's code instead: a fallback by choice, and the push is withdrawn.
+    const browser = client(idp.url)
+    browser.setCookie(first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '))
+    skew += 30_000
+    expect((await browser.post('/api/v1/login/totp', { flow_id: first.body.flow_id, code: totpAt(secret, at()) })).body.status).toBe('authenticated')
+    expect(events('mfa.fallback').filter((e) => e['mfa.flow_id'] === first.body.flow_id)).toMatchObject([{ 'mfa.fallback_from': 'push', 'mfa.fallback_to': 'totp', 'mfa.reason': 'user_choice' }])
+    expect((await answer(waitingPush.data.challenge_id, first.body.number)).body.code).toBe('code_replayed')
+
+    // A fraud report locks push: the next sign-in goes to the app, as a fallback for that reason.
+    const third = await client(idp.url).post('/api/v1/login', { email, password: PASSWORD })
+    expect(third.body.delivery).toBe('sent')
+    expect((await answer((await nextPush()).data.challenge_id, 0, 'fraud')).body.status).toBe('fraud_reported')
+    const fourth = await client(idp.url).post('/api/v1/login', { email, password: PASSWORD })
+    expect(fourth.body.next).toBe('totp')
+    expect(events('mfa.fallback').filter((e) => e['mfa.flow_id'] === fourth.body.flow_id)).toMatchObject([{ 'mfa.fallback_from': 'push', 'mfa.fallback_to': 'totp', 'mfa.reason': 'rate_limited' }])
   })
 
   it('a receipt that arrives after the late threshold is reported as late (signed like Twilio does)', async () => {

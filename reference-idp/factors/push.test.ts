@@ -17,6 +17,7 @@ const approved = (msAgo: number) => sent(msAgo, { respondedAt: ago(msAgo - 5000)
 const denied = (msAgo: number) => sent(msAgo, { respondedAt: ago(msAgo - 5000), decision: 'denied', closedReason: 'user_denied' })
 const mismatched = (msAgo: number) => sent(msAgo, { respondedAt: ago(msAgo - 5000), closedReason: 'number_mismatch' })
 const ignored = (msAgo: number) => sent(msAgo, { closedReason: 'no_response' })
+const cancelled = (msAgo: number) => sent(msAgo, { closedReason: 'cancelled' }) // the sign-in finished with a code
 
 describe('decidePushSend', () => {
   it.each([
@@ -31,6 +32,8 @@ describe('decidePushSend', () => {
     ['three denied in 10 minutes: bombing', [denied(8 * MIN), denied(5 * MIN), denied(2 * MIN)], { ok: false, reason: 'push_bombing', retryAfterSeconds: 900 }],
     ['denied, ignored, mismatched: bombing', [denied(8 * MIN), ignored(5 * MIN), mismatched(2 * MIN)], { ok: false, reason: 'push_bombing' }],
     ['ignored but never swept still counts', [sent(8 * MIN), sent(5 * MIN), sent(2 * MIN)], { ok: false, reason: 'push_bombing' }],
+    ['three withdrawn (finished with a code instead) are not bombing', [cancelled(8 * MIN), cancelled(5 * MIN), cancelled(2 * MIN)], { ok: true }],
+    ['a withdrawn push is not outstanding', [cancelled(10_000)], { ok: true }],
     ['three denied, the oldest 11 minutes ago', [denied(11 * MIN), denied(5 * MIN), denied(2 * MIN)], { ok: true }],
     ['bombing is judged before an outstanding push', [denied(8 * MIN), denied(5 * MIN), denied(2 * MIN), sent(10_000)], { ok: false, reason: 'push_bombing' }],
   ])('%s', (_n, history, expected) => expect(decidePushSend(history as PushHistoryItem[], now, P)).toMatchObject(expected))

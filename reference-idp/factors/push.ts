@@ -55,7 +55,8 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
 /** When a push counts as a sign of bombing (and when it became one), or undefined. */
 function rejectedAt(h: PushHistoryItem, now: Date): Date | undefined {
   if (h.decision === 'denied' || h.decision === 'fraud' || h.closedReason === 'number_mismatch') return h.respondedAt ?? h.sentAt
-  if (h.decision === null && h.respondedAt === null && h.expiresAt.getTime() <= now.getTime()) return h.expiresAt
+  // Unanswered until it expired; a push withdrawn because the sign-in finished another way is not.
+  if (h.decision === null && h.respondedAt === null && h.closedReason !== 'cancelled' && h.expiresAt.getTime() <= now.getTime()) return h.expiresAt
   return undefined
 }
 

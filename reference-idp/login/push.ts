@@ -242,6 +242,12 @@ export function createPushService(d: PushDeps) {
       return n
     },
 
+    /** Withdraw a flow's unanswered push once the sign-in finished another way (a code typed instead). */
+    async cancelForFlow(flowId: string): Promise<void> {
+      const c = await d.push.latest({ flowId })
+      if (c && c.closed_reason === null && c.responded_at === null) await d.push.close(c.id, 'cancelled', null)
+    },
+
     hasActiveDevice: async (userId: string) => (await d.push.activeDevices(userId)).length > 0,
     /** Whether a login may start with push: an active device and no lock in force. */
     available: async (userId: string) => (await d.push.activeDevices(userId)).length > 0 && !(await delivery.activeLock(userId)),

@@ -35,7 +35,7 @@ export interface LoginDeps {
   trusted: TrustedDevices
   exemptions: Exemptions
   /** Push approval (only when the IdP talks to real vendors). */
-  push?: Pick<PushService, 'available' | 'hasActiveDevice' | 'sendLoginPush' | 'factors'>
+  push?: Pick<PushService, 'available' | 'hasActiveDevice' | 'sendLoginPush' | 'factors' | 'cancelForFlow'>
   risk: { policy: RiskPolicy; bad: BlockList }
   log: (line: string) => void
   /** A sensitive action needs a second factor passed at most this long ago. */
@@ -50,7 +50,7 @@ export interface LoginDeps {
 export type CodeFactor = 'totp' | 'recovery_code' | OobChannel
 export type LoginFactor = CodeFactor | 'webauthn' | 'push'
 export type PasswordStepResult =
-  | { kind: 'challenge'; flowId: string; factor: LoginFactor; factors: LoginFactor[]; hint?: string; delivery?: 'sent' | 'failed'; number?: number; locked?: boolean }
+  | { kind: 'challenge'; flowId: string; factor: LoginFactor; factors: LoginFactor[]; hint?: string; delivery?: 'sent' | 'failed'; deliveryError?: { code: ErrorCode; message: string; retryAfterSeconds?: number }; number?: number; locked?: boolean }
   | { kind: 'authenticated'; userId: string }
 
 const RETRY_ERRORS = {
@@ -218,7 +218,9 @@ export function createLoginService(d: LoginDeps) {
       const have: LoginFactor[] = [...(passkeys ? ['webauthn' as const] : []), ...(pushReady ? ['push' as const] : []), ...(creds.length ? ['totp' as const] : []), ...channels]
       if ((await d.repo.remainingRecoveryCodes(user.id)) > 0) have.push('recovery_code')
       const factors = have.filter((f) => risk.factors.includes(f))
-      const preferred = have[0]
+      // Enrolled push that is locked or paused still comes first in preference: skipping it is a fallback.
+      const pushHeld = pushEnrolled && !pushReady && !passkeys
+      const preferred = pushHeld ? 'push' : have[0]
       const factor = factors.find((f) => f !== 'recovery_code')
       const flowAttrs = { ...base(riskCtx, user), [ATTR.flowId]: flowId, [ATTR.intent]: 'login' }
       if (!factor) {
@@ -228,7 +230,9 @@ export function createLoginService(d: LoginDeps) {
       }
       await d.repo.insertFlow({ id: flowId, userId: user.id, factor, issuedAt: now, country: ctx.country, client: ctx.client, riskLevel: risk.level, deviceId: ctx.deviceId })
       emit('mfa.login.started', { ...flowAttrs, [ATTR.reason]: 'password_verified' }, ctx)
-      if (factor !== preferred) emit('mfa.fallback', { ...flowAttrs, [ATTR.fallbackFrom]: preferred, [ATTR.fallbackTo]: factor, [ATTR.factor]: factor, [ATTR.reason]: 'risk_policy' }, ctx)
+      if (factor !== preferred) emit('mfa.fallback', { ...flowAttrs, [ATTR.fallbackFrom]: preferred, [ATTR.fallbackTo]: factor, [ATTR.factor]: factor, [ATTR.reason]: preferred === 'push' && pushHeld ? 'rate_limited' : 'risk_policy' }, ctx)
+      // A send that failed leaves the flow open on another factor; the client learns why.
+      const failed = (e: MfaError): PasswordStepResult => ({ kind: 'challenge', flowId, factor, factors, delivery: 'failed', deliveryError: { code: e.code, message: e.message, retryAfterSeconds: e.retryAfterSeconds } })
       // A passkey challenge is issued (and its event emitted) when the browser asks for options.
       if (factor === 'webauthn') return { kind: 'challenge', flowId, factor, factors }
       if (factor === 'push') {
@@ -237,7 +241,7 @@ export function createLoginService(d: LoginDeps) {
           return { kind: 'challenge', flowId, factor, factors, number, delivery: 'sent' }
         } catch (e) {
           if (!(e instanceof MfaError)) throw e
-          return { kind: 'challenge', flowId, factor, factors, delivery: 'failed' }
+          return failed(e)
         }
       }
       if (factor === 'totp') {
@@ -249,7 +253,7 @@ export function createLoginService(d: LoginDeps) {
         return { kind: 'challenge', flowId, factor, factors, hint, delivery: 'sent' }
       } catch (e) {
         if (!(e instanceof MfaError)) throw e
-        return { kind: 'challenge', flowId, factor, factors, delivery: 'failed' }
+        return failed(e)
       }
     },
 
@@ -271,6 +275,11 @@ export function createLoginService(d: LoginDeps) {
         throw lockedError(user.mfa_locked_until!, d.now())
       }
       if (flow) ctx = { ...ctx, riskLevel: (flow.risk_level ?? undefined) as RiskLevel | undefined }
+      // Answering with another factor than the one the flow offered (a code instead of the push) is the user's fallback.
+      if (flow && user && pre.kind === 'success' && flow.factor !== factor) {
+        emit('mfa.fallback', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.fallbackFrom]: flow.factor, [ATTR.fallbackTo]: factor, [ATTR.factor]: factor, [ATTR.reason]: 'user_choice', [ATTR.intent]: flow.intent }, ctx)
+        await d.repo.setFlowFactor(flowId, factor)
+      }
       const check = pre.kind !== 'success' ? { ok: true as const } : await d.telemetry.step(ctx.span, `${factor}.verify`, { 'mfa.factor': factor, 'mfa.flow_id': flowId }, async () =>
         factor === 'totp' ? checkTotp(await d.repo.totpForUser(flow!.user_id, 'active'), code, false)
         : factor === 'recovery_code' ? checkRecoveryCode(flow!.user_id, code)
@@ -295,6 +304,7 @@ export function createLoginService(d: LoginDeps) {
           throw new MfaError('flow_expired', 'this sign-in took too long; start again')
         case 'success':
           if (!(await d.repo.closeFlow(flowId, 'completed'))) throw new MfaError('flow_expired', 'this sign-in is over; start again')
+          if (flow!.factor === 'push') await d.push?.cancelForFlow(flowId)
           if (factor === 'recovery_code') {
             emit('mfa.recovery', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: 'recovery_code', [ATTR.reason]: 'recovery_code_used', [ATTR.intent]: 'recovery' }, ctx)
           }
