@@ -91,7 +91,7 @@ export function freshPage(login: Pick<LoginService, 'requireFresh'>) {
 }
 
 /** Server-rendered sign-in, enrollment and recovery-code pages: plain forms, no JavaScript needed. */
-export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure: () => boolean, push?: Pick<PushService, 'poll'>): Route[] {
+export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure: () => boolean, push?: Pick<PushService, 'poll' | 'lockNotice'>): Route[] {
   const p = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'page', handler })
   const fresh = freshPage(login)
 
@@ -101,7 +101,8 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
       if (!userId) return sendHtml(x.res, 200, page('Welcome', '<p>The FactorWatch reference MFA service whose every step is observable.</p><p><a href="/login">Sign in</a> · <a href="/signup">Create an account</a></p>'))
       const factors = await login.factors(userId)
       const remaining = await login.remainingRecoveryCodes(userId)
-      sendHtml(x.res, 200, page('Your account', `<p><a href="/account">Account settings</a>: e-mail address and password.</p><h2>Second factors</h2>${factorList(factors)}
+      const pushNotice = await push?.lockNotice(userId)
+      sendHtml(x.res, 200, page('Your account', `<p><a href="/account">Account settings</a>: e-mail address and password.</p><h2>Second factors</h2>${pushNotice ? `<div class="error" role="alert">${esc(pushNotice)}</div>` : ''}${factorList(factors)}
 <form method="post" action="/enroll/totp"><button type="submit">Add an authenticator app</button></form>
 <p><a href="/enroll/oob">Add a phone number or e-mail address</a> · <a href="/passkeys">Passkeys</a>: sign in without a password, phishing-resistant.${push ? ' · <a href="/push">Phones for push approval</a>' : ''}</p>
 <h2>Remembered devices</h2><form method="post" action="/trusted-devices/revoke"><button type="submit">Forget all remembered devices</button></form>

@@ -201,17 +201,21 @@ describe('push approval with number matching (FCM/APNs adapters, provider simula
 
   it('a password change lifts the fraud lock (the reporter shut the attacker out); an admin can lift it too', async () => {
     const security = createAccountSecurity({ repo, push: createPushRepo(db), audit: createAudit({ db, keys, now }), keys, telemetry: tel.t, metrics: createIdpMetrics(), region: 'eu-west', now })
-    const { userId, device } = await enrolled()
+    const { userId, device, browser } = await enrolled()
     await repo.updatePassword(userId, await hashPassword('the old password'))
     const l = await login(userId)
     await device.answer((await device.nextPush()).data.challenge_id, 0, 'fraud')
     expect((await login(userId)).sent.status).toBe(423)
+    expect((await browser.get('/push')).text).toMatch(/role="alert">Push approval is locked: a sign-in request was reported as fraud.*Change your password/)
     await expect(security.changePassword(userId, 'not the password', 'a new password', { client: 'web' })).rejects.toMatchObject({ code: 'invalid_credentials' })
     expect((await login(userId)).sent.status).toBe(423) // a wrong current password changes nothing
     expect(await security.changePassword(userId, 'the old password', 'a new password', { client: 'web' })).toBeGreaterThanOrEqual(1)
     expect(tel.named('mfa.lockout').at(-1)).toMatchObject({ 'mfa.reason': 'unlocked', 'mfa.factor': 'push' })
     const after = await login(userId)
     expect(after.sent.status).toBe(200)
+    browser.setCookie(`${SESSION_COOKIE}=${await sessions.create(userId, true)}`) // the change revoked every session
+    const page = await browser.get('/push')
+    expect([page.status, page.text.includes('role="alert"'), page.text.includes('<strong>Test phone</strong>')]).toEqual([200, false, true])
     expect(l.flowId).not.toBe(after.flowId)
 
     // Locked again by another fraud report; this time an admin lifts it.

@@ -250,6 +250,14 @@ export function createPushService(d: PushDeps) {
 
     hasActiveDevice: async (userId: string) => (await d.push.activeDevices(userId)).length > 0,
     /** Whether a login may start with push: an active device and no lock in force. */
+    /** Why push is off for the user now, in words for the account pages; undefined when it is not. */
+    async lockNotice(userId: string): Promise<string | undefined> {
+      const l = await delivery.activeLock(userId)
+      if (!l) return undefined
+      if (l.reason === 'fraud_reported') return 'Push approval is locked: a sign-in request was reported as fraud, so someone else may know your password. Change your password to turn push back on, or ask an admin.'
+      const minutes = Math.max(1, Math.ceil(((l.locked_until?.getTime() ?? 0) - d.now().getTime()) / 60_000))
+      return `Push approval is paused for ${minutes} more minute${minutes === 1 ? '' : 's'}: several requests were denied or went unanswered. Use your other factors meanwhile.`
+    },
     available: async (userId: string) => (await d.push.activeDevices(userId)).length > 0 && !(await delivery.activeLock(userId)),
     factors: async (userId: string) => (await d.push.devicesOf(userId)).map((x) => ({ id: x.id, type: 'push', name: x.name, hint: x.platform === 'ios' ? 'iPhone' : 'Android', status: x.status, created_at: x.created_at })),
   }

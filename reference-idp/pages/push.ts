@@ -42,8 +42,12 @@ export function pushPageRoutes(d: PushPageDeps): Route[] {
   const p = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'page', handler })
   const listPage = async (userId: string, error?: string) => page('Phones for push approval', `
 <p>A phone with the FactorWatch app approves sign-ins: the sign-in page shows a number, you type it on the phone.</p>
-${factorList(await d.push.factors(userId))}
+${await notice(userId)}${factorList(await d.push.factors(userId))}
 <form method="post" action="/push/pair"><button type="submit">Add a phone</button></form><p><a href="/">Back to your account</a></p>`, error)
+  const notice = async (userId: string) => {
+    const text = await d.push.lockNotice(userId)
+    return text ? `<div class="error" role="alert">${esc(text)}</div>` : ''
+  }
   const friendly = (e: unknown) => {
     if (!(e instanceof MfaError) || e.status >= 500) throw e
     return e
