@@ -3,6 +3,7 @@ import { ATTR, type Client, type EventAttributes, type EventName, type RiskLevel
 import type { IdpKeys } from '../keys'
 import type { UserRow } from '../store/repo'
 import type { IdpMetrics } from '../telemetry/metrics'
+import type { SendResult } from '../subprocessors/types'
 import type { Telemetry } from '../telemetry/telemetry'
 
 /** Who is asking: what every event of the request carries (never an address or a raw id). */
@@ -36,5 +37,15 @@ export function eventHelpers(d: EventDeps) {
     d.metrics.logins.inc({ outcome, reason })
     emit('mfa.login.completed', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.outcome]: outcome, [ATTR.reason]: reason, [ATTR.factor]: factor, [ATTR.intent]: 'login' }, ctx)
   }
-  return { base, emit, completed }
+  /** One vendor call as `mfa.provider.request` and its counter (SMS, voice, e-mail and push alike). */
+  const providerRequest = (r: SendResult, channel: string, ctx: RequestCtx, user: UserRow, flowId: string | null, factor?: string) => {
+    d.metrics.providerRequests.inc({ provider: r.provider, channel, outcome: r.ok ? 'success' : 'error' })
+    emit('mfa.provider.request', {
+      ...base(ctx, user), [ATTR.flowId]: flowId ?? undefined, [ATTR.provider]: r.provider, [ATTR.channel]: channel, [ATTR.factor]: factor,
+      [ATTR.outcome]: r.ok ? 'success' : r.reason === 'timeout' ? 'timeout' : r.reason === 'rate_limited' ? 'rate_limited' : 'error',
+      [ATTR.reason]: r.reason, [ATTR.latencyMs]: Math.round(r.latencyMs), [ATTR.httpStatusClass]: r.httpStatusClass,
+      [ATTR.costMicros]: r.costMicros, [ATTR.providerMessageId]: r.providerMessageId,
+    }, ctx)
+  }
+  return { base, emit, completed, providerRequest }
 }

@@ -21,19 +21,11 @@ const text = (channel: OobChannel, code: string) =>
 
 /** SMS, voice and e-mail one-time codes: enrollment of an address, sending, checking. */
 export function createOobService(d: OobDeps) {
-  const { base, emit } = eventHelpers(d)
+  const { base, emit, providerRequest } = eventHelpers(d)
   const addressMac = (address: string) => d.keys.mac('oob-address', address)
   const codeMac = (codeId: string, code: string) => d.keys.mac(`oob-code:${codeId}`, code)
 
-  const providerEvent = (r: SendResult, channel: OobChannel, ctx: RequestCtx, user: UserRow, flowId: string | null) => {
-    d.metrics.providerRequests.inc({ provider: r.provider, channel, outcome: r.ok ? 'success' : 'error' })
-    emit('mfa.provider.request', {
-      ...base(ctx, user), [ATTR.flowId]: flowId ?? undefined, [ATTR.provider]: r.provider, [ATTR.channel]: channel,
-      [ATTR.outcome]: r.ok ? 'success' : r.reason === 'timeout' ? 'timeout' : r.reason === 'rate_limited' ? 'rate_limited' : 'error',
-      [ATTR.reason]: r.reason, [ATTR.latencyMs]: Math.round(r.latencyMs), [ATTR.httpStatusClass]: r.httpStatusClass,
-      [ATTR.costMicros]: r.costMicros, [ATTR.providerMessageId]: r.providerMessageId,
-    }, ctx)
-  }
+  const providerEvent = (r: SendResult, channel: OobChannel, ctx: RequestCtx, user: UserRow, flowId: string | null) => providerRequest(r, channel, ctx, user, flowId)
 
   /** Quotas, then the code row, then the vendor call; a failed send leaves no code behind. */
   async function send(user: UserRow, factor: OobFactorRow, flowId: string | null, ctx: RequestCtx): Promise<void> {

@@ -19,17 +19,9 @@ const HOUR = 3600_000
 
 /** One push challenge out to a device: locks, limits, the challenge row, the vendor call and its events. */
 export function createPushDelivery(d: PushSendDeps) {
-  const { base, emit } = eventHelpers(d)
+  const { base, emit, providerRequest } = eventHelpers(d)
 
-  const providerEvent = (r: SendResult, ctx: RequestCtx, user: UserRow, flowId: string | null) => {
-    d.metrics.providerRequests.inc({ provider: r.provider, channel: 'push', outcome: r.ok ? 'success' : 'error' })
-    emit('mfa.provider.request', {
-      ...base(ctx, user), [ATTR.flowId]: flowId ?? undefined, [ATTR.provider]: r.provider, [ATTR.channel]: 'push', [ATTR.factor]: 'push',
-      [ATTR.outcome]: r.ok ? 'success' : r.reason === 'timeout' ? 'timeout' : r.reason === 'rate_limited' ? 'rate_limited' : 'error',
-      [ATTR.reason]: r.reason, [ATTR.latencyMs]: Math.round(r.latencyMs), [ATTR.httpStatusClass]: r.httpStatusClass,
-      [ATTR.costMicros]: r.costMicros, [ATTR.providerMessageId]: r.providerMessageId,
-    }, ctx)
-  }
+  const providerEvent = (r: SendResult, ctx: RequestCtx, user: UserRow, flowId: string | null) => providerRequest(r, 'push', ctx, user, flowId, 'push')
 
   /** Lock push for the user; `mfa.lockout` once per lock, not once per refused push. */
   async function lock(user: UserRow, reason: 'fraud_reported' | 'push_bombing', until: Date | null, flowId: string | null, ctx: RequestCtx) {
