@@ -1,16 +1,23 @@
-import { ChangeEmailInput, ChangePasswordInput, parseInput } from './http/inputs'
+import { ChangeEmailInput, ChangePasswordInput, ConfirmEmailInput, parseInput } from './http/inputs'
 import { sendJson } from './http/io'
 import type { Exchange, Route } from './http/types'
 import type { AccountSecurity } from './login/account-security'
+import type { EmailChange } from './login/email-change'
 
-/** Changing the sign-in e-mail or password over JSON: both need a fresh second factor (step-up). */
-export function accountRoutes(security: AccountSecurity, requireFresh: (x: Exchange, action: string) => Promise<string>): Route[] {
+/** Changing the sign-in e-mail (confirmed by a code sent to the new address) or the password over JSON: both need a fresh second factor (step-up). */
+export function accountRoutes(security: AccountSecurity, emailChange: EmailChange, requireFresh: (x: Exchange, action: string) => Promise<string>): Route[] {
   const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
   return [
     api('POST', '/api/v1/account/email', async (x) => {
       const userId = await requireFresh(x, 'changing the e-mail address')
       const input = parseInput(ChangeEmailInput, await x.body())
-      await security.changeEmail(userId, input.email)
+      const r = await emailChange.request(userId, input.email, x.ctx)
+      sendJson(x.res, 202, { status: 'code_sent', change_id: r.changeId, hint: r.hint })
+    }),
+    api('POST', '/api/v1/account/email/verify', async (x) => {
+      const userId = await requireFresh(x, 'changing the e-mail address')
+      const input = parseInput(ConfirmEmailInput, await x.body())
+      await emailChange.confirm(userId, input.change_id, input.code, x.ctx)
       sendJson(x.res, 200, { status: 'changed' })
     }),
     api('POST', '/api/v1/account/password', async (x) => {

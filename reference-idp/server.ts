@@ -25,6 +25,7 @@ import { accountRoutes } from './account-routes'
 import { adminRoutes } from './admin-routes'
 import { createAccountSecurity } from './login/account-security'
 import { createAudit } from './login/audit'
+import { createEmailChange } from './login/email-change'
 import { createAdminRecovery } from './login/admin-recovery'
 import { createExemptions } from './login/exemptions'
 import { activeFactorCount, createFactorAdmin } from './login/factor-admin'
@@ -119,7 +120,8 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const audit = createAudit({ db, keys, now })
   const factorAdmin = createFactorAdmin({ db, repo, keys, telemetry, metrics, region: config.region })
   const security = createAccountSecurity({ repo, push: push && pushRepo, audit, keys, telemetry, metrics, region: config.region, now })
-  const routes: Route[] = [...adminRoutes({ recovery, exemptions, security, audit, repo, requireFresh: fresh, publicUrl: () => publicUrl }), ...accountRoutes(security, fresh),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, factorAdmin), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, fresh: freshPage(login) }), ...settingsPageRoutes({ login, factorAdmin, security, repo, fresh: freshPage(login) }), ...adminPageRoutes({ recovery, exemptions, security, audit, repo, fresh: freshPage(login) }), ...webauthnRoutes(webauthn, fresh, (id) => activeFactorCount(db, id)), ...(push ? pushRoutes(push, fresh, () => publicUrl) : []), ...(push ? pushPageRoutes({ push, publicUrl: () => publicUrl, fresh: freshPage(login) }) : []), {
+  const emailChange = createEmailChange({ db, repo, sender, audit, policy: DEFAULT_OOB_POLICY, keys, telemetry, metrics, region: config.region, now })
+  const routes: Route[] = [...adminRoutes({ recovery, exemptions, security, audit, repo, requireFresh: fresh, publicUrl: () => publicUrl }), ...accountRoutes(security, emailChange, fresh),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, factorAdmin), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, fresh: freshPage(login) }), ...settingsPageRoutes({ login, factorAdmin, security, emailChange, repo, fresh: freshPage(login) }), ...adminPageRoutes({ recovery, exemptions, security, audit, repo, fresh: freshPage(login) }), ...webauthnRoutes(webauthn, fresh, (id) => activeFactorCount(db, id)), ...(push ? pushRoutes(push, fresh, () => publicUrl) : []), ...(push ? pushPageRoutes({ push, publicUrl: () => publicUrl, fresh: freshPage(login) }) : []), {
     method: 'POST', path: '/api/v1/admin/enrollment-snapshot', kind: 'api',
     async handler(x) {
       const userId = await x.userId()

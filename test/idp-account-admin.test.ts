@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningIdp } from '../reference-idp/server'
+import type { LocalOutbox } from '../reference-idp/subprocessors/local'
 import { testStores } from '../reference-idp/store/test-stores'
 import { capture, client, startTestIdp, totpAccount } from './support/idp-client'
 import { totpAt } from './support/totp'
@@ -14,11 +15,12 @@ let clock = Date.now()
 describe.each(testStores(afterAll))('account settings and admin actions on %s', (store, open) => {
   let idp: RunningIdp
   let tel: ReturnType<typeof capture>
+  let box: LocalOutbox
   let skip = false
   beforeAll(async () => {
     const t = await startTestIdp(open, () => new Date(clock), { stepUpMaxAgeSeconds: 600 })
     if (!t) return void (skip = true)
-    ;({ idp, tel } = t)
+    ;({ idp, tel, box } = t)
   })
   afterAll(async () => idp?.close())
 
@@ -77,7 +79,19 @@ describe.each(testStores(afterAll))('account settings and admin actions on %s', 
     const next = `mover-new-${store}@example.test`.toLowerCase()
     expect((await user.api.post('/api/v1/account/email', { email: other.email })).body.code).toBe('email_taken')
     expect((await user.api.post('/api/v1/account/email', { email: 'not-an-address' })).status).toBe(400)
-    expect((await user.api.post('/api/v1/account/email', { email: next })).body).toEqual({ status: 'changed' })
+    // The new address must confirm with the code sent to it; until then nothing changes.
+    const asked = await user.api.post('/api/v1/account/email', { email: next })
+    expect([asked.status, asked.body.status, asked.body.hint]).toEqual([202, 'code_sent', `m•••@example.test`])
+    expect((await user.api.post('/api/v1/account/email', { email: next })).body.code).toBe('rate_limited') // one at a time
+    expect((await signIn(user.email)).next).toBe('totp')
+    const code = /(\d{6})/.exec(box.messagesTo(next).at(-1)!.text)![1]
+    const wrongCode = await user.api.post('/api/v1/account/email/verify', { change_id: asked.body.change_id, code: code === '000000' ? '111111' : '000000' })
+    expect([wrongCode.status, wrongCode.body.code]).toEqual([401, 'invalid_code'])
+    expect((await other.api.post('/api/v1/account/email/verify', { change_id: asked.body.change_id, code })).status).toBe(404) // not theirs
+    expect((await user.api.post('/api/v1/account/email/verify', { change_id: asked.body.change_id, code })).body).toEqual({ status: 'changed' })
+    expect((await user.api.post('/api/v1/account/email/verify', { change_id: asked.body.change_id, code })).body.code).toBe('code_replayed')
+    expect(box.messagesTo(user.email).at(-1)!.text).toMatch(/was changed to m•••@example.test/) // the old address is told
+    expect(JSON.stringify(tel.events)).not.toContain(next)
     expect((await signIn(user.email)).code).toBe('invalid_credentials')
     expect((await signIn(next)).next).toBe('totp')
 
@@ -117,7 +131,12 @@ describe.each(testStores(afterAll))('account settings and admin actions on %s', 
 
     const settings = await user.api.get('/account')
     expect(settings.text).toMatch(/<label for="current_password">Current password<\/label>/)
-    const moved = await user.api.form('/account/email', { email: `pages-moved-${store}@example.test` })
+    const movedTo = `pages-moved-${store}@example.test`.toLowerCase() // the IdP keeps addresses lower-cased
+    const codePage = await user.api.form('/account/email', { email: movedTo })
+    expect([codePage.status, codePage.text]).toEqual([200, expect.stringContaining('<label for="code">Code from the e-mail</label>')])
+    const changeId = /name="change_id" value="([^"]+)"/.exec(codePage.text)![1]
+    const code = /(\d{6})/.exec(box.messagesTo(movedTo).at(-1)!.text)![1]
+    const moved = await user.api.form('/account/email/verify', { change_id: changeId, code, hint: 'p•••@example.test' })
     expect([moved.status, moved.text]).toEqual([200, expect.stringContaining('Your sign-in e-mail address is changed.')])
     const bad = await user.api.form('/account/password', { current_password: 'wrong one here', new_password: 'another good one' })
     expect([bad.status, bad.text]).toEqual([401, expect.stringContaining('role="alert"')])

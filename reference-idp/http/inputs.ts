@@ -44,4 +44,5 @@ export function parseInput<S extends z.ZodType>(schema: S, body: unknown): z.inf
   throw new MfaError('bad_request', `${field}: ${issue.message}`, { field })
 }
 export const ChangeEmailInput = z.object({ email: Email })
+export const ConfirmEmailInput = z.object({ change_id: Id, code: Code })
 export const ChangePasswordInput = z.object({ current_password: z.string().min(1, 'current_password is required').max(1024), new_password: Password })

@@ -16,7 +16,7 @@ export interface AccountSecurityDeps extends EventDeps {
 }
 
 /**
- * Changing the sign-in e-mail or password (the callers demand a fresh second factor first) and
+ * Changing the password (the callers demand a fresh second factor first) and
  * an admin lifting a user's second-factor locks. A password change revokes every session and
  * lifts a push lock set by a fraud report: the report meant someone else knew the password,
  * and the new one shuts them out.
@@ -32,13 +32,6 @@ export function createAccountSecurity(d: AccountSecurityDeps) {
     emit('mfa.lockout', { ...base(ctx, user), [ATTR.factor]: factor, [ATTR.reason]: 'unlocked' }, ctx)
 
   return {
-    async changeEmail(userId: string, email: string): Promise<void> {
-      const user = await userOf(userId)
-      if (user.email === email) throw new MfaError('bad_request', 'email: this is already the e-mail address of the account', { field: 'email' })
-      if (!(await d.repo.updateEmail(userId, email))) throw new MfaError('email_taken', 'an account with this e-mail address already exists')
-      await d.audit.write('email_changed', userId, userId, randomUUID())
-    },
-
     /** Returns how many sessions were revoked (the caller signs the user in again). */
     async changePassword(userId: string, current: string, next: string, ctx: RequestCtx): Promise<number> {
       const user = await userOf(userId)

@@ -1,8 +1,9 @@
 import { MfaError } from '../errors'
-import { ChangeEmailInput, ChangePasswordInput, parseInput, RemoveFactorInput, RenameFactorInput } from '../http/inputs'
+import { ChangeEmailInput, ChangePasswordInput, ConfirmEmailInput, parseInput, RemoveFactorInput, RenameFactorInput } from '../http/inputs'
 import { esc, redirect, sendHtml } from '../http/io'
 import type { Exchange, Route } from '../http/types'
 import type { AccountSecurity } from '../login/account-security'
+import type { EmailChange } from '../login/email-change'
 import type { FactorAdmin } from '../login/factor-admin'
 import type { LoginService } from '../login/service'
 import type { Repo } from '../store/repo'
@@ -12,6 +13,7 @@ export interface SettingsPageDeps {
   login: Pick<LoginService, 'factors'>
   factorAdmin: FactorAdmin
   security: AccountSecurity
+  emailChange: EmailChange
   repo: Repo
   /** The signed-in user when the session is fresh enough; otherwise it has answered (sign-in or step-up page). */
   fresh(x: Exchange, action: string): Promise<string | undefined>
@@ -50,6 +52,12 @@ ${field({ name: 'new_password', label: 'New password (at least 8 characters)', t
 <p class="note">Changing the password signs out every other browser.</p>
 <p><a href="/">Back to your account</a></p>`, error)
 
+const confirmEmailPage = (changeId: string, hint: string, error?: string) => page('Confirm the new e-mail address', `
+<p>We sent a code to ${esc(hint)}. Enter it to switch your sign-in address; it expires in 5 minutes.</p>
+<form method="post" action="/account/email/verify"><input type="hidden" name="change_id" value="${esc(changeId)}"><input type="hidden" name="hint" value="${esc(hint)}">
+${field({ name: 'code', label: 'Code from the e-mail', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}', autofocus: true, error: !!error })}
+<button type="submit">Confirm</button></form><p><a href="/account">Cancel</a></p>`, error)
+
 /** Account settings (e-mail, password) and the rename / remove forms of the account page. */
 export function settingsPageRoutes(d: SettingsPageDeps): Route[] {
   const p = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'page', handler })
@@ -73,11 +81,26 @@ export function settingsPageRoutes(d: SettingsPageDeps): Route[] {
       const body = await x.body()
       try {
         const input = parseInput(ChangeEmailInput, body)
-        await d.security.changeEmail(userId, input.email)
-        sendHtml(x.res, 200, settingsPage(input.email, undefined, 'Your sign-in e-mail address is changed.'))
+        const r = await d.emailChange.request(userId, input.email, x.ctx)
+        sendHtml(x.res, 200, confirmEmailPage(r.changeId, r.hint))
       } catch (e) {
         const err = friendly(e)
         sendHtml(x.res, err.status, settingsPage(String(body.email ?? ''), err.message))
+      }
+    }),
+    p('POST', '/account/email/verify', async (x) => {
+      const userId = await d.fresh(x, 'Changing the e-mail address')
+      if (!userId) return
+      const body = await x.body()
+      try {
+        const input = parseInput(ConfirmEmailInput, body)
+        await d.emailChange.confirm(userId, input.change_id, input.code, x.ctx)
+        sendHtml(x.res, 200, settingsPage(await emailOf(userId), undefined, 'Your sign-in e-mail address is changed.'))
+      } catch (e) {
+        const err = friendly(e)
+        const retry = err.code === 'invalid_code' || err.details.field === 'code'
+        if (retry) return sendHtml(x.res, err.status, confirmEmailPage(String(body.change_id ?? ''), String(body.hint ?? 'the new address').slice(0, 80), err.message))
+        sendHtml(x.res, err.status, settingsPage(await emailOf(userId), err.message))
       }
     }),
     p('POST', '/account/password', async (x) => {
