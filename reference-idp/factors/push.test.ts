@@ -34,6 +34,8 @@ describe('decidePushSend', () => {
     ['ignored but never swept still counts', [sent(8 * MIN), sent(5 * MIN), sent(2 * MIN)], { ok: false, reason: 'push_bombing' }],
     ['three withdrawn (finished with a code instead) are not bombing', [cancelled(8 * MIN), cancelled(5 * MIN), cancelled(2 * MIN)], { ok: true }],
     ['a withdrawn push is not outstanding', [cancelled(10_000)], { ok: true }],
+    ['test pushes of phones being added count neither toward the hour nor as bombing', [approved(50 * MIN), approved(40 * MIN), approved(30 * MIN), approved(20 * MIN), { ...sent(8 * MIN), enrollment: true }, { ...sent(5 * MIN), enrollment: true }, { ...sent(2 * MIN), enrollment: true }], { ok: true }],
+    ['an unanswered test push is still outstanding', [{ ...sent(10_000), enrollment: true }], { ok: false, reason: 'outstanding' }],
     ['three denied, the oldest 11 minutes ago', [denied(11 * MIN), denied(5 * MIN), denied(2 * MIN)], { ok: true }],
     ['bombing is judged before an outstanding push', [denied(8 * MIN), denied(5 * MIN), denied(2 * MIN), sent(10_000)], { ok: false, reason: 'push_bombing' }],
   ])('%s', (_n, history, expected) => expect(decidePushSend(history as PushHistoryItem[], now, P)).toMatchObject(expected))

@@ -38,6 +38,8 @@ export const newMatchNumber = (): number => randomInt(10, 100)
 
 /** One earlier push of the user, as the store keeps it. */
 export interface PushHistoryItem {
+  /** A test push to a phone being added (no sign-in): one at a time like any, but no quota or bombing count. */
+  enrollment?: boolean
   sentAt: Date
   expiresAt: Date
   respondedAt: Date | null
@@ -67,14 +69,15 @@ function rejectedAt(h: PushHistoryItem, now: Date): Date | undefined {
  */
 export function decidePushSend(history: readonly PushHistoryItem[], now: Date, p: PushPolicy = DEFAULT_PUSH_POLICY): PushSendDecision {
   const t = now.getTime()
-  const rejected = history.map((h) => rejectedAt(h, now)).filter((d): d is Date => d !== undefined && t - d.getTime() < p.bombingWindowMs)
+  const logins = history.filter((h) => !h.enrollment)
+  const rejected = logins.map((h) => rejectedAt(h, now)).filter((d): d is Date => d !== undefined && t - d.getTime() < p.bombingWindowMs)
   if (rejected.length >= p.bombingThreshold) return { ok: false, reason: 'push_bombing', retryAfterSeconds: seconds(p.bombingLockMs) }
   const open = history.filter((h) => h.closedReason === null && h.respondedAt === null && h.expiresAt.getTime() > t)
   if (open.length >= p.maxOutstanding) {
     const soonest = Math.min(...open.map((h) => h.expiresAt.getTime()))
     return { ok: false, reason: 'outstanding', retryAfterSeconds: seconds(soonest - t) }
   }
-  const lastHour = history.map((h) => h.sentAt.getTime()).filter((s) => t - s < 3600_000).sort((a, b) => a - b)
+  const lastHour = logins.map((h) => h.sentAt.getTime()).filter((s) => t - s < 3600_000).sort((a, b) => a - b)
   if (lastHour.length >= p.maxPerUserPerHour) {
     // The window slides: the count drops below the limit when this send leaves it.
     const leaves = lastHour[lastHour.length - p.maxPerUserPerHour] + 3600_000

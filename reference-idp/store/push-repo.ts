@@ -69,7 +69,7 @@ export function createPushRepo(db: Db) {
     },
     async history(userId: string, since: Date): Promise<PushHistoryItem[]> {
       const rows = await db.query<PushChallengeRow>(`SELECT ${CHALLENGE} FROM push_challenges WHERE user_id = $1 AND sent_at > $2`, [userId, since])
-      return rows.map(challengeRow).map((r) => ({ sentAt: r.sent_at, expiresAt: r.expires_at, respondedAt: r.responded_at, decision: r.decision, closedReason: r.closed_reason }))
+      return rows.map(challengeRow).map((r) => ({ enrollment: r.flow_id === null, sentAt: r.sent_at, expiresAt: r.expires_at, respondedAt: r.responded_at, decision: r.decision, closedReason: r.closed_reason }))
     },
     /**
      * Close a challenge once: with the device's answer, or (answer null) as expired. False when
