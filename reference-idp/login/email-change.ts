@@ -34,7 +34,7 @@ export function createEmailChange(d: EmailChangeDeps) {
   const codeMac = (id: string, code: string) => d.keys.mac(`email-change:${id}`, code)
 
   async function mail(user: UserRow, to: string, text: string, id: string, ctx: RequestCtx) {
-    const r = await d.sender.send({ channel: 'email', to, text, idempotencyKey: id, region: d.region })
+    const r = await d.telemetry.step(ctx.span, 'provider.send', { 'mfa.channel': 'email' }, () => d.sender.send({ channel: 'email', to, text, idempotencyKey: id, region: d.region }))
     for (const attempt of r.attempts ?? [r]) providerRequest(attempt, 'email', ctx, user, id)
     return r
   }
