@@ -13,6 +13,9 @@ button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem;background:#1d4ed8;
 main.wide{max-width:72rem} table{border-collapse:collapse;width:100%;margin:1rem 0;font-size:.95rem}
 caption{text-align:left;font-weight:600;padding:.4rem 0} th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e5e7eb;vertical-align:top}
 td form{display:flex;gap:.5rem;align-items:flex-end;flex-wrap:wrap} td label{margin-top:0} td input{width:14rem} td button{margin-top:0}
+.factors li{margin:.75rem 0} .factors form{display:inline-flex;gap:.5rem;align-items:flex-end;flex-wrap:wrap;margin:.4rem .5rem 0 0}
+.factors label{margin-top:0;font-weight:400;font-size:.85rem;width:100%} .factors input{width:13rem} .factors button{margin-top:0}
+button.danger{background:#fff;color:#b91c1c;border:1px solid #b91c1c}
 .done{background:#ecfdf5;border-left:4px solid #047857;padding:.75rem;margin:1rem 0;color:#1b1f24}
 `
 

@@ -30,7 +30,7 @@ function factorItem(f: FactorInfo): string {
 <form method="post" action="/factors/rename"><input type="hidden" name="type" value="${esc(f.type)}"><input type="hidden" name="id" value="${id}">
 <label for="rename-${id}">New name for ${name}</label><input id="rename-${id}" name="name" required maxlength="64" value="${name}">
 <button type="submit">Rename</button></form>
-<form method="post" action="/factors/remove"><input type="hidden" name="type" value="${esc(f.type)}"><input type="hidden" name="id" value="${id}"><button type="submit" aria-label="Remove ${name}">Remove</button></form></li>`
+<form method="post" action="/factors/remove"><input type="hidden" name="type" value="${esc(f.type)}"><input type="hidden" name="id" value="${id}"><button type="submit" class="danger" aria-label="Remove ${name}">Remove</button></form></li>`
 }
 
 /** The factor list with rename and remove, as the account page shows it (passkeys have their own page). */
