@@ -43,6 +43,8 @@ export const IdpConfig = z.object({
   /** Sensitive actions need a second factor passed at most this long ago. */
   stepUpMaxAgeSeconds: z.coerce.number().int().min(30).max(86_400).default(600),
   sessionTtlSeconds: z.coerce.number().int().min(60).max(30 * 86_400).default(12 * 3600),
+  /** A session nobody used for this long is over (0 = no idle limit). */
+  sessionIdleSeconds: z.coerce.number().int().min(0).max(30 * 86_400).default(30 * 60),
   /** "Remember this device" lifetime in days. */
   trustedDeviceDays: z.coerce.number().int().min(1).max(365).default(30),
   /** Risk policy YAML (signals, levels, what each level allows); default reference-idp/policy/risk-policy.yaml. */
@@ -79,6 +81,7 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   flowTtlSeconds: 'IDP_FLOW_TTL_SECONDS',
   maxAttempts: 'IDP_MAX_ATTEMPTS',
   sessionTtlSeconds: 'IDP_SESSION_TTL_SECONDS',
+  sessionIdleSeconds: 'IDP_SESSION_IDLE_SECONDS',
   stepUpMaxAgeSeconds: 'IDP_STEPUP_MAX_AGE_SECONDS',
   rateLoginPerMinute: 'IDP_RATE_LOGIN_PER_MINUTE',
   rateCodePerMinute: 'IDP_RATE_CODE_PER_MINUTE',

@@ -92,7 +92,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const telemetry = o.telemetry ?? createTelemetry({ enabled: config.telemetry === 'on', otlpEndpoint: config.otlpEndpoint, region: config.region, version: IDP_VERSION, metrics })
   const repo = createRepo(db)
   const revokedReuse = () => log('security: a revoked session was presented and refused')
-  const sessions = createSessions(repo, config.sessionTtlSeconds, now, revokedReuse)
+  const sessions = createSessions(repo, config.sessionTtlSeconds, now, revokedReuse, config.sessionIdleSeconds)
   const policy = { ...DEFAULT_FLOW_POLICY, maxAttempts: config.maxAttempts, maxUserFailures: 2 * config.maxAttempts, flowTtlMs: config.flowTtlSeconds * 1000 }
   const vendors = !o.sender && config.providerUrl ? vendorLayer({
     providerUrl: config.providerUrl, registryPath: config.registryPath, telemetry, metrics, region: config.region, log,

@@ -235,6 +235,19 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
     expect((await client(idp.url).post('/api/v1/login/totp', { flow_id: flow, code })).body.status).toBe('authenticated')
   })
 
+  it('a session unused for 30 minutes is over; one in use lives on (NIST AAL2 idle limit)', async ({ skip: s }) => {
+    if (skip) return s()
+    const { api } = await enrolledUser(`idle-${_store}@example.test`)
+    expect((await api.get('/api/v1/me')).status).toBe(200)
+    clock += 20 * 60_000
+    expect((await api.get('/api/v1/me')).status).toBe(200) // used: the idle clock restarts
+    clock += 20 * 60_000
+    expect((await api.get('/api/v1/me')).status).toBe(200)
+    clock += 31 * 60_000
+    const idle = await api.get('/api/v1/me')
+    expect([idle.status, idle.body.code]).toEqual([401, 'unauthenticated'])
+  })
+
   it('logout revokes the session; the old cookie is refused afterwards', async ({ skip: s }) => {
     if (skip) return s()
     const api = client(idp.url)

@@ -9,24 +9,40 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
  * Opaque, revocable sessions: the cookie holds 256 random bits, the store only their SHA-256,
  * so a leaked table does not leak sessions. A new id is issued on every login (rotation).
  */
-export function createSessions(repo: Repo, ttlSeconds: number, now: () => Date, onRevokedReuse: () => void) {
+/** A session's use is written at most this often (not on every request). */
+const TOUCH_EVERY_MS = 60_000
+
+/** Whether a session is over for being idle: last used longer ago than the limit (0 = no idle limit). Pure. */
+export function idleExpired(lastSeen: Date | null, now: Date, idleSeconds: number): boolean {
+  return idleSeconds > 0 && lastSeen !== null && now.getTime() - lastSeen.getTime() > idleSeconds * 1000
+}
+
+/**
+ * `ttlSeconds` bounds a session however busy (12 h), `idleSeconds` ends one nobody used for that
+ * long (30 min): NIST SP 800-63B's reauthentication rules for AAL2.
+ */
+export function createSessions(repo: Repo, ttlSeconds: number, now: () => Date, onRevokedReuse: () => void, idleSeconds = 0) {
   return {
     ttlSeconds,
     /** `mfa`: the sign-in just passed a second factor (step-up freshness starts now). */
     async create(userId: string, mfa: boolean): Promise<string> {
       const token = randomBytes(32).toString('base64url')
-      await repo.insertSession(hashToken(token), userId, new Date(now().getTime() + ttlSeconds * 1000), mfa ? now() : null)
+      const at = now()
+      await repo.insertSession(hashToken(token), userId, new Date(at.getTime() + ttlSeconds * 1000), mfa ? at : null, at)
       return token
     },
     /** The user of a live session, or undefined; reuse of a revoked session is counted and refused. */
     async session(token: string | undefined): Promise<{ userId: string; mfaAt: Date | null } | undefined> {
       if (!token || token.length > 100) return undefined
-      const s = await repo.sessionUser(hashToken(token), now())
+      const at = now()
+      const s = await repo.sessionUser(hashToken(token), at)
       if (!s) return undefined
       if (s.revoked) {
         onRevokedReuse()
         return undefined
       }
+      if (idleExpired(s.last_seen_at, at, idleSeconds)) return undefined
+      if (!s.last_seen_at || at.getTime() - s.last_seen_at.getTime() > TOUCH_EVERY_MS) await repo.touchSession(hashToken(token), at)
       return { userId: s.user_id, mfaAt: s.mfa_at }
     },
     async revoke(token: string | undefined): Promise<void> {

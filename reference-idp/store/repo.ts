@@ -80,13 +80,16 @@ export function createRepo(db: Db) {
       return Number((await db.query<{ n: number }>('SELECT count(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL', [userId]))[0].n)
     },
 
-    async insertSession(idHash: string, userId: string, expiresAt: Date, mfaAt: Date | null): Promise<void> {
-      await db.query('INSERT INTO sessions (id_hash, user_id, expires_at, mfa_at) VALUES ($1, $2, $3, $4)', [idHash, userId, expiresAt, mfaAt])
+    async insertSession(idHash: string, userId: string, expiresAt: Date, mfaAt: Date | null, now: Date): Promise<void> {
+      await db.query('INSERT INTO sessions (id_hash, user_id, expires_at, mfa_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)', [idHash, userId, expiresAt, mfaAt, now])
     },
-    async sessionUser(idHash: string, now: Date): Promise<{ user_id: string; revoked: boolean; mfa_at: Date | null } | undefined> {
-      const r = (await db.query<{ user_id: string; revoked_at: Date | null; expires_at: Date; mfa_at: Date | null }>('SELECT user_id, revoked_at, expires_at, mfa_at FROM sessions WHERE id_hash = $1', [idHash]))[0]
+    async sessionUser(idHash: string, now: Date): Promise<{ user_id: string; revoked: boolean; mfa_at: Date | null; last_seen_at: Date | null } | undefined> {
+      const r = (await db.query<{ user_id: string; revoked_at: Date | null; expires_at: Date; mfa_at: Date | null; last_seen_at: Date | null }>('SELECT user_id, revoked_at, expires_at, mfa_at, last_seen_at FROM sessions WHERE id_hash = $1', [idHash]))[0]
       if (!r || new Date(r.expires_at) <= now) return undefined
-      return { user_id: r.user_id, revoked: r.revoked_at !== null, mfa_at: r.mfa_at && new Date(r.mfa_at) }
+      return { user_id: r.user_id, revoked: r.revoked_at !== null, mfa_at: r.mfa_at && new Date(r.mfa_at), last_seen_at: r.last_seen_at && new Date(r.last_seen_at) }
+    },
+    async touchSession(idHash: string, at: Date): Promise<void> {
+      await db.query('UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1', [idHash, at])
     },
     async revokeSession(idHash: string): Promise<void> {
       await db.query('UPDATE sessions SET revoked_at = now() WHERE id_hash = $1 AND revoked_at IS NULL', [idHash])
