@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core'
-import { hasChromium, launchChromium } from './support/browser'
+import { hasChromium, launchChromium, signUpWithApp } from './support/browser'
 import { ROOT } from './support/processes'
 import { totpAt } from './support/totp'
 import { mkdirSync } from 'node:fs'
@@ -38,15 +38,7 @@ describe.runIf(chromiumHere)('passkeys in Chromium', () => {
 
   it('the HTML forms work in a real browser: sign up, add an authenticator app, sign out, sign in with its code', async () => {
     const page = await (await browser.newContext()).newPage()
-    await page.goto(`${base}/signup`)
-    await page.getByLabel('E-mail address').fill('forms-e2e@example.test')
-    await page.getByLabel('Password (at least 8 characters)').fill('correct horse battery')
-    await page.getByRole('button', { name: 'Create account' }).click()
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Your account')
-    await page.getByRole('button', { name: 'Add an authenticator app' }).click()
-    const secret = (await page.locator('code').first().textContent())!
-    await page.getByLabel('Code from your authenticator app').fill(totpAt(secret, Date.now()))
-    await page.getByRole('button', { name: 'Turn on' }).click()
+    const secret = await signUpWithApp(page, base, 'forms-e2e@example.test')
     await expect.poll(() => page.locator('li').first().textContent()).toContain('authenticator app; on')
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.getByLabel('E-mail address').fill('forms-e2e@example.test')
@@ -75,15 +67,7 @@ describe.runIf(chromiumHere)('passkeys in Chromium', () => {
     const api = async (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     await api('/api/v1/signup', { email: 'console-target@example.test', password: 'correct horse battery', user_group: 'workforce' })
     const page = await (await browser.newContext()).newPage()
-    await page.goto(`${base}/signup`)
-    await page.getByLabel('E-mail address').fill('console-admin@example.test')
-    await page.getByLabel('Password (at least 8 characters)').fill('correct horse battery')
-    await page.getByLabel('Account type (demo)').selectOption('admin')
-    await page.getByRole('button', { name: 'Create account' }).click()
-    await page.getByRole('button', { name: 'Add an authenticator app' }).click()
-    const secret = (await page.locator('code').first().textContent())!
-    await page.getByLabel('Code from your authenticator app').fill(totpAt(secret, Date.now()))
-    await page.getByRole('button', { name: 'Turn on' }).click()
+    const secret = await signUpWithApp(page, base, 'console-admin@example.test', 'admin')
     // Admin pages need a fresh second factor: /admin asks for a step-up first.
     await page.goto(`${base}/admin`)
     await page.getByRole('button', { name: 'Confirm with my second factor' }).click()

@@ -1,14 +1,13 @@
-import { generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadIdpConfig } from '../reference-idp/config'
-import { pushSigningInput } from '../reference-idp/factors/push'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { startSimulator, type Simulator } from '../reference-idp/simulator'
-import { hasChromium, launchChromium } from './support/browser'
+import { hasChromium, launchChromium, signUpWithApp } from './support/browser'
 import { capture } from './support/idp-client'
-import { eventually, ROOT } from './support/processes'
+import { simulatedPhone, type SimulatedPhone } from './support/phone'
+import { ROOT } from './support/processes'
 import { totpAt } from './support/totp'
 
 /**
@@ -30,6 +29,7 @@ describe.runIf(chromiumHere)('push pairing in Chromium (provider simulator)', ()
     idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', providerUrl: sim.url }), { telemetry: capture().t, log: () => {} })
     base = idp.url.replace('127.0.0.1', 'localhost')
     browser = await launchChromium()
+    phone = simulatedPhone(sim.url, base)
   }, 120_000)
   afterAll(async () => {
     await browser?.close()
@@ -38,31 +38,12 @@ describe.runIf(chromiumHere)('push pairing in Chromium (provider simulator)', ()
   })
 
   /** The phone app: a key pair, an FCM token, and what the simulator delivered to it. */
-  const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  const token = `fcm-${randomBytes(40).toString('base64url')}`
-  const seen = new Set<string>()
-  const nextPush = () => eventually(async () => {
-    const { notifications } = await (await fetch(`${sim.url}/devices/push/${token}/notifications`)).json()
-    const n = (notifications as { id: string; data: Record<string, string> }[]).find((x) => !seen.has(x.id))
-    if (n) seen.add(n.id)
-    return n
-  }, 10_000, 50)
-  const answer = (challengeId: string, number: number) => fetch(`${base}/api/v1/push/respond`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ challenge_id: challengeId, number, decision: 'approved', signature: sign('sha256', pushSigningInput(challengeId, number, 'approved'), keys.privateKey).toString('base64url') }),
-  })
+  let phone: SimulatedPhone
   const shownNumber = async (page: import('playwright-core').Page) => Number(await page.locator('.match-number').textContent())
 
   it('pair a phone by QR code, then approve a sign-in on it', async () => {
     const page = await (await browser.newContext()).newPage()
-    await page.goto(`${base}/signup`)
-    await page.getByLabel('E-mail address').fill('push-pair@example.test')
-    await page.getByLabel('Password (at least 8 characters)').fill('correct horse battery')
-    await page.getByRole('button', { name: 'Create account' }).click()
-    await page.getByRole('button', { name: 'Add an authenticator app' }).click()
-    const secret = (await page.locator('code').first().textContent())!
-    await page.getByLabel('Code from your authenticator app').fill(totpAt(secret, Date.now()))
-    await page.getByRole('button', { name: 'Turn on' }).click()
+    const secret = await signUpWithApp(page, base, 'push-pair@example.test')
     await page.getByRole('link', { name: 'Phones for push approval' }).click()
     // Adding a factor needs a fresh second factor.
     await page.getByRole('button', { name: 'Add a phone' }).click()
@@ -78,13 +59,13 @@ describe.runIf(chromiumHere)('push pairing in Chromium (provider simulator)', ()
     await page.screenshot({ path: `${ROOT}test-results/idp-push-pairing.png`, fullPage: true })
 
     // The app scans the code and registers its key.
-    const reg = await fetch(`${base}/api/v1/push/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ platform: 'android', token, public_key: keys.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'), name: 'Pixel 9', pairing_code: code }) })
+    const reg = await fetch(`${base}/api/v1/push/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ platform: 'android', token: phone.token, public_key: phone.publicKey, name: 'Pixel 9', pairing_code: code }) })
     expect(reg.status).toBe(201)
     await page.getByRole('button', { name: 'My phone has scanned it' }).click()
     const number = await shownNumber(page)
     expect(number).toBeGreaterThanOrEqual(10)
-    const test = await nextPush()
-    expect((await answer(test.data.challenge_id, number)).status).toBe(200)
+    const test = await phone.nextPush()
+    expect((await phone.answer(test.data.challenge_id, number)).status).toBe(200)
     await page.getByRole('button', { name: 'I typed it' }).click()
     await expect.poll(() => page.locator('li strong').textContent()).toBe('Pixel 9')
     expect(await page.locator('li').textContent()).toContain('push approval, Android; on')
@@ -96,8 +77,8 @@ describe.runIf(chromiumHere)('push pairing in Chromium (provider simulator)', ()
     await page.getByLabel('Password', { exact: true }).fill('correct horse battery')
     await page.getByRole('button', { name: 'Continue' }).click()
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Approve on your phone')
-    const loginPush = await nextPush()
-    expect((await answer(loginPush.data.challenge_id, await shownNumber(page))).status).toBe(200)
+    const loginPush = await phone.nextPush()
+    expect((await phone.answer(loginPush.data.challenge_id, await shownNumber(page))).status).toBe(200)
     await page.getByRole('button', { name: 'I approved it' }).click()
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Your account')
   })

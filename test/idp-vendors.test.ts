@@ -1,10 +1,9 @@
-import { generateKeyPairSync, randomBytes, sign } from 'node:crypto'
+import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
 import { loadIdpConfig } from '../reference-idp/config'
-import { pushSigningInput } from '../reference-idp/factors/push'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { startSimulator, type Simulator } from '../reference-idp/simulator'
 import { twilioRequestSignature } from '../reference-idp/subprocessors/adapters'
@@ -13,6 +12,7 @@ import { DEFAULT_CREDENTIALS } from '../reference-idp/simulator/vendors/types'
 import { createSnsSigningIdentity } from '../reference-idp/simulator/vendors/sns-cert'
 import { sendgridSignatureHeaders, signSnsMessage, vonageSmsSignature, vonageWebhookJwt } from '../reference-idp/simulator/vendors/webhook-signing'
 import { capture, client } from './support/idp-client'
+import { simulatedPhone } from './support/phone'
 import { eventually, tempDir } from './support/processes'
 import { totpAt } from './support/totp'
 
@@ -137,21 +137,10 @@ describe('SMS through real vendor adapters, breakers and fallback (provider simu
   })
 
   it('push with number matching, wired into the password step: the phone approves with the number shown', async () => {
-    const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    const token = `fcm-${randomBytes(32).toString('base64url')}`
-    const seenPush = new Set<string>()
-    const nextPush = () => eventually(async () => {
-      const { notifications } = await (await fetch(`${sim.url}/devices/push/${token}/notifications`)).json()
-      const n = (notifications as { id: string; data: Record<string, string> }[]).find((x) => !seenPush.has(x.id))
-      if (n) seenPush.add(n.id)
-      return n
-    }, 10_000, 50)
-    const answer = (challengeId: string, number: number) => client(idp.url).post('/api/v1/push/respond', {
-      challenge_id: challengeId, number, decision: 'approved', signature: sign('sha256', pushSigningInput(challengeId, number, 'approved'), keys.privateKey).toString('base64url'),
-    })
+    const { nextPush, answer, token, publicKey } = simulatedPhone(sim.url, idp.url)
     const api = client(idp.url)
     await api.post('/api/v1/signup', { email: 'pusher@example.test', password: PASSWORD })
-    const reg = await api.post('/api/v1/push/devices', { platform: 'android', token, public_key: keys.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'), name: 'Pixel' })
+    const reg = await api.post('/api/v1/push/devices', { platform: 'android', token, public_key: publicKey, name: 'Pixel' })
     expect(reg.status).toBe(201)
     expect((await answer((await nextPush()).data.challenge_id, reg.body.number)).body.status).toBe('approved')
     expect((await api.post('/api/v1/push/devices/verify', { device_id: reg.body.device_id })).body.status).toBe('active')
@@ -167,18 +156,7 @@ describe('SMS through real vendor adapters, breakers and fallback (provider simu
   })
 
   it('push with an app as backup: a refused push says why, a typed code withdraws the push, a locked push falls back to the app', async () => {
-    const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    const token = `fcm-${randomBytes(32).toString('base64url')}`
-    const seenPush = new Set<string>()
-    const nextPush = () => eventually(async () => {
-      const { notifications } = await (await fetch(`${sim.url}/devices/push/${token}/notifications`)).json()
-      const n = (notifications as { id: string; data: Record<string, string> }[]).find((x) => !seenPush.has(x.id))
-      if (n) seenPush.add(n.id)
-      return n
-    }, 10_000, 50)
-    const answer = (challengeId: string, number: number, decision: 'approved' | 'fraud' = 'approved') => client(idp.url).post('/api/v1/push/respond', {
-      challenge_id: challengeId, number, decision, signature: sign('sha256', pushSigningInput(challengeId, number, decision), keys.privateKey).toString('base64url'),
-    })
+    const { nextPush, answer, token, publicKey } = simulatedPhone(sim.url, idp.url)
     const email = 'push-and-app@example.test'
     const setup = client(idp.url)
     await setup.post('/api/v1/signup', { email, password: PASSWORD })
@@ -190,7 +168,7 @@ describe('SMS through real vendor adapters, breakers and fallback (provider simu
     const api = client(idp.url) // a fresh second factor, to add the phone
     const f = (await api.post('/api/v1/login', { email, password: PASSWORD })).body.flow_id
     expect((await api.post('/api/v1/login/totp', { flow_id: f, code: totpAt(secret, at()) })).body.status).toBe('authenticated')
-    const reg = await api.post('/api/v1/push/devices', { platform: 'android', token, public_key: keys.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'), name: 'Pixel' })
+    const reg = await api.post('/api/v1/push/devices', { platform: 'android', token, public_key: publicKey, name: 'Pixel' })
     await answer((await nextPush()).data.challenge_id, reg.body.number)
     expect((await api.post('/api/v1/push/devices/verify', { device_id: reg.body.device_id })).body.status).toBe('active')
 

@@ -1,6 +1,6 @@
-import { generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto'
+import { generateKeyPairSync, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_PUSH_POLICY, pushSigningInput, type PushDecision } from '../reference-idp/factors/push'
+import { DEFAULT_PUSH_POLICY } from '../reference-idp/factors/push'
 import { loadKeys } from '../reference-idp/keys'
 import { DEFAULT_FLOW_POLICY } from '../reference-idp/login/policy'
 import { createAccountSecurity } from '../reference-idp/login/account-security'
@@ -19,7 +19,7 @@ import { createPushAdapters, createPushChain } from '../reference-idp/subprocess
 import { loadRegistry } from '../reference-idp/subprocessors/registry'
 import { createIdpMetrics } from '../reference-idp/telemetry/metrics'
 import { capture, client } from './support/idp-client'
-import { eventually } from './support/processes'
+import { simulatedPhone } from './support/phone'
 import { serveRoutes } from './support/route-server'
 
 /**
@@ -61,31 +61,7 @@ afterAll(async () => {
 
 const events = (name: string, flowId?: string) => tel.named(name).filter((e) => !flowId || e['mfa.flow_id'] === flowId)
 
-/** A phone with the authenticator app: a push token, its own key pair, and what it has read. */
-function phone(platform: 'ios' | 'android') {
-  const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  const token = platform === 'ios' ? randomBytes(32).toString('hex') : `fcm-${randomBytes(48).toString('base64url')}`
-  const seen = new Set<string>()
-  const device = client(server.url)
-  return {
-    platform, token,
-    publicKey: keys.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
-    privateKey: keys.privateKey,
-    /** The next notification not read before, as the simulator delivered it. */
-    async nextPush(): Promise<{ vendor: string; data: Record<string, string>; body: string }> {
-      const n = await eventually(async () => {
-        const { notifications } = await (await fetch(`${sim.url}/devices/push/${token}/notifications`)).json()
-        return (notifications as { id: string; vendor: string; data: Record<string, string>; body: string }[]).find((x) => !seen.has(x.id))
-      }, 10_000, 25)
-      seen.add(n.id)
-      return n
-    },
-    answer(challengeId: string, number: number, decision: PushDecision, key: KeyObject = keys.privateKey) {
-      const signature = sign('sha256', pushSigningInput(challengeId, number, decision), key).toString('base64url')
-      return device.post('/api/v1/push/respond', { challenge_id: challengeId, number, decision, signature })
-    },
-  }
-}
+const phone = (platform: 'ios' | 'android') => simulatedPhone(sim.url, server.url, platform)
 
 /** A user with an active push device, enrolled through the API like a real one. */
 async function enrolled(platform: 'ios' | 'android' = 'android') {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { requirePrerequisite } from './processes'
+import { totpAt } from './totp'
 
 /** Debian's Chromium; never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium'
@@ -15,4 +16,21 @@ export const launchChromium = (): Promise<Browser> =>
 export async function consolePage(browser: Browser): Promise<Page> {
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 }, timezoneId: 'UTC', locale: 'en-US' })
   return ctx.newPage()
+}
+
+/**
+ * Sign up on the IdP's /signup form and turn on an authenticator app from the account page,
+ * as a person would; returns the app's secret (base32) for the codes that follow.
+ */
+export async function signUpWithApp(page: Page, base: string, email: string, group?: 'admin' | 'workforce'): Promise<string> {
+  await page.goto(`${base}/signup`)
+  await page.getByLabel('E-mail address').fill(email)
+  await page.getByLabel('Password (at least 8 characters)').fill('correct horse battery')
+  if (group) await page.getByLabel('Account type (demo)').selectOption(group)
+  await page.getByRole('button', { name: 'Create account' }).click()
+  await page.getByRole('button', { name: 'Add an authenticator app' }).click()
+  const secret = (await page.locator('code').first().textContent())!
+  await page.getByLabel('Code from your authenticator app').fill(totpAt(secret, Date.now()))
+  await page.getByRole('button', { name: 'Turn on' }).click()
+  return secret
 }
