@@ -21,6 +21,8 @@ export interface FakeOobFaults {
   lose: number
   /** The next N sends fail at the "vendor": login answers delivery 'failed', a resend 502. */
   fail: number
+  /** The next sends arrive this much later than the others, one entry per send (a delivery tail). */
+  lateMs: number[]
 }
 
 type Reply = [number, Record<string, unknown>, Record<string, string>?]
@@ -32,7 +34,7 @@ export function createFakeOob(o: FakeOobOptions = {}) {
   const devices = new Map<string, Message[]>()
   const flowCodes = new Map<string, string>()
   const lastSent = new Map<string, number>()
-  const faults: FakeOobFaults = { lose: 0, fail: 0 }
+  const faults: FakeOobFaults = { lose: 0, fail: 0, lateMs: [] }
   const log: { email: string; channel: string; delivered: boolean; at: number }[] = []
 
   const clock = o.now ?? Date.now
@@ -58,7 +60,7 @@ export function createFakeOob(o: FakeOobOptions = {}) {
     if (delivered) {
       const key = deviceKey(f.channel, f.address)
       const list = devices.get(key) ?? []
-      list.push({ id: randomUUID(), code, text: `${code} is your FactorWatch code.`, vendor: 'fake', receivedAt: now + (o.deliveryDelayMs ?? 0) })
+      list.push({ id: randomUUID(), code, text: `${code} is your FactorWatch code.`, vendor: 'fake', receivedAt: now + (o.deliveryDelayMs ?? 0) + (faults.lateMs.shift() ?? 0) })
       devices.set(key, list)
     }
     return { ok: true, code }

@@ -90,6 +90,16 @@ describe('setup of SMS / e-mail users', () => {
     expect(log.join('\n')).not.toContain('+49151')
   })
 
+  it('the first code arrives late, after the second enrollment: its wrong code is passed over for the next one', async () => {
+    await start()
+    // The first code lands a second after the user enrolled again, before the second code (3 s).
+    fake.oob.faults.lateMs.push(ENROLL_CODE_WAIT_MS + 1_000, 3_000)
+    const [u] = await makeUsers(1, 'sms')
+    expect(u?.oob?.sends).toHaveLength(2)
+    expect([...fake.oob.factors.values()].filter((f) => f.active)).toHaveLength(1)
+    expect(stats.users).toMatchObject({ ready: 1, failed: 0 })
+  })
+
   it('codes never reach the devices (IdP not sending through the simulator): after two such users the rest fail at once, TOTP users still come', async () => {
     await start()
     fake.oob.faults.lose = 1_000

@@ -84,13 +84,16 @@ async function enrollOob(d: SetupDeps, caller: { jar: CookieJar; country: string
     const factorId = enroll.body.factor_id
     if (typeof factorId !== 'string') throw new SetupError(`${name} enrollment answered without factor_id`)
     recordSend(oob, since)
-    // Codes arrive after a simulated delivery delay, and some never do: then enroll again.
-    const msg = await waitForCode({ devices: d.devices, sleep: d.sleep, now, signal: d.signal }, { channel, address }, since, since + ENROLL_CODE_WAIT_MS, oob.used)
-    if (!msg) continue
-    remember(oob.used, msg.id)
-    const r = await call(d, '/api/v1/enroll/oob/verify', { factor_id: factorId, code: msg.code }, caller)
-    if (r.status === 200) return oob
-    throw new SetupError(`${name} activation failed: ${what(r)}`)
+    // Codes arrive after a simulated delivery delay, and some never do: then enroll again. The
+    // late code of an earlier try can arrive first: a wrong code means waiting for the next one.
+    for (let code = 0; code < 3; code++) {
+      const msg = await waitForCode({ devices: d.devices, sleep: d.sleep, now, signal: d.signal }, { channel, address }, since, since + ENROLL_CODE_WAIT_MS, oob.used)
+      if (!msg) break
+      remember(oob.used, msg.id)
+      const r = await call(d, '/api/v1/enroll/oob/verify', { factor_id: factorId, code: msg.code }, caller)
+      if (r.status === 200) return oob
+      if (i === 0 || isTransport(r) || r.body.code !== 'invalid_code') throw new SetupError(`${name} activation failed: ${what(r)}`)
+    }
   }
   throw new SetupError(undelivered(name), true)
 }
