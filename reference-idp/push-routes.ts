@@ -3,7 +3,7 @@ import { parseInput } from './http/inputs'
 import { sendJson } from './http/io'
 import { LoginPushInput, PairingStatusInput, PushRespondInput, RegisterPushDeviceInput, VerifyPushDeviceInput } from './http/push-inputs'
 import type { Exchange, Route } from './http/types'
-import type { PushService } from './login/push'
+import { assertDeviceKey, type PushService } from './login/push'
 
 async function requireUser(x: Exchange): Promise<string> {
   const id = await x.userId()
@@ -34,6 +34,8 @@ export function pushRoutes(push: PushService, requireFresh?: (x: Exchange, actio
     api('POST', '/api/v1/push/devices', async (x) => {
       const input = parseInput(RegisterPushDeviceInput, await x.body())
       // From the phone's app with a pairing code (no session there), or from a signed-in client.
+      // A bad key must not spend the pairing code.
+      assertDeviceKey(input.public_key)
       const paired = input.pairing_code ? await push.usePairing(input.pairing_code) : undefined
       const userId = paired?.userId ?? (await fresh(x, 'adding a push device'))
       const r = await push.registerDevice(userId, { platform: input.platform, token: input.token, publicKey: input.public_key, name: input.name }, x.ctx, paired?.pairingId)

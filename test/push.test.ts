@@ -214,9 +214,12 @@ describe('push approval with number matching (FCM/APNs adapters, provider simula
     expect((await status()).body.status).toBe('waiting')
     expect((await client(server.url).get(`/api/v1/push/pairings?pairing_id=${pairing.body.pairing_id}`)).status).toBe(401)
 
-    // The phone's app has no session: the pairing code is its credential, once.
+    // The phone's app has no session: the pairing code is its credential, once. A bad key spends nothing.
     const device = phone('android')
     const app = client(server.url)
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64')
+    const badKey = await app.post('/api/v1/push/devices', { platform: 'android', token: device.token, public_key: p384, pairing_code: pairing.body.code })
+    expect([badKey.status, badKey.body.field]).toEqual([400, 'public_key'])
     const reg = await app.post('/api/v1/push/devices', { platform: 'android', token: device.token, public_key: device.publicKey, name: 'Pixel', pairing_code: pairing.body.code })
     expect(reg.status).toBe(201)
     expect(reg.body.number).toBeUndefined() // number matching: the phone is not told the number

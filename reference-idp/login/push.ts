@@ -35,6 +35,12 @@ export type PairingStatus =
   | { status: 'registered'; deviceId: string; number?: number; expiresInSeconds?: number }
   | { status: 'active'; deviceId: string }
 
+/** Refuse a device key that is not a P-256 public key (before anything is spent on the request). */
+export function assertDeviceKey(publicKey: string): void {
+  const key = parseDevicePublicKey(publicKey)
+  if (!key.ok) throw new MfaError('bad_request', `public_key: ${key.reason}`, { field: 'public_key' })
+}
+
 /** Push approval with number matching: device enrollment, login pushes, device answers, polling. */
 export function createPushService(d: PushDeps) {
   const { base, emit, completed } = eventHelpers(d)
@@ -128,8 +134,7 @@ export function createPushService(d: PushDeps) {
     async registerDevice(userId: string, input: { platform: PushPlatform; token: string; publicKey: string; name: string }, ctx: RequestCtx, pairingId?: string) {
       const user = await userOf(userId)
       await delivery.assertUnlocked(userId)
-      const key = parseDevicePublicKey(input.publicKey)
-      if (!key.ok) throw new MfaError('bad_request', `public_key: ${key.reason}`, { field: 'public_key' })
+      assertDeviceKey(input.publicKey)
       const id = randomUUID()
       await d.push.insertDevice({ id, userId, platform: input.platform, tokenEnc: d.keys.box.seal(Buffer.from(input.token, 'utf8'), id), publicKey: input.publicKey, name: input.name })
       if (pairingId) await d.push.setPairingDevice(pairingId, id)
