@@ -39,7 +39,7 @@ export function createAccountSecurity(d: AccountSecurityDeps) {
       if (current === next) throw new MfaError('bad_request', 'new_password: choose a password different from the current one', { field: 'new_password' })
       await d.repo.updatePassword(userId, await hashPassword(next))
       const revoked = await d.repo.revokeUserSessions(userId)
-      const lifted = await d.push?.clearLock(userId)
+      const lifted = await d.push?.clearLock(userId, d.now())
       await d.audit.write('password_changed', userId, userId, randomUUID(), lifted ? `lifted push lock (${lifted.reason})` : undefined)
       if (lifted) unlockedEvent(user, 'push', ctx)
       return revoked
@@ -51,7 +51,7 @@ export function createAccountSecurity(d: AccountSecurityDeps) {
       if (!target) throw new MfaError('not_found', 'no account with this e-mail address')
       if (target.id === adminId) throw new MfaError('forbidden', 'another admin must unlock your own account')
       const codes = await d.repo.unlockUser(target.id, d.now())
-      const push = (await d.push?.clearLock(target.id)) ?? undefined
+      const push = (await d.push?.clearLock(target.id, d.now())) ?? undefined
       if (!codes && !push) throw new MfaError('bad_request', 'this account has no second-factor lock in force')
       await d.audit.write('unlocked', adminId, target.id, randomUUID(), `${[codes && 'codes', push && `push (${push.reason})`].filter(Boolean).join(', ')}: ${reason}`)
       if (codes) unlockedEvent(target, undefined, ctx)

@@ -108,9 +108,9 @@ export function createPushRepo(db: Db) {
      * has run out, or a temporary one by a permanent one; true when the lock changed, so the
      * caller emits `mfa.lockout` once per lock, not per refused push.
      */
-    /** Lift the user's push lock (admin unlock, or a password change after a fraud report); the lock lifted, if any. */
-    async clearLock(userId: string): Promise<PushLockRow | undefined> {
-      const r = (await db.query<PushLockRow>('DELETE FROM push_locks WHERE user_id = $1 RETURNING reason, locked_at, locked_until', [userId]))[0]
+    /** Lift the user's push lock still in force (admin unlock, or a password change after a fraud report); the lock lifted, if any. */
+    async clearLock(userId: string, now: Date): Promise<PushLockRow | undefined> {
+      const r = (await db.query<PushLockRow>('DELETE FROM push_locks WHERE user_id = $1 AND (locked_until IS NULL OR locked_until > $2) RETURNING reason, locked_at, locked_until', [userId, now]))[0]
       return r && { ...r, locked_at: new Date(r.locked_at), locked_until: date(r.locked_until) }
     },
     async setLock(userId: string, reason: PushLockRow['reason'], at: Date, until: Date | null): Promise<boolean> {
