@@ -43,7 +43,7 @@ beforeAll(async () => {
   sim = await startSimulator({ port: 0, seed: 11, timeScale: 0.02, baseline: 'clean' })
   db = await openPglite('memory://')
   await migrateStore(db)
-  repo = createRepo(db)
+  repo = createRepo(db, keys)
   sessions = createSessions(repo, 3600, now, () => {})
   const registry = loadRegistry()
   const push = createPushService({

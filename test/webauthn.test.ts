@@ -43,7 +43,7 @@ describe.each(testStores(afterAll))('passkeys on %s', (_store, open) => {
     const db = await open()
     if (!db) return void (skip = true)
     await migrateStore(db)
-    repo = createRepo(db)
+    repo = createRepo(db, keys)
     tel = capture()
     webauthn = createWebauthnService({
       db, keys, telemetry: tel.t, metrics: createIdpMetrics(), region: 'eu-west', rpName: 'FactorWatch',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { hashPassword, verifyPassword } from './password'
+import { DEFAULT_SCRYPT, hashPassword, needsRehash, scryptForCost, verifyPassword } from './password'
 
 const FAST = { N: 1024, r: 8, p: 1, keyLen: 32 }
 
@@ -24,4 +24,21 @@ describe('password hashing', () => {
   it('rejects a hash it does not know with a clear error', async () => {
     await expect(verifyPassword('x', 'bcrypt$2b$10$abc')).rejects.toThrow(/expected scrypt/)
   })
+  it('defaults to OWASP scrypt parameters N=2^17, r=8, p=1 (ASVS 2.4.1/2.4.5 want a tuned memory-hard hash)', () => {
+    expect(DEFAULT_SCRYPT).toEqual({ N: 131072, r: 8, p: 1, keyLen: 32 })
+    expect(scryptForCost(14).N).toBe(16384)
+    expect(() => scryptForCost(12)).toThrow(/expected log2 N from 14 to 20/)
+  })
+  it('a 2^17 hash is made and verified (maxmem allows 128 MiB)', async () => {
+    const h = await hashPassword('correct horse battery')
+    expect(h).toMatch(/^scrypt\$131072\$8\$1\$/)
+    expect(await verifyPassword('correct horse battery', h)).toBe(true)
+    expect(needsRehash(h)).toBe(false)
+  })
+  it.each([
+    ['scrypt$16384$8$1$c2FsdA==$' + Buffer.alloc(32).toString('base64'), true],
+    ['scrypt$131072$8$1$c2FsdA==$' + Buffer.alloc(32).toString('base64'), false],
+    ['scrypt$262144$8$1$c2FsdA==$' + Buffer.alloc(32).toString('base64'), false],
+    ['scrypt$131072$4$1$c2FsdA==$' + Buffer.alloc(32).toString('base64'), true],
+  ])('needsRehash(%s) against the default → %s', (stored, expected) => expect(needsRehash(stored)).toBe(expected))
 })

@@ -2,9 +2,17 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
 
 /** scrypt parameters are stored with each hash so they can be raised without breaking old ones. */
 export interface ScryptParams { N: number; r: number; p: number; keyLen: number }
-export const DEFAULT_SCRYPT: ScryptParams = { N: 16384, r: 8, p: 1, keyLen: 32 }
+/** OWASP Password Storage Cheat Sheet: scrypt N=2^17, r=8, p=1 (128 MiB, ~0.4 s on one core). */
+export const DEFAULT_SCRYPT: ScryptParams = { N: 2 ** 17, r: 8, p: 1, keyLen: 32 }
+
+/** Parameters for IDP_PASSWORD_COST (log2 N); 14 keeps tests and the demo fast, 17 is the default. */
+export const scryptForCost = (log2N: number): ScryptParams => {
+  if (!Number.isInteger(log2N) || log2N < 14 || log2N > 20) throw new Error(`invalid password cost: got ${log2N}, expected log2 N from 14 to 20`)
+  return { ...DEFAULT_SCRYPT, N: 2 ** log2N }
+}
 
 function derive(password: string, salt: Buffer, s: ScryptParams): Promise<Buffer> {
+  // scrypt needs 128·N·r bytes; the cap leaves room for that plus node's own overhead.
   return new Promise((resolve, reject) =>
     scrypt(password.normalize('NFKC'), salt, s.keyLen, { N: s.N, r: s.r, p: s.p, maxmem: 256 * s.N * s.r }, (err, key) => (err ? reject(err) : resolve(key))),
   )
@@ -17,11 +25,34 @@ export async function hashPassword(password: string, s: ScryptParams = DEFAULT_S
   return ['scrypt', s.N, s.r, s.p, salt.toString('base64'), key.toString('base64')].join('$')
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+function parse(stored: string) {
   const parts = stored.split('$')
   if (parts.length !== 6 || parts[0] !== 'scrypt') throw new Error(`unknown password hash format: expected scrypt$N$r$p$salt$hash, got ${parts.length} fields`)
   const [, N, r, p, salt, hash] = parts
-  const expected = Buffer.from(hash, 'base64')
-  const key = await derive(password, Buffer.from(salt, 'base64'), { N: Number(N), r: Number(r), p: Number(p), keyLen: expected.length })
-  return timingSafeEqual(key, expected)
+  return { N: Number(N), r: Number(r), p: Number(p), salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') }
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const h = parse(stored)
+  const key = await derive(password, h.salt, { N: h.N, r: h.r, p: h.p, keyLen: h.hash.length })
+  return timingSafeEqual(key, h.hash)
+}
+
+/** Whether a stored hash is weaker than `target` (so it is re-hashed at the next successful sign-in). */
+export function needsRehash(stored: string, target: ScryptParams = DEFAULT_SCRYPT): boolean {
+  const h = parse(stored)
+  return h.N < target.N || h.r < target.r || h.p < target.p || h.hash.length < target.keyLen
+}
+
+const dummies = new Map<string, Promise<string>>()
+/**
+ * A hash of nobody's password, made like real ones (same parameters): verifying against it when
+ * there is no account costs what checking a real password costs, so answers for unknown
+ * addresses cannot be told apart by time (login, recovery requests). One per parameter set.
+ */
+export function dummyPasswordHash(s: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
+  const key = `${s.N}:${s.r}:${s.p}:${s.keyLen}`
+  let h = dummies.get(key)
+  if (!h) dummies.set(key, (h = hashPassword('not-a-real-password-0000', s)))
+  return h
 }

@@ -31,7 +31,7 @@ const CHALLENGE_RETENTION_MS = 3600_000
 
 /** What the registration, management and login parts of the passkey service share. */
 export function webauthnCore(d: WebauthnDeps) {
-  const repo = createRepo(d.db)
+  const repo = createRepo(d.db, d.keys)
   const store = createWebauthnRepo(d.db)
   let lastCleanup = 0
 

@@ -1,4 +1,5 @@
 import type { Db } from './db'
+import { type EmailKeys, openEmail, sealEmail } from './user-email'
 
 /** Typed queries of the IdP store. Values always go in as parameters. */
 
@@ -12,20 +13,26 @@ export interface FlowRow {
 const toNum = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
 const totpRow = (r: TotpRow): TotpRow => ({ ...r, digits: Number(r.digits), last_step: toNum(r.last_step) })
 const flowRow = (r: FlowRow): FlowRow => ({ ...r, attempts: Number(r.attempts), issued_at: new Date(r.issued_at) })
+const USER_COLS = 'id, email_enc, password_hash, user_group, mfa_locked_until'
+type StoredUser = Omit<UserRow, 'email'> & { email_enc: string }
 
-export function createRepo(db: Db) {
+/** `keys` seal and index e-mail addresses (store/user-email.ts): the store never holds one in plaintext. */
+export function createRepo(db: Db, keys: EmailKeys) {
+  const userRow = ({ email_enc, ...r }: StoredUser): UserRow => ({ ...r, email: openEmail(keys, r.id, email_enc) })
   return {
     db,
     /** Inserts or returns false when the e-mail is taken (unique index, race-safe). */
     async insertUser(u: { id: string; email: string; passwordHash: string; userGroup: string }): Promise<boolean> {
-      const rows = await db.query('INSERT INTO users (id, email, password_hash, user_group) VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO NOTHING RETURNING id', [u.id, u.email, u.passwordHash, u.userGroup])
+      const rows = await db.query('INSERT INTO users (id, email_enc, email_idx, password_hash, user_group) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email_idx) DO NOTHING RETURNING id', [u.id, sealEmail(keys, u.id, u.email), keys.emailIndex(u.email), u.passwordHash, u.userGroup])
       return rows.length === 1
     },
     async userByEmail(email: string): Promise<UserRow | undefined> {
-      return (await db.query<UserRow>('SELECT id, email, password_hash, user_group, mfa_locked_until FROM users WHERE email = $1', [email]))[0]
+      const r = (await db.query<StoredUser>(`SELECT ${USER_COLS} FROM users WHERE email_idx = $1`, [keys.emailIndex(email)]))[0]
+      return r && userRow(r)
     },
     async userById(id: string): Promise<UserRow | undefined> {
-      return (await db.query<UserRow>('SELECT id, email, password_hash, user_group, mfa_locked_until FROM users WHERE id = $1', [id]))[0]
+      const r = (await db.query<StoredUser>(`SELECT ${USER_COLS} FROM users WHERE id = $1`, [id]))[0]
+      return r && userRow(r)
     },
     async lockUser(id: string, until: Date): Promise<void> {
       await db.query('UPDATE users SET mfa_locked_until = $2 WHERE id = $1', [id, until])
@@ -36,7 +43,8 @@ export function createRepo(db: Db) {
     },
     /** False when another account already has the address. */
     async updateEmail(id: string, email: string): Promise<boolean> {
-      return (await db.query('UPDATE users SET email = $2 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE email = $2) RETURNING id', [id, email])).length === 1
+      const idx = keys.emailIndex(email)
+      return (await db.query('UPDATE users SET email_enc = $2, email_idx = $3 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE email_idx = $3) RETURNING id', [id, sealEmail(keys, id, email), idx])).length === 1
     },
     async updatePassword(id: string, passwordHash: string): Promise<void> {
       await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [id, passwordHash])
@@ -71,22 +79,28 @@ export function createRepo(db: Db) {
     async replaceRecoveryCodes(userId: string, hashes: string[], batchId: string): Promise<void> {
       await db.query('WITH gone AS (DELETE FROM recovery_codes WHERE user_id = $1) INSERT INTO recovery_codes (user_id, code_hash, batch_id) SELECT $1, h, $3 FROM unnest($2::text[]) AS h', [userId, hashes, batchId])
     },
-    /** Spend a code once: 'ok' the first time, 'used' after, 'unknown' when it was never issued (or was replaced). */
-    async useRecoveryCode(userId: string, hash: string): Promise<'ok' | 'used' | 'unknown'> {
-      if ((await db.query('UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING user_id', [userId, hash])).length === 1) return 'ok'
-      return (await db.query('SELECT 1 FROM recovery_codes WHERE user_id = $1 AND code_hash = $2', [userId, hash])).length ? 'used' : 'unknown'
+    /**
+     * Spend a code once: 'ok' the first time, 'used' after, 'unknown' when it was never issued (or
+     * was replaced). Codes are salted, so `matches` tests each stored hash of the user (at most ten).
+     */
+    async useRecoveryCode(userId: string, matches: (storedHash: string) => boolean): Promise<'ok' | 'used' | 'unknown'> {
+      const rows = await db.query<{ code_hash: string; used_at: Date | null }>('SELECT code_hash, used_at FROM recovery_codes WHERE user_id = $1', [userId])
+      const hit = rows.find((r) => matches(r.code_hash))
+      if (!hit) return 'unknown'
+      // The conditional update is the single-use guarantee when two requests race with one code.
+      return (await db.query('UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING user_id', [userId, hit.code_hash])).length === 1 ? 'ok' : 'used'
     },
     async remainingRecoveryCodes(userId: string): Promise<number> {
       return Number((await db.query<{ n: number }>('SELECT count(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL', [userId]))[0].n)
     },
 
-    async insertSession(idHash: string, userId: string, expiresAt: Date, mfaAt: Date | null, now: Date): Promise<void> {
-      await db.query('INSERT INTO sessions (id_hash, user_id, expires_at, mfa_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)', [idHash, userId, expiresAt, mfaAt, now])
+    async insertSession(idHash: string, userId: string, expiresAt: Date, mfaAt: Date | null, now: Date, mfaFactor: string | null = null): Promise<void> {
+      await db.query('INSERT INTO sessions (id_hash, user_id, expires_at, mfa_at, last_seen_at, mfa_factor) VALUES ($1, $2, $3, $4, $5, $6)', [idHash, userId, expiresAt, mfaAt, now, mfaFactor])
     },
-    async sessionUser(idHash: string, now: Date): Promise<{ user_id: string; revoked: boolean; mfa_at: Date | null; last_seen_at: Date | null } | undefined> {
-      const r = (await db.query<{ user_id: string; revoked_at: Date | null; expires_at: Date; mfa_at: Date | null; last_seen_at: Date | null }>('SELECT user_id, revoked_at, expires_at, mfa_at, last_seen_at FROM sessions WHERE id_hash = $1', [idHash]))[0]
+    async sessionUser(idHash: string, now: Date): Promise<{ user_id: string; revoked: boolean; mfa_at: Date | null; mfa_factor: string | null; last_seen_at: Date | null } | undefined> {
+      const r = (await db.query<{ user_id: string; revoked_at: Date | null; expires_at: Date; mfa_at: Date | null; mfa_factor: string | null; last_seen_at: Date | null }>('SELECT user_id, revoked_at, expires_at, mfa_at, mfa_factor, last_seen_at FROM sessions WHERE id_hash = $1', [idHash]))[0]
       if (!r || new Date(r.expires_at) <= now) return undefined
-      return { user_id: r.user_id, revoked: r.revoked_at !== null, mfa_at: r.mfa_at && new Date(r.mfa_at), last_seen_at: r.last_seen_at && new Date(r.last_seen_at) }
+      return { user_id: r.user_id, revoked: r.revoked_at !== null, mfa_at: r.mfa_at && new Date(r.mfa_at), mfa_factor: r.mfa_factor, last_seen_at: r.last_seen_at && new Date(r.last_seen_at) }
     },
     async touchSession(idHash: string, at: Date): Promise<void> {
       await db.query('UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1', [idHash, at])
