@@ -1,5 +1,5 @@
 import { MfaError } from './errors'
-import { parseInput, ActivateOobInput, ActivateTotpInput, EnrollOobInput, EnrollTotpInput, LoginInput, OobStepInput, RecoveryStepInput, RemoveFactorInput, RenameFactorInput, RevokeDeviceInput, SendCodeInput, SignupInput, TotpStepInput } from './http/inputs'
+import { parseInput, ActivateOobInput, ActivateTotpInput, EnrollOobInput, EnrollTotpInput, LoginInput, OobStepInput, RecoveryStepInput, RemoveFactorInput, RenameFactorInput, RevokeDeviceInput, SendCodeInput, TotpStepInput } from './http/inputs'
 import { loginCookies } from './http/login-cookies'
 import { sendJson } from './http/io'
 import type { Exchange, Route } from './http/types'
@@ -18,12 +18,6 @@ async function requireUser(x: Exchange): Promise<string> {
 export function apiRoutes(login: LoginService, oob: OobService, trusted: TrustedDevices, secure: () => boolean, factorAdmin: FactorAdmin): Route[] {
   const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
   return [
-    api('POST', '/api/v1/signup', async (x) => {
-      const input = parseInput(SignupInput, await x.body())
-      const userId = await login.signup(input.email, input.password, input.user_group)
-      const cookie = await x.signIn(userId)
-      sendJson(x.res, 201, { status: 'created' }, { 'set-cookie': cookie })
-    }),
     api('POST', '/api/v1/login', async (x) => {
       const input = parseInput(LoginInput, await x.body())
       const r = await login.passwordStep(input.email, input.password, x.ctx)

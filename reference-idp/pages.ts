@@ -1,6 +1,7 @@
 import QRCode from 'qrcode'
+import { newPasswordField, PASSWORD_SCRIPTS } from './pages/password-field'
 import { MfaError } from './errors'
-import { parseInput, ActivateTotpInput, LoginInput, OobStepInput, RecoveryStepInput, SignupInput, TotpStepInput } from './http/inputs'
+import { parseInput, ActivateTotpInput, LoginInput, OobStepInput, RecoveryStepInput, TotpStepInput } from './http/inputs'
 import { esc, redirect, sendHtml } from './http/io'
 import type { Exchange, Route } from './http/types'
 import { loginCookies } from './http/login-cookies'
@@ -10,25 +11,24 @@ import type { TrustedDevices } from './login/trusted'
 import { field, page } from './pages/layout'
 import { factorList } from './pages/settings'
 
-type FormFactor = 'totp' | 'sms' | 'voice' | 'email'
-const FORM_FACTORS: readonly string[] = ['totp', 'sms', 'voice', 'email']
+/** Factors typed as a code on these forms; no e-mail: an e-mail code is no second factor (NIST SP 800-63B 5.1.3.1). */
+type FormFactor = 'totp' | 'sms' | 'voice'
+const FORM_FACTORS: readonly string[] = ['totp', 'sms', 'voice']
 const asFormFactor = (v: unknown): FormFactor => (FORM_FACTORS.includes(String(v)) ? (String(v) as FormFactor) : 'totp')
 const CODE_TEXT: Record<FormFactor, [label: string, intro: string]> = {
   totp: ['Code from your authenticator app', 'Open your authenticator app and enter the current code for this account.'],
   sms: ['Code from the text message', 'We sent a code by text message to your phone'],
   voice: ['Code from the phone call', 'We are calling your phone with a code'],
-  email: ['Code from the e-mail', 'We sent a code by e-mail to'],
 }
 const codeField = (error: boolean, label = CODE_TEXT.totp[0]) => field({ name: 'code', label, inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6,8}', autofocus: true, error })
 
-const signupForm = (email = '', error?: string) => page('Create an account', `
+/** The sign-up form (its POST is in signup-routes.ts). */
+export const signupForm = (email = '', error?: string) => page('Create an account', `
 <form method="post" action="/signup">
 ${field({ name: 'email', label: 'E-mail address', type: 'email', autocomplete: 'username', value: email, autofocus: !email, error: !!error })}
-${field({ name: 'password', label: 'Password (at least 8 characters)', type: 'password', autocomplete: 'new-password' })}
-<label for="user_group">Account type (demo)</label>
-<select id="user_group" name="user_group"><option value="customer">Customer</option><option value="workforce">Workforce</option><option value="vendor">Vendor</option><option value="admin">Admin</option></select>
+${newPasswordField({ name: 'password', label: 'Password', error: !!error?.startsWith('password:') })}
 <button type="submit">Create account</button></form>
-<p class="note">Already have one? <a href="/login">Sign in</a></p>`, error)
+<p class="note">Already have one? <a href="/login">Sign in</a></p>${PASSWORD_SCRIPTS}`, error)
 
 const loginForm = (email = '', error?: string) => page('Sign in', `
 <form method="post" action="/login">
@@ -37,7 +37,7 @@ ${field({ name: 'password', label: 'Password', type: 'password', autocomplete: '
 <button type="submit">Continue</button></form>
 <p class="note">Have a passkey? <a href="/login/passkey">Sign in with a passkey</a> · No account? <a href="/signup">Create one</a> · <a href="/recovery/request">Lost your second factor?</a></p>`, error)
 
-/** The second step: a code typed from the app, or from a text, call or e-mail (hint = masked address). */
+/** The second step: a code typed from the app, or from a text or call (hint = masked number). */
 const codeForm = (flowId: string, factor: FormFactor, error?: string, hint?: string) => page('Enter your code', `
 <p>${esc(CODE_TEXT[factor][1])}${hint ? ` ${esc(hint)}` : ''}${factor === 'totp' ? '' : '. It expires in 5 minutes.'}</p>
 <form method="post" action="${factor === 'totp' ? '/login/totp' : '/login/code'}"><input type="hidden" name="flow_id" value="${esc(flowId)}">
@@ -75,7 +75,6 @@ const rethrowUnexpected = (e: unknown) => {
   if (!(e instanceof MfaError) || e.status >= 500) throw e
 }
 
-/** The signed-in user when the session is fresh enough for a sensitive action; otherwise answers with a sign-in or step-up page. */
 /** A gate for sensitive pages: the user when the session's second factor is fresh; otherwise it answers with the sign-in or step-up page. */
 export function freshPage(login: Pick<LoginService, 'requireFresh'>) {
   return async (x: Exchange, action: string): Promise<string | undefined> => {
@@ -85,6 +84,25 @@ export function freshPage(login: Pick<LoginService, 'requireFresh'>) {
       if (!(e instanceof MfaError)) throw e
       if (e.code === 'unauthenticated') return void redirect(x.res, '/login')
       sendHtml(x.res, e.status, page('Confirm it is you', `<p>${esc(action)} needs a second factor from the last few minutes.</p>
+<form method="post" action="/stepup"><button type="submit">Confirm with my second factor</button></form><p><a href="/">Back</a></p>`))
+    }
+  }
+}
+
+/**
+ * The gate of admin pages: the admin when allowed; otherwise it answers with the sign-in page,
+ * a step-up page, an "add a second factor first" page or a 403 (see login/admin-access.ts).
+ */
+export function adminPage(login: Pick<LoginService, 'requireAdmin'>) {
+  return async (x: Exchange, action: string): Promise<string | undefined> => {
+    try {
+      return await login.requireAdmin(await x.session(), action.toLowerCase(), x.ctx)
+    } catch (e) {
+      if (!(e instanceof MfaError)) throw e
+      if (e.code === 'unauthenticated') return void redirect(x.res, '/login')
+      if (e.code === 'forbidden') return void sendHtml(x.res, 403, page('Admins only', '<p>This page is for administrators.</p><p><a href="/">Back</a></p>'))
+      if (e.code === 'enrollment_required') return void sendHtml(x.res, 403, page('Add a second factor first', `<p>${esc(e.message)}.</p><p><a href="${e.details.enroll === '/passkeys' ? '/passkeys' : '/'}">Add one now</a></p>`))
+      sendHtml(x.res, e.status, page('Confirm it is you', `<p>${esc(e.message)}.</p>
 <form method="post" action="/stepup"><button type="submit">Confirm with my second factor</button></form><p><a href="/">Back</a></p>`))
     }
   }
@@ -104,24 +122,13 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
       const pushNotice = await push?.lockNotice(userId)
       sendHtml(x.res, 200, page('Your account', `<p><a href="/account">Account settings</a>: e-mail address and password.</p><h2>Second factors</h2>${pushNotice ? `<div class="error" role="alert">${esc(pushNotice)}</div>` : ''}${factorList(factors)}
 <form method="post" action="/enroll/totp"><button type="submit">Add an authenticator app</button></form>
-<p><a href="/enroll/oob">Add a phone number or e-mail address</a> · <a href="/passkeys">Passkeys</a>: sign in without a password, phishing-resistant.${push ? ' · <a href="/push">Phones for push approval</a>' : ''}</p>
+<p><a href="/enroll/oob">Add a phone number</a> · <a href="/passkeys">Passkeys</a>: sign in without a password, phishing-resistant.${push ? ' · <a href="/push">Phones for push approval</a>' : ''}</p>
 <h2>Remembered devices</h2><form method="post" action="/trusted-devices/revoke"><button type="submit">Forget all remembered devices</button></form>
 <h2>Recovery codes</h2><p>${remaining} unused recovery code${remaining === 1 ? '' : 's'} left.</p>
 <form method="post" action="/recovery-codes"><button type="submit">${remaining ? 'Replace my recovery codes' : 'Create recovery codes'}</button></form>
 <form method="post" action="/logout"><button type="submit">Sign out</button></form>`))
     }),
     p('GET', '/signup', async (x) => sendHtml(x.res, 200, signupForm())),
-    p('POST', '/signup', async (x) => {
-      const body = await x.body()
-      try {
-        const input = parseInput(SignupInput, body)
-        const userId = await login.signup(input.email, input.password, input.user_group)
-        redirect(x.res, '/', { 'set-cookie': await x.signIn(userId) })
-      } catch (e) {
-        rethrowUnexpected(e)
-        sendHtml(x.res, (e as MfaError).status, signupForm(String(body.email ?? ''), message(e)))
-      }
-    }),
     p('GET', '/login', async (x) => sendHtml(x.res, 200, loginForm())),
     p('POST', '/login', async (x) => {
       const body = await x.body()
@@ -133,7 +140,7 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
           if (r.factor === 'recovery_code') return sendHtml(x.res, 200, codeForm(r.flowId, 'totp'))
           if (r.factor === 'push') return sendHtml(x.res, 200, pushPage(r.flowId, r.number, r.delivery === 'failed' ? `No approval request went to your phone: ${r.deliveryError?.message ?? 'it could not be sent just now'}. Use a recovery code, or sign in again in a moment.` : undefined))
           const failed = r.delivery === 'failed' ? `The code was not sent: ${r.deliveryError?.message ?? 'it could not be sent just now'}. Wait a moment and sign in again, or use a recovery code.` : undefined
-          return sendHtml(x.res, 200, codeForm(r.flowId, r.factor, failed, r.hint))
+          return sendHtml(x.res, 200, codeForm(r.flowId, asFormFactor(r.factor), failed, r.hint))
         }
         redirect(x.res, '/', { 'set-cookie': await x.signIn(r.userId) })
       } catch (e) {
@@ -216,7 +223,7 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
         if (r.kind !== 'challenge') return
         if (r.factor === 'push') return sendHtml(x.res, 200, pushPage(r.flowId, r.number))
         if (r.factor === 'webauthn') return redirect(x.res, `/login/passkey?flow_id=${encodeURIComponent(r.flowId)}`)
-        sendHtml(x.res, 200, codeForm(r.flowId, r.factor === 'recovery_code' ? 'totp' : r.factor, undefined, r.hint))
+        sendHtml(x.res, 200, codeForm(r.flowId, asFormFactor(r.factor), undefined, r.hint))
       } catch (e) {
         rethrowUnexpected(e)
         sendHtml(x.res, (e as MfaError).status, page('Confirm it is you', '<p><a href="/">Back</a></p>', message(e)))

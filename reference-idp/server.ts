@@ -6,9 +6,11 @@ import type { IdpConfig } from './config'
 import { MfaError } from './errors'
 import { randomUUID } from 'node:crypto'
 import { requestIp, requestOrigin, sameOrigin } from './http/context'
-import { cookie, parseBody, parseCookies, readRaw, sendError, sendHtml, sendJson } from './http/io'
+import { cookie, parseBody, parseCookies, readRaw, secureCookiesFor, sendError, sendHtml, sendJson } from './http/io'
 import type { Exchange, Route } from './http/types'
 import { keysFor } from './keys'
+import { scryptForCost } from './factors/password'
+import { backfillUserEmails } from './store/user-email'
 import { DEFAULT_FLOW_POLICY } from './login/policy'
 import { createLoginService } from './login/service'
 import { createSessions, SESSION_COOKIE } from './login/sessions'
@@ -24,8 +26,13 @@ import { createReceiptService, DEFAULT_RECEIPT_POLICY } from './login/receipts'
 import { accountRoutes } from './account-routes'
 import { adminRoutes } from './admin-routes'
 import { createAccountSecurity } from './login/account-security'
+import { createGuessing } from './login/guessing'
+import { DEFAULT_PASSWORD_THROTTLE } from './login/password-throttle'
+import { createGuessRepo } from './store/guess-repo'
 import { createAudit } from './login/audit'
 import { createEmailChange } from './login/email-change'
+import { createSignup } from './login/signup'
+import { signupRoutes } from './signup-routes'
 import { createAdminRecovery } from './login/admin-recovery'
 import { createExemptions } from './login/exemptions'
 import { activeFactorCount, createFactorAdmin } from './login/factor-admin'
@@ -34,11 +41,13 @@ import { createRateLimiter } from './http/rate-limit'
 import type { RiskLevel } from '../contract'
 import { DEFAULT_PUSH_POLICY } from './factors/push'
 import { createPushService } from './login/push'
-import { freshPage, pageRoutes } from './pages'
+import { adminPage, freshPage, pageRoutes } from './pages'
+import { createRoles } from './login/roles'
 import { accountPageRoutes } from './pages/account'
 import { adminPageRoutes } from './pages/admin'
 import { pushPageRoutes } from './pages/push'
 import { settingsPageRoutes } from './pages/settings'
+import { passwordAssetRoutes } from './pages/password-field'
 import { pushRoutes } from './push-routes'
 import { createPushRepo } from './store/push-repo'
 import { vendorLayer } from './subprocessors/wiring'
@@ -84,16 +93,20 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const log = o.log ?? ((line: string) => console.log(line))
   let secure = false // set once the public URL is known
   const secureCookies = () => secure
+  // Keys first: without them nothing starts (and no data directory is created).
+  const keys = keysFor(config, log)
   const db = o.db ?? (config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(config.dataDir))
   const applied = await migrateStore(db)
   if (applied.length) log(`store (${db.kind}): applied migrations ${applied.join(', ')}`)
-  const keys = keysFor(config, log)
+  const sealed = await backfillUserEmails(db, keys)
+  if (sealed) log(`store: encrypted ${sealed} plaintext e-mail addresses`)
+  const passwordHashing = scryptForCost(config.passwordCost)
   const metrics = createIdpMetrics()
   const telemetry = o.telemetry ?? createTelemetry({ enabled: config.telemetry === 'on', otlpEndpoint: config.otlpEndpoint, region: config.region, version: IDP_VERSION, metrics })
-  const repo = createRepo(db)
+  const repo = createRepo(db, keys)
   const revokedReuse = () => log('security: a revoked session was presented and refused')
   const sessions = createSessions(repo, config.sessionTtlSeconds, now, revokedReuse, config.sessionIdleSeconds)
-  const policy = { ...DEFAULT_FLOW_POLICY, maxAttempts: config.maxAttempts, maxUserFailures: 2 * config.maxAttempts, flowTtlMs: config.flowTtlSeconds * 1000 }
+  const policy = { ...DEFAULT_FLOW_POLICY, maxAttempts: config.maxAttempts, maxUserFailures: 2 * config.maxAttempts, flowTtlMs: config.flowTtlSeconds * 1000, maxDailyUnknownFailures: config.maxDailyCodeFailures }
   const vendors = !o.sender && config.providerUrl ? vendorLayer({
     providerUrl: config.providerUrl, registryPath: config.registryPath, telemetry, metrics, region: config.region, log,
     receipts: { vonageSignatureSecret: config.vonageSignatureSecret, sendgridPublicKey: config.sendgridWebhookPublicKey, snsCertificateUrlPrefixes: config.snsCertUrlPrefixes?.split(',').map((x) => x.trim()) },
@@ -111,22 +124,25 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
     allowed: (level) => riskPolicy.rules[(level ?? 'low') as RiskLevel].factors.includes('push'),
   }) : undefined
   const exemptions = createExemptions({ db, repo, keys, telemetry, metrics, region: config.region, now })
-  const login = createLoginService({
+  const guessing = createGuessing({ guesses: createGuessRepo(db), trusted, mac: keys.mac, policy, throttle: DEFAULT_PASSWORD_THROTTLE, now })
+  const login = createLoginService({ guessing,
     push, exemptions, repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, log,
-    trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id), stepUpMaxAgeMs: config.stepUpMaxAgeSeconds * 1000, progressiveDelayMs: config.progressiveDelayMs,
+    trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id), stepUpMaxAgeMs: config.stepUpMaxAgeSeconds * 1000, progressiveDelayMs: config.progressiveDelayMs, passwordHashing,
+    bootstrapAdmins: new Set((config.adminEmails ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)), adminFactor: config.adminFactor,
   })
-  const recovery = createAdminRecovery({ db, repo, keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECOVERY_POLICY, now })
+  const recovery = createAdminRecovery({ db, repo, keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECOVERY_POLICY, now, passwordHashing })
   const fresh = async (x: Exchange, action: string) => login.requireFresh(await x.session(), action, x.ctx)
+  const requireAdmin = async (x: Exchange, action: string) => login.requireAdmin(await x.session(), action, x.ctx)
+  const roles = createRoles({ db, repo, keys, now })
   const audit = createAudit({ db, keys, now })
   const factorAdmin = createFactorAdmin({ db, repo, keys, telemetry, metrics, region: config.region })
-  const security = createAccountSecurity({ repo, push: push && pushRepo, audit, keys, telemetry, metrics, region: config.region, now })
+  const security = createAccountSecurity({ guessing, repo, push: push && pushRepo, audit, keys, telemetry, metrics, region: config.region, now, passwordHashing })
   const emailChange = createEmailChange({ db, repo, sender, audit, policy: DEFAULT_OOB_POLICY, keys, telemetry, metrics, region: config.region, now })
-  const routes: Route[] = [...adminRoutes({ recovery, exemptions, security, audit, repo, requireFresh: fresh, publicUrl: () => publicUrl }), ...accountRoutes(security, emailChange, fresh),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, factorAdmin), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, fresh: freshPage(login) }), ...settingsPageRoutes({ login, factorAdmin, security, emailChange, repo, fresh: freshPage(login) }), ...adminPageRoutes({ recovery, exemptions, security, audit, repo, fresh: freshPage(login) }), ...webauthnRoutes(webauthn, fresh, (id) => activeFactorCount(db, id)), ...(push ? pushRoutes(push, fresh, () => publicUrl) : []), ...(push ? pushPageRoutes({ push, publicUrl: () => publicUrl, fresh: freshPage(login) }) : []), {
+  const signup = createSignup({ db, repo, sender, audit, accounts: login, policy: DEFAULT_OOB_POLICY, keys, telemetry, metrics, region: config.region, now })
+  const routes: Route[] = [...passwordAssetRoutes(), ...signupRoutes(signup), ...adminRoutes({ recovery, exemptions, security, audit, roles, requireAdmin, serviceToken: config.serviceToken, publicUrl: () => publicUrl }), ...accountRoutes(security, emailChange, fresh),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, factorAdmin), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, fresh: freshPage(login) }), ...settingsPageRoutes({ login, factorAdmin, security, emailChange, repo, fresh: freshPage(login) }), ...adminPageRoutes({ recovery, exemptions, security, audit, roles, admin: adminPage(login) }), ...webauthnRoutes(webauthn, fresh, (id) => activeFactorCount(db, id)), ...(push ? pushRoutes(push, fresh, () => publicUrl) : []), ...(push ? pushPageRoutes({ push, publicUrl: () => publicUrl, fresh: freshPage(login) }) : []), {
     method: 'POST', path: '/api/v1/admin/enrollment-snapshot', kind: 'api',
     async handler(x) {
-      const userId = await x.userId()
-      if (!userId) throw new MfaError('unauthenticated', 'sign in first: no valid session cookie')
-      if ((await repo.userById(userId))?.user_group !== 'admin') throw new MfaError('forbidden', 'only admins can request an enrollment snapshot')
+      await requireAdmin(x, 'requesting an enrollment snapshot')
       sendJson(x.res, 200, { groups: await snapshot('on_demand') })
     },
   }]
@@ -141,13 +157,18 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const limiters = {
     password: createRateLimiter({ perMinute: config.rateLoginPerMinute }, () => now().getTime()),
     code: createRateLimiter({ perMinute: config.rateCodePerMinute }, () => now().getTime()),
+    // A sixth of the hourly figure per 10 minutes: no burst of an hour's sign-ups at once (SMS pumping, ASVS 2.2.1).
+    signup: createRateLimiter({ perWindow: Math.floor(config.rateSignupPerHour / 6), windowSeconds: 600 }, () => now().getTime()),
   }
+  const LIMITED = { password: 'sign-in attempts', code: 'code attempts', signup: 'sign-ups' } as const
   const BUCKET: Record<string, keyof typeof limiters> = {
     '/api/v1/login': 'password', '/login': 'password', '/api/v1/recovery/requests': 'password', '/api/v1/webauthn/login/options': 'password',
     '/api/v1/account/password': 'password', '/account/password': 'password',
     '/api/v1/login/totp': 'code', '/login/totp': 'code', '/api/v1/login/code': 'code', '/login/code': 'code', '/api/v1/login/send': 'code',
     '/api/v1/login/recovery-code': 'code', '/login/recovery-code': 'code', '/api/v1/webauthn/login/verify': 'code', '/api/v1/stepup': 'code',
+    '/api/v1/signup/verify': 'code', '/signup/verify': 'code',
     '/api/v1/login/push': 'code', '/api/v1/push/respond': 'code', '/api/v1/push/devices': 'code',
+    '/api/v1/signup': 'signup', '/signup': 'signup',
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -166,10 +187,10 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
     const label = { method: route.method, route: route.path }
     const end = metrics.httpDuration.startTimer({ route: route.path })
     await telemetry.span(`${route.method} ${route.path}`, { 'http.request.method': route.method, 'http.route': route.path }, async (span) => {
-      const cookies = parseCookies(req.headers.cookie)
+      const cookies = parseCookies(req.headers.cookie, secure)
       let raw: Promise<string> | undefined
       let body: Promise<Record<string, unknown>> | undefined
-      let session: Promise<{ userId: string; mfaAt: Date | null } | undefined> | undefined
+      let session: ReturnType<Exchange['session']> | undefined
       const clear = cookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure })
       // A stable, non-secret id per browser: the "new device" risk signal.
       let deviceId = cookies[DEVICE_COOKIE]
@@ -198,13 +219,13 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
         },
       }
       try {
-        if (req.method === 'POST' && !sameOrigin(req)) throw new MfaError('forbidden', 'cross-origin form posts are refused')
+        if (req.method === 'POST' && !sameOrigin(req, config.publicUrl ? new URL(config.publicUrl).origin : undefined)) throw new MfaError('forbidden', 'cross-origin form posts are refused')
         const bucket = req.method === 'POST' ? BUCKET[route.path] : undefined
         if (bucket) {
           const t = limiters[bucket].take(x.ctx.ip ?? 'unknown')
           if (!t.ok) {
             metrics.rateLimited.inc({ bucket })
-            throw new MfaError('rate_limited', `too many ${bucket === 'password' ? 'sign-in' : 'code'} attempts from this address; wait ${t.retryAfterSeconds} s`, { retry_after_seconds: t.retryAfterSeconds }, t.retryAfterSeconds)
+            throw new MfaError('rate_limited', `too many ${LIMITED[bucket]} from this address; wait ${t.retryAfterSeconds} s`, { retry_after_seconds: t.retryAfterSeconds }, t.retryAfterSeconds)
           }
         }
         await route.handler(x)
@@ -243,7 +264,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   })
   const port = (server.address() as AddressInfo).port
   const url = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
-  secure = url.startsWith('https:')
+  secure = secureCookiesFor(url, config.loopbackSecureCookies === 'on')
   publicUrl = url
 
   const snapshot = (reason: 'scheduled' | 'on_demand') => emitEnrollmentSnapshot({ db, telemetry, metrics, region: config.region, reason, log })
@@ -253,7 +274,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const firstSnapshot = config.snapshotSeconds > 0 ? setTimeout(() => void snapshot('scheduled').catch(() => {}), 15_000) : undefined
   firstSnapshot?.unref()
   await vendors?.start(config.webhookUrl ?? url)
-  const sweep = async () => (await login.sweepAbandoned()) + (await receipts.sweep()) + (await recovery.sweep({ client: 'api' })) + ((await push?.sweepExpired()) ?? 0)
+  const sweep = async () => (await login.sweepAbandoned()) + (await receipts.sweep()) + (await recovery.sweep({ client: 'api' })) + ((await push?.sweepExpired()) ?? 0) + (await signup.sweep())
   const timer = setInterval(() => void sweep().catch((e) => log(`sweeper: ${e instanceof Error ? e.message : String(e)}`)), Math.min(30_000, config.flowTtlSeconds * 500))
   timer.unref()
 

@@ -1,17 +1,27 @@
 import { z } from 'zod'
-import { UserGroup } from '../../contract'
 import { MfaError } from '../errors'
+import { lengthProblem, PASSWORD_MAX } from '../factors/password-policy'
 
 /** Request shapes, parsed once at the boundary. */
 export const Email = z.string().trim().toLowerCase().max(254).email('expected an e-mail address')
-export const Password = z.string().min(8, 'password must be at least 8 characters').max(1024, 'password must be at most 1024 characters')
+/** A NEW password (sign-up, change): 12..128 characters (factors/password-policy.ts); sign-in accepts any existing one. */
+export const Password = z.string().max(4 * PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`).superRefine((p, ctx) => {
+  const problem = lengthProblem(p)
+  if (problem) ctx.addIssue({ code: 'custom', message: problem })
+})
 export const Code = z.string().trim().regex(/^\d{6,8}$/, 'expected a 6- or 8-digit code')
 export const Id = z.string().uuid('expected an id as returned by the API')
 
 /** "Remember this device": a JSON boolean, or a checked form checkbox ("on"). */
 const Remember = z.union([z.boolean(), z.literal('on')]).optional().transform((v) => v === true || v === 'on')
 
-export const SignupInput = z.object({ email: Email, password: Password, user_group: UserGroup.default('customer') })
+/**
+ * Sign-up takes no account type: a client that names one (`user_group`) is refused, never
+ * obeyed. Admins and workforce accounts are provisioned (login/roles.ts), not self-assigned.
+ */
+export const SignupInput = z.object({ email: Email, password: Password, user_group: z.undefined({ error: 'account types are assigned by an admin, not chosen at sign-up' }).optional() })
+/** The second step of a sign-up: the code mailed to the address. */
+export const SignupVerifyInput = z.object({ signup_id: Id, code: Code })
 export const LoginInput = z.object({ email: Email, password: z.string().min(1, 'password is required').max(1024) })
 export const TotpStepInput = z.object({ flow_id: Id, code: Code, remember_device: Remember })
 export const RecoveryStepInput = z.object({ flow_id: Id, remember_device: Remember, code: z.string().trim().min(1, 'code is required').max(32, 'a recovery code has 10 characters') })

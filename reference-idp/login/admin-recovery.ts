@@ -1,9 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { ATTR } from '../../contract'
 import { MfaError } from '../errors'
-import { verifyPassword } from '../factors/password'
+import { dummyPasswordHash, verifyPassword, type ScryptParams } from '../factors/password'
 import type { Db } from '../store/db'
 import type { Repo, UserRow } from '../store/repo'
+import { openEmail } from '../store/user-email'
 import { createAudit } from './audit'
 import { eventHelpers, type EventDeps, type RequestCtx } from './events'
 import { decideRecovery, type RecoveryPolicy, type RecoveryStatus } from './recovery-policy'
@@ -19,8 +20,17 @@ const state = (r: RequestRow | undefined) => r && { status: r.status, userId: r.
  * short-lived link that removes the old factors and signs in fresh so a new one can be
  * enrolled. Every step is an `mfa.recovery` event and a row in `audit_log`.
  */
-export function createAdminRecovery(d: EventDeps & { db: Db; repo: Repo; policy: RecoveryPolicy; now: () => Date }) {
+export interface AdminRecoveryDeps extends EventDeps {
+  db: Db; repo: Repo; policy: RecoveryPolicy; now: () => Date
+  /** The password check (a seam: tests observe that unknown addresses pay for one too). */
+  verifyPassword?: (password: string, hash: string) => Promise<boolean>
+  /** scrypt parameters of real hashes (IDP_PASSWORD_COST), so the dummy one costs the same. */
+  passwordHashing?: ScryptParams
+}
+
+export function createAdminRecovery(d: AdminRecoveryDeps) {
   const { base, emit } = eventHelpers(d)
+  const verify = d.verifyPassword ?? verifyPassword
   const hash = (id: string | null | undefined) => (id ? d.keys.userHash(id) : null)
   const audit = createAudit(d).write
   const event = (reason: 'requested' | 'approved' | 'denied' | 'completed' | 'expired', user: UserRow | undefined, ctx: RequestCtx) =>
@@ -36,10 +46,14 @@ export function createAdminRecovery(d: EventDeps & { db: Db; repo: Repo; policy:
   }
 
   return {
-    /** Answers the same whether or not the account exists or the password is right (no probing). */
+    /**
+     * Answers the same whether or not the account exists or the password is right (no probing):
+     * an unknown address is checked against a dummy hash, so it takes as long as a known one.
+     */
     async request(email: string, password: string, ctx: RequestCtx): Promise<void> {
       const user = await d.repo.userByEmail(email)
-      if (!user || !(await verifyPassword(password, user.password_hash))) return
+      const ok = await verify(password, user?.password_hash ?? (await dummyPasswordHash(d.passwordHashing)))
+      if (!user || !ok) return
       const open = await d.db.query("SELECT 1 FROM recovery_requests WHERE user_id = $1 AND status IN ('requested', 'approved')", [user.id])
       if (open.length) return
       const id = randomUUID()
@@ -49,10 +63,10 @@ export function createAdminRecovery(d: EventDeps & { db: Db; repo: Repo; policy:
     },
 
     async list(status: RecoveryStatus = 'requested') {
-      const rows = await d.db.query<RequestRow & { user_group: string; email: string }>('SELECT r.*, u.user_group, u.email FROM recovery_requests r JOIN users u ON u.id = r.user_id WHERE r.status = $1 ORDER BY r.created_at LIMIT 200', [status])
+      const rows = await d.db.query<RequestRow & { user_group: string; email_enc: string }>('SELECT r.*, u.user_group, u.email_enc FROM recovery_requests r JOIN users u ON u.id = r.user_id WHERE r.status = $1 ORDER BY r.created_at LIMIT 200', [status])
       // The reviewing admin must know who asked to check it is really them (a call-back): the
       // e-mail is shown to admins here, and never leaves the IdP in telemetry or logs.
-      return rows.map((r) => ({ id: r.id, email: r.email, user_hash: hash(r.user_id), user_group: r.user_group, status: r.status, created_at: r.created_at }))
+      return rows.map((r) => ({ id: r.id, email: openEmail(d.keys, r.user_id, r.email_enc), user_hash: hash(r.user_id), user_group: r.user_group, status: r.status, created_at: r.created_at }))
     },
 
     /** Approve (returns the one-time link token, shown once) or deny, with a reason. */

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { MfaError } from '../errors'
-import { addressHint, decideOobCheck, newOobCode, type OobPolicy } from '../factors/oob'
+import { addressHint, type OobPolicy } from '../factors/oob'
 import type { Db } from '../store/db'
 import type { Repo, UserRow } from '../store/repo'
 import type { Subprocessor } from '../subprocessors/types'
 import type { Audit } from './audit'
-import { eventHelpers, type EventDeps, type RequestCtx } from './events'
+import type { EventDeps, RequestCtx } from './events'
+import { mailCodes } from './mail-code'
 
 export interface EmailChangeDeps extends EventDeps {
   db: Db
@@ -30,14 +31,8 @@ const RESEND_COOLDOWN_MS = 30_000
  * their code are encrypted at rest, codes MACed; neither appears in telemetry or logs.
  */
 export function createEmailChange(d: EmailChangeDeps) {
-  const { providerRequest } = eventHelpers(d)
-  const codeMac = (id: string, code: string) => d.keys.mac(`email-change:${id}`, code)
-
-  async function mail(user: UserRow, to: string, text: string, id: string, ctx: RequestCtx) {
-    const r = await d.telemetry.step(ctx.span, 'provider.send', { 'mfa.channel': 'email' }, () => d.sender.send({ channel: 'email', to, text, idempotencyKey: id, region: d.region }))
-    for (const attempt of r.attempts ?? [r]) providerRequest(attempt, 'email', ctx, user, id)
-    return r
-  }
+  const codes = mailCodes(d, 'email-change')
+  const mail = (user: UserRow, to: string, text: string, id: string, ctx: RequestCtx) => codes.mail(user, to, text, id, ctx)
 
   return {
     /** Send a code to the new address; returns the pending change and where the code went (masked). */
@@ -51,10 +46,10 @@ export function createEmailChange(d: EmailChangeDeps) {
       const wait = last ? Math.ceil((new Date(last.created_at).getTime() + RESEND_COOLDOWN_MS - now.getTime()) / 1000) : 0
       if (wait > 0) throw new MfaError('rate_limited', `a code was sent moments ago; wait ${wait} s before asking again`, { retry_after_seconds: wait }, wait)
       const id = randomUUID()
-      const code = newOobCode()
+      const { code, mac } = codes.issue(id)
       await d.db.query('INSERT INTO email_changes (id, user_id, email_enc, code_mac, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
-        [id, userId, d.keys.box.seal(Buffer.from(email, 'utf8'), id), codeMac(id, code), now, new Date(now.getTime() + d.policy.codeTtlMs)])
-      const r = await mail(user, email, `Your FactorWatch code to confirm this e-mail address: ${code}. It expires in ${Math.round(d.policy.codeTtlMs / 60_000)} minutes. If you did not ask for it, ignore this message.`, id, ctx)
+        [id, userId, d.keys.box.seal(Buffer.from(email, 'utf8'), id), mac, now, new Date(now.getTime() + d.policy.codeTtlMs)])
+      const r = await mail(user, email, `Your FactorWatch code to confirm this e-mail address: ${code}. It expires in ${codes.minutes()} minutes. If you did not ask for it, ignore this message.`, id, ctx)
       if (!r.ok) {
         await d.db.query('DELETE FROM email_changes WHERE id = $1', [id])
         throw new MfaError('provider_unavailable', 'the e-mail with the code could not be sent; try again in a moment', { provider_reason: r.reason })
@@ -66,8 +61,7 @@ export function createEmailChange(d: EmailChangeDeps) {
     async confirm(userId: string, changeId: string, code: string, ctx: RequestCtx): Promise<void> {
       const [user, row] = await Promise.all([d.repo.userById(userId), d.db.query<ChangeRow>('SELECT * FROM email_changes WHERE id = $1 AND user_id = $2', [changeId, userId]).then((r) => r[0])])
       if (!user || !row) throw new MfaError('not_found', 'no such e-mail change on this account; ask for a new code')
-      const matches = /^\d{6}$/.test(code) && codeMac(row.id, code) === row.code_mac
-      const v = decideOobCheck({ expiresAt: new Date(row.expires_at), attempts: row.attempts, usedAt: row.used_at && new Date(row.used_at) }, matches, d.now(), d.policy)
+      const v = codes.check(row, code)
       if (!v.ok) {
         if (v.reason === 'invalid_code') await d.db.query('UPDATE email_changes SET attempts = attempts + 1 WHERE id = $1', [row.id])
         if (v.reason === 'invalid_code') throw new MfaError('invalid_code', 'the code is wrong', { field: 'code' })

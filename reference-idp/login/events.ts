@@ -37,8 +37,8 @@ export function eventHelpers(d: EventDeps) {
     d.metrics.logins.inc({ outcome, reason })
     emit('mfa.login.completed', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.outcome]: outcome, [ATTR.reason]: reason, [ATTR.factor]: factor, [ATTR.intent]: 'login' }, ctx)
   }
-  /** One vendor call as `mfa.provider.request` and its counter (SMS, voice, e-mail and push alike). */
-  const providerRequest = (r: SendResult, channel: string, ctx: RequestCtx, user: UserRow, flowId: string | null, factor?: string) => {
+  /** One vendor call as `mfa.provider.request` and its counter (SMS, voice, e-mail and push alike; no user yet for a sign-up's mail). */
+  const providerRequest = (r: SendResult, channel: string, ctx: RequestCtx, user: UserRow | undefined, flowId: string | null, factor?: string) => {
     d.metrics.providerRequests.inc({ provider: r.provider, channel, outcome: r.ok ? 'success' : 'error' })
     emit('mfa.provider.request', {
       ...base(ctx, user), [ATTR.flowId]: flowId ?? undefined, [ATTR.provider]: r.provider, [ATTR.channel]: channel, [ATTR.factor]: factor,

@@ -15,11 +15,11 @@ const TABLE: Record<ManagedFactor, { table: string; where: string }> = {
   push: { table: 'push_devices', where: '' },
 }
 
-/** Active second factors of a user, all kinds (passkeys included). */
+/** Active second factors of a user, all kinds (passkeys included; an old e-mail enrollment is none). */
 export async function activeFactorCount(db: Db, userId: string): Promise<number> {
   const [r] = await db.query<{ n: number }>(`SELECT
     (SELECT count(*) FROM totp_credentials WHERE user_id = $1 AND status = 'active') +
-    (SELECT count(*) FROM oob_factors WHERE user_id = $1 AND status = 'active') +
+    (SELECT count(*) FROM oob_factors WHERE user_id = $1 AND status = 'active' AND channel <> 'email') +
     (SELECT count(*) FROM webauthn_credentials WHERE user_id = $1) +
     (SELECT count(*) FROM push_devices WHERE user_id = $1 AND status = 'active') AS n`, [userId])
   return Number(r.n)
@@ -43,7 +43,7 @@ export function createFactorAdmin(d: EventDeps & { db: Db; repo: Repo }) {
       const t = TABLE[type]
       const [row] = await d.db.query<{ status: string }>(`SELECT status FROM ${t.table} WHERE id = $1 AND user_id = $2${t.where}`, [id, userId])
       if (!row) throw new MfaError('not_found', `no such ${type} factor on this account`)
-      if (row.status === 'active' && (await activeFactorCount(d.db, userId)) <= 1) {
+      if (row.status === 'active' && type !== 'email' && (await activeFactorCount(d.db, userId)) <= 1) {
         throw new MfaError('forbidden', 'this is your only second factor: add another one first (turning MFA off needs an admin exemption)')
       }
       await d.db.query(`DELETE FROM ${t.table} WHERE id = $1 AND user_id = $2`, [id, userId])

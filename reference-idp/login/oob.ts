@@ -19,7 +19,19 @@ const HOUR = 3600_000
 const text = (channel: OobChannel, code: string) =>
   channel === 'voice' ? `Your FactorWatch code is ${code.split('').join(' ')}. Again: ${code.split('').join(' ')}.` : `${code} is your FactorWatch code. It expires in 5 minutes. Never share it.`
 
-/** SMS, voice and e-mail one-time codes: enrollment of an address, sending, checking. */
+/**
+ * Why an e-mail code is no second factor (NIST SP 800-63B 5.1.3.1: e-mail is not an out-of-band
+ * authenticator; it proves who reads a mailbox, which is often guarded by the same password).
+ * E-mail stays the account's contact address: notices and sign-up codes go there.
+ */
+export const EMAIL_NOT_A_FACTOR = 'e-mail codes are not accepted as a second factor (NIST SP 800-63B 5.1.3.1: e-mail is not an out-of-band authenticator); use a passkey, an authenticator app, push approval, or a phone number (sms or voice)'
+/** Channels whose codes count as a second factor: a phone, not a mailbox. */
+export const isAuthenticatorChannel = (channel: OobChannel): boolean => channel !== 'email'
+const refuseEmail = (channel: OobChannel) => {
+  if (!isAuthenticatorChannel(channel)) throw new MfaError('bad_request', EMAIL_NOT_A_FACTOR, { field: 'channel' })
+}
+
+/** SMS and voice one-time codes: enrollment of a phone number, sending, checking. E-mail factors enrolled earlier are listed but never used. */
 export function createOobService(d: OobDeps) {
   const { base, emit, providerRequest } = eventHelpers(d)
   const addressMac = (address: string) => d.keys.mac('oob-address', address)
@@ -71,6 +83,7 @@ export function createOobService(d: OobDeps) {
   return {
     /** Add a phone number or e-mail address (pending) and send it a code. */
     async enroll(userId: string, channel: OobChannel, address: string, ctx: RequestCtx) {
+      refuseEmail(channel)
       const user = await d.repo.userById(userId)
       if (!user) throw new MfaError('unauthenticated', 'session user no longer exists')
       const id = randomUUID()
@@ -86,6 +99,7 @@ export function createOobService(d: OobDeps) {
       const [user, factor] = await Promise.all([d.repo.userById(userId), d.oob.factor(factorId, userId)])
       if (!user || !factor) throw new MfaError('not_found', 'no such phone number or e-mail address on this account')
       if (factor.status === 'active') throw new MfaError('already_active', 'this factor is already active')
+      refuseEmail(factor.channel)
       const r = await check({ factorId }, code)
       const reason = r.ok ? 'activated' : 'verification_failed'
       if (r.ok) await d.oob.activate(factorId)
@@ -96,6 +110,7 @@ export function createOobService(d: OobDeps) {
 
     /** Send a login code for an open flow over the user's factor of that channel. */
     async sendLoginCode(flowId: string, user: UserRow, channel: OobChannel, reason: 'login_required' | 'resend' | 'fallback', ctx: RequestCtx) {
+      refuseEmail(channel)
       const factor = (await d.oob.factorsOf(user.id, 'active')).find((f) => f.channel === channel)
       if (!factor) throw new MfaError('bad_request', `no active ${channel} factor on this account`)
       await send(user, factor, flowId, ctx)
@@ -104,7 +119,8 @@ export function createOobService(d: OobDeps) {
     },
 
     checkLoginCode: (flowId: string, code: string) => check({ flowId }, code),
-    activeChannels: async (userId: string): Promise<OobChannel[]> => [...new Set((await d.oob.factorsOf(userId, 'active')).map((f) => f.channel))],
+    /** Channels a sign-in or step-up may use: active phone factors (never e-mail). */
+    activeChannels: async (userId: string): Promise<OobChannel[]> => [...new Set((await d.oob.factorsOf(userId, 'active')).map((f) => f.channel).filter(isAuthenticatorChannel))],
     factors: async (userId: string) => (await d.oob.factorsOf(userId)).map((f) => ({ id: f.id, type: f.channel, name: f.name, hint: f.hint, status: f.status, created_at: f.created_at })),
   }
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { ATTR, type Client, type Factor, type RiskLevel, type UserGroup } from '../../contract'
 import { MfaError, type ErrorCode } from '../errors'
-import { hashPassword, verifyPassword } from '../factors/password'
-import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from '../factors/recovery-codes'
+import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword, type ScryptParams } from '../factors/password'
+import { assertNewPassword } from '../factors/password-policy'
+import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode, recoveryCodeMatches } from '../factors/recovery-codes'
 import { base32Encode, newTotpSecret, otpauthUri, verifyTotp, type TotpParams } from '../factors/totp'
 import type { IdpKeys } from '../keys'
 import type { FlowRow, Repo, TotpRow, UserRow } from '../store/repo'
@@ -14,11 +15,13 @@ import { eventHelpers, type RequestCtx } from './events'
 import { assessRisk, type RiskPolicy } from './risk'
 import type { TrustedDevices } from './trusted'
 import type { Exemptions } from './exemptions'
-import type { OobService } from './oob'
+import { EMAIL_NOT_A_FACTOR, type OobService } from './oob'
 import type { PushService } from './push'
 import type { OobChannel } from '../subprocessors/types'
-import { decideAttempt, isLocked, lockedError, userLockUntil, type FlowPolicy } from './policy'
+import { cappedError, decideAttempt, lockedError, type FlowPolicy, type WrongCodeLock } from './policy'
+import type { Guessing } from './guessing'
 import { createStepUp } from './stepup'
+import type { AdminFactorPolicy } from './admin-access'
 
 export type { RequestCtx }
 
@@ -44,6 +47,14 @@ export interface LoginDeps {
   progressiveDelayMs: number
   /** How many passkeys a user has (the WebAuthn module owns them). */
   passkeys: (userId: string) => Promise<number>
+  /** Per-account password throttling and code-guessing locks that spare the owner's known devices (login/guessing.ts). */
+  guessing: Guessing
+  /** scrypt parameters of new hashes (IDP_PASSWORD_COST); weaker stored hashes are upgraded at sign-in. Default N=2^17. */
+  passwordHashing?: ScryptParams
+  /** Addresses that become admins when they sign up (IDP_ADMIN_EMAILS): the first admins of a new IdP. */
+  bootstrapAdmins?: ReadonlySet<string>
+  /** What second factor admin actions need (IDP_ADMIN_FACTOR). */
+  adminFactor?: AdminFactorPolicy
 }
 
 /** Second factors a login can be finished with by typing a code. */
@@ -60,8 +71,6 @@ const RETRY_ERRORS = {
   too_many_attempts: ['invalid_code', 'too many tries for this code; ask for a new one'],
 } as const satisfies Record<string, readonly [ErrorCode, string]>
 
-// Verifying against this keeps an unknown e-mail as slow as a wrong password (no account probing by timing).
-const DUMMY_HASH = hashPassword('not-a-real-password-0000')
 
 export function createLoginService(d: LoginDeps) {
   const { base, emit, completed } = eventHelpers(d)
@@ -80,14 +89,15 @@ export function createLoginService(d: LoginDeps) {
     if (flow.intent === 'login') return completed(flow.id, outcome, reason, ctx, user, factor)
     emit('mfa.stepup', { ...base(ctx, user), [ATTR.flowId]: flow.id, [ATTR.factor]: factor, [ATTR.outcome]: outcome, [ATTR.reason]: outcome === 'success' ? 'satisfied' : 'failed', [ATTR.intent]: 'stepup' }, ctx)
   }
-  /** Close the flow as locked and lock the user's codes until `until`: one `mfa.lockout` per lock. */
-  async function lockOut(flow: FlowRow, user: UserRow | undefined, factor: string, until: Date, ctx: RequestCtx) {
+  /** Close the flow as locked and lock the user's codes (every device's, or unknown devices' only, as `lock` says): one `mfa.lockout` per lock. */
+  async function lockOut(flow: FlowRow, user: UserRow | undefined, factor: string, lock: WrongCodeLock, ctx: RequestCtx) {
     if (!(await d.repo.closeFlow(flow.id, 'locked'))) return
-    await d.repo.lockUser(flow.user_id, until)
+    if (lock.scope === 'account') await d.repo.lockUser(flow.user_id, lock.until)
     d.metrics.lockouts.inc({ reason: 'too_many_failures' })
     emit('mfa.lockout', { ...base(ctx, user), [ATTR.flowId]: flow.id, [ATTR.factor]: factor, [ATTR.reason]: 'too_many_failures' }, ctx)
     finish(flow, 'locked_out', 'locked_out', ctx, user, factor)
   }
+  const lockError = (lock: WrongCodeLock, now: Date) => (lock.scope === 'unknown_devices_cap' ? cappedError() : lockedError(lock.until, now))
   const allowedAt = (level: string | null, factor: string) => d.risk.policy.rules[(level ?? 'low') as RiskLevel].factors.includes(factor as Factor)
   const openSecret = (c: TotpRow) => d.keys.box.open(c.secret_enc, c.id)
   const params = (c: TotpRow): TotpParams => ({ algorithm: c.algorithm as TotpParams['algorithm'], digits: c.digits as 6 | 8, periodSeconds: 30, window: 1 })
@@ -108,7 +118,7 @@ export function createLoginService(d: LoginDeps) {
   async function checkRecoveryCode(userId: string, input: string) {
     const code = normalizeRecoveryCode(input)
     if (!code) return { ok: false as const, reason: 'invalid_code' as const }
-    const r = await d.repo.useRecoveryCode(userId, hashRecoveryCode(userId, code))
+    const r = await d.repo.useRecoveryCode(userId, (stored) => recoveryCodeMatches(stored, userId, code, d.keys.mac))
     return r === 'ok' ? { ok: true as const } : { ok: false as const, reason: r === 'used' ? ('code_replayed' as const) : ('invalid_code' as const) }
   }
 
@@ -120,15 +130,26 @@ export function createLoginService(d: LoginDeps) {
       const hasFactor = (await d.repo.totpForUser(userId, 'active')).length > 0 || (await d.oob.activeChannels(userId)).length > 0 || (await d.passkeys(userId)) > 0 || (await d.push?.hasActiveDevice(userId)) === true
       if (!hasFactor) throw new MfaError('bad_request', 'set up a second factor first: recovery codes stand in for one')
       const codes = newRecoveryCodes()
-      await d.repo.replaceRecoveryCodes(userId, codes.map((c) => hashRecoveryCode(userId, c)), randomUUID())
+      await d.repo.replaceRecoveryCodes(userId, codes.map((c) => hashRecoveryCode(d.keys.mac, c)), randomUUID())
       emit('mfa.recovery', { ...base(ctx, user), [ATTR.factor]: 'recovery_code', [ATTR.reason]: 'recovery_codes_regenerated', [ATTR.intent]: 'enrollment' }, ctx)
       return codes
     },
     remainingRecoveryCodes: (userId: string) => d.repo.remainingRecoveryCodes(userId),
 
-    async signup(email: string, password: string, userGroup: UserGroup): Promise<string> {
+    /** A new account is a customer, or an admin when its address is a configured bootstrap admin (IDP_ADMIN_EMAILS). */
+    async signup(email: string, password: string): Promise<string> {
+      return this.createAccount(email, await this.hashNewPassword(email, password))
+    },
+    /** Sign-up's first half: the password policy, then the hash (login/signup.ts keeps it until the address is proven). */
+    async hashNewPassword(email: string, password: string): Promise<string> {
+      assertNewPassword(password, 'password', email)
+      return hashPassword(password, d.passwordHashing)
+    },
+    /** Sign-up's second half: the account, once its address is proven. */
+    async createAccount(email: string, passwordHash: string): Promise<string> {
       const id = randomUUID()
-      if (!(await d.repo.insertUser({ id, email, passwordHash: await hashPassword(password), userGroup }))) {
+      const userGroup: UserGroup = d.bootstrapAdmins?.has(email) ? 'admin' : 'customer'
+      if (!(await d.repo.insertUser({ id, email, passwordHash, userGroup }))) {
         throw new MfaError('email_taken', 'an account with this e-mail address already exists')
       }
       return id
@@ -160,11 +181,25 @@ export function createLoginService(d: LoginDeps) {
     /** The password must pass before any second factor is revealed or tried. */
     async passwordStep(email: string, password: string, ctx: RequestCtx): Promise<PasswordStepResult> {
       const user = await d.repo.userByEmail(email)
-      const ok = await d.telemetry.step(ctx.span, 'password.verify', { 'mfa.factor': 'password' }, async () => verifyPassword(password, user?.password_hash ?? (await DUMMY_HASH)))
+      const known = user ? await d.guessing.knownDevice(user.id, ctx.deviceId, ctx.trustedToken) : false
+      const throttled = await d.guessing.beforePassword(email, known)
+      if (throttled) {
+        d.metrics.rateLimited.inc({ bucket: 'account_password' })
+        completed(randomUUID(), 'rate_limited', 'locked_out', ctx, user, 'password')
+        throw throttled
+      }
+      const ok = await d.telemetry.step(ctx.span, 'password.verify', { 'mfa.factor': 'password' }, async () => verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash(d.passwordHashing))))
       if (!user || !ok) {
+        if ((await d.guessing.passwordFailed(email, known)) && user) {
+          d.metrics.lockouts.inc({ reason: 'too_many_failures' })
+          emit('mfa.lockout', { ...base(ctx, user), [ATTR.factor]: 'password', [ATTR.reason]: 'too_many_failures' }, ctx)
+        }
         completed(randomUUID(), 'failure', 'password_failed', ctx, user, 'password')
         throw new MfaError('invalid_credentials', 'e-mail address or password is wrong')
       }
+      await d.guessing.passwordOk(email)
+      // A hash made with weaker parameters (an older N) is replaced now that the password is known.
+      if (needsRehash(user.password_hash, d.passwordHashing)) await d.repo.updatePassword(user.id, await hashPassword(password, d.passwordHashing))
       const creds = await d.repo.totpForUser(user.id, 'active')
       const channels = await d.oob.activeChannels(user.id)
       const passkeys = await d.passkeys(user.id)
@@ -187,7 +222,9 @@ export function createLoginService(d: LoginDeps) {
         return { kind: 'authenticated', userId: user.id }
       }
       const flowId = randomUUID()
-      if (isLocked(user.mfa_locked_until, now)) {
+      // Guessing from unknown devices locks only unknown devices: the owner's known ones stay open.
+      const refusal = await d.guessing.codeRefusal(user.id, user.mfa_locked_until, known)
+      if (refusal) {
         // The lock answers guessing of codes by whoever holds the password. A passkey can be
         // neither guessed nor relayed, so it stays open: an attacker with the password cannot
         // lock out a real user who has one (the denial of service NIST SP 800-63B 5.2.2 warns of).
@@ -197,7 +234,7 @@ export function createLoginService(d: LoginDeps) {
           return { kind: 'challenge', flowId, factor: 'webauthn', factors: ['webauthn'], locked: true }
         }
         completed(flowId, 'locked_out', 'locked_out', riskCtx, user, 'totp')
-        throw lockedError(user.mfa_locked_until!, now)
+        throw refusal
       }
       const exempt = await d.exemptions.consume(user, flowId, riskCtx)
       if (exempt) {
@@ -210,6 +247,7 @@ export function createLoginService(d: LoginDeps) {
       if (remembered?.ok && risk.trustedDeviceSkip) {
         emit('mfa.bypass', { ...base(riskCtx, user), [ATTR.flowId]: flowId, [ATTR.reason]: 'trusted_device', [ATTR.intent]: 'login' }, ctx)
         completed(flowId, 'success', 'trusted_device', riskCtx, user)
+        await d.guessing.liftUnknown(user.id)
         await d.trusted.recordLogin(user.id, ctx.country, ctx.deviceId, risk.level)
         return { kind: 'authenticated', userId: user.id }
       }
@@ -262,17 +300,21 @@ export function createLoginService(d: LoginDeps) {
      * count against the same per-flow attempts, so switching factor does not reset the count.
      */
     async codeStep(flowId: string, factor: CodeFactor, code: string, ctx: RequestCtx): Promise<string> {
+      if (factor === 'email') throw new MfaError('bad_request', EMAIL_NOT_A_FACTOR, { field: 'channel' })
       const flow = await d.repo.flow(flowId)
       const user = flow && (await d.repo.userById(flow.user_id))
       const snapshot = flow && { state: flow.state, attempts: flow.attempts, issuedAt: flow.issued_at }
       // Only an open, in-time flow gets to check a code (and so to consume a step or a recovery code).
       const pre = decideAttempt(snapshot, { ok: true }, d.now(), d.policy)
       if (flow && pre.kind === 'success' && !allowedAt(flow.risk_level, factor)) throw new MfaError('forbidden', `${factor} is not accepted for this sign-in: its risk is ${flow.risk_level}`, { risk_level: flow.risk_level })
+      // The device that passed the password step: the owner's known devices are not held up by guessing elsewhere.
+      const known = user ? await d.guessing.knownDevice(user.id, flow!.device_id, ctx.trustedToken) : false
       // Flows opened before the lock (or alongside the one that set it) must not keep guessing.
-      if (user && pre.kind === 'success' && isLocked(user.mfa_locked_until, d.now())) {
+      const refusal = user && pre.kind === 'success' ? await d.guessing.codeRefusal(user.id, user.mfa_locked_until, known) : undefined
+      if (refusal) {
         d.metrics.verifications.inc({ factor, outcome: 'locked_out' })
         emit('mfa.challenge.verified', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: factor, [ATTR.outcome]: 'locked_out', [ATTR.reason]: 'locked_out', [ATTR.intent]: flow!.intent }, ctx)
-        throw lockedError(user.mfa_locked_until!, d.now())
+        throw refusal
       }
       if (flow) ctx = { ...ctx, riskLevel: (flow.risk_level ?? undefined) as RiskLevel | undefined }
       // Answering with another factor than the one the flow offered (a code instead of the push) is the user's fallback.
@@ -309,15 +351,16 @@ export function createLoginService(d: LoginDeps) {
             emit('mfa.recovery', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: 'recovery_code', [ATTR.reason]: 'recovery_code_used', [ATTR.intent]: 'recovery' }, ctx)
           }
           finish(flow!, 'success', 'mfa_satisfied', ctx, user, factor)
+          if (known && flow!.intent === 'login') await d.guessing.liftUnknown(flow!.user_id)
           if (flow!.intent === 'login') await d.trusted.recordLogin(flow!.user_id, flow!.country ?? undefined, flow!.device_id ?? undefined, flow!.risk_level ?? undefined)
           return flow!.user_id
         case 'retry': {
           const n = await d.repo.countFailedAttempt(flowId)
           if (n === undefined) throw new MfaError('flow_expired', 'this sign-in is over; start again')
-          const until = userLockUntil(await d.repo.failedAttemptsSince(flow!.user_id, new Date(now.getTime() - d.policy.lockoutMs)), now, d.policy)
-          if (until) {
-            await lockOut(flow!, user, factor, until, ctx)
-            throw lockedError(until, now)
+          const lock = await d.guessing.wrongCode(flow!.user_id, known, false)
+          if (lock) {
+            await lockOut(flow!, user, factor, lock, ctx)
+            throw lockError(lock, now)
           }
           // Slow down guessing on this flow: each wrong code makes the next answer wait longer.
           const wait = progressiveDelayMs(n, d.progressiveDelayMs)
@@ -327,21 +370,24 @@ export function createLoginService(d: LoginDeps) {
         }
         case 'lock': {
           await d.repo.countFailedAttempt(flowId)
-          await lockOut(flow!, user, factor, decision.lockedUntil, ctx)
-          throw lockedError(decision.lockedUntil, now)
+          const lock = (await d.guessing.wrongCode(flow!.user_id, known, true)) ?? { scope: known ? 'account' : 'unknown_devices', until: decision.lockedUntil }
+          await lockOut(flow!, user, factor, lock, ctx)
+          throw lockError(lock, now)
         }
       }
     },
 
     /** Send (or resend) a code over SMS, voice or e-mail for an open flow; switching channel is a fallback. */
     async sendCode(flowId: string, channel: OobChannel, ctx: RequestCtx) {
+      if (channel === 'email') throw new MfaError('bad_request', EMAIL_NOT_A_FACTOR, { field: 'channel' })
       const flow = await d.repo.flow(flowId)
       if (!flow) throw new MfaError('flow_not_found', 'no such sign-in; start again')
       if (!allowedAt(flow.risk_level, channel)) throw new MfaError('forbidden', `${channel} is not accepted for this sign-in: its risk is ${flow.risk_level}`, { risk_level: flow.risk_level })
       const pre = decideAttempt({ state: flow.state, attempts: flow.attempts, issuedAt: flow.issued_at }, { ok: true }, d.now(), d.policy)
       if (pre.kind !== 'success') throw new MfaError(pre.kind === 'closed' && pre.error === 'locked_out' ? 'locked_out' : 'flow_expired', 'this sign-in is over; start again')
       const user = (await d.repo.userById(flow.user_id))!
-      if (isLocked(user.mfa_locked_until, d.now())) throw lockedError(user.mfa_locked_until!, d.now())
+      const refusal = await d.guessing.codeRefusal(user.id, user.mfa_locked_until, await d.guessing.knownDevice(user.id, flow.device_id, ctx.trustedToken))
+      if (refusal) throw refusal
       const resend = flow.factor === channel
       if (!resend) {
         emit('mfa.fallback', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.fallbackFrom]: flow.factor, [ATTR.fallbackTo]: channel, [ATTR.factor]: channel, [ATTR.reason]: 'user_choice', [ATTR.intent]: 'login' }, ctx)

@@ -3,13 +3,16 @@ import type { Db } from '../store/db'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { Telemetry } from '../telemetry/telemetry'
 
-/** Factors counted by the snapshot, each with the SQL that says "this user has one active". */
+/**
+ * Factors counted by the snapshot, each with the SQL that says "this user has one active". E-mail
+ * is not among them: an e-mail code is no second factor (NIST SP 800-63B 5.1.3.1), so an e-mail
+ * enrollment left from earlier never counts as MFA coverage.
+ */
 const HAS: [Factor, string][] = [
   ['totp', "EXISTS (SELECT 1 FROM totp_credentials t WHERE t.user_id = u.id AND t.status = 'active')"],
   ['webauthn', 'EXISTS (SELECT 1 FROM webauthn_credentials w WHERE w.user_id = u.id)'],
   ['sms', "EXISTS (SELECT 1 FROM oob_factors o WHERE o.user_id = u.id AND o.status = 'active' AND o.channel = 'sms')"],
   ['voice', "EXISTS (SELECT 1 FROM oob_factors o WHERE o.user_id = u.id AND o.status = 'active' AND o.channel = 'voice')"],
-  ['email', "EXISTS (SELECT 1 FROM oob_factors o WHERE o.user_id = u.id AND o.status = 'active' AND o.channel = 'email')"],
   ['push', "EXISTS (SELECT 1 FROM push_devices p WHERE p.user_id = u.id AND p.status = 'active')"],
   ['recovery_code', 'EXISTS (SELECT 1 FROM recovery_codes r WHERE r.user_id = u.id AND r.used_at IS NULL)'],
 ]

@@ -21,11 +21,12 @@ export interface AccountPageDeps {
   fresh(x: Exchange, action: string): Promise<string | undefined>
 }
 
-const oobForm = (error?: string) => page('Add a phone number or e-mail address', `
+const oobForm = (error?: string) => page('Add a phone number', `
 <form method="post" action="/enroll/oob">
 <label for="channel">How should codes reach you?</label>
-<select id="channel" name="channel"><option value="sms">Text message (SMS)</option><option value="voice">Phone call</option><option value="email">E-mail</option></select>
-${field({ name: 'address', label: 'Phone number (+4915112345678) or e-mail address', autocomplete: 'tel', error: !!error })}
+<select id="channel" name="channel"><option value="sms">Text message (SMS)</option><option value="voice">Phone call</option></select>
+${field({ name: 'address', label: 'Phone number (+4915112345678)', autocomplete: 'tel', error: !!error })}
+<p class="note">Codes by e-mail are not offered: e-mail is not a second factor (NIST SP 800-63B 5.1.3.1). Your e-mail address gets security notices.</p>
 <button type="submit">Send a code</button></form><p><a href="/">Back</a></p>`, error)
 
 const oobVerifyForm = (factorId: string, hint: string, error?: string) => page('Enter the code we sent', `
