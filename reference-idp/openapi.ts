@@ -5,6 +5,7 @@ import type { Route } from './http/types'
 import * as W from './http/webauthn-inputs'
 import * as A from './admin-routes'
 import * as P from './http/push-inputs'
+import * as S from './session-routes'
 
 interface Op { summary: string; body?: z.ZodType; ok: [status: number, description: string]; errors: ErrorCode[]; session?: boolean }
 
@@ -55,6 +56,9 @@ export const API_DOCS: Record<string, Op> = {
   'POST /api/v1/account/email': { summary: 'Start changing the sign-in e-mail address (fresh second factor needed): a code goes to the new address', body: I.ChangeEmailInput, ok: [202, '`{status: "code_sent", change_id, hint}`'], errors: ['stepup_required', 'unauthenticated', 'bad_request', 'email_taken', 'rate_limited', 'provider_unavailable'], session: true },
   'POST /api/v1/account/email/verify': { summary: 'Switch to the new address with the code sent to it (5 tries, 5 minutes); the old address is told', body: I.ConfirmEmailInput, ok: [200, '`{status: "changed"}`'], errors: ['stepup_required', 'unauthenticated', 'bad_request', 'not_found', 'invalid_code', 'code_replayed', 'flow_expired', 'email_taken'], session: true },
   'POST /api/v1/account/password': { summary: 'Change the password (fresh second factor and the current password needed): every session is revoked and a new cookie is set; a push lock from a fraud report is lifted', body: I.ChangePasswordInput, ok: [200, '`{status: "changed", sessions_revoked}`; new session cookie'], errors: ['stepup_required', 'unauthenticated', 'bad_request', 'invalid_credentials'], session: true },
+  'GET /api/v1/sessions': { summary: 'Your open sessions: public id, created_at, last_used_at, client, country, device (browser and system), current; never a secret or an address', ok: [200, '`{sessions: [{id, created_at, last_used_at, client, country, device, current}]}`'], errors: ['unauthenticated'], session: true },
+  'POST /api/v1/sessions/revoke': { summary: 'Sign out one of your other sessions by its id (fresh second factor needed)', body: S.RevokeSessionInput, ok: [200, '`{status: "revoked"}`'], errors: ['unauthenticated', 'stepup_required', 'bad_request', 'not_found'], session: true },
+  'POST /api/v1/sessions/revoke-others': { summary: 'Sign out everywhere else: every session of your account but this one (fresh second factor needed)', ok: [200, '`{status: "revoked", revoked}`'], errors: ['unauthenticated', 'stepup_required'], session: true },
   'POST /api/v1/push/pairings': { summary: 'Make a one-time pairing code (10 min) for the phone app to register with, shown as a QR code of `uri`', ok: [201, '`{pairing_id, code, uri, expires_in_seconds}`'], errors: ['stepup_required', 'unauthenticated', 'locked_out'], session: true },
   'GET /api/v1/push/pairings': { summary: "A pairing's progress (`?pairing_id=`): waiting, registered (with the test push's number to type into the app), active or expired", ok: [200, '`{status, device_id?, number?, expires_in_seconds?}`'], errors: ['unauthenticated', 'bad_request', 'not_found'], session: true },
   'POST /api/v1/push/devices': { summary: 'Add a phone for push approval (pending), from a signed-in client or from the phone app with `pairing_code` (no session); a test push goes to it. Without a pairing the number to type is returned; with one, the web page shows it', body: P.RegisterPushDeviceInput, ok: [201, '`{device_id, number?, expires_in_seconds, status: "pending"}`'], errors: ['stepup_required', 'unauthenticated', 'invalid_credentials', 'bad_request', 'locked_out', 'rate_limited', 'provider_unavailable'], session: true },

@@ -123,6 +123,7 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
       sendHtml(x.res, 200, page('Your account', `<p><a href="/account">Account settings</a>: e-mail address and password.</p><h2>Second factors</h2>${pushNotice ? `<div class="error" role="alert">${esc(pushNotice)}</div>` : ''}${factorList(factors)}
 <form method="post" action="/enroll/totp"><button type="submit">Add an authenticator app</button></form>
 <p><a href="/enroll/oob">Add a phone number</a> · <a href="/passkeys">Passkeys</a>: sign in without a password, phishing-resistant.${push ? ' · <a href="/push">Phones for push approval</a>' : ''}</p>
+<h2>Where you are signed in</h2><p><a href="/sessions">Your sessions</a>: see them, sign one out, or sign out everywhere else.</p>
 <h2>Remembered devices</h2><form method="post" action="/trusted-devices/revoke"><button type="submit">Forget all remembered devices</button></form>
 <h2>Recovery codes</h2><p>${remaining} unused recovery code${remaining === 1 ? '' : 's'} left.</p>
 <form method="post" action="/recovery-codes"><button type="submit">${remaining ? 'Replace my recovery codes' : 'Create recovery codes'}</button></form>

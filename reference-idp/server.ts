@@ -33,6 +33,7 @@ import { createAudit } from './login/audit'
 import { createEmailChange } from './login/email-change'
 import { createSignup } from './login/signup'
 import { signupRoutes } from './signup-routes'
+import { sessionRoutes } from './session-routes'
 import { createAdminRecovery } from './login/admin-recovery'
 import { createExemptions } from './login/exemptions'
 import { activeFactorCount, createFactorAdmin } from './login/factor-admin'
@@ -130,7 +131,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
     trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id), stepUpMaxAgeMs: config.stepUpMaxAgeSeconds * 1000, progressiveDelayMs: config.progressiveDelayMs, passwordHashing,
     bootstrapAdmins: new Set((config.adminEmails ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)), adminFactor: config.adminFactor,
   })
-  const recovery = createAdminRecovery({ db, repo, keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECOVERY_POLICY, now, passwordHashing })
+  const recovery = createAdminRecovery({ db, repo, keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECOVERY_POLICY, now, passwordHashing, trusted })
   const fresh = async (x: Exchange, action: string) => login.requireFresh(await x.session(), action, x.ctx)
   const requireAdmin = async (x: Exchange, action: string) => login.requireAdmin(await x.session(), action, x.ctx)
   const roles = createRoles({ db, repo, keys, now })
@@ -139,7 +140,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const security = createAccountSecurity({ guessing, repo, push: push && pushRepo, audit, keys, telemetry, metrics, region: config.region, now, passwordHashing })
   const emailChange = createEmailChange({ db, repo, sender, audit, policy: DEFAULT_OOB_POLICY, keys, telemetry, metrics, region: config.region, now })
   const signup = createSignup({ db, repo, sender, audit, accounts: login, policy: DEFAULT_OOB_POLICY, keys, telemetry, metrics, region: config.region, now })
-  const routes: Route[] = [...passwordAssetRoutes(), ...signupRoutes(signup), ...adminRoutes({ recovery, exemptions, security, audit, roles, requireAdmin, serviceToken: config.serviceToken, publicUrl: () => publicUrl }), ...accountRoutes(security, emailChange, fresh),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, factorAdmin), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, fresh: freshPage(login) }), ...settingsPageRoutes({ login, factorAdmin, security, emailChange, repo, fresh: freshPage(login) }), ...adminPageRoutes({ recovery, exemptions, security, audit, roles, admin: adminPage(login) }), ...webauthnRoutes(webauthn, fresh, (id) => activeFactorCount(db, id)), ...(push ? pushRoutes(push, fresh, () => publicUrl) : []), ...(push ? pushPageRoutes({ push, publicUrl: () => publicUrl, fresh: freshPage(login) }) : []), {
+  const routes: Route[] = [...passwordAssetRoutes(), ...signupRoutes(signup), ...adminRoutes({ recovery, exemptions, security, audit, roles, requireAdmin, serviceToken: config.serviceToken, publicUrl: () => publicUrl }), ...accountRoutes(security, emailChange, fresh), ...sessionRoutes({ sessions, requireFresh: fresh, freshPage: freshPage(login) }),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, factorAdmin), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, fresh: freshPage(login) }), ...settingsPageRoutes({ login, factorAdmin, security, emailChange, repo, fresh: freshPage(login) }), ...adminPageRoutes({ recovery, exemptions, security, audit, roles, admin: adminPage(login) }), ...webauthnRoutes(webauthn, fresh, (id) => activeFactorCount(db, id)), ...(push ? pushRoutes(push, fresh, () => publicUrl) : []), ...(push ? pushPageRoutes({ push, publicUrl: () => publicUrl, fresh: freshPage(login) }) : []), {
     method: 'POST', path: '/api/v1/admin/enrollment-snapshot', kind: 'api',
     async handler(x) {
       await requireAdmin(x, 'requesting an enrollment snapshot')
@@ -211,7 +212,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
         sessionToken: () => cookies[SESSION_COOKIE],
         async signIn(userId, mfa = false) {
           await sessions.revoke(cookies[SESSION_COOKIE])
-          return cookie(SESSION_COOKIE, await sessions.create(userId, mfa), { maxAgeSeconds: config.sessionTtlSeconds, secure })
+          return cookie(SESSION_COOKIE, await sessions.create(userId, mfa, { client: x.ctx.client, country: x.ctx.country, userAgent: req.headers['user-agent'] }), { maxAgeSeconds: config.sessionTtlSeconds, secure })
         },
         async signOut() {
           await sessions.revoke(cookies[SESSION_COOKIE])

@@ -6,6 +6,7 @@ import type { Db } from '../store/db'
 import type { Repo, UserRow } from '../store/repo'
 import { openEmail } from '../store/user-email'
 import { createAudit } from './audit'
+import type { TrustedDevices } from './trusted'
 import { eventHelpers, type EventDeps, type RequestCtx } from './events'
 import { decideRecovery, type RecoveryPolicy, type RecoveryStatus } from './recovery-policy'
 
@@ -26,6 +27,8 @@ export interface AdminRecoveryDeps extends EventDeps {
   verifyPassword?: (password: string, hash: string) => Promise<boolean>
   /** scrypt parameters of real hashes (IDP_PASSWORD_COST), so the dummy one costs the same. */
   passwordHashing?: ScryptParams
+  /** Remembered devices, forgotten when a recovery completes. */
+  trusted?: Pick<TrustedDevices, 'revoke'>
 }
 
 export function createAdminRecovery(d: AdminRecoveryDeps) {
@@ -100,12 +103,15 @@ export function createAdminRecovery(d: AdminRecoveryDeps) {
       }
       if (!(await move(r.id, 'approved', 'completed', ', completed_at = $4, link_hash = NULL', [d.now()]))) throw new MfaError('already_active', 'this recovery link was already used')
       const user = await d.repo.userById(r.user_id)
-      for (const [table, factor] of [['totp_credentials', 'totp'], ['oob_factors', 'sms'], ['webauthn_credentials', 'webauthn'], ['recovery_codes', 'recovery_code']] as const) {
+      // Whoever took the account may hold its push phones, remembered devices and sessions: all of them end here too (NIST SP 800-63B 6.1.2.3).
+      for (const [table, factor] of [['totp_credentials', 'totp'], ['oob_factors', 'sms'], ['webauthn_credentials', 'webauthn'], ['recovery_codes', 'recovery_code'], ['push_devices', 'push'], ['push_pairings', undefined]] as const) {
         const gone = await d.db.query(`DELETE FROM ${table} WHERE user_id = $1 RETURNING user_id`, [r.user_id])
-        if (gone.length) emit('mfa.enrollment.changed', { ...base(ctx, user), [ATTR.factor]: factor, [ATTR.reason]: 'reset', [ATTR.intent]: 'recovery' }, ctx)
+        if (gone.length && factor) emit('mfa.enrollment.changed', { ...base(ctx, user), [ATTR.factor]: factor, [ATTR.reason]: 'reset', [ATTR.intent]: 'recovery' }, ctx)
       }
       await d.db.query('UPDATE users SET mfa_locked_until = NULL WHERE id = $1', [r.user_id])
-      await audit('completed', r.user_id, r.user_id, r.id)
+      const devices = (await d.trusted?.revoke(r.user_id)) ?? 0
+      const sessions = await d.repo.revokeUserSessions(r.user_id)
+      await audit('completed', r.user_id, r.user_id, r.id, `ended ${sessions} session(s), forgot ${devices} remembered device(s)`)
       event('completed', user, ctx)
       return r.user_id
     },

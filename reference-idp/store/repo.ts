@@ -1,4 +1,5 @@
 import type { Db } from './db'
+import type { SessionMeta } from './session-repo'
 import { type EmailKeys, openEmail, sealEmail } from './user-email'
 
 /** Typed queries of the IdP store. Values always go in as parameters. */
@@ -94,8 +95,10 @@ export function createRepo(db: Db, keys: EmailKeys) {
       return Number((await db.query<{ n: number }>('SELECT count(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL', [userId]))[0].n)
     },
 
-    async insertSession(idHash: string, userId: string, expiresAt: Date, mfaAt: Date | null, now: Date, mfaFactor: string | null = null): Promise<void> {
-      await db.query('INSERT INTO sessions (id_hash, user_id, expires_at, mfa_at, last_seen_at, mfa_factor) VALUES ($1, $2, $3, $4, $5, $6)', [idHash, userId, expiresAt, mfaAt, now, mfaFactor])
+    /** `meta`: what the owner's session list shows (store/session-repo.ts). */
+    async insertSession(idHash: string, userId: string, expiresAt: Date, mfaAt: Date | null, now: Date, mfaFactor: string | null = null, meta?: SessionMeta): Promise<void> {
+      await db.query('INSERT INTO sessions (id_hash, user_id, expires_at, mfa_at, last_seen_at, mfa_factor, created_at, public_id, client, country, device_label) VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8, $9, $10)',
+        [idHash, userId, expiresAt, mfaAt, now, mfaFactor, meta?.publicId ?? null, meta?.client ?? null, meta?.country ?? null, meta?.deviceLabel ?? null])
     },
     async sessionUser(idHash: string, now: Date): Promise<{ user_id: string; revoked: boolean; mfa_at: Date | null; mfa_factor: string | null; last_seen_at: Date | null } | undefined> {
       const r = (await db.query<{ user_id: string; revoked_at: Date | null; expires_at: Date; mfa_at: Date | null; mfa_factor: string | null; last_seen_at: Date | null }>('SELECT user_id, revoked_at, expires_at, mfa_at, mfa_factor, last_seen_at FROM sessions WHERE id_hash = $1', [idHash]))[0]
