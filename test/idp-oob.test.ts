@@ -2,14 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningIdp } from '../reference-idp/server'
 import { testStores } from '../reference-idp/store/test-stores'
 import type { LocalOutbox } from '../reference-idp/subprocessors/local'
-import { capture, client, startTestIdp } from './support/idp-client'
+import { capture, client, mailedCode, startTestIdp } from './support/idp-client'
+import { signUp } from './support/signup'
 import { totpAt } from './support/totp'
 
 const PASSWORD = 'correct horse battery'
 let clock = Date.now()
 const lastCode = (box: LocalOutbox, to: string) => /\b(\d{6})\b/.exec(box.messagesTo(to).at(-1)?.text ?? '')?.[1] ?? ''
 
-describe.each(testStores(afterAll))('SMS, voice and e-mail codes on %s', (store, open) => {
+describe.each(testStores(afterAll))('SMS and voice codes (and no e-mail codes) on %s', (store, open) => {
   let idp: RunningIdp
   let tel: ReturnType<typeof capture>
   let box: LocalOutbox
@@ -24,7 +25,7 @@ describe.each(testStores(afterAll))('SMS, voice and e-mail codes on %s', (store,
   async function smsUser(name: string, phone: string) {
     const email = `${name}-${store}@example.test`
     const api = client(idp.url)
-    await api.post('/api/v1/signup', { email, password: PASSWORD })
+    await signUp(api, email, PASSWORD, mailedCode(idp.url))
     const bad = await api.post('/api/v1/enroll/oob', { channel: 'sms', address: '0151 123' })
     expect([bad.status, bad.body.message]).toEqual([400, expect.stringMatching(/^address: expected a phone number in E\.164/)])
     const e = await api.post('/api/v1/enroll/oob', { channel: 'sms', address: phone })
@@ -94,43 +95,41 @@ describe.each(testStores(afterAll))('SMS, voice and e-mail codes on %s', (store,
     expect(failed).toMatchObject({ 'mfa.outcome': 'error', 'mfa.reason': 'http_5xx', 'mfa.http_status_class': '5xx' })
   })
 
-  it('switching from TOTP to e-mail is a fallback by user choice', async ({ skip: s }) => {
+  it('e-mail codes are no second factor (NIST SP 800-63B 5.1.3.1): enrolling one is refused, one from before is never offered, accepted or counted', async ({ skip: s }) => {
     if (skip) return s()
-    const address = `mail-${store}@example.test`.toLowerCase()
     const api = client(idp.url)
-    const email = `both-${store}@example.test`
-    await api.post('/api/v1/signup', { email, password: PASSWORD })
-    const e = await api.post('/api/v1/enroll/oob', { channel: 'email', address })
-    await api.post('/api/v1/enroll/oob/verify', { factor_id: e.body.factor_id, code: lastCode(box, address) })
-    clock += 31_000
-    // Adding a second factor needs a fresh first one: step up by e-mail, then enroll.
-    expect((await api.post('/api/v1/enroll/totp')).body.code).toBe('stepup_required')
-    const up = await api.post('/api/v1/stepup')
-    expect(up.body).toMatchObject({ next: 'email', delivery: 'sent' })
-    expect((await api.post('/api/v1/login/code', { flow_id: up.body.flow_id, channel: 'email', code: lastCode(box, address) })).body.status).toBe('authenticated')
+    const email = `both-${store}@example.test`.toLowerCase()
+    await signUp(api, email, PASSWORD, mailedCode(idp.url))
+    const refused = await api.post('/api/v1/enroll/oob', { channel: 'email', address: `mail-${store}@example.test`.toLowerCase() })
+    expect([refused.status, refused.body.code]).toEqual([400, 'bad_request'])
+    expect(refused.body.message).toMatch(/not accepted as a second factor \(NIST SP 800-63B 5\.1\.3\.1.*authenticator app.*phone number/)
+    expect(await idp.db.query("SELECT 1 FROM oob_factors WHERE channel = 'email'")).toHaveLength(0)
+    expect((await api.get('/enroll/oob')).text).not.toContain('value="email"')
     const t = await api.post('/api/v1/enroll/totp')
     const secret = new URL(t.body.otpauth_uri).searchParams.get('secret')!
     expect((await api.post('/api/v1/enroll/totp/verify', { credential_id: t.body.credential_id, code: totpAt(secret, clock) })).body.status).toBe('active')
+    // An e-mail factor enrolled before this change, still active in the store.
+    const userId = (await idp.db.query<{ user_id: string }>('SELECT user_id FROM totp_credentials WHERE id = $1', [t.body.credential_id]))[0].user_id
+    const legacyId = '00000000-0000-4000-8000-0000000000e1'
+    await idp.db.query("INSERT INTO oob_factors (id, user_id, channel, address_enc, address_mac, hint, name, status) VALUES ($1, $2, 'email', 'sealed', 'mac', 'm•••@example.test', 'E-mail', 'active')", [legacyId, userId])
+    clock += 31_000
     const login = (await client(idp.url).post('/api/v1/login', { email, password: PASSWORD })).body
-    expect([login.next, login.factors]).toEqual(['totp', ['totp', 'email']])
-    clock += 31_000 // past the resend cooldown of the step-up's e-mail
-    const sent = await client(idp.url).post('/api/v1/login/send', { flow_id: login.flow_id, channel: 'email' })
-    expect(sent.body).toMatchObject({ status: 'sent', channel: 'email', hint: expect.stringMatching(/^m•••@/) })
-    expect(tel.named('mfa.fallback').filter((e) => e['mfa.flow_id'] === login.flow_id)).toMatchObject([{ 'mfa.fallback_from': 'totp', 'mfa.fallback_to': 'email', 'mfa.reason': 'user_choice' }])
-    const ok = await client(idp.url).post('/api/v1/login/code', { flow_id: login.flow_id, channel: 'email', code: lastCode(box, address) })
-    expect(ok.body.status).toBe('authenticated')
-    expect((await api.get('/api/v1/me')).body.factors.map((f: { type: string }) => f.type).sort()).toEqual(['email', 'totp'])
-
-    // Rename, remove one (fresh from the step-up), and the last one cannot go.
-    const factors = (await api.get('/api/v1/me')).body.factors as { id: string; type: string; name: string }[]
-    const totpId = factors.find((f) => f.type === 'totp')!.id
-    const emailId = factors.find((f) => f.type === 'email')!.id
-    expect((await api.post('/api/v1/factors/rename', { type: 'totp', id: totpId, name: 'Work phone' })).body.status).toBe('renamed')
-    expect((await api.post('/api/v1/factors/rename', { type: 'sms', id: totpId, name: 'x' })).status).toBe(404)
-    expect((await api.post('/api/v1/factors/remove', { type: 'email', id: emailId })).body.status).toBe('removed')
-    const last = await api.post('/api/v1/factors/remove', { type: 'totp', id: totpId })
+    expect([login.next, login.factors]).toEqual(['totp', ['totp']])
+    const send = await client(idp.url).post('/api/v1/login/send', { flow_id: login.flow_id, channel: 'email' })
+    expect([send.status, send.body.code, send.body.message]).toEqual([400, 'bad_request', expect.stringMatching(/not accepted as a second factor/)])
+    const typed = await client(idp.url).post('/api/v1/login/code', { flow_id: login.flow_id, channel: 'email', code: '123456' })
+    expect([typed.status, typed.body.code]).toEqual([400, 'bad_request'])
+    expect(box.messagesTo(`mail-${store}@example.test`.toLowerCase())).toHaveLength(0)
+    const done = await api.post('/api/v1/login/totp', { flow_id: login.flow_id, code: totpAt(secret, clock) })
+    expect(done.body.status).toBe('authenticated')
+    // Step-up offers the app only; the TOTP is the last real factor, so it cannot be removed, the e-mail one can.
+    expect((await api.post('/api/v1/stepup')).body).toMatchObject({ next: 'totp', factors: ['totp'] })
+    const last = await api.post('/api/v1/factors/remove', { type: 'totp', id: t.body.credential_id })
     expect([last.status, last.body.code]).toEqual([403, 'forbidden'])
-    expect((await api.get('/api/v1/me')).body.factors).toMatchObject([{ type: 'totp', name: 'Work phone' }])
-    expect(tel.named('mfa.enrollment.changed').slice(-2).map((e) => e['mfa.reason'])).toEqual(['renamed', 'removed'])
+    // The enrollment snapshot counts no e-mail coverage.
+    const counts = await idp.snapshot()
+    expect(counts.every((g) => !('email' in g.factors))).toBe(true)
+    expect(tel.named('mfa.enrollment.snapshot').some((e) => e['mfa.factor'] === 'email')).toBe(false)
+    expect((await api.post('/api/v1/factors/remove', { type: 'email', id: legacyId })).body.status).toBe('removed')
   })
 })

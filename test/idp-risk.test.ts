@@ -3,7 +3,8 @@ import { loadIdpConfig } from '../reference-idp/config'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { testStores } from '../reference-idp/store/test-stores'
 import type { LocalOutbox } from '../reference-idp/subprocessors/local'
-import { capture, client, startTestIdp } from './support/idp-client'
+import { capture, client, mailedCode, startTestIdp } from './support/idp-client'
+import { signUp } from './support/signup'
 import { totpAt } from './support/totp'
 
 const PASSWORD = 'correct horse battery'
@@ -16,7 +17,7 @@ describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, op
   let box: LocalOutbox
   let skip = false
   beforeAll(async () => {
-    const t = await startTestIdp(open, () => new Date(clock))
+    const t = await startTestIdp(open, () => new Date(clock), { demoHeaders: 'on' })
     if (!t) return void (skip = true)
     ;({ idp, tel, box } = t)
   })
@@ -25,7 +26,7 @@ describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, op
   async function totpUser(name: string) {
     const email = `${name}-${store}@example.test`
     const api = client(idp.url)
-    await api.post('/api/v1/signup', { email, password: PASSWORD })
+    await signUp(api, email, PASSWORD, mailedCode(idp.url))
     const e = await api.post('/api/v1/enroll/totp')
     const secret = new URL(e.body.otpauth_uri).searchParams.get('secret')!
     await api.post('/api/v1/enroll/totp/verify', { credential_id: e.body.credential_id, code: totpAt(secret, clock) })
@@ -40,7 +41,7 @@ describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, op
     const browser = client(idp.url, { 'x-demo-country': 'DE' })
     const flow = (await browser.post('/api/v1/login', { email: alice.email, password: PASSWORD })).body.flow_id
     expect((await browser.post('/api/v1/login/totp', { flow_id: flow, code: totpAt(alice.secret, clock), remember_device: true })).body.status).toBe('authenticated')
-    expect(browser.jar.get('fw_trusted')).toMatch(/^[0-9a-f-]{36}\.\d+\.[0-9a-f]{64}$/)
+    expect(browser.jar.get('__Host-fw_trusted')).toMatch(/^[0-9a-f-]{36}\.\d+\.[0-9a-f]{64}$/)
     clock += 60_000
 
     const again = await browser.post('/api/v1/login', { email: alice.email, password: PASSWORD })
@@ -78,7 +79,7 @@ describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, op
     const phone = '+4915100000099'
     const sms = client(idp.url)
     const email = `dan-${store}@example.test`
-    await sms.post('/api/v1/signup', { email, password: PASSWORD })
+    await signUp(sms, email, PASSWORD, mailedCode(idp.url))
     const e = await sms.post('/api/v1/enroll/oob', { channel: 'sms', address: phone })
     const code = /(\d{6})/.exec(box.messagesTo(phone).at(-1)!.text)![1]
     await sms.post('/api/v1/enroll/oob/verify', { factor_id: e.body.factor_id, code })
@@ -90,10 +91,10 @@ describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, op
   it('an account with only a password cannot sign in at high risk (policy passwordOnly: deny); at low risk it can', async ({ skip: s }) => {
     if (skip) return s()
     const email = `pat-${store}@example.test`
-    await client(idp.url).post('/api/v1/signup', { email, password: PASSWORD })
+    await signUp(client(idp.url), email, PASSWORD, mailedCode(idp.url))
     const refused = await client(idp.url, BAD_IP).post('/api/v1/login', { email, password: PASSWORD })
     expect([refused.status, refused.body.code, refused.body.risk_level]).toEqual([403, 'forbidden', 'high'])
-    expect(refused.headers.getSetCookie().some((c) => c.startsWith('fw_session='))).toBe(false)
+    expect(refused.headers.getSetCookie().some((c) => c.startsWith('__Host-fw_session='))).toBe(false)
     expect(tel.named('mfa.login.completed').at(-1)).toMatchObject({ 'mfa.outcome': 'failure', 'mfa.reason': 'risk_blocked', 'mfa.risk_level': 'high' })
     const fine = await client(idp.url, { 'x-demo-country': 'DE' }).post('/api/v1/login', { email, password: PASSWORD })
     expect(fine.body).toEqual({ status: 'authenticated' })
@@ -114,7 +115,7 @@ describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, op
 
 describe('per-address limits on password and code attempts', () => {
   it('the fourth sign-in attempt from one address in a minute is refused with Retry-After; other addresses are not', async () => {
-    const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', rateLoginPerMinute: 3 }), { telemetry: capture().t, log: () => {} })
+    const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', rateLoginPerMinute: 3, demoHeaders: 'on' }), { telemetry: capture().t, log: () => {} })
     try {
       const from = (ip: string) => client(idp.url, { 'x-demo-ip': ip })
       const statuses: number[] = []

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningIdp } from '../reference-idp/server'
 import { testStores } from '../reference-idp/store/test-stores'
-import { capture, client, startTestIdp } from './support/idp-client'
+import { capture, client, mailedCode, provision, startTestIdp, totpAccount } from './support/idp-client'
+import { signUp } from './support/signup'
 import { totpAt } from './support/totp'
 
 const PASSWORD = 'correct horse battery'
@@ -13,7 +14,7 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
   let tel: ReturnType<typeof capture>
   let skip = false
   beforeAll(async () => {
-    const t = await startTestIdp(open, () => new Date(clock), { flowTtlSeconds: 60 })
+    const t = await startTestIdp(open, () => new Date(clock), { flowTtlSeconds: 60, demoHeaders: 'on' })
     if (!t) return void (skip = true)
     ;({ idp, tel } = t)
   })
@@ -22,7 +23,8 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
   /** A signed-up user with an active TOTP credential; returns its secret. */
   async function enrolledUser(email: string) {
     const api = client(idp.url, { 'x-demo-country': 'FR' })
-    expect((await api.post('/api/v1/signup', { email, password: PASSWORD, user_group: 'workforce' })).status).toBe(201)
+    expect((await signUp(api, email, PASSWORD, mailedCode(idp.url))).status).toBe(201)
+    await provision(idp.url, email, 'workforce')
     const e = await api.post('/api/v1/enroll/totp')
     const secret = new URL(e.body.otpauth_uri).searchParams.get('secret')!
     // A pending credential is not a factor yet: login skips MFA until it is verified.
@@ -37,8 +39,9 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
     const api = client(idp.url)
     const cases: [unknown, RegExp][] = [
       [{ email: 'not-an-email', password: PASSWORD }, /^email: /],
-      [{ email: 'x@example.test', password: 'short' }, /^password: .*8 characters/],
-      [{ email: 'x@example.test', password: PASSWORD, user_group: 'root' }, /^user_group: /],
+      [{ email: 'x@example.test', password: 'short' }, /^password: must be at least 12 characters/],
+      [{ email: 'x@example.test', password: PASSWORD, user_group: 'root' }, /^user_group: account types are assigned by an admin/],
+      [{ email: 'x@example.test', password: PASSWORD, user_group: 'admin' }, /^user_group: account types are assigned by an admin/],
     ]
     for (const [body, msg] of cases) {
       const r = await api.post('/api/v1/signup', body)
@@ -49,9 +52,10 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
     const raw = await fetch(`${idp.url}/api/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' })
     expect(raw.status).toBe(400)
     expect(await idp.db.query("SELECT 1 FROM users WHERE email = 'x@example.test'")).toHaveLength(0)
-    expect((await api.post('/api/v1/signup', { email: 'dup@example.test', password: PASSWORD })).status).toBe(201)
+    expect((await signUp(api, 'dup@example.test', PASSWORD, mailedCode(idp.url))).status).toBe(201)
+    // A taken address is not told apart (test/idp-signup.test.ts): the same 202, and no account.
     const dup = await api.post('/api/v1/signup', { email: 'DUP@example.test', password: PASSWORD })
-    expect([dup.status, dup.body.code]).toEqual([409, 'email_taken'])
+    expect([dup.status, Object.keys(dup.body).sort()]).toEqual([202, ['next', 'signup_id']])
     expect((await api.get('/api/v1/nope')).body.code).toBe('not_found')
     expect((await api.get('/api/v1/login')).status).toBe(405)
   })
@@ -179,10 +183,16 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
   it('enrollment snapshot: counts per group and factor, admins only on demand', async ({ skip: s }) => {
     if (skip) return s()
     const plain = client(idp.url)
-    await plain.post('/api/v1/signup', { email: `plain-${_store}@example.test`, password: PASSWORD, user_group: 'workforce' })
+    await signUp(plain, `plain-${_store}@example.test`, PASSWORD, mailedCode(idp.url))
+    await provision(idp.url, `plain-${_store}@example.test`, 'workforce')
     expect((await plain.post('/api/v1/admin/enrollment-snapshot')).status).toBe(403)
-    const admin = client(idp.url)
-    await admin.post('/api/v1/signup', { email: `root-${_store}@example.test`, password: PASSWORD, user_group: 'admin' })
+    // An admin without a second factor is sent to enroll one, not let through.
+    const bare = client(idp.url)
+    await signUp(bare, `bare-${_store}@example.test`, PASSWORD, mailedCode(idp.url))
+    await provision(idp.url, `bare-${_store}@example.test`, 'admin')
+    expect((await bare.post('/api/v1/admin/enrollment-snapshot')).body).toMatchObject({ code: 'enrollment_required' })
+    clock += 30_000
+    const { api: admin } = await totpAccount(idp.url, `root-${_store}@example.test`, 'admin', { at: () => clock, advance: (ms) => void (clock += ms) }, PASSWORD)
     const r = await admin.post('/api/v1/admin/enrollment-snapshot')
     expect(r.status).toBe(200)
     const byGroup = Object.fromEntries(r.body.groups.map((g: { user_group: string }) => [g.user_group, g]))
@@ -190,7 +200,7 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
     for (const u of users) expect(byGroup[u.user_group].total).toBe(Number(u.n))
     const totp = await idp.db.query<{ n: number }>("SELECT count(DISTINCT t.user_id) AS n FROM totp_credentials t JOIN users u ON u.id = t.user_id WHERE t.status = 'active' AND u.user_group = 'workforce'")
     expect(byGroup.workforce.factors.totp).toBe(Number(totp[0].n))
-    expect(byGroup.admin.none).toBeGreaterThanOrEqual(1) // the admin just created has no second factor
+    expect(byGroup.admin.none).toBeGreaterThanOrEqual(1) // the bare admin has no second factor
     const events = tel.named('mfa.enrollment.snapshot').filter((e) => e['mfa.user_group'] === 'workforce' && e['mfa.factor'] === 'totp')
     expect(events.at(-1)).toMatchObject({ 'mfa.enrolled_count': byGroup.workforce.factors.totp, 'mfa.total_count': byGroup.workforce.total, 'mfa.reason': 'on_demand' })
   })
@@ -202,7 +212,8 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
     expect(doc.servers[0].url).toBe(idp.url)
     const signup = doc.paths['/api/v1/signup'].post
     expect(signup.requestBody.content['application/json'].schema.required).toEqual(['email', 'password'])
-    expect(signup.responses['409'].content['application/json'].schema.$ref).toBe('#/components/schemas/Error')
+    expect(signup.responses['429'].content['application/json'].schema.$ref).toBe('#/components/schemas/Error')
+    expect(signup.responses['409']).toBeUndefined() // a taken address is never said
     expect(doc.paths['/api/v1/login/totp'].post.responses['423'].description).toContain('locked_out')
     expect(doc.components.schemas.Error.required).toEqual(['code', 'message'])
     const ops = Object.values(doc.paths).flatMap((p) => Object.keys(p as object))
@@ -221,7 +232,7 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
     }
     const email = `oath-${_store}@example.test`
     const api = client(idp.url)
-    await api.post('/api/v1/signup', { email, password: PASSWORD })
+    await signUp(api, email, PASSWORD, mailedCode(idp.url))
     const bad = await api.post('/api/v1/enroll/totp', { algorithm: 'MD5' })
     expect([bad.status, bad.body.message]).toEqual([400, expect.stringMatching(/^algorithm: expected SHA1, SHA256 or SHA512/)])
     const e = await api.post('/api/v1/enroll/totp', { algorithm: 'SHA256', digits: 8 })
@@ -251,7 +262,7 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
   it('logout revokes the session; the old cookie is refused afterwards', async ({ skip: s }) => {
     if (skip) return s()
     const api = client(idp.url)
-    await api.post('/api/v1/signup', { email: `carol-${_store}@example.test`, password: PASSWORD })
+    await signUp(api, `carol-${_store}@example.test`, PASSWORD, mailedCode(idp.url))
     const old = api.cookie()
     expect((await api.get('/api/v1/me')).status).toBe(200)
     await api.post('/api/v1/logout')
@@ -267,7 +278,10 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
     expect(signupPage.text).toContain('<label for="email">')
     expect(signupPage.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
     const email = `dave-${_store}@example.test`
-    expect((await web.form('/signup', { email, password: PASSWORD, user_group: 'customer' })).status).toBe(303)
+    const check = await web.form('/signup', { email, password: PASSWORD })
+    expect([check.status, check.text.includes('<h1>Check your e-mail</h1>')]).toEqual([200, true])
+    const signupId = /name="signup_id" value="([^"]+)"/.exec(check.text)![1]
+    expect((await web.form('/signup/verify', { signup_id: signupId, code: await mailedCode(idp.url)(email) })).status).toBe(303)
     const enroll = await web.form('/enroll/totp', {})
     expect(enroll.text).toContain('<svg')
     const secret = /<code>([A-Z2-7]+)<\/code>/.exec(enroll.text)![1]

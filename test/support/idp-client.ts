@@ -6,6 +6,7 @@ import type { Db } from '../../reference-idp/store/db'
 import { createLocalOutbox, type LocalOutbox } from '../../reference-idp/subprocessors/local'
 import type { Telemetry } from '../../reference-idp/telemetry/telemetry'
 import { totpAt } from './totp'
+import { outboxCode, signUp, type ReadCode } from './signup'
 
 /** Telemetry that keeps every event (after the contract check the real one does). */
 export function capture() {
@@ -58,8 +59,27 @@ export async function startTestIdp(open: () => Promise<Db | null>, now: () => Da
   if (!db) return null
   const tel = capture()
   const box = createLocalOutbox()
-  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', ...config }), { db, telemetry: tel.t, sender: box, now, log: () => {} })
+  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', rateSignupPerHour: 1_000_000, serviceToken: TEST_SERVICE_TOKEN, passwordCost: 14, ...config }), { db, telemetry: tel.t, sender: box, now, log: () => {} })
+  outboxes.set(idp.url, box)
   return { idp, tel, box }
+}
+
+/** The outbox of each IdP startTestIdp started, by URL: where helpers read the codes it mails. */
+const outboxes = new Map<string, LocalOutbox>()
+/** Reads sign-up codes mailed by the test IdP at `url` (started by startTestIdp). */
+export function mailedCode(url: string): ReadCode {
+  const box = outboxes.get(url)
+  if (!box) throw new Error(`mailedCode: no test IdP with an outbox at ${url}; pass a reader (simulatorCode) instead`)
+  return outboxCode(box)
+}
+
+/** The service token test IdPs are started with (IDP_SERVICE_TOKEN): provisioning of account types. */
+export const TEST_SERVICE_TOKEN = 'test-service-token-0123456789abcdef0123456789'
+
+/** Give an account its type as an operator does (account types are never chosen at sign-up). */
+export async function provision(url: string, email: string, group: 'admin' | 'workforce' | 'vendor' | 'customer', token = TEST_SERVICE_TOKEN): Promise<void> {
+  const r = await client(url, { authorization: `Bearer ${token}` }).post('/api/v1/admin/account-type', { email, user_group: group, reason: 'test provisioning' })
+  if (r.status !== 200) throw new Error(`provision: ${email} as ${group} failed: HTTP ${r.status} ${r.text}`)
 }
 
 /** The test's clock: read it, move it on (TOTP steps are single-use, so each code needs a new step). */
@@ -69,9 +89,10 @@ export interface TestClock { at(): number; advance(ms: number): void }
  * Sign up with an active authenticator app, then sign in with password + TOTP in a new client:
  * an account whose session has a fresh second factor (admin and step-up actions pass).
  */
-export async function totpAccount(url: string, email: string, group: 'admin' | 'workforce', clock: TestClock, password = 'correct horse battery') {
+export async function totpAccount(url: string, email: string, group: 'admin' | 'workforce', clock: TestClock, password = 'correct horse battery', readCode?: ReadCode) {
   const setup = client(url)
-  await setup.post('/api/v1/signup', { email, password, user_group: group })
+  await signUp(setup, email, password, readCode ?? mailedCode(url))
+  await provision(url, email, group)
   const e = await setup.post('/api/v1/enroll/totp')
   const secret = new URL(e.body.otpauth_uri).searchParams.get('secret')!
   await setup.post('/api/v1/enroll/totp/verify', { credential_id: e.body.credential_id, code: totpAt(secret, clock.at()) })

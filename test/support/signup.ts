@@ -5,18 +5,20 @@ import { until } from './processes'
 export type ReadCode = (email: string) => Promise<string>
 
 const CODE = /code to create your account: (\d{6})/
+/** The IdP keeps addresses trimmed and lower-case, and mails them so. */
+const normal = (email: string) => email.trim().toLowerCase()
 
 /** Codes from the in-process outbox of startTestIdp (`box`). */
 export const outboxCode = (box: Pick<LocalOutbox, 'messagesTo'>): ReadCode => (email) =>
   until(`a sign-up code mailed to ${email}`, () => {
-    const m = box.messagesTo(email).map((x) => CODE.exec(x.text)).filter(Boolean).at(-1)
+    const m = box.messagesTo(normal(email)).map((x) => CODE.exec(x.text)).filter(Boolean).at(-1)
     return m ? m[1] : undefined
   })
 
 /** Codes from the provider simulator's mailbox of the address (an IdP sending through the simulator). */
 export const simulatorCode = (simulatorUrl: string): ReadCode => (email) =>
   until(`a sign-up code in the simulator's mailbox of ${email}`, async () => {
-    const res = await fetch(`${simulatorUrl}/devices/mailbox/${encodeURIComponent(email)}/messages`)
+    const res = await fetch(`${simulatorUrl}/devices/mailbox/${encodeURIComponent(normal(email))}/messages`)
     const { messages } = (await res.json()) as { messages: { text: string; receivedAt: string }[] }
     const newest = messages.map((x) => ({ m: CODE.exec(x.text), at: x.receivedAt })).filter((x) => x.m).sort((a, b) => a.at.localeCompare(b.at)).at(-1)
     return newest?.m?.[1]
