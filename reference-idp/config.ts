@@ -13,10 +13,16 @@ export const IdpConfig = z.object({
   /** OTLP/HTTP base URL; /v1/logs and /v1/traces are appended. */
   otlpEndpoint: z.string().url().default('http://127.0.0.1:4318'),
   telemetry: onOff.default('on'),
-  /** 32 bytes (64 hex or base64) for factor secrets at rest; generated and kept in dataDir when unset. */
+  /** 32 bytes (64 hex or base64) for factor secrets and e-mail addresses at rest; required unless IDP_KEY_FILE or IDP_DEV_KEYS=on. */
   secretKey: z.string().optional(),
-  /** Key of the HMAC that turns user ids into `mfa.user_hash`; generated and kept like secretKey. */
+  /** Key of the HMAC that turns user ids into `mfa.user_hash` (and, through HKDF, the e-mail blind index). */
   userHashKey: z.string().optional(),
+  /** A JSON key file ({"secretKey","userHashKey"}) outside the data directory, instead of the two variables. */
+  keyFile: z.string().optional(),
+  /** Development only: generate missing keys into a key file beside (never inside) the data directory. */
+  devKeys: onOff.default('off'),
+  /** scrypt cost of new password hashes as log2 N (OWASP: 17); 14 keeps tests and the demo fast. */
+  passwordCost: z.coerce.number().int().min(14).max(20).default(17),
   region: z.string().regex(/^[a-z0-9-]{1,32}$/, 'expected a region id such as eu-west').default('eu-west'),
   /** Public origin of the IdP (cookie scope and origin checks); defaults to http://host:port. */
   publicUrl: z.string().url().optional(),
@@ -28,8 +34,17 @@ export const IdpConfig = z.object({
   registryPath: z.string().optional(),
   /** WebAuthn RP ID: the public URL's host or a parent domain of it. Default: that host (`localhost` for a loopback address). */
   rpId: z.string().regex(/^[a-z0-9.-]+$/, 'expected a host name such as example.com').optional(),
-  /** Honour X-Demo-Country / X-Demo-Client from the traffic generator (a trusted proxy's headers in production). */
-  demoHeaders: onOff.default('on'),
+  /**
+   * Honour X-Demo-IP / X-Demo-Country / X-Demo-Client from the traffic generator (a trusted
+   * proxy's headers in production), and then only from a loopback peer. Off unless `npm start` or a test turns it on.
+   */
+  demoHeaders: onOff.default('off'),
+  /** Secure `__Host-` cookies on plain http to localhost / 127.0.0.1 too (Chromium and Firefox accept them there; turn off for Safari). */
+  loopbackSecureCookies: onOff.default('on'),
+  /** Sign-ups per client address per hour, enforced as a sixth of it per 10 minutes (SMS pumping, ASVS 2.2.1). */
+  rateSignupPerHour: z.coerce.number().int().min(6).max(1_000_000).default(30),
+  /** Wrong second-factor codes from unknown devices per account in 24 h before codes from unknown devices stop (NIST SP 800-63B 5.2.2). */
+  maxDailyCodeFailures: z.coerce.number().int().min(1).max(1_000).default(20),
   /** A login flow not finished this long after its challenge is abandoned. */
   flowTtlSeconds: z.coerce.number().int().min(5).max(86_400).default(300),
   /** Wrong second-factor codes allowed on one flow before it locks. */
@@ -57,6 +72,15 @@ export const IdpConfig = z.object({
   sendgridWebhookPublicKey: z.string().min(20, 'expected the base64 verification key SendGrid shows').optional(),
   /** Allowed SNS SigningCertURL prefixes, comma-separated (https://sns.<region>.amazonaws.com/); default the provider's /sns/. */
   snsCertUrlPrefixes: z.string().regex(/^https?:\/\/[^,\s]+(,\s*https?:\/\/[^,\s]+)*$/, 'expected comma-separated URL prefixes such as https://sns.eu-west-1.amazonaws.com/').optional(),
+  /**
+   * Bearer token of provisioning calls (account types today): whoever holds it acts as
+   * configuration, not as a person. Unset: no such calls. At least 32 characters.
+   */
+  serviceToken: z.string().min(32, 'expected at least 32 random characters, e.g. `openssl rand -hex 32`').optional(),
+  /** Addresses that become admins when they sign up, comma-separated: the first admins of a new IdP. */
+  adminEmails: z.string().regex(/^\s*[^@\s,]+@[^@\s,]+(\s*,\s*[^@\s,]+@[^@\s,]+)*\s*$/, 'expected comma-separated e-mail addresses').optional(),
+  /** What admin actions need: any second factor passed recently, or a passkey (phishing-resistant). */
+  adminFactor: z.enum(['any', 'phishing_resistant'], 'expected any or phishing_resistant').default('any'),
   /** Requests processed at once before new ones are refused with 503 + Retry-After. */
   maxInFlight: z.coerce.number().int().min(1).max(10_000).default(256),
 })
@@ -71,6 +95,9 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   telemetry: 'IDP_TELEMETRY',
   secretKey: 'IDP_SECRET_KEY',
   userHashKey: 'IDP_USER_HASH_KEY',
+  keyFile: 'IDP_KEY_FILE',
+  devKeys: 'IDP_DEV_KEYS',
+  passwordCost: 'IDP_PASSWORD_COST',
   region: 'IDP_REGION',
   publicUrl: 'IDP_PUBLIC_URL',
   rpId: 'IDP_RP_ID',
@@ -78,6 +105,9 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   registryPath: 'IDP_REGISTRY',
   webhookUrl: 'IDP_WEBHOOK_URL',
   demoHeaders: 'IDP_DEMO_HEADERS',
+  loopbackSecureCookies: 'IDP_LOOPBACK_SECURE_COOKIES',
+  rateSignupPerHour: 'IDP_RATE_SIGNUP_PER_HOUR',
+  maxDailyCodeFailures: 'IDP_MAX_DAILY_CODE_FAILURES',
   flowTtlSeconds: 'IDP_FLOW_TTL_SECONDS',
   maxAttempts: 'IDP_MAX_ATTEMPTS',
   sessionTtlSeconds: 'IDP_SESSION_TTL_SECONDS',
@@ -87,6 +117,9 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   rateCodePerMinute: 'IDP_RATE_CODE_PER_MINUTE',
   progressiveDelayMs: 'IDP_PROGRESSIVE_DELAY_MS',
   maxInFlight: 'IDP_MAX_IN_FLIGHT',
+  serviceToken: 'IDP_SERVICE_TOKEN',
+  adminEmails: 'IDP_ADMIN_EMAILS',
+  adminFactor: 'IDP_ADMIN_FACTOR',
   snapshotSeconds: 'IDP_SNAPSHOT_SECONDS',
   trustedDeviceDays: 'IDP_TRUSTED_DEVICE_DAYS',
   riskPolicyPath: 'IDP_RISK_POLICY',

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadIdpConfig } from '../reference-idp/config'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
-import { capture } from './support/idp-client'
+import { capture, provision, TEST_SERVICE_TOKEN } from './support/idp-client'
 
 /** [event, outcome, reason] of one flow's events, in emission order. */
 const ofFlow = (events: Record<string, string | number>[], flowId: string) => events.filter((e) => e['mfa.flow_id'] === flowId).map((e) => [e['event.name'], e['mfa.outcome'] ?? null, e['mfa.reason'] ?? null])
@@ -27,7 +27,7 @@ let base: string
 describe.runIf(chromiumHere)('passkeys in Chromium', () => {
   beforeAll(async () => {
     tel = capture()
-    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off' }), { telemetry: tel.t, log: () => {} })
+    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', rateSignupPerHour: 600, serviceToken: TEST_SERVICE_TOKEN }), { telemetry: tel.t, log: () => {} })
     base = idp.url.replace('127.0.0.1', 'localhost')
     browser = await launchChromium()
   }, 120_000)
@@ -55,7 +55,7 @@ describe.runIf(chromiumHere)('passkeys in Chromium', () => {
     await page.screenshot({ path: `${ROOT}test-results/idp-account.png`, fullPage: true })
     await page.getByRole('link', { name: 'Account settings' }).click()
     await page.getByLabel('Current password').fill('correct horse battery')
-    await page.getByLabel('New password (at least 8 characters)').fill('a better passphrase')
+    await page.getByLabel('New password (at least 12 characters)').fill('a better passphrase')
     await page.getByRole('button', { name: 'Change password' }).click()
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Your password is changed')
     await page.screenshot({ path: `${ROOT}test-results/idp-settings.png`, fullPage: true })
@@ -65,7 +65,8 @@ describe.runIf(chromiumHere)('passkeys in Chromium', () => {
 
   it('the admin console in a real browser: an exemption asked by one admin waits for a second', async () => {
     const api = async (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-    await api('/api/v1/signup', { email: 'console-target@example.test', password: 'correct horse battery', user_group: 'workforce' })
+    await api('/api/v1/signup', { email: 'console-target@example.test', password: 'correct horse battery' })
+    await provision(base, 'console-target@example.test', 'workforce')
     const page = await (await browser.newContext()).newPage()
     const secret = await signUpWithApp(page, base, 'console-admin@example.test', 'admin')
     // Admin pages need a fresh second factor: /admin asks for a step-up first.
@@ -94,7 +95,7 @@ describe.runIf(chromiumHere)('passkeys in Chromium', () => {
       options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
     })
 
-    const signup = await context.request.post(`${base}/api/v1/signup`, { data: { email: 'passkey-e2e@example.test', password: 'correct horse battery', user_group: 'admin' } })
+    const signup = await context.request.post(`${base}/api/v1/signup`, { data: { email: 'passkey-e2e@example.test', password: 'correct horse battery' } })
     expect(signup.status()).toBe(201)
 
     await page.goto(`${base}/passkeys`)

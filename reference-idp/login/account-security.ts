@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { ATTR } from '../../contract'
 import { MfaError } from '../errors'
-import { hashPassword, verifyPassword } from '../factors/password'
+import { hashPassword, verifyPassword, type ScryptParams } from '../factors/password'
+import { assertNewPassword } from '../factors/password-policy'
 import type { PushRepo } from '../store/push-repo'
 import type { Repo, UserRow } from '../store/repo'
 import type { Audit } from './audit'
+import type { Guessing } from './guessing'
 import { eventHelpers, type EventDeps, type RequestCtx } from './events'
 
 export interface AccountSecurityDeps extends EventDeps {
@@ -13,6 +15,10 @@ export interface AccountSecurityDeps extends EventDeps {
   push?: Pick<PushRepo, 'clearLock'>
   audit: Audit
   now: () => Date
+  /** Lifts the lock and daily cap of codes from unknown devices (login/guessing.ts). */
+  guessing?: Pick<Guessing, 'liftUnknown'>
+  /** scrypt parameters of new hashes (IDP_PASSWORD_COST); default N=2^17. */
+  passwordHashing?: ScryptParams
 }
 
 /**
@@ -37,8 +43,10 @@ export function createAccountSecurity(d: AccountSecurityDeps) {
       const user = await userOf(userId)
       if (!(await verifyPassword(current, user.password_hash))) throw new MfaError('invalid_credentials', 'current_password: the current password is wrong', { field: 'current_password' })
       if (current === next) throw new MfaError('bad_request', 'new_password: choose a password different from the current one', { field: 'new_password' })
-      await d.repo.updatePassword(userId, await hashPassword(next))
+      assertNewPassword(next, 'new_password', user.email)
+      await d.repo.updatePassword(userId, await hashPassword(next, d.passwordHashing))
       const revoked = await d.repo.revokeUserSessions(userId)
+      await d.guessing?.liftUnknown(userId) // whoever guessed codes with the old password has to start over
       const lifted = await d.push?.clearLock(userId, d.now())
       await d.audit.write('password_changed', userId, userId, randomUUID(), lifted ? `lifted push lock (${lifted.reason})` : undefined)
       if (lifted) unlockedEvent(user, 'push', ctx)
@@ -50,7 +58,7 @@ export function createAccountSecurity(d: AccountSecurityDeps) {
       const target = await d.repo.userByEmail(email)
       if (!target) throw new MfaError('not_found', 'no account with this e-mail address')
       if (target.id === adminId) throw new MfaError('forbidden', 'another admin must unlock your own account')
-      const codes = await d.repo.unlockUser(target.id, d.now())
+      const codes = (await d.repo.unlockUser(target.id, d.now())) || ((await d.guessing?.liftUnknown(target.id)) ?? false)
       const push = (await d.push?.clearLock(target.id, d.now())) ?? undefined
       if (!codes && !push) throw new MfaError('bad_request', 'this account has no second-factor lock in force')
       await d.audit.write('unlocked', adminId, target.id, randomUUID(), `${[codes && 'codes', push && `push (${push.reason})`].filter(Boolean).join(', ')}: ${reason}`)

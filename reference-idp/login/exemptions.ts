@@ -3,6 +3,7 @@ import { ATTR } from '../../contract'
 import { MfaError } from '../errors'
 import type { Db } from '../store/db'
 import type { Repo, UserRow } from '../store/repo'
+import { openEmail } from '../store/user-email'
 import { createAudit } from './audit'
 import { eventHelpers, type EventDeps, type RequestCtx } from './events'
 
@@ -82,11 +83,11 @@ export function createExemptions(d: EventDeps & { db: Db; repo: Repo; now: () =>
     },
     /** Newest first; exemptions past their end show as expired. */
     async list(viewerId: string): Promise<ExemptionView[]> {
-      const rows = await d.db.query<Row & { email: string; user_group: string; reason: string }>(
-        'SELECT e.id, e.kind, e.reason, e.status, e.minutes, e.created_at, e.expires_at, e.requested_by, e.user_id, u.email, u.user_group FROM mfa_exemptions e JOIN users u ON u.id = e.user_id ORDER BY e.created_at DESC LIMIT 200')
+      const rows = await d.db.query<Row & { email_enc: string; user_group: string; reason: string }>(
+        'SELECT e.id, e.kind, e.reason, e.status, e.minutes, e.created_at, e.expires_at, e.requested_by, e.user_id, u.email_enc, u.user_group FROM mfa_exemptions e JOIN users u ON u.id = e.user_id ORDER BY e.created_at DESC LIMIT 200')
       const now = d.now().getTime()
       return rows.map((r) => ({
-        id: r.id, email: r.email, user_group: r.user_group, kind: r.kind, reason: r.reason, minutes: r.minutes, created_at: new Date(r.created_at), expires_at: r.expires_at && new Date(r.expires_at),
+        id: r.id, email: openEmail(d.keys, r.user_id, r.email_enc), user_group: r.user_group, kind: r.kind, reason: r.reason, minutes: r.minutes, created_at: new Date(r.created_at), expires_at: r.expires_at && new Date(r.expires_at),
         status: r.status === 'active' && r.expires_at && new Date(r.expires_at).getTime() <= now ? 'expired' : r.status,
         requested_by_you: r.requested_by === viewerId,
       }))

@@ -197,7 +197,7 @@ export function createLoginService(d: LoginDeps) {
         completed(randomUUID(), 'failure', 'password_failed', ctx, user, 'password')
         throw new MfaError('invalid_credentials', 'e-mail address or password is wrong')
       }
-      await d.guessing.passwordOk(email)
+      await d.guessing.passwordOk(email, known)
       // A hash made with weaker parameters (an older N) is replaced now that the password is known.
       if (needsRehash(user.password_hash, d.passwordHashing)) await d.repo.updatePassword(user.id, await hashPassword(password, d.passwordHashing))
       const creds = await d.repo.totpForUser(user.id, 'active')

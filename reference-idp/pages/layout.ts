@@ -17,6 +17,8 @@ td form{display:flex;gap:.5rem;align-items:flex-end;flex-wrap:wrap} td label{mar
 .factors label{margin-top:0;font-weight:400;font-size:.85rem;width:100%} .factors input{width:13rem} .factors button{margin-top:0}
 button.danger{background:#fff;color:#b91c1c;border:1px solid #b91c1c}
 .done{background:#ecfdf5;border-left:4px solid #047857;padding:.75rem;margin:1rem 0;color:#1b1f24}
+button.pw-toggle{margin-top:.5rem;padding:.35rem .8rem;font-size:.9rem;background:#fff;color:#1d4ed8;border:1px solid #1d4ed8}
+.pw-meter{margin-top:.25rem} .pw-meter meter{width:100%;height:1rem} .note{margin-bottom:0}
 `
 
 /** The page shell: one h1, an error summary announced to screen readers; no inline scripts (CSP), forms work without any. */

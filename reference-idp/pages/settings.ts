@@ -1,4 +1,5 @@
 import { MfaError } from '../errors'
+import { newPasswordField, PASSWORD_SCRIPTS } from './password-field'
 import { ChangeEmailInput, ChangePasswordInput, ConfirmEmailInput, parseInput, RemoveFactorInput, RenameFactorInput } from '../http/inputs'
 import { esc, redirect, sendHtml } from '../http/io'
 import type { Exchange, Route } from '../http/types'
@@ -47,9 +48,9 @@ ${field({ name: 'email', label: 'New e-mail address', type: 'email', autocomplet
 <h2>Password</h2>
 <form method="post" action="/account/password">
 ${field({ name: 'current_password', label: 'Current password', type: 'password', autocomplete: 'current-password' })}
-${field({ name: 'new_password', label: 'New password (at least 8 characters)', type: 'password', autocomplete: 'new-password' })}
+${newPasswordField({ name: 'new_password', label: 'New password', error: !!error?.startsWith('new_password:') })}
 <button type="submit">Change password</button></form>
-<p class="note">Changing the password signs out every other browser.</p>
+<p class="note">Changing the password signs out every other browser.</p>${PASSWORD_SCRIPTS}
 <p><a href="/">Back to your account</a></p>`, error)
 
 const confirmEmailPage = (changeId: string, hint: string, error?: string) => page('Confirm the new e-mail address', `

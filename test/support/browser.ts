@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { requirePrerequisite } from './processes'
+import { provision } from './idp-client'
 import { totpAt } from './totp'
 
 /** Debian's Chromium; never a downloaded browser. */
@@ -25,9 +26,10 @@ export async function consolePage(browser: Browser): Promise<Page> {
 export async function signUpWithApp(page: Page, base: string, email: string, group?: 'admin' | 'workforce'): Promise<string> {
   await page.goto(`${base}/signup`)
   await page.getByLabel('E-mail address').fill(email)
-  await page.getByLabel('Password (at least 8 characters)').fill('correct horse battery')
-  if (group) await page.getByLabel('Account type (demo)').selectOption(group)
+  await page.getByLabel('Password (at least 12 characters)').fill('correct horse battery')
   await page.getByRole('button', { name: 'Create account' }).click()
+  // Account types are provisioned (the test IdP's service token), never chosen at sign-up.
+  if (group) await provision(base, email, group)
   await page.getByRole('button', { name: 'Add an authenticator app' }).click()
   const secret = (await page.locator('code').first().textContent())!
   await page.getByLabel('Code from your authenticator app').fill(totpAt(secret, Date.now()))

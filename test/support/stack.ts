@@ -1,3 +1,4 @@
+import { TEST_SERVICE_TOKEN } from './idp-client'
 import { freePort, startProcess, tempDir, type Running } from './processes'
 
 export interface Stack { collector: Running; idp: Running; otlpUrl: string; queryUrl: string; idpUrl: string; stop: () => Promise<void> }
@@ -10,7 +11,7 @@ export async function startStack(): Promise<Stack> {
   }, [/collector query listening/])
   const otlpUrl = `http://127.0.0.1:${otlp}`
   const idp = await startProcess('idp', 'reference-idp/main.ts', [], {
-    IDP_PORT: String(idpPort), IDP_DATA_DIR: 'memory://', OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+    IDP_PORT: String(idpPort), IDP_DATA_DIR: 'memory://', OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, IDP_SERVICE_TOKEN: TEST_SERVICE_TOKEN, IDP_PASSWORD_COST: '14', IDP_DEMO_HEADERS: 'on', // the traffic generator's per-user addresses and countries
   }, [/reference-idp listening on/]).catch(async (err) => {
     await collector.stop()
     throw err
