@@ -5,21 +5,24 @@ import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { createIdpMetrics } from '../reference-idp/telemetry/metrics'
 import { createTelemetry } from '../reference-idp/telemetry/telemetry'
 import { client } from './support/idp-client'
+import { outboxCode, signUp } from './support/signup'
+import { createLocalOutbox } from '../reference-idp/subprocessors/local'
 import { totpAt } from './support/totp'
 
 const spans = new tracing.InMemorySpanExporter()
 let idp: RunningIdp
+const box = createLocalOutbox()
 beforeAll(async () => {
   // Real OTel tracer provider; spans kept in memory instead of exported (logs go nowhere).
   const telemetry = createTelemetry({ enabled: true, otlpEndpoint: 'http://127.0.0.1:9', region: 'eu-west', version: 'test', metrics: createIdpMetrics(), spanExporter: spans })
-  idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://' }), { telemetry, log: () => {} })
+  idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', passwordCost: 14 }), { telemetry, sender: box, log: () => {} })
 })
 afterAll(async () => idp?.close())
 
 describe('spans around each step', () => {
   it('a login request span has children for the password check, the risk assessment and the code check', async () => {
     const api = client(idp.url)
-    await api.post('/api/v1/signup', { email: 'spans@example.test', password: 'correct horse battery' })
+    await signUp(api, 'spans@example.test', 'correct horse battery', outboxCode(box))
     const e = await api.post('/api/v1/enroll/totp')
     const secret = new URL(e.body.otpauth_uri).searchParams.get('secret')!
     await api.post('/api/v1/enroll/totp/verify', { credential_id: e.body.credential_id, code: totpAt(secret, Date.now()) })

@@ -12,6 +12,7 @@ import { DEFAULT_CREDENTIALS } from '../reference-idp/simulator/vendors/types'
 import { createSnsSigningIdentity } from '../reference-idp/simulator/vendors/sns-cert'
 import { sendgridSignatureHeaders, signSnsMessage, vonageSmsSignature, vonageWebhookJwt } from '../reference-idp/simulator/vendors/webhook-signing'
 import { capture, client } from './support/idp-client'
+import { signUp, simulatorCode } from './support/signup'
 import { simulatedPhone } from './support/phone'
 import { eventually, tempDir } from './support/processes'
 import { totpAt } from './support/totp'
@@ -34,7 +35,7 @@ let tel: ReturnType<typeof capture>
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, seed: 5, timeScale: 0.02, baseline: 'clean' })
   tel = capture()
-  idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', providerUrl: sim.url, registryPath: fastBreakerRegistry() }), { telemetry: tel.t, now: () => new Date(Date.now() + skew), log: () => {} })
+  idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'off', providerUrl: sim.url, registryPath: fastBreakerRegistry(), rateSignupPerHour: 600 }), { telemetry: tel.t, now: () => new Date(Date.now() + skew), log: () => {} })
 })
 afterAll(async () => {
   await idp?.close()
@@ -60,7 +61,9 @@ describe('SMS through real vendor adapters, breakers and fallback (provider simu
   const email = 'vendors@example.test'
   it('enrolls over the primary vendor and its receipt becomes mfa.provider.delivery', async () => {
     const api = client(idp.url)
-    await api.post('/api/v1/signup', { email, password: PASSWORD })
+    await signUp(api, email, PASSWORD, simulatorCode(sim.url))
+    // The sign-up code went out over an e-mail vendor of the registry (e-mail stays a contact channel).
+    expect(events('mfa.provider.request').filter((e) => e['mfa.channel'] === 'email').at(-1)).toMatchObject({ 'mfa.provider': expect.stringMatching(/^(ses|sendgrid)$/), 'mfa.outcome': 'success' })
     const t0 = Date.now() - 1000
     const e = await api.post('/api/v1/enroll/oob', { channel: 'sms', address: phone })
     expect(e.status).toBe(200)
@@ -128,7 +131,7 @@ describe('SMS through real vendor adapters, breakers and fallback (provider simu
   it('enrolling a phone while the primary vendor is down fails over (and does not fail)', async () => {
     expect((await fault({ vendor: 'twilio', kind: 'outage', durationSeconds: 30 })).status).toBe(201)
     const api = client(idp.url)
-    await api.post('/api/v1/signup', { email: 'during-outage@example.test', password: PASSWORD })
+    await signUp(api, 'during-outage@example.test', PASSWORD, simulatorCode(sim.url))
     const e = await api.post('/api/v1/enroll/oob', { channel: 'sms', address: '+4915100000888' })
     expect([e.status, e.body.status]).toEqual([200, 'pending'])
     const { vendor } = await codeOnPhone('+4915100000888')
@@ -139,7 +142,7 @@ describe('SMS through real vendor adapters, breakers and fallback (provider simu
   it('push with number matching, wired into the password step: the phone approves with the number shown', async () => {
     const { nextPush, answer, token, publicKey } = simulatedPhone(sim.url, idp.url)
     const api = client(idp.url)
-    await api.post('/api/v1/signup', { email: 'pusher@example.test', password: PASSWORD })
+    await signUp(api, 'pusher@example.test', PASSWORD, simulatorCode(sim.url))
     const reg = await api.post('/api/v1/push/devices', { platform: 'android', token, public_key: publicKey, name: 'Pixel' })
     expect(reg.status).toBe(201)
     expect((await answer((await nextPush()).data.challenge_id, reg.body.number)).body.status).toBe('approved')
@@ -159,7 +162,7 @@ describe('SMS through real vendor adapters, breakers and fallback (provider simu
     const { nextPush, answer, token, publicKey } = simulatedPhone(sim.url, idp.url)
     const email = 'push-and-app@example.test'
     const setup = client(idp.url)
-    await setup.post('/api/v1/signup', { email, password: PASSWORD })
+    await signUp(setup, email, PASSWORD, simulatorCode(sim.url))
     const t = await setup.post('/api/v1/enroll/totp')
     const secret = new URL(t.body.otpauth_uri).searchParams.get('secret')!
     const at = () => Date.now() + skew

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadIdpConfig } from '../reference-idp/config'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { capture, client } from './support/idp-client'
+import { outboxCode, signUp } from './support/signup'
+import { createLocalOutbox } from '../reference-idp/subprocessors/local'
 import { totpAt } from './support/totp'
 import { softAuthenticator } from '../reference-idp/traffic/soft-authenticator'
 
@@ -14,12 +16,13 @@ const ofFlow = (events: Record<string, string | number>[], flowId: string) => ev
  */
 
 let idp: RunningIdp
+const box = createLocalOutbox()
 let tel: ReturnType<typeof capture>
 let origin: string
 
 beforeAll(async () => {
   tel = capture()
-  idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', progressiveDelayMs: 0 }), { telemetry: tel.t, log: () => {} })
+  idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'off', progressiveDelayMs: 0, demoHeaders: 'on' }), { telemetry: tel.t, sender: box, log: () => {} })
   origin = idp.url.replace('127.0.0.1', 'localhost')
 })
 afterAll(async () => idp?.close())
@@ -28,7 +31,7 @@ describe('passkey API and pages', () => {
   it('register a passkey, then sign in with it alone; the session works', async () => {
     const auth = softAuthenticator()
     const api = client(idp.url, { 'x-demo-country': 'SE' })
-    expect((await api.post('/api/v1/signup', { email: 'pk-api@example.test', password: 'correct horse battery', user_group: 'customer' })).status).toBe(201)
+    expect((await signUp(api, 'pk-api@example.test', 'correct horse battery', outboxCode(box))).status).toBe(201)
     const o = await api.post('/api/v1/webauthn/register/options')
     expect(o.body.options.rp).toEqual({ name: 'FactorWatch', id: 'localhost' })
     const reg = await api.post('/api/v1/webauthn/register/verify', { challenge_id: o.body.challenge_id, response: auth.create(o.body.options, { origin }), name: 'Test key' })
@@ -41,7 +44,7 @@ describe('passkey API and pages', () => {
     expect(lo.body.options.allowCredentials).toEqual([])
     const done = await fresh.post('/api/v1/webauthn/login/verify', { challenge_id: lo.body.challenge_id, response: auth.get(lo.body.options, { origin }) })
     expect(done.body).toEqual({ status: 'authenticated', flow_id: lo.body.flow_id })
-    expect(done.headers.getSetCookie().find((c) => c.startsWith('fw_session='))).toMatch(/^fw_session=.+HttpOnly; SameSite=Lax/)
+    expect(done.headers.getSetCookie().find((c) => c.startsWith('__Host-fw_session='))).toMatch(/^__Host-fw_session=.+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+; Secure$/)
     expect((await fresh.get('/api/v1/me')).status).toBe(200)
     expect(ofFlow(tel.events, lo.body.flow_id).map(([n]) => n)).toEqual(['mfa.challenge.issued', 'mfa.login.started', 'mfa.challenge.verified', 'mfa.login.completed'])
     expect(tel.named('mfa.login.completed').at(-1)).toMatchObject({ 'mfa.country': 'SE', 'mfa.client': 'api', 'mfa.reason': 'passwordless' })
@@ -83,7 +86,7 @@ describe('passkey API and pages', () => {
     const auth = softAuthenticator()
     const email = 'pk-lock@example.test'
     const api = client(idp.url)
-    await api.post('/api/v1/signup', { email, password: 'correct horse battery' })
+    await signUp(api, email, 'correct horse battery', outboxCode(box))
     const t = await api.post('/api/v1/enroll/totp')
     const secret = new URL(t.body.otpauth_uri).searchParams.get('secret')!
     expect((await api.post('/api/v1/enroll/totp/verify', { credential_id: t.body.credential_id, code: totpAt(secret, Date.now()) })).body.status).toBe('active')
@@ -135,7 +138,7 @@ describe('passkey API and pages', () => {
 
     const auth = softAuthenticator()
     const api = client(idp.url)
-    await api.post('/api/v1/signup', { email: 'pk-replay@example.test', password: 'correct horse battery' })
+    await signUp(api, 'pk-replay@example.test', 'correct horse battery', outboxCode(box))
     const o = await api.post('/api/v1/webauthn/register/options')
     await api.post('/api/v1/webauthn/register/verify', { challenge_id: o.body.challenge_id, response: auth.create(o.body.options, { origin }) })
     const lo = await anon.post('/api/v1/webauthn/login/options')
