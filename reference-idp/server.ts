@@ -35,6 +35,7 @@ import { createSignup } from './login/signup'
 import { signupRoutes } from './signup-routes'
 import { sessionRoutes } from './session-routes'
 import { createAdminRecovery } from './login/admin-recovery'
+import { createNotices } from './login/notices'
 import { createExemptions } from './login/exemptions'
 import { activeFactorCount, createFactorAdmin } from './login/factor-admin'
 import { DEFAULT_RECOVERY_POLICY } from './login/recovery-policy'
@@ -113,31 +114,33 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
     receipts: { vonageSignatureSecret: config.vonageSignatureSecret, sendgridPublicKey: config.sendgridWebhookPublicKey, snsCertificateUrlPrefixes: config.snsCertUrlPrefixes?.split(',').map((x) => x.trim()) },
   }) : undefined
   const sender = o.sender ?? vendors?.sender ?? createLocalOutbox()
+  // Mailed to an account's owner after a change to how they sign in (ASVS 2.2.3, 2.5.5).
+  const notices = createNotices({ db, sender, keys, telemetry, metrics, region: config.region, now, log })
   const receipts = createReceiptService({ repo, oob: createOobRepo(db), keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECEIPT_POLICY, now, receiptingProviders: () => vendors?.receiptingProviders() ?? [] })
-  const oob = createOobService({ repo, oob: createOobRepo(db), keys, telemetry, metrics, region: config.region, sender, policy: DEFAULT_OOB_POLICY, now })
+  const oob = createOobService({ repo, oob: createOobRepo(db), keys, telemetry, metrics, region: config.region, sender, policy: DEFAULT_OOB_POLICY, now, notices })
   // `url` is known once the server listens; no request (so no call of rp()) comes before that.
-  const webauthn = createWebauthnService({ db, keys, telemetry, metrics, policy, region: config.region, rpName: 'FactorWatch', rp: () => relyingParty(url, config.rpId), now })
+  const webauthn = createWebauthnService({ db, keys, telemetry, metrics, policy, region: config.region, rpName: 'FactorWatch', rp: () => relyingParty(url, config.rpId), now, notices })
   const riskPolicy = loadRiskPolicy(config.riskPolicyPath)
   const trusted = createTrustedDevices(db, (v) => keys.mac('trusted-device', v), config.trustedDeviceDays, now)
   const pushRepo = createPushRepo(db)
   const push = vendors ? createPushService({
-    repo, push: pushRepo, keys, telemetry, metrics, region: config.region, sender: vendors.push, policy: DEFAULT_PUSH_POLICY, flowPolicy: policy, now, trusted,
+    repo, push: pushRepo, keys, telemetry, metrics, region: config.region, sender: vendors.push, policy: DEFAULT_PUSH_POLICY, flowPolicy: policy, now, trusted, notices,
     allowed: (level) => riskPolicy.rules[(level ?? 'low') as RiskLevel].factors.includes('push'),
   }) : undefined
   const exemptions = createExemptions({ db, repo, keys, telemetry, metrics, region: config.region, now })
   const guessing = createGuessing({ guesses: createGuessRepo(db), trusted, mac: keys.mac, policy, throttle: DEFAULT_PASSWORD_THROTTLE, now })
-  const login = createLoginService({ guessing,
+  const login = createLoginService({ guessing, notices,
     push, exemptions, repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, log,
     trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id), stepUpMaxAgeMs: config.stepUpMaxAgeSeconds * 1000, progressiveDelayMs: config.progressiveDelayMs, passwordHashing,
     bootstrapAdmins: new Set((config.adminEmails ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)), adminFactor: config.adminFactor,
   })
-  const recovery = createAdminRecovery({ db, repo, keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECOVERY_POLICY, now, passwordHashing, trusted })
+  const recovery = createAdminRecovery({ db, repo, keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECOVERY_POLICY, now, passwordHashing, trusted, notices })
   const fresh = async (x: Exchange, action: string) => login.requireFresh(await x.session(), action, x.ctx)
   const requireAdmin = async (x: Exchange, action: string) => login.requireAdmin(await x.session(), action, x.ctx)
   const roles = createRoles({ db, repo, keys, now })
   const audit = createAudit({ db, keys, now })
-  const factorAdmin = createFactorAdmin({ db, repo, keys, telemetry, metrics, region: config.region })
-  const security = createAccountSecurity({ guessing, repo, push: push && pushRepo, audit, keys, telemetry, metrics, region: config.region, now, passwordHashing })
+  const factorAdmin = createFactorAdmin({ db, repo, keys, telemetry, metrics, region: config.region, notices })
+  const security = createAccountSecurity({ guessing, notices, repo, push: push && pushRepo, audit, keys, telemetry, metrics, region: config.region, now, passwordHashing })
   const emailChange = createEmailChange({ db, repo, sender, audit, policy: DEFAULT_OOB_POLICY, keys, telemetry, metrics, region: config.region, now })
   const signup = createSignup({ db, repo, sender, audit, accounts: login, policy: DEFAULT_OOB_POLICY, keys, telemetry, metrics, region: config.region, now })
   const routes: Route[] = [...passwordAssetRoutes(), ...signupRoutes(signup), ...adminRoutes({ recovery, exemptions, security, audit, roles, requireAdmin, serviceToken: config.serviceToken, publicUrl: () => publicUrl }), ...accountRoutes(security, emailChange, fresh), ...sessionRoutes({ sessions, requireFresh: fresh, freshPage: freshPage(login) }),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, factorAdmin), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, fresh: freshPage(login) }), ...settingsPageRoutes({ login, factorAdmin, security, emailChange, repo, fresh: freshPage(login) }), ...adminPageRoutes({ recovery, exemptions, security, audit, roles, admin: adminPage(login) }), ...webauthnRoutes(webauthn, fresh, (id) => activeFactorCount(db, id)), ...(push ? pushRoutes(push, fresh, () => publicUrl) : []), ...(push ? pushPageRoutes({ push, publicUrl: () => publicUrl, fresh: freshPage(login) }) : []), {

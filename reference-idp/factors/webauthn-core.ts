@@ -10,6 +10,7 @@ import { createWebauthnRepo, type ChallengeRow } from '../store/webauthn-repo'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { Telemetry } from '../telemetry/telemetry'
 import { CHALLENGE_TTL_MS, type RelyingParty } from './webauthn-rules'
+import type { Notices } from '../login/notices'
 
 export interface WebauthnDeps {
   db: Db
@@ -23,6 +24,8 @@ export interface WebauthnDeps {
   /** Asked at each ceremony: the public URL is known only once the server listens. */
   rp: () => RelyingParty
   now: () => Date
+  /** Security notices to the account's owner: a passkey added or removed. */
+  notices?: Pick<Notices, 'send'>
 }
 
 /** How long the browser may take over one ceremony; the challenge itself lives CHALLENGE_TTL_MS. */

@@ -75,6 +75,7 @@ export function createWebauthnService(d: WebauthnDeps) {
         throw new MfaError('already_active', 'this passkey is already registered')
       }
       core.enrollment(user, 'activated', ctx)
+      await d.notices?.send(user, 'factor_added', ctx, { factor: 'webauthn' })
       return { ...publicView(row), created_at: now.toISOString(), last_used_at: null }
     },
 
@@ -96,6 +97,7 @@ export function createWebauthnService(d: WebauthnDeps) {
       const user = await core.requireUser(userId)
       if (!(await store.removePasskey(id, userId))) throw new MfaError('not_found', 'no such passkey for this account')
       core.enrollment(user, 'removed', ctx)
+      await d.notices?.send(user, 'factor_removed', ctx, { factor: 'webauthn' })
     },
   }
 }

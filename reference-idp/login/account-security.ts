@@ -50,6 +50,7 @@ export function createAccountSecurity(d: AccountSecurityDeps) {
       const lifted = await d.push?.clearLock(userId, d.now())
       await d.audit.write('password_changed', userId, userId, randomUUID(), lifted ? `lifted push lock (${lifted.reason})` : undefined)
       if (lifted) unlockedEvent(user, 'push', ctx)
+      await d.notices?.send(user, 'password_changed', ctx)
       return revoked
     },
 

@@ -63,6 +63,7 @@ export function createAdminRecovery(d: AdminRecoveryDeps) {
       await d.db.query("INSERT INTO recovery_requests (id, user_id, status, created_at) VALUES ($1, $2, 'requested', $3)", [id, user.id, d.now()])
       await audit('requested', user.id, user.id, id)
       event('requested', user, ctx)
+      await d.notices?.send(user, 'recovery_requested', ctx)
     },
 
     async list(status: RecoveryStatus = 'requested') {
@@ -89,7 +90,9 @@ export function createAdminRecovery(d: AdminRecoveryDeps) {
         : await move(requestId, 'requested', 'denied', ', decided_by = $4, decided_at = $5, decision_reason = $6', [adminId, d.now(), reason])
       if (!moved) throw new MfaError('already_active', 'this request was decided by someone else just now')
       await audit(approve ? 'approved' : 'denied', adminId, r!.user_id, requestId, reason)
-      event(approve ? 'approved' : 'denied', await d.repo.userById(r!.user_id), ctx)
+      const subject = await d.repo.userById(r!.user_id)
+      event(approve ? 'approved' : 'denied', subject, ctx)
+      if (approve && subject) await d.notices?.send(subject, 'recovery_approved', ctx)
       return { token, expiresAt }
     },
 
@@ -113,6 +116,7 @@ export function createAdminRecovery(d: AdminRecoveryDeps) {
       const sessions = await d.repo.revokeUserSessions(r.user_id)
       await audit('completed', r.user_id, r.user_id, r.id, `ended ${sessions} session(s), forgot ${devices} remembered device(s)`)
       event('completed', user, ctx)
+      if (user) await d.notices?.send(user, 'recovery_completed', ctx)
       return r.user_id
     },
 

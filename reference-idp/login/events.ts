@@ -5,6 +5,7 @@ import type { UserRow } from '../store/repo'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { SendResult } from '../subprocessors/types'
 import type { Telemetry } from '../telemetry/telemetry'
+import type { Notices } from './notices'
 
 /** Who is asking: what every event of the request carries (never an address or a raw id). */
 export interface RequestCtx {
@@ -21,7 +22,11 @@ export interface RequestCtx {
   riskLevel?: RiskLevel
 }
 
-export interface EventDeps { region: string; keys: IdpKeys; telemetry: Telemetry; metrics: IdpMetrics }
+export interface EventDeps {
+  region: string; keys: IdpKeys; telemetry: Telemetry; metrics: IdpMetrics
+  /** Security notices to the account's owner (login/notices.ts); absent in unit tests that do not need them. */
+  notices?: Pick<Notices, 'send'>
+}
 
 /** The attributes every IdP event shares, and the terminal login event, in one place. */
 export function eventHelpers(d: EventDeps) {

@@ -47,7 +47,9 @@ export function createFactorAdmin(d: EventDeps & { db: Db; repo: Repo }) {
         throw new MfaError('forbidden', 'this is your only second factor: add another one first (turning MFA off needs an admin exemption)')
       }
       await d.db.query(`DELETE FROM ${t.table} WHERE id = $1 AND user_id = $2`, [id, userId])
-      emit('mfa.enrollment.changed', { ...base(ctx, await d.repo.userById(userId)), [ATTR.factor]: type, [ATTR.reason]: 'removed', [ATTR.intent]: 'enrollment' }, ctx)
+      const user = await d.repo.userById(userId)
+      emit('mfa.enrollment.changed', { ...base(ctx, user), [ATTR.factor]: type, [ATTR.reason]: 'removed', [ATTR.intent]: 'enrollment' }, ctx)
+      if (user) await d.notices?.send(user, 'factor_removed', ctx, { factor: type })
     },
   }
 }

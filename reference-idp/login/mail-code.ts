@@ -20,8 +20,20 @@ export interface MailedCodeRow { id: string; code_mac: string | null; expires_at
  * are never a sign-in factor (NIST SP 800-63B 5.1.3.1). Codes are MACed per purpose and row,
  * live `codeTtlMs`, and allow `maxAttemptsPerCode` tries.
  */
-export function mailCodes(d: MailCodeDeps, purpose: string) {
+/**
+ * Send one e-mail through the e-mail vendors (or the local outbox) as a provider.send span and
+ * its `mfa.provider.request` events: mailed codes and security notices (login/notices.ts) alike.
+ */
+export function mailer(d: EventDeps & { sender: Subprocessor }) {
   const { providerRequest } = eventHelpers(d)
+  return async (user: UserRow | undefined, to: string, text: string, id: string, ctx: RequestCtx): Promise<SendResult> => {
+    const r = await d.telemetry.step(ctx.span, 'provider.send', { 'mfa.channel': 'email' }, () => d.sender.send({ channel: 'email', to, text, idempotencyKey: id, region: d.region }))
+    for (const attempt of r.attempts ?? [r]) providerRequest(attempt, 'email', ctx, user, id)
+    return r
+  }
+}
+
+export function mailCodes(d: MailCodeDeps, purpose: string) {
   const codeMac = (id: string, code: string) => d.keys.mac(`${purpose}:${id}`, code)
   return {
     /** A fresh code and its MAC for row `id`. */
@@ -29,12 +41,8 @@ export function mailCodes(d: MailCodeDeps, purpose: string) {
       const code = newOobCode()
       return { code, mac: codeMac(id, code) }
     },
-    /** Send one e-mail as a provider.send span and its `mfa.provider.request` events. */
-    async mail(user: UserRow | undefined, to: string, text: string, id: string, ctx: RequestCtx): Promise<SendResult> {
-      const r = await d.telemetry.step(ctx.span, 'provider.send', { 'mfa.channel': 'email' }, () => d.sender.send({ channel: 'email', to, text, idempotencyKey: id, region: d.region }))
-      for (const attempt of r.attempts ?? [r]) providerRequest(attempt, 'email', ctx, user, id)
-      return r
-    },
+    /** Send one e-mail (see `mailer`). */
+    mail: mailer(d),
     /** Whether a typed code is the row's (pure apart from the MAC); the caller counts a wrong try. */
     check(row: MailedCodeRow, code: string): OobCheck {
       const matches = row.code_mac !== null && /^\d{6}$/.test(code) && codeMac(row.id, code) === row.code_mac

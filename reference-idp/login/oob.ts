@@ -105,6 +105,7 @@ export function createOobService(d: OobDeps) {
       if (r.ok) await d.oob.activate(factorId)
       d.metrics.enrollments.inc({ factor: factor.channel, reason })
       emit('mfa.enrollment.changed', { ...base(ctx, user), [ATTR.factor]: factor.channel, [ATTR.channel]: factor.channel, [ATTR.reason]: reason, [ATTR.intent]: 'enrollment' }, ctx)
+      if (r.ok) await d.notices?.send(user, 'factor_added', ctx, { factor: factor.channel })
       if (!r.ok) throw new MfaError(r.reason === 'code_expired' ? 'flow_expired' : 'invalid_code', r.reason === 'code_expired' ? 'the code expired; ask for a new one' : 'the code is wrong')
     },
 

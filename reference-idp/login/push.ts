@@ -151,7 +151,10 @@ export function createPushService(d: PushDeps) {
       const c = await d.push.latest({ deviceId })
       if (!c) throw new MfaError('bad_request', 'no test push was sent to this device; add it again')
       if (c.decision === 'approved' && c.closed_reason === 'ok') {
-        if (await d.push.activateDevice(deviceId)) enrollment(user, 'activated', ctx)
+        if (await d.push.activateDevice(deviceId)) {
+          enrollment(user, 'activated', ctx)
+          await d.notices?.send(user, 'factor_added', ctx, { factor: 'push' })
+        }
         return { status: 'active' }
       }
       const open = c.closed_reason === null && c.responded_at === null

@@ -22,6 +22,7 @@ import { cappedError, decideAttempt, lockedError, type FlowPolicy, type WrongCod
 import type { Guessing } from './guessing'
 import { createStepUp } from './stepup'
 import type { AdminFactorPolicy } from './admin-access'
+import type { Notices } from './notices'
 
 export type { RequestCtx }
 
@@ -55,6 +56,8 @@ export interface LoginDeps {
   bootstrapAdmins?: ReadonlySet<string>
   /** What second factor admin actions need (IDP_ADMIN_FACTOR). */
   adminFactor?: AdminFactorPolicy
+  /** Security notices to the account's owner: a factor added, a TOTP code replayed. */
+  notices?: Pick<Notices, 'send'>
 }
 
 /** Second factors a login can be finished with by typing a code. */
@@ -175,6 +178,7 @@ export function createLoginService(d: LoginDeps) {
       const reason = r.ok ? 'activated' : 'verification_failed'
       d.metrics.enrollments.inc({ factor: 'totp', reason })
       emit('mfa.enrollment.changed', { ...base(ctx, user), [ATTR.factor]: 'totp', [ATTR.reason]: reason, [ATTR.intent]: 'enrollment' }, ctx)
+      if (r.ok) await d.notices?.send(user, 'factor_added', ctx, { factor: 'totp' })
       if (!r.ok) throw new MfaError(r.reason, r.reason === 'code_replayed' ? 'this code was already used; wait for the next one' : 'the code does not match; check the time on your device and try again')
     },
 
@@ -327,6 +331,8 @@ export function createLoginService(d: LoginDeps) {
         : factor === 'recovery_code' ? checkRecoveryCode(flow!.user_id, code)
         : d.oob.checkLoginCode(flowId, code))
       const now = d.now()
+      // A code used twice was probably seen by someone else: its owner is told (at most hourly).
+      if (user && factor === 'totp' && !check.ok && check.reason === 'code_replayed') await d.notices?.send(user, 'totp_replayed', ctx)
       const decision = pre.kind === 'success' ? decideAttempt(snapshot, check, now, d.policy) : pre
       const latency = flow ? Math.max(0, now.getTime() - flow.issued_at.getTime()) : undefined
       const attempt = (flow?.attempts ?? 0) + 1
