@@ -6,7 +6,9 @@ import { mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadIdpConfig } from '../reference-idp/config'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
-import { capture, provision, TEST_SERVICE_TOKEN } from './support/idp-client'
+import { capture, client, provision, TEST_SERVICE_TOKEN } from './support/idp-client'
+import { outboxCode, signUp } from './support/signup'
+import { createLocalOutbox } from '../reference-idp/subprocessors/local'
 
 /** [event, outcome, reason] of one flow's events, in emission order. */
 const ofFlow = (events: Record<string, string | number>[], flowId: string) => events.filter((e) => e['mfa.flow_id'] === flowId).map((e) => [e['event.name'], e['mfa.outcome'] ?? null, e['mfa.reason'] ?? null])
@@ -23,11 +25,12 @@ let idp: RunningIdp
 let tel: ReturnType<typeof capture>
 let browser: Browser
 let base: string
+const box = createLocalOutbox()
 
 describe.runIf(chromiumHere)('passkeys in Chromium', () => {
   beforeAll(async () => {
     tel = capture()
-    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', rateSignupPerHour: 600, serviceToken: TEST_SERVICE_TOKEN }), { telemetry: tel.t, log: () => {} })
+    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'off', rateSignupPerHour: 600, serviceToken: TEST_SERVICE_TOKEN }), { telemetry: tel.t, sender: box, log: () => {} })
     base = idp.url.replace('127.0.0.1', 'localhost')
     browser = await launchChromium()
   }, 120_000)
@@ -38,7 +41,7 @@ describe.runIf(chromiumHere)('passkeys in Chromium', () => {
 
   it('the HTML forms work in a real browser: sign up, add an authenticator app, sign out, sign in with its code', async () => {
     const page = await (await browser.newContext()).newPage()
-    const secret = await signUpWithApp(page, base, 'forms-e2e@example.test')
+    const secret = await signUpWithApp(page, base, 'forms-e2e@example.test', outboxCode(box))
     await expect.poll(() => page.locator('li').first().textContent()).toContain('authenticator app; on')
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.getByLabel('E-mail address').fill('forms-e2e@example.test')
@@ -64,11 +67,10 @@ describe.runIf(chromiumHere)('passkeys in Chromium', () => {
   })
 
   it('the admin console in a real browser: an exemption asked by one admin waits for a second', async () => {
-    const api = async (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-    await api('/api/v1/signup', { email: 'console-target@example.test', password: 'correct horse battery' })
+    await signUp(client(base), 'console-target@example.test', 'correct horse battery', outboxCode(box))
     await provision(base, 'console-target@example.test', 'workforce')
     const page = await (await browser.newContext()).newPage()
-    const secret = await signUpWithApp(page, base, 'console-admin@example.test', 'admin')
+    const secret = await signUpWithApp(page, base, 'console-admin@example.test', outboxCode(box), 'admin')
     // Admin pages need a fresh second factor: /admin asks for a step-up first.
     await page.goto(`${base}/admin`)
     await page.getByRole('button', { name: 'Confirm with my second factor' }).click()
@@ -95,7 +97,9 @@ describe.runIf(chromiumHere)('passkeys in Chromium', () => {
       options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
     })
 
-    const signup = await context.request.post(`${base}/api/v1/signup`, { data: { email: 'passkey-e2e@example.test', password: 'correct horse battery' } })
+    const started = await context.request.post(`${base}/api/v1/signup`, { data: { email: 'passkey-e2e@example.test', password: 'correct horse battery' } })
+    const code = await outboxCode(box)('passkey-e2e@example.test')
+    const signup = await context.request.post(`${base}/api/v1/signup/verify`, { data: { signup_id: (await started.json()).signup_id, code } })
     expect(signup.status()).toBe(201)
 
     await page.goto(`${base}/passkeys`)

@@ -6,6 +6,7 @@ import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { startSimulator, type Simulator } from '../reference-idp/simulator'
 import { hasChromium, launchChromium, signUpWithApp } from './support/browser'
 import { capture } from './support/idp-client'
+import { simulatorCode } from './support/signup'
 import { simulatedPhone, type SimulatedPhone } from './support/phone'
 import { ROOT } from './support/processes'
 import { totpAt } from './support/totp'
@@ -26,7 +27,7 @@ let base: string
 describe.runIf(chromiumHere)('push pairing in Chromium (provider simulator)', () => {
   beforeAll(async () => {
     sim = await startSimulator({ port: 0, seed: 3, timeScale: 0.02, baseline: 'clean' })
-    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', providerUrl: sim.url }), { telemetry: capture().t, log: () => {} })
+    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'off', providerUrl: sim.url }), { telemetry: capture().t, log: () => {} })
     base = idp.url.replace('127.0.0.1', 'localhost')
     browser = await launchChromium()
     phone = simulatedPhone(sim.url, base)
@@ -43,7 +44,7 @@ describe.runIf(chromiumHere)('push pairing in Chromium (provider simulator)', ()
 
   it('pair a phone by QR code, then approve a sign-in on it', async () => {
     const page = await (await browser.newContext()).newPage()
-    const secret = await signUpWithApp(page, base, 'push-pair@example.test')
+    const secret = await signUpWithApp(page, base, 'push-pair@example.test', simulatorCode(sim.url))
     await page.getByRole('link', { name: 'Phones for push approval' }).click()
     // Adding a factor needs a fresh second factor.
     await page.getByRole('button', { name: 'Add a phone' }).click()

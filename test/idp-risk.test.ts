@@ -115,7 +115,7 @@ describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, op
 
 describe('per-address limits on password and code attempts', () => {
   it('the fourth sign-in attempt from one address in a minute is refused with Retry-After; other addresses are not', async () => {
-    const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', rateLoginPerMinute: 3, demoHeaders: 'on' }), { telemetry: capture().t, log: () => {} })
+    const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'off', rateLoginPerMinute: 3, demoHeaders: 'on' }), { telemetry: capture().t, log: () => {} })
     try {
       const from = (ip: string) => client(idp.url, { 'x-demo-ip': ip })
       const statuses: number[] = []

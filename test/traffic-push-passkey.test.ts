@@ -28,7 +28,7 @@ const tel = capture()
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, seed: 17, timeScale: 0.05, baseline: 'clean' })
-  idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', providerUrl: sim.url }), { telemetry: tel.t, log: () => {} })
+  idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'off', providerUrl: sim.url, demoHeaders: 'on' }), { telemetry: tel.t, log: () => {} })
 })
 afterAll(async () => {
   await idp?.close()
@@ -37,7 +37,7 @@ afterAll(async () => {
 
 const options = (over: Partial<Options>): Options => ({
   target: idp.url, users: 16, rate: 4, seed: 3, durationMs: null, count: 28, quiet: true, thinkScale: 0.02, maxInflight: 64, setupConcurrency: 8, oobHoldSeconds: 0,
-  simulator: sim.url, smsShare: 0, emailShare: 0, pushShare: 0.5, passkeyShare: 0.25, attackers: 0.15, lostDevice: 0, pushBombing: 1, ...over,
+  simulator: sim.url, smsShare: 0, voiceShare: 0, pushShare: 0.5, passkeyShare: 0.25, attackers: 0.15, lostDevice: 0, pushBombing: 1, ...over,
 })
 
 const count = (out: string, re: RegExp) => Number(re.exec(out)?.[1] ?? NaN)
@@ -89,7 +89,7 @@ describe('traffic generator: passkey and push users, push bombing (real IdP and 
     const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
     const signal = new AbortController().signal
     const [user] = await createUsers(
-      { client, stats, seed: 41, rand: seededRand(41), concurrency: 1, signal, sleep, log: () => {}, devices, factorRand: seededRand(42), shares: { sms: 0, email: 0, push: 1 } },
+      { client, stats, seed: 41, rand: seededRand(41), concurrency: 1, signal, sleep, log: () => {}, devices, factorRand: seededRand(42), shares: { sms: 0, voice: 0, push: 1 } },
       1,
     )
     expect(user.push).toBeDefined()

@@ -10,7 +10,7 @@ import { otlpSink, post, quantiles } from './idp'
 
 export async function benchWebauthn(o: { seconds: number; concurrency?: number }) {
   const sink = await otlpSink()
-  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'on', otlpEndpoint: sink.url, maxInFlight: 10_000, rateLoginPerMinute: 100_000, rateCodePerMinute: 100_000 }), { log: () => {} })
+  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'on', otlpEndpoint: sink.url, maxInFlight: 10_000, rateLoginPerMinute: 100_000, rateCodePerMinute: 100_000, rateSignupPerHour: 1_000_000 }), { log: () => {} })
   const origin = idp.url.replace('127.0.0.1', 'localhost')
   try {
     // One authenticator (and account) per worker: a real authenticator signs one assertion at a
@@ -19,7 +19,7 @@ export async function benchWebauthn(o: { seconds: number; concurrency?: number }
     const auths = Array.from({ length: workers }, () => softAuthenticator())
     for (let i = 0; i < workers; i++) {
       const auth = auths[i]
-      const s = await post(`${idp.url}/api/v1/signup`, { email: `pk-bench-${i}@example.test`, password: 'bench password 1', user_group: 'customer' })
+      const s = await post(`${idp.url}/api/v1/signup`, { email: `pk-bench-${i}@example.test`, password: 'bench password 1' })
       const opt = await post(`${idp.url}/api/v1/webauthn/register/options`, {}, s.cookie)
       const reg = await post(`${idp.url}/api/v1/webauthn/register/verify`, { challenge_id: opt.body.challenge_id, response: auth.create(opt.body.options as never, { origin }) }, s.cookie)
       if (reg.status !== 201) throw new Error(`bench set-up: passkey registration failed (${JSON.stringify(reg.body)})`)
