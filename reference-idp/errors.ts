@@ -7,6 +7,7 @@ export const ERROR_STATUS = {
   unauthenticated: 401,
   forbidden: 403,
   stepup_required: 403,
+  enrollment_required: 403,
   not_found: 404,
   flow_not_found: 404,
   method_not_allowed: 405,

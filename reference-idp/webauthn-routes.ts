@@ -45,7 +45,7 @@ export function webauthnRoutes(webauthn: WebauthnService, requireFresh: (x: Exch
     api('POST', '/api/v1/webauthn/login/verify', async (x) => {
       const input = parseInput(LoginVerifyInput, await x.body())
       const r = await webauthn.verifyLogin(input.challenge_id, input.response as AuthenticationResponseJSON, ctxOf(x))
-      sendJson(x.res, 200, { status: 'authenticated', flow_id: r.flowId }, { 'set-cookie': await x.signIn(r.userId, true) })
+      sendJson(x.res, 200, { status: 'authenticated', flow_id: r.flowId }, { 'set-cookie': await x.signIn(r.userId, 'webauthn') })
     }),
     api('GET', '/api/v1/webauthn/credentials', async (x) => {
       sendJson(x.res, 200, { credentials: await webauthn.list(await requireUser(x)) })

@@ -13,10 +13,10 @@ export interface Exchange {
   /** The signed-in user's id, or undefined. */
   userId(): Promise<string | undefined>
   /** The session with when its second factor was last passed (step-up freshness). */
-  session(): Promise<{ userId: string; mfaAt: Date | null } | undefined>
+  session(): Promise<{ userId: string; mfaAt: Date | null; mfaFactor?: string | null } | undefined>
   sessionToken(): string | undefined
   /** Start a fresh session (rotation: any old one is revoked); `mfa` when a second factor was just passed. Returns its cookie. */
-  signIn(userId: string, mfa?: boolean): Promise<string>
+  signIn(userId: string, mfa?: boolean | string): Promise<string>
   signOut(): Promise<string>
 }
 

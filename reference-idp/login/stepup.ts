@@ -4,6 +4,7 @@ import { MfaError } from '../errors'
 import type { OobChannel } from '../subprocessors/types'
 import { eventHelpers, type RequestCtx } from './events'
 import { isLocked, lockedError } from './policy'
+import { decideAdminAccess } from './admin-access'
 import type { LoginDeps, LoginFactor, PasswordStepResult } from './service'
 
 /**
@@ -28,6 +29,21 @@ export function createStepUp(d: LoginDeps, factorsOf: (userId: string) => Promis
       emit('mfa.stepup', { ...base(ctx, user), [ATTR.flowId]: randomUUID(), [ATTR.reason]: fresh ? 'fresh_enough' : 'required', [ATTR.intent]: 'stepup' }, ctx)
       if (fresh) return user.id
       throw new MfaError('stepup_required', `${action} needs a second factor passed in the last ${Math.round(d.stepUpMaxAgeMs / 60_000)} minutes: POST /api/v1/stepup, then finish it like a login`, { stepup: '/api/v1/stepup' })
+    },
+
+    /**
+     * Guard of an admin action: an admin account with a second factor passed recently (a
+     * passkey under IDP_ADMIN_FACTOR=phishing_resistant). An admin without a second factor is
+     * refused and sent to enroll: having none never lets anyone through (unlike `requireFresh`).
+     */
+    async requireAdmin(session: { userId: string; mfaAt: Date | null; mfaFactor?: string | null } | undefined, action: string, ctx: RequestCtx): Promise<string> {
+      if (!session) throw new MfaError('unauthenticated', 'sign in first: no valid session cookie')
+      const user = await d.repo.userById(session.userId)
+      if (!user) throw new MfaError('unauthenticated', 'session user no longer exists')
+      const v = decideAdminAccess({ group: user.user_group, factors: user.user_group === 'admin' ? await factorsOf(user.id) : [], mfaAt: session.mfaAt, mfaFactor: session.mfaFactor ?? null, policy: d.adminFactor ?? 'any', maxAgeMs: d.stepUpMaxAgeMs }, action, d.now())
+      if (user.user_group === 'admin') emit('mfa.stepup', { ...base(ctx, user), [ATTR.flowId]: randomUUID(), [ATTR.reason]: v.ok ? 'fresh_enough' : 'required', [ATTR.intent]: 'stepup' }, ctx)
+      if (v.ok) return user.id
+      throw new MfaError(v.error, v.message, v.error === 'stepup_required' ? { stepup: '/api/v1/stepup', reason: v.reason } : v.error === 'enrollment_required' ? { enroll: v.reason === 'no_passkey' ? '/passkeys' : '/', reason: v.reason } : {})
     },
 
     /** Start a step-up flow for the signed-in user: finished with the same code endpoints as a login. */

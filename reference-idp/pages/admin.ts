@@ -1,4 +1,4 @@
-import { EndExemptionInput, ExemptionInput, RecoveryDecideInput, UnlockInput, ApproveExemptionInput } from '../admin-routes'
+import { AccountTypeDecideInput, AccountTypeInput, EndExemptionInput, ExemptionInput, RecoveryDecideInput, UnlockInput, ApproveExemptionInput } from '../admin-routes'
 import { MfaError } from '../errors'
 import { parseInput } from '../http/inputs'
 import { esc, sendHtml } from '../http/io'
@@ -7,7 +7,7 @@ import type { AccountSecurity } from '../login/account-security'
 import type { AdminRecovery } from '../login/admin-recovery'
 import type { Audit } from '../login/audit'
 import { MAX_MINUTES, type ExemptionView, type Exemptions } from '../login/exemptions'
-import type { Repo } from '../store/repo'
+import type { GrantView, Roles } from '../login/roles'
 import { field, page } from './layout'
 
 export interface AdminPageDeps {
@@ -15,9 +15,9 @@ export interface AdminPageDeps {
   exemptions: Exemptions
   security: AccountSecurity
   audit: Audit
-  repo: Repo
-  /** The signed-in user when the session is fresh enough; otherwise it has answered (sign-in or step-up page). */
-  fresh(x: Exchange, action: string): Promise<string | undefined>
+  roles: Roles
+  /** The admin when allowed (admin, second factor, fresh); otherwise it has answered (sign-in, step-up, enroll or 403 page). */
+  admin(x: Exchange, action: string): Promise<string | undefined>
 }
 
 const when = (d: Date | string | null) => (d ? esc(new Date(d).toISOString().slice(0, 16).replace('T', ' ')) + ' UTC' : '—')
@@ -49,6 +49,15 @@ ${field({ name: 'email', label: 'E-mail address of the account', type: 'email', 
 ${reasonField('new-exemption')}
 <button type="submit">Ask to turn MFA off</button></form>`
 
+const GROUPS = ['customer', 'workforce', 'vendor', 'admin'] as const
+const accountTypeForm = `<form method="post" action="/admin/account-type">
+${field({ name: 'type_email', label: 'E-mail address of the account', type: 'email', autocomplete: 'off' })}
+<label for="user_group">New account type</label><select id="user_group" name="user_group">${GROUPS.map((g) => `<option value="${g}">${g}</option>`).join('')}</select>
+${reasonField('account-type')}<button type="submit">Change account type</button></form>`
+
+const grantRow = (g: GrantView) => `<tr><td>${esc(g.email)}</td><td>${esc(g.from_group)} → ${esc(g.user_group)}</td><td>${esc(g.reason)}</td><td>${g.requested_by_you ? '<span class="note">waiting for a second admin</span>'
+  : `<form method="post" action="/admin/account-type/decide"><input type="hidden" name="id" value="${esc(g.id)}">${reasonField(`grant-${g.id}`)}<button name="decision" value="approve">Approve</button> <button name="decision" value="deny">Deny</button></form>`}</td></tr>`
+
 const unlockForm = `<form method="post" action="/admin/unlock">
 ${field({ name: 'unlock_email', label: 'E-mail address of the locked account', type: 'email', autocomplete: 'off' })}
 ${reasonField('unlock')}<button type="submit">Unlock second factors</button></form>`
@@ -57,14 +66,9 @@ ${reasonField('unlock')}<button type="submit">Unlock second factors</button></fo
 export function adminPageRoutes(d: AdminPageDeps): Route[] {
   const p = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'page', handler })
   /** A fresh admin session, or undefined once it has answered (sign-in, step-up or 403 page). */
-  const admin = async (x: Exchange, action: string) => {
-    const id = await d.fresh(x, action)
-    if (!id) return undefined
-    if ((await d.repo.userById(id))?.user_group === 'admin') return id
-    sendHtml(x.res, 403, page('Admins only', '<p>This page is for administrators.</p><p><a href="/">Back</a></p>'))
-  }
+  const admin = (x: Exchange, action: string) => d.admin(x, action)
   const adminPage = async (x: Exchange, adminId: string, status = 200, error?: string, done?: string) => {
-    const [requests, exemptions, audit] = await Promise.all([d.recovery.list('requested'), d.exemptions.list(adminId), d.audit.recent(30)])
+    const [requests, exemptions, audit, grants] = await Promise.all([d.recovery.list('requested'), d.exemptions.list(adminId), d.audit.recent(30), d.roles.pending(adminId)])
     sendHtml(x.res, status, page('Administration', `${done ? `<div role="status" class="done">${done}</div>` : ''}
 <h2>Recovery requests</h2>
 ${table('Waiting for a decision: call the person back before approving', ['Account', 'Group', 'Asked', 'Decision'], requests.map(recoveryRow), 'No open recovery requests.')}
@@ -72,6 +76,10 @@ ${table('Waiting for a decision: call the person back before approving', ['Accou
 <p class="note">Two-person rule: the admin who asks cannot approve; nobody approves their own account. Every sign-in that skips MFA is an <code>mfa.bypass</code> event.</p>
 ${table('Exemptions, newest first', ['Account', 'Kind', 'Reason', 'Status', 'Actions'], exemptions.map(exemptionRow), 'No exemptions.')}
 <h3>Ask for an exemption</h3>${exemptionForm}
+<h2>Account types</h2>
+<p class="note">Nobody chooses their own account type. Workforce and vendor accounts are set by one admin; granting or removing admin needs a second admin.</p>
+${table('Waiting for a second admin', ['Account', 'Change', 'Reason', 'Decision'], grants.map(grantRow), 'No account-type changes waiting.')}
+${accountTypeForm}
 <h2>Unlock an account</h2>
 <p class="note">Lifts the lock after too many wrong codes and a push lock after a fraud report or push bombing. Check with the person first: a fraud report means someone else knows their password.</p>
 ${unlockForm}
@@ -117,6 +125,15 @@ ${table('Latest 30 entries (people as HMAC hashes)', ['When', 'Action', 'Actor',
     action('/admin/exemptions/end', 'Ending an MFA exemption', async (adminId, body) => {
       const input = parseInput(EndExemptionInput, body)
       return (await d.exemptions.end(adminId, input.id, input.reason)) === 'denied' ? 'Denied.' : 'Revoked: MFA applies again from the next sign-in.'
+    }),
+    action('/admin/account-type', 'Changing an account type', async (adminId, body) => {
+      const input = parseInput(AccountTypeInput, { email: body.type_email, user_group: body.user_group, reason: body.reason })
+      const r = await d.roles.change({ kind: 'admin', id: adminId }, input.email, input.user_group, input.reason)
+      return r.status === 'applied' ? `Changed: the account is now ${esc(input.user_group)}.` : 'Asked. A second admin must approve it before it applies.'
+    }),
+    action('/admin/account-type/decide', 'Deciding an account-type change', async (adminId, body) => {
+      const input = parseInput(AccountTypeDecideInput, body)
+      return (await d.roles.decide(adminId, input.id, input.decision === 'approve', input.reason)) === 'applied' ? 'Approved: the account type is changed.' : 'Denied.'
     }),
     action('/admin/unlock', 'Unlocking an account', async (adminId, body, x) => {
       const input = parseInput(UnlockInput, { email: body.unlock_email, reason: body.reason })
