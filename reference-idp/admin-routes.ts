@@ -1,4 +1,6 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
+import { UserGroup } from '../contract'
 import { MfaError } from './errors'
 import { Email, Id, parseInput } from './http/inputs'
 import { sendJson } from './http/io'
@@ -7,7 +9,7 @@ import type { AdminRecovery } from './login/admin-recovery'
 import type { AccountSecurity } from './login/account-security'
 import type { Audit } from './login/audit'
 import type { Exemptions } from './login/exemptions'
-import type { Repo } from './store/repo'
+import type { Roles } from './login/roles'
 
 export const RecoveryRequestInput = z.object({ email: Email, password: z.string().min(1, 'password is required').max(1024) })
 export const RecoveryDecideInput = z.object({ id: Id, decision: z.enum(['approve', 'deny'], 'expected approve or deny'), reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500) })
@@ -24,14 +26,20 @@ export const ApproveExemptionInput = z.object({ id: Id })
 const Reason = z.string().trim().min(3, 'say why (at least 3 characters)').max(500)
 export const EndExemptionInput = z.object({ id: Id, reason: Reason })
 export const UnlockInput = z.object({ email: Email, reason: Reason })
+export const AccountTypeInput = z.object({ email: Email, user_group: UserGroup, reason: Reason })
+export const AccountTypeDecideInput = z.object({ id: Id, decision: z.enum(['approve', 'deny'], 'expected approve or deny'), reason: Reason })
 
-export function adminRoutes(o: { recovery: AdminRecovery; exemptions: Exemptions; security: AccountSecurity; audit: Audit; repo: Repo; requireFresh: (x: Exchange, action: string) => Promise<string>; publicUrl: () => string }): Route[] {
+const digest = (s: string) => createHash('sha256').update(s).digest()
+/** The bearer token of a provisioning call, compared in constant time; undefined when none was sent. */
+export function serviceTokenValid(header: string | undefined, expected: string | undefined): boolean | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '')
+  if (!m) return undefined
+  return expected !== undefined && timingSafeEqual(digest(m[1]), digest(expected))
+}
+
+export function adminRoutes(o: { recovery: AdminRecovery; exemptions: Exemptions; security: AccountSecurity; audit: Audit; roles: Roles; requireAdmin: (x: Exchange, action: string) => Promise<string>; serviceToken?: string; publicUrl: () => string }): Route[] {
   const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
-  const admin = async (x: Exchange, action: string) => {
-    const id = await o.requireFresh(x, action)
-    if ((await o.repo.userById(id))?.user_group !== 'admin') throw new MfaError('forbidden', `${action} is for admins`)
-    return id
-  }
+  const admin = (x: Exchange, action: string) => o.requireAdmin(x, action)
   return [
     api('POST', '/api/v1/recovery/requests', async (x) => {
       const input = parseInput(RecoveryRequestInput, await x.body())
@@ -81,6 +89,23 @@ export function adminRoutes(o: { recovery: AdminRecovery; exemptions: Exemptions
       const adminId = await admin(x, 'unlocking an account')
       const input = parseInput(UnlockInput, await x.body())
       sendJson(x.res, 200, { status: 'unlocked', ...(await o.security.unlock(adminId, input.email, input.reason, x.ctx)) })
+    }),
+    api('POST', '/api/v1/admin/account-type', async (x) => {
+      // Provisioning (the service token) acts as configuration; an admin acts as a person.
+      const token = serviceTokenValid(x.req.headers.authorization, o.serviceToken)
+      if (token === false) throw new MfaError('unauthenticated', 'the bearer token is not this IdP\'s service token (IDP_SERVICE_TOKEN)')
+      const actor = token ? { kind: 'service_token' as const } : { kind: 'admin' as const, id: await admin(x, 'changing an account type') }
+      const input = parseInput(AccountTypeInput, await x.body())
+      const r = await o.roles.change(actor, input.email, input.user_group, input.reason)
+      sendJson(x.res, r.status === 'applied' ? 200 : 202, { id: r.id, status: r.status, ...(r.status === 'requested' ? { message: 'a second admin must approve it' } : {}) })
+    }),
+    api('GET', '/api/v1/admin/account-type/requests', async (x) => {
+      sendJson(x.res, 200, { requests: await o.roles.pending(await admin(x, 'reviewing account-type requests')) })
+    }),
+    api('POST', '/api/v1/admin/account-type/decide', async (x) => {
+      const adminId = await admin(x, 'deciding an account-type request')
+      const input = parseInput(AccountTypeDecideInput, await x.body())
+      sendJson(x.res, 200, { status: await o.roles.decide(adminId, input.id, input.decision === 'approve', input.reason) })
     }),
     api('GET', '/api/v1/admin/audit', async (x) => {
       await admin(x, 'reading the audit log')
