@@ -42,7 +42,7 @@ describe.each(testStores(afterAll))('admin-assisted recovery on %s', (store, ope
     expect(list.length).toBeGreaterThanOrEqual(2)
     expect(list.map((r: { email: string }) => r.email)).toContain(lost.email)
     expect(JSON.stringify(tel.named('mfa.recovery'))).not.toContain('@example.test')
-    const rows = await idp.db.query<{ id: string; user_id: string }>("SELECT r.id, r.user_id FROM recovery_requests r JOIN users u ON u.id = r.user_id WHERE r.status = 'requested' AND u.email = $1", [mallory.email])
+    const rows = await idp.db.query<{ id: string; user_id: string }>("SELECT r.id, r.user_id FROM recovery_requests r WHERE r.status = 'requested' AND r.user_id = $1", [(await idp.account(mallory.email))!.id])
     const mine = rows[0].id
 
     const self = await mallory.api.post('/api/v1/admin/recovery/decide', { id: mine, decision: 'approve', reason: 'it is me, honest' })
@@ -50,7 +50,7 @@ describe.each(testStores(afterAll))('admin-assisted recovery on %s', (store, ope
     expect(self.body.message).toMatch(/cannot decide their own/)
     expect((await alice.api.post('/api/v1/admin/recovery/decide', { id: mine, decision: 'deny', reason: 'no call-back confirmation' })).body.status).toBe('denied')
 
-    const lostId = (await idp.db.query<{ id: string }>("SELECT r.id FROM recovery_requests r JOIN users u ON u.id = r.user_id WHERE r.status = 'requested' AND u.email = $1", [lost.email]))[0].id
+    const lostId = (await idp.db.query<{ id: string }>("SELECT r.id FROM recovery_requests r WHERE r.status = 'requested' AND r.user_id = $1", [(await idp.account(lost.email))!.id]))[0].id
     const bad = await alice.api.post('/api/v1/admin/recovery/decide', { id: lostId, decision: 'approve', reason: '' })
     expect([bad.status, bad.body.message]).toEqual([400, expect.stringMatching(/^reason: /)])
     const ok = await alice.api.post('/api/v1/admin/recovery/decide', { id: lostId, decision: 'approve', reason: 'identity confirmed by call-back' })
@@ -77,7 +77,7 @@ describe.each(testStores(afterAll))('admin-assisted recovery on %s', (store, ope
     const late = await account('late', 'workforce')
     const bob = await account('bob', 'admin')
     await client(idp.url).post('/api/v1/recovery/requests', { email: late.email, password: PASSWORD })
-    const id = (await idp.db.query<{ id: string }>("SELECT r.id FROM recovery_requests r JOIN users u ON u.id = r.user_id WHERE r.status = 'requested' AND u.email = $1", [late.email]))[0].id
+    const id = (await idp.db.query<{ id: string }>("SELECT r.id FROM recovery_requests r WHERE r.status = 'requested' AND r.user_id = $1", [(await idp.account(late.email))!.id]))[0].id
     const ok = await bob.api.post('/api/v1/admin/recovery/decide', { id, decision: 'approve', reason: 'confirmed in person' })
     clock += 31 * 60_000
     const r = await client(idp.url).post('/api/v1/recovery/complete', { token: ok.body.token })
