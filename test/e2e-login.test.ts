@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { provision } from './support/idp-client'
 import { eventually } from './support/processes'
 import { startStack, type Stack } from './support/stack'
 import { totpAt } from './support/totp'
@@ -20,7 +21,7 @@ function client(base: string) {
       headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}), 'x-demo-country': 'DE' },
       body: body === undefined ? undefined : JSON.stringify(body),
     })
-    const session = res.headers.getSetCookie().find((c) => c.startsWith('fw_session='))
+    const session = res.headers.getSetCookie().find((c) => c.startsWith('__Host-fw_session=')) // Secure __Host- cookies on loopback
     if (session) cookie = session.split(';')[0]
     return { status: res.status, body: (await res.json()) as Record<string, any> }
   }
@@ -30,7 +31,8 @@ describe('one MFA login end to end: IdP → OTLP → ClickHouse → query API', 
   it('a real TOTP login is read back with factor, outcome, flow id and latency', async () => {
     const api = client(stack.idpUrl)
     const email = `e2e-${Date.now()}@example.test`
-    expect((await api('/api/v1/signup', { email, password: 'correct horse battery', user_group: 'admin' })).status).toBe(201)
+    expect((await api('/api/v1/signup', { email, password: 'correct horse battery' })).status).toBe(201)
+    await provision(stack.idpUrl, email, 'admin')
     const enroll = await api('/api/v1/enroll/totp', {})
     expect(enroll.status).toBe(200)
     const secret = new URL(enroll.body.otpauth_uri).searchParams.get('secret')!

@@ -34,19 +34,40 @@ export function parseBody(req: IncomingMessage, text: string): Record<string, un
   throw new MfaError('unsupported_media_type', `unsupported content-type "${type.slice(0, 64)}": expected application/json or application/x-www-form-urlencoded`)
 }
 
-export function parseCookies(header: string | undefined): Record<string, string> {
+const HOST_PREFIX = '__Host-'
+
+/**
+ * The request's cookies by name. A value that is not valid percent-encoding (`x=%`) is
+ * ignored like any other junk a browser may carry, never a 500. With `secure` (the IdP sets
+ * `__Host-` cookies) only `__Host-` cookies count, under their name without the prefix: an
+ * unprefixed one may have been planted by a sibling domain or a plain-http page.
+ */
+export function parseCookies(header: string | undefined, secure = false): Record<string, string> {
   const out: Record<string, string> = {}
   for (const part of (header ?? '').split(';')) {
     const i = part.indexOf('=')
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim())
+    if (i <= 0) continue
+    let name = part.slice(0, i).trim()
+    if (secure) {
+      if (!name.startsWith(HOST_PREFIX)) continue
+      name = name.slice(HOST_PREFIX.length)
+    }
+    try {
+      out[name] = decodeURIComponent(part.slice(i + 1).trim())
+    } catch {
+      // malformed percent-encoding: not our cookie
+    }
   }
   return out
 }
 
 export interface CookieOptions { maxAgeSeconds?: number; secure: boolean }
 
+/** A cookie's name on the wire: `__Host-` whenever it is Secure (all ours are Path=/ with no Domain). */
+export const cookieName = (name: string, secure: boolean): string => (secure ? `${HOST_PREFIX}${name}` : name)
+
 export function cookie(name: string, value: string, o: CookieOptions): string {
-  const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/', 'HttpOnly', 'SameSite=Lax']
+  const parts = [`${cookieName(name, o.secure)}=${encodeURIComponent(value)}`, 'Path=/', 'HttpOnly', 'SameSite=Lax']
   if (o.maxAgeSeconds !== undefined) parts.push(`Max-Age=${o.maxAgeSeconds}`)
   if (o.secure) parts.push('Secure')
   return parts.join('; ')
@@ -103,4 +124,17 @@ export function sendError(res: ServerResponse, err: MfaError, headers: Record<st
 /** HTML-escape a value for text and attribute positions. */
 export function esc(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+}
+
+/**
+ * Whether the IdP's cookies can be Secure, and so `__Host-`: when its public URL is https, or
+ * plain http on a loopback host (localhost, 127.0.0.0/8, [::1]), which Chromium and Firefox
+ * treat as a secure context and accept Secure cookies from (Safari does not: `loopback` off).
+ * Over plain http to any other host a browser drops Secure cookies, so there they cannot be. Pure.
+ */
+export function secureCookiesFor(publicUrl: string, loopback = true): boolean {
+  const u = new URL(publicUrl)
+  if (u.protocol === 'https:') return true
+  const host = u.hostname.replace(/^\[|\]$/g, '')
+  return loopback && u.protocol === 'http:' && (host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host))
 }

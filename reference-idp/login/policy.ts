@@ -15,13 +15,67 @@ export interface FlowPolicy {
    * on many flows at once (each below `maxAttempts`) would never lock.
    */
   maxUserFailures: number
+  /** Wrong codes from unknown devices in 24 h before codes from unknown devices stop until lifted. */
+  maxDailyUnknownFailures: number
 }
 
-export const DEFAULT_FLOW_POLICY: FlowPolicy = { maxAttempts: 5, flowTtlMs: 300_000, lockoutMs: 15 * 60_000, maxUserFailures: 10 }
+export const DEFAULT_FLOW_POLICY: FlowPolicy = { maxAttempts: 5, flowTtlMs: 300_000, lockoutMs: 15 * 60_000, maxUserFailures: 10, maxDailyUnknownFailures: 20 }
 
 /** The lock a user's wrong codes across flows call for, counted over the last `lockoutMs` (this one included); undefined when none. Pure. */
 export function userLockUntil(recentFailures: number, now: Date, p: FlowPolicy): Date | undefined {
   return recentFailures >= p.maxUserFailures ? new Date(now.getTime() + p.lockoutMs) : undefined
+}
+
+/*
+ * Who guesses codes. Whoever has the password can guess second-factor codes from any device;
+ * the owner signs in from devices that finished a sign-in to the account before ("known").
+ * Wrong codes from unknown devices lock only unknown devices, so holding the password is not
+ * enough to keep the owner out (NIST SP 800-63B 5.2.2), and a daily cap stops them for good
+ * until the owner signs in from a known device, changes the password or an admin unlocks.
+ * Known devices keep their own per-flow limit and account lock.
+ */
+
+/** The second-factor lock state of an account as the store holds it. */
+export interface GuessLocks {
+  /** Lock of every device (wrong codes from a known device). */
+  lockedUntil: Date | null
+  /** Lock of unknown devices only (wrong codes from them). */
+  unknownLockedUntil: Date | null
+  /** Unknown devices reached the daily cap: stopped until lifted. */
+  unknownCapped: boolean
+}
+
+export type CodeGate = { ok: true } | { ok: false; reason: 'locked_out'; until: Date } | { ok: false; reason: 'daily_cap' }
+
+/** Whether a device may try second-factor codes for the account now. Pure. */
+export function codeGate(l: GuessLocks, knownDevice: boolean, now: Date): CodeGate {
+  const until = [l.lockedUntil, knownDevice ? null : l.unknownLockedUntil].filter((d): d is Date => isLocked(d, now)).sort((a, b) => b.getTime() - a.getTime())[0]
+  if (until) return { ok: false, reason: 'locked_out', until }
+  if (!knownDevice && l.unknownCapped) return { ok: false, reason: 'daily_cap' }
+  return { ok: true }
+}
+
+/** Wrong codes counted for a decision, this one included. */
+export interface WrongCodeCounts {
+  knownDevice: boolean
+  /** Of this class of device, in the last `lockoutMs`. */
+  recent: number
+  /** From unknown devices in the last 24 h since the last lift. */
+  unknownToday: number
+  /** This code used the flow's last attempt. */
+  flowLocked: boolean
+}
+
+export type WrongCodeLock =
+  | { scope: 'account'; until: Date }
+  | { scope: 'unknown_devices'; until: Date }
+  | { scope: 'unknown_devices_cap' }
+
+/** The lock a wrong code calls for, if any: whom it locks and until when. Pure. */
+export function lockAfterWrongCode(c: WrongCodeCounts, now: Date, p: FlowPolicy): WrongCodeLock | undefined {
+  if (!c.knownDevice && c.unknownToday >= p.maxDailyUnknownFailures) return { scope: 'unknown_devices_cap' }
+  if (!c.flowLocked && c.recent < p.maxUserFailures) return undefined
+  return { scope: c.knownDevice ? 'account' : 'unknown_devices', until: new Date(now.getTime() + p.lockoutMs) }
 }
 
 export interface FlowSnapshot { state: 'challenged' | 'completed' | 'locked' | 'abandoned'; attempts: number; issuedAt: Date }
@@ -65,6 +119,11 @@ export function decideAttempt(flow: FlowSnapshot | undefined, check: CodeCheck, 
 /** Whether a user's second factor is locked at `now`; the password step refuses to start a flow then. */
 export function isLocked(lockedUntil: Date | null, now: Date): boolean {
   return lockedUntil !== null && new Date(lockedUntil).getTime() > now.getTime()
+}
+
+/** The answer while unknown devices are stopped by the daily cap. */
+export function cappedError(): MfaError {
+  return new MfaError('locked_out', 'too many wrong codes today: codes from new devices are stopped for this account until you sign in from a device you used before, change your password or an admin unlocks it; a passkey still works', { daily_cap: true })
 }
 
 /** The answer while a user's second factor is locked: when it ends, and that a passkey still works. */
