@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_SCRYPT, hashPassword, needsRehash, scryptForCost, verifyPassword } from './password'
+import { DEFAULT_SCRYPT, hashPassword, needsRehash, scryptForCost, verifyPassword, verifyPasswordAtCost } from './password'
 
 const FAST = { N: 1024, r: 8, p: 1, keyLen: 32 }
 
@@ -41,4 +41,25 @@ describe('password hashing', () => {
     ['scrypt$262144$8$1$c2FsdA==$' + Buffer.alloc(32).toString('base64'), false],
     ['scrypt$131072$4$1$c2FsdA==$' + Buffer.alloc(32).toString('base64'), true],
   ])('needsRehash(%s) against the default → %s', (stored, expected) => expect(needsRehash(stored)).toBe(expected))
+  it('an account hash older (cheaper) than the target is checked beside a dummy at the target cost, so it is not faster than an unknown address', async () => {
+    const target = { ...FAST, N: 2048 }
+    const weak = await hashPassword('correct horse battery', FAST)
+    const current = await hashPassword('correct horse battery', target)
+    const calls: number[] = []
+    const spy = async (p: string, h: string) => {
+      calls.push(Number(h.split('$')[1]))
+      return verifyPassword(p, h)
+    }
+    expect(await verifyPasswordAtCost('correct horse battery', weak, target, spy)).toBe(true)
+    expect(calls.sort()).toEqual([1024, 2048]) // its own check, and one at the target
+    calls.length = 0
+    expect(await verifyPasswordAtCost('wrong horse battery', weak, target, spy)).toBe(false)
+    expect(calls.sort()).toEqual([1024, 2048])
+    calls.length = 0
+    expect(await verifyPasswordAtCost('correct horse battery', current, target, spy)).toBe(true)
+    expect(calls).toEqual([2048])
+    calls.length = 0
+    expect(await verifyPasswordAtCost('correct horse battery', undefined, target, spy)).toBe(false) // no account: the dummy
+    expect(calls).toEqual([2048])
+  })
 })

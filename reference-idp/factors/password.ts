@@ -56,3 +56,16 @@ export function dummyPasswordHash(s: ScryptParams = DEFAULT_SCRYPT): Promise<str
   if (!h) dummies.set(key, (h = hashPassword('not-a-real-password-0000', s)))
   return h
 }
+
+/**
+ * Verify an account's password (or, with no account, the dummy hash) in at least the time a
+ * hash at `target` takes: a hash left at an older, cheaper N is checked beside a dummy check at
+ * `target`, so accounts not yet re-hashed cannot be told from unknown addresses by time.
+ */
+export async function verifyPasswordAtCost(password: string, stored: string | undefined, target: ScryptParams = DEFAULT_SCRYPT, verify = verifyPassword): Promise<boolean> {
+  const dummy = dummyPasswordHash(target)
+  if (stored === undefined) return verify(password, await dummy)
+  const pad = needsRehash(stored, target) ? dummy.then((h) => verify(password, h)) : undefined
+  const [ok] = await Promise.all([verify(password, stored), pad])
+  return ok
+}

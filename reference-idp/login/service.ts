@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { ATTR, type Client, type Factor, type RiskLevel, type UserGroup } from '../../contract'
 import { MfaError, type ErrorCode } from '../errors'
-import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword, type ScryptParams } from '../factors/password'
+import { hashPassword, needsRehash, verifyPasswordAtCost, type ScryptParams } from '../factors/password'
 import { assertNewPassword } from '../factors/password-policy'
 import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode, recoveryCodeMatches } from '../factors/recovery-codes'
 import { base32Encode, newTotpSecret, otpauthUri, verifyTotp, type TotpParams } from '../factors/totp'
@@ -192,7 +192,7 @@ export function createLoginService(d: LoginDeps) {
         completed(randomUUID(), 'rate_limited', 'locked_out', ctx, user, 'password')
         throw throttled
       }
-      const ok = await d.telemetry.step(ctx.span, 'password.verify', { 'mfa.factor': 'password' }, async () => verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash(d.passwordHashing))))
+      const ok = await d.telemetry.step(ctx.span, 'password.verify', { 'mfa.factor': 'password' }, async () => verifyPasswordAtCost(password, user?.password_hash, d.passwordHashing))
       if (!user || !ok) {
         if ((await d.guessing.passwordFailed(email, known)) && user) {
           d.metrics.lockouts.inc({ reason: 'too_many_failures' })

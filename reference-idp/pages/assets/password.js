@@ -20,7 +20,7 @@ let scorer
 const score = (password, inputs) => {
   if (!z || !z.core || !z['language-common']) return undefined
   scorer = scorer || new z.core.ZxcvbnFactory({ dictionary: z['language-common'].dictionary, graphs: z['language-common'].adjacencyGraphs })
-  return scorer.check(password.slice(0, 128), inputs).score
+  return scorer.check([...password].slice(0, 64).join(''), inputs).score
 }
 
 for (const box of document.querySelectorAll('[data-strength-for]')) {
