@@ -1,5 +1,6 @@
 import { parseEnv } from '../contract/env'
 import { z } from 'zod'
+import { parseVendorCredentials } from './subprocessors/adapters/credentials'
 
 const onOff = z.enum(['on', 'off'])
 
@@ -66,11 +67,23 @@ export const IdpConfig = z.object({
   riskPolicyPath: z.string().optional(),
   /** How often `mfa.enrollment.snapshot` is emitted (0 = only on demand). */
   snapshotSeconds: z.coerce.number().int().min(0).max(86_400).default(300),
-  /** Vonage signature secret for signed delivery receipts and voice events; default the simulator's test secret. */
+  // Vendor secrets have no defaults (ASVS 2.10.2, 2.10.4): a receipt webhook whose secret is unset
+  // refuses every receipt; only npm start and tests hand over the simulator's (simulator/idp-settings.ts).
+  /** Twilio auth token: Twilio sends (with the account SID) and X-Twilio-Signature of its receipts. */
+  twilioAuthToken: z.string().min(8, 'expected the auth token from the Twilio console').optional(),
+  /** Vonage signature secret for signed delivery receipts and voice events. */
   vonageSignatureSecret: z.string().min(8, 'expected the signature secret from the Vonage dashboard').optional(),
-  /** SendGrid signed event webhook verification key (base64 DER as SendGrid shows it); default the simulator's. */
+  /** SendGrid signed event webhook verification key (base64 DER as SendGrid shows it). */
   sendgridWebhookPublicKey: z.string().min(20, 'expected the base64 verification key SendGrid shows').optional(),
-  /** Allowed SNS SigningCertURL prefixes, comma-separated (https://sns.<region>.amazonaws.com/); default the provider's /sns/. */
+  /** Send credentials of the vendor accounts, JSON (subprocessors/adapters/credentials.ts); needed with IDP_PROVIDER_URL. */
+  vendorCredentials: z.string().superRefine((s, ctx) => {
+    try {
+      parseVendorCredentials(s)
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message })
+    }
+  }).optional(),
+  /** Allowed SNS SigningCertURL prefixes, comma-separated (https://sns.<region>.amazonaws.com/); unset: SES receipts are refused. */
   snsCertUrlPrefixes: z.string().regex(/^https?:\/\/[^,\s]+(,\s*https?:\/\/[^,\s]+)*$/, 'expected comma-separated URL prefixes such as https://sns.eu-west-1.amazonaws.com/').optional(),
   /**
    * Bearer token of provisioning calls (account types today): whoever holds it acts as
@@ -123,6 +136,8 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   snapshotSeconds: 'IDP_SNAPSHOT_SECONDS',
   trustedDeviceDays: 'IDP_TRUSTED_DEVICE_DAYS',
   riskPolicyPath: 'IDP_RISK_POLICY',
+  twilioAuthToken: 'IDP_TWILIO_AUTH_TOKEN',
+  vendorCredentials: 'IDP_VENDOR_CREDENTIALS',
   vonageSignatureSecret: 'IDP_VONAGE_SIGNATURE_SECRET',
   sendgridWebhookPublicKey: 'IDP_SENDGRID_WEBHOOK_PUBLIC_KEY',
   snsCertUrlPrefixes: 'IDP_SNS_CERT_URL_PREFIXES',

@@ -53,6 +53,7 @@ import { passwordAssetRoutes } from './pages/password-field'
 import { pushRoutes } from './push-routes'
 import { createPushRepo } from './store/push-repo'
 import { vendorLayer } from './subprocessors/wiring'
+import { vendorSettings } from './vendor-config'
 import { webauthnRoutes } from './webauthn-routes'
 import { createOobRepo } from './store/oob-repo'
 import { createLocalOutbox } from './subprocessors/local'
@@ -73,6 +74,8 @@ export interface RunningIdp {
   snapshot(): Promise<GroupCounts[]>
   /** Close flows past their TTL now (the sweeper also runs on a timer). */
   sweep(): Promise<number>
+  /** The account with this address (looked up by its blind index: addresses are sealed at rest). */
+  account(email: string): Promise<{ id: string; user_group: string } | undefined>
   close(): Promise<void>
 }
 
@@ -97,6 +100,8 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const secureCookies = () => secure
   // Keys first: without them nothing starts (and no data directory is created).
   const keys = keysFor(config, log)
+  // Vendor credentials too: missing ones stop start-up before the store is opened.
+  const vendorConfig = !o.sender && config.providerUrl ? vendorSettings({ ...config, providerUrl: config.providerUrl }) : undefined
   const db = o.db ?? (config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(config.dataDir))
   const applied = await migrateStore(db)
   if (applied.length) log(`store (${db.kind}): applied migrations ${applied.join(', ')}`)
@@ -109,10 +114,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const revokedReuse = () => log('security: a revoked session was presented and refused')
   const sessions = createSessions(repo, config.sessionTtlSeconds, now, revokedReuse, config.sessionIdleSeconds)
   const policy = { ...DEFAULT_FLOW_POLICY, maxAttempts: config.maxAttempts, maxUserFailures: 2 * config.maxAttempts, flowTtlMs: config.flowTtlSeconds * 1000, maxDailyUnknownFailures: config.maxDailyCodeFailures }
-  const vendors = !o.sender && config.providerUrl ? vendorLayer({
-    providerUrl: config.providerUrl, registryPath: config.registryPath, telemetry, metrics, region: config.region, log,
-    receipts: { vonageSignatureSecret: config.vonageSignatureSecret, sendgridPublicKey: config.sendgridWebhookPublicKey, snsCertificateUrlPrefixes: config.snsCertUrlPrefixes?.split(',').map((x) => x.trim()) },
-  }) : undefined
+  const vendors = vendorConfig && vendorLayer({ ...vendorConfig, telemetry, metrics, region: config.region, log })
   const sender = o.sender ?? vendors?.sender ?? createLocalOutbox()
   // Mailed to an account's owner after a change to how they sign in (ASVS 2.2.3, 2.5.5).
   const notices = createNotices({ db, sender, keys, telemetry, metrics, region: config.region, now, log })
@@ -285,6 +287,10 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   return {
     url, db, sweep,
     snapshot: () => snapshot('on_demand'),
+    account: async (email) => {
+      const u = await repo.userByEmail(email)
+      return u && { id: u.id, user_group: u.user_group }
+    },
     async close() {
       clearInterval(timer)
       clearInterval(snapshotTimer)

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadIdpConfig } from '../reference-idp/config'
+import { simulatorIdpEnv } from '../reference-idp/simulator/idp-settings'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { startSimulator, type Simulator } from '../reference-idp/simulator'
 import { hasChromium, launchChromium, signUpWithApp } from './support/browser'
@@ -27,7 +28,7 @@ let base: string
 describe.runIf(chromiumHere)('push pairing in Chromium (provider simulator)', () => {
   beforeAll(async () => {
     sim = await startSimulator({ port: 0, seed: 3, timeScale: 0.02, baseline: 'clean' })
-    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'off', providerUrl: sim.url }), { telemetry: capture().t, log: () => {} })
+    idp = await startIdp(loadIdpConfig(simulatorIdpEnv(sim.url), { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'off' }), { telemetry: capture().t, log: () => {} })
     base = idp.url.replace('127.0.0.1', 'localhost')
     browser = await launchChromium()
     phone = simulatedPhone(sim.url, base)

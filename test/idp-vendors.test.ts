@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
 import { loadIdpConfig } from '../reference-idp/config'
+import { simulatorIdpEnv } from '../reference-idp/simulator/idp-settings'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { startSimulator, type Simulator } from '../reference-idp/simulator'
 import { twilioRequestSignature } from '../reference-idp/subprocessors/adapters'
@@ -35,7 +36,7 @@ let tel: ReturnType<typeof capture>
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, seed: 5, timeScale: 0.02, baseline: 'clean' })
   tel = capture()
-  idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'off', providerUrl: sim.url, registryPath: fastBreakerRegistry(), rateSignupPerHour: 600 }), { telemetry: tel.t, now: () => new Date(Date.now() + skew), log: () => {} })
+  idp = await startIdp(loadIdpConfig(simulatorIdpEnv(sim.url), { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'off', registryPath: fastBreakerRegistry(), rateSignupPerHour: 600 }), { telemetry: tel.t, now: () => new Date(Date.now() + skew), log: () => {} })
 })
 afterAll(async () => {
   await idp?.close()

@@ -16,6 +16,7 @@ import { migrateStore } from '../reference-idp/store/migrate'
 import { createPushRepo } from '../reference-idp/store/push-repo'
 import { createRepo, type Repo } from '../reference-idp/store/repo'
 import { createPushAdapters, createPushChain } from '../reference-idp/subprocessors/adapters/push-create'
+import { simulatorPushCredentials } from '../reference-idp/simulator/idp-settings'
 import { loadRegistry } from '../reference-idp/subprocessors/registry'
 import { createIdpMetrics } from '../reference-idp/telemetry/metrics'
 import { capture, client } from './support/idp-client'
@@ -48,7 +49,7 @@ beforeAll(async () => {
   const registry = loadRegistry()
   const push = createPushService({
     repo, push: createPushRepo(db), keys, telemetry: tel.t, metrics: createIdpMetrics(), region: 'eu-west',
-    sender: createPushChain({ registry, adapters: createPushAdapters(sim.url, registry) }), policy: DEFAULT_PUSH_POLICY, flowPolicy: DEFAULT_FLOW_POLICY, now,
+    sender: createPushChain({ registry, adapters: createPushAdapters(sim.url, registry, { credentials: simulatorPushCredentials() }) }), policy: DEFAULT_PUSH_POLICY, flowPolicy: DEFAULT_FLOW_POLICY, now,
   })
   pushService = push
   server = await serveRoutes([...pushRoutes(push, undefined, () => 'https://idp.example'), ...pushPageRoutes({ push, publicUrl: () => 'https://idp.example', fresh: async (x) => x.userId() })], sessions)

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadIdpConfig } from '../reference-idp/config'
+import { simulatorIdpEnv } from '../reference-idp/simulator/idp-settings'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { startSimulator, type Simulator } from '../reference-idp/simulator'
 import { seededRand } from '../reference-idp/simulator/random'
@@ -28,7 +29,7 @@ const tel = capture()
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, seed: 17, timeScale: 0.05, baseline: 'clean' })
-  idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'off', providerUrl: sim.url, demoHeaders: 'on' }), { telemetry: tel.t, log: () => {} })
+  idp = await startIdp(loadIdpConfig(simulatorIdpEnv(sim.url), { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'off', demoHeaders: 'on' }), { telemetry: tel.t, log: () => {} })
 })
 afterAll(async () => {
   await idp?.close()

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Simulator, startSimulator } from '../reference-idp/simulator/index'
 import { createSnsSigningIdentity } from '../reference-idp/simulator/vendors/sns-cert'
-import { ReceiptError, createAdapters, createTwilioSms, parseReceipt, simulatorCredentials, simulatorReceiptCredentials } from '../reference-idp/subprocessors/adapters/index'
+import { ReceiptError, createAdapters, createTwilioSms, parseReceipt, receiptCredentials } from '../reference-idp/subprocessors/adapters/index'
+import { simulatorReceiptSecrets, simulatorSendCredentials } from '../reference-idp/simulator/idp-settings'
 import type { DeliveryReceipt, ReceiptCredentials } from '../reference-idp/subprocessors/adapters/index'
 import { type Registry, loadRegistry } from '../reference-idp/subprocessors/registry'
 import type { OobChannel, Subprocessor } from '../reference-idp/subprocessors/types'
@@ -40,7 +41,7 @@ async function webhookReceiver() {
 const TIMEOUT_MS = 400
 const fast = { medianMs: 15, sigma: 0.01, tailProb: 0, tailMultiplier: 1 }
 const quick = { api: fast, delivery: { ...fast, medianMs: 150 }, receiptLagMs: 20 }
-const creds = simulatorCredentials()
+const creds = simulatorSendCredentials()
 // Every vendor's receipts are signed and verified: the simulator's secrets, keys and SNS certificate.
 let receiptCreds: ReceiptCredentials
 
@@ -64,8 +65,8 @@ beforeAll(async () => {
     await fetch(`${sim.url}/webhooks/${vendor}`, { method: 'PUT', body: JSON.stringify({ url: `${hook.url}/webhooks/${vendor}` }) })
   const loaded = loadRegistry()
   registry = { ...loaded, vendors: loaded.vendors.map((v) => ({ ...v, timeoutMs: TIMEOUT_MS })) }
-  adapters = createAdapters({ simulatorUrl: sim.url, registry, webhookBaseUrl: hook.url })
-  receiptCreds = simulatorReceiptCredentials(sim.url)
+  adapters = createAdapters({ simulatorUrl: sim.url, registry, webhookBaseUrl: hook.url, credentials: creds })
+  receiptCreds = receiptCredentials(simulatorReceiptSecrets(sim.url))
   // SES receipts name the simulator's certificate: fetch it once, so the sync parser can verify them.
   await receiptCreds.ses!.certificates!.prepare!(JSON.stringify({ SigningCertURL: sim.webhookKeys.snsSigningCertUrl }))
 })

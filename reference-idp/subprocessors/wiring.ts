@@ -4,7 +4,8 @@ import type { Route } from '../http/types'
 import type { ReceiptService } from '../login/receipts'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { Telemetry } from '../telemetry/telemetry'
-import { ADAPTERS, createAdapters, readReceipt, ReceiptError, simulatorCredentials, simulatorReceiptCredentials, webhookUrl, type ReceiptCredentialOptions } from './adapters'
+import { ADAPTERS, createAdapters, readReceipt, receiptCredentials, ReceiptError, RECEIPT_SECRET_OF, unverifiableReceipts, webhookUrl, type AdapterCredentials, type ReceiptCredentialOptions } from './adapters'
+import type { PushCredentials } from './push-types'
 import { loadRegistry } from './registry'
 import type { Subprocessor } from './types'
 import { createPushAdapters, createPushChain } from './adapters/push-create'
@@ -16,16 +17,29 @@ import { circuitReporter, createVendorSender } from './vendor-sender'
  * with receipt webhooks at /webhooks/{vendor}. The webhook base is the IdP's own URL, known
  * only once it listens, hence `start(publicUrl)`.
  */
-export function vendorLayer(o: { providerUrl: string; registryPath?: string; telemetry: Telemetry; metrics: IdpMetrics; region: string; log: (line: string) => void; receipts?: ReceiptCredentialOptions }) {
+export interface VendorLayerOptions {
+  providerUrl: string; registryPath?: string; telemetry: Telemetry; metrics: IdpMetrics; region: string; log: (line: string) => void
+  /** Send credentials per vendor account (configuration; the simulator's only in npm start and tests). */
+  credentials: { send: AdapterCredentials; push: PushCredentials }
+  /** Receipt-verification secrets: a vendor without one has its receipts refused. */
+  receipts: ReceiptCredentialOptions
+  /** Where each receipt secret is configured (e.g. twilioAuthToken → IDP_TWILIO_AUTH_TOKEN), named in warnings and refusals. */
+  settingNames?: Partial<Record<keyof ReceiptCredentialOptions, string>>
+}
+
+export function vendorLayer(o: VendorLayerOptions) {
   const registry = loadRegistry(o.registryPath) // an invalid registry stops start-up, naming the field
-  const creds = simulatorCredentials()
+  const creds = o.credentials.send
   // Receipts are judged by the wall clock (a signed timestamp from the vendor), not the IdP's injectable one.
-  const receiptCreds = simulatorReceiptCredentials(o.providerUrl, o.receipts)
+  const receiptCreds = receiptCredentials(o.receipts)
+  const setting = (vendor: string) => o.settingNames?.[RECEIPT_SECRET_OF[vendor]] ?? RECEIPT_SECRET_OF[vendor]
   let sender: (Subprocessor & { circuit(id: string): string }) | undefined
   let publicUrl = ''
   const vendorIds = registry.vendors.map((v) => v.id).filter((id) => ADAPTERS[id])
-  const push = createPushChain({ registry, adapters: createPushAdapters(o.providerUrl, registry), onTransition: circuitReporter({ registry, telemetry: o.telemetry, metrics: o.metrics, region: o.region }) })
+  const push = createPushChain({ registry, adapters: createPushAdapters(o.providerUrl, registry, { credentials: o.credentials.push }), onTransition: circuitReporter({ registry, telemetry: o.telemetry, metrics: o.metrics, region: o.region }) })
   for (const v of registry.vendors) if (v.channels.includes('push')) o.metrics.circuitState.set({ provider: v.id }, 0)
+  const unverifiable = unverifiableReceipts(vendorIds, o.receipts)
+  for (const id of unverifiable) o.log(`warning: vendors: ${id} receipts will be refused (403): ${setting(id)} is not set`)
 
   const deferred: Subprocessor = {
     id: 'vendors',
@@ -66,7 +80,7 @@ export function vendorLayer(o: { providerUrl: string; registryPath?: string; tel
           } catch (e) {
             if (!(e instanceof ReceiptError)) throw e
             o.metrics.receiptsRefused.inc({ provider: id, reason: e.code })
-            throw new MfaError(e.code === 'malformed' ? 'bad_request' : 'forbidden', e.message)
+            throw new MfaError(e.code === 'malformed' ? 'bad_request' : 'forbidden', e.code === 'no_credentials' ? `${e.message}: this IdP has no ${setting(id)}` : e.message, { reason: e.code })
           }
           sendJson(x.res, 200, { accepted: parsed.length, new: await receipts.handle(parsed) })
         },

@@ -1,4 +1,3 @@
-import { DEFAULT_CREDENTIALS } from '../../simulator/vendors/types'
 import type { Registry } from '../registry'
 import type { Subprocessor } from '../types'
 import { createSes } from './ses'
@@ -57,25 +56,13 @@ export const ADAPTERS: Record<string, AdapterDef> = {
   sendgrid: { root: '/sendgrid', perMessageCallback: false, idempotent: false, defaultFrom: 'no-reply@factorwatch.test', build: (o, c) => createSendGrid({ ...o, credentials: need(c, 'sendgrid', 'sendgrid') }) },
 }
 
-/** The simulator's test credentials in adapter form (the simulator checks SES's key id, not the signature). */
-export function simulatorCredentials(): AdapterCredentials {
-  const c = DEFAULT_CREDENTIALS
-  // Send credentials only: the webhook signing secrets and keys stay with the receipt side.
-  return {
-    twilio: c.twilio,
-    vonage: { apiKey: c.vonage.apiKey, apiSecret: c.vonage.apiSecret, applicationJwt: c.vonage.applicationJwt },
-    ses: { accessKeyId: c.ses.accessKeyId, secretAccessKey: 'simulator-does-not-verify-signatures' },
-    sendgrid: { apiKey: c.sendgrid.apiKey },
-  }
-}
-
 export interface CreateAdaptersOptions {
   simulatorUrl: string
   registry: Registry
   /** Base of the IdP's receipt webhooks: `${webhookBaseUrl}/webhooks/${vendorId}`. */
   webhookBaseUrl?: string
-  /** Defaults to the simulator's test credentials. */
-  credentials?: AdapterCredentials
+  /** Injected by the caller (configuration, or the simulator's in npm start and tests); no defaults. */
+  credentials: AdapterCredentials
   /** Sender per vendor id (number, sender id or address); test senders by default. */
   senders?: Partial<Record<string, string>>
   fetch?: typeof fetch
@@ -85,7 +72,7 @@ export interface CreateAdaptersOptions {
 export const webhookUrl = (webhookBaseUrl: string, vendorId: string) => `${webhookBaseUrl.replace(/\/+$/, '')}/webhooks/${vendorId}`
 
 export function createAdapters(o: CreateAdaptersOptions): Map<string, Subprocessor> {
-  const credentials = o.credentials ?? simulatorCredentials()
+  const credentials = o.credentials
   const adapters = new Map<string, Subprocessor>()
   for (const v of o.registry.vendors) {
     if (!v.channels.some((c) => c !== 'push')) continue

@@ -1,4 +1,3 @@
-import { DEFAULT_CREDENTIALS } from '../../simulator/vendors/types'
 import { admit, initialBreaker, record, type BreakerState, type Transition } from '../breaker'
 import { breakerFailure, fallbackReason } from '../failover'
 import type { PushCredentials, PushMessage, PushSender } from '../push-types'
@@ -23,22 +22,15 @@ function need<K extends keyof PushCredentials>(c: PushCredentials, key: K): NonN
   return v as NonNullable<PushCredentials[K]>
 }
 
-/** The simulator's test credentials, with a project id and bundle id of our own. */
-export function simulatorPushCredentials(): PushCredentials {
-  return {
-    fcm: { accessToken: DEFAULT_CREDENTIALS.fcm.accessToken, projectId: 'factorwatch-sim' },
-    apns: { providerToken: DEFAULT_CREDENTIALS.apns.providerToken, topic: 'test.factorwatch.authenticator' },
-  }
-}
-
 export interface PushAdapterOptions {
-  credentials?: PushCredentials
+  /** Injected by the caller (configuration, or the simulator's in npm start and tests); no defaults. */
+  credentials: PushCredentials
   fetch?: typeof fetch
 }
 
 /** One adapter per registry vendor of the push channel, pointed at the provider simulator. */
-export function createPushAdapters(simulatorUrl: string, registry: Registry, o: PushAdapterOptions = {}): Map<string, PushSender> {
-  const credentials = o.credentials ?? simulatorPushCredentials()
+export function createPushAdapters(simulatorUrl: string, registry: Registry, o: PushAdapterOptions): Map<string, PushSender> {
+  const credentials = o.credentials
   const adapters = new Map<string, PushSender>()
   for (const v of registry.vendors.filter((x) => x.channels.includes('push'))) {
     const build = PUSH_ADAPTERS[v.id]

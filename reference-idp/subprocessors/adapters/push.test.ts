@@ -4,6 +4,7 @@ import { loadRegistry } from '../registry'
 import { createApns } from './apns'
 import { createFcm } from './fcm'
 import { createPushAdapters, createPushChain } from './push-create'
+import { simulatorPushCredentials } from '../../simulator/idp-settings'
 
 type Call = { url: string; headers: Record<string, string>; body: string }
 
@@ -59,7 +60,7 @@ describe('push chain', () => {
     const s = stub(503, '{}')
     const transitions: string[] = []
     let t = 0
-    const chain = createPushChain({ registry, adapters: createPushAdapters('https://sim.test', registry, { fetch: s.f }), now: () => t, onTransition: (id, x) => transitions.push(`${id}:${x.from}→${x.to}`) })
+    const chain = createPushChain({ registry, adapters: createPushAdapters('https://sim.test', registry, { fetch: s.f, credentials: simulatorPushCredentials() }), now: () => t, onTransition: (id, x) => transitions.push(`${id}:${x.from}→${x.to}`) })
     await chain.send(msg('android'))
     const second = await chain.send(msg('android'))
     expect(second).toMatchObject({ ok: false, reason: 'http_5xx', thenFactors: ['totp', 'sms'] })
