@@ -19,14 +19,14 @@ export interface Options {
   maxInflight: number
   /** Users created at once during setup. */
   setupConcurrency: number
-  /** Longest wait (s) after setup for SMS/e-mail users' resend cooldown before the load starts; 0 = start at once. */
+  /** Longest wait (s) after setup for SMS/voice users' resend cooldown before the load starts; 0 = start at once. */
   oobHoldSeconds: number
-  /** Provider simulator base URL (its device API shows the codes); null: no SMS/e-mail users. */
+  /** Provider simulator base URL (its device API shows the codes); needed to run (sign-up codes are mailed). */
   simulator: string | null
   /** Share of users (0..1) whose only second factor is SMS; used only with `simulator`. */
   smsShare: number
-  /** Share of users (0..1) whose only second factor is an e-mail code; used only with `simulator`. */
-  emailShare: number
+  /** Share of users (0..1) whose only second factor is a voice code (a phone call); used only with `simulator`. */
+  voiceShare: number
   /** Share of users (0..1) approving pushes on a phone (TOTP as their backup); used only with `simulator`. */
   pushShare: number
   /** Share of users (0..1) whose only factor is a passkey (passwordless most of the time). */
@@ -53,12 +53,12 @@ export const USAGE = `usage: npx tsx reference-idp/traffic/main.ts [options]
   --think-scale X       multiplier on human think times (default 1)
   --max-inflight N      flows in flight before new attempts are shed (default 64)
   --setup-concurrency N users created at once during setup (default 4)
-  --oob-hold S          wait up to S seconds after setup so SMS/e-mail users are past their resend
+  --oob-hold S          wait up to S seconds after setup so SMS/voice users are past their resend
                         cooldown before the load starts (default 35; 0 starts at once and lets them join later)
   --simulator URL       provider simulator whose phones and mailboxes the users read codes
-                        from (no default; without it no SMS, e-mail or push users are created)
+                        from (needed: every new user types the code mailed at sign-up)
   --sms-share X         share of users with SMS as their only second factor (default 0.25)
-  --email-share X       share of users with e-mail codes as their only second factor (default 0.1)
+  --voice-share X       share of users with codes by phone call as their only second factor (default 0.1)
   --push-share X        share of users approving pushes (number matching) on a simulated phone,
                         with TOTP as their backup (default 0.1; needs --simulator)
   --passkey-share X     share of users whose only factor is a passkey, signing in without the
@@ -75,7 +75,7 @@ export const USAGE = `usage: npx tsx reference-idp/traffic/main.ts [options]
 
 const DEFAULT_DURATION_MS = 60_000
 /** The shares of users by factor, with their defaults; together at most 1. */
-const FACTOR_SHARES: readonly (readonly [string, number])[] = [['sms-share', 0.25], ['email-share', 0.1], ['push-share', 0.1], ['passkey-share', 0.1]]
+const FACTOR_SHARES: readonly (readonly [string, number])[] = [['sms-share', 0.25], ['voice-share', 0.1], ['push-share', 0.1], ['passkey-share', 0.1]]
 
 type Kind = 'url' | 'int' | 'positive' | 'nonneg' | 'share' | 'duration' | 'flag'
 const FLAGS: Record<string, Kind> = {
@@ -91,7 +91,7 @@ const FLAGS: Record<string, Kind> = {
   'oob-hold': 'int',
   simulator: 'url',
   'sms-share': 'share',
-  'email-share': 'share',
+  'voice-share': 'share',
   'push-share': 'share',
   'passkey-share': 'share',
   attackers: 'share',
@@ -111,7 +111,7 @@ const LIMITS: Record<string, [number, number, string]> = {
   rate: [0, 10_000, 'a positive number of login attempts per second (at most 10000)'],
   'think-scale': [0, 1_000, 'a number of at least 0 (1 = human pace)'],
   'sms-share': [0, 1, 'a share of users from 0 to 1'],
-  'email-share': [0, 1, 'a share of users from 0 to 1'],
+  'voice-share': [0, 1, 'a share of users from 0 to 1'],
   'push-share': [0, 1, 'a share of users from 0 to 1'],
   'passkey-share': [0, 1, 'a share of users from 0 to 1'],
   attackers: [0, 0.5, 'a share of attempts from 0 to 0.5'],
@@ -177,7 +177,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (values.help) return { help: true }
   const count = (values.count as number | undefined) ?? null
   const shares = FACTOR_SHARES.map(([name, fallback]) => [name, (values[name] as number | undefined) ?? fallback] as const)
-  const [smsShare, emailShare, pushShare, passkeyShare] = shares.map(([, v]) => v)
+  const [smsShare, voiceShare, pushShare, passkeyShare] = shares.map(([, v]) => v)
   const total = shares.reduce((sum, [, v]) => sum + v, 0)
   // A little slack for decimal input such as 0.7 + 0.3.
   if (total > 1 + 1e-9) {
@@ -201,7 +201,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       oobHoldSeconds: (values['oob-hold'] as number | undefined) ?? 35,
       simulator: (values.simulator as string | undefined) ?? null,
       smsShare,
-      emailShare,
+      voiceShare,
       pushShare,
       passkeyShare,
       attackers: (values.attackers as number | undefined) ?? 0.05,

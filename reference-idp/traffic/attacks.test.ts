@@ -26,7 +26,7 @@ afterEach(() => fake.close())
 
 /** TOTP users (profile draws of 0.5) made through the real setup code. */
 const makeUsers = (n: number): Promise<SimUser[]> =>
-  createUsers({ client: deps.client, stats, seed: 1, rand: () => 0.5, concurrency: 2, signal: new AbortController().signal, sleep: noSleep, log: () => {} }, n)
+  createUsers({ client: deps.client, stats, seed: 1, rand: () => 0.5, concurrency: 2, signal: new AbortController().signal, sleep: noSleep, log: () => {}, devices: new DeviceReader(fake.url, stats.devices) }, n)
 
 const attack = (over: Partial<AttackPlan>): AttackPlan => ({ kind: 'stuffing', ip: '203.0.113.2', burst: 6, hitAt: null, victim: 0, ...over })
 const plan = (over: Partial<AttemptPlan> = {}): AttemptPlan => ({ kind: 'normal', thinkMs: 0, retypeMs: 0, retryPassword: true, logout: false, pick: 0, ...over })
@@ -66,7 +66,7 @@ describe('attacks', () => {
     const signal = new AbortController().signal
     const devices = new DeviceReader(fake.url, stats.devices)
     const users = await createUsers(
-      { client: deps.client, stats, seed: 1, rand: () => 0.5, concurrency: 1, signal, sleep: noSleep, log: () => {}, devices, factorRand: () => 0, shares: { sms: 1, email: 0 } },
+      { client: deps.client, stats, seed: 1, rand: () => 0.5, concurrency: 1, signal, sleep: noSleep, log: () => {}, devices, factorRand: () => 0, shares: { sms: 1, voice: 0 } },
       1,
     )
     expect(users[0].oob?.channel).toBe('sms')

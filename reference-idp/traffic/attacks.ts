@@ -24,7 +24,7 @@ const COUNTRIES = ['RU', 'CN', 'VN', 'NG', 'BR']
 /** Users whose password leads to a second-factor step (a password-only user would just be signed in). */
 const victims = (users: readonly SimUser[], test: (u: SimUser) => boolean) => users.filter((u) => (u.key || u.oob) && test(u))
 
-/** Whom a code brute-forcer can target: app and SMS / e-mail users (push and passkey users get other attacks, or none). */
+/** Whom a code brute-forcer can target: app and SMS / voice users (push and passkey users get other attacks, or none). */
 export const codeVictim = (u: SimUser): boolean => userClass(u) === 'totp' || userClass(u) === 'oob'
 export const pushVictim = (u: SimUser): boolean => userClass(u) === 'push'
 

@@ -6,8 +6,8 @@ import { hotp, stepAt } from './totp'
 
 /**
  * Test double of the reference IdP's JSON API (the contract the generator is written against):
- * sign-up, TOTP enroll/activate, password → TOTP login with ±1 step, replay refusal, 5-wrong-codes
- * lockout, logout; SMS / e-mail codes with a fake simulator device API (fake-oob.ts) on the same
+ * sign-up with a mailed code (a taken address gets a notice, never a code), TOTP enroll/activate, password → TOTP login with ±1 step, replay refusal, 5-wrong-codes
+ * lockout, logout; SMS / voice codes and mailboxes with a fake simulator device API (fake-oob.ts) on the same
  * server. Records what it saw so tests can check the generator's behaviour.
  */
 
@@ -24,9 +24,7 @@ export interface FakeIdpOptions {
   failWith?: number
   /** Answer the first N requests with 429 + Retry-After: 1. */
   rateLimitFirst?: number
-  /** Answer 409 email_taken to the first N sign-ups (as if an earlier run used the addresses). */
-  takenFirst?: number
-  /** SMS / e-mail delivery delay and resend cooldown. */
+  /** SMS / voice (and sign-up mail) delivery delay, and the resend cooldown. */
   oob?: FakeOobOptions
   /** Password attempts (login, recovery requests) per X-Demo-IP before 429s (default: no limit). */
   passwordLimitPerIp?: number
@@ -36,7 +34,7 @@ export interface FakeIdp {
   url: string
   seen: Seen[]
   users: Map<string, FakeUser>
-  /** SMS / e-mail state: faults to inject, what was sent. */
+  /** SMS / voice state and mailboxes: faults to inject, what was sent. */
   oob: FakeOob
   /** Answer the next `n` requests with 429 + Retry-After: 1. */
   rateLimit(n: number): void
@@ -51,7 +49,7 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
   const passwordTries = new Map<string, number>()
   const flows = new Map<string, Flow>()
   const creds = new Map<string, string>()
-  let takenLeft = o.takenFirst ?? 0
+  const signups = new Map<string, { email: string; password: string; code: string | null; tries: number }>()
   const seen: Seen[] = []
   let rateLimitLeft = o.rateLimitFirst ?? 0
   const oob = createFakeOob(o.oob)
@@ -93,11 +91,25 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
     switch (req.url) {
       case '/api/v1/signup': {
         if (typeof body.password !== 'string' || body.password.length < 8) return [400, { code: 'bad_request', message: 'password' }]
-        if (users.has(body.email) || takenLeft-- > 0) {
-          return [409, { code: 'email_taken', message: 'taken' }]
+        if (body.user_group !== undefined) return [400, { code: 'bad_request', message: 'user_group: account types are assigned by an admin' }]
+        // Like the IdP: the same answer whether or not the address is taken; only the mail differs.
+        const id = randomUUID()
+        const code = users.has(body.email) ? null : String(randomBytes(3).readUIntBE(0, 3) % 1_000_000).padStart(6, '0')
+        signups.set(id, { email: body.email, password: body.password, code, tries: 0 })
+        oob.mail(body.email, code ? `Your FactorWatch code to create your account: ${code}.` : 'Someone tried to create a FactorWatch account with this e-mail address.', code)
+        return [202, { signup_id: id, next: '/api/v1/signup/verify' }]
+      }
+      case '/api/v1/signup/verify': {
+        const p = signups.get(body.signup_id)
+        if (!p) return [404, { code: 'not_found', message: 'no such sign-up' }]
+        if (p.tries >= 5) return [410, { code: 'flow_expired', message: 'sign up again' }]
+        if (p.code === null || p.code !== body.code) {
+          p.tries++
+          return [401, { code: 'invalid_code', message: 'wrong' }]
         }
-        users.set(body.email, { password: body.password, group: body.user_group, active: false, lastStep: -1, lockedUntil: 0 })
-        return [201, { status: 'created' }, signIn(body.email)]
+        signups.delete(body.signup_id)
+        users.set(p.email, { password: p.password, group: 'customer', active: false, lastStep: -1, lockedUntil: 0 })
+        return [201, { status: 'created' }, signIn(p.email)]
       }
       case '/api/v1/enroll/totp': {
         if (!me) return [401, { code: 'unauthenticated', message: 'no session' }]

@@ -1,8 +1,8 @@
 import { randomInt, randomUUID } from 'node:crypto'
 
 /**
- * The SMS / e-mail half of the fake IdP, with a fake simulator device API on the same server:
- * enroll an address (a code is "sent"), activate it, send login codes (resend cooldown as
+ * The SMS / voice half of the fake IdP, with a fake simulator device API on the same server:
+ * enroll a phone number (a code is "sent"; e-mail is refused as the IdP does), activate it, send login codes (resend cooldown as
  * a 429 with Retry-After), check them (only the latest code of a flow counts, like the IdP).
  * A sent code shows on the device after `deliveryDelayMs`; faults drop or refuse sends.
  */
@@ -27,7 +27,7 @@ export interface FakeOobFaults {
 
 type Reply = [number, Record<string, unknown>, Record<string, string>?]
 interface Factor { email: string; channel: 'sms' | 'voice' | 'email'; address: string; active: boolean; code?: string }
-interface Message { id: string; code: string; text: string; vendor: string; receivedAt: number }
+interface Message { id: string; code: string | null; text: string; vendor: string; receivedAt: number }
 
 export function createFakeOob(o: FakeOobOptions = {}) {
   const factors = new Map<string, Factor>()
@@ -71,6 +71,11 @@ export function createFakeOob(o: FakeOobOptions = {}) {
     faults,
     log,
     factors,
+    /** Mail to a mailbox at once (sign-up codes and notices; the faults are the phone vendors'). */
+    mail: (address: string, text: string, code: string | null) => {
+      const key = deviceKey('email', address)
+      devices.set(key, [...(devices.get(key) ?? []), { id: randomUUID(), code, text, vendor: 'fake-mail', receivedAt: clock() + (o.deliveryDelayMs ?? 0) }])
+    },
     /** Put an old message on a device (as from an earlier run). */
     plant: (channel: string, address: string, code: string, receivedAt: number) => {
       const key = deviceKey(channel, address)
@@ -79,8 +84,9 @@ export function createFakeOob(o: FakeOobOptions = {}) {
     activeChannel: (email: string) => activeOf(email)?.channel,
 
     enroll(email: string, body: Record<string, any>): Reply {
-      if (!['sms', 'voice', 'email'].includes(body.channel) || typeof body.address !== 'string') return [400, { code: 'bad_request', message: 'channel/address' }]
-      if (body.channel !== 'email' && !/^\+[1-9]\d{7,14}$/.test(body.address)) return [400, { code: 'bad_request', message: 'address: E.164' }]
+      if (body.channel === 'email') return [400, { code: 'bad_request', message: 'e-mail codes are not accepted as a second factor (NIST SP 800-63B 5.1.3.1)', field: 'channel' }]
+      if (!['sms', 'voice'].includes(body.channel) || typeof body.address !== 'string') return [400, { code: 'bad_request', message: 'channel/address' }]
+      if (!/^\+[1-9]\d{7,14}$/.test(body.address)) return [400, { code: 'bad_request', message: 'address: E.164' }]
       const id = randomUUID()
       const f: Factor = { email, channel: body.channel, address: body.address, active: false }
       factors.set(id, f)

@@ -6,7 +6,7 @@ import { BRUTE_FORCE_CODES, BRUTE_FORCE_GAP_MS, type AttemptPlan } from './plan'
 import type { Outcome, RunStats } from './summary'
 import type { SimUser } from './users'
 
-/** What every login flow (TOTP, SMS / e-mail, push, passkey, password-only) shares. */
+/** What every login flow (TOTP, SMS / voice, push, passkey, password-only) shares. */
 
 export interface FlowDeps {
   /** The IdP's API (an IdpClient; tests script its answers). */
@@ -16,7 +16,7 @@ export interface FlowDeps {
   rand: () => number
   sleep: (ms: number) => Promise<void>
   now: () => number
-  /** The simulator's phones and mailboxes; null without --simulator (no SMS / e-mail users then). */
+  /** The simulator's phones and mailboxes; null without --simulator (no SMS / voice users then). */
   devices?: DeviceReader | null
   /** The push users' phones; null without --simulator (no push users then). */
   phones?: Pick<Phones, 'wake'> | null

@@ -12,7 +12,7 @@ import { newRunStats, type RunStats } from './summary'
 import type { SimUser } from './users'
 
 /**
- * SMS / e-mail users against the fake IdP and its fake device API, on a virtual clock shared
+ * SMS / voice users against the fake IdP and its fake device API, on a virtual clock shared
  * by the generator and the fake (sleeping advances it), so 45-s waits take no time.
  */
 
@@ -37,11 +37,11 @@ async function start(oob: FakeIdpOptions['oob'] = {}) {
 afterEach(() => fake?.close())
 
 const log: string[] = []
-async function makeUsers(n: number, channel: 'sms' | 'email'): Promise<SimUser[]> {
+async function makeUsers(n: number, channel: 'sms' | 'voice'): Promise<SimUser[]> {
   const signal = new AbortController().signal
   return createUsers({
     client: deps.client, stats, seed: 3, rand: () => 0.5, concurrency: 1, signal, sleep, log: (l) => log.push(l),
-    devices: deps.devices, factorRand: () => 0, shares: channel === 'sms' ? { sms: 1, email: 0 } : { sms: 0, email: 1 }, now,
+    devices: deps.devices, factorRand: () => 0, shares: channel === 'sms' ? { sms: 1, voice: 0 } : { sms: 0, voice: 1 }, now,
   }, n)
 }
 
@@ -54,7 +54,7 @@ async function calls(fn: () => Promise<unknown>): Promise<string[]> {
   return fake.seen.slice(before).filter((s) => !s.path.startsWith('/devices/')).map((s) => `${s.path.replace('/api/v1/', '')} ${s.status}`)
 }
 
-describe('setup of SMS / e-mail users', () => {
+describe('setup of SMS / voice users', () => {
   it('enrolls a generated phone number and activates it with the code from the phone', async () => {
     await start()
     const [u] = await makeUsers(1, 'sms')
@@ -68,12 +68,27 @@ describe('setup of SMS / e-mail users', () => {
     expect(stats.devices.reads).toBeGreaterThan(0)
   })
 
-  it('e-mail users use their sign-up address as mailbox', async () => {
+  it('voice users get a phone number too; every user first types the sign-up code from its mailbox', async () => {
     await start({ deliveryDelayMs: 3_000 })
-    const [u] = await makeUsers(1, 'email')
-    expect(u.oob).toMatchObject({ channel: 'email', address: u.email })
-    expect(slept).toBeGreaterThanOrEqual(3_000) // polled until the message arrived
-    expect(stats.users).toMatchObject({ ready: 1, email: 1 })
+    const [u] = await makeUsers(1, 'voice')
+    expect(u.oob).toMatchObject({ channel: 'voice', address: phoneFor(3, 0) })
+    expect(slept).toBeGreaterThanOrEqual(2 * 3_000) // polled until the sign-up mail, then the call, arrived
+    expect(stats.users).toMatchObject({ ready: 1, voice: 1 })
+    expect(fake.seen.filter((s) => s.path.startsWith('/api/v1/signup')).map((s) => `${s.path} ${s.status}`)).toEqual(['/api/v1/signup 202', '/api/v1/signup/verify 201'])
+  })
+
+  it('sign-up mails never arrive: after two such users the rest fail at once, naming IDP_PROVIDER_URL', async () => {
+    await start()
+    const quiet = { ...deps.devices!, read: async () => [] } as unknown as DeviceReader // an empty mailbox, always
+    log.length = 0
+    const users = await createUsers({
+      client: deps.client, stats, seed: 3, rand: () => 0.5, concurrency: 1, signal: new AbortController().signal, sleep, log: (l) => log.push(l),
+      devices: quiet, factorRand: () => 0, shares: { sms: 0, voice: 0 }, now,
+    }, 5)
+    expect(users).toEqual([])
+    expect(stats.users).toMatchObject({ ready: 0, failed: 5 })
+    expect(slept).toBeLessThan(2 * 2 * 25_000 + 10_000) // two users waited twice, the others not at all
+    expect(log.filter((l) => /no sign-up code reached the simulator's mailbox.*IDP_PROVIDER_URL/.test(l))).toHaveLength(1)
   })
 
   it('a lost enrollment code: waits ENROLL_CODE_WAIT_MS, enrolls again; lost twice: a setup failure naming IDP_PROVIDER_URL', async () => {
@@ -107,7 +122,7 @@ describe('setup of SMS / e-mail users', () => {
     const signal = new AbortController().signal
     const users = await createUsers({
       client: deps.client, stats, seed: 3, rand: () => 0.5, concurrency: 1, signal, sleep, log: (l) => log.push(l),
-      devices: deps.devices, factorRand: seededRand(1), shares: { sms: 0.5, email: 0 }, now,
+      devices: deps.devices, factorRand: seededRand(1), shares: { sms: 0.5, voice: 0 }, now,
     }, 8)
     expect(users.map((u) => u.profile.second)).toEqual(['totp', 'totp', 'totp', 'totp'])
     expect(stats.users).toMatchObject({ ready: 4, failed: 4, sms: 0 })
@@ -123,7 +138,7 @@ describe('setup of SMS / e-mail users', () => {
   })
 })
 
-describe('SMS / e-mail logins', () => {
+describe('SMS / voice logins', () => {
   it('normal: password, think, read the phone, type the code', async () => {
     await start()
     const [u] = await makeUsers(1, 'sms')
@@ -133,9 +148,9 @@ describe('SMS / e-mail logins', () => {
     expect(slept).toBeGreaterThanOrEqual(4_000)
   })
 
-  it('a mistyped code, then the right one; e-mail users alike', async () => {
+  it('a mistyped code, then the right one; voice users alike', async () => {
     await start()
-    const [u] = await makeUsers(1, 'email')
+    const [u] = await makeUsers(1, 'voice')
     expect(await calls(async () => expect(await runAttempt(deps, u, plan('totp_typo'))).toBe('authenticated'))).toEqual(['login 200', 'login/code 401', 'login/code 200'])
   })
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { seededRand } from '../simulator/random'
 import { IdpClient, USER_AGENT } from './client'
+import { DeviceReader } from './device'
 import { startFakeIdp, type FakeIdp } from './fake-idp'
 import { runAttempt, type FlowDeps } from './flows'
 import type { AttemptPlan, ScenarioKind } from './plan'
@@ -23,7 +24,7 @@ afterEach(() => fake.close())
 /** Users made through the real setup code; profile draws of 0.5 give TOTP users, 0.01 password-only ones. */
 async function makeUsers(n: number, totp = true): Promise<SimUser[]> {
   const signal = new AbortController().signal
-  return createUsers({ client: deps.client, stats, seed: 1, rand: () => (totp ? 0.5 : 0.01), concurrency: 2, signal, sleep: noSleep, log: () => {} }, n)
+  return createUsers({ client: deps.client, stats, seed: 1, rand: () => (totp ? 0.5 : 0.01), concurrency: 2, signal, sleep: noSleep, log: () => {}, devices: new DeviceReader(fake.url, stats.devices) }, n)
 }
 
 const plan = (kind: ScenarioKind, over: Partial<AttemptPlan> = {}): AttemptPlan => ({ kind, thinkMs: 0, retypeMs: 0, retryPassword: true, logout: false, pick: 0, ...over })
@@ -49,17 +50,17 @@ describe('setup', () => {
     for (const s of fake.seen) expect(s).toMatchObject({ userAgent: USER_AGENT, country: expect.stringMatching(/^[A-Z]{2}$/) })
   })
 
-  it('picks a new address on 409 email_taken and waits out a 429', async () => {
+  it('waits out a 429 at sign-up, then types the mailed code', async () => {
     await fake.close()
-    fake = await startFakeIdp({ takenFirst: 2, rateLimitFirst: 1 })
+    fake = await startFakeIdp({ rateLimitFirst: 1 })
     deps.client = new IdpClient(fake.url, stats.requests)
     const t0 = Date.now()
     const signal = new AbortController().signal
     const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
-    const users = await createUsers({ client: deps.client, stats, seed: 3, rand: () => 0.5, concurrency: 1, signal, sleep, log: () => {} }, 2)
+    const users = await createUsers({ client: deps.client, stats, seed: 3, rand: () => 0.5, concurrency: 1, signal, sleep, log: () => {}, devices: new DeviceReader(fake.url, stats.devices) }, 2)
     expect(users).toHaveLength(2)
     expect(Date.now() - t0).toBeGreaterThanOrEqual(950) // Retry-After: 1
-    expect(fake.seen.filter((s) => s.status === 409)).toHaveLength(2)
+    expect(fake.seen.filter((s) => s.path === '/api/v1/signup/verify').map((s) => s.status)).toEqual([201, 201])
     expect(stats.requests.rateLimited).toBe(1)
   })
 })

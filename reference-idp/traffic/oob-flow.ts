@@ -8,7 +8,7 @@ import type { Outcome } from './summary'
 import type { OobUser, SimUser } from './users'
 
 /**
- * The code step of an SMS / e-mail user, after the password: the IdP has sent a code (or says
+ * The code step of an SMS / voice user, after the password: the IdP has sent a code (or says
  * it could not). The user thinks, reads the code off its simulated phone or mailbox and types
  * it. When nothing arrives, it asks once for another code; when that fails too, the attempt
  * ends as `failed_delivery`. Which vendor delivered (or whether the IdP failed over) is not
@@ -70,7 +70,7 @@ export async function oobCodeStep(
   if (kind === 'brute_force') return bruteForce(d, user, flowId, oob.channel)
   const devices = d.devices
   if (!devices) {
-    d.stats.requests.unexpected++ // an SMS / e-mail user without a simulator: setup should not have made one
+    d.stats.requests.unexpected++ // an SMS / voice user without a simulator: setup should not have made one
     return 'error'
   }
   const device: Device = { channel: oob.channel, address: oob.address }

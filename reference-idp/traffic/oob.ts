@@ -1,5 +1,5 @@
 /**
- * Pure parts of the SMS / e-mail users: their phone numbers, which message on their simulated
+ * Pure parts of the SMS / voice users: their phone numbers, which message on their simulated
  * device holds the code to type, and what a mistyped code looks like.
  */
 

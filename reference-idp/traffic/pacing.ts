@@ -1,5 +1,5 @@
 /**
- * Pacing of SMS / e-mail users. They have no 30-s TOTP step to spend, but the IdP limits what
+ * Pacing of SMS / voice users. They have no 30-s TOTP step to spend, but the IdP limits what
  * may be sent to them: a 30-s cooldown after any code and at most 10 codes an hour per user
  * (and per address). A login needs one code, maybe a second (one resend). So a user starts a
  * login at most once per 6 minutes, not within the cooldown of its last code, and only while

@@ -67,13 +67,13 @@ describe('user plan', () => {
     for (const [cc, w] of Object.entries(COUNTRY_WEIGHTS)) expect(Math.abs(share(users.map((u) => u.country), cc) - w / totalCountries)).toBeLessThan(0.02)
     for (const [client, w] of Object.entries(CLIENT_WEIGHTS)) expect(Math.abs(share(users.map((u) => u.client), client) - w / 100)).toBeLessThan(0.02)
     expect(Math.abs(share(users.map((u) => u.second), 'none') - NO_TOTP_SHARE)).toBeLessThan(0.015)
-    expect(users.every((u) => u.second === 'totp' || u.second === 'none')).toBe(true) // no SMS / e-mail without shares
+    expect(users.every((u) => u.second === 'totp' || u.second === 'none')).toBe(true) // no SMS / voice without shares
   })
 
-  it('an SMS / e-mail user keeps the same draws (and so group, country, client) as without', () => {
+  it('an SMS / voice user keeps the same draws (and so group, country, client) as without', () => {
     const [a, b] = [seededRand(4), seededRand(4)]
     for (let i = 0; i < 200; i++) {
-      const oob = i % 3 === 0 ? 'sms' : i % 3 === 1 ? 'email' : null
+      const oob = i % 3 === 0 ? 'sms' : i % 3 === 1 ? 'voice' : null
       const plain = planUser(a)
       const mixed = planUser(b, oob)
       expect({ ...mixed, second: plain.second }).toEqual(plain)
@@ -90,35 +90,35 @@ describe('user plan', () => {
 
 describe('assignFactors', () => {
   it('gives exactly the rounded shares, at seeded places', () => {
-    const a = assignFactors(40, { sms: 0.25, email: 0.1 }, seededRand(3))
+    const a = assignFactors(40, { sms: 0.25, voice: 0.1 }, seededRand(3))
     expect(a.filter((f) => f === 'sms')).toHaveLength(10)
-    expect(a.filter((f) => f === 'email')).toHaveLength(4)
+    expect(a.filter((f) => f === 'voice')).toHaveLength(4)
     expect(a.filter((f) => f === null)).toHaveLength(26)
-    expect(assignFactors(40, { sms: 0.25, email: 0.1 }, seededRand(3))).toEqual(a)
-    expect(assignFactors(40, { sms: 0.25, email: 0.1 }, seededRand(4))).not.toEqual(a)
+    expect(assignFactors(40, { sms: 0.25, voice: 0.1 }, seededRand(3))).toEqual(a)
+    expect(assignFactors(40, { sms: 0.25, voice: 0.1 }, seededRand(4))).not.toEqual(a)
     expect(a.slice(0, 10)).not.toEqual(Array(10).fill('sms')) // shuffled, not in blocks
   })
 
   it('edges: no shares, everything, tiny runs, rounding that would overshoot', () => {
-    expect(assignFactors(5, { sms: 0, email: 0 }, seededRand(1))).toEqual(Array(5).fill(null))
-    expect(assignFactors(4, { sms: 0.5, email: 0.5 }, seededRand(1)).filter((f) => f === null)).toHaveLength(0)
-    expect(assignFactors(1, { sms: 0.25, email: 0.1 }, seededRand(1))).toEqual([null])
-    expect(assignFactors(0, { sms: 0.5, email: 0.5 }, seededRand(1))).toEqual([])
-    const odd = assignFactors(3, { sms: 0.5, email: 0.5 }, seededRand(1)) // 1.5 + 1.5 rounds to 2 + 2 > 3
+    expect(assignFactors(5, { sms: 0, voice: 0 }, seededRand(1))).toEqual(Array(5).fill(null))
+    expect(assignFactors(4, { sms: 0.5, voice: 0.5 }, seededRand(1)).filter((f) => f === null)).toHaveLength(0)
+    expect(assignFactors(1, { sms: 0.25, voice: 0.1 }, seededRand(1))).toEqual([null])
+    expect(assignFactors(0, { sms: 0.5, voice: 0.5 }, seededRand(1))).toEqual([])
+    const odd = assignFactors(3, { sms: 0.5, voice: 0.5 }, seededRand(1)) // 1.5 + 1.5 rounds to 2 + 2 > 3
     expect(odd.filter((f) => f === 'sms')).toHaveLength(2)
-    expect(odd.filter((f) => f === 'email')).toHaveLength(1)
+    expect(odd.filter((f) => f === 'voice')).toHaveLength(1)
   })
 })
 
 describe('assignFactors with push and passkey users', () => {
-  it('gives each factor its rounded share; without them the SMS / e-mail places of a seed stay the same', () => {
-    const a = assignFactors(40, { sms: 0.25, email: 0.1, push: 0.1, passkey: 0.2 }, seededRand(3))
+  it('gives each factor its rounded share; without them the SMS / voice places of a seed stay the same', () => {
+    const a = assignFactors(40, { sms: 0.25, voice: 0.1, push: 0.1, passkey: 0.2 }, seededRand(3))
     expect(a.filter((f) => f === 'push')).toHaveLength(4)
     expect(a.filter((f) => f === 'passkey')).toHaveLength(8)
     expect(a.filter((f) => f === 'sms')).toHaveLength(10)
     expect(a.filter((f) => f === null)).toHaveLength(14)
-    expect(assignFactors(40, { sms: 0.25, email: 0.1, push: 0, passkey: 0 }, seededRand(3))).toEqual(assignFactors(40, { sms: 0.25, email: 0.1 }, seededRand(3)))
-    expect(assignFactors(3, { sms: 0, email: 0, push: 0.5, passkey: 0.5 }, seededRand(1)).filter((f) => f === null)).toHaveLength(0) // 2 + 2 > 3: the last gets what is left
+    expect(assignFactors(40, { sms: 0.25, voice: 0.1, push: 0, passkey: 0 }, seededRand(3))).toEqual(assignFactors(40, { sms: 0.25, voice: 0.1 }, seededRand(3)))
+    expect(assignFactors(3, { sms: 0, voice: 0, push: 0.5, passkey: 0.5 }, seededRand(1)).filter((f) => f === null)).toHaveLength(0) // 2 + 2 > 3: the last gets what is left
   })
 
   it('planUser keeps the other draws whatever factor is assigned', () => {

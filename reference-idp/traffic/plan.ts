@@ -29,7 +29,7 @@ export const COUNTRY_WEIGHTS: Record<string, number> = { US: 24, DE: 18, GB: 12,
 /** Client of each user (sent as X-Demo-Client). */
 export const CLIENT_WEIGHTS: Record<Client, number> = { web: 62, ios: 17, android: 16, api: 5 }
 
-/** Share of the users without SMS/e-mail who never enroll TOTP and log in with the password only. */
+/** Share of the users without SMS/voice who never enroll TOTP and log in with the password only. */
 export const NO_TOTP_SHARE = 0.08
 
 /** Think time between the password and the code: log-normal, plus a slow minority. */
@@ -62,8 +62,9 @@ export function weightedPick<T extends string>(rand: Rand, weights: Record<T, nu
  * backup, 'passkey' a user whose only factor is a passkey (signing in without the password
  * most of the time).
  */
-export type SecondFactor = 'totp' | 'sms' | 'email' | 'push' | 'passkey' | 'none'
-export type OobFactor = 'sms' | 'email'
+export type SecondFactor = 'totp' | 'sms' | 'voice' | 'push' | 'passkey' | 'none'
+/** Codes by phone: text or call. No e-mail users: an e-mail code is no second factor (NIST SP 800-63B 5.1.3.1). */
+export type OobFactor = 'sms' | 'voice'
 /** The factors handed out by share (the rest keep TOTP or password-only as `planUser` draws it). */
 export type AssignedFactor = OobFactor | 'push' | 'passkey'
 
@@ -75,24 +76,24 @@ export interface UserProfile {
 }
 
 /**
- * Shares of all users whose factor is SMS, e-mail codes, push or a passkey (SMS, e-mail and
+ * Shares of all users whose factor is SMS, voice codes, push or a passkey (SMS, voice and
  * push are 0 without a simulator: their phones and mailboxes are its devices).
  */
 export interface FactorShares {
   sms: number
-  email: number
+  voice: number
   push?: number
   passkey?: number
 }
 
 /**
- * Which of `n` users get SMS, e-mail, push or a passkey instead of TOTP: exactly round(share · n)
+ * Which of `n` users get SMS, voice, push or a passkey instead of TOTP: exactly round(share · n)
  * of each (so small runs get the shares asked for, not a binomial draw of them), at places
  * chosen by a seeded shuffle. Null: the user keeps TOTP or password-only as `planUser` draws it.
  */
 export function assignFactors(n: number, shares: FactorShares, rand: Rand): (AssignedFactor | null)[] {
   const out: (AssignedFactor | null)[] = []
-  for (const f of ['sms', 'email', 'push', 'passkey'] as const) {
+  for (const f of ['sms', 'voice', 'push', 'passkey'] as const) {
     const k = Math.min(n - out.length, Math.round((shares[f] ?? 0) * n))
     out.push(...Array<AssignedFactor>(Math.max(0, k)).fill(f))
   }

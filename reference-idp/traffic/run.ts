@@ -21,9 +21,11 @@ export interface RunIo {
   err: (line: string) => void
   /** Aborted on SIGINT/SIGTERM: stop starting attempts, give in-flight ones 5 s. */
   signal: AbortSignal
+  /** The IdP's service token (IDP_SERVICE_TOKEN): without it every simulated user is a customer. */
+  serviceToken?: string
   /** How long to wait for the IdP to answer at start (default 30 s). */
   connectTimeoutMs?: number
-  /** Longest wait for SMS / e-mail users' enrollment cooldown before the load (default 35 s; tests pass 0). */
+  /** Longest wait for SMS / voice users' enrollment cooldown before the load (default 35 s; tests pass 0). */
   oobHoldMaxMs?: number
 }
 
@@ -139,6 +141,11 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
   const stats = newRunStats()
   const client = new IdpClient(opts.target, stats.requests)
   const say = (line: string) => opts.quiet || io.err(line)
+  // Sign-up mails a code to every new user: without the simulator's mailboxes nobody can sign up.
+  if (!opts.simulator) {
+    io.err('traffic: --simulator URL is needed: the IdP mails a code to every new address before it creates the account, and the users read it off the simulator\'s mailboxes')
+    return 2
+  }
 
   try {
     await waitForIdp(opts.target, io.connectTimeoutMs ?? 30_000, io.signal, (e) => say(`traffic: waiting for the IdP at ${opts.target} (${e})`))
@@ -147,10 +154,9 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
     io.err(`traffic: ${(err as Error).message}`)
     return 1
   }
-  // SMS / e-mail and push users read their codes and pushes off the simulator's devices: without it, there are none.
-  const devices = opts.simulator ? new DeviceReader(opts.simulator, stats.devices) : null
-  if (!devices && opts.smsShare + opts.emailShare + opts.pushShare > 0) say('traffic: no --simulator: no SMS, e-mail or push users (their phones and mailboxes are the simulator\'s devices)')
-  if (opts.simulator) {
+  // Every user reads its sign-up code off the simulator's mailbox; SMS / voice and push users their codes and pushes off its phones.
+  const devices = new DeviceReader(opts.simulator, stats.devices)
+  {
     try {
       await waitForIdp(opts.simulator, io.connectTimeoutMs ?? 30_000, io.signal, (e) => say(`traffic: waiting for the simulator at ${opts.simulator} (${e})`), 'the simulator')
     } catch (err) {
@@ -159,8 +165,9 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
       return 1
     }
   }
-  const shares = devices ? { sms: opts.smsShare, email: opts.emailShare, push: opts.pushShare, passkey: opts.passkeyShare } : { sms: 0, email: 0, push: 0, passkey: opts.passkeyShare }
+  const shares = { sms: opts.smsShare, voice: opts.voiceShare, push: opts.pushShare, passkey: opts.passkeyShare }
 
+  if (!io.serviceToken) say('traffic: no IDP_SERVICE_TOKEN: admins and workforce users cannot be provisioned, so every simulated user is a customer')
   const setupStart = Date.now()
   const setupTicker = setInterval(() => say(`traffic: setup ${stats.users.ready}/${opts.users} users ready, ${stats.users.failed} failed`), PROGRESS_EVERY_MS)
   let users: SimUser[]
@@ -168,7 +175,7 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
     users = await createUsers(
       {
         client, stats, seed: opts.seed, rand: seededRand(opts.seed ^ 0x2545f491), concurrency: opts.setupConcurrency, signal: io.signal, sleep, log: io.err,
-        devices, factorRand: seededRand(opts.seed ^ 0x68e31da4), shares, now: Date.now,
+        devices, factorRand: seededRand(opts.seed ^ 0x68e31da4), shares, now: Date.now, serviceToken: io.serviceToken,
       },
       opts.users,
     )
@@ -191,24 +198,24 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
   }
 
   // Each TOTP (password-only, passkey) user can finish about one login per 30-s step (the IdP
-  // refuses replayed steps), each SMS / e-mail user one per 6 minutes (its send quota), each
+  // refuses replayed steps), each SMS / voice user one per 6 minutes (its send quota), each
   // push user one per 15 minutes (its push quota), and attempts keep the users' mix (each class
   // gets its share), so the slowest class sets the rate at which no attempt is skipped.
-  const oobUsers = u.sms + u.email
+  const oobUsers = u.sms + u.voice
   const sustainable = u.ready / (u.push ? 900 : oobUsers ? 360 : 30)
   if (!io.signal.aborted && opts.rate > sustainable * 1.2)
     say(
       `traffic: note: ${u.ready} users sustain about ${sustainable >= 1 ? sustainable.toFixed(1) : sustainable.toPrecision(2)} logins/s (a TOTP code per user per 30-s step` +
-        `${oobUsers ? ', an SMS/e-mail login per user per 6 min' : ''}${u.push ? ', a push login per user per 15 min' : ''}); expect skipped attempts at --rate ${opts.rate}, or add --users`,
+        `${oobUsers ? ', an SMS/voice login per user per 6 min' : ''}${u.push ? ', a push login per user per 15 min' : ''}); expect skipped attempts at --rate ${opts.rate}, or add --users`,
     )
 
-  // An SMS / e-mail user cannot get a login code within the IdP's resend cooldown after its
+  // An SMS / voice user cannot get a login code within the IdP's resend cooldown after its
   // enrollment code. Those users were set up first; start the load once all are past it, so
   // the mix holds from the first attempt (at most about 30 s, and only for short setups).
   const oobReady = users.reduce((at, x) => (x.oob ? Math.max(at, oobReadyAt(x.oob)) : at), -Infinity)
   const holdMs = Math.min(io.oobHoldMaxMs ?? opts.oobHoldSeconds * 1000, oobReady - Date.now())
   if (!io.signal.aborted && holdMs > 0) {
-    say(`traffic: waiting ${Math.ceil(holdMs / 1000)} s for the SMS/e-mail users' resend cooldown after their enrollment codes`)
+    say(`traffic: waiting ${Math.ceil(holdMs / 1000)} s for the SMS/voice users' resend cooldown after their enrollment codes`)
     await sleepUnless(holdMs, io.signal)
   }
 

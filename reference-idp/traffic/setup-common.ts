@@ -18,16 +18,18 @@ export interface SetupDeps {
   sleep: (ms: number) => Promise<void>
   /** A progress / problem line (stderr); never given secrets. */
   log: (line: string) => void
-  /** The simulator's phones and mailboxes; needed for SMS / e-mail and push users. */
+  /** The simulator's phones and mailboxes; needed for SMS / voice and push users. */
   devices?: DeviceReader | null
-  /** Seeded source of which users get SMS / e-mail / push / a passkey, and the shares of all users that do. */
+  /** Seeded source of which users get SMS / voice / push / a passkey, and the shares of all users that do. */
   factorRand?: () => number
   shares?: FactorShares
   now?: () => number
+  /** The IdP's service token (IDP_SERVICE_TOKEN): admins and workforce accounts are provisioned with it. */
+  serviceToken?: string
 }
 
 export class SetupError extends Error {
-  /** True when an SMS / e-mail code or a test push never reached the device (the IdP may not send through the simulator). */
+  /** True when an SMS / voice code or a test push never reached the device (the IdP may not send through the simulator). */
   constructor(message: string, readonly undelivered = false) {
     super(message)
   }
@@ -72,4 +74,15 @@ export async function sendTotp(user: { lastStep: number | null }, key: TotpKey, 
     if (r.status !== 401) return r
   }
   return r
+}
+
+/**
+ * Give a new account its type the way an operator would: with the IdP's service token
+ * (account types are never chosen at sign-up). Customers need nothing.
+ */
+export async function provisionGroup(d: SetupDeps, email: string, group: string, user: Caller): Promise<void> {
+  if (group === 'customer') return
+  if (!d.serviceToken) throw new SetupError(`a ${group} account needs the IdP's service token to be provisioned (IDP_SERVICE_TOKEN)`)
+  const r = await call(d, '/api/v1/admin/account-type', { email, user_group: group, reason: 'demo traffic provisioning' }, { ...user, bearer: d.serviceToken })
+  if (r.status !== 200 || isTransport(r)) throw new SetupError(`provisioning a ${group} account failed: ${what(r)}`)
 }

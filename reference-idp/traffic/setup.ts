@@ -5,8 +5,9 @@ import { enrollPush, platformFor, undeliveredPush } from './enroll-push'
 import { phoneFor, remember } from './oob'
 import { recordSend } from './pacing'
 import { enrollPasskey, passkeyOrigin } from './passkey-flow'
+import { SIGNUP_UNDELIVERED, signUpUser } from './signup-flow'
 import { assignFactors, planUser, type OobFactor, type SecondFactor, type UserProfile } from './plan'
-import { call, sendTotp, SetupError, what, type SetupDeps } from './setup-common'
+import { call, provisionGroup, sendTotp, SetupError, what, type SetupDeps } from './setup-common'
 import { keyFromOtpauth } from './totp'
 import type { OobUser, SimUser } from './users'
 
@@ -14,41 +15,33 @@ export type { SetupDeps }
 
 /**
  * Setup phase: sign up each simulated user, a few at a time, and enroll and activate its
- * second factor: TOTP, an SMS / e-mail address activated with the code read off the
+ * second factor: TOTP, an SMS / voice number activated with the code read off the
  * simulator's device, TOTP and then a push phone (push users), or a passkey.
  */
 
 const token = () => randomBytes(4).toString('hex')
-const MAX_TRIES = 5
 
 /** How long a user waits for its enrollment code before enrolling the address again (once). */
 export const ENROLL_CODE_WAIT_MS = 25_000 // SMS p99 in the simulator's realistic profiles is well under this; a lost one is retried
 const ENROLL_TRIES = 2
-const channelName = (c: OobFactor) => (c === 'sms' ? 'SMS' : 'e-mail')
+const channelName = (c: OobFactor) => (c === 'sms' ? 'SMS' : 'voice')
 const undelivered = (name: string) =>
   `no ${name} enrollment code reached the simulator's device within ${ENROLL_CODE_WAIT_MS / 1000} s (${ENROLL_TRIES} tries); does the IdP send through the simulator (IDP_PROVIDER_URL)?`
-const needsDevice = (f: SecondFactor) => f === 'sms' || f === 'email' || f === 'push'
-/** After this many SMS / e-mail / push users whose codes never arrived, and none whose did, the rest fail at once. */
+const needsDevice = (f: SecondFactor) => f === 'sms' || f === 'voice' || f === 'push'
+/** After this many users whose codes (sign-up, SMS / voice, push) never arrived, and none whose did, the rest fail at once. */
 const UNDELIVERED_GIVE_UP = 2
 
 async function createUser(d: SetupDeps, index: number, profile: UserProfile, runId: string, origin: () => Promise<string>): Promise<SimUser> {
   const caller = { jar: new CookieJar(), country: profile.country, client: profile.client, ip: userIp(index) }
   const password = randomBytes(15).toString('base64url') // 20 characters
-  let email = ''
-  for (let attempt = 0; ; attempt++) {
-    email = `traffic-${d.seed}-${attempt === 0 ? runId : token()}-${index}@example.test`
-    const r = await call(d, '/api/v1/signup', { email, password, user_group: profile.group }, caller)
-    if (r.status === 201) break
-    if (r.status === 409 && !isTransport(r) && r.code === 'email_taken' && attempt < MAX_TRIES) continue
-    throw new SetupError(`sign-up failed: ${what(r)}`)
-  }
+  // The run id keeps addresses of earlier runs apart (sign-up never says an address is taken).
+  const email = `traffic-${d.seed}-${runId}-${index}@example.test`
+  await signUpUser(d, caller, email, password)
+  await provisionGroup(d, email, profile.group, { jar: new CookieJar(), country: profile.country, ip: caller.ip })
   const user: SimUser = { index, email, password, profile, jar: caller.jar, key: null, oob: null, lastStep: null, busy: false, notBefore: 0 }
   if (profile.second === 'none') return user
   if (profile.second === 'passkey') return { ...user, passkey: await enrollPasskey(d, caller, await origin()) }
-  if (profile.second === 'sms' || profile.second === 'email') {
-    const address = profile.second === 'sms' ? phoneFor(d.seed, index) : email
-    return { ...user, oob: await enrollOob(d, caller, profile.second, address) }
-  }
+  if (profile.second === 'sms' || profile.second === 'voice') return { ...user, oob: await enrollOob(d, caller, profile.second, phoneFor(d.seed, index)) }
 
   // TOTP users, and push users (the app is their backup factor, enrolled first).
   const enroll = await call(d, '/api/v1/enroll/totp', {}, caller)
@@ -71,7 +64,7 @@ async function createUser(d: SetupDeps, index: number, profile: UserProfile, run
   return { ...withTotp, push }
 }
 
-/** Add an SMS number or e-mail address and activate it with the code the simulated device receives. */
+/** Add an SMS / voice number and activate it with the code the simulated phone receives. */
 async function enrollOob(d: SetupDeps, caller: { jar: CookieJar; country: string; client: string; ip: string }, channel: OobFactor, address: string): Promise<OobUser> {
   const name = channelName(channel)
   if (!d.devices) throw new SetupError(`${name} users need --simulator to read their codes`)
@@ -99,13 +92,15 @@ async function enrollOob(d: SetupDeps, caller: { jar: CookieJar; country: string
 }
 
 /**
- * Create up to `count` users, SMS / e-mail and push users first (an SMS / e-mail enrollment
+ * Create up to `count` users, SMS / voice and push users first (an SMS / voice enrollment
  * code starts the IdP's resend cooldown, which should be over when the load starts). Users that
  * fail are counted and reported once per distinct reason.
  */
 export async function createUsers(d: SetupDeps, count: number): Promise<SimUser[]> {
   const assigned = d.factorRand && d.shares ? assignFactors(count, d.shares, d.factorRand) : []
   const profiles = Array.from({ length: count }, (_, i) => planUser(d.rand, assigned[i] ?? null)) // drawn in order: same seed, same users
+    // Without the service token no account can be anything but a customer (types are provisioned).
+    .map((p) => (d.serviceToken ? p : { ...p, group: 'customer' as const }))
   const first = (i: number) => (needsDevice(profiles[i].second) ? 1 : 0)
   const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => first(b) - first(a) || a - b)
   const runId = token()
@@ -115,7 +110,7 @@ export async function createUsers(d: SetupDeps, count: number): Promise<SimUser[
   const reasons = new Map<string, number>()
   let next = 0
   let hardFailures = 0
-  const codes = { delivered: 0, undelivered: 0 }
+  const codes = { delivered: 0, undelivered: 0, signupLost: 0 }
   let lastUndelivered: string | undefined
   const worker = async () => {
     while (next < count && !d.signal.aborted) {
@@ -125,12 +120,13 @@ export async function createUsers(d: SetupDeps, count: number): Promise<SimUser[
       const second = profiles[i].second
       try {
         // No code has reached a device yet, and several never did: the IdP does not send through the simulator.
-        if (needsDevice(second) && codes.delivered === 0 && codes.undelivered >= UNDELIVERED_GIVE_UP)
-          throw new SetupError(second === 'push' ? (lastUndelivered ?? undeliveredPush) : undelivered(channelName(second as OobFactor)), true)
+        // Sign-up codes that never came hold for every user, phone codes for SMS / voice / push users.
+        if (codes.delivered === 0 && (codes.signupLost >= UNDELIVERED_GIVE_UP || (needsDevice(second) && codes.undelivered >= UNDELIVERED_GIVE_UP)))
+          throw new SetupError(codes.signupLost >= UNDELIVERED_GIVE_UP ? SIGNUP_UNDELIVERED : second === 'push' ? (lastUndelivered ?? undeliveredPush) : undelivered(channelName(second as OobFactor)), true)
         const user = await createUser(d, i, profiles[i], runId, originOnce)
         ready.push(user)
         d.stats.users.ready++
-        if (needsDevice(second)) codes.delivered++
+        codes.delivered++ // every user read its sign-up code off the simulator's mailbox
         if (user.push) d.stats.users.push++
         else if (user.passkey) d.stats.users.passkey++
         else if (user.key) d.stats.users.totp++
@@ -141,7 +137,8 @@ export async function createUsers(d: SetupDeps, count: number): Promise<SimUser[
         d.stats.users.failed++
         if (err.undelivered) {
           codes.undelivered++
-          if (second === 'push') lastUndelivered = err.message
+          if (err.message === SIGNUP_UNDELIVERED) codes.signupLost++
+          else if (second === 'push') lastUndelivered = err.message
         } else hardFailures++
         const n = (reasons.get(err.message) ?? 0) + 1
         reasons.set(err.message, n)

@@ -39,7 +39,7 @@ describe('LatencySample', () => {
 describe('run stats', () => {
   const sample = () => {
     const s = newRunStats()
-    s.users = { ready: 12, totp: 11, sms: 0, email: 0, push: 0, passkey: 0, passwordOnly: 1, failed: 0 }
+    s.users = { ready: 12, totp: 11, sms: 0, voice: 0, push: 0, passkey: 0, passwordOnly: 1, failed: 0 }
     s.loadStartedAt = 1_000
     s.started = 40
     s.skipped = 3
@@ -74,18 +74,18 @@ describe('run stats', () => {
     expect(text).toMatch(/\/api\/v1\/login\s+p50 54 ms, p95 95 ms \(90\)/)
   })
 
-  it('SMS / e-mail users, failed deliveries and device reads show once there are any', () => {
+  it('SMS / voice users, failed deliveries and device reads show once there are any', () => {
     const s = sample()
-    s.users = { ready: 12, totp: 6, sms: 3, email: 2, push: 0, passkey: 0, passwordOnly: 1, failed: 0 }
+    s.users = { ready: 12, totp: 6, sms: 3, voice: 2, push: 0, passkey: 0, passwordOnly: 1, failed: 0 }
     s.outcomes.failed_delivery = 4
     s.devices = { reads: 57, errors: 1 }
     const text = formatSummary(s, { seed: 7, target: 'http://x', maxInflight: 64, elapsedMs: 8_000 })
-    expect(text).toContain('12 ready (6 with TOTP, 3 with SMS, 2 with e-mail, 1 password-only), 0 failed setup')
-    expect(text).toContain('3 skipped (no user free with an unused TOTP step, or SMS/e-mail users paced to a login per 6 min)')
+    expect(text).toContain('12 ready (6 with TOTP, 3 with SMS, 2 with voice, 1 password-only), 0 failed setup')
+    expect(text).toContain('3 skipped (no user free with an unused TOTP step, or SMS/voice users paced to a login per 6 min)')
     expect(text).toContain('failed_delivery 4')
     s.byFactor.sms = { started: 5, authenticated: 4 }
     expect(formatSummary(s, { seed: 7, target: 'http://x', maxInflight: 64, elapsedMs: 8_000 })).toContain(
-      'by factor   TOTP 0/0, SMS 4/5, e-mail 0/0, password-only 0/0 (authenticated/started)',
+      'by factor   TOTP 0/0, SMS 4/5, voice 0/0, password-only 0/0 (authenticated/started)',
     )
     expect(text).toContain('devices     57 reads of simulated phones and mailboxes, 1 failed')
     expect(progressLine(s, 9_000)).toContain('failed-delivery 4')
@@ -104,7 +104,7 @@ describe('run stats', () => {
   it('passkey, push and push-bombing lines show once there are such users', () => {
     const s = sample()
     expect(formatSummary(s, { seed: 7, target: 'http://x', maxInflight: 64, elapsedMs: 8_000 })).not.toMatch(/passkey|push/)
-    s.users = { ready: 12, totp: 4, sms: 0, email: 0, push: 4, passkey: 3, passwordOnly: 1, failed: 0 }
+    s.users = { ready: 12, totp: 4, sms: 0, voice: 0, push: 4, passkey: 3, passwordOnly: 1, failed: 0 }
     s.byFactor.push = { started: 6, authenticated: 5 }
     s.byFactor.passkey = { started: 9, authenticated: 9 }
     s.passkey = { passwordless: 7, afterPassword: 2 }
@@ -113,7 +113,7 @@ describe('run stats', () => {
     const text = formatSummary(s, { seed: 7, target: 'http://x', maxInflight: 64, elapsedMs: 8_000 })
     expect(text).toContain('12 ready (4 with TOTP, 4 with push (and TOTP), 3 with a passkey, 1 password-only)')
     expect(text).toContain('or push users paced to a login per 15 min)')
-    expect(text).toContain('by factor   TOTP 0/0, SMS 0/0, e-mail 0/0, push 5/6, passkey 9/9, password-only 0/0 (authenticated/started)')
+    expect(text).toContain('by factor   TOTP 0/0, SMS 0/0, voice 0/0, push 5/6, passkey 9/9, password-only 0/0 (authenticated/started)')
     expect(text).toContain('\n  passkeys: 7 passwordless logins, 2 after the password\n')
     expect(text).toContain(
       '\n  push: 4 approved (1 after a mistyped number), 1 never answered, 2 finished with TOTP instead (push locked, paused or not delivered); phones denied 5 unexpected pushes and reported 2 as fraud\n',

@@ -3,7 +3,7 @@ import { SCENARIO_KINDS, type ScenarioKind, type SecondFactor } from './plan'
 
 /** Counters of one run, the progress line and the final summary. Pure apart from Math.random in the reservoir. */
 
-/** `failed_delivery`: an SMS / e-mail code never reached the user's device, even after one resend. */
+/** `failed_delivery`: an SMS / voice code never reached the user's device, even after one resend. */
 export type Outcome = 'authenticated' | 'failed' | 'failed_delivery' | 'abandoned' | 'locked' | 'expired' | 'rate_limited' | 'error' | 'unfinished'
 export const OUTCOMES: readonly Outcome[] = ['authenticated', 'failed', 'failed_delivery', 'abandoned', 'locked', 'expired', 'rate_limited', 'error', 'unfinished']
 
@@ -56,13 +56,13 @@ export interface DeviceStats {
 
 export const newDeviceStats = (): DeviceStats => ({ reads: 0, errors: 0 })
 
-const FACTOR_LABELS: readonly [SecondFactor, string][] = [['totp', 'TOTP'], ['sms', 'SMS'], ['email', 'e-mail'], ['push', 'push'], ['passkey', 'passkey'], ['none', 'password-only']]
+const FACTOR_LABELS: readonly [SecondFactor, string][] = [['totp', 'TOTP'], ['sms', 'SMS'], ['voice', 'voice'], ['push', 'push'], ['passkey', 'passkey'], ['none', 'password-only']]
 
 /** Attacks from block-listed addresses (attack.ts), counted apart from the users' logins. */
 export interface AttackStats {
   started: number
   inFlight: number
-  /** Stuffed sign-ins; of them answered 429 (per-address limit) and 403 (risk policy: a hit on an SMS/e-mail-only user). */
+  /** Stuffed sign-ins; of them answered 429 (per-address limit) and 403 (risk policy: a hit on an SMS/voice-only user). */
   stuffing: number
   stuffingLimited: number
   stuffingRisk: number
@@ -122,7 +122,7 @@ export const newAttackStats = (): AttackStats => ({
 export const newPushStats = (): PushStats => ({ approved: 0, typos: 0, unanswered: 0, totpInstead: 0, denied: 0, fraud: 0, stale: 0, passwordChanged: 0 })
 
 export interface RunStats {
-  users: { ready: number; totp: number; sms: number; email: number; push: number; passkey: number; passwordOnly: number; failed: number }
+  users: { ready: number; totp: number; sms: number; voice: number; push: number; passkey: number; passwordOnly: number; failed: number }
   /** When the load phase started (ms since epoch), 0 before it. */
   loadStartedAt: number
   started: number
@@ -144,7 +144,7 @@ export interface RunStats {
 
 export function newRunStats(): RunStats {
   return {
-    users: { ready: 0, totp: 0, sms: 0, email: 0, push: 0, passkey: 0, passwordOnly: 0, failed: 0 },
+    users: { ready: 0, totp: 0, sms: 0, voice: 0, push: 0, passkey: 0, passwordOnly: 0, failed: 0 },
     loadStartedAt: 0,
     started: 0,
     shed: 0,
@@ -212,9 +212,9 @@ export interface SummaryMeta {
   elapsedMs: number
 }
 
-/** `12 ready (6 with TOTP, 3 with SMS, 2 with e-mail, 1 password-only)`; other factors only when there are any. */
+/** `12 ready (6 with TOTP, 3 with SMS, 2 with voice, 1 password-only)`; other factors only when there are any. */
 export function usersLine(u: RunStats['users']): string {
-  const more = (u.sms ? `, ${u.sms} with SMS` : '') + (u.email ? `, ${u.email} with e-mail` : '') + (u.push ? `, ${u.push} with push (and TOTP)` : '') + (u.passkey ? `, ${u.passkey} with a passkey` : '')
+  const more = (u.sms ? `, ${u.sms} with SMS` : '') + (u.voice ? `, ${u.voice} with voice` : '') + (u.push ? `, ${u.push} with push (and TOTP)` : '') + (u.passkey ? `, ${u.passkey} with a passkey` : '')
   return `${u.ready} ready (${u.totp} with TOTP${more}, ${u.passwordOnly} password-only)`
 }
 
@@ -247,7 +247,7 @@ export function formatSummary(s: RunStats, meta: SummaryMeta): string {
     `traffic summary: seed ${meta.seed}, target ${meta.target}, load phase ${formatDuration(meta.elapsedMs)}`,
     `  users       ${usersLine(s.users)}, ${s.users.failed} failed setup`,
     `  attempts    ${s.started} started (${rate(s.started, meta.elapsedMs)}/s), ${s.shed} shed at the in-flight cap of ${meta.maxInflight}, ` +
-      `${s.skipped} skipped (no user free with an unused TOTP step${s.users.sms + s.users.email ? ', or SMS/e-mail users paced to a login per 6 min' : ''}` +
+      `${s.skipped} skipped (no user free with an unused TOTP step${s.users.sms + s.users.voice ? ', or SMS/voice users paced to a login per 6 min' : ''}` +
       `${s.users.push ? ', or push users paced to a login per 15 min' : ''})`,
     `  outcomes    ${counts(OUTCOMES, s.outcomes)}`,
     `  scenarios   ${counts(SCENARIO_KINDS, s.kinds)}`,

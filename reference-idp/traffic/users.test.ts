@@ -80,7 +80,7 @@ describe('UserPool.acquire', () => {
     expect(pool.acquire('normal', 0.9, T)?.index).toBe(2)
   })
 
-  it('SMS / e-mail users: a login per 6 min, not within 30 s of their last code; the start is recorded', () => {
+  it('SMS / voice users: a login per 6 min, not within 30 s of their last code; the start is recorded', () => {
     const pool = new UserPool([user(0, { key: null, oob: sms({ sends: [T - 10_000] }) }), user(1, { key: null, oob: sms() })])
     const [a, b] = pool.users
     expect(pool.acquire('normal', 0, T)).toBe(b) // a's enrollment code is 10 s old: cooldown
@@ -123,7 +123,7 @@ describe('UserPool.acquireWhere (lost devices)', () => {
     expect(users[3].lastStep).toBe(NOW + 1) // a recovery-code login spends no TOTP step
   })
 
-  it('never an SMS / e-mail or password-only user', () => {
+  it('never an SMS / voice or password-only user', () => {
     const codes = { wanted: true, codes: ['aaaaa-aaaaa'] }
     const pool = new UserPool([user(0, { key: null, oob: sms(), recovery: codes }), user(1, { key: null, recovery: codes })])
     expect(pool.acquireWhere(0, T, withCodes)).toBeUndefined()

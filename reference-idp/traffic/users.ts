@@ -7,10 +7,10 @@ import { chooseStep, hasUsableStep, markStep } from './steps'
 import type { RecoveryCodes } from './recovery'
 import type { TotpKey } from './totp'
 
-/** An SMS or e-mail user's device, pacing and the message ids it has already typed. */
+/** An SMS or voice user's phone, pacing and the message ids it has already typed. */
 export interface OobUser extends OobPacing {
   channel: OobFactor
-  /** E.164 number or the sign-up e-mail address. Never printed. */
+  /** E.164 number. Never printed. */
   address: string
   used: Set<string>
 }
@@ -47,7 +47,7 @@ export interface SimUser {
   jar: CookieJar
   /** null: no authenticator app (push users have one as their backup factor). */
   key: TotpKey | null
-  /** null: not an SMS / e-mail user. A user has at most one of `key` and `oob`. */
+  /** null: not an SMS / voice user. A user has at most one of `key` and `oob`. */
   oob: OobUser | null
   /** A passkey (the user's only factor); absent otherwise. */
   passkey?: PasskeyUser
@@ -90,7 +90,7 @@ export function effectiveKind(kind: ScenarioKind, user: ClassFacts): ScenarioKin
 
 /**
  * Whether `user` can take an attempt now: free, not backed off, and with an unused step in
- * reach (SMS / e-mail users: paced, see pacing.ts). Asked of every attempt, even those that
+ * reach (SMS / voice users: paced, see pacing.ts). Asked of every attempt, even those that
  * never send the right code (abandon, brute force, password-only users), so when users run
  * out of steps all kinds and every kind of user are skipped alike and the started attempts
  * keep the planned mix.
@@ -112,10 +112,10 @@ export class UserPool {
 
   /**
    * A free user for an attempt of `kind`, scanning from position `pick` (in [0, 1)) onwards
-   * among users of the same class as the one at `pick` (TOTP, SMS/e-mail, push, passkey or password-only).
+   * among users of the same class as the one at `pick` (TOTP, SMS/voice, push, passkey or password-only).
    * Kinds that exercise the code step want a user with a second factor (unless there are none
    * at all): when `pick` lands on a password-only user, the class of the next user with one.
-   * So when TOTP users run out of unused steps, or SMS/e-mail users are paced, another user of
+   * So when TOTP users run out of unused steps, or SMS/voice users are paced, another user of
    * the same class is taken, or none (the attempt is skipped), and started attempts keep both
    * the users' mix and the scenario mix. Marks the user busy.
    */
