@@ -20,7 +20,7 @@ describe.each(testStores(afterAll))('guessing a password or a code on %s', (stor
   let tel: ReturnType<typeof capture>
   let skip = false
   beforeAll(async () => {
-    const t = await startTestIdp(open, () => new Date(clock), { rateLoginPerMinute: 100_000, rateCodePerMinute: 100_000, progressiveDelayMs: 0 })
+    const t = await startTestIdp(open, () => new Date(clock), { rateLoginPerMinute: 100_000, rateCodePerMinute: 100_000, progressiveDelayMs: 0, sessionIdleSeconds: 0, stepUpMaxAgeSeconds: 86_400 })
     if (!t) return void (skip = true)
     ;({ idp, tel } = t)
   })
@@ -29,6 +29,17 @@ describe.each(testStores(afterAll))('guessing a password or a code on %s', (stor
   const account = (name: string) => totpAccount(idp.url, `${name}-${store}@example.test`.toLowerCase(), 'workforce', clk, PASSWORD)
   /** A code that is not the current one (an hour ahead: outside the ±1 step window). */
   const wrongCode = (secret: string) => totpAt(secret, clock + 60 * MIN)
+  /** `n` of the attacker's flows, 16 minutes apart (past each lock): the password, then five wrong codes (a flow's limit). */
+  const rounds = async (attacker: ReturnType<typeof client>, email: string, secret: string, n: number) => {
+    const statuses: number[] = []
+    for (let round = 0; round < n; round++) {
+      clk.advance(16 * MIN)
+      const flow = await attacker.post('/api/v1/login', { email, password: PASSWORD })
+      expect(flow.body).toMatchObject({ next: 'totp' })
+      for (let i = 0; i < 5; i++) statuses.push((await attacker.post('/api/v1/login/totp', { flow_id: flow.body.flow_id, code: wrongCode(secret) })).status)
+    }
+    return statuses
+  }
   const lockouts = (factor?: string) => tel.named('mfa.lockout').filter((e) => e['mfa.reason'] === 'too_many_failures' && e['mfa.factor'] === factor)
 
   it('after 145 wrong passwords from an unknown device the right one is throttled (429 + Retry-After) there, while the owner\'s known device signs in', async ({ skip: s }) => {
@@ -72,16 +83,7 @@ describe.each(testStores(afterAll))('guessing a password or a code on %s', (stor
     if (skip) return s()
     const owner = await account('code-cap')
     const attacker = client(idp.url)
-    const tries: number[] = []
-    /** One flow of the attacker's: the password, then five wrong codes (the flow's limit). */
-    const round = async () => {
-      clk.advance(16 * MIN) // past the 15-minute lock of the round before
-      const flow = await attacker.post('/api/v1/login', { email: owner.email, password: PASSWORD })
-      expect(flow.body).toMatchObject({ next: 'totp' })
-      for (let i = 0; i < 5; i++) tries.push((await attacker.post('/api/v1/login/totp', { flow_id: flow.body.flow_id, code: wrongCode(owner.secret) })).status)
-    }
-    await round()
-    expect(tries).toEqual([401, 401, 401, 401, 423])
+    expect(await rounds(attacker, owner.email, owner.secret, 1)).toEqual([401, 401, 401, 401, 423])
     // Locked after five: the attacker is refused at once...
     const again = await attacker.post('/api/v1/login', { email: owner.email, password: PASSWORD })
     expect(again.status).toBe(423)
@@ -92,8 +94,7 @@ describe.each(testStores(afterAll))('guessing a password or a code on %s', (stor
     expect(first.body).toMatchObject({ next: 'totp' })
     expect((await owner.api.post('/api/v1/login/totp', { flow_id: first.body.flow_id, code: totpAt(owner.secret, clock) })).body.status).toBe('authenticated')
     // That sign-in started unknown devices afresh; four more rounds reach the daily cap of 20.
-    tries.length = 0
-    for (let i = 0; i < 4; i++) await round()
+    const tries = await rounds(attacker, owner.email, owner.secret, 4)
     expect(tries.filter((t) => t === 401)).toHaveLength(16)
     expect(tries.filter((t) => t === 423)).toHaveLength(4)
     // 20 wrong codes from unknown devices today: they are stopped, with no end time, however long one waits.
@@ -110,5 +111,18 @@ describe.each(testStores(afterAll))('guessing a password or a code on %s', (stor
     expect(mine.body).toMatchObject({ next: 'totp' })
     expect((await owner.api.post('/api/v1/login/totp', { flow_id: mine.body.flow_id, code: totpAt(owner.secret, clock) })).body.status).toBe('authenticated')
     expect((await attacker.post('/api/v1/login', { email: owner.email, password: PASSWORD })).body).toMatchObject({ next: 'totp' })
+  })
+
+  it('a password change from a session the owner already has lifts the daily cap', async ({ skip: s }) => {
+    if (skip) return s()
+    const owner = await account('cap-password')
+    const statuses = await rounds(client(idp.url), owner.email, owner.secret, 4)
+    expect(statuses.filter((t) => t === 423)).toHaveLength(4)
+    expect((await client(idp.url).post('/api/v1/login', { email: owner.email, password: PASSWORD })).body).toMatchObject({ code: 'locked_out', daily_cap: true })
+    const NEW = 'a brand new passphrase 4 this account'
+    const changed = await owner.api.post('/api/v1/account/password', { current_password: PASSWORD, new_password: NEW })
+    expect(changed.body.status).toBe('changed')
+    // A device never signed in with (the owner's new laptop) gets its code challenge again.
+    expect((await client(idp.url).post('/api/v1/login', { email: owner.email, password: NEW })).body).toMatchObject({ next: 'totp' })
   })
 })
