@@ -21,7 +21,7 @@ describe.runIf(chromiumHere)('console Overview with real traffic', () => {
     consoleUrl = `http://127.0.0.1:${port}`
     // Real traffic through the IdP: finite, seeded, with typos and abandoned logins.
     const traffic = await runToExit('reference-idp/traffic/main.ts',
-      ['--target', stack.idpUrl, '--users', '40', '--rate', '8', '--count', '40', '--seed', '7', '--think-scale', '0.05', '--quiet'])
+      ['--target', stack.idpUrl, '--simulator', stack.simulatorUrl, '--users', '40', '--rate', '8', '--count', '40', '--seed', '7', '--think-scale', '0.05', '--quiet'])
     if (traffic.code !== 0) throw new Error(`traffic exited ${traffic.code}:\n${traffic.output}`)
     expect(traffic.output).toMatch(/authenticated [1-9]/)
     browser = await launchChromium()

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { provision } from './support/idp-client'
+import { simulatorCode } from './support/signup'
 import { eventually } from './support/processes'
 import { startStack, type Stack } from './support/stack'
 import { totpAt } from './support/totp'
@@ -31,7 +32,10 @@ describe('one MFA login end to end: IdP → OTLP → ClickHouse → query API', 
   it('a real TOTP login is read back with factor, outcome, flow id and latency', async () => {
     const api = client(stack.idpUrl)
     const email = `e2e-${Date.now()}@example.test`
-    expect((await api('/api/v1/signup', { email, password: 'correct horse battery' })).status).toBe(201)
+    const started = await api('/api/v1/signup', { email, password: 'correct horse battery' })
+    expect(started.status).toBe(202)
+    const code = await simulatorCode(stack.simulatorUrl)(email) // mailed through the simulator's e-mail vendors
+    expect((await api('/api/v1/signup/verify', { signup_id: started.body.signup_id, code })).status).toBe(201)
     await provision(stack.idpUrl, email, 'admin')
     const enroll = await api('/api/v1/enroll/totp', {})
     expect(enroll.status).toBe(200)

@@ -101,6 +101,7 @@ describe.runIf(chromiumHere)('passkeys in Chromium', () => {
     const code = await outboxCode(box)('passkey-e2e@example.test')
     const signup = await context.request.post(`${base}/api/v1/signup/verify`, { data: { signup_id: (await started.json()).signup_id, code } })
     expect(signup.status()).toBe(201)
+    await provision(base, 'passkey-e2e@example.test', 'admin') // account types are provisioned, not chosen at sign-up
 
     await page.goto(`${base}/passkeys`)
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Passkeys')

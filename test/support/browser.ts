@@ -3,6 +3,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { requirePrerequisite } from './processes'
 import { provision } from './idp-client'
 import { totpAt } from './totp'
+import type { ReadCode } from './signup'
 
 /** Debian's Chromium; never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium'
@@ -20,13 +21,16 @@ export async function consolePage(browser: Browser): Promise<Page> {
 }
 
 /**
- * Sign up on the IdP's /signup form and turn on an authenticator app from the account page,
- * as a person would; returns the app's secret (base32) for the codes that follow.
+ * Sign up on the IdP's /signup form, type the code mailed to the address (`readCode`), and turn
+ * on an authenticator app from the account page, as a person would; returns the app's secret
+ * (base32) for the codes that follow.
  */
-export async function signUpWithApp(page: Page, base: string, email: string, group?: 'admin' | 'workforce'): Promise<string> {
+export async function signUpWithApp(page: Page, base: string, email: string, readCode: ReadCode, group?: 'admin' | 'workforce'): Promise<string> {
   await page.goto(`${base}/signup`)
   await page.getByLabel('E-mail address').fill(email)
   await page.getByLabel('Password (at least 12 characters)').fill('correct horse battery')
+  await page.getByRole('button', { name: 'Create account' }).click()
+  await page.getByLabel('Code from the e-mail').fill(await readCode(email))
   await page.getByRole('button', { name: 'Create account' }).click()
   // Account types are provisioned (the test IdP's service token), never chosen at sign-up.
   if (group) await provision(base, email, group)
