@@ -4,6 +4,7 @@ import { testStores } from '../reference-idp/store/test-stores'
 import type { LocalOutbox } from '../reference-idp/subprocessors/local'
 import { client, startTestIdp, totpAccount } from './support/idp-client'
 import { totpAt } from './support/totp'
+import { softAuthenticator } from '../reference-idp/traffic/soft-authenticator'
 
 const PASSWORD = 'correct horse battery'
 const NEW_PASSWORD = 'a quite different passphrase 42'
@@ -64,6 +65,24 @@ describe.each(testStores(afterAll))('security notices on %s', (store, open) => {
       expect((await a.api.post('/api/v1/account/password', { current_password: PASSWORD, new_password: NEW_PASSWORD })).body.status).toBe('changed')
     })
     for (const t of [added, removed, changed]) noSecrets(t, [a.secret, second, PASSWORD, NEW_PASSWORD, secondId])
+  })
+
+  it('a passkey added and removed: one notice each', async ({ skip: s }) => {
+    if (skip) return s()
+    const to = email('passkey')
+    const a = await totpAccount(idp.url, to, 'workforce', clk, PASSWORD)
+    const auth = softAuthenticator()
+    const origin = idp.url.replace('127.0.0.1', 'localhost') // a passkey RP is `localhost` on the same port
+    let id = ''
+    await oneNotice(to, /added to your account: a passkey\./, async () => {
+      const o = await a.api.post('/api/v1/webauthn/register/options')
+      const reg = await a.api.post('/api/v1/webauthn/register/verify', { challenge_id: o.body.challenge_id, response: auth.create(o.body.options, { origin }), name: 'Test key' })
+      expect(reg.status).toBe(201)
+      id = reg.body.passkey.id
+    })
+    await oneNotice(to, /removed from your account: a passkey\./, async () => {
+      expect((await a.api.post('/api/v1/webauthn/credentials/remove', { id })).status).toBe(200)
+    })
   })
 
   it('a replayed TOTP code: one notice, then none for an hour however often it is replayed', async ({ skip: s }) => {
