@@ -14,11 +14,15 @@ describe.each(stores)('IdP store on %s', (_name, open) => {
     if (!db) return
     expect(await migrateStore(db)).toEqual(MIGRATIONS)
     expect(await migrateStore(db)).toEqual([])
-    await db.query('INSERT INTO users (id, email, password_hash, user_group) VALUES ($1, $2, $3, $4)', ['u1', 'a@example.test', 'scrypt$x', 'admin'])
-    await expect(db.query('INSERT INTO users (id, email, password_hash, user_group) VALUES ($1, $2, $3, $4)', ['u2', 'a@example.test', 'h', 'admin'])).rejects.toThrow(/unique|duplicate/i)
-    await expect(db.query('INSERT INTO users (id, email, password_hash, user_group) VALUES ($1, $2, $3, $4)', ['u3', 'b@example.test', 'h', 'root'])).rejects.toThrow(/check/i)
+    // Addresses are stored sealed with a blind index (store/user-email.ts); the index is unique.
+    const user = 'INSERT INTO users (id, email_enc, email_idx, password_hash, user_group) VALUES ($1, $2, $3, $4, $5)'
+    await db.query(user, ['u1', 'v1.sealed', 'idx-a', 'scrypt$x', 'admin'])
+    await expect(db.query(user, ['u2', 'v1.sealed2', 'idx-a', 'h', 'admin'])).rejects.toThrow(/unique|duplicate/i)
+    await expect(db.query(user, ['u3', 'v1.sealed3', 'idx-b', 'h', 'root'])).rejects.toThrow(/check/i)
+    // Since migration 0018 no address can be written in plaintext.
+    await expect(db.query('INSERT INTO users (id, email, email_enc, email_idx, password_hash, user_group) VALUES ($1, $2, $3, $4, $5, $6)', ['u4', 'd@example.test', 'v1.s', 'idx-d', 'h', 'admin'])).rejects.toThrow(/users_email_not_plaintext/)
     await db.query('INSERT INTO totp_credentials (id, user_id, secret_enc, status, last_step) VALUES ($1, $2, $3, $4, $5)', ['c1', 'u1', 'enc', 'active', 58_000_000])
-    const rows = await db.query<{ email: string; last_step: string | number }>('SELECT u.email, c.last_step FROM users u JOIN totp_credentials c ON c.user_id = u.id')
+    const rows = await db.query<{ email_idx: string; last_step: string | number }>('SELECT u.email_idx, c.last_step FROM users u JOIN totp_credentials c ON c.user_id = u.id')
     expect(rows).toHaveLength(1)
     expect(Number(rows[0].last_step)).toBe(58_000_000)
     if (db.kind === 'pglite') await db.close()

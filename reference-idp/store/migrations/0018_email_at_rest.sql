@@ -4,4 +4,7 @@
 ALTER TABLE users ADD COLUMN IF NOT EXISTS email_enc text;
 ALTER TABLE users ADD COLUMN IF NOT EXISTS email_idx text;
 CREATE UNIQUE INDEX IF NOT EXISTS users_email_idx ON users (email_idx);
-ALTER TABLE users ALTER COLUMN email DROP NOT NULL
+ALTER TABLE users ALTER COLUMN email DROP NOT NULL;
+-- From now on nothing writes an address in plaintext (NOT VALID: rows from before are cleared
+-- by the start-up step, not refused here).
+ALTER TABLE users ADD CONSTRAINT users_email_not_plaintext CHECK (email IS NULL) NOT VALID
