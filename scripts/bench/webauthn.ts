@@ -6,11 +6,13 @@
 import { loadIdpConfig } from '../../reference-idp/config'
 import { startIdp } from '../../reference-idp/server'
 import { softAuthenticator } from '../../reference-idp/traffic/soft-authenticator'
-import { otlpSink, post, quantiles } from './idp'
+import { createLocalOutbox } from '../../reference-idp/subprocessors/local'
+import { BENCH_PASSWORD, otlpSink, post, quantiles, signUpFromOutbox } from './idp'
 
 export async function benchWebauthn(o: { seconds: number; concurrency?: number }) {
   const sink = await otlpSink()
-  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'on', otlpEndpoint: sink.url, maxInFlight: 10_000, rateLoginPerMinute: 100_000, rateCodePerMinute: 100_000, rateSignupPerHour: 1_000_000 }), { log: () => {} })
+  const box = createLocalOutbox()
+  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'on', otlpEndpoint: sink.url, maxInFlight: 10_000, rateLoginPerMinute: 100_000, rateCodePerMinute: 100_000, rateSignupPerHour: 1_000_000 }), { sender: box, log: () => {} })
   const origin = idp.url.replace('127.0.0.1', 'localhost')
   try {
     // One authenticator (and account) per worker: a real authenticator signs one assertion at a
@@ -19,9 +21,9 @@ export async function benchWebauthn(o: { seconds: number; concurrency?: number }
     const auths = Array.from({ length: workers }, () => softAuthenticator())
     for (let i = 0; i < workers; i++) {
       const auth = auths[i]
-      const s = await post(`${idp.url}/api/v1/signup`, { email: `pk-bench-${i}@example.test`, password: 'bench password 1' })
-      const opt = await post(`${idp.url}/api/v1/webauthn/register/options`, {}, s.cookie)
-      const reg = await post(`${idp.url}/api/v1/webauthn/register/verify`, { challenge_id: opt.body.challenge_id, response: auth.create(opt.body.options as never, { origin }) }, s.cookie)
+      const cookie = await signUpFromOutbox(idp.url, box, `pk-bench-${i}@example.test`, BENCH_PASSWORD)
+      const opt = await post(`${idp.url}/api/v1/webauthn/register/options`, {}, cookie)
+      const reg = await post(`${idp.url}/api/v1/webauthn/register/verify`, { challenge_id: opt.body.challenge_id, response: auth.create(opt.body.options as never, { origin }) }, cookie)
       if (reg.status !== 201) throw new Error(`bench set-up: passkey registration failed (${JSON.stringify(reg.body)})`)
     }
     const latencies: number[] = []
