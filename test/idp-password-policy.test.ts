@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
+import { createRequire } from 'node:module'
 import { hashPassword, scryptForCost } from '../reference-idp/factors/password'
 import { loadKeys } from '../reference-idp/keys'
 import type { RunningIdp } from '../reference-idp/server'
@@ -126,6 +127,25 @@ describe('password fields in the pages', () => {
       await page.getByRole('button', { name: 'Hide password' }).click()
       expect(await input.getAttribute('type')).toBe('password')
       expect(errors.join('\n')).toBe('')
+    } finally {
+      await browser.close()
+    }
+  }, 60_000)
+
+  it.skipIf(!hasChromium())('the sign-up page with its button and meter shown passes axe-core (WCAG 2.2 AA)', async () => {
+    const browser = await launchChromium()
+    try {
+      // axe is injected by the test, so the page's CSP (no inline scripts) is bypassed for it alone.
+      const page = await (await browser.newContext({ bypassCSP: true })).newPage()
+      await page.goto(`${idp.url}/signup`)
+      await page.getByLabel('Password (at least 12 characters)').fill('plum violin')
+      await expect.poll(() => page.getByRole('button', { name: 'Show password' }).isVisible()).toBe(true)
+      await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') })
+      const violations = await page.evaluate(async () => {
+        const r = await (window as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+        return r.violations.map((v) => `${v.id} (${v.nodes.length})`)
+      })
+      expect(violations).toEqual([])
     } finally {
       await browser.close()
     }
