@@ -123,7 +123,10 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   // `url` is known once the server listens; no request (so no call of rp()) comes before that.
   const webauthn = createWebauthnService({ db, keys, telemetry, metrics, policy, region: config.region, rpName: 'FactorWatch', rp: () => relyingParty(url, config.rpId), now, notices })
   const riskPolicy = loadRiskPolicy(config.riskPolicyPath)
-  const trusted = createTrustedDevices(db, (v) => keys.mac('trusted-device', v), config.trustedDeviceDays, now)
+  const trusted = createTrustedDevices(db, (v) => keys.mac('trusted-device', v), config.trustedDeviceDays, now, async (userId, about) => {
+    const user = await repo.userById(userId)
+    if (user) await notices.send(user, 'unfamiliar_signin', { client: about.client ?? 'web', country: about.country }, { country: about.country })
+  })
   const pushRepo = createPushRepo(db)
   const push = vendors ? createPushService({
     repo, push: pushRepo, keys, telemetry, metrics, region: config.region, sender: vendors.push, policy: DEFAULT_PUSH_POLICY, flowPolicy: policy, now, trusted, notices,

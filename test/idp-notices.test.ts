@@ -85,6 +85,23 @@ describe.each(testStores(afterAll))('security notices on %s', (store, open) => {
     })
   })
 
+  it('a sign-in from a browser the account was never used from: one notice; later ones from it: none', async ({ skip: s }) => {
+    if (skip) return s()
+    const to = email('traveller')
+    const a = await totpAccount(idp.url, to, 'workforce', clk, PASSWORD)
+    const other = client(idp.url)
+    const signIn = async () => {
+      clk.advance(30_000)
+      const flow = (await other.post('/api/v1/login', { email: to, password: PASSWORD })).body.flow_id
+      expect((await other.post('/api/v1/login/totp', { flow_id: flow, code: totpAt(a.secret, clock) })).body.status).toBe('authenticated')
+    }
+    noSecrets(await oneNotice(to, /signed in to from a browser or device it was not used from before/, signIn), [a.secret, PASSWORD])
+    clk.advance(11 * 60_000) // past the per-kind gap: only familiarity holds the next one back
+    const before = notices(to).length
+    await signIn()
+    expect(notices(to)).toHaveLength(before)
+  })
+
   it('a replayed TOTP code: one notice, then none for an hour however often it is replayed', async ({ skip: s }) => {
     if (skip) return s()
     const to = email('replayed')

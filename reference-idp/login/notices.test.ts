@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decideNotice, noticeText, type NoticeKind } from './notices'
+import { unfamiliarSignIn } from './trusted'
 
 describe('decideNotice', () => {
   const now = new Date('2026-12-06T12:00:00Z')
@@ -17,10 +18,19 @@ describe('decideNotice', () => {
 
 describe('noticeText', () => {
   it('says what happened, when, and what to do; names the factor kind only', () => {
-    const t = noticeText('factor_added', new Date('2026-12-06T12:34:56Z'), 'totp')
+    const t = noticeText('factor_added', new Date('2026-12-06T12:34:56Z'), { factor: 'totp' })
     expect(t).toContain('an authenticator app')
     expect(t).toContain('2026-12-06 12:34 UTC')
     expect(t).toMatch(/If this was not you, .*change your password/)
     expect(t).not.toMatch(/\b\d{6}\b/) // no code
   })
+})
+
+describe('unfamiliarSignIn', () => {
+  it.each([
+    ['the first sign-in of a new account', 0, 0, 'low', false],
+    ['a device the account used before', 5, 2, 'low', false],
+    ['a device never used by an account with history', 5, 0, 'low', true],
+    ['a known device, but a high-risk sign-in', 5, 2, 'high', true],
+  ] as const)('%s', (_n, prior, same, risk, expected) => expect(unfamiliarSignIn(prior, same, risk)).toBe(expected))
 })

@@ -239,7 +239,7 @@ export function createPushService(d: PushDeps) {
       if (pre.kind === 'expired' && (await d.repo.closeFlow(flowId, 'abandoned'))) finish(flow, 'abandoned', 'abandoned', ctx, user)
       if (pre.kind !== 'success' || !(await d.repo.closeFlow(flowId, 'completed'))) throw new MfaError('flow_expired', 'this sign-in is over; start again')
       finish(flow, 'success', 'mfa_satisfied', ctx, user)
-      if (flow.intent === 'login') await d.trusted?.recordLogin(flow.user_id, flow.country ?? undefined, flow.device_id ?? undefined, flow.risk_level ?? undefined)
+      if (flow.intent === 'login') await d.trusted?.recordLogin(flow.user_id, flow.country ?? undefined, flow.device_id ?? undefined, flow.risk_level ?? undefined, ctx.client)
       return { status: 'approved', userId: flow.user_id }
     },
 

@@ -222,7 +222,7 @@ export function createLoginService(d: LoginDeps) {
           throw new MfaError('forbidden', 'this sign-in looks risky and the account has no second factor, so the password alone is not enough: sign in from a device you used before, or ask an admin', { risk_level: risk.level })
         }
         completed(randomUUID(), 'success', 'mfa_not_enrolled', riskCtx, user, 'password')
-        await d.trusted.recordLogin(user.id, ctx.country, ctx.deviceId, risk.level)
+        await d.trusted.recordLogin(user.id, ctx.country, ctx.deviceId, risk.level, ctx.client)
         return { kind: 'authenticated', userId: user.id }
       }
       const flowId = randomUUID()
@@ -243,7 +243,7 @@ export function createLoginService(d: LoginDeps) {
       const exempt = await d.exemptions.consume(user, flowId, riskCtx)
       if (exempt) {
         completed(flowId, 'success', 'mfa_bypassed', riskCtx, user)
-        await d.trusted.recordLogin(user.id, ctx.country, ctx.deviceId, risk.level)
+        await d.trusted.recordLogin(user.id, ctx.country, ctx.deviceId, risk.level, ctx.client)
         return { kind: 'authenticated', userId: user.id }
       }
       const remembered = await d.trusted.check(ctx.trustedToken, user.id)
@@ -252,7 +252,7 @@ export function createLoginService(d: LoginDeps) {
         emit('mfa.bypass', { ...base(riskCtx, user), [ATTR.flowId]: flowId, [ATTR.reason]: 'trusted_device', [ATTR.intent]: 'login' }, ctx)
         completed(flowId, 'success', 'trusted_device', riskCtx, user)
         await d.guessing.liftUnknown(user.id)
-        await d.trusted.recordLogin(user.id, ctx.country, ctx.deviceId, risk.level)
+        await d.trusted.recordLogin(user.id, ctx.country, ctx.deviceId, risk.level, ctx.client)
         return { kind: 'authenticated', userId: user.id }
       }
       // The strongest factor the user has is offered first (phishing-resistant, then app, then
@@ -358,7 +358,7 @@ export function createLoginService(d: LoginDeps) {
           }
           finish(flow!, 'success', 'mfa_satisfied', ctx, user, factor)
           if (known && flow!.intent === 'login') await d.guessing.liftUnknown(flow!.user_id)
-          if (flow!.intent === 'login') await d.trusted.recordLogin(flow!.user_id, flow!.country ?? undefined, flow!.device_id ?? undefined, flow!.risk_level ?? undefined)
+          if (flow!.intent === 'login') await d.trusted.recordLogin(flow!.user_id, flow!.country ?? undefined, flow!.device_id ?? undefined, flow!.risk_level ?? undefined, ctx.client)
           return flow!.user_id
         case 'retry': {
           const n = await d.repo.countFailedAttempt(flowId)

@@ -1,4 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto'
+import type { Client } from '../../contract'
 import type { Db } from '../store/db'
 
 export const TRUSTED_COOKIE = 'fw_trusted'
@@ -26,7 +27,19 @@ export function checkToken(token: string | undefined, userId: string, now: Date,
   return { ok: true, id: m[1] }
 }
 
-export function createTrustedDevices(db: Db, mac: (v: string) => string, days: number, now: () => Date) {
+/**
+ * Whether a finished sign-in should be told to the owner (ASVS 2.2.3: "logging in from unknown or
+ * risky locations"): the account signed in before, but never from this device, or the sign-in's
+ * risk was high. The very first sign-in (right after sign-up) is not news. Pure.
+ */
+export function unfamiliarSignIn(priorSignIns: number, fromThisDevice: number, risk: string | undefined): boolean {
+  return priorSignIns > 0 && (fromThisDevice === 0 || risk === 'high')
+}
+
+/** Told of each unfamiliar sign-in (the owner gets a notice). */
+export type OnUnfamiliarSignIn = (userId: string, about: { country?: string; client?: Client }) => Promise<void>
+
+export function createTrustedDevices(db: Db, mac: (v: string) => string, days: number, now: () => Date, onUnfamiliar?: OnUnfamiliarSignIn) {
   return {
     days,
     async remember(userId: string): Promise<{ token: string; maxAgeSeconds: number }> {
@@ -49,7 +62,11 @@ export function createTrustedDevices(db: Db, mac: (v: string) => string, days: n
         : await db.query('UPDATE trusted_devices SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id', [userId, now()])
       return rows.length
     },
-    async recordLogin(userId: string, country: string | undefined, deviceId: string | undefined, risk: string | undefined): Promise<void> {
+    async recordLogin(userId: string, country: string | undefined, deviceId: string | undefined, risk: string | undefined, client?: Client): Promise<void> {
+      if (onUnfamiliar) {
+        const [h] = await db.query<{ n: number; same: number }>('SELECT count(*) AS n, count(*) FILTER (WHERE device_id = $2) AS same FROM login_history WHERE user_id = $1', [userId, deviceId ?? null])
+        if (unfamiliarSignIn(Number(h?.n ?? 0), Number(h?.same ?? 0), risk)) await onUnfamiliar(userId, { country, client })
+      }
       await db.query('INSERT INTO login_history (user_id, at, country, device_id, risk_level) VALUES ($1, $2, $3, $4, $5)', [userId, now(), country ?? null, deviceId ?? null, risk ?? null])
     },
     async recent(userId: string, limit: number, deviceId: string | undefined) {
