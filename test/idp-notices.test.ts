@@ -61,6 +61,13 @@ describe.each(testStores(afterAll))('security notices on %s', (store, open) => {
     const removed = await oneNotice(to, /removed from your account: an authenticator app/, async () => {
       expect((await a.api.post('/api/v1/factors/remove', { type: 'totp', id: secondId })).body.status).toBe('removed')
     })
+    const phone = store === 'PGlite' ? '+4915100000901' : '+4915100000902'
+    const sms = await oneNotice(to, /added to your account: a phone number for text messages\./, async () => {
+      const e = await a.api.post('/api/v1/enroll/oob', { channel: 'sms', address: phone })
+      const code = /\b(\d{6})\b/.exec(box.messagesTo(phone).at(-1)!.text)![1]
+      expect((await a.api.post('/api/v1/enroll/oob/verify', { factor_id: e.body.factor_id, code })).body.status).toBe('active')
+    })
+    expect(sms).not.toContain(phone.slice(-4))
     const changed = await oneNotice(to, /password of your account was changed/, async () => {
       expect((await a.api.post('/api/v1/account/password', { current_password: PASSWORD, new_password: NEW_PASSWORD })).body.status).toBe('changed')
     })
