@@ -243,7 +243,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
         if (!(e instanceof MfaError)) log(`error on ${route.method} ${route.path}: ${e instanceof Error ? e.message : String(e)}`)
         if (res.headersSent) return void res.end()
         if (route.kind === 'api') sendError(res, err)
-        else sendHtml(res, err.status, page('Something went wrong', '<p><a href="/">Start again</a></p>', err.message))
+        else sendHtml(res, err.status, page('Something went wrong', '<p><a href="/">Start again</a></p>', err.message), err.retryAfterSeconds !== undefined ? { 'retry-after': String(err.retryAfterSeconds) } : {})
       } finally {
         span?.setAttribute('http.response.status_code', res.statusCode)
         metrics.httpRequests.inc({ ...label, status_class: statusClass(res.statusCode) })
