@@ -130,6 +130,7 @@ describe.each(testStores(afterAll))('SMS and voice codes (and no e-mail codes) o
     const counts = await idp.snapshot()
     expect(counts.every((g) => !('email' in g.factors))).toBe(true)
     expect(tel.named('mfa.enrollment.snapshot').some((e) => e['mfa.factor'] === 'email')).toBe(false)
+    expect((await api.get('/')).text).toContain('not a second factor: e-mail codes are no longer accepted; remove it')
     expect((await api.post('/api/v1/factors/remove', { type: 'email', id: legacyId })).body.status).toBe('removed')
   })
 })

@@ -27,7 +27,9 @@ const STATUS: Record<string, string> = { active: 'on', pending: 'not verified ye
 function factorItem(f: FactorInfo): string {
   const id = esc(f.id)
   const name = esc(f.name)
-  return `<li><strong>${name}</strong> <span class="note">(${esc(KIND[f.type] ?? f.type)}${f.hint ? `, ${esc(f.hint)}` : ''}; ${esc(STATUS[f.status] ?? f.status)})</span>
+  // An e-mail enrollment from before counts for nothing (NIST SP 800-63B 5.1.3.1): say so, offer its removal.
+  const status = f.type === 'email' ? 'not a second factor: e-mail codes are no longer accepted; remove it' : (STATUS[f.status] ?? f.status)
+  return `<li><strong>${name}</strong> <span class="note">(${esc(KIND[f.type] ?? f.type)}${f.hint ? `, ${esc(f.hint)}` : ''}; ${esc(status)})</span>
 <form method="post" action="/factors/rename"><input type="hidden" name="type" value="${esc(f.type)}"><input type="hidden" name="id" value="${id}">
 <label for="rename-${id}">New name for ${name}</label><input id="rename-${id}" name="name" required maxlength="64" value="${name}">
 <button type="submit">Rename</button></form>
