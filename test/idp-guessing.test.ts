@@ -113,12 +113,17 @@ describe.each(testStores(afterAll))('guessing a password or a code on %s', (stor
     expect((await attacker.post('/api/v1/login', { email: owner.email, password: PASSWORD })).body).toMatchObject({ next: 'totp' })
   })
 
-  it('a password change from a session the owner already has lifts the daily cap', async ({ skip: s }) => {
+  it('during the daily cap a signed-in session can still step up with TOTP, and a password change from it lifts the cap', async ({ skip: s }) => {
     if (skip) return s()
     const owner = await account('cap-password')
     const statuses = await rounds(client(idp.url), owner.email, owner.secret, 4)
     expect(statuses.filter((t) => t === 423)).toHaveLength(4)
     expect((await client(idp.url).post('/api/v1/login', { email: owner.email, password: PASSWORD })).body).toMatchObject({ code: 'locked_out', daily_cap: true })
+    // A step-up from a signed-in session is the account's own browser (here the one that signed up and never signed in): not capped.
+    clk.advance(30_000)
+    const up = await owner.setup.post('/api/v1/stepup')
+    expect(up.body).toMatchObject({ next: 'totp' })
+    expect((await owner.setup.post('/api/v1/login/totp', { flow_id: up.body.flow_id, code: totpAt(owner.secret, clock) })).status).toBe(200)
     const NEW = 'a brand new passphrase 4 this account'
     const changed = await owner.api.post('/api/v1/account/password', { current_password: PASSWORD, new_password: NEW })
     expect(changed.body.status).toBe('changed')

@@ -312,7 +312,8 @@ export function createLoginService(d: LoginDeps) {
       const pre = decideAttempt(snapshot, { ok: true }, d.now(), d.policy)
       if (flow && pre.kind === 'success' && !allowedAt(flow.risk_level, factor)) throw new MfaError('forbidden', `${factor} is not accepted for this sign-in: its risk is ${flow.risk_level}`, { risk_level: flow.risk_level })
       // The device that passed the password step: the owner's known devices are not held up by guessing elsewhere.
-      const known = user ? await d.guessing.knownDevice(user.id, flow!.device_id, ctx.trustedToken) : false
+      // A step-up comes from a signed-in session: that browser is the account's own.
+      const known = user ? flow!.intent === 'stepup' || (await d.guessing.knownDevice(user.id, flow!.device_id, ctx.trustedToken)) : false
       // Flows opened before the lock (or alongside the one that set it) must not keep guessing.
       const refusal = user && pre.kind === 'success' ? await d.guessing.codeRefusal(user.id, user.mfa_locked_until, known) : undefined
       if (refusal) {
