@@ -70,5 +70,7 @@ describe('IdP keys never live in the data directory (ASVS 2.4.5, 6.4.1)', () => 
     expect(k.emailIndex('bob@example.test')).toMatch(/^[0-9a-f]{64}$/)
     expect(k.emailIndex('bob@example.test').slice(0, 32)).not.toBe(k.userHash('bob@example.test'))
     expect(k.emailIndex('bob@example.test')).not.toBe(k.mac('email', 'bob@example.test'))
+    expect(k.passwordPepper).toHaveLength(32)
+    expect(loadKeys({ dataDir: 'memory://' }).passwordPepper.equals(k.passwordPepper)).toBe(false)
   })
 })

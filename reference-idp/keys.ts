@@ -15,6 +15,8 @@ export interface IdpKeys {
    * of the normalised address under its own key, derived by HKDF-SHA256 from the user-hash key.
    */
   emailIndex(email: string): string
+  /** The password pepper (ASVS 2.4.5): HKDF-SHA256 of the secret key; it never enters the store. */
+  passwordPepper: Buffer
   /** Where the keys came from, for the start-up line (never the keys themselves). */
   source: 'environment' | 'key-file' | 'dev-file' | 'generated' | 'ephemeral'
 }
@@ -107,11 +109,13 @@ export function loadKeys(o: KeyOptions): IdpKeys {
   }
   const k = hashKey
   const indexKey = Buffer.from(hkdfSync('sha256', hashKey, Buffer.alloc(0), 'factorwatch/email-index/v1', 32))
+  const passwordPepper = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'factorwatch/password-pepper/v1', 32))
   return {
     box: new SecretBox(secret),
     userHash: (userId) => createHmac('sha256', k).update(userId).digest('hex').slice(0, 32),
     mac: (purpose, value) => createHmac('sha256', k).update(`${purpose}\0${value}`).digest('hex'),
     emailIndex: (email) => createHmac('sha256', indexKey).update(normaliseEmail(email)).digest('hex'),
+    passwordPepper,
     source,
   }
 }

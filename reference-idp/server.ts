@@ -107,7 +107,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   if (applied.length) log(`store (${db.kind}): applied migrations ${applied.join(', ')}`)
   const sealed = await backfillUserEmails(db, keys)
   if (sealed) log(`store: encrypted ${sealed} plaintext e-mail addresses`)
-  const passwordHashing = scryptForCost(config.passwordCost)
+  const passwordHashing = { ...scryptForCost(config.passwordCost), pepper: keys.passwordPepper }
   const metrics = createIdpMetrics()
   const telemetry = o.telemetry ?? createTelemetry({ enabled: config.telemetry === 'on', otlpEndpoint: config.otlpEndpoint, region: config.region, version: IDP_VERSION, metrics })
   const repo = createRepo(db, keys)

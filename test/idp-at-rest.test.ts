@@ -59,6 +59,7 @@ describe.each(testStores(afterAll))('IdP data at rest on %s', (store, open) => {
     expect(row.email).toBeNull()
     expect(row.email_enc).toMatch(/^v1\./)
     expect(row.email_idx).toMatch(/^[0-9a-f]{64}$/)
+    expect(row.password_hash).toMatch(/^scrypt\+hmac\$16384\$8\$1\$/) // peppered (this test IdP runs at N=2^14)
     // Not in any column, not even the name part.
     const dump = (await db.query<{ t: string }>('SELECT u::text AS t FROM users u')).map((r) => r.t).join('\n')
     expect(dump).not.toContain(email)
@@ -68,7 +69,7 @@ describe.each(testStores(afterAll))('IdP data at rest on %s', (store, open) => {
     expect((await repo.userByEmail(email))?.email).toBe(email)
     expect((await repo.userById(String(row.id)))?.email).toBe(email)
     expect((await client(idp.url).post('/api/v1/login', { email: email.toUpperCase(), password: PASSWORD })).body).toEqual({ status: 'authenticated' })
-    const recovery = createAdminRecovery({ db, repo, keys, telemetry: capture().t, metrics: createIdpMetrics(), region: 'eu-west', policy: DEFAULT_RECOVERY_POLICY, now, passwordHashing: scryptForCost(14) })
+    const recovery = createAdminRecovery({ db, repo, keys, telemetry: capture().t, metrics: createIdpMetrics(), region: 'eu-west', policy: DEFAULT_RECOVERY_POLICY, now, passwordHashing: { ...scryptForCost(14), pepper: keys.passwordPepper } })
     await recovery.request(email, PASSWORD, ctx)
     expect((await recovery.list('requested')).map((r) => r.email)).toContain(email)
     // The blind index keeps addresses unique (a second row with the same address is refused).
@@ -146,7 +147,8 @@ describe.each(testStores(afterAll))('password hashes are raised at sign-in on %s
       await repo.insertUser({ id: `rehash-${_store}`, email, passwordHash: await hashPassword(PASSWORD, scryptForCost(14)), userGroup: 'customer' })
       expect((await repo.userByEmail(email))?.password_hash).toMatch(/^scrypt\$16384\$8\$1\$/)
       expect((await client(t.idp.url).post('/api/v1/login', { email, password: PASSWORD })).body).toEqual({ status: 'authenticated' })
-      expect((await repo.userByEmail(email))?.password_hash).toMatch(/^scrypt\$131072\$8\$1\$/)
+      // Raised to N=2^17 and peppered with the key derived from IDP_SECRET_KEY (ASVS 2.4.5).
+      expect((await repo.userByEmail(email))?.password_hash).toMatch(/^scrypt\+hmac\$131072\$8\$1\$/)
       // A wrong password changes nothing; the new hash keeps working.
       expect((await client(t.idp.url).post('/api/v1/login', { email, password: 'not the password at all' })).status).toBe(401)
       expect((await client(t.idp.url).post('/api/v1/login', { email, password: PASSWORD })).body).toEqual({ status: 'authenticated' })

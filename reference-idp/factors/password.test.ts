@@ -62,4 +62,21 @@ describe('password hashing', () => {
     expect(await verifyPasswordAtCost('correct horse battery', undefined, target, spy)).toBe(false) // no account: the dummy
     expect(calls).toEqual([2048])
   })
+  it('with a pepper (ASVS 2.4.5) the stored hash is HMAC-SHA256 of the scrypt output under a key the store never holds', async () => {
+    const pepper = Buffer.alloc(32, 7)
+    const h = await hashPassword('correct horse battery', { ...FAST, pepper })
+    expect(h).toMatch(/^scrypt\+hmac\$1024\$8\$1\$/)
+    expect(await verifyPassword('correct horse battery', h, pepper)).toBe(true)
+    expect(await verifyPassword('correct horse batterY', h, pepper)).toBe(false)
+    expect(await verifyPassword('correct horse battery', h, Buffer.alloc(32, 8))).toBe(false)
+    // Without the pepper the hash is useless (and saying so beats a silent "wrong password").
+    await expect(verifyPassword('correct horse battery', h)).rejects.toThrow(/needs the pepper key/)
+    const plain = h.replace('scrypt+hmac$', 'scrypt$')
+    expect(await verifyPassword('correct horse battery', plain)).toBe(false)
+    // An older unpeppered hash still verifies, and is due for a re-hash once a pepper is set.
+    const old = await hashPassword('correct horse battery', FAST)
+    expect(await verifyPassword('correct horse battery', old, pepper)).toBe(true)
+    expect(needsRehash(old, { ...FAST, pepper })).toBe(true)
+    expect(needsRehash(h, { ...FAST, pepper })).toBe(false)
+  })
 })

@@ -1,7 +1,11 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
 
-/** scrypt parameters are stored with each hash so they can be raised without breaking old ones. */
-export interface ScryptParams { N: number; r: number; p: number; keyLen: number }
+/**
+ * scrypt parameters are stored with each hash so they can be raised without breaking old ones.
+ * `pepper` (ASVS 2.4.5): a server key, never in the store, that HMACs the scrypt output
+ * (`scrypt+hmac$…`), so a stolen database alone does not allow guessing passwords offline.
+ */
+export interface ScryptParams { N: number; r: number; p: number; keyLen: number; pepper?: Buffer }
 /** OWASP Password Storage Cheat Sheet: scrypt N=2^17, r=8, p=1 (128 MiB, ~0.4 s on one core). */
 export const DEFAULT_SCRYPT: ScryptParams = { N: 2 ** 17, r: 8, p: 1, keyLen: 32 }
 
@@ -18,30 +22,40 @@ function derive(password: string, salt: Buffer, s: ScryptParams): Promise<Buffer
   )
 }
 
-/** `scrypt$N$r$p$saltB64$hashB64` */
+const PEPPERED = 'scrypt+hmac'
+const pepperOf = (key: Buffer, pepper: Buffer) => createHmac('sha256', pepper).update(key).digest().subarray(0, key.length)
+
+/** `scrypt$N$r$p$saltB64$hashB64`, or `scrypt+hmac$…` with the hash HMAC'd under the pepper. */
 export async function hashPassword(password: string, s: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
   const salt = randomBytes(16)
   const key = await derive(password, salt, s)
-  return ['scrypt', s.N, s.r, s.p, salt.toString('base64'), key.toString('base64')].join('$')
+  return [s.pepper ? PEPPERED : 'scrypt', s.N, s.r, s.p, salt.toString('base64'), (s.pepper ? pepperOf(key, s.pepper) : key).toString('base64')].join('$')
 }
 
 function parse(stored: string) {
   const parts = stored.split('$')
-  if (parts.length !== 6 || parts[0] !== 'scrypt') throw new Error(`unknown password hash format: expected scrypt$N$r$p$salt$hash, got ${parts.length} fields`)
-  const [, N, r, p, salt, hash] = parts
-  return { N: Number(N), r: Number(r), p: Number(p), salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') }
+  if (parts.length !== 6 || (parts[0] !== 'scrypt' && parts[0] !== PEPPERED)) throw new Error(`unknown password hash format: expected scrypt$N$r$p$salt$hash, got ${parts.length} fields`)
+  const [scheme, N, r, p, salt, hash] = parts
+  return { peppered: scheme === PEPPERED, N: Number(N), r: Number(r), p: Number(p), salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') }
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+/** `pepper` is needed for a `scrypt+hmac` hash (and ignored for an older plain one). */
+export async function verifyPassword(password: string, stored: string, pepper?: Buffer): Promise<boolean> {
   const h = parse(stored)
+  if (h.peppered && !pepper) throw new Error('this password hash is peppered: verifying it needs the pepper key')
   const key = await derive(password, h.salt, { N: h.N, r: h.r, p: h.p, keyLen: h.hash.length })
-  return timingSafeEqual(key, h.hash)
+  return timingSafeEqual(h.peppered ? pepperOf(key, pepper!) : key, h.hash)
 }
 
-/** Whether a stored hash is weaker than `target` (so it is re-hashed at the next successful sign-in). */
-export function needsRehash(stored: string, target: ScryptParams = DEFAULT_SCRYPT): boolean {
+/** Whether a stored hash is cheaper to compute than one at `target`. */
+function cheaper(stored: string, target: ScryptParams): boolean {
   const h = parse(stored)
   return h.N < target.N || h.r < target.r || h.p < target.p || h.hash.length < target.keyLen
+}
+
+/** Whether a stored hash is weaker than `target`, or lacks its pepper (so it is re-hashed at the next successful sign-in). */
+export function needsRehash(stored: string, target: ScryptParams = DEFAULT_SCRYPT): boolean {
+  return cheaper(stored, target) || (!!target.pepper && !parse(stored).peppered)
 }
 
 const dummies = new Map<string, Promise<string>>()
@@ -51,7 +65,7 @@ const dummies = new Map<string, Promise<string>>()
  * addresses cannot be told apart by time (login, recovery requests). One per parameter set.
  */
 export function dummyPasswordHash(s: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
-  const key = `${s.N}:${s.r}:${s.p}:${s.keyLen}`
+  const key = `${s.N}:${s.r}:${s.p}:${s.keyLen}:${s.pepper?.toString('hex') ?? ''}`
   let h = dummies.get(key)
   if (!h) dummies.set(key, (h = hashPassword('not-a-real-password-0000', s)))
   return h
@@ -62,10 +76,10 @@ export function dummyPasswordHash(s: ScryptParams = DEFAULT_SCRYPT): Promise<str
  * hash at `target` takes: a hash left at an older, cheaper N is checked beside a dummy check at
  * `target`, so accounts not yet re-hashed cannot be told from unknown addresses by time.
  */
-export async function verifyPasswordAtCost(password: string, stored: string | undefined, target: ScryptParams = DEFAULT_SCRYPT, verify = verifyPassword): Promise<boolean> {
+export async function verifyPasswordAtCost(password: string, stored: string | undefined, target: ScryptParams = DEFAULT_SCRYPT, verify = (p: string, h: string) => verifyPassword(p, h, target.pepper)): Promise<boolean> {
   const dummy = dummyPasswordHash(target)
   if (stored === undefined) return verify(password, await dummy)
-  const pad = needsRehash(stored, target) ? dummy.then((h) => verify(password, h)) : undefined
+  const pad = cheaper(stored, target) ? dummy.then((h) => verify(password, h)) : undefined
   const [ok] = await Promise.all([verify(password, stored), pad])
   return ok
 }

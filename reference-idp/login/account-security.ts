@@ -41,7 +41,7 @@ export function createAccountSecurity(d: AccountSecurityDeps) {
     /** Returns how many sessions were revoked (the caller signs the user in again). */
     async changePassword(userId: string, current: string, next: string, ctx: RequestCtx): Promise<number> {
       const user = await userOf(userId)
-      if (!(await verifyPassword(current, user.password_hash))) throw new MfaError('invalid_credentials', 'current_password: the current password is wrong', { field: 'current_password' })
+      if (!(await verifyPassword(current, user.password_hash, d.passwordHashing?.pepper))) throw new MfaError('invalid_credentials', 'current_password: the current password is wrong', { field: 'current_password' })
       if (current === next) throw new MfaError('bad_request', 'new_password: choose a password different from the current one', { field: 'new_password' })
       assertNewPassword(next, 'new_password', user.email)
       await d.repo.updatePassword(userId, await hashPassword(next, d.passwordHashing))
