@@ -3,7 +3,11 @@ import { createIdpMetrics } from '../reference-idp/telemetry/metrics'
 import { loadKeys } from '../reference-idp/keys'
 import { createAdminRecovery } from '../reference-idp/login/admin-recovery'
 import { DEFAULT_RECOVERY_POLICY } from '../reference-idp/login/recovery-policy'
-import { dummyPasswordHash, hashPassword, verifyPassword } from '../reference-idp/factors/password'
+import { dummyPasswordHash, hashPassword, scryptForCost, verifyPassword } from '../reference-idp/factors/password'
+import { createAudit } from '../reference-idp/login/audit'
+import { createSignup } from '../reference-idp/login/signup'
+import { DEFAULT_OOB_POLICY } from '../reference-idp/factors/oob'
+import { createLocalOutbox } from '../reference-idp/subprocessors/local'
 import { migrateStore } from '../reference-idp/store/migrate'
 import { openPglite } from '../reference-idp/store/db'
 import { createRepo } from '../reference-idp/store/repo'
@@ -148,16 +152,46 @@ describe('recovery requests do the same work for an unknown address', () => {
     const repo = createRepo(db, keys)
     const checked: string[] = []
     const recovery = createAdminRecovery({
-      db, repo, keys, telemetry: capture().t, metrics: createIdpMetrics(), region: 'eu-west', policy: DEFAULT_RECOVERY_POLICY, now: () => new Date(),
+      db, repo, keys, telemetry: capture().t, metrics: createIdpMetrics(), region: 'eu-west', policy: DEFAULT_RECOVERY_POLICY, now: () => new Date(), passwordHashing: scryptForCost(14),
       verifyPassword: (password, hash) => (checked.push(hash), verifyPassword(password, hash)),
     })
-    const realHash = await hashPassword(PASSWORD)
+    const realHash = await hashPassword(PASSWORD, scryptForCost(14))
     await repo.insertUser({ id: '00000000-0000-4000-8000-000000000001', email: 'known@example.test', passwordHash: realHash, userGroup: 'customer' })
     await recovery.request('known@example.test', PASSWORD, { client: 'api' })
     await recovery.request('unknown@example.test', PASSWORD, { client: 'api' })
-    expect(checked).toEqual([realHash, await dummyPasswordHash()])
+    expect(checked).toEqual([realHash, await dummyPasswordHash(scryptForCost(14))])
     // The dummy costs what a real hash costs: the same scrypt parameters.
     expect(checked[1].split('$').slice(0, 4)).toEqual(realHash.split('$').slice(0, 4))
+    await db.close()
+  })
+})
+
+describe('sign-up does the same work for a taken address', () => {
+  it('hashes the password, writes one pending row and sends one mail either way; only the new address can ever become an account', async () => {
+    const db = await openPglite('memory://')
+    await migrateStore(db)
+    const keys = loadKeys({ dataDir: 'memory://' })
+    const repo = createRepo(db, keys)
+    const box = createLocalOutbox()
+    const hashed: string[] = []
+    const signup = createSignup({
+      db, repo, keys, sender: box, audit: createAudit({ db, keys, now: () => new Date() }), policy: DEFAULT_OOB_POLICY, telemetry: capture().t, metrics: createIdpMetrics(), region: 'eu-west', now: () => new Date(),
+      accounts: {
+        hashNewPassword: async (email, password) => (hashed.push(email), hashPassword(password, scryptForCost(14))),
+        createAccount: async () => { throw new Error('not in this test') },
+      },
+    })
+    await repo.insertUser({ id: '00000000-0000-4000-8000-000000000002', email: 'owner@example.test', passwordHash: await hashPassword(PASSWORD, scryptForCost(14)), userGroup: 'customer' })
+    const taken = await signup.request('owner@example.test', PASSWORD, { client: 'api' })
+    const fresh = await signup.request('new@example.test', PASSWORD, { client: 'api' })
+    expect(hashed).toEqual(['owner@example.test', 'new@example.test'])
+    expect([box.messagesTo('owner@example.test').length, box.messagesTo('new@example.test').length]).toEqual([1, 1])
+    expect(box.messagesTo('owner@example.test')[0].text).toMatch(/^Someone tried to create a FactorWatch account/)
+    expect(box.messagesTo('new@example.test')[0].text).toMatch(/code to create your account: \d{6}/)
+    const rows = await db.query<{ id: string; code_mac: string | null }>('SELECT id, code_mac FROM pending_signups ORDER BY created_at')
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.code_mac === null]))).toEqual({ [taken.signupId]: true, [fresh.signupId]: false })
+    // The pending rows keep no address in the clear.
+    expect(JSON.stringify(await db.query('SELECT * FROM pending_signups'))).not.toMatch(/example\.test/)
     await db.close()
   })
 })
