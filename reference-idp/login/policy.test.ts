@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { codeGate, decideAttempt, DEFAULT_FLOW_POLICY as P, isLocked, lockAfterWrongCode, userLockUntil, type FlowSnapshot, type GuessLocks } from './policy'
+import { codeGate, decideAttempt, DEFAULT_FLOW_POLICY as P, isLocked, lockAfterWrongCode, type FlowSnapshot, type GuessLocks } from './policy'
 
 const now = new Date('2026-11-23T10:00:00Z')
 const open = (attempts = 0, ageMs = 10_000): FlowSnapshot => ({ state: 'challenged', attempts, issuedAt: new Date(now.getTime() - ageMs) })
@@ -33,18 +33,6 @@ describe('isLocked', () => {
     [new Date(now.getTime()), false],
     [new Date(now.getTime() - 60_000), false],
   ])('locked until %s → %s', (until, expected) => expect(isLocked(until, now)).toBe(expected))
-})
-
-describe('userLockUntil', () => {
-  const now = new Date('2026-01-01T00:00:00Z')
-  it.each([
-    [0, undefined],
-    [P.maxUserFailures - 1, undefined],
-    [P.maxUserFailures, now.getTime() + P.lockoutMs],
-    [P.maxUserFailures + 7, now.getTime() + P.lockoutMs],
-  ])('%i wrong codes across flows → lock until %s', (n, until) => {
-    expect(userLockUntil(n, now, P)?.getTime()).toBe(until)
-  })
 })
 
 describe('codeGate: the owner\'s known devices are not locked by guessing from unknown ones', () => {

@@ -11,8 +11,9 @@ export interface FlowPolicy {
   /** How long a user's second factor stays locked after a flow locks. */
   lockoutMs: number
   /**
-   * Wrong codes allowed for one user across all flows within `lockoutMs`: without it, guessing
-   * on many flows at once (each below `maxAttempts`) would never lock.
+   * Wrong codes allowed for one user across all flows within `lockoutMs`, counted apart for
+   * known and unknown devices: without it, guessing on many flows at once (each below
+   * `maxAttempts`) would never lock.
    */
   maxUserFailures: number
   /** Wrong codes from unknown devices in 24 h before codes from unknown devices stop until lifted. */
@@ -20,11 +21,6 @@ export interface FlowPolicy {
 }
 
 export const DEFAULT_FLOW_POLICY: FlowPolicy = { maxAttempts: 5, flowTtlMs: 300_000, lockoutMs: 15 * 60_000, maxUserFailures: 10, maxDailyUnknownFailures: 20 }
-
-/** The lock a user's wrong codes across flows call for, counted over the last `lockoutMs` (this one included); undefined when none. Pure. */
-export function userLockUntil(recentFailures: number, now: Date, p: FlowPolicy): Date | undefined {
-  return recentFailures >= p.maxUserFailures ? new Date(now.getTime() + p.lockoutMs) : undefined
-}
 
 /*
  * Who guesses codes. Whoever has the password can guess second-factor codes from any device;

@@ -126,11 +126,6 @@ export function createRepo(db: Db, keys: EmailKeys) {
     async setFlowFactor(id: string, factor: string): Promise<void> {
       await db.query("UPDATE login_flows SET factor = $2 WHERE id = $1 AND state = 'challenged'", [id, factor])
     },
-    /** Wrong codes of a user on flows issued since `since`, all flows together. */
-    async failedAttemptsSince(userId: string, since: Date): Promise<number> {
-      const [r] = await db.query<{ n: number | null }>('SELECT sum(attempts) AS n FROM login_flows WHERE user_id = $1 AND issued_at >= $2', [userId, since])
-      return Number(r?.n ?? 0)
-    },
     /** Count one wrong code; returns the new count, or undefined when the flow was no longer open. */
     async countFailedAttempt(id: string): Promise<number | undefined> {
       const r = (await db.query<{ attempts: number }>("UPDATE login_flows SET attempts = attempts + 1 WHERE id = $1 AND state = 'challenged' RETURNING attempts", [id]))[0]
