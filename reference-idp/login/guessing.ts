@@ -15,6 +15,8 @@ export interface GuessingDeps {
 }
 
 const DAY_MS = 86_400_000
+/** Every so many wrong passwords, forgotten runs are deleted: sprayed made-up addresses must not pile up. */
+const PRUNE_EVERY = 500
 
 /**
  * The shell around the guessing decisions (login/password-throttle.ts, codeGate and
@@ -22,6 +24,7 @@ const DAY_MS = 86_400_000
  */
 export function createGuessing(d: GuessingDeps) {
   const key = (email: string) => d.mac('password-throttle', email.trim().toLowerCase())
+  let failures = 0
   return {
     /** One of the owner's devices: it finished a sign-in to the account before, or holds a valid remember-this-device cookie. */
     async knownDevice(userId: string, deviceId: string | undefined | null, trustedToken: string | undefined): Promise<boolean> {
@@ -40,7 +43,9 @@ export function createGuessing(d: GuessingDeps) {
     /** A wrong password: returns whether it is the one that starts the waiting (one lockout event per run). */
     async passwordFailed(email: string, known: boolean): Promise<boolean> {
       const now = d.now()
-      const n = await d.guesses.addPasswordFailure(key(email), known, now, new Date(now.getTime() - d.throttle.forgetAfterMs))
+      const forgetBefore = new Date(now.getTime() - d.throttle.forgetAfterMs)
+      const n = await d.guesses.addPasswordFailure(key(email), known, now, forgetBefore)
+      if (++failures % PRUNE_EVERY === 0) await d.guesses.prunePasswordFailures(forgetBefore)
       return startsThrottling(n, known, d.throttle)
     },
     passwordOk: (email: string, known: boolean) => d.guesses.clearPasswordFailures(key(email), known),

@@ -19,6 +19,10 @@ export function createGuessRepo(db: Db) {
          RETURNING failures`, [accountKey, known, now, forgetBefore])
       return num(r?.failures)
     },
+    /** Forget runs last added to before `before` (they count for nothing any more); returns how many. */
+    async prunePasswordFailures(before: Date): Promise<number> {
+      return (await db.query('DELETE FROM password_failures WHERE last_failed_at < $1 RETURNING account_key', [before])).length
+    },
     /** The right password ends the run of its class of device (the owner signing in does not give a guesser elsewhere a fresh start). */
     async clearPasswordFailures(accountKey: string, known: boolean): Promise<void> {
       await db.query('DELETE FROM password_failures WHERE account_key = $1 AND known = $2', [accountKey, known])
