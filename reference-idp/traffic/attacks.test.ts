@@ -75,13 +75,18 @@ describe('attacks', () => {
     expect(stats.requests.unexpected).toBe(0)
   })
 
-  it('recovery abuse: admin-recovery requests (202), then recovery-code guesses on a stolen-password flow until 423', async () => {
+  it('recovery abuse: a sign-up probe of a real address (202, its owner gets a notice), admin-recovery requests (202), then recovery-code guesses on a stolen-password flow until 423', async () => {
     const users = await makeUsers(2)
     const seen = await calls(() => runAttack(deps, attack({ kind: 'recovery_abuse', ip: '203.0.113.3', victim: 0 }), users))
-    expect(short(seen)).toEqual(['recovery/requests 202', 'recovery/requests 202', 'login 200', ...Array(4).fill('login/recovery-code 401'), 'login/recovery-code 423'])
+    expect(short(seen)).toEqual(['signup 202', 'recovery/requests 202', 'recovery/requests 202', 'login 200', ...Array(4).fill('login/recovery-code 401'), 'login/recovery-code 423'])
     expect(seen.every((s) => inAttackerNet(s.ip ?? ''))).toBe(true)
     expect(stats.attacks).toMatchObject({ started: 1, recoveryAbuse: 1, stuffing: 0 })
     expect(stats.requests.unexpected).toBe(0)
+    // The probe made no account; the probed user's mailbox got the notice.
+    expect(fake.users.size).toBe(2)
+    const mailbox = async (email: string) => ((await (await fetch(`${fake.url}/devices/mailbox/${encodeURIComponent(email)}/messages`)).json()) as { messages: { text: string }[] }).messages
+    const notices = (await Promise.all(users.map((u) => mailbox(u.email)))).flat().filter((m) => m.text.startsWith('Someone tried to create'))
+    expect(notices).toHaveLength(1)
   })
 })
 

@@ -100,11 +100,19 @@ async function stuffing(d: AttackDeps, plan: AttackPlan, users: readonly SimUser
 }
 
 /**
- * Admin-recovery requests for real users' e-mails with guessed passwords (the IdP answers 202
- * whatever matched), then recovery-code guesses on a flow opened with a stolen password.
+ * A sign-up with a real user's address, to learn whether it has an account (the IdP answers 202
+ * either way and mails the owner a notice), admin-recovery requests for real users' e-mails with
+ * guessed passwords (202 whatever matched), then recovery-code guesses on a flow opened with a
+ * stolen password.
  */
 async function recoveryAbuse(d: AttackDeps, plan: AttackPlan, users: readonly SimUser[], who: Caller): Promise<void> {
   d.stats.attacks.recoveryAbuse++
+  if (users.length > 0) {
+    const probed = users[Math.floor(d.rand() * users.length)]
+    const s = await d.client.post('/api/v1/signup', { email: probed.email, password: leakedPassword(d.rand) + leakedPassword(d.rand) }, who)
+    if (s.status !== 202 && s.status !== 429 && s.status !== 503) surprise(d, s)
+    await d.sleep(ATTACK_GAP_MS)
+  }
   for (let i = 0; i < RECOVERY_REQUESTS && users.length > 0; i++) {
     if (i > 0) await d.sleep(ATTACK_GAP_MS)
     const target = users[Math.floor(d.rand() * users.length)]
