@@ -16,6 +16,7 @@ import type { LocalOutbox } from '../reference-idp/subprocessors/local'
 import { testStores } from '../reference-idp/store/test-stores'
 import { capture, client, startTestIdp } from './support/idp-client'
 import { outboxCode, signUp } from './support/signup'
+import { axeViolations, hasChromium, launchChromium } from './support/browser'
 
 /**
  * Account enumeration (OWASP WSTG-IDNT-04, ASVS 4.0.3 V2): sign-up proves the address by a
@@ -194,4 +195,32 @@ describe('sign-up does the same work for a taken address', () => {
     expect(JSON.stringify(await db.query('SELECT * FROM pending_signups'))).not.toMatch(/example\.test/)
     await db.close()
   })
+})
+
+describe.runIf(hasChromium())('the "check your e-mail" page in Chromium', () => {
+  it('passes axe-core (WCAG 2.2 AA), also with a wrong code shown; the right code signs in', async () => {
+    const t = (await startTestIdp(() => openPglite('memory://'), () => new Date()))!
+    const browser = await launchChromium()
+    try {
+      const page = await (await browser.newContext({ bypassCSP: true })).newPage()
+      const email = 'axe.check@example.test'
+      await page.goto(`${t.idp.url}/signup`)
+      await page.getByLabel('E-mail address').fill(email)
+      await page.getByLabel(/^Password/).fill(PASSWORD)
+      await page.getByRole('button', { name: 'Create account' }).click()
+      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Check your e-mail')
+      expect(await axeViolations(page)).toEqual([])
+      const code = await outboxCode(t.box)(email)
+      await page.getByLabel('Code from the e-mail').fill(code === '000000' ? '000001' : '000000')
+      await page.getByRole('button', { name: 'Create account' }).click()
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain('the code is wrong')
+      expect(await axeViolations(page)).toEqual([])
+      await page.getByLabel('Code from the e-mail').fill(code)
+      await page.getByRole('button', { name: 'Create account' }).click()
+      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Your account')
+    } finally {
+      await browser.close()
+      await t.idp.close()
+    }
+  }, 90_000)
 })

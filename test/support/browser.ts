@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { requirePrerequisite } from './processes'
 import { provision } from './idp-client'
@@ -39,4 +40,16 @@ export async function signUpWithApp(page: Page, base: string, email: string, rea
   await page.getByLabel('Code from your authenticator app').fill(totpAt(secret, Date.now()))
   await page.getByRole('button', { name: 'Turn on' }).click()
   return secret
+}
+
+/**
+ * WCAG 2.2 AA violations axe-core finds on the page, as `id (nodes)`. axe is injected by the
+ * test, so open the page in a context with `bypassCSP: true` (the IdP allows no inline scripts).
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') })
+  return page.evaluate(async () => {
+    const r = await (window as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+    return r.violations.map((v) => `${v.id} (${v.nodes.length})`)
+  })
 }
