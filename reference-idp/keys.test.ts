@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { devKeyFile, loadKeys, NO_KEYS_MESSAGE } from './keys'
+import { loadIdpConfig } from './config'
+import { devKeyFile, keysFor, loadKeys, NO_KEYS_MESSAGE } from './keys'
 
 const root = mkdtempSync(join(tmpdir(), 'fw-keys-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -61,6 +62,12 @@ describe('IdP keys never live in the data directory (ASVS 2.4.5, 6.4.1)', () => 
     expect(() => loadKeys({ dataDir: dir, keyFile: join(dir, 'k.json') })).toThrow(/inside the data directory/)
     writeFileSync(file, JSON.stringify({ secretKey: hex(), userHashKey: hex() }), { mode: 0o600 })
     expect(loadKeys({ dataDir: dir, keyFile: file }).source).toBe('key-file')
+    const lines: string[] = []
+    keysFor(loadIdpConfig({ IDP_DATA_DIR: dir, IDP_KEY_FILE: file }), (l) => lines.push(l))
+    expect(lines).toEqual([])
+    chmodSync(file, 0o644)
+    keysFor(loadIdpConfig({ IDP_DATA_DIR: dir, IDP_KEY_FILE: file }), (l) => lines.push(l))
+    expect(lines).toEqual([`keys: WARNING ${file} can be read by other users (mode 644); chmod 600 it`])
   })
 
   it('the e-mail index key is its own (HKDF): the index is no user hash, and normalises the address', () => {

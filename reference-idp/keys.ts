@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path'
 import type { IdpConfig } from './config'
 import { parseKey32 as parseKey, SecretBox } from './factors/secret-box'
@@ -127,5 +127,9 @@ export function keysFor(config: IdpConfig, log: (line: string) => void): IdpKeys
   if (keys.source === 'generated') log(`keys: DEVELOPMENT keys generated in ${where} (mode 0600); set IDP_SECRET_KEY and IDP_USER_HASH_KEY or IDP_KEY_FILE in production`)
   if (keys.source === 'dev-file') log(`keys: DEVELOPMENT keys from ${where}`)
   if (keys.source === 'ephemeral') log('keys: throwaway keys for a memory:// store')
+  // Mounted secrets are often 0644; say so rather than refuse (the operator owns that choice).
+  if (keys.source !== 'environment' && keys.source !== 'ephemeral' && (statSync(where).mode & 0o077) !== 0) {
+    log(`keys: WARNING ${where} can be read by other users (mode ${(statSync(where).mode & 0o777).toString(8)}); chmod 600 it`)
+  }
   return keys
 }
