@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
-import { createRequire } from 'node:module'
 import { hashPassword, scryptForCost } from '../reference-idp/factors/password'
 import { loadKeys } from '../reference-idp/keys'
 import type { RunningIdp } from '../reference-idp/server'
 import { openPglite } from '../reference-idp/store/db'
 import { createRepo } from '../reference-idp/store/repo'
 import type { LocalOutbox } from '../reference-idp/subprocessors/local'
-import { hasChromium, launchChromium } from './support/browser'
+import { axeViolations, hasChromium, launchChromium } from './support/browser'
 import { client, startTestIdp } from './support/idp-client'
 import { outboxCode, signUp } from './support/signup'
 
@@ -137,13 +136,7 @@ describe('password fields in the pages', () => {
     try {
       // axe is injected by the test, so the page's CSP (no inline scripts) is bypassed for it alone.
       const page = await (await browser.newContext({ bypassCSP: true })).newPage()
-      const axe = async () => {
-        await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') })
-        return page.evaluate(async () => {
-          const r = await (window as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
-          return r.violations.map((v) => `${v.id} (${v.nodes.length})`)
-        })
-      }
+      const axe = () => axeViolations(page)
       await page.goto(`${idp.url}/signup`)
       const email = 'hana.axe@example.test'
       await page.getByLabel('E-mail address').fill(email)
