@@ -15,12 +15,6 @@ export interface MailCodeDeps extends EventDeps {
 export interface MailedCodeRow { id: string; code_mac: string | null; expires_at: Date; attempts: number; used_at: Date | null }
 
 /**
- * One-time codes sent by e-mail to prove an address (sign-up, e-mail change) and the notices
- * that go with them. E-mail proves who reads a mailbox, not who holds a device, so these codes
- * are never a sign-in factor (NIST SP 800-63B 5.1.3.1). Codes are MACed per purpose and row,
- * live `codeTtlMs`, and allow `maxAttemptsPerCode` tries.
- */
-/**
  * Send one e-mail through the e-mail vendors (or the local outbox) as a provider.send span and
  * its `mfa.provider.request` events: mailed codes and security notices (login/notices.ts) alike.
  */
@@ -33,6 +27,12 @@ export function mailer(d: EventDeps & { sender: Subprocessor }) {
   }
 }
 
+/**
+ * One-time codes sent by e-mail to prove an address (sign-up, e-mail change) and the notices
+ * that go with them. E-mail proves who reads a mailbox, not who holds a device, so these codes
+ * are never a sign-in factor (NIST SP 800-63B 5.1.3.1). Codes are MACed per purpose and row,
+ * live `codeTtlMs`, and allow `maxAttemptsPerCode` tries.
+ */
 export function mailCodes(d: MailCodeDeps, purpose: string) {
   const codeMac = (id: string, code: string) => d.keys.mac(`${purpose}:${id}`, code)
   return {
