@@ -327,6 +327,14 @@ export function createLoginService(d: LoginDeps) {
         emit('mfa.fallback', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.fallbackFrom]: flow.factor, [ATTR.fallbackTo]: factor, [ATTR.factor]: factor, [ATTR.reason]: 'user_choice', [ATTR.intent]: flow.intent }, ctx)
         await d.repo.setFlowFactor(flowId, factor)
       }
+      // The attempt is taken before the code is checked: parallel guesses each need one of their own.
+      const reserved = pre.kind === 'success' ? await d.repo.reserveAttempt(flowId, d.policy.maxAttempts) : undefined
+      if (pre.kind === 'success' && reserved === undefined) {
+        d.metrics.verifications.inc({ factor, outcome: 'locked_out' })
+        emit('mfa.challenge.verified', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: factor, [ATTR.outcome]: 'locked_out', [ATTR.reason]: 'locked_out', [ATTR.intent]: flow!.intent }, ctx)
+        throw new MfaError('locked_out', 'this sign-in is locked after too many wrong codes')
+      }
+      if (snapshot && reserved !== undefined) snapshot.attempts = reserved - 1
       const check = pre.kind !== 'success' ? { ok: true as const } : await d.telemetry.step(ctx.span, `${factor}.verify`, { 'mfa.factor': factor, 'mfa.flow_id': flowId }, async () =>
         factor === 'totp' ? checkTotp(await d.repo.totpForUser(flow!.user_id, 'active'), code, false)
         : factor === 'recovery_code' ? checkRecoveryCode(flow!.user_id, code)
@@ -336,7 +344,7 @@ export function createLoginService(d: LoginDeps) {
       if (user && factor === 'totp' && !check.ok && check.reason === 'code_replayed') await d.notices?.send(user, 'totp_replayed', ctx)
       const decision = pre.kind === 'success' ? decideAttempt(snapshot, check, now, d.policy) : pre
       const latency = flow ? Math.max(0, now.getTime() - flow.issued_at.getTime()) : undefined
-      const attempt = (flow?.attempts ?? 0) + 1
+      const attempt = reserved ?? (flow?.attempts ?? 0) + 1
       if (flow) {
         d.metrics.verifications.inc({ factor, outcome: decision.outcome })
         if (latency !== undefined) d.metrics.verifyLatency.observe({ factor }, latency / 1000)
@@ -362,8 +370,7 @@ export function createLoginService(d: LoginDeps) {
           if (flow!.intent === 'login') await d.trusted.recordLogin(flow!.user_id, flow!.country ?? undefined, flow!.device_id ?? undefined, flow!.risk_level ?? undefined, ctx.client)
           return flow!.user_id
         case 'retry': {
-          const n = await d.repo.countFailedAttempt(flowId)
-          if (n === undefined) throw new MfaError('flow_expired', 'this sign-in is over; start again')
+          const n = reserved!
           const lock = await d.guessing.wrongCode(flow!.user_id, known, false)
           if (lock) {
             await lockOut(flow!, user, factor, lock, ctx)
@@ -376,7 +383,6 @@ export function createLoginService(d: LoginDeps) {
           throw new MfaError(code, text, { reason: decision.reason, attempts_left: decision.attemptsLeft })
         }
         case 'lock': {
-          await d.repo.countFailedAttempt(flowId)
           const lock = (await d.guessing.wrongCode(flow!.user_id, known, true)) ?? { scope: known ? 'account' : 'unknown_devices', until: decision.lockedUntil }
           await lockOut(flow!, user, factor, lock, ctx)
           throw lockError(lock, now)

@@ -127,6 +127,15 @@ export function createRepo(db: Db, keys: EmailKeys) {
       await db.query("UPDATE login_flows SET factor = $2 WHERE id = $1 AND state = 'challenged'", [id, factor])
     },
     /** Count one wrong code; returns the new count, or undefined when the flow was no longer open. */
+    /**
+     * Take one of an open flow's attempts before its code is checked, in one statement, so that
+     * parallel guesses cannot all be checked against the same count (on PostgreSQL's pool they
+     * were). The attempt number taken, or undefined when the flow is closed or has none left.
+     */
+    async reserveAttempt(id: string, max: number): Promise<number | undefined> {
+      const r = (await db.query<{ attempts: number }>("UPDATE login_flows SET attempts = attempts + 1 WHERE id = $1 AND state = 'challenged' AND attempts < $2 RETURNING attempts", [id, max]))[0]
+      return r ? Number(r.attempts) : undefined
+    },
     async countFailedAttempt(id: string): Promise<number | undefined> {
       const r = (await db.query<{ attempts: number }>("UPDATE login_flows SET attempts = attempts + 1 WHERE id = $1 AND state = 'challenged' RETURNING attempts", [id]))[0]
       return r ? Number(r.attempts) : undefined
