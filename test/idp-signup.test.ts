@@ -175,8 +175,9 @@ describe('sign-up does the same work for a taken address', () => {
     const repo = createRepo(db, keys)
     const box = createLocalOutbox()
     const hashed: string[] = []
+    let at = Date.now()
     const signup = createSignup({
-      db, repo, keys, sender: box, audit: createAudit({ db, keys, now: () => new Date() }), policy: DEFAULT_OOB_POLICY, telemetry: capture().t, metrics: createIdpMetrics(), region: 'eu-west', now: () => new Date(),
+      db, repo, keys, sender: box, audit: createAudit({ db, keys, now: () => new Date(at) }), policy: DEFAULT_OOB_POLICY, telemetry: capture().t, metrics: createIdpMetrics(), region: 'eu-west', now: () => new Date(at),
       accounts: {
         hashNewPassword: async (email, password) => (hashed.push(email), hashPassword(password, scryptForCost(14))),
         createAccount: async () => { throw new Error('not in this test') },
@@ -191,8 +192,13 @@ describe('sign-up does the same work for a taken address', () => {
     expect(box.messagesTo('new@example.test')[0].text).toMatch(/code to create your account: \d{6}/)
     const rows = await db.query<{ id: string; code_mac: string | null }>('SELECT id, code_mac FROM pending_signups ORDER BY created_at')
     expect(Object.fromEntries(rows.map((r) => [r.id, r.code_mac === null]))).toEqual({ [taken.signupId]: true, [fresh.signupId]: false })
-    // The pending rows keep no address in the clear.
+    // The pending rows keep no address in the clear; once the code expired, not even sealed, nor the hash.
     expect(JSON.stringify(await db.query('SELECT * FROM pending_signups'))).not.toMatch(/example\.test/)
+    at += DEFAULT_OOB_POLICY.codeTtlMs
+    expect(await signup.sweep()).toBe(0) // kept a day for the hourly quota
+    expect(await db.query('SELECT 1 FROM pending_signups WHERE email_enc IS NOT NULL OR password_hash IS NOT NULL')).toHaveLength(0)
+    at += 24 * 3600_000
+    expect(await signup.sweep()).toBe(2)
     await db.close()
   })
 })

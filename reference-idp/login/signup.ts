@@ -85,9 +85,14 @@ export function createSignup(d: SignupDeps) {
       return userId
     },
 
-    /** Drop pending sign-ups older than a day; returns how many. */
+    /**
+     * Forget the address and password hash of sign-ups whose code expired (nothing can use them
+     * now), and drop rows older than a day (the hourly quota no longer reads them); returns how many rows went.
+     */
     async sweep(): Promise<number> {
-      return (await d.db.query('DELETE FROM pending_signups WHERE created_at < $1 RETURNING id', [new Date(d.now().getTime() - KEEP_MS)])).length
+      const now = d.now()
+      await d.db.query('UPDATE pending_signups SET email_enc = NULL, password_hash = NULL WHERE expires_at <= $1 AND (email_enc IS NOT NULL OR password_hash IS NOT NULL)', [now])
+      return (await d.db.query('DELETE FROM pending_signups WHERE created_at < $1 RETURNING id', [new Date(now.getTime() - KEEP_MS)])).length
     },
   }
 }
