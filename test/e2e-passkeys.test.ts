@@ -85,6 +85,12 @@ describe.runIf(chromiumHere)('passkeys in Chromium', () => {
     await page.getByRole('button', { name: 'Ask to turn MFA off' }).click()
     await expect.poll(() => page.getByRole('status').textContent()).toContain('A second admin must approve it')
     await expect.poll(() => page.locator('table').filter({ hasText: 'console-target@example.test' }).textContent()).toContain('waiting for a second admin')
+    // Account types are set here, never at sign-up: one admin makes a vendor account.
+    await page.getByLabel('Account whose type changes (its e-mail address)').fill('console-target@example.test')
+    await page.getByLabel('New account type').selectOption('vendor')
+    await page.locator('#reason-account-type').fill('contractor from now on')
+    await page.getByRole('button', { name: 'Change account type' }).click()
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('the account is now vendor')
     await page.screenshot({ path: `${ROOT}test-results/idp-admin.png`, fullPage: true })
   })
 

@@ -51,7 +51,7 @@ ${reasonField('new-exemption')}
 
 const GROUPS = ['customer', 'workforce', 'vendor', 'admin'] as const
 const accountTypeForm = `<form method="post" action="/admin/account-type">
-${field({ name: 'type_email', label: 'E-mail address of the account whose type changes', type: 'email', autocomplete: 'off' })}
+${field({ name: 'type_email', label: 'Account whose type changes (its e-mail address)', type: 'email', autocomplete: 'off' })}
 <label for="user_group">New account type</label><select id="user_group" name="user_group">${GROUPS.map((g) => `<option value="${g}">${g}</option>`).join('')}</select>
 ${reasonField('account-type')}<button type="submit">Change account type</button></form>`
 

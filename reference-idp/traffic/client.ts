@@ -56,6 +56,8 @@ export interface Caller {
   client?: string
   /** The user's own address (X-Demo-IP): per-address limits and risk see each user apart. */
   ip?: string
+  /** A bearer token (the IdP's service token, for provisioning calls only). */
+  bearer?: string
 }
 
 /** A stable address per simulated user in 100.64.0.0/10 (shared address space: never a real host, never on a block list). */
@@ -99,6 +101,7 @@ export class IdpClient {
       ...(caller.ip ? { 'x-demo-ip': caller.ip } : {}),
     }
     if (caller.client) headers['x-demo-client'] = caller.client
+    if (caller.bearer) headers.authorization = `Bearer ${caller.bearer}`
     const cookie = caller.jar.header()
     if (cookie) headers.cookie = cookie
     const endpoint = path.split('?')[0]

@@ -19,6 +19,9 @@ interface Flow { email: string; attempts: number; state: 'open' | 'done' | 'lock
 
 export interface Seen { path: string; status: number; country?: string; client?: string; userAgent?: string; cookie?: string; ip?: string }
 
+/** The service token the fake IdP takes for provisioning account types (like IDP_SERVICE_TOKEN). */
+export const FAKE_SERVICE_TOKEN = 'fake-service-token-0123456789abcdef012345'
+
 export interface FakeIdpOptions {
   /** Answer every request with this status (e.g. 500: a broken IdP). */
   failWith?: number
@@ -110,6 +113,16 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
         signups.delete(body.signup_id)
         users.set(p.email, { password: p.password, group: 'customer', active: false, lastStep: -1, lockedUntil: 0 })
         return [201, { status: 'created' }, signIn(p.email)]
+      }
+      case '/api/v1/admin/account-type': {
+        // Like the IdP: provisioning with the service token; types are never chosen at sign-up.
+        if (req.headers.authorization !== `Bearer ${FAKE_SERVICE_TOKEN}`) return [401, { code: 'unauthenticated', message: 'not the service token' }]
+        const u = users.get(body.email)
+        if (!u) return [404, { code: 'not_found', message: 'no account with this e-mail address' }]
+        if (!['admin', 'workforce', 'customer', 'vendor'].includes(body.user_group)) return [400, { code: 'bad_request', message: 'user_group' }]
+        if (u.group === body.user_group) return [409, { code: 'already_active', message: `already ${u.group}` }]
+        u.group = body.user_group
+        return [200, { id: randomUUID(), status: 'applied' }]
       }
       case '/api/v1/enroll/totp': {
         if (!me) return [401, { code: 'unauthenticated', message: 'no session' }]

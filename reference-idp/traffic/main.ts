@@ -35,6 +35,7 @@ async function main(): Promise<number> {
     out: (text) => process.stdout.write(text),
     err: (line) => process.stderr.write(`${line}\n`),
     signal: stop.signal,
+    serviceToken: process.env.IDP_SERVICE_TOKEN || undefined,
   })
 }
 
