@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import { UserGroup } from '../contract'
 import { MfaError } from './errors'
@@ -10,6 +9,7 @@ import type { AccountSecurity } from './login/account-security'
 import type { Audit } from './login/audit'
 import type { Exemptions } from './login/exemptions'
 import type { Roles } from './login/roles'
+import { createReplayGuard, verifyServiceAssertion, type ServiceKeys } from './service-auth/assertion'
 
 export const RecoveryRequestInput = z.object({ email: Email, password: z.string().min(1, 'password is required').max(1024) })
 export const RecoveryDecideInput = z.object({ id: Id, decision: z.enum(['approve', 'deny'], 'expected approve or deny'), reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500) })
@@ -29,15 +29,22 @@ export const UnlockInput = z.object({ email: Email, reason: Reason })
 export const AccountTypeInput = z.object({ email: Email, user_group: UserGroup, reason: Reason })
 export const AccountTypeDecideInput = z.object({ id: Id, decision: z.enum(['approve', 'deny'], 'expected approve or deny'), reason: Reason })
 
-const digest = (s: string) => createHash('sha256').update(s).digest()
-/** The bearer token of a provisioning call, compared in constant time; undefined when none was sent. */
-export function serviceTokenValid(header: string | undefined, expected: string | undefined): boolean | undefined {
+/**
+ * The service behind a provisioning call: a bearer assertion signed by one of IDP_SERVICE_KEYS,
+ * alive and not seen before; undefined when the request carries no bearer token at all.
+ */
+export function serviceCaller(header: string | undefined, keys: ServiceKeys | undefined, guard: ReturnType<typeof createReplayGuard>, nowMs: number): { kid: string; sub: string } | undefined {
   const m = /^Bearer\s+(\S+)$/i.exec(header ?? '')
   if (!m) return undefined
-  return expected !== undefined && timingSafeEqual(digest(m[1]), digest(expected))
+  if (!keys) throw new MfaError('unauthenticated', 'this IdP takes no provisioning calls: IDP_SERVICE_KEYS is not set')
+  const v = verifyServiceAssertion(m[1], keys, nowMs)
+  if (!v.ok) throw new MfaError('unauthenticated', `the bearer assertion is refused: ${v.reason}`)
+  if (!guard.firstUse(v.jti, v.exp, nowMs)) throw new MfaError('unauthenticated', 'the bearer assertion was already used: make a new one per call')
+  return { kid: v.kid, sub: v.sub }
 }
 
-export function adminRoutes(o: { recovery: AdminRecovery; exemptions: Exemptions; security: AccountSecurity; audit: Audit; roles: Roles; requireAdmin: (x: Exchange, action: string) => Promise<string>; serviceToken?: string; publicUrl: () => string }): Route[] {
+export function adminRoutes(o: { recovery: AdminRecovery; exemptions: Exemptions; security: AccountSecurity; audit: Audit; roles: Roles; requireAdmin: (x: Exchange, action: string) => Promise<string>; serviceKeys?: ServiceKeys; now: () => Date; publicUrl: () => string }): Route[] {
+  const replays = createReplayGuard()
   const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
   const admin = (x: Exchange, action: string) => o.requireAdmin(x, action)
   return [
@@ -91,10 +98,9 @@ export function adminRoutes(o: { recovery: AdminRecovery; exemptions: Exemptions
       sendJson(x.res, 200, { status: 'unlocked', ...(await o.security.unlock(adminId, input.email, input.reason, x.ctx)) })
     }),
     api('POST', '/api/v1/admin/account-type', async (x) => {
-      // Provisioning (the service token) acts as configuration; an admin acts as a person.
-      const token = serviceTokenValid(x.req.headers.authorization, o.serviceToken)
-      if (token === false) throw new MfaError('unauthenticated', 'the bearer token is not this IdP\'s service token (IDP_SERVICE_TOKEN)')
-      const actor = token ? { kind: 'service_token' as const } : { kind: 'admin' as const, id: await admin(x, 'changing an account type') }
+      // Provisioning (a signed service assertion) acts as configuration; an admin acts as a person.
+      const service = serviceCaller(x.req.headers.authorization, o.serviceKeys, replays, o.now().getTime())
+      const actor = service ? { kind: 'service_token' as const, kid: service.kid, sub: service.sub } : { kind: 'admin' as const, id: await admin(x, 'changing an account type') }
       const input = parseInput(AccountTypeInput, await x.body())
       const r = await o.roles.change(actor, input.email, input.user_group, input.reason)
       sendJson(x.res, r.status === 'applied' ? 200 : 202, { id: r.id, status: r.status, ...(r.status === 'requested' ? { message: 'a second admin must approve it' } : {}) })

@@ -1,5 +1,6 @@
 import { parseEnv } from '../contract/env'
 import { z } from 'zod'
+import { parseServiceKeys } from './service-auth/assertion'
 import { parseVendorCredentials } from './subprocessors/adapters/credentials'
 
 const onOff = z.enum(['on', 'off'])
@@ -86,10 +87,17 @@ export const IdpConfig = z.object({
   /** Allowed SNS SigningCertURL prefixes, comma-separated (https://sns.<region>.amazonaws.com/); unset: SES receipts are refused. */
   snsCertUrlPrefixes: z.string().regex(/^https?:\/\/[^,\s]+(,\s*https?:\/\/[^,\s]+)*$/, 'expected comma-separated URL prefixes such as https://sns.eu-west-1.amazonaws.com/').optional(),
   /**
-   * Bearer token of provisioning calls (account types today): whoever holds it acts as
-   * configuration, not as a person. Unset: no such calls. At least 32 characters.
+   * Public keys (a JWK, array or JWK set; EC P-256, each with a kid) of the services allowed to
+   * provision account types. They sign a short-lived single-use assertion per call; the IdP
+   * holds no secret for them (ASVS 2.10.1). Unset: no provisioning calls.
    */
-  serviceToken: z.string().min(32, 'expected at least 32 random characters, e.g. `openssl rand -hex 32`').optional(),
+  serviceKeys: z.string().superRefine((s, c) => {
+    try {
+      parseServiceKeys(s)
+    } catch (e) {
+      c.addIssue({ code: 'custom', message: (e as Error).message })
+    }
+  }).optional(),
   /** Addresses that become admins when they sign up, comma-separated: the first admins of a new IdP. */
   adminEmails: z.string().regex(/^\s*[^@\s,]+@[^@\s,]+(\s*,\s*[^@\s,]+@[^@\s,]+)*\s*$/, 'expected comma-separated e-mail addresses').optional(),
   /** What admin actions need: any second factor passed recently, or a passkey (phishing-resistant). */
@@ -130,7 +138,7 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   rateCodePerMinute: 'IDP_RATE_CODE_PER_MINUTE',
   progressiveDelayMs: 'IDP_PROGRESSIVE_DELAY_MS',
   maxInFlight: 'IDP_MAX_IN_FLIGHT',
-  serviceToken: 'IDP_SERVICE_TOKEN',
+  serviceKeys: 'IDP_SERVICE_KEYS',
   adminEmails: 'IDP_ADMIN_EMAILS',
   adminFactor: 'IDP_ADMIN_FACTOR',
   snapshotSeconds: 'IDP_SNAPSHOT_SECONDS',

@@ -45,6 +45,7 @@ import { DEFAULT_PUSH_POLICY } from './factors/push'
 import { createPushService } from './login/push'
 import { adminPage, freshPage, pageRoutes } from './pages'
 import { createRoles } from './login/roles'
+import { parseServiceKeys } from './service-auth/assertion'
 import { accountPageRoutes } from './pages/account'
 import { adminPageRoutes } from './pages/admin'
 import { pushPageRoutes } from './pages/push'
@@ -148,7 +149,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const security = createAccountSecurity({ guessing, notices, repo, push: push && pushRepo, audit, keys, telemetry, metrics, region: config.region, now, passwordHashing })
   const emailChange = createEmailChange({ db, repo, sender, audit, policy: DEFAULT_OOB_POLICY, keys, telemetry, metrics, region: config.region, now })
   const signup = createSignup({ db, repo, sender, audit, accounts: login, policy: DEFAULT_OOB_POLICY, keys, telemetry, metrics, region: config.region, now })
-  const routes: Route[] = [...passwordAssetRoutes(), ...signupRoutes(signup), ...adminRoutes({ recovery, exemptions, security, audit, roles, requireAdmin, serviceToken: config.serviceToken, publicUrl: () => publicUrl }), ...accountRoutes(security, emailChange, fresh), ...sessionRoutes({ sessions, requireFresh: fresh, freshPage: freshPage(login) }),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, factorAdmin), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, fresh: freshPage(login) }), ...settingsPageRoutes({ login, factorAdmin, security, emailChange, repo, fresh: freshPage(login) }), ...adminPageRoutes({ recovery, exemptions, security, audit, roles, admin: adminPage(login) }), ...webauthnRoutes(webauthn, fresh, (id) => activeFactorCount(db, id)), ...(push ? pushRoutes(push, fresh, () => publicUrl) : []), ...(push ? pushPageRoutes({ push, publicUrl: () => publicUrl, fresh: freshPage(login) }) : []), {
+  const routes: Route[] = [...passwordAssetRoutes(), ...signupRoutes(signup), ...adminRoutes({ recovery, exemptions, security, audit, roles, requireAdmin, serviceKeys: config.serviceKeys ? parseServiceKeys(config.serviceKeys) : undefined, now, publicUrl: () => publicUrl }), ...accountRoutes(security, emailChange, fresh), ...sessionRoutes({ sessions, requireFresh: fresh, freshPage: freshPage(login) }),...(vendors?.routes(receipts) ?? []), ...apiRoutes(login, oob, trusted, secureCookies, factorAdmin), ...pageRoutes(login, trusted, secureCookies, push), ...accountPageRoutes({ oob, trusted, recovery, fresh: freshPage(login) }), ...settingsPageRoutes({ login, factorAdmin, security, emailChange, repo, fresh: freshPage(login) }), ...adminPageRoutes({ recovery, exemptions, security, audit, roles, admin: adminPage(login) }), ...webauthnRoutes(webauthn, fresh, (id) => activeFactorCount(db, id)), ...(push ? pushRoutes(push, fresh, () => publicUrl) : []), ...(push ? pushPageRoutes({ push, publicUrl: () => publicUrl, fresh: freshPage(login) }) : []), {
     method: 'POST', path: '/api/v1/admin/enrollment-snapshot', kind: 'api',
     async handler(x) {
       await requireAdmin(x, 'requesting an enrollment snapshot')

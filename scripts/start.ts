@@ -3,7 +3,7 @@
  * the console, on embedded defaults. Every port is overridable by the same variables the
  * processes read (see README).
  */
-import { randomBytes } from 'node:crypto'
+import { newServiceKeyPair } from '../reference-idp/service-auth/assertion'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { consoleBuildReason } from './lib/build-check'
@@ -24,9 +24,12 @@ const tsx = (entry: string, ...args: string[]) => ({ command: process.execPath, 
 const next = (...args: string[]) => ({ command: process.execPath, args: [join(root, 'node_modules/next/dist/bin/next'), ...args] })
 
 const sup = new Supervisor()
-// The demo's traffic generator provisions its admins and workforce users with the IdP's service
-// token (account types are never chosen at sign-up); one per run unless you set your own.
-const serviceToken = env.IDP_SERVICE_TOKEN || randomBytes(32).toString('hex')
+// The demo's traffic generator provisions its admins and workforce users with signed
+// assertions (account types are never chosen at sign-up): a key pair per run, the IdP gets the
+// public half, the generator the private one. Set both variables to use your own.
+const demoKey = newServiceKeyPair(`demo-${Date.now().toString(36)}`)
+const serviceKeys = env.IDP_SERVICE_KEYS || JSON.stringify({ keys: [demoKey.publicJwk] })
+const serviceSigningKey = env.IDP_SERVICE_SIGNING_KEY || JSON.stringify(demoKey.privateJwk)
 
 async function main(): Promise<void> {
   const t0 = Date.now()
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
     // The demo generates development keys beside .data/idp (in .data/keys/, never in the data
     // directory) and hashes at scrypt N=2^14 so a 2-core laptop keeps up with the demo traffic;
     // set IDP_SECRET_KEY / IDP_USER_HASH_KEY (or IDP_KEY_FILE) and IDP_PASSWORD_COST to change that.
-    env: { IDP_DEV_KEYS: env.IDP_DEV_KEYS ?? 'on', IDP_PASSWORD_COST: env.IDP_PASSWORD_COST ?? '14', IDP_DEMO_HEADERS: env.IDP_DEMO_HEADERS ?? 'on', IDP_HOST: host, IDP_PORT: ports.idp, OTEL_EXPORTER_OTLP_ENDPOINT: `http://${host}:${ports.otlp}`, IDP_SERVICE_TOKEN: serviceToken, ...(env.IDP_PROVIDER_URL ? {} : simulatorIdpEnv(simulatorUrl)) },
+    env: { IDP_DEV_KEYS: env.IDP_DEV_KEYS ?? 'on', IDP_PASSWORD_COST: env.IDP_PASSWORD_COST ?? '14', IDP_DEMO_HEADERS: env.IDP_DEMO_HEADERS ?? 'on', IDP_HOST: host, IDP_PORT: ports.idp, OTEL_EXPORTER_OTLP_ENDPOINT: `http://${host}:${ports.otlp}`, IDP_SERVICE_KEYS: serviceKeys, ...(env.IDP_PROVIDER_URL ? {} : simulatorIdpEnv(simulatorUrl)) },
     ready: /reference-idp listening on/,
   })
 
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
     await sup.start({
       name: 'traffic',
       ...tsx('reference-idp/traffic/main.ts', '--target', idpUrl, '--users', env.DEMO_USERS ?? '120', '--rate', env.DEMO_RATE ?? '3', '--duration', 'forever', '--seed', env.DEMO_SEED ?? '1', '--simulator', simulatorUrl, '--setup-concurrency', '32', '--oob-hold', '0', '--attackers', env.DEMO_ATTACKERS ?? '0.02', '--passkey-share', env.DEMO_PASSKEY_SHARE ?? '0.1', '--push-share', env.DEMO_PUSH_SHARE ?? '0.1', '--push-bombing', env.DEMO_PUSH_BOMBING ?? '0.1'),
-      env: { IDP_SERVICE_TOKEN: serviceToken },
+      env: { IDP_SERVICE_SIGNING_KEY: serviceSigningKey },
       finite: true,
     })
   }

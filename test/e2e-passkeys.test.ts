@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadIdpConfig } from '../reference-idp/config'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
-import { capture, client, provision, TEST_SERVICE_TOKEN } from './support/idp-client'
+import { capture, client, provision, TEST_SERVICE_KEYS } from './support/idp-client'
 import { outboxCode, signUp } from './support/signup'
 import { createLocalOutbox } from '../reference-idp/subprocessors/local'
 
@@ -30,7 +30,7 @@ const box = createLocalOutbox()
 describe.runIf(chromiumHere)('passkeys in Chromium', () => {
   beforeAll(async () => {
     tel = capture()
-    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'off', rateSignupPerHour: 600, serviceToken: TEST_SERVICE_TOKEN }), { telemetry: tel.t, sender: box, log: () => {} })
+    idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', passwordCost: 14, telemetry: 'off', rateSignupPerHour: 600, serviceKeys: TEST_SERVICE_KEYS }), { telemetry: tel.t, sender: box, log: () => {} })
     base = idp.url.replace('127.0.0.1', 'localhost')
     browser = await launchChromium()
   }, 120_000)

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningIdp } from '../reference-idp/server'
 import { testStores } from '../reference-idp/store/test-stores'
-import { client, mailedCode, provision, startTestIdp, TEST_SERVICE_TOKEN, totpAccount } from './support/idp-client'
+import { newServiceKeyPair, signServiceAssertion } from '../reference-idp/service-auth/assertion'
+import { client, mailedCode, provision, serviceAssertion, startTestIdp, totpAccount } from './support/idp-client'
 import { signUp } from './support/signup'
 
 /**
@@ -45,8 +46,18 @@ describe.each(testStores(afterAll))('account-takeover chains on %s', (store, ope
     const self = await totpAccount(idp.url, addr('eve'), 'workforce', clk, PASSWORD)
     const asSelf = await self.api.post('/api/v1/admin/account-type', { email: addr('eve'), user_group: 'admin', reason: 'please' })
     expect([asSelf.status, asSelf.body.code]).toEqual([403, 'forbidden'])
-    const forged = await client(idp.url, { authorization: 'Bearer not-the-token-but-long-enough-0000000000' }).post('/api/v1/admin/account-type', { email: addr('eve'), user_group: 'admin', reason: 'please' })
-    expect([forged.status, forged.body.code]).toEqual([401, 'unauthenticated'])
+    const asEve = (bearer: string) => client(idp.url, { authorization: `Bearer ${bearer}` }).post('/api/v1/admin/account-type', { email: addr('eve'), user_group: 'admin', reason: 'please' })
+    // A static token (what the IdP took before), an assertion signed by a key the IdP does not
+    // trust, and an assertion replayed: each refused, nothing changed.
+    const staticToken = await asEve('test-service-token-0123456789abcdef0123456789')
+    expect([staticToken.status, staticToken.body.message]).toEqual([401, expect.stringMatching(/not a compact JWS/)])
+    const rogue = await asEve(signServiceAssertion(newServiceKeyPair('tests').privateJwk, clock))
+    expect([rogue.status, rogue.body.message]).toEqual([401, expect.stringMatching(/bad signature/)])
+    const once = serviceAssertion(clock)
+    await provision(idp.url, addr('eve'), 'vendor')
+    expect((await client(idp.url, { authorization: `Bearer ${once}` }).post('/api/v1/admin/account-type', { email: addr('eve'), user_group: 'workforce', reason: 'back' })).status).toBe(200)
+    const replay = await asEve(once)
+    expect([replay.status, replay.body.message]).toEqual([401, expect.stringMatching(/already used/)])
     expect(await groupOf(addr('eve'))).toBe('workforce')
   })
 
@@ -98,9 +109,9 @@ describe.each(testStores(afterAll))('account-takeover chains on %s', (store, ope
     expect(JSON.stringify((await alice.api.get('/api/v1/admin/audit')).body)).not.toContain('@example.test')
   })
 
-  it('the service token provisions at once and bad input changes nothing', async ({ skip: s }) => {
+  it('a provisioning service applies at once with a signed assertion per call, and bad input changes nothing', async ({ skip: s }) => {
     if (skip) return s()
-    const ops = client(idp.url, { authorization: `Bearer ${TEST_SERVICE_TOKEN}` })
+    const ops = { post: (path: string, body: unknown) => client(idp.url, { authorization: `Bearer ${serviceAssertion(clock)}` }).post(path, body) }
     await signUp(client(idp.url), addr('dave'), PASSWORD, mailedCode(idp.url))
     expect((await ops.post('/api/v1/admin/account-type', { email: addr('dave'), user_group: 'root', reason: 'x' })).body.message).toMatch(/^user_group: /)
     expect((await ops.post('/api/v1/admin/account-type', { email: addr('nobody'), user_group: 'admin', reason: 'new hire' })).body.code).toBe('not_found')

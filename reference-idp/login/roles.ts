@@ -8,11 +8,11 @@ import type { EventDeps } from './events'
 
 /**
  * Account types are never chosen by their holder. They change by configuration (the IdP's
- * service token, IDP_SERVICE_TOKEN, used by provisioning and the demo's traffic generator) or
+ * service's signed assertion, IDP_SERVICE_KEYS, used by provisioning and the demo's traffic generator) or
  * by an admin, and making someone an admin (or taking admin away) needs a second admin: the
  * same two-person rule as turning MFA off. Every step is audited.
  */
-export type GrantActor = { kind: 'service_token' } | { kind: 'admin'; id: string }
+export type GrantActor = { kind: 'service_token'; kid?: string; sub?: string } | { kind: 'admin'; id: string }
 export type GrantDecision = { kind: 'apply' } | { kind: 'request' } | { kind: 'refuse'; error: ErrorCode; message: string }
 
 /** What a request to change an account's type does. Pure. */
@@ -59,7 +59,7 @@ export function createRoles(d: Pick<EventDeps, 'keys'> & { db: Db; repo: Repo; n
       await d.db.query('INSERT INTO role_grants (id, user_id, user_group, reason, via, requested_by, decided_by, status, created_at, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
         [id, target.id, to, reason, actor.kind, by, status === 'applied' ? by : null, status, d.now(), status === 'applied' ? d.now() : null])
       if (status === 'applied') await apply(target.id, to)
-      await audit(`account_type_${status}:${target.user_group}->${to}`, by, target.id, id, `${actor.kind === 'service_token' ? 'service token: ' : ''}${reason}`)
+      await audit(`account_type_${status}:${target.user_group}->${to}`, by, target.id, id, `${actor.kind === 'service_token' ? `service ${actor.sub ?? 'provisioning'} (key ${actor.kid ?? '?'}): ` : ''}${reason}`)
       return { id, status }
     },
     /** A second admin approves or denies a pending grant. */

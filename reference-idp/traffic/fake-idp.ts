@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { createFakeOob, type FakeOob, type FakeOobOptions } from './fake-oob'
 import { hotp, stepAt } from './totp'
+import { newServiceKeyPair, parseServiceKeys, signServiceAssertion, verifyServiceAssertion } from '../service-auth/assertion'
 
 /**
  * Test double of the reference IdP's JSON API (the contract the generator is written against):
@@ -19,8 +20,10 @@ interface Flow { email: string; attempts: number; state: 'open' | 'done' | 'lock
 
 export interface Seen { path: string; status: number; country?: string; client?: string; userAgent?: string; cookie?: string; ip?: string }
 
-/** The service token the fake IdP takes for provisioning account types (like IDP_SERVICE_TOKEN). */
-export const FAKE_SERVICE_TOKEN = 'fake-service-token-0123456789abcdef012345'
+/** The provisioning key the fake IdP trusts (like IDP_SERVICE_KEYS); tests sign with FAKE_SERVICE_AUTH. */
+const fakeServiceKey = newServiceKeyPair('fake')
+const fakeServiceKeys = parseServiceKeys(JSON.stringify([fakeServiceKey.publicJwk]))
+export const FAKE_SERVICE_AUTH = () => signServiceAssertion(fakeServiceKey.privateJwk, Date.now(), 'tests')
 
 export interface FakeIdpOptions {
   /** Answer every request with this status (e.g. 500: a broken IdP). */
@@ -116,7 +119,8 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
       }
       case '/api/v1/admin/account-type': {
         // Like the IdP: provisioning with the service token; types are never chosen at sign-up.
-        if (req.headers.authorization !== `Bearer ${FAKE_SERVICE_TOKEN}`) return [401, { code: 'unauthenticated', message: 'not the service token' }]
+        const assertion = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? ''
+        if (!verifyServiceAssertion(assertion, fakeServiceKeys, Date.now()).ok) return [401, { code: 'unauthenticated', message: 'the bearer assertion is refused' }]
         const u = users.get(body.email)
         if (!u) return [404, { code: 'not_found', message: 'no account with this e-mail address' }]
         if (!['admin', 'workforce', 'customer', 'vendor'].includes(body.user_group)) return [400, { code: 'bad_request', message: 'user_group' }]

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { seededRand } from '../simulator/random'
 import { IdpClient, USER_AGENT } from './client'
 import { DeviceReader } from './device'
-import { FAKE_SERVICE_TOKEN, startFakeIdp, type FakeIdp } from './fake-idp'
+import { FAKE_SERVICE_AUTH, startFakeIdp, type FakeIdp } from './fake-idp'
 import { runAttempt, type FlowDeps } from './flows'
 import type { AttemptPlan, ScenarioKind } from './plan'
 import { createUsers } from './setup'
@@ -24,7 +24,7 @@ afterEach(() => fake.close())
 /** Users made through the real setup code; profile draws of 0.5 give TOTP users, 0.01 password-only ones. */
 async function makeUsers(n: number, totp = true): Promise<SimUser[]> {
   const signal = new AbortController().signal
-  return createUsers({ client: deps.client, stats, seed: 1, rand: () => (totp ? 0.5 : 0.01), concurrency: 2, signal, sleep: noSleep, log: () => {}, devices: new DeviceReader(fake.url, stats.devices), serviceToken: FAKE_SERVICE_TOKEN }, n)
+  return createUsers({ client: deps.client, stats, seed: 1, rand: () => (totp ? 0.5 : 0.01), concurrency: 2, signal, sleep: noSleep, log: () => {}, devices: new DeviceReader(fake.url, stats.devices), serviceAuth: FAKE_SERVICE_AUTH }, n)
 }
 
 const plan = (kind: ScenarioKind, over: Partial<AttemptPlan> = {}): AttemptPlan => ({ kind, thinkMs: 0, retypeMs: 0, retryPassword: true, logout: false, pick: 0, ...over })

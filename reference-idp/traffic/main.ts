@@ -1,5 +1,7 @@
 import { ArgError, parseArgs, USAGE } from './args'
 import { runTraffic } from './run'
+import type { JsonWebKey } from 'node:crypto'
+import { signServiceAssertion } from '../service-auth/assertion'
 
 /**
  * Traffic generator for the reference IdP: creates users, then drives realistic MFA logins.
@@ -20,6 +22,21 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`)
     return 0
   }
+  // The provisioning key (a private JWK) signs one short-lived assertion per provisioning call.
+  let serviceAuth: (() => string) | undefined
+  const signingKey = process.env.IDP_SERVICE_SIGNING_KEY
+  if (signingKey) {
+    let jwk: JsonWebKey & { kid: string }
+    try {
+      jwk = JSON.parse(signingKey)
+      if (typeof jwk.kid !== 'string' || typeof jwk.d !== 'string') throw new Error('no kid or no private part')
+      signServiceAssertion(jwk, Date.now())
+    } catch (err) {
+      process.stderr.write(`traffic: IDP_SERVICE_SIGNING_KEY: expected a private EC P-256 JWK with a kid (${(err as Error).message})\n`)
+      return 2
+    }
+    serviceAuth = () => signServiceAssertion(jwk, Date.now(), 'traffic-generator')
+  }
   const stop = new AbortController()
   let signals = 0
   const onSignal = (name: string) => {
@@ -35,7 +52,7 @@ async function main(): Promise<number> {
     out: (text) => process.stdout.write(text),
     err: (line) => process.stderr.write(`${line}\n`),
     signal: stop.signal,
-    serviceToken: process.env.IDP_SERVICE_TOKEN || undefined,
+    serviceAuth,
   })
 }
 

@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Options } from './args'
-import { FAKE_SERVICE_TOKEN, startFakeIdp, type FakeIdp } from './fake-idp'
+import { FAKE_SERVICE_AUTH, startFakeIdp, type FakeIdp } from './fake-idp'
 import { runTraffic } from './run'
 
 let fake: FakeIdp | undefined
@@ -20,7 +20,7 @@ const options = (target: string, over: Partial<Options> = {}): Options => ({
 async function run(opts: Options, signal = new AbortController().signal, connectTimeoutMs?: number, oobHoldMaxMs?: number) {
   let out = ''
   const err: string[] = []
-  const code = await runTraffic(opts, { out: (t) => (out += t), err: (l) => err.push(l), signal, connectTimeoutMs, oobHoldMaxMs, serviceToken: FAKE_SERVICE_TOKEN })
+  const code = await runTraffic(opts, { out: (t) => (out += t), err: (l) => err.push(l), signal, connectTimeoutMs, oobHoldMaxMs, serviceAuth: FAKE_SERVICE_AUTH })
   return { code, out, err }
 }
 

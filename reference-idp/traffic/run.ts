@@ -21,8 +21,8 @@ export interface RunIo {
   err: (line: string) => void
   /** Aborted on SIGINT/SIGTERM: stop starting attempts, give in-flight ones 5 s. */
   signal: AbortSignal
-  /** The IdP's service token (IDP_SERVICE_TOKEN): without it every simulated user is a customer. */
-  serviceToken?: string
+  /** Makes a signed provisioning assertion (IDP_SERVICE_SIGNING_KEY): without it every simulated user is a customer. */
+  serviceAuth?: () => string
   /** How long to wait for the IdP to answer at start (default 30 s). */
   connectTimeoutMs?: number
   /** Longest wait for SMS / voice users' enrollment cooldown before the load (default 35 s; tests pass 0). */
@@ -167,7 +167,7 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
   }
   const shares = { sms: opts.smsShare, voice: opts.voiceShare, push: opts.pushShare, passkey: opts.passkeyShare }
 
-  if (!io.serviceToken) say('traffic: no IDP_SERVICE_TOKEN: admins and workforce users cannot be provisioned, so every simulated user is a customer')
+  if (!io.serviceAuth) say('traffic: no IDP_SERVICE_SIGNING_KEY: admins and workforce users cannot be provisioned, so every simulated user is a customer')
   const setupStart = Date.now()
   const setupTicker = setInterval(() => say(`traffic: setup ${stats.users.ready}/${opts.users} users ready, ${stats.users.failed} failed`), PROGRESS_EVERY_MS)
   let users: SimUser[]
@@ -175,7 +175,7 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
     users = await createUsers(
       {
         client, stats, seed: opts.seed, rand: seededRand(opts.seed ^ 0x2545f491), concurrency: opts.setupConcurrency, signal: io.signal, sleep, log: io.err,
-        devices, factorRand: seededRand(opts.seed ^ 0x68e31da4), shares, now: Date.now, serviceToken: io.serviceToken,
+        devices, factorRand: seededRand(opts.seed ^ 0x68e31da4), shares, now: Date.now, serviceAuth: io.serviceAuth,
       },
       opts.users,
     )

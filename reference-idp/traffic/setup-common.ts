@@ -24,8 +24,8 @@ export interface SetupDeps {
   factorRand?: () => number
   shares?: FactorShares
   now?: () => number
-  /** The IdP's service token (IDP_SERVICE_TOKEN): admins and workforce accounts are provisioned with it. */
-  serviceToken?: string
+  /** Makes a fresh signed provisioning assertion (IDP_SERVICE_SIGNING_KEY): admins and workforce accounts are provisioned with it. */
+  serviceAuth?: () => string
 }
 
 export class SetupError extends Error {
@@ -77,12 +77,12 @@ export async function sendTotp(user: { lastStep: number | null }, key: TotpKey, 
 }
 
 /**
- * Give a new account its type the way an operator would: with the IdP's service token
- * (account types are never chosen at sign-up). Customers need nothing.
+ * Give a new account its type the way an operator would: a provisioning call with a signed
+ * assertion (account types are never chosen at sign-up). Customers need nothing.
  */
 export async function provisionGroup(d: SetupDeps, email: string, group: string, user: Caller): Promise<void> {
   if (group === 'customer') return
-  if (!d.serviceToken) throw new SetupError(`a ${group} account needs the IdP's service token to be provisioned (IDP_SERVICE_TOKEN)`)
-  const r = await call(d, '/api/v1/admin/account-type', { email, user_group: group, reason: 'demo traffic provisioning' }, { ...user, bearer: d.serviceToken })
+  if (!d.serviceAuth) throw new SetupError(`a ${group} account needs a provisioning key to be set up (IDP_SERVICE_SIGNING_KEY)`)
+  const r = await call(d, '/api/v1/admin/account-type', { email, user_group: group, reason: 'demo traffic provisioning' }, { ...user, bearer: d.serviceAuth() })
   if (r.status !== 200 || isTransport(r)) throw new SetupError(`provisioning a ${group} account failed: ${what(r)}`)
 }

@@ -99,8 +99,8 @@ async function enrollOob(d: SetupDeps, caller: { jar: CookieJar; country: string
 export async function createUsers(d: SetupDeps, count: number): Promise<SimUser[]> {
   const assigned = d.factorRand && d.shares ? assignFactors(count, d.shares, d.factorRand) : []
   const profiles = Array.from({ length: count }, (_, i) => planUser(d.rand, assigned[i] ?? null)) // drawn in order: same seed, same users
-    // Without the service token no account can be anything but a customer (types are provisioned).
-    .map((p) => (d.serviceToken ? p : { ...p, group: 'customer' as const }))
+    // Without a provisioning key no account can be anything but a customer (types are provisioned).
+    .map((p) => (d.serviceAuth ? p : { ...p, group: 'customer' as const }))
   const first = (i: number) => (needsDevice(profiles[i].second) ? 1 : 0)
   const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => first(b) - first(a) || a - b)
   const runId = token()

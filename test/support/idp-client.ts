@@ -5,6 +5,7 @@ import { startIdp, type RunningIdp } from '../../reference-idp/server'
 import type { Db } from '../../reference-idp/store/db'
 import { createLocalOutbox, type LocalOutbox } from '../../reference-idp/subprocessors/local'
 import type { Telemetry } from '../../reference-idp/telemetry/telemetry'
+import { newServiceKeyPair, signServiceAssertion } from '../../reference-idp/service-auth/assertion'
 import { totpAt } from './totp'
 import { outboxCode, signUp, type ReadCode } from './signup'
 
@@ -59,13 +60,16 @@ export async function startTestIdp(open: () => Promise<Db | null>, now: () => Da
   if (!db) return null
   const tel = capture()
   const box = createLocalOutbox()
-  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', rateSignupPerHour: 1_000_000, serviceToken: TEST_SERVICE_TOKEN, passwordCost: 14, ...config }), { db, telemetry: tel.t, sender: box, now, log: () => {} })
+  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', rateSignupPerHour: 1_000_000, serviceKeys: TEST_SERVICE_KEYS, passwordCost: 14, ...config }), { db, telemetry: tel.t, sender: box, now, log: () => {} })
   outboxes.set(idp.url, box)
+  clocks.set(idp.url, now)
   return { idp, tel, box }
 }
 
 /** The outbox of each IdP startTestIdp started, by URL: where helpers read the codes it mails. */
 const outboxes = new Map<string, LocalOutbox>()
+/** The injected clock of each test IdP: provisioning assertions are signed at the IdP's time. */
+const clocks = new Map<string, () => Date>()
 /** Reads sign-up codes mailed by the test IdP at `url` (started by startTestIdp). */
 export function mailedCode(url: string): ReadCode {
   const box = outboxes.get(url)
@@ -73,12 +77,15 @@ export function mailedCode(url: string): ReadCode {
   return outboxCode(box)
 }
 
-/** The service token test IdPs are started with (IDP_SERVICE_TOKEN): provisioning of account types. */
-export const TEST_SERVICE_TOKEN = 'test-service-token-0123456789abcdef0123456789'
+/** The provisioning key pair of the tests: test IdPs trust its public half (IDP_SERVICE_KEYS). */
+const serviceKey = newServiceKeyPair('tests')
+export const TEST_SERVICE_KEYS = JSON.stringify({ keys: [serviceKey.publicJwk] })
+/** A fresh single-use provisioning assertion signed with the tests' key (what a provisioning service sends). */
+export const serviceAssertion = (nowMs = Date.now()) => signServiceAssertion(serviceKey.privateJwk, nowMs, 'tests')
 
 /** Give an account its type as an operator does (account types are never chosen at sign-up). */
-export async function provision(url: string, email: string, group: 'admin' | 'workforce' | 'vendor' | 'customer', token = TEST_SERVICE_TOKEN): Promise<void> {
-  const r = await client(url, { authorization: `Bearer ${token}` }).post('/api/v1/admin/account-type', { email, user_group: group, reason: 'test provisioning' })
+export async function provision(url: string, email: string, group: 'admin' | 'workforce' | 'vendor' | 'customer'): Promise<void> {
+  const r = await client(url, { authorization: `Bearer ${serviceAssertion(clocks.get(url)?.().getTime())}` }).post('/api/v1/admin/account-type', { email, user_group: group, reason: 'test provisioning' })
   if (r.status !== 200) throw new Error(`provision: ${email} as ${group} failed: HTTP ${r.status} ${r.text}`)
 }
 

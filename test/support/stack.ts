@@ -1,6 +1,6 @@
 import { startSimulator } from '../../reference-idp/simulator'
 import { simulatorIdpEnv } from '../../reference-idp/simulator/idp-settings'
-import { TEST_SERVICE_TOKEN } from './idp-client'
+import { TEST_SERVICE_KEYS } from './idp-client'
 import { freePort, startProcess, tempDir, type Running } from './processes'
 
 /** `simulatorUrl`: the provider simulator the IdP sends through; its mailboxes hold sign-up codes (test/support/signup.ts simulatorCode). */
@@ -16,7 +16,7 @@ export async function startStack(): Promise<Stack> {
   const sim = await startSimulator({ port: 0, seed: 11, timeScale: 0.02, baseline: 'clean' })
   const idp = await startProcess('idp', 'reference-idp/main.ts', [], {
     ...simulatorIdpEnv(sim.url),
-    IDP_PORT: String(idpPort), IDP_DATA_DIR: 'memory://', OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, IDP_SERVICE_TOKEN: TEST_SERVICE_TOKEN, IDP_PASSWORD_COST: '14', IDP_DEMO_HEADERS: 'on', // the traffic generator's per-user addresses and countries
+    IDP_PORT: String(idpPort), IDP_DATA_DIR: 'memory://', OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, IDP_SERVICE_KEYS: TEST_SERVICE_KEYS, IDP_PASSWORD_COST: '14', IDP_DEMO_HEADERS: 'on', // the traffic generator's per-user addresses and countries
   }, [/reference-idp listening on/]).catch(async (err) => {
     await sim.close()
     await collector.stop()
