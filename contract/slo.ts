@@ -34,7 +34,7 @@ export type SliReading = z.infer<typeof SliReading>
 
 export const UserGroupObjective = z.object({
   user_group: UserGroup,
-  objective: z.number().gt(0).lt(100),
+  objective: z.number().gt(0).max(100),
   /** A critical group (set in slos.yaml) pages when affected; other groups open tickets. */
   critical: z.boolean(),
   sli: SliReading,
@@ -64,7 +64,8 @@ export type Attribution = z.infer<typeof Attribution>
 export const BurnDownPoint = z.object({ ts: isoTime, budget_remaining: z.number().nullable() })
 export type BurnDownPoint = z.infer<typeof BurnDownPoint>
 
-export const SloKind = z.enum(['ratio', 'latency'])
+/** coverage: M8 enrollment (latest snapshot share, objective may be 100, no budget or burn rates). */
+export const SloKind = z.enum(['ratio', 'latency', 'coverage'])
 export type SloKind = z.infer<typeof SloKind>
 
 export const SloStatus = z.object({
@@ -73,7 +74,7 @@ export const SloStatus = z.object({
   /** M1..M10 when the SLO is defined over one of the guide's metrics. */
   metric: z.string().nullable(),
   kind: SloKind,
-  objective: z.number().gt(0).lt(100),
+  objective: z.number().gt(0).max(100),
   /** As written in the file, e.g. "28d"; window_seconds is the same in seconds. */
   window: z.string(),
   window_seconds: z.number().int().positive(),
