@@ -64,8 +64,11 @@ export type Attribution = z.infer<typeof Attribution>
 export const BurnDownPoint = z.object({ ts: isoTime, budget_remaining: z.number().nullable() })
 export type BurnDownPoint = z.infer<typeof BurnDownPoint>
 
-/** coverage: M8 enrollment (latest snapshot share, objective may be 100, no budget or burn rates). */
-export const SloKind = z.enum(['ratio', 'latency', 'coverage'])
+/**
+ * M8 (admin enrollment) is a 'ratio' too: enrolled accounts / accounts from the latest snapshot,
+ * objective 100, so budget_remaining and burn rates are null (no budget to burn).
+ */
+export const SloKind = z.enum(['ratio', 'latency'])
 export type SloKind = z.infer<typeof SloKind>
 
 export const SloStatus = z.object({
