@@ -101,7 +101,9 @@ export async function callCollector<S extends z.ZodType>(
   if (!res.ok) {
     const parsed = ErrorBody.safeParse(answer)
     const detail = parsed.success ? parsed.data.error.message : text.slice(0, 200) || res.statusText
+    // A write's body comes from the console's user: the collector refusing it is their 4xx, not a broken collector.
     if (res.status === 404 && method !== 'GET') throw new ConsoleError('not_found', `collector: ${detail}`)
+    if (res.status === 400 && method !== 'GET') throw new ConsoleError('invalid_parameter', `collector refused it: ${detail}`, parsed.success ? parsed.data.error.parameter : undefined)
     if (res.status >= 400 && res.status < 500) {
       const param = parsed.success ? parsed.data.error.parameter : undefined
       throw new ConsoleError('collector_rejected', `collector rejected ${path} (HTTP ${res.status}${param ? `, parameter ${param}` : ''}): ${detail}`, param)
