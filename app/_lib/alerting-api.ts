@@ -27,7 +27,8 @@ export interface AttributionView {
   rows: { key: string; bad: number; share: number }[]
 }
 
-export type BudgetStatus = 'healthy' | 'low' | 'exhausted' | 'no_data'
+/** no_budget: an objective of 100 % allows no bad event, so there is no budget to spend (met or not). */
+export type BudgetStatus = 'healthy' | 'low' | 'exhausted' | 'no_data' | 'no_budget'
 
 export interface SloCard {
   id: string
@@ -46,6 +47,8 @@ export interface SloCard {
   /** Bad events still allowed over the window (negative: overspent); null without enough data. */
   eventsLeft: number | null
   budgetStatus: BudgetStatus
+  /** SLI at or above the objective; null without enough data. */
+  met: boolean | null
   burnPairs: BurnPair[]
   burnDown: { t: number; v: number | null }[]
   attribution: AttributionView[]
@@ -56,7 +59,7 @@ export interface SloCard {
 export interface SlosView {
   generatedAt: string
   slos: SloCard[]
-  counts: { total: number; exhausted: number; low: number; noData: number; burning: number }
+  counts: { total: number; exhausted: number; low: number; noData: number; burning: number; missed: number }
 }
 
 export interface ActiveAlert {

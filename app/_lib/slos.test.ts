@@ -35,12 +35,17 @@ describe('budget', () => {
 describe('buildSlos', () => {
   const view = buildSlos(slos(NOW), new Date(NOW))
   it('puts firing SLOs first, then the least budget left; no data last', () => {
-    expect(view.slos.map((s) => s.id)).toEqual(['vendor-twilio-sms-availability', 'mfa-success', 'mfa-latency-p95', 'admin-enrollment'])
-    expect(view.counts).toEqual({ total: 4, exhausted: 1, low: 0, noData: 1, burning: 2 })
+    expect(view.slos.map((s) => s.id)).toEqual(['vendor-twilio-sms-availability', 'mfa-success', 'admin-enrollment', 'mfa-latency-p95', 'mfa-abandonment'])
+    expect(view.counts).toEqual({ total: 5, exhausted: 1, low: 0, noData: 1, burning: 2, missed: 1 })
   })
   it('never reads "not enough data" as a budget', () => {
+    const s = view.slos.find((s) => s.id === 'mfa-abandonment')!
+    expect([s.budgetRemaining, s.eventsLeft, s.budgetStatus, s.met]).toEqual([null, null, 'no_data', null])
+  })
+  it('an objective of 100 % has no budget, only met or missed', () => {
     const s = view.slos.find((s) => s.id === 'admin-enrollment')!
-    expect([s.budgetRemaining, s.eventsLeft, s.budgetStatus]).toEqual([null, null, 'no_data'])
+    expect([s.budgetRemaining, s.eventsLeft, s.budgetStatus, s.met]).toEqual([null, null, 'no_budget', true])
+    expect(s.burnPairs.every((p) => p.burning === null)).toBe(true)
   })
   it('orders the burn-down by time and each breakdown by bad events', () => {
     const s = view.slos.find((s) => s.id === 'mfa-success')!

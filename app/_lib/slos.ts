@@ -23,7 +23,9 @@ const DIMENSIONS: { dimension: AttributionView['dimension']; label: string }[] =
   { dimension: 'user_group', label: 'User group' },
 ]
 
-export function budgetStatus(remaining: number | null): BudgetStatus {
+export function budgetStatus(remaining: number | null, s?: Pick<SloStatus, 'objective' | 'sli'>): BudgetStatus {
+  if (s && s.sli.status !== 'ok') return 'no_data'
+  if (s && s.objective >= 100) return 'no_budget'
   if (remaining === null) return 'no_data'
   if (remaining <= 0) return 'exhausted'
   return remaining < LOW_BUDGET ? 'low' : 'healthy'
@@ -42,7 +44,7 @@ export function burnPairs(rates: Partial<Record<BurnWindow, number | null>>): Bu
  * little data (the collector says so), never a made-up 0 or 100 %.
  */
 export function eventsLeft(s: Pick<SloStatus, 'objective' | 'sli'>): number | null {
-  if (s.sli.status !== 'ok') return null
+  if (s.sli.status !== 'ok' || s.objective >= 100) return null
   const allowed = s.sli.total * (1 - s.objective / 100)
   return Math.floor(allowed - (s.sli.total - s.sli.good) + 1e-9)
 }
@@ -62,7 +64,9 @@ export function sloCard(s: SloStatus): SloCard {
     minVolume: s.min_volume,
     budgetRemaining: remaining,
     eventsLeft: eventsLeft(s),
-    budgetStatus: budgetStatus(remaining),
+    budgetStatus: budgetStatus(remaining, s),
+    // Compared in millionths so 0.995 meets 99.5 despite float noise.
+    met: s.sli.status !== 'ok' || s.sli.value === null ? null : Math.round(s.sli.value * 1e6) >= Math.round(s.objective * 1e4),
     burnPairs: burnPairs(s.burn_rates),
     burnDown: s.burn_down.map((p) => ({ t: Date.parse(p.ts), v: p.budget_remaining })).sort((a, b) => a.t - b.t),
     attribution: DIMENSIONS.map((d) => ({ ...d, rows: [...s.attribution[d.dimension]].sort((a, b) => b.bad - a.bad || a.key.localeCompare(b.key)) })),
@@ -71,13 +75,14 @@ export function sloCard(s: SloStatus): SloCard {
   }
 }
 
-const RANK: Record<BudgetStatus, number> = { exhausted: 0, low: 1, healthy: 2, no_data: 3 }
+const RANK: Record<BudgetStatus, number> = { exhausted: 0, low: 1, no_budget: 2, healthy: 3, no_data: 4 }
 
 /** Pure: collector answer → the SLOs page. Worst first: firing, then least budget left. */
 export function buildSlos(res: SlosResponse, now: Date): SlosView {
   const slos = res.slos.map(sloCard).sort(
     (a, b) =>
       Number(b.firingAlerts.length > 0) - Number(a.firingAlerts.length > 0) ||
+      Number(a.met !== false) - Number(b.met !== false) ||
       RANK[a.budgetStatus] - RANK[b.budgetStatus] ||
       (a.budgetRemaining ?? 2) - (b.budgetRemaining ?? 2) ||
       a.id.localeCompare(b.id),
@@ -91,6 +96,7 @@ export function buildSlos(res: SlosResponse, now: Date): SlosView {
       low: slos.filter((s) => s.budgetStatus === 'low').length,
       noData: slos.filter((s) => s.budgetStatus === 'no_data').length,
       burning: slos.filter((s) => s.burnPairs.some((p) => p.burning)).length,
+      missed: slos.filter((s) => s.met === false).length,
     },
   }
 }
