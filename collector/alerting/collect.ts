@@ -44,7 +44,7 @@ export class SloCounter {
     const windows = new Set<string>(BURN_WINDOWS)
     for (const r of set.rules) {
       if (r.condition.type === 'burn') windows.add(r.condition.long).add(r.condition.short)
-      if (r.condition.type === 'spend') windows.add(r.condition.window)
+      if (r.condition.type === 'spend') windows.add(r.condition.window).add(r.condition.short)
     }
     this.burnWindowsS = Object.fromEntries([...windows].map((w) => [w, durationSeconds(w) ?? 0]))
     this.minuteSpanS = Math.max(...Object.values(this.burnWindowsS))

@@ -88,7 +88,7 @@ export function generateRules(slos: readonly Slo[], alerts: AlertsFile, critical
       ...base, kind: 'budget_spend', id: `${slo.id}:budget-spend`, alertname: 'SLOBudgetSpentFast', severity: 'page', forS: secs(br.budget_spend.for),
       labels: sloLabels(slo),
       summary: `{slo}: {value} of the ${slo.window} error budget spent in ${br.budget_spend.window}`,
-      condition: { type: 'spend', slo: slo.id, objective: slo.objective, window: br.budget_spend.window, windowS: secs(br.budget_spend.window), fraction: br.budget_spend.fraction },
+      condition: { type: 'spend', slo: slo.id, objective: slo.objective, window: br.budget_spend.window, windowS: secs(br.budget_spend.window), fraction: br.budget_spend.fraction, short: br.budget_spend.short, shortFactor: br.budget_spend.short_factor },
     })
   }
   for (const t of alerts.thresholds) {

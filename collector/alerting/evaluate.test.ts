@@ -102,3 +102,23 @@ describe('state machine', () => {
     expect(() => evaluate(INITIAL, { type: 'value', value: 1 }, rule, 0, OPTS)).toThrow(/value samples for a burn condition/)
   })
 })
+
+describe("the guide's rule: > 50 % of the budget in 1 h pages", () => {
+  const rule: Rule = {
+    id: 'slo:budget-spend', alertname: 'SLOBudgetSpentFast', kind: 'budget_spend', severity: 'page', forS: 0, slo: 'slo', labels: {}, summary: '', description: '', runbook: 'idp-outage', splitBy: null,
+    condition: { type: 'spend', slo: 'slo', objective: 99.5, window: '1h', windowS: 3600, fraction: 0.5, short: '5m', shortFactor: 14.4 },
+  }
+  // 28-day window with 100 000 events: 500 bad allowed.
+  const window = { total: 100_000, good: 99_700 }
+  it.each([
+    ['260 bad in the last hour, still burning', { total: 4000, good: 3740 }, { total: 300, good: 200 }, 'firing', 0.52],
+    ['240 bad in the last hour', { total: 4000, good: 3760 }, { total: 300, good: 200 }, 'inactive', 0.48],
+    ['260 bad in the hour but the cause is gone (5m clean)', { total: 4000, good: 3740 }, { total: 300, good: 300 }, 'inactive', 0.52],
+  ])('%s', (_name, spent, short, expected, value) => {
+    const r = evaluate(INITIAL, { type: 'spend', spent, short, window, minVolume: 20 }, rule, 0, OPTS)
+    expect([r.state.state, r.value]).toEqual([expected, value])
+  })
+  it('is not enough data below the minimum volume of the window', () => {
+    expect(evaluate(INITIAL, { type: 'spend', spent: { total: 5, good: 0 }, short: { total: 5, good: 0 }, window: { total: 5, good: 0 }, minVolume: 20 }, rule, 0, OPTS).state.state).toBe('inactive')
+  })
+})

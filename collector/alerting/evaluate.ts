@@ -6,7 +6,7 @@ import type { Op } from '../../dashboards/schema/alerts'
 /** What one rule sees at one evaluation. */
 export type Samples =
   | { type: 'burn'; long: Counts | null; short: Counts | null; minVolume: number }
-  | { type: 'spend'; spent: Counts | null; window: Counts | null; minVolume: number }
+  | { type: 'spend'; spent: Counts | null; short: Counts | null; window: Counts | null; minVolume: number }
   | { type: 'value'; value: number | null }
 
 export interface EvalOptions {
@@ -43,8 +43,10 @@ export function check(samples: Samples, rule: Rule): Check {
   if (c.type === 'spend' && samples.type === 'spend') {
     const spent = budgetSpent(samples.spent, samples.window, c.objective, samples.minVolume)
     if (spent === null) return { active: null, value: null, why: `not enough data: ${samples.window?.total ?? 0} events in the SLO window, need ${samples.minVolume}` }
-    const active = spent >= c.fraction
-    return { active, value: round(spent), why: `${fmt(spent * 100)} % of the budget spent in ${c.window} ${active ? '≥' : 'vs'} ${c.fraction * 100} %` }
+    const short = burnRate(samples.short, c.objective)
+    const active = spent >= c.fraction && short !== null && short >= c.shortFactor - 1e-9
+    const shortWhy = short === null ? `no events over ${c.short}` : `burn ${fmt(short)}× over ${c.short} ${short >= c.shortFactor - 1e-9 ? '≥' : '<'} ${c.shortFactor}×`
+    return { active, value: round(spent), why: `${fmt(spent * 100)} % of the budget spent in ${c.window} ${spent >= c.fraction ? '≥' : '<'} ${c.fraction * 100} %, ${shortWhy}` }
   }
   if (c.type === 'threshold' && samples.type === 'value') {
     if (samples.value === null) return { active: null, value: null, why: 'no data' }

@@ -19,6 +19,12 @@ describe('grouping by root cause', () => {
     expect(g.get('mfa-success:burn-1h-5m:admin')).toEqual({ group: null, groupedUnder: null, grouped: [] })
     expect(g.get('vendor-vonage-sms:burn-1h-5m:admin')!.group).toBeNull()
   })
+
+  it('the root stays the root while it fires (one notification per outage)', () => {
+    const list = [a('spend', 'firing', 'page', { vendor: 'twilio' }, 0.6), a('burn', 'firing', 'page', { vendor: 'twilio' }, 300)]
+    expect(groupByRootCause(list).get('burn')!.groupedUnder).toBeNull()
+    expect(groupByRootCause(list, new Set(['spend'])).get('burn')!.groupedUnder).toBe('spend')
+  })
 })
 
 describe('silence matchers (Alertmanager semantics)', () => {

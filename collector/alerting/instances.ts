@@ -23,7 +23,7 @@ export function instancesFor(set: RuleSet, index: ReadonlyMap<string, number>, i
       out.push({ id: rule.id, rule, labels, samples: { type: 'burn', long: input.windows[c.long]?.[g]?.[i] ?? null, short: input.windows[c.short]?.[g]?.[i] ?? null, minVolume: minVolume.get(c.slo) ?? 0 } })
     } else if (c.type === 'spend') {
       const i = index.get(c.slo)!
-      out.push({ id: rule.id, rule, labels, samples: { type: 'spend', spent: input.windows[c.window]?.['*']?.[i] ?? null, window: input.sloWindow['*']?.[i] ?? null, minVolume: minVolume.get(c.slo) ?? 0 } })
+      out.push({ id: rule.id, rule, labels, samples: { type: 'spend', spent: input.windows[c.window]?.['*']?.[i] ?? null, short: input.windows[c.short]?.['*']?.[i] ?? null, window: input.sloWindow['*']?.[i] ?? null, minVolume: minVolume.get(c.slo) ?? 0 } })
     } else {
       const values = input.thresholds[rule.id] ?? {}
       if (rule.splitBy === null) {

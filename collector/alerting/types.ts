@@ -25,7 +25,7 @@ export interface Slo {
 }
 
 export interface BurnCondition { type: 'burn'; slo: string; userGroup: UserGroup | null; objective: number; long: string; short: string; longS: number; shortS: number; factor: number }
-export interface SpendCondition { type: 'spend'; slo: string; objective: number; window: string; windowS: number; fraction: number }
+export interface SpendCondition { type: 'spend'; slo: string; objective: number; window: string; windowS: number; fraction: number; short: string; shortFactor: number }
 export interface ThresholdCondition { type: 'threshold'; condition: Condition; op: Op; threshold: number }
 export type RuleCondition = BurnCondition | SpendCondition | ThresholdCondition
 

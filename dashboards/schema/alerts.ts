@@ -22,8 +22,11 @@ export const BurnRatePolicy = z
     page: z.array(WindowPair).min(1),
     /** Ticket tier: over all traffic of the SLO. */
     ticket: z.array(WindowPair),
-    /** The guide's rule: more than `fraction` of the window's budget spent within `window` pages. */
-    budget_spend: z.object({ window: Duration, fraction: z.number().gt(0).max(1), for: Duration }).strict(),
+    /**
+     * The guide's rule: more than `fraction` of the window's budget spent within `window` pages,
+     * while the `short` window still burns at `short_factor` (so it resolves minutes after the cause).
+     */
+    budget_spend: z.object({ window: Duration, fraction: z.number().gt(0).max(1), short: Duration, short_factor: z.number().positive(), for: Duration }).strict(),
     summary: z.string().min(1),
     description: z.string().min(1),
   })
