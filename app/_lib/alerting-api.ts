@@ -89,6 +89,8 @@ export interface ProviderStatus {
 
 export interface OncallView {
   generatedAt: string
+  /** The collector's clock when it answered the alerts: ages ("since") are counted from it. */
+  alertsAt: string
   window: Window
   active: ActiveAlert[]
   counts: { firing: number; pending: number; page: number; silenced: number }
@@ -108,6 +110,8 @@ export interface TimelineLane {
 
 export interface AlertsView {
   generatedAt: string
+  /** The collector's clock when it answered the alerts: ages ("since") are counted from it. */
+  alertsAt: string
   window: Window
   rules: AlertStatus[]
   counts: Record<AlertState, number>

@@ -83,6 +83,7 @@ export function buildAlerts(window: QueryWindow, alerts: AlertsResponse, history
   for (const a of alerts.alerts) counts[a.state]++
   return {
     generatedAt: now.toISOString(),
+    alertsAt: alerts.generated_at,
     window: { from: window.from.toISOString(), to: window.to.toISOString(), step: window.step },
     rules: [...alerts.alerts].sort(compareAlerts),
     counts,

@@ -58,6 +58,7 @@ export function buildOncall(window: QueryWindow, alerts: AlertsResponse, metrics
   const r = metrics.M5.rates
   return {
     generatedAt: now.toISOString(),
+    alertsAt: alerts.generated_at,
     window: { from: window.from.toISOString(), to: window.to.toISOString(), step: window.step },
     active,
     counts: {
