@@ -22,14 +22,28 @@ export const RAW_SOURCE: SloSource = { name: 'raw', from: 'mfa_events FINAL', co
 /** The hourly rollup of migration 0010: no channel, intent or latency counts. */
 export const ROLLUP_1H_SOURCE: SloSource = { name: 'rollup_1h', from: 'mfa_rollup_1h', countIf: (c) => `uniqMergeIf(events, ${c})`, columns: ['factor', 'provider', 'outcome', 'reason', 'user_group', 'region', 'client'], time: 'minute' }
 
-function filterCond(f: EventFilter, prefix: string, params: SqlQuery['params']): string {
+/** How a list of values from a rule file enters SQL: a server-side parameter, or (for exported dashboards) a checked literal. */
+export type Bind = (name: string, values: readonly string[] | number) => string
+
+export function paramBinder(params: SqlQuery['params']): Bind {
+  return (name, values) => {
+    params[name] = typeof values === 'number' ? values : [...values]
+    return typeof values === 'number' ? `{${name}:UInt32}` : `{${name}:Array(String)}`
+  }
+}
+
+/** Literals for SQL that leaves the collector (Grafana panels): only identifiers the schemas allow. */
+export const literalBinder: Bind = (_name, values) => {
+  if (typeof values === 'number') return String(Math.trunc(values))
+  for (const v of values) if (!/^[a-z0-9][a-z0-9_.-]*$/.test(v)) throw new Error(`refusing to inline ${JSON.stringify(v)} into exported SQL`)
+  return `(${values.map((v) => `'${v}'`).join(', ')})`
+}
+
+function filterCond(f: EventFilter, prefix: string, bind: Bind): string {
   const parts = [`event = ${lit(f.event)}`]
   for (const col of FILTER_COLUMNS) {
     const values = f[col]
-    if (!values) continue
-    const name = `${prefix}_${col}`
-    params[name] = [...values]
-    parts.push(`${col} IN {${name}:Array(String)}`)
+    if (values) parts.push(`${col} IN ${bind(`${prefix}_${col}`, values)}`)
   }
   return parts.join(' AND ')
 }
@@ -41,15 +55,14 @@ export function rollupable(slo: Slo): boolean {
 }
 
 /** total and bad conditions of an SLO (latency: total events with a latency above the threshold). */
-export function sloConditions(slo: Slo, i: number, params: SqlQuery['params']): { total: string; bad: string; events: string[] } {
+export function sloConditions(slo: Slo, i: number, bind: Bind): { total: string; bad: string; events: string[] } {
   if (!slo.total) throw new Error(`SLO ${slo.id} is not counted from events`)
-  let total = filterCond(slo.total, `s${i}t`, params)
+  let total = filterCond(slo.total, `s${i}t`, bind)
   let bad: string
   if (slo.kind === 'latency') {
     total = `${total} AND latency_ms IS NOT NULL`
-    params[`s${i}_thr`] = slo.thresholdMs ?? 0
-    bad = `${total} AND latency_ms > {s${i}_thr:UInt32}`
-  } else bad = filterCond(slo.bad!, `s${i}b`, params)
+    bad = `${total} AND latency_ms > ${bind(`s${i}_thr`, slo.thresholdMs ?? 0)}`
+  } else bad = filterCond(slo.bad!, `s${i}b`, bind)
   return { total, bad, events: [...new Set([slo.total.event, slo.bad?.event ?? slo.total.event])] }
 }
 
@@ -62,7 +75,7 @@ export function sloCountsSql(slos: readonly Slo[], source: SloSource, bucketS: n
   const cols: string[] = []
   const events = new Set<string>()
   slos.forEach((slo, i) => {
-    const c = sloConditions(slo, i, params)
+    const c = sloConditions(slo, i, paramBinder(params))
     cols.push(`${source.countIf(c.total)} AS t${i}`, `${source.countIf(c.bad)} AS b${i}`)
     c.events.forEach((e) => events.add(e))
   })
@@ -80,7 +93,7 @@ GROUP BY b, user_group`
 /** Bad events of one SLO over a window by factor, provider, region and user group (attribution). */
 export function attributionSql(slo: Slo, fromMs: number, toMs: number): SqlQuery {
   const params: SqlQuery['params'] = { from_ms: fromMs, to_ms: toMs }
-  const { bad } = sloConditions(slo, 0, params)
+  const { bad } = sloConditions(slo, 0, paramBinder(params))
   const query = `
 SELECT factor, provider, region, user_group, grouping(factor) AS gf, grouping(provider) AS gp, grouping(region) AS gr, grouping(user_group) AS gu, count() AS n
 FROM mfa_events FINAL
@@ -92,7 +105,7 @@ GROUP BY GROUPING SETS ((factor), (provider), (region), (user_group))`
 /** Events matching a filter within [from, to), per `by` column (or one row). */
 export function countSql(filter: EventFilter, by: string | null, fromMs: number, toMs: number): SqlQuery {
   const params: SqlQuery['params'] = { from_ms: fromMs, to_ms: toMs }
-  const cond = filterCond(filter, 'c', params)
+  const cond = filterCond(filter, 'c', paramBinder(params))
   const key = by === null ? "''" : by
   const query = `
 SELECT ${key} AS k, count() AS n FROM mfa_events FINAL
