@@ -86,7 +86,7 @@ export function formatMicros(micros: number | null | undefined): string {
   return units.toPrecision(2)
 }
 
-/** How long ago, compact: 45_000 → "45 s", 14 min → "14 min", 125 min → "2 h 5 min", 3 days → "3 d 0 h". */
+/** How long ago, compact: 45_000 → "45 s", 14 min → "14 min", 125 min → "2 h 5 min", 3 days → "3 d". */
 export function formatAge(ms: number): string {
   if (!Number.isFinite(ms)) return PLACEHOLDER
   const s = Math.max(0, Math.floor(ms / 1000))
@@ -95,7 +95,7 @@ export function formatAge(ms: number): string {
   if (m < 60) return `${m} min`
   const h = Math.floor(m / 60)
   if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`
-  return `${Math.floor(h / 24)} d ${h % 24} h`
+  return h % 24 ? `${Math.floor(h / 24)} d ${h % 24} h` : `${Math.floor(h / 24)} d`
 }
 
 /** Burn rate as a multiple of the allowed rate: 16.2 → "16.2×", 0.38 → "0.38×", 1000 → "1,000×". */

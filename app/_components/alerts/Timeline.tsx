@@ -62,7 +62,7 @@ export function Timeline({ v }: { v: AlertsView }) {
         <details className="chart-data" open={v.history.length <= 12}>
           <summary>Transitions, newest first</summary>
           <div className="table-scroll">
-            <table data-testid="history-table">
+            <table className="tl-table" data-testid="history-table">
               <caption className="sr-only">Alert transitions</caption>
               <thead>
                 <tr>
