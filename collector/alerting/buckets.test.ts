@@ -27,3 +27,20 @@ describe('BucketStore', () => {
     expect(s.series(0, 0, 1000)).toEqual([{ b: 60, total: 110, bad: 5 }, { b: 120, total: 1, bad: 1 }])
   })
 })
+
+describe('BucketStore folding', () => {
+  it('minutes that age out are folded into their hours; addColumns maps a source’s columns to SLO indices', () => {
+    const minutes = new BucketStore(2, 60)
+    minutes.replaceFrom(0, [{ b: 3540, user_group: 'admin', t0: 1, b0: 1, t1: 2, b1: 0 }, { b: 3600, user_group: 'admin', t0: 5, b0: 0, t1: 0, b1: 0 }])
+    const hours = new BucketStore(2, 3600)
+    hours.addColumns([{ b: 0, user_group: 'admin', t0: 10, b0: 2 }], [1])
+    minutes.prune(3600, hours)
+    expect(minutes.size).toBe(1)
+    expect(hours.series(0, 0, 10_000)).toEqual([{ b: 0, total: 1, bad: 1 }])
+    expect(hours.series(1, 0, 10_000)).toEqual([{ b: 0, total: 12, bad: 2 }])
+    const both = hours.clone()
+    both.foldFrom(minutes, 3600, Infinity)
+    expect(both.series(0, 0, 10_000)).toEqual([{ b: 0, total: 1, bad: 1 }, { b: 3600, total: 5, bad: 0 }])
+    expect(hours.series(0, 0, 10_000)).toEqual([{ b: 0, total: 1, bad: 1 }])
+  })
+})

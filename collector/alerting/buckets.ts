@@ -28,8 +28,59 @@ export class BucketStore {
     }
   }
 
-  prune(beforeS: number): void {
-    for (const b of this.buckets.keys()) if (b < beforeS) this.buckets.delete(b)
+  /** Add rows whose columns t{j}/b{j} belong to SLO `slos[j]` of this store (merging two sources into one store). */
+  addColumns(rows: readonly CountRow[], slos: readonly number[]): void {
+    for (const r of rows) {
+      const b = Number(r.b)
+      const byGroup = this.buckets.get(b) ?? new Map<string, Float64Array>()
+      this.buckets.set(b, byGroup)
+      const g = String(r.user_group ?? '')
+      const v = byGroup.get(g) ?? new Float64Array(this.sloCount * 2)
+      byGroup.set(g, v)
+      slos.forEach((i, j) => {
+        v[2 * i] += Number(r[`t${j}`] ?? 0)
+        v[2 * i + 1] += Number(r[`b${j}`] ?? 0)
+      })
+    }
+  }
+
+  /** Drop buckets before beforeS; if `into` is given, fold them into its (coarser) buckets first. */
+  prune(beforeS: number, into?: BucketStore): void {
+    for (const [b, byGroup] of this.buckets) {
+      if (b >= beforeS) continue
+      if (into) {
+        const ib = Math.floor(b / into.bucketS) * into.bucketS
+        const dest = into.buckets.get(ib) ?? new Map<string, Float64Array>()
+        into.buckets.set(ib, dest)
+        for (const [g, v] of byGroup) {
+          const acc = dest.get(g) ?? new Float64Array(into.sloCount * 2)
+          dest.set(g, acc)
+          for (let i = 0; i < v.length; i++) acc[i] += v[i]
+        }
+      }
+      this.buckets.delete(b)
+    }
+  }
+
+  /** Sum of another store's buckets in [fromS, toS), folded into this store's bucket size. */
+  foldFrom(other: BucketStore, fromS: number, toS: number): void {
+    for (const [b, byGroup] of other.buckets) {
+      if (b < fromS || b >= toS) continue
+      const ib = Math.floor(b / this.bucketS) * this.bucketS
+      const dest = this.buckets.get(ib) ?? new Map<string, Float64Array>()
+      this.buckets.set(ib, dest)
+      for (const [g, v] of byGroup) {
+        const acc = dest.get(g) ?? new Float64Array(this.sloCount * 2)
+        dest.set(g, acc)
+        for (let i = 0; i < v.length; i++) acc[i] += v[i]
+      }
+    }
+  }
+
+  clone(): BucketStore {
+    const c = new BucketStore(this.sloCount, this.bucketS)
+    for (const [b, byGroup] of this.buckets) c.buckets.set(b, new Map([...byGroup].map(([g, v]) => [g, v.slice()])))
+    return c
   }
 
   get size(): number {
@@ -41,29 +92,32 @@ export class BucketStore {
    * A bucket belongs to a window when it starts inside it (edges are whole buckets).
    */
   windowTotals(nowS: number, windows: Readonly<Record<string, number>>): Record<string, Record<string, Counts[]>> {
-    const out: Record<string, Record<string, Float64Array>> = {}
-    const entries = Object.entries(windows)
-    for (const [name] of entries) out[name] = {}
+    // Windows all end at nowS, so they nest: add each bucket once, to the shortest window
+    // holding it, then accumulate outwards.
+    const sorted = Object.entries(windows).sort((a, b) => a[1] - b[1])
+    const rings: Array<Record<string, Float64Array>> = sorted.map(() => ({}))
     for (const [b, byGroup] of this.buckets) {
       if (b > nowS) continue
-      for (const [name, w] of entries) {
-        if (b < nowS - w) continue
-        const dest = out[name]
-        for (const [g, v] of byGroup) {
-          for (const key of [g, '*']) {
-            const acc = (dest[key] ??= new Float64Array(this.sloCount * 2))
-            for (let i = 0; i < v.length; i++) acc[i] += v[i]
-          }
+      const k = sorted.findIndex(([, w]) => b >= nowS - w)
+      if (k < 0) continue
+      const dest = rings[k]
+      for (const [g, v] of byGroup) {
+        for (const key of [g, '*']) {
+          const acc = (dest[key] ??= new Float64Array(this.sloCount * 2))
+          for (let i = 0; i < v.length; i++) acc[i] += v[i]
         }
       }
     }
     const shaped: Record<string, Record<string, Counts[]>> = {}
-    for (const [name, byGroup] of Object.entries(out)) {
-      shaped[name] = {}
-      for (const [g, acc] of Object.entries(byGroup)) {
-        shaped[name][g] = Array.from({ length: this.sloCount }, (_, i) => ({ total: acc[2 * i], good: acc[2 * i] - acc[2 * i + 1] }))
+    const running: Record<string, Float64Array> = {}
+    sorted.forEach(([name], k) => {
+      for (const [g, acc] of Object.entries(rings[k])) {
+        const r = (running[g] ??= new Float64Array(this.sloCount * 2))
+        for (let i = 0; i < acc.length; i++) r[i] += acc[i]
       }
-    }
+      shaped[name] = {}
+      for (const [g, r] of Object.entries(running)) shaped[name][g] = Array.from({ length: this.sloCount }, (_, i) => ({ total: r[2 * i], good: r[2 * i] - r[2 * i + 1] }))
+    })
     return shaped
   }
 

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { AlertStatus, AlertTransition, SloStatus } from '../../contract'
 import { runSql } from '../query/run'
-import { SloCounter, readThresholds, type CycleInput } from './collect'
+import { SloCounter, ThresholdReader, type CycleInput } from './collect'
 import { fill } from './compile'
 import { evaluate, type EvalOptions } from './evaluate'
 import { groupByRootCause } from './grouping'
@@ -39,6 +39,7 @@ const DAY_MS = 86_400_000
  */
 export class AlertEngine {
   readonly counter: SloCounter
+  private readonly thresholds: ThresholdReader
   private memory = new Map<string, AlertMemory>()
   private statuses: AlertStatus[] = []
   private input: CycleInput | null = null
@@ -53,6 +54,7 @@ export class AlertEngine {
 
   constructor(private readonly o: EngineOptions) {
     this.counter = new SloCounter(o.client, o.rules)
+    this.thresholds = new ThresholdReader(o.client, o.rules)
     this.intervalS = o.intervalS ?? 30
     this.log = o.log ?? (() => {})
     this.providerSensitive = new Set(o.rules.slos.filter((s) => s.vendor || [s.total?.event, s.bad?.event].some((e) => e === 'mfa.provider.request' || e === 'mfa.fallback')).map((s) => s.id))
@@ -96,7 +98,7 @@ export class AlertEngine {
   async tick(): Promise<AlertTransition[]> {
     const now = this.o.now()
     await this.counter.refresh(now)
-    const input: CycleInput = { nowMs: now, windows: this.counter.windows(now), sloWindow: this.counter.sloWindow(now), thresholds: await readThresholds(this.o.client, this.o.rules, now) }
+    const input: CycleInput = { nowMs: now, windows: this.counter.windows(now), sloWindow: this.counter.sloWindow(now), thresholds: await this.thresholds.read(now) }
     this.input = input
     this.sloCache = null
     const slos = new Map(this.o.rules.slos.map((s) => [s.id, s]))
