@@ -176,6 +176,20 @@ describe('alert engine over chDB (injected clock)', () => {
     expect((await get('/api/v1/silences')).body.silences[0].state).toBe('expired')
   })
 
+  it('maintenance windows: created, listed, applied to matching alerts, expired; a bad one is a 400', async () => {
+    expect(await get('/api/v1/maintenance', { method: 'POST', body: JSON.stringify({ matchers: [{ name: 'vendor', value: 'twilio' }], startsAt: new Date(t).toISOString(), endsAt: new Date(t + 3_600_000).toISOString() }) })).toMatchObject({ status: 400, body: { error: { parameter: 'name' } } })
+    const created = await get('/api/v1/maintenance', { method: 'POST', body: JSON.stringify({ name: 'twilio carrier upgrade', matchers: [{ name: 'vendor', value: 'twil.*', isRegex: true }], startsAt: new Date(t).toISOString(), endsAt: new Date(t + 3_600_000).toISOString() }) })
+    expect(created.status).toBe(201)
+    t += 30_000
+    await engine.tick()
+    const body = AlertsResponse.parse((await get('/api/v1/alerts')).body)
+    expect(alert(body, ROOT).in_maintenance).toEqual([created.body.id])
+    expect(alert(body, 'mfa-success:burn-1h-5m:admin').in_maintenance).toEqual([])
+    expect((await get('/api/v1/maintenance')).body.windows).toMatchObject([{ id: created.body.id, name: 'twilio carrier upgrade', state: 'active', source: 'api' }])
+    expect((await get(`/api/v1/maintenance/${created.body.id}`, { method: 'DELETE' })).body).toEqual({ id: created.body.id, state: 'expired' })
+    expect((await get('/api/v1/maintenance/nope', { method: 'DELETE' })).status).toBe(404)
+  })
+
   it('a restarted engine resumes states from alert_history', async () => {
     const again = new AlertEngine({ client, store: new AlertStore(client), rules: loadRuleSet(), now: clock, publicUrl: 'http://collector.test' })
     await again.init()

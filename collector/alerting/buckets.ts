@@ -46,20 +46,8 @@ export class BucketStore {
 
   /** Drop buckets before beforeS; if `into` is given, fold them into its (coarser) buckets first. */
   prune(beforeS: number, into?: BucketStore): void {
-    for (const [b, byGroup] of this.buckets) {
-      if (b >= beforeS) continue
-      if (into) {
-        const ib = Math.floor(b / into.bucketS) * into.bucketS
-        const dest = into.buckets.get(ib) ?? new Map<string, Float64Array>()
-        into.buckets.set(ib, dest)
-        for (const [g, v] of byGroup) {
-          const acc = dest.get(g) ?? new Float64Array(into.sloCount * 2)
-          dest.set(g, acc)
-          for (let i = 0; i < v.length; i++) acc[i] += v[i]
-        }
-      }
-      this.buckets.delete(b)
-    }
+    into?.foldFrom(this, Number.MIN_SAFE_INTEGER, beforeS)
+    for (const b of this.buckets.keys()) if (b < beforeS) this.buckets.delete(b)
   }
 
   /** Sum of another store's buckets in [fromS, toS), folded into this store's bucket size. */
