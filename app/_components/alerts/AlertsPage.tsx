@@ -64,7 +64,15 @@ function AlertsBody({ v, selected, query }: { v: AlertsView; selected: string | 
 
 const detailHref = (id: string, query: string) => `/alerts?${query ? `${query}&` : ''}alert=${encodeURIComponent(id)}#alert-detail`
 
-function Rules({ v, now, selected, query, onSilence }: { v: AlertsView; now: number; selected: string | null; query: string; onSilence: (a: AlertStatus) => void }) {
+type RowProps = { now: number; selected: string | null; query: string; onSilence: (a: AlertStatus) => void }
+
+/**
+ * Firing, pending and resolved rules in the open; the (many) inactive rule instances behind a
+ * disclosure, unless the one picked is among them.
+ */
+function Rules({ v, ...row }: { v: AlertsView } & RowProps) {
+  const live = v.rules.filter((a) => a.state !== 'inactive')
+  const idle = v.rules.filter((a) => a.state === 'inactive')
   return (
     <section className="card al-section" aria-labelledby="rules-title">
       <header className="al-head">
@@ -73,51 +81,65 @@ function Rules({ v, now, selected, query, onSilence }: { v: AlertsView; now: num
       </header>
       {v.rules.length === 0 ? (
         <p className="al-empty"><strong>No alert rules.</strong> The collector loads them from dashboards/alerts.yaml at start.</p>
+      ) : live.length === 0 ? (
+        <p className="al-empty"><strong>Every rule is inactive.</strong></p>
       ) : (
-        <div className="al-wrap">
-          <table className="al-table" data-testid="rules">
-            <caption className="sr-only">Alert rules and their state</caption>
-            <thead>
-              <tr>
-                <th scope="col">State</th>
-                <th scope="col">Severity</th>
-                <th scope="col">Alert</th>
-                <th scope="col">Since</th>
-                <th scope="col">Why</th>
-                <th scope="col"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {v.rules.map((a) => (
-                <tr key={a.id} data-testid={`rule-${a.id}`} className={a.id === selected ? 'is-selected' : undefined}>
-                  <td><StateBadge state={a.state} /></td>
-                  <td><SeverityBadge severity={a.severity} /></td>
-                  <th scope="row">
-                    <span className="al-name">{a.alertname}</span>
-                    <span className="al-summary">{a.annotations.summary}</span>
-                    <Labels labels={a.labels} />
-                    {a.grouped_under && <span className="al-summary">grouped under {a.grouped_under}</span>}
-                    {(a.silenced_by.length > 0 || a.in_maintenance.length > 0) && <span className="badge badge-neutral">silenced</span>}
-                  </th>
-                  <td><Since iso={a.since} now={now} /></td>
-                  <td>{a.reason}</td>
-                  <td>
-                    <span className="al-actions">
-                      <Link className="btn btn-small" href={detailHref(a.id, query)} aria-label={`Runbook and details of ${a.alertname} (${a.id})`}>
-                        Runbook
-                      </Link>
-                      <button type="button" className="btn btn-small" onClick={() => onSilence(a)} aria-label={`Silence ${a.alertname} (${a.id})`}>
-                        Silence
-                      </button>
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <RuleTable rules={live} caption="Alert rules firing, pending or resolved" testId="rules" {...row} />
+      )}
+      {idle.length > 0 && (
+        <details className="al-more" open={idle.some((a) => a.id === row.selected)}>
+          <summary>{idle.length} inactive rule{idle.length === 1 ? '' : 's'}</summary>
+          <RuleTable rules={idle} caption="Inactive alert rules" testId="rules-inactive" {...row} />
+        </details>
       )}
     </section>
+  )
+}
+
+function RuleTable({ rules, caption, testId, now, selected, query, onSilence }: { rules: AlertStatus[]; caption: string; testId: string } & RowProps) {
+  return (
+    <div className="al-wrap">
+      <table className="al-table" data-testid={testId}>
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">State</th>
+            <th scope="col">Severity</th>
+            <th scope="col">Alert</th>
+            <th scope="col">Since</th>
+            <th scope="col">Why</th>
+            <th scope="col"><span className="sr-only">Actions</span></th>
+          </tr>
+        </thead>
+        <tbody>
+          {rules.map((a) => (
+            <tr key={a.id} data-testid={`rule-${a.id}`} className={a.id === selected ? 'is-selected' : undefined}>
+              <td><StateBadge state={a.state} /></td>
+              <td><SeverityBadge severity={a.severity} /></td>
+              <th scope="row">
+                <span className="al-name">{a.alertname}</span>
+                <span className="al-summary">{a.annotations.summary}</span>
+                <Labels labels={a.labels} />
+                {a.grouped_under && <span className="al-summary">grouped under {a.grouped_under}</span>}
+                {(a.silenced_by.length > 0 || a.in_maintenance.length > 0) && <span className="badge badge-neutral">silenced</span>}
+              </th>
+              <td><Since iso={a.since} now={now} /></td>
+              <td>{a.reason}</td>
+              <td>
+                <span className="al-actions">
+                  <Link className="btn btn-small" href={detailHref(a.id, query)} aria-label={`Runbook and details of ${a.alertname} (${a.id})`}>
+                    Runbook
+                  </Link>
+                  <button type="button" className="btn btn-small" onClick={() => onSilence(a)} aria-label={`Silence ${a.alertname} (${a.id})`}>
+                    Silence
+                  </button>
+                </span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   )
 }
 
