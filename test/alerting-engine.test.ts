@@ -134,6 +134,8 @@ describe('alert engine over chDB (injected clock)', () => {
     expect(s.firing_alerts).toContain(ROOT)
     const all = SlosResponse.parse((await get('/api/v1/slos')).body)
     expect(all.slos.find((x) => x.id === 'admin-enrollment')!.sli).toEqual({ value: null, status: 'not_enough_data', good: 0, total: 0 })
+    // M1 is counted from the hourly rollup (window) and raw minutes: no bad logins, nothing to attribute.
+    expect(all.slos.find((x) => x.id === 'mfa-success')).toMatchObject({ sli: { value: 1, total: 1800 }, budget_remaining: 1, attribution: { factor: [], provider: [], region: [], user_group: [] } })
   })
 
   it('validates parameters: a bad one is a 400 naming it', async () => {

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client'
-import type { AlertStatus, AlertTransition, SloStatus } from '../../contract'
+import type { AlertStatus, AlertTransition, Attribution, SloStatus } from '../../contract'
 import { runSql } from '../query/run'
 import { SloCounter, ThresholdReader, type CycleInput } from './collect'
 import { fill } from './compile'
@@ -31,6 +31,7 @@ export interface EngineOptions {
 }
 
 const DAY_MS = 86_400_000
+const ATTRIBUTION_TTL_MS = 5 * 60_000
 
 /**
  * The thin shell around the pure parts: every interval it reads counts from ClickHouse,
@@ -48,6 +49,8 @@ export class AlertEngine {
   private timer: NodeJS.Timeout | null = null
   private running: Promise<unknown> | null = null
   private sloCache: { at: number; slos: SloStatus[] } | null = null
+  /** Attribution over 28-day windows moves slowly: read at most every ATTRIBUTION_TTL_MS. */
+  private attribution = new Map<string, { at: number; value: Attribution }>()
   readonly intervalS: number
   private readonly providerSensitive: Set<string>
   private readonly log: (line: string) => void
@@ -163,7 +166,9 @@ export class AlertEngine {
         out.push(sloStatus(slo, i, this.o.rules, this.input, { attribution: { factor: [], provider: [], region: [], user_group: [] }, hourly: [], coverage, firing }))
         continue
       }
-      const attribution = shapeAttribution(await runSql(this.o.client, attributionSql(slo, now - slo.windowS * 1000, now + 1)))
+      const cached = this.attribution.get(slo.id)
+      const attribution = cached && now - cached.at < ATTRIBUTION_TTL_MS && now >= cached.at ? cached.value : shapeAttribution(await runSql(this.o.client, attributionSql(slo, now - slo.windowS * 1000, now + 1)))
+      if (attribution !== cached?.value) this.attribution.set(slo.id, { at: now, value: attribution })
       out.push(sloStatus(slo, i, this.o.rules, this.input, { attribution, hourly: this.counter.hourly(slo.id, now), coverage: null, firing }))
     }
     this.sloCache = { at: now, slos: out }

@@ -90,15 +90,23 @@ GROUP BY b, user_group`
   return { query, params }
 }
 
-/** Bad events of one SLO over a window by factor, provider, region and user group (attribution). */
+/**
+ * Bad events of one SLO over a window by factor, provider, region and user group (attribution),
+ * from the hourly rollup when the SLO allows it. Raw events are read without FINAL: a rare
+ * re-delivered duplicate does not move a share.
+ */
 export function attributionSql(slo: Slo, fromMs: number, toMs: number): SqlQuery {
   const params: SqlQuery['params'] = { from_ms: fromMs, to_ms: toMs }
-  const { bad } = sloConditions(slo, 0, paramBinder(params))
+  const { bad, events } = sloConditions(slo, 0, paramBinder(params))
+  const roll = rollupable(slo)
+  const time = roll ? 'minute' : 'ts'
   const query = `
-SELECT factor, provider, region, user_group, grouping(factor) AS gf, grouping(provider) AS gp, grouping(region) AS gr, grouping(user_group) AS gu, count() AS n
-FROM mfa_events FINAL
-WHERE ${bad} AND ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
-GROUP BY GROUPING SETS ((factor), (provider), (region), (user_group))`
+SELECT factor, provider, region, user_group, grouping(factor) AS gf, grouping(provider) AS gp, grouping(region) AS gr, grouping(user_group) AS gu,
+  ${roll ? `uniqMergeIf(events, ${bad})` : `countIf(${bad})`} AS n
+FROM ${roll ? 'mfa_rollup_1h' : 'mfa_events'}
+WHERE event IN (${events.map(lit).join(', ')}) AND ${time} >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ${time} < fromUnixTimestamp64Milli({to_ms:Int64})
+GROUP BY GROUPING SETS ((factor), (provider), (region), (user_group))
+HAVING n > 0`
   return { query, params }
 }
 
