@@ -21,7 +21,7 @@ export function Timeline({ v }: { v: AlertsView }) {
         </span>
       </header>
       {v.lanes.length === 0 ? (
-        <p className="al-empty"><strong>Quiet:</strong> no alert left inactive in this range.</p>
+        <p className="al-empty"><strong>Quiet:</strong> no alert was pending, firing or resolved in this range.</p>
       ) : (
         <div className="tl" data-testid="timeline">
           {v.lanes.map((l) => (

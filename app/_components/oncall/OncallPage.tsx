@@ -65,7 +65,7 @@ function OncallBody({ v, span }: { v: OncallView; span: number }) {
         />
         <StatCard id="p95" label="Latency p95" value={formatMs(v.latency.p95)} met={v.latency.p95 === null ? null : v.latency.p95 < P95_TARGET_MS} target={`< ${P95_TARGET_MS / 1000} s`} missedText="Over target" />
         <StatCard id="p99" label="Latency p99" value={formatMs(v.latency.p99)} detail={<span className="stat-target">issue → verify</span>} />
-        <StatCard id="outages" label="Vendor outages" value={String(outages.length)} detail={<span className="stat-target">{outages.length ? outages.map((p) => `${p.provider} ${humanize(p.channel)}`).join(', ') : 'all vendors answering'}</span>} />
+        <StatCard id="outages" label="Vendor outages" value={String(outages.length)} detail={<span className="stat-target">{outages.length ? outages.map((p) => `${p.provider} ${humanize(p.channel)}`).join(', ') : v.providers.length ? 'all vendors answering' : 'no vendor traffic'}</span>} />
         <StatCard id="recovery" label="Open recoveries" value={formatCount(v.recovery.open)} detail={<span className="stat-target">{v.recovery.requested} requested, {v.recovery.closed} closed in {v.recovery.lookbackDays} days</span>} />
       </div>
       <div className="charts">
@@ -140,7 +140,7 @@ function ErrorRateChart({ v, span }: { v: OncallView; span: number }) {
       columns={['Time', 'Error rate']}
       rows={pts.map((p) => [formatDateTime(p.t), formatPercent(p.v)])}
     >
-      <ResponsiveContainer width="100%" height={HEIGHT}>
+      {pts.every((p) => p.v === null) ? <NoPoints what="verified challenges" /> : <ResponsiveContainer width="100%" height={HEIGHT}>
         <LineChart data={pts} margin={{ top: 8, right: 20, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="#eef2f7" vertical={false} />
           {timeAxis(v, span)}
@@ -149,7 +149,7 @@ function ErrorRateChart({ v, span }: { v: OncallView; span: number }) {
           <ReferenceLine y={ERROR_RATE_TARGET} stroke="#f59e0b" strokeDasharray="4 4" label={{ value: 'target', position: 'insideTopRight', fill: '#b45309', fontSize: 11 }} />
           <Line type="monotone" dataKey="v" name="Error rate" stroke="#dc2626" strokeWidth={2} dot={isolatedDot(pts, (p) => p.v, '#dc2626')} isAnimationActive={false} />
         </LineChart>
-      </ResponsiveContainer>
+      </ResponsiveContainer>}
     </ChartFrame>
   )
 }
@@ -166,7 +166,7 @@ function LatencyTailChart({ v, span }: { v: OncallView; span: number }) {
       columns={['Time', 'p95', 'p99']}
       rows={pts.map((p) => [formatDateTime(p.t), formatMs(p.p95), formatMs(p.p99)])}
     >
-      <ResponsiveContainer width="100%" height={HEIGHT}>
+      {pts.every((p) => p.p95 === null) ? <NoPoints what="successful verifications" /> : <ResponsiveContainer width="100%" height={HEIGHT}>
         <LineChart data={pts} margin={{ top: 8, right: 20, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="#eef2f7" vertical={false} />
           {timeAxis(v, span)}
@@ -177,8 +177,16 @@ function LatencyTailChart({ v, span }: { v: OncallView; span: number }) {
           <Line type="monotone" dataKey="p95" name="p95" stroke="#2563eb" strokeWidth={2.2} dot={isolatedDot(pts, (p) => p.p95, '#2563eb')} isAnimationActive={false} />
           <Line type="monotone" dataKey="p99" name="p99" stroke="#7c3aed" strokeWidth={1.5} dot={isolatedDot(pts, (p) => p.p99, '#7c3aed')} isAnimationActive={false} />
         </LineChart>
-      </ResponsiveContainer>
+      </ResponsiveContainer>}
     </ChartFrame>
+  )
+}
+
+function NoPoints({ what }: { what: string }) {
+  return (
+    <p className="al-empty" style={{ height: HEIGHT, display: 'flex', alignItems: 'center', justifyContent: 'center' }}>
+      No {what} in this range.
+    </p>
   )
 }
 

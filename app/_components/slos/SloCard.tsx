@@ -40,7 +40,7 @@ export function SloCardView({ s }: { s: SloCard }) {
         <dd data-testid={`${id}-objective`}>{formatTargetPercent(s.objective / 100)} over {s.window}</dd>
         <dt>SLI now</dt>
         <dd>
-          <span className="slo-big" data-testid={`${id}-sli`}>{sliText(s)}</span>
+          <span className={s.sli.value === null || s.sli.status !== 'ok' ? 'slo-big slo-nodata' : 'slo-big'} data-testid={`${id}-sli`}>{sliText(s)}</span>
           <br />
           <span className="al-muted">
             {formatCount(s.sli.good)} good of {formatCount(s.sli.total)}
@@ -54,7 +54,7 @@ export function SloCardView({ s }: { s: SloCard }) {
           </span>
           <br />
           <span className="al-muted" data-testid={`${id}-events-left`}>
-            {s.eventsLeft === null ? '—' : s.eventsLeft >= 0 ? `${formatCount(s.eventsLeft)} bad events still allowed` : `overspent by ${formatCount(-s.eventsLeft)} bad events`}
+            {s.eventsLeft === null ? '' : s.eventsLeft >= 0 ? `${formatCount(s.eventsLeft)} bad events still allowed` : `overspent by ${formatCount(-s.eventsLeft)} bad events`}
           </span>
         </dd>
         {s.userGroups.map((g) => (
