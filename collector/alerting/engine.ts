@@ -52,6 +52,8 @@ export class AlertEngine {
   /** Attribution over 28-day windows moves slowly: read at most every ATTRIBUTION_TTL_MS. */
   private attribution = new Map<string, { at: number; value: Attribution }>()
   readonly intervalS: number
+  /** Where the last cycle spent its time (wall clock, for the bench and logs; no decision reads it). */
+  lastCycle: { countsMs: number; thresholdsMs: number; evaluateMs: number; recordNotifyMs: number } | null = null
   private readonly providerSensitive: Set<string>
   private readonly log: (line: string) => void
 
@@ -100,8 +102,12 @@ export class AlertEngine {
   /** One evaluation cycle. Returns the transitions it recorded. */
   async tick(): Promise<AlertTransition[]> {
     const now = this.o.now()
+    const t0 = performance.now()
     await this.counter.refresh(now)
-    const input: CycleInput = { nowMs: now, windows: this.counter.windows(now), sloWindow: this.counter.sloWindow(now), thresholds: await this.thresholds.read(now) }
+    const t1 = performance.now()
+    const thresholds = await this.thresholds.read(now)
+    const t2 = performance.now()
+    const input: CycleInput = { nowMs: now, windows: this.counter.windows(now), sloWindow: this.counter.sloWindow(now), thresholds }
     this.input = input
     this.sloCache = null
     const slos = new Map(this.o.rules.slos.map((s) => [s.id, s]))
@@ -136,8 +142,10 @@ export class AlertEngine {
       }
       return status
     })
+    const t3 = performance.now()
     await this.o.store.record(transitions)
     await this.notify(now)
+    this.lastCycle = { countsMs: t1 - t0, thresholdsMs: t2 - t1, evaluateMs: t3 - t2, recordNotifyMs: performance.now() - t3 }
     return transitions
   }
 

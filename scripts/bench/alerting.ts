@@ -37,7 +37,7 @@ SELECT
 FROM (SELECT number, cityHash64(number) % 100 AS k, cityHash64(number, 2) % 1000 AS r FROM numbers(${n}))`
 }
 
-export interface AlertingBench { events: number; seedS: number; rules: number; slos: number; coldMs: number; steadyMs: number[]; slosMs: number }
+export interface AlertingBench { events: number; seedS: number; rules: number; slos: number; coldMs: number; steadyMs: number[]; slosMs: number; phases: NonNullable<AlertEngine['lastCycle']>[] }
 
 export async function benchAlerting(opts: { events: number; cycles: number }): Promise<AlertingBench> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-bench-alerting-'))
@@ -56,16 +56,18 @@ export async function benchAlerting(opts: { events: number; cycles: number }): P
     await engine.tick()
     const coldMs = performance.now() - c0
     const steadyMs: number[] = []
+    const phases: NonNullable<AlertEngine['lastCycle']>[] = []
     for (let i = 0; i < opts.cycles; i++) {
       t += 30_000
       const s = performance.now()
       await engine.tick()
       steadyMs.push(performance.now() - s)
+      phases.push(engine.lastCycle!)
     }
     const s0 = performance.now()
     await engine.slos()
     const slosMs = performance.now() - s0
-    return { events: opts.events, seedS, rules: engine.alerts().length, slos: rules.slos.length, coldMs, steadyMs, slosMs }
+    return { events: opts.events, seedS, rules: engine.alerts().length, slos: rules.slos.length, coldMs, steadyMs, slosMs, phases }
   } finally {
     await ch.close()
     rmSync(dir, { recursive: true, force: true })
