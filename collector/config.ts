@@ -14,6 +14,21 @@ export const CollectorConfig = z.object({
   clickhouseCluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
   maxBodyBytes: z.coerce.number().int().positive().default(16 * 1024 * 1024),
   eventsTtlDays: z.coerce.number().int().positive().default(400),
+  slosFile: z.string().optional(),
+  alertsFile: z.string().optional(),
+  maintenanceFile: z.string().optional(),
+  alertmanagerUrls: z.string().optional().transform((s, ctx) => {
+    const urls = (s ?? '').split(',').map((u) => u.trim()).filter(Boolean)
+    for (const u of urls) if (!z.url({ protocol: /^https?$/ }).safeParse(u).success) ctx.addIssue({ code: 'custom', message: `got ${JSON.stringify(u.slice(0, 100))}, expected http(s) URLs separated by commas` })
+    return urls
+  }),
+  alertWebhookUrls: z.string().optional().transform((s, ctx) => {
+    const urls = (s ?? '').split(',').map((u) => u.trim()).filter(Boolean)
+    for (const u of urls) if (!z.url({ protocol: /^https?$/ }).safeParse(u).success) ctx.addIssue({ code: 'custom', message: `got a value that is not an http(s) URL, expected http(s) URLs separated by commas` })
+    return urls
+  }),
+  alertIntervalS: z.coerce.number().int().min(1).max(3600).default(30),
+  publicUrl: z.string().url().optional(),
 })
 export type CollectorConfig = z.infer<typeof CollectorConfig>
 
@@ -29,6 +44,13 @@ const ENV_KEYS: Record<keyof CollectorConfig, string> = {
   clickhouseCluster: 'CLICKHOUSE_CLUSTER',
   maxBodyBytes: 'OTLP_MAX_BODY_BYTES',
   eventsTtlDays: 'MFA_EVENTS_TTL_DAYS',
+  slosFile: 'FACTORWATCH_SLOS_FILE',
+  alertsFile: 'FACTORWATCH_ALERTS_FILE',
+  maintenanceFile: 'FACTORWATCH_MAINTENANCE_FILE',
+  alertmanagerUrls: 'ALERTMANAGER_URL',
+  alertWebhookUrls: 'ALERT_WEBHOOK_URL',
+  alertIntervalS: 'ALERT_EVAL_INTERVAL_S',
+  publicUrl: 'COLLECTOR_PUBLIC_URL',
 }
 
 /** Parse the environment; a bad value throws an error naming the variable. */

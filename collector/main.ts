@@ -6,6 +6,7 @@ import { createOtlpServer } from './otlp/server'
 import { createQueryServer } from './query/server'
 import { openClickHouse } from './storage/client'
 import { migrate } from './storage/migrate'
+import { createAlerting, loadAlertingFiles, type LoadedRules } from './alerting/setup'
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
 
@@ -18,12 +19,16 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 
 async function main(): Promise<void> {
   let config
+  let rules: LoadedRules
   try {
     config = loadCollectorConfig()
+    // Rule files are checked before anything starts: a bad one names file, path and reason.
+    rules = loadAlertingFiles(config)
   } catch (err) {
     process.stderr.write(`collector: ${(err as Error).message}\n`)
     process.exit(2)
   }
+  const now = () => Date.now()
   const ch = await openClickHouse(config)
   log(`clickhouse: ${ch.transport === 'chdb' ? `embedded chDB in ${config.dataDir}` : config.clickhouseUrl}`)
   await migrate(ch.client, { cluster: config.clickhouseCluster, ttlDays: config.eventsTtlDays }, log)
@@ -31,9 +36,16 @@ async function main(): Promise<void> {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'factorwatch_collector_' })
   const otlp = createOtlpServer({ client: ch.client, maxBodyBytes: config.maxBodyBytes, registry, log })
-  const query = createQueryServer({ client: ch.client, transport: ch.transport, registry, log })
+  // The query server is created before its port is known; routes read the engine lazily.
+  const extraRoutes: Parameters<typeof createQueryServer>[0]['extraRoutes'] = []
+  const query = createQueryServer({ client: ch.client, transport: ch.transport, registry, log, extraRoutes, now })
   const otlpPort = await listen(otlp, config.host, config.otlpPort)
   const queryPort = await listen(query, config.host, config.queryPort)
+  const alerting = createAlerting(config, rules, ch.client, queryPort, now, log)
+  await alerting.engine.init()
+  extraRoutes.push(...alerting.routes)
+  alerting.engine.start()
+  log(`alerting: ${rules.rules.slos.length} SLOs, ${rules.rules.rules.length} rules, every ${config.alertIntervalS} s${config.alertmanagerUrls.length > 0 ? `, Alertmanager ${config.alertmanagerUrls.join(', ')}` : ''}${config.alertWebhookUrls.length > 0 ? `, ${config.alertWebhookUrls.length} webhook(s)` : ''}`)
   log(`collector otlp listening on http://${config.host}:${otlpPort}`)
   log(`collector query listening on http://${config.host}:${queryPort}`)
 
@@ -43,6 +55,7 @@ async function main(): Promise<void> {
     stopping = true
     log(`collector: ${signal}, draining`)
     // Stop accepting, let in-flight exports finish their inserts, then release chDB's lock.
+    await alerting.engine.stop()
     await Promise.all([otlp, query].map((s) => new Promise<void>((r) => s.close(() => r()))))
     await ch.close()
     process.exit(0)

@@ -1,3 +1,4 @@
 export * from './enums'
 export * from './attributes'
 export * from './events'
+export * from './slo'

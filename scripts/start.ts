@@ -39,7 +39,12 @@ async function main(): Promise<void> {
     await sup.run({ name: 'build', ...next('build'), env: { NEXT_TELEMETRY_DISABLED: '1', NEXT_IGNORE_INCORRECT_LOCKFILE: '1' } })
   }
 
-  const collectorEnv = { COLLECTOR_HOST: host, COLLECTOR_OTLP_PORT: ports.otlp, COLLECTOR_QUERY_PORT: ports.query }
+  // Alerting settings pass through unchanged (the collector validates them and names a bad one).
+  const alertingEnv = Object.fromEntries(
+    ['ALERTMANAGER_URL', 'ALERT_WEBHOOK_URL', 'ALERT_EVAL_INTERVAL_S', 'COLLECTOR_PUBLIC_URL', 'FACTORWATCH_SLOS_FILE', 'FACTORWATCH_ALERTS_FILE', 'FACTORWATCH_MAINTENANCE_FILE']
+      .filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k] as string]),
+  )
+  const collectorEnv = { COLLECTOR_HOST: host, COLLECTOR_OTLP_PORT: ports.otlp, COLLECTOR_QUERY_PORT: ports.query, ...alertingEnv }
   await sup.start({ name: 'collector', ...tsx('collector/main.ts'), env: collectorEnv, ready: /collector query listening/ })
 
   const simulatorUrl = `http://${host}:${ports.simulator}`

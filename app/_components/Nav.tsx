@@ -6,11 +6,11 @@ import { usePathname } from 'next/navigation'
 const PAGES: { label: string; href?: string }[] = [
   { label: 'Overview', href: '/' },
   { label: 'Executive' },
-  { label: 'On-call' },
-  { label: 'SLOs' },
+  { label: 'On-call', href: '/oncall' },
+  { label: 'SLOs', href: '/slos' },
   { label: 'Sub-processors', href: '/subprocessors' },
   { label: 'Security' },
-  { label: 'Alerts' },
+  { label: 'Alerts', href: '/alerts' },
   { label: 'Game days' },
   { label: 'Explore' },
 ]

@@ -1,5 +1,6 @@
 'use client'
-import { keepPreviousData, useQuery } from '@tanstack/react-query'
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import type { AlertsView, OncallView, RunbookView, SlosView } from './alerting-api'
 import type { ApiErrorBody, Health, Overview } from './console-api'
 import type { SubprocessorsView, VendorView } from './subprocessors-api'
 
@@ -27,10 +28,10 @@ export function hintFor(err: Error): string | undefined {
   return undefined
 }
 
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+async function getJson<T>(path: string, signal?: AbortSignal, init: RequestInit = {}): Promise<T> {
   let res: Response
   try {
-    res = await fetch(path, { signal, headers: { accept: 'application/json' }, cache: 'no-store' })
+    res = await fetch(path, { signal, cache: 'no-store', ...init, headers: { accept: 'application/json', ...(init.headers ?? {}) } })
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err
     throw new ApiError('the console server is not answering; check that it is running', 0, 'console_unreachable')
@@ -62,6 +63,37 @@ function usePolled<T>(path: string, query: string) {
 export const useOverview = (query: string) => usePolled<Overview>('/api/overview', query)
 export const useSubprocessors = (query: string) => usePolled<SubprocessorsView>('/api/subprocessors', query)
 export const useVendor = (vendor: string, query: string) => usePolled<VendorView>(`/api/subprocessors/${encodeURIComponent(vendor)}`, query)
+
+export const useOncall = (query: string) => usePolled<OncallView>('/api/oncall', query)
+export const useSlos = () => usePolled<SlosView>('/api/slos', '')
+export const useAlerts = (query: string) => usePolled<AlertsView>('/api/alerts', query)
+
+/** A runbook does not change while it is read: fetched once per name. */
+export function useRunbook(name: string | null) {
+  return useQuery({
+    queryKey: ['/api/runbooks', name],
+    queryFn: ({ signal }) => getJson<RunbookView>(`/api/runbooks/${encodeURIComponent(name!)}`, signal),
+    enabled: name !== null,
+    staleTime: 300_000,
+    retry: false,
+  })
+}
+
+/** Create or expire a silence; the Alerts and On-call views refetch after either. */
+export function useSilenceMutations() {
+  const client = useQueryClient()
+  const refresh = () => Promise.all(['/api/alerts', '/api/oncall'].map((k) => client.invalidateQueries({ queryKey: [k] })))
+  const create = useMutation({
+    mutationFn: (form: { matchers: string; durationMinutes: number; comment: string; createdBy: string }) =>
+      getJson<{ id: string }>('/api/silences', undefined, { method: 'POST', body: JSON.stringify(form), headers: { 'content-type': 'application/json' } }),
+    onSuccess: refresh,
+  })
+  const expire = useMutation({
+    mutationFn: (id: string) => getJson<{ id: string }>(`/api/silences/${encodeURIComponent(id)}`, undefined, { method: 'DELETE' }),
+    onSuccess: refresh,
+  })
+  return { create, expire }
+}
 
 export function useHealth() {
   return useQuery({

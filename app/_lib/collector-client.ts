@@ -57,19 +57,33 @@ function causeOf(err: unknown): string {
 }
 
 /** GET `path` with `params` from the collector and parse the JSON body with `schema`. */
-export async function getFromCollector<S extends z.ZodType>(
+export function getFromCollector<S extends z.ZodType>(
   deps: CollectorDeps,
   path: string,
   params: Record<string, string | undefined>,
   schema: S,
 ): Promise<z.infer<S>> {
+  return callCollector(deps, 'GET', path, params, schema)
+}
+
+/** POST/DELETE (silences) or GET; `body` is sent as JSON. The answer is parsed with `schema`. */
+export async function callCollector<S extends z.ZodType>(
+  deps: CollectorDeps,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  params: Record<string, string | undefined>,
+  schema: S,
+  body?: unknown,
+): Promise<z.infer<S>> {
   const url = new URL(path, deps.baseUrl)
   for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v)
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const doFetch = deps.fetch ?? fetch
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (body !== undefined) headers['content-type'] = 'application/json'
   let res: Response
   try {
-    res = await doFetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' }, cache: 'no-store' })
+    res = await doFetch(url, { method, signal: AbortSignal.timeout(timeoutMs), headers, cache: 'no-store', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) })
   } catch (err) {
     const name = (err as Error)?.name
     if (name === 'TimeoutError' || name === 'AbortError') {
@@ -77,26 +91,29 @@ export async function getFromCollector<S extends z.ZodType>(
     }
     throw new ConsoleError('collector_unreachable', `collector unreachable at ${deps.baseUrl} (${causeOf(err)})`)
   }
-  let body: unknown
+  let answer: unknown
   const text = await res.text().catch(() => '')
   try {
-    body = JSON.parse(text)
+    answer = JSON.parse(text)
   } catch {
-    body = undefined
+    answer = undefined
   }
   if (!res.ok) {
-    const parsed = ErrorBody.safeParse(body)
+    const parsed = ErrorBody.safeParse(answer)
     const detail = parsed.success ? parsed.data.error.message : text.slice(0, 200) || res.statusText
+    // A write's body comes from the console's user: the collector refusing it is their 4xx, not a broken collector.
+    if (res.status === 404 && method !== 'GET') throw new ConsoleError('not_found', `collector: ${detail}`)
+    if (res.status === 400 && method !== 'GET') throw new ConsoleError('invalid_parameter', `collector refused it: ${detail}`, parsed.success ? parsed.data.error.parameter : undefined)
     if (res.status >= 400 && res.status < 500) {
       const param = parsed.success ? parsed.data.error.parameter : undefined
       throw new ConsoleError('collector_rejected', `collector rejected ${path} (HTTP ${res.status}${param ? `, parameter ${param}` : ''}): ${detail}`, param)
     }
     throw new ConsoleError('collector_error', `collector failed on ${path} (HTTP ${res.status}): ${detail}`)
   }
-  if (body === undefined) {
+  if (answer === undefined) {
     throw new ConsoleError('collector_bad_response', `collector answered ${path} with something other than JSON: "${text.slice(0, 80)}"`)
   }
-  const parsed = schema.safeParse(body)
+  const parsed = schema.safeParse(answer)
   if (!parsed.success) {
     throw new ConsoleError('collector_bad_response', `collector response from ${path} does not match the expected shape: ${describeIssues(parsed.error)}`)
   }

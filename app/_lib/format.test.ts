@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatCompact, formatCount, formatMicros, formatMs, formatPercent, formatTargetMs, formatTargetPercent, humanize } from './format'
+import { formatAge, formatBudget, formatBurn, formatCompact, formatCount, formatMicros, formatMs, formatPercent, formatTargetMs, formatTargetPercent, humanize } from './format'
 
 describe('formatPercent', () => {
   it.each([
@@ -55,4 +55,16 @@ describe('formatMicros', () => {
   it.each([
     [43_090.9, '0.0431'], [100, '0.00010'], [1_250_000, '1.25'], [0, '0'], [null, '—'],
   ])('%s → %s', (v, s) => expect(formatMicros(v)).toBe(s))
+})
+
+describe('formatAge, formatBurn, formatBudget', () => {
+  it.each([
+    [45_000, '45 s'], [14 * 60_000, '14 min'], [125 * 60_000, '2 h 5 min'], [120 * 60_000, '2 h'], [3 * 86_400_000 + 3_600_000, '3 d 1 h'], [2 * 86_400_000, '2 d'], [-5, '0 s'],
+  ])('formatAge(%s) = %s', (ms, s) => expect(formatAge(ms)).toBe(s))
+  it.each([
+    [16.24, '16.2×'], [0.38, '0.38×'], [1, '1×'], [6, '6×'], [1000, '1,000×'], [null, '—'],
+  ])('formatBurn(%s) = %s', (r, s) => expect(formatBurn(r)).toBe(s))
+  it.each([
+    [0.5, '50.0%'], [0.0049, '0.4%'], [0.99999, '99.9%'], [1, '100.0%'], [0, '0.0%'], [-27.8, '−2,780%'], [-0.0001, '−1%'], [null, '—'],
+  ])('formatBudget(%s) = %s', (r, s) => expect(formatBudget(r)).toBe(s))
 })

@@ -85,3 +85,33 @@ export function formatMicros(micros: number | null | undefined): string {
   if (units >= 0.01) return units.toFixed(4)
   return units.toPrecision(2)
 }
+
+/** How long ago, compact: 45_000 → "45 s", 14 min → "14 min", 125 min → "2 h 5 min", 3 days → "3 d". */
+export function formatAge(ms: number): string {
+  if (!Number.isFinite(ms)) return PLACEHOLDER
+  const s = Math.max(0, Math.floor(ms / 1000))
+  if (s < 60) return `${s} s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m} min`
+  const h = Math.floor(m / 60)
+  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`
+  return h % 24 ? `${Math.floor(h / 24)} d ${h % 24} h` : `${Math.floor(h / 24)} d`
+}
+
+/** Burn rate as a multiple of the allowed rate: 16.2 → "16.2×", 0.38 → "0.38×", 1000 → "1,000×". */
+export function formatBurn(rate: number | null | undefined): string {
+  if (rate === null || rate === undefined || !Number.isFinite(rate)) return PLACEHOLDER
+  if (rate >= 100) return `${countFmt.format(Math.round(rate))}×`
+  return `${rate >= 10 ? rate.toFixed(1) : Number(rate.toPrecision(2))}×`
+}
+
+/**
+ * Share of an error budget left, truncated toward zero so a budget never reads healthier than it
+ * is: 0.5 → "50.0%", 0.0049 → "0.4%", −27.8 → "−2,780%" (overspent).
+ */
+export function formatBudget(remaining: number | null | undefined): string {
+  if (remaining === null || remaining === undefined || !Number.isFinite(remaining)) return PLACEHOLDER
+  const pct = remaining * 100
+  if (pct < 0) return `−${countFmt.format(Math.ceil(-pct - 1e-9))}%`
+  return `${(Math.floor(pct * 10 + 1e-9) / 10).toFixed(1)}%`
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { timeTicks, valueTicks } from './ticks'
+import { budgetTicks, timeTicks, valueTicks } from './ticks'
 
 const at = (iso: string) => Date.parse(iso)
 const iso = (ts: number[]) => ts.map((t) => new Date(t).toISOString().slice(11, 16))
@@ -26,4 +26,13 @@ describe('valueTicks', () => {
     [0.7, [0, 0.2, 0.4, 0.6, 0.8]],
     [0, [0]],
   ])('max %s → %j', (max, expected) => expect(valueTicks(max)).toEqual(expected))
+})
+
+describe('budgetTicks', () => {
+  it.each([
+    [0.5, [0, 0.25, 0.5, 0.75, 1]],
+    [0, [0, 0.25, 0.5, 0.75, 1]],
+    [-0.4, [-0.4, -0.2, 0, 0.5, 1]],
+    [-27.8, [-30, -20, -10, 0, 1]],
+  ])('lowest %s → %j', (lo, ticks) => expect(budgetTicks(lo)).toEqual(ticks))
 })

@@ -25,3 +25,13 @@ export function valueTicks(max: number, count = 4): number[] {
   for (let v = 0; v < max + step; v += step) out.push(Number(v.toPrecision(12)))
   return out
 }
+
+/**
+ * Round ticks for budget left: 0–100 % in quarters, and when overspent, round steps below zero
+ * (−10×, −20×, … of the budget) so the axis reads −1,000 %, −2,000 %, not −1,180 %.
+ */
+export function budgetTicks(lo: number): number[] {
+  if (lo >= 0) return [0, 0.25, 0.5, 0.75, 1]
+  const below = valueTicks(-lo, 3).map((v) => -v).reverse()
+  return -lo <= 2 ? [...below.filter((v) => v < 0), 0, 0.5, 1] : [...below.filter((v) => v < 0), 0, 1]
+}

@@ -14,13 +14,24 @@ GROUP BY t, reason ORDER BY t, reason`
   return { query, params: ctxParams(ctx) }
 }
 
+/**
+ * Reasons reported in by_reason but left out of value and series: regenerating recovery codes
+ * is an account-hygiene step taken while signed in, not a recovery of a lost factor, so it must
+ * neither inflate M4 nor the recovery SLO.
+ */
+export const NOT_COUNTED: Record<'mfa.recovery' | 'mfa.bypass', readonly string[]> = {
+  'mfa.recovery': ['recovery_codes_regenerated'],
+  'mfa.bypass': [],
+}
+
 export function shapeReasonCounts(rows: Row[], ctx: MetricContext, event: 'mfa.recovery' | 'mfa.bypass'): MetricResult {
   const byReason: Record<string, number> = Object.fromEntries(REASONS[event].map((r) => [r, 0]))
   for (const r of rows) {
     const key = String(r.reason) || 'unspecified'
     byReason[key] = (byReason[key] ?? 0) + num(r.n)
   }
-  return { value: sum(rows, 'n'), series: fillSeries(ctx.window, rows, (b) => [sum(b, 'n')]), by_reason: byReason }
+  const counted = rows.filter((r) => !NOT_COUNTED[event].includes(String(r.reason)))
+  return { value: sum(counted, 'n'), series: fillSeries(ctx.window, counted, (b) => [sum(b, 'n')]), by_reason: byReason }
 }
 
 /** M5 classes of a failed verification; the first matching class wins. */
@@ -128,7 +139,7 @@ export const COUNT_METRICS: MetricDef[] = [
     id: 'M4',
     title: 'Recovery requests, approvals, completions',
     unit: 'count',
-    description: 'Count of mfa.recovery events in the window (value, series per bucket) and by_reason (requested, approved, denied, completed, …).',
+    description: 'Count of mfa.recovery events in the window (value, series per bucket) and by_reason (requested, approved, denied, completed, …). recovery_codes_regenerated is listed in by_reason but not counted: regenerating codes is not a recovery.',
     filters: FILTER_KEYS,
     rollups: true,
     sql: (ctx) => reasonCountsSql(ctx, 'mfa.recovery'),

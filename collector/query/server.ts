@@ -52,6 +52,11 @@ function unwrap<T>(p: Parsed<T>): T {
 
 const json = (status: number, body: unknown): RouteReply => ({ status, body })
 
+function matchesPattern(pattern: string, pathname: string): boolean {
+  const base = pattern.slice(0, pattern.lastIndexOf('/') + 1)
+  return pathname.startsWith(base) && pathname.length > base.length && !pathname.slice(base.length).includes('/')
+}
+
 /**
  * The collector's read API on :4320. Routes are a fixed table so the `route` metric label is
  * bounded; unknown paths are 404 JSON and a known path with another method is 405.
@@ -81,16 +86,18 @@ export function createQueryServer(opts: QueryServerOptions): Server {
     { method: 'GET', path: '/api/v1/events', handle: async (_req, url) => json(200, await runEvents(client, unwrap(parseEventsRequest(url.searchParams, now())))) },
     { method: 'GET', path: '/api/v1/providers', handle: async (_req, url) => json(200, await runProviders(client, unwrap(parseProvidersRequest(url.searchParams, now())))) },
     { method: 'GET', path: '/api/v1/providers/series', handle: async (_req, url) => json(200, await runProviderSeries(client, unwrap(parseProviderSeriesRequest(url.searchParams, now())))) },
-    ...(opts.extraRoutes ?? []),
   ]
+  // Read at each request: extra routes may be mounted after the port is known (alerting needs it).
+  const allRoutes = (): ExtraRoute[] => (opts.extraRoutes && opts.extraRoutes.length > 0 ? [...routes, ...opts.extraRoutes] : routes)
 
   async function dispatch(req: IncomingMessage, url: URL): Promise<{ route: string; reply: RouteReply }> {
-    const candidates = routes.filter((r) => r.path === url.pathname)
+    // A path ending in `/{name}` matches one more segment; the route label stays the pattern.
+    const candidates = allRoutes().filter((r) => r.path === url.pathname || (r.path.endsWith('}') && matchesPattern(r.path, url.pathname)))
     if (candidates.length === 0) throw Object.assign(new ApiError(404, 'not_found', `no route ${url.pathname.slice(0, 200)}`), { route: 'unmatched' })
     const route = candidates.find((r) => r.method === req.method)
     if (!route) {
       const allow = candidates.map((r) => r.method).join(', ')
-      throw Object.assign(new ApiError(405, 'method_not_allowed', `${req.method} not allowed on ${url.pathname}, expected ${allow}`, undefined, { allow }), { route: url.pathname })
+      throw Object.assign(new ApiError(405, 'method_not_allowed', `${req.method} not allowed on ${url.pathname}, expected ${allow}`, undefined, { allow }), { route: candidates[0].path })
     }
     return { route: route.path, reply: await route.handle(req, url) }
   }
@@ -122,7 +129,7 @@ export function createQueryServer(opts: QueryServerOptions): Server {
     dispatch(req, url).then(
       (r) => { route = r.route; finish(r.reply) },
       (err: unknown) => {
-        route = (err as { route?: string }).route ?? routes.find((r) => r.path === url.pathname)?.path ?? 'unmatched'
+        route = (err as { route?: string }).route ?? allRoutes().find((r) => r.path === url.pathname || (r.path.endsWith('}') && matchesPattern(r.path, url.pathname)))?.path ?? 'unmatched'
         finish(errorReply(err))
       },
     )

@@ -38,6 +38,13 @@ describe('metric shapes', () => {
     expect(r).toEqual({ value: 2, series: [[0, 2], [60_000, 0], [120_000, 0]], by_reason: { trusted_device: 0, policy_exempt: 0, admin_override: 0, break_glass: 2 } })
   })
 
+  it('M4 does not count regenerated recovery codes as a recovery (still listed by reason)', () => {
+    const r = shapeReasonCounts([{ t: 0, reason: 'requested', n: '2' }, { t: 0, reason: 'recovery_codes_regenerated', n: '5' }, { t: 60_000, reason: 'recovery_codes_regenerated', n: '1' }], ctx, 'mfa.recovery')
+    expect(r.value).toBe(2)
+    expect(r.series).toEqual([[0, 2], [60_000, 0], [120_000, 0]])
+    expect(r.by_reason).toMatchObject({ requested: 2, recovery_codes_regenerated: 6 })
+  })
+
   it('M8 coverage is the best factor per group over all accounts', () => {
     const rows = [
       { t: 0, whole: 1, user_group: 'admin', factor: 'webauthn', enrolled: 10, total: 10 },
