@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
 import { dashboardsPath } from '../dashboards/schema/yaml-file'
 import { startSimulator, type Simulator } from '../reference-idp/simulator'
-import { client } from './support/idp-client'
+import { simulatorIdpEnv } from '../reference-idp/simulator/idp-settings'
+import { client, provision, TEST_SERVICE_KEYS } from './support/idp-client'
+import { signUp, simulatorCode } from './support/signup'
 import { eventually, freePort, requirePrerequisite, startProcess, tempDir, type Running } from './support/processes'
 
 // A real Alertmanager, the real collector, IdP and provider simulator as processes: an SMS
@@ -62,8 +64,9 @@ beforeAll(async () => {
   }, [/collector query listening/, /alerting: \d+ SLOs/])
   queryUrl = `http://127.0.0.1:${query}`
   idp = await startProcess('idp', 'reference-idp/main.ts', [], {
-    IDP_PORT: String(idpPort), IDP_DATA_DIR: 'memory://', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlp}`, IDP_PROVIDER_URL: sim.url, IDP_REGISTRY: files.registry,
-    IDP_RATE_LOGIN_PER_MINUTE: '100000', IDP_RATE_CODE_PER_MINUTE: '100000', OTEL_BLRP_SCHEDULE_DELAY: '200',
+    ...simulatorIdpEnv(sim.url), IDP_SERVICE_KEYS: TEST_SERVICE_KEYS, IDP_PASSWORD_COST: '14',
+    IDP_PORT: String(idpPort), IDP_DATA_DIR: 'memory://', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlp}`, IDP_REGISTRY: files.registry,
+    IDP_RATE_LOGIN_PER_MINUTE: '100000', IDP_RATE_CODE_PER_MINUTE: '100000', IDP_RATE_SIGNUP_PER_HOUR: '100000', OTEL_BLRP_SCHEDULE_DELAY: '200',
   }, [/reference-idp listening on/])
   idpUrl = `http://127.0.0.1:${idpPort}`
 }, 180_000)
@@ -83,7 +86,8 @@ let n = 0
 async function smsEnrollment(): Promise<void> {
   const api = client(idpUrl)
   const email = `am-${++n}@example.test`
-  await api.post('/api/v1/signup', { email, password: 'correct horse battery', user_group: 'workforce' })
+  await signUp(api, email, 'correct horse battery', simulatorCode(sim.url))
+  await provision(idpUrl, email, 'workforce')
   await api.post('/api/v1/enroll/oob', { channel: 'sms', address: `+49151${String(1_000_000 + n).padStart(7, '0')}` })
 }
 
