@@ -113,7 +113,7 @@ describe('alert engine over chDB (injected clock)', () => {
     expect(roots[0].grouped).toEqual(expect.arrayContaining([ROOT, 'vendor-twilio-sms:burn-1h-5m:customer']))
     expect(alert(body, 'vendor-twilio-sms:burn-1h-5m:customer')).toMatchObject({ state: 'firing', severity: 'ticket', grouped_under: 'vendor-twilio-sms:budget-spend' })
     expect(alert(body, 'mfa-success:burn-1h-5m:admin').state).toBe('inactive')
-    expect(alert(body, 'vendor-vonage-sms:burn-1h-5m:admin').reason).toBe('not enough data: 0 events in 1h, need 20')
+    expect(alert(body, 'vendor-vonage-sms:burn-1h-5m:admin').reason).toBe('not enough data: 0 events in 1h, need 10')
     const firing = hooks.flatMap((h) => h.alerts).filter((a: any) => a.status === 'firing')
     expect(hooks[0]).toMatchObject({ version: '4', status: 'firing', receiver: 'factorwatch' })
     expect(firing.map((a: any) => a.labels.vendor)).toEqual(['twilio'])
