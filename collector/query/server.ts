@@ -2,9 +2,12 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { ClickHouseClient } from '@clickhouse/client'
 import { Counter, Histogram, type Registry, Registry as PromRegistry } from 'prom-client'
 import { catalogueListing } from './catalogue'
-import { parseEventsRequest, parseMetricsRequest, parseOutcomesRequest, parseProviderSeriesRequest, parseProvidersRequest } from './params'
+import { type OutcomesRequest, parseEventsRequest, parseMetricsRequest, parseOutcomesRequest, parseProviderSeriesRequest, parseProvidersRequest } from './params'
 import { StorageError, runEvents, runMetrics, runOutcomes, runProviderSeries, runProviders } from './run'
 import type { ParamError, Parsed } from './types'
+import { parseFailuresRequest, parseFlowRequest, runBreakdown, runFailures, runFlow } from './explore'
+import { runExecutive } from './executive'
+import { runAttacks, runBypasses, runEnrollment, runRecovery } from './security-run'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
 /** What a route answers: a status and a JSON body (or text with its content type). */
@@ -52,6 +55,22 @@ function unwrap<T>(p: Parsed<T>): T {
 
 const json = (status: number, body: unknown): RouteReply => ({ status, body })
 
+/** Security, Explore and Executive reports: window and filters like /outcomes, shapes in contract/security.ts. */
+function reportRoutes(client: ClickHouseClient, now: () => number): ExtraRoute[] {
+  const report = (path: string, run: (req: OutcomesRequest) => Promise<unknown>): ExtraRoute =>
+    ({ method: 'GET', path, handle: async (_req, url) => json(200, await run(unwrap(parseOutcomesRequest(url.searchParams, now())))) })
+  return [
+    report('/api/v1/security/enrollment', (r) => runEnrollment(client, r)),
+    report('/api/v1/security/bypasses', (r) => runBypasses(client, r)),
+    report('/api/v1/security/recovery', (r) => runRecovery(client, r)),
+    report('/api/v1/security/attacks', (r) => runAttacks(client, r)),
+    report('/api/v1/explore/breakdown', (r) => runBreakdown(client, r)),
+    report('/api/v1/executive', (r) => runExecutive(client, r, now())),
+    { method: 'GET', path: '/api/v1/explore/failures', handle: async (_req, url) => json(200, await runFailures(client, unwrap(parseFailuresRequest(url.searchParams, now())))) },
+    { method: 'GET', path: '/api/v1/explore/flow', handle: async (_req, url) => json(200, await runFlow(client, unwrap(parseFlowRequest(url.searchParams, now())))) },
+  ]
+}
+
 /**
  * The collector's read API on :4320. Routes are a fixed table so the `route` metric label is
  * bounded; unknown paths are 404 JSON and a known path with another method is 405.
@@ -81,6 +100,7 @@ export function createQueryServer(opts: QueryServerOptions): Server {
     { method: 'GET', path: '/api/v1/events', handle: async (_req, url) => json(200, await runEvents(client, unwrap(parseEventsRequest(url.searchParams, now())))) },
     { method: 'GET', path: '/api/v1/providers', handle: async (_req, url) => json(200, await runProviders(client, unwrap(parseProvidersRequest(url.searchParams, now())))) },
     { method: 'GET', path: '/api/v1/providers/series', handle: async (_req, url) => json(200, await runProviderSeries(client, unwrap(parseProviderSeriesRequest(url.searchParams, now())))) },
+    ...reportRoutes(client, now),
     ...(opts.extraRoutes ?? []),
   ]
 
