@@ -132,6 +132,12 @@ describe('executive snapshot and validation', () => {
     expect(r.cost_by_channel.find((c) => c.channel === 'sms')).toMatchObject({ successes: 1, current_micros: 7900 + 3 * 6500, previous_micros: null })
   })
 
+  it('the catalogue lists every report', async () => {
+    const { body } = await get('/api/v1/metrics/catalogue')
+    expect(body.reports.map((r: { path: string }) => r.path)).toContain('/api/v1/explore/flow')
+    expect(body.reports).toHaveLength(8)
+  })
+
   it.each([
     ['/api/v1/security/enrollment?user_group=root', 'user_group'],
     ['/api/v1/security/attacks?from=yesterday', 'from'],

@@ -2,12 +2,10 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { ClickHouseClient } from '@clickhouse/client'
 import { Counter, Histogram, type Registry, Registry as PromRegistry } from 'prom-client'
 import { catalogueListing } from './catalogue'
-import { type OutcomesRequest, parseEventsRequest, parseMetricsRequest, parseOutcomesRequest, parseProviderSeriesRequest, parseProvidersRequest } from './params'
+import { parseEventsRequest, parseMetricsRequest, parseOutcomesRequest, parseProviderSeriesRequest, parseProvidersRequest } from './params'
 import { StorageError, runEvents, runMetrics, runOutcomes, runProviderSeries, runProviders } from './run'
 import type { ParamError, Parsed } from './types'
-import { parseFailuresRequest, parseFlowRequest, runBreakdown, runFailures, runFlow } from './explore'
-import { runExecutive } from './executive'
-import { runAttacks, runBypasses, runEnrollment, runRecovery } from './security-run'
+import { REPORTS } from './reports'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
 /** What a route answers: a status and a JSON body (or text with its content type). */
@@ -55,20 +53,9 @@ function unwrap<T>(p: Parsed<T>): T {
 
 const json = (status: number, body: unknown): RouteReply => ({ status, body })
 
-/** Security, Explore and Executive reports: window and filters like /outcomes, shapes in contract/security.ts. */
+/** The report endpoints (reports.ts): window and filters validated like /outcomes. */
 function reportRoutes(client: ClickHouseClient, now: () => number): ExtraRoute[] {
-  const report = (path: string, run: (req: OutcomesRequest) => Promise<unknown>): ExtraRoute =>
-    ({ method: 'GET', path, handle: async (_req, url) => json(200, await run(unwrap(parseOutcomesRequest(url.searchParams, now())))) })
-  return [
-    report('/api/v1/security/enrollment', (r) => runEnrollment(client, r)),
-    report('/api/v1/security/bypasses', (r) => runBypasses(client, r)),
-    report('/api/v1/security/recovery', (r) => runRecovery(client, r)),
-    report('/api/v1/security/attacks', (r) => runAttacks(client, r)),
-    report('/api/v1/explore/breakdown', (r) => runBreakdown(client, r)),
-    report('/api/v1/executive', (r) => runExecutive(client, r, now())),
-    { method: 'GET', path: '/api/v1/explore/failures', handle: async (_req, url) => json(200, await runFailures(client, unwrap(parseFailuresRequest(url.searchParams, now())))) },
-    { method: 'GET', path: '/api/v1/explore/flow', handle: async (_req, url) => json(200, await runFlow(client, unwrap(parseFlowRequest(url.searchParams, now())))) },
-  ]
+  return REPORTS.map((r) => ({ method: 'GET' as const, path: r.path, handle: async (_req: IncomingMessage, url: URL) => json(200, await r.run(client, unwrap(r.parse(url.searchParams, now())), now())) }))
 }
 
 /**
@@ -94,7 +81,7 @@ export function createQueryServer(opts: QueryServerOptions): Server {
       }
     } },
     { method: 'GET', path: '/metrics', handle: async () => ({ status: 200, body: await registry.metrics(), contentType: registry.contentType }) },
-    { method: 'GET', path: '/api/v1/metrics/catalogue', handle: async () => json(200, catalogueListing()) },
+    { method: 'GET', path: '/api/v1/metrics/catalogue', handle: async () => json(200, { ...catalogueListing(), reports: REPORTS.map(({ path, title }) => ({ path, title })) }) },
     { method: 'GET', path: '/api/v1/metrics', handle: async (_req, url) => json(200, await runMetrics(client, unwrap(parseMetricsRequest(url.searchParams, now())), now())) },
     { method: 'GET', path: '/api/v1/outcomes', handle: async (_req, url) => json(200, await runOutcomes(client, unwrap(parseOutcomesRequest(url.searchParams, now())))) },
     { method: 'GET', path: '/api/v1/events', handle: async (_req, url) => json(200, await runEvents(client, unwrap(parseEventsRequest(url.searchParams, now())))) },
