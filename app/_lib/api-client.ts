@@ -1,6 +1,7 @@
 'use client'
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import type { ApiErrorBody, Health, Overview } from './console-api'
+import type { ExecutiveView, ExploreView, FlowTimeline, SecurityView } from './security-api'
 import type { SubprocessorsView, VendorView } from './subprocessors-api'
 
 /** An error answered by the console's own route handlers (or the network under them). */
@@ -62,6 +63,18 @@ function usePolled<T>(path: string, query: string) {
 export const useOverview = (query: string) => usePolled<Overview>('/api/overview', query)
 export const useSubprocessors = (query: string) => usePolled<SubprocessorsView>('/api/subprocessors', query)
 export const useVendor = (vendor: string, query: string) => usePolled<VendorView>(`/api/subprocessors/${encodeURIComponent(vendor)}`, query)
+
+export const useSecurity = (query: string) => usePolled<SecurityView>('/api/security', query)
+export const useExecutive = (query: string) => usePolled<ExecutiveView>('/api/executive', query)
+export const useExplore = (query: string) => usePolled<ExploreView>('/api/explore', query)
+export function useFlow(flow: string | null) {
+  return useQuery({
+    queryKey: ['flow', flow],
+    queryFn: ({ signal }) => getJson<FlowTimeline>(`/api/explore/flow?flow=${encodeURIComponent(flow!)}`, signal),
+    enabled: flow !== null && flow !== '',
+    retry: false,
+  })
+}
 
 export function useHealth() {
   return useQuery({
