@@ -14,7 +14,7 @@ function invalid(parameter: string, message: string): never {
 }
 
 /** The window of `?range=` / `?from=&to=`; without either, `fallback` (security reviews look at days, not the last hour). */
-export function windowParams(params: Params, now: Date, fallback: Preset): Record<string, string> {
+export function windowParams(params: Params, now: Date, fallback: Preset): { from: string; to: string; step: string } {
   const given = params.get('range') ?? params.get('from') ?? params.get('to')
   const range = given === null ? ({ ok: true, value: { kind: 'preset', preset: fallback } } as const) : parseRange(params, now)
   if (!range.ok) invalid(range.error.parameter, range.error.message)
