@@ -16,8 +16,11 @@ const MIN = 60
 
 type Who = { user?: string; group?: string; country?: string; client?: string; risk?: string; region?: string }
 
-export function securityEvents(t0: number): { rows: MfaEventRow[]; spans: Record<string, unknown>[] } {
-  const rows: MfaEventRow[] = []
+export interface EventRecord { tsMs: number; attrs: Record<string, string | number>; traceId?: string; spanId?: string }
+export interface SpanRecord { traceId: string; spanId: string; parentSpanId: string; name: string; startMs: number; durMs: number; status: 'Ok' | 'Error' }
+
+export function securityEvents(t0: number): { rows: MfaEventRow[]; spans: Record<string, unknown>[]; records: EventRecord[]; spanRecords: SpanRecord[] } {
+  const records: EventRecord[] = []
   let n = 0
   const e = (at: number, name: EventName, attrs: EventAttributes, who: Who = {}, trace?: { traceId: string; spanId: string }) => {
     const base: EventAttributes = {
@@ -25,7 +28,7 @@ export function securityEvents(t0: number): { rows: MfaEventRow[]; spans: Record
       ...(who.user ? { 'mfa.user_hash': h(who.user), 'mfa.user_group': who.group ?? 'workforce' } : {}),
     }
     const attrsOut = buildEvent(name, { ...base, ...attrs }, () => `sec-${++n}`)
-    rows.push(mfaEventRow({ tsMs: t0 + at * 1000, service: 'reference-idp', attrs: attrsOut, traceId: trace?.traceId, spanId: trace?.spanId }))
+    records.push({ tsMs: t0 + at * 1000, attrs: attrsOut, traceId: trace?.traceId, spanId: trace?.spanId })
   }
   const snap = (at: number, group: string, factor: string, enrolled: number, total: number) =>
     e(at, 'mfa.enrollment.snapshot', { 'mfa.user_group': group, 'mfa.factor': factor, 'mfa.enrolled_count': enrolled, 'mfa.total_count': total, 'mfa.reason': 'scheduled' })
@@ -82,12 +85,9 @@ export function securityEvents(t0: number): { rows: MfaEventRow[]; spans: Record
   send(70 * MIN, 'VN-1'); send(80 * MIN, 'VN-2'); send(120 * MIN - 30, 'VN-3')
   e(70 * MIN + 5, 'mfa.provider.delivery', { 'mfa.channel': 'sms', 'mfa.provider': 'vonage', 'mfa.outcome': 'success', 'mfa.reason': 'delivered', 'mfa.latency_ms': 5000, 'mfa.provider_message_id': 'VN-1' })
 
-  const s = (id: string, parent: string, name: string, atS: number, durMs: number, status = 'Ok') => ({
-    Timestamp: `${chTime(t0 + atS * 1000)}000000`, TraceId: TRACE, SpanId: id, ParentSpanId: parent, TraceState: '', SpanName: name, SpanKind: 'Internal',
-    ServiceName: 'reference-idp', ResourceAttributes: {}, ScopeName: 'reference-idp', ScopeVersion: '', SpanAttributes: { 'mfa.flow_id': FLOW }, Duration: durMs * 1e6,
-    StatusCode: status, StatusMessage: '', 'Events.Timestamp': [], 'Events.Name': [], 'Events.Attributes': [], 'Links.TraceId': [], 'Links.SpanId': [], 'Links.TraceState': [], 'Links.Attributes': [],
-  })
-  const spans = [
+  const s = (spanId: string, parentSpanId: string, name: string, atS: number, durMs: number, status: 'Ok' | 'Error' = 'Ok'): SpanRecord =>
+    ({ traceId: TRACE, spanId, parentSpanId, name, startMs: t0 + atS * 1000, durMs, status })
+  const spanRecords = [
     s('00f067aa0ba902b7', '', 'POST /login', 60 * MIN - 0.2, 820),
     s('00f067aa0ba902b8', '00f067aa0ba902b7', 'password.verify', 60 * MIN - 0.19, 180),
     s('00f067aa0ba902b9', '00f067aa0ba902b7', 'risk.assess', 60 * MIN, 12),
@@ -97,5 +97,29 @@ export function securityEvents(t0: number): { rows: MfaEventRow[]; spans: Record
     s('b1b2c3d4e5f60718', '', 'POST /login/verify', 60 * MIN + 30.9, 70),
     s('b1b2c3d4e5f60719', 'b1b2c3d4e5f60718', 'sms.verify', 60 * MIN + 30.92, 9),
   ]
-  return { rows, spans }
+  const rows = records.map((r) => mfaEventRow({ tsMs: r.tsMs, service: 'reference-idp', attrs: r.attrs, traceId: r.traceId, spanId: r.spanId }))
+  const spans = spanRecords.map((x) => ({
+    Timestamp: `${chTime(x.startMs)}000000`, TraceId: x.traceId, SpanId: x.spanId, ParentSpanId: x.parentSpanId, TraceState: '', SpanName: x.name, SpanKind: 'Internal',
+    ServiceName: 'reference-idp', ResourceAttributes: {}, ScopeName: 'reference-idp', ScopeVersion: '', SpanAttributes: { 'mfa.flow_id': FLOW }, Duration: x.durMs * 1e6,
+    StatusCode: x.status, StatusMessage: '', 'Events.Timestamp': [], 'Events.Name': [], 'Events.Attributes': [], 'Links.TraceId': [], 'Links.SpanId': [], 'Links.TraceState': [], 'Links.Attributes': [],
+  }))
+  return { rows, spans, records, spanRecords }
+}
+
+const nanos = (ms: number) => (BigInt(Math.round(ms * 1000)) * 1000n).toString()
+const kv = (attrs: Record<string, string | number>) =>
+  Object.entries(attrs).map(([key, v]) => ({ key, value: typeof v === 'number' ? { intValue: String(v) } : { stringValue: v } }))
+const RESOURCE = { attributes: kv({ 'service.name': 'reference-idp' }) }
+
+/** OTLP/JSON export requests of the events and spans, as an OTel SDK would send them. */
+export function otlpJson(records: EventRecord[], spans: SpanRecord[]): { logs: string; traces: string } {
+  const logRecords = records.map((r) => ({ timeUnixNano: nanos(r.tsMs), observedTimeUnixNano: nanos(r.tsMs), severityNumber: 9, severityText: 'INFO', attributes: kv(r.attrs), ...(r.traceId ? { traceId: r.traceId, spanId: r.spanId } : {}) }))
+  const otSpans = spans.map((x) => ({
+    traceId: x.traceId, spanId: x.spanId, ...(x.parentSpanId ? { parentSpanId: x.parentSpanId } : {}), name: x.name, kind: 1,
+    startTimeUnixNano: nanos(x.startMs), endTimeUnixNano: nanos(x.startMs + x.durMs), attributes: kv({ 'mfa.flow_id': FLOW }), status: { code: x.status === 'Error' ? 2 : 1 },
+  }))
+  return {
+    logs: JSON.stringify({ resourceLogs: [{ resource: RESOURCE, scopeLogs: [{ scope: { name: 'reference-idp' }, logRecords }] }] }),
+    traces: JSON.stringify({ resourceSpans: [{ resource: RESOURCE, scopeSpans: [{ scope: { name: 'reference-idp' }, spans: otSpans }] }] }),
+  }
 }
