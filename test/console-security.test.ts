@@ -105,7 +105,7 @@ describe.runIf(hasChromium())('console Security, Executive, Explore and the mont
     await page.goto(`${base}/explore?range=24h`)
     await page.getByTestId('failures').waitFor({ timeout: 30_000 })
     expect(await page.getByTestId('failures').locator('tbody tr').count()).toBe(7)
-    await page.getByLabel('Client').selectOption('ios')
+    await page.getByRole('combobox', { name: 'Client' }).selectOption('ios')
     await page.getByRole('button', { name: 'Apply' }).click()
     await page.waitForURL(/client=ios/)
     await expect.poll(() => page.getByTestId('failures').locator('tbody tr').count(), { timeout: 15_000 }).toBe(3)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatCompact, formatCount, formatMicros, formatMs, formatPercent, formatTargetMs, formatTargetPercent, humanize } from './format'
+import { formatCompact, formatCount, formatMicros, formatMs, formatPercent, formatTargetMs, formatTargetPercent, humanize, formatDuration } from './format'
 
 describe('formatPercent', () => {
   it.each([
@@ -55,4 +55,10 @@ describe('formatMicros', () => {
   it.each([
     [43_090.9, '0.0431'], [100, '0.00010'], [1_250_000, '1.25'], [0, '0'], [null, '—'],
   ])('%s → %s', (v, s) => expect(formatMicros(v)).toBe(s))
+})
+
+describe('formatDuration', () => {
+  it.each([[null, '—'], [45_000, '45.0 s'], [1_800_000, '30 min'], [9_000_000, '2 h 30 min'], [3 * 86_400_000, '3.0 d']])('%s → %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text)
+  })
 })

@@ -28,7 +28,7 @@ export function reportPeriod(params: Params, now: Date): { from: string; to: str
     if (!m) throw new ConsoleError('invalid_parameter', `invalid month: got "${month.slice(0, 20)}", expected YYYY-MM such as 2026-11`, 'month')
     const from = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1))
     const to = new Date(Date.UTC(Number(m[1]), Number(m[2]), 1))
-    return { from: from.toISOString(), to: to.toISOString(), step: '86400', label: `${from.toLocaleString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' })} (UTC)` }
+    return { from: from.toISOString(), to: to.toISOString(), step: '86400', label: `${from.toLocaleString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' })} (${from.toISOString().slice(0, 10)} 00:00 – ${to.toISOString().slice(0, 10)} 00:00 UTC)` }
   }
   if (params.get('range') ?? params.get('from')) {
     const w = windowParams(params, now, '7d')

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next'
 import { ConsoleError } from '../_lib/collector-client'
 import { consoleEnv } from '../_lib/env'
-import { formatCount, formatMs, formatPercent, humanize } from '../_lib/format'
+import { formatCount, formatDuration, formatPercent, humanize } from '../_lib/format'
 import { loadReport, type MonthlyReport } from '../_lib/report'
 import '../_components/security/security.css'
 import './report.css'
@@ -43,7 +43,7 @@ function Report({ r }: { r: MonthlyReport }) {
     <article className="report" data-testid="report">
       <header className="report-head">
         <h1>Monthly MFA audit</h1>
-        <p><strong>Period:</strong> {r.period.label} ({d(r.period.from)} – {d(r.period.to)} UTC)</p>
+        <p><strong>Period:</strong> {r.period.label}</p>
         <p><strong>Data source:</strong> {r.source}. Generated {d(r.generatedAt)} UTC. Users appear only as HMAC hashes.</p>
         <p className="no-print"><a href={`/api/report?format=csv&from=${encodeURIComponent(r.period.from)}&to=${encodeURIComponent(r.period.to)}`}>Download CSV</a> · <a href={`/api/report?format=pdf&from=${encodeURIComponent(r.period.from)}&to=${encodeURIComponent(r.period.to)}`}>Download PDF</a></p>
       </header>
@@ -66,7 +66,7 @@ function Report({ r }: { r: MonthlyReport }) {
       </section>
       <section>
         <h2>3. Recoveries</h2>
-        <p>Requested {rec.by_reason.requested ?? 0}, approved {rec.by_reason.approved ?? 0}, denied {rec.by_reason.denied ?? 0}, completed {rec.by_reason.completed ?? 0}, recovery codes used {rec.by_reason.recovery_code_used ?? 0}. Time to approve p50 {formatMs(rec.time_to_approve_ms.p50)}, p95 {formatMs(rec.time_to_approve_ms.p95)}. Open at the end of the period: {rec.backlog.length}.</p>
+        <p>Requested {rec.by_reason.requested ?? 0}, approved {rec.by_reason.approved ?? 0}, denied {rec.by_reason.denied ?? 0}, completed {rec.by_reason.completed ?? 0}, recovery codes used {rec.by_reason.recovery_code_used ?? 0}. Time to approve p50 {formatDuration(rec.time_to_approve_ms.p50)}, p95 {formatDuration(rec.time_to_approve_ms.p95)}. Open at the end of the period: {rec.backlog.length}.</p>
         <T caption="Recoveries with abuse signals" head={['When (UTC)', 'User (hash)', 'Country', 'Signals']} empty="None."
           rows={rec.suspicious.map((s) => [d(s.ts), short(s.user_hash), s.country ?? '—', s.signals.map(humanize).join(', ')])} />
       </section>

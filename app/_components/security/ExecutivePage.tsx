@@ -30,7 +30,7 @@ export function ExecutivePage() {
   else if (q.isError && !q.data) body = <ErrorState title="Could not load the executive snapshot" message={q.error.message} hint={hintFor(q.error)} onRetry={() => void q.refetch()} retrying={q.isFetching} />
   else if (q.data) body = <><StaleBanner q={q} /><ExecutiveBody v={q.data} /></>
   return (
-    <div className="overview">
+    <div className="overview sec-page">
       <div className="toolbar">
         <nav aria-label="Period" className="segmented">
           <Link href="/executive?period=week" className={period === 'week' ? 'seg seg-on' : 'seg'} aria-current={period === 'week' ? 'page' : undefined}>Week over week</Link>

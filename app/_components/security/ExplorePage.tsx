@@ -4,7 +4,7 @@ import { usePathname, useRouter, useSearchParams } from 'next/navigation'
 import { type FormEvent, type ReactNode } from 'react'
 import { Client, Factor, Outcome, RiskLevel, UserGroup } from '../../../contract/enums'
 import { hintFor, useExplore } from '../../_lib/api-client'
-import { formatCount, formatDateTime, formatMs, formatPercent, humanize } from '../../_lib/format'
+import { formatCount, formatDateTime, formatDuration, formatMs, formatPercent, humanize } from '../../_lib/format'
 import type { ExploreView } from '../../_lib/security-api'
 import { PRESET_IDS } from '../../_lib/time-range'
 import { RefreshStatus, StaleBanner } from '../RefreshStatus'
@@ -47,7 +47,7 @@ export function ExplorePage() {
   else if (q.isError && !q.data) body = <ErrorState title="Could not load failed challenges" message={q.error.message} hint={hintFor(q.error)} onRetry={() => void q.refetch()} retrying={q.isFetching} />
   else if (q.data) body = <><StaleBanner q={q} /><ExploreBody v={q.data} params={params} /></>
   return (
-    <div className="overview">
+    <div className="overview sec-page">
       {/* key: a back/forward navigation resets the uncontrolled fields to the URL's values. */}
       <form key={params.toString()} className="card sec-card explore-filters" onSubmit={submit} aria-label="Filters of failed challenges">
         <label>Range
@@ -104,7 +104,7 @@ function ExploreBody({ v, params }: { v: ExploreView; params: { get(k: string): 
         <section className="card sec-card" aria-labelledby="queue-title">
           <h2 id="queue-title" className="section-title">Challenge queue by provider</h2>
           <DataTable testId="queues" caption="Sends awaiting a receipt by provider" columns={['Provider', 'Channel', 'Sent', 'In flight', 'Receipts outstanding', 'Oldest']} num={[2, 3, 4, 5]} empty="No accepted send in range."
-            rows={b.queues.map((x) => [x.provider, humanize(x.channel), formatCount(x.sent), formatCount(x.in_flight), formatCount(x.receipts_outstanding), formatMs(x.oldest_outstanding_ms)])} />
+            rows={b.queues.map((x) => [x.provider, humanize(x.channel), formatCount(x.sent), formatCount(x.in_flight), formatCount(x.receipts_outstanding), formatDuration(x.oldest_outstanding_ms)])} />
           <p className="gaps">In flight: accepted by the vendor less than {b.receipt_deadline_ms / 1000} s before the end of the range, no receipt yet. Outstanding: older, still without a receipt.</p>
         </section>
       </div>

@@ -24,7 +24,7 @@ export function SecurityPage() {
   else if (q.isError && !q.data) body = <ErrorState title="Could not load the security report" message={q.error.message} hint={hintFor(q.error)} onRetry={() => void q.refetch()} retrying={q.isFetching} />
   else if (q.data) body = <><StaleBanner q={q} /><SecurityBody v={q.data} stale={q.isPlaceholderData} query={query} /></>
   return (
-    <div className="overview">
+    <div className="overview sec-page">
       <Toolbar state={shown} status={<RefreshStatus range={range} q={q} />} filters={OVERVIEW_FILTERS.filter((f) => f.key === 'user_group')} />
       {body}
     </div>

@@ -1,5 +1,5 @@
 import type { AttackReport, BypassReport, EnrollmentReport, RecoveryReport } from '../../../contract/security'
-import { formatCount, formatDateTime, formatMs, formatPercent, humanize } from '../../_lib/format'
+import { formatCount, formatDateTime, formatDuration, formatMs, formatPercent, humanize } from '../../_lib/format'
 import { DataTable, Delta, Gaps, UserHash } from './DataTable'
 import { CoverageTrend, RiskChart } from './SecurityCharts'
 
@@ -64,7 +64,7 @@ export function RecoverySection({ r }: { r: RecoveryReport }) {
       <p className="kv">
         <span>Requested <b>{b.requested ?? 0}</b></span><span>Approved <b>{b.approved ?? 0}</b></span><span>Denied <b>{b.denied ?? 0}</b></span>
         <span>Completed <b>{b.completed ?? 0}</b></span><span>Recovery codes used <b>{b.recovery_code_used ?? 0}</b></span>
-        <span>Time to approve p50 <b>{formatMs(r.time_to_approve_ms.p50)}</b>, p95 <b>{formatMs(r.time_to_approve_ms.p95)}</b></span>
+        <span>Time to approve p50 <b>{formatDuration(r.time_to_approve_ms.p50)}</b>, p95 <b>{formatDuration(r.time_to_approve_ms.p95)}</b></span>
       </p>
       <h3>Abuse signals (SIM-swap pattern, F6)</h3>
       <DataTable testId="recovery-suspicious" caption="Recoveries with abuse signals" columns={['When', 'User', 'Step', 'Country', 'Signals']}
@@ -72,7 +72,7 @@ export function RecoverySection({ r }: { r: RecoveryReport }) {
         rows={r.suspicious.map((s) => [when(s.ts), <UserHash key="h" hash={s.user_hash} />, humanize(s.reason), s.country ?? '—', s.signals.map((x) => <span key={x} className="chip">{humanize(x)}</span>)])} />
       <h3>Backlog (requests awaiting a decision)</h3>
       <DataTable testId="recovery-backlog" caption="Open recovery requests" columns={['User', 'Requested', 'Waiting']}
-        empty="No request is waiting." rows={r.backlog.map((x) => [<UserHash key="h" hash={x.user_hash} />, when(x.requested_at), formatMs(x.age_ms)])} />
+        empty="No request is waiting." rows={r.backlog.map((x) => [<UserHash key="h" hash={x.user_hash} />, when(x.requested_at), formatDuration(x.age_ms)])} />
       <Gaps items={r.not_in_telemetry} />
     </section>
   )
