@@ -27,7 +27,7 @@ export const EnrollmentReport = z.object({
   trend: z.array(z.object({ t: z.number(), by_group: z.record(z.string(), Ratio) })),
   phishing_resistant: z.array(z.object({ user_group: z.string(), enrolled: Count, total: Count, share: Ratio })),
   /** Admins who signed in with the password alone (mfa.login.completed reason mfa_not_enrolled). */
-  admins_without_mfa: z.array(z.object({ user_hash: Hash, sign_ins: Count, last_seen: Iso })),
+  admins_without_mfa: z.array(z.object({ user_hash: Hash, sign_ins: Count, last_seen: Iso, /** service.name of the emitting IdP. */ producer: Str })),
   /** Users whose only active factor, by their mfa.enrollment.changed history, is SMS. */
   sms_only: z.array(z.object({ user_hash: Hash, user_group: Str, since: Iso })),
   history_from: Iso,

@@ -15,6 +15,8 @@ export interface SecurityView {
   attacks: AttackReport
   /** Coverage target per user group (0..1). */
   targets: Record<string, number>
+  /** The reference IdP's admin page, when the console knows the IdP (IDP_URL). */
+  idpAdminUrl: string | null
 }
 
 export interface SloSummary { id: string; description: string; budgetRemaining: number | null; state: 'met' | 'at_risk' | 'breached' | 'no_data' }

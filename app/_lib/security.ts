@@ -28,14 +28,14 @@ function filterParams(params: Params): Record<string, string | undefined> {
   return f.value
 }
 
-export async function loadSecurity(params: Params, deps: CollectorDeps, now: Date): Promise<SecurityView> {
+export async function loadSecurity(params: Params, deps: CollectorDeps, now: Date, idpUrl?: string): Promise<SecurityView> {
   const q = { ...windowParams(params, now, '7d'), ...filterParams(params) }
   // One at a time: embedded chDB answers one query at a time anyway.
   const enrollment = await getFromCollector(deps, '/api/v1/security/enrollment', q, EnrollmentReport)
   const bypasses = await getFromCollector(deps, '/api/v1/security/bypasses', q, BypassReport)
   const recovery = await getFromCollector(deps, '/api/v1/security/recovery', q, RecoveryReport)
   const attacks = await getFromCollector(deps, '/api/v1/security/attacks', q, AttackReport)
-  return { generatedAt: now.toISOString(), enrollment, bypasses, recovery, attacks, targets: ENROLLMENT_TARGETS }
+  return { generatedAt: now.toISOString(), enrollment, bypasses, recovery, attacks, targets: ENROLLMENT_TARGETS, idpAdminUrl: idpUrl ? `${idpUrl}/admin` : null }
 }
 
 /** Enrollment targets per user group (the issue's "admins 100 %"); groups without one show none. */

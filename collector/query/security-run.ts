@@ -38,7 +38,7 @@ export async function runEnrollment(client: ClickHouseClient, req: q.ReportReque
     coverage,
     trend: [...buckets.entries()].map(([t, rows]) => ({ t, by_group: Object.fromEntries(rows.map((r) => [String(r.user_group), r.coverage === null ? null : Math.min(1, round(num(r.coverage), 6))])) })),
     phishing_resistant: [...groups.entries()].map(([user_group, g]) => ({ user_group, ...g, share: ratio(g.enrolled, g.total) })),
-    admins_without_mfa: admins.map((r) => ({ user_hash: String(r.user_hash), sign_ins: num(r.n), last_seen: isoFromClickHouse(r.last) })),
+    admins_without_mfa: admins.map((r) => ({ user_hash: String(r.user_hash), sign_ins: num(r.n), last_seen: isoFromClickHouse(r.last), producer: str(r.service) })),
     sms_only: sms.map((r) => ({ user_hash: String(r.user_hash), user_group: str(r.user_group), since: isoFromClickHouse(r.since) })),
     history_from: new Date(req.window.toMs - q.HISTORY_MS).toISOString(),
     not_in_telemetry: ['admins with no second factor who did not sign in during the window (the snapshot counts them, without hashes)'],
@@ -83,7 +83,7 @@ export async function runAttacks(client: ClickHouseClient, req: q.ReportRequest)
   const risk = await runSql(client, q.riskSeriesSql(req))
   const revoked = await runSql(client, q.revokedSessionSql(req))
   const byReason: Record<string, number> = Object.fromEntries(REASONS['mfa.lockout'].map((r) => [r, 0]))
-  for (const r of locks) byReason[String(r.reason)] = num(r.n)
+  for (const r of locks) if (r.reason !== '') byReason[String(r.reason)] = num(r.n)
   return {
     window: windowJson(req.window),
     credential_stuffing: stuffing.map((r) => ({ country: String(r.country) || 'unknown', failures: num(r.failures), users: num(r.users) })),
@@ -91,7 +91,7 @@ export async function runAttacks(client: ClickHouseClient, req: q.ReportRequest)
       threshold: q.BRUTE_FORCE_THRESHOLD,
       users: brute.map((r) => ({ user_hash: String(r.user_hash), user_group: str(r.user_group), failures: num(r.failures), factors: (r.factors as string[]).filter(Boolean), countries: r.countries as string[], last: isoFromClickHouse(r.last) })),
     },
-    lockouts: { by_reason: byReason, users: locks.filter((r) => r.reason !== 'unlocked').reduce((a, r) => a + num(r.users), 0) },
+    lockouts: { by_reason: byReason, users: num(locks.find((r) => r.reason === '')?.n ?? 0) },
     push_bombing: push.map((r) => ({ country: String(r.country) || 'unknown', denied: num(r.denied), fraud_reports: num(r.fraud_reports), lockouts: num(r.lockouts), users: num(r.users) })),
     risk: fillSeries(req.window, risk, (b) => [b.reduce((a, r) => a + num(r.low), 0), b.reduce((a, r) => a + num(r.medium), 0), b.reduce((a, r) => a + num(r.high), 0)]),
     revoked_session_reuse: revoked.map((r) => ({ ts: isoFromClickHouse(r.ts), user_hash: str(r.user_hash), country: str(r.country), client: str(r.client) })),

@@ -56,7 +56,7 @@ GROUP BY t, user_group ORDER BY t, user_group`
 
 export function adminsWithoutMfaSql(req: ReportRequest): SqlQuery {
   const query = `
-SELECT user_hash, count() AS n, max(ts) AS last
+SELECT user_hash, count() AS n, max(ts) AS last, argMax(service, ts) AS service
 FROM ${EVENTS}
 WHERE ${where(req, 'mfa.login.completed', "reason = 'mfa_not_enrolled' AND user_group = 'admin' AND user_hash != ''")}
 GROUP BY user_hash ORDER BY last DESC LIMIT 500`
@@ -150,7 +150,9 @@ GROUP BY user_hash HAVING failures >= {threshold:UInt32} ORDER BY failures DESC,
 
 export function lockoutsSql(req: ReportRequest): SqlQuery {
   const query = `
-SELECT reason, count() AS n, uniqExactIf(user_hash, user_hash != '') AS users FROM ${EVENTS} WHERE ${where(req, 'mfa.lockout')} GROUP BY reason`
+SELECT reason, count() AS n FROM ${EVENTS} WHERE ${where(req, 'mfa.lockout')} GROUP BY reason
+UNION ALL
+SELECT '' AS reason, uniqExactIf(user_hash, user_hash != '' AND reason != 'unlocked') AS n FROM ${EVENTS} WHERE ${where(req, 'mfa.lockout')}`
   return { query, params: params(req) }
 }
 

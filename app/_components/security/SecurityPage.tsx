@@ -53,7 +53,7 @@ function SecurityBody({ v, stale, query }: { v: SecurityView; stale: boolean; qu
         <a className="row-link" href={`/api/report?format=csv${query ? `&${query}` : ''}`}>CSV</a> · <a className="row-link" href={`/api/report?format=pdf${query ? `&${query}` : ''}`}>PDF</a>
       </p>
       <div className="sec-grid">
-        <EnrollmentSection r={v.enrollment} targets={v.targets} />
+        <EnrollmentSection r={v.enrollment} targets={v.targets} idpAdminUrl={v.idpAdminUrl} />
         <BypassSection r={v.bypasses} />
         <RecoverySection r={v.recovery} />
         <AttackSection r={v.attacks} />

@@ -5,7 +5,7 @@ import { CoverageTrend, RiskChart } from './SecurityCharts'
 
 const when = (iso: string) => formatDateTime(Date.parse(iso))
 
-export function EnrollmentSection({ r, targets }: { r: EnrollmentReport; targets: Record<string, number> }) {
+export function EnrollmentSection({ r, targets, idpAdminUrl }: { r: EnrollmentReport; targets: Record<string, number>; idpAdminUrl: string | null }) {
   return (
     <section className="card sec-card" aria-labelledby="enr-title">
       <h2 id="enr-title" className="section-title">Enrollment coverage <span className="metric-id">M8</span></h2>
@@ -24,8 +24,9 @@ export function EnrollmentSection({ r, targets }: { r: EnrollmentReport; targets
       <h3>Phishing-resistant share (WebAuthn / passkeys)</h3>
       <p className="kv">{r.phishing_resistant.map((p) => <span key={p.user_group}>{humanize(p.user_group)} <b>{formatPercent(p.share)}</b></span>)}</p>
       <h3>Admins without a second factor</h3>
-      <DataTable testId="admins-without-mfa" caption="Admins who signed in with the password alone" columns={['Admin', 'Sign-ins', 'Last seen']} num={[1]}
-        empty="None signed in without a second factor in this range." rows={r.admins_without_mfa.map((a) => [<UserHash key="h" hash={a.user_hash} />, a.sign_ins, when(a.last_seen)])} />
+      <DataTable testId="admins-without-mfa" caption="Admins who signed in with the password alone" columns={['Admin', 'Sign-ins', 'Last seen', 'Act']} num={[1]}
+        empty="None signed in without a second factor in this range." rows={r.admins_without_mfa.map((a) => [<UserHash key="h" hash={a.user_hash} />, a.sign_ins, when(a.last_seen),
+          a.producer === 'reference-idp' && idpAdminUrl ? <a key="a" className="row-link" href={idpAdminUrl}>IdP admin page</a> : '—'])} />
       <h3>Users with SMS only (weakest factor)</h3>
       <DataTable testId="sms-only" caption="Users whose only active factor is SMS" columns={['User', 'Group', 'Last change']}
         empty="No user has SMS as the only factor." rows={r.sms_only.slice(0, 20).map((u) => [<UserHash key="h" hash={u.user_hash} />, humanize(u.user_group ?? 'unknown'), when(u.since)])} />

@@ -8,7 +8,8 @@ export const dynamic = 'force-dynamic'
 
 export async function GET(req: NextRequest): Promise<Response> {
   try {
-    const view = await loadSecurity(req.nextUrl.searchParams, { baseUrl: consoleEnv().COLLECTOR_QUERY_URL }, new Date())
+    const env = consoleEnv()
+    const view = await loadSecurity(req.nextUrl.searchParams, { baseUrl: env.COLLECTOR_QUERY_URL }, new Date(), env.IDP_URL)
     return Response.json(view, { headers: { 'cache-control': 'no-store' } })
   } catch (err) {
     return errorResponse(err)
