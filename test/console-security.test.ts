@@ -71,6 +71,8 @@ describe.runIf(hasChromium())('console Security, Executive, Explore and the mont
   })
 
   it('Security: enrollment gaps, bypasses with break-glass, recovery abuse, attacks', async () => {
+    const api = await fetch(`${base}/api/security?range=24h`)
+    expect(api.status, (await api.clone().text()).slice(0, 500)).toBe(200)
     await page.goto(`${base}/security?range=24h`)
     await page.getByTestId('admins-without-mfa').waitFor({ timeout: 30_000 })
     expect(await page.getByTestId('admins-without-mfa').getAttribute('aria-label')).toBe('Admins who signed in with the password alone')

@@ -34,14 +34,14 @@ function FlowBody({ t }: { t: FlowTimeline }) {
           {t.events.map((e, i) => (
             <div key={`e${i}`} className="wf-row" role="listitem">
               <span className="wf-name" title={e.event}>◆ {e.event.replace('mfa.', '')}{e.reason ? ` (${e.reason})` : ''}</span>
-              <span className="wf-track"><span className="wf-bar wf-event" style={{ left: pos(e.since_start_ms) }} /></span>
+              <span className="wf-track" role="img" aria-label={`at ${formatMs(e.since_start_ms)}`}><span className="wf-bar wf-event" style={{ left: pos(e.since_start_ms) }} /></span>
               <span className="wf-dur">{formatMs(e.since_start_ms)}</span>
             </div>
           ))}
           {t.spans.map((s) => (
             <div key={s.span_id} className="wf-row" role="listitem">
               <span className="wf-name" style={{ paddingLeft: s.depth * 14 }} title={`${s.service}: ${s.name}`}>{s.name}</span>
-              <span className="wf-track" aria-label={`starts at ${formatMs(Math.max(0, s.offset_ms))}, ${s.status}`}>
+              <span className="wf-track" role="img" aria-label={`starts at ${formatMs(Math.max(0, s.offset_ms))}, ${s.status}`}>
                 <span className={s.status === 'Error' ? 'wf-bar wf-error' : 'wf-bar'} style={{ left: pos(s.offset_ms), width: `${(s.duration_ms / (end - start)) * 100}%` }} />
               </span>
               <span className="wf-dur">{formatMs(s.duration_ms)}</span>
