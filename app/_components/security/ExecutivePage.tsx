@@ -60,8 +60,12 @@ function ExecutiveBody({ v }: { v: ExecutiveView }) {
               <h2 className="stat-label" id={`kpi-${k.id}`}>{d.label}{d.metric && <span className="metric-id">{d.metric}</span>}</h2>
               <p className="stat-value" data-testid={`kpi-${k.id}`}>{k.unit === 'ratio' ? formatPercent(k.current) : formatCount(k.current)}</p>
               <div className="stat-foot">
-                <Delta current={k.current} previous={k.previous} kind={k.unit} higherIsBetter={d.higherIsBetter} />
-                <span className="stat-target">previous {k.unit === 'ratio' ? formatPercent(k.previous) : formatCount(k.previous)}</span>
+                {k.previous === null ? <span className="stat-target">no data for the {v.period} before</span> : (
+                  <>
+                    <Delta current={k.current} previous={k.previous} kind={k.unit} higherIsBetter={d.higherIsBetter} />
+                    <span className="stat-target">{v.period} before: {k.unit === 'ratio' ? formatPercent(k.previous) : formatCount(k.previous)}</span>
+                  </>
+                )}
               </div>
               <p className="exec-explain">{d.explain}</p>
             </section>
