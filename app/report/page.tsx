@@ -50,7 +50,7 @@ function Report({ r }: { r: MonthlyReport }) {
       <section>
         <h2>1. Enrollment coverage</h2>
         <p>Admin coverage target 100 %: {admin.length === 0 ? 'no admin snapshot in the period.' : admin.every((c) => (c.coverage ?? 0) < 1) ? `not met (best factor ${formatPercent(Math.max(...admin.map((c) => c.coverage ?? 0)))}).` : 'met.'} Phishing-resistant share: {e.phishing_resistant.map((p) => `${humanize(p.user_group)} ${formatPercent(p.share)}`).join(', ') || 'no data'}.</p>
-        <T caption="Coverage by user group and factor (latest snapshot; before the period in brackets)" head={['Group', 'Factor', 'Enrolled', 'Coverage', 'Before']} empty="No enrollment snapshot in the period."
+        <T caption="Coverage by user group and factor (latest snapshot in the period; Before: the last snapshot before it)" head={['Group', 'Factor', 'Enrolled', 'Coverage', 'Before']} empty="No enrollment snapshot in the period."
           rows={e.coverage.map((c) => [humanize(c.user_group), humanize(c.factor), `${formatCount(c.enrolled)} / ${formatCount(c.total)}`, formatPercent(c.coverage), formatPercent(c.previous)])} />
         <T caption="Admins who signed in without a second factor" head={['Admin (hash)', 'Sign-ins', 'Last seen']} empty="None in the period."
           rows={e.admins_without_mfa.map((x) => [short(x.user_hash), x.sign_ins, d(x.last_seen)])} />
