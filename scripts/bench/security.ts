@@ -45,7 +45,7 @@ FROM (SELECT number AS h FROM numbers(${days * 24})) ARRAY JOIN ['admin','workfo
 
 export interface PanelTiming { path: string; p50Ms: number; p95Ms: number }
 
-export async function benchSecurity(o: { rate: number; days: number; iterations: number }): Promise<{ events: number; fillS: number; panels: PanelTiming[] }> {
+export async function benchSecurity(o: { rate: number; days: number; iterations: number; onFilled?: (events: number, fillS: number) => void; onPanel?: (p: PanelTiming) => void }): Promise<{ events: number; fillS: number; panels: PanelTiming[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-bench-security-'))
   const ch = await openClickHouse(loadCollectorConfig({} as NodeJS.ProcessEnv, { dataDir: dir }))
   try {
@@ -55,6 +55,7 @@ export async function benchSecurity(o: { rate: number; days: number; iterations:
     for (const q of fillSql(o.rate, o.days, now)) await ch.client.command({ query: q })
     const fillS = (performance.now() - t0) / 1000
     const events = Number(((await (await ch.client.query({ query: 'SELECT count() AS n FROM mfa_events', format: 'JSONEachRow' })).json()) as { n: string | number }[])[0].n)
+    o.onFilled?.(events, fillS)
     const params = new URLSearchParams({ from: new Date(now - o.days * DAY).toISOString(), to: new Date(now).toISOString() })
     const panels: PanelTiming[] = []
     for (const r of REPORTS) {
@@ -69,7 +70,9 @@ export async function benchSecurity(o: { rate: number; days: number; iterations:
         if (i > 0) times.push(performance.now() - s) // the first run warms caches and is not counted
       }
       times.sort((a, b) => a - b)
-      panels.push({ path: r.path, p50Ms: times[Math.floor(times.length / 2)], p95Ms: times[Math.min(times.length - 1, Math.ceil(times.length * 0.95) - 1)] })
+      const timing = { path: r.path, p50Ms: times[Math.floor(times.length / 2)], p95Ms: times[Math.min(times.length - 1, Math.ceil(times.length * 0.95) - 1)] }
+      panels.push(timing)
+      o.onPanel?.(timing)
     }
     return { events, fillS, panels }
   } finally {
