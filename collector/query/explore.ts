@@ -12,6 +12,12 @@ import { FILTER_KEYS, type Parsed, type QueryWindow, type SqlQuery } from './typ
 
 /** Explore: failed challenges by every dimension, one flow's timeline with its spans, breakdowns. */
 
+/**
+ * Lists and breakdowns scan a whole window of verifications: read without FINAL and count
+ * distinct event ids (LIMIT 1 BY event_id for lists), which tolerates re-deliveries far cheaper.
+ */
+const RAW = 'mfa_events'
+
 export interface FailuresRequest extends ReportRequest { outcome?: string; reason?: string; risk_level?: string; country?: string; attempt?: number; limit: number }
 const EXTRA = ['outcome', 'reason', 'risk_level', 'country', 'attempt'] as const
 
@@ -41,9 +47,9 @@ export function failuresSql(req: FailuresRequest, count = false): SqlQuery {
     extra[`x_${k}`] = req[k]!
   }
   const query = count
-    ? `SELECT count() AS n FROM ${EVENTS} WHERE ${where.join(' AND ')}`
+    ? `SELECT uniq(event_id) AS n FROM ${RAW} WHERE ${where.join(' AND ')}`
     : `SELECT ts, flow_id, factor, provider, region, client, country, user_group, outcome, reason, risk_level, attempt, latency_ms, user_hash
-FROM ${EVENTS} WHERE ${where.join(' AND ')} ORDER BY ts DESC LIMIT {limit:UInt32}`
+FROM ${RAW} WHERE ${where.join(' AND ')} ORDER BY ts DESC LIMIT 1 BY event_id LIMIT {limit:UInt32}`
   return { query, params: baseParams(req.window, req.filters, extra) }
 }
 
@@ -136,19 +142,21 @@ export function breakdownSql(req: ReportRequest): { regions: SqlQuery; clients: 
   const params = baseParams(req.window, req.filters, { deadline_ms: RECEIPT_DEADLINE_MS })
   return {
     regions: { params, query: `
-SELECT region, count() AS n, quantiles(0.5, 0.95)(latency_ms) AS q
-FROM ${EVENTS} WHERE event = 'mfa.challenge.verified' AND ${WINDOW} AND ${f} GROUP BY region ORDER BY region` },
+SELECT region, uniq(event_id) AS n, quantiles(0.5, 0.95)(latency_ms) AS q
+FROM ${RAW} WHERE event = 'mfa.challenge.verified' AND ${WINDOW} AND ${f} GROUP BY region ORDER BY region` },
     clients: { params, query: `
-SELECT client, count() AS n, countIf(outcome != 'success') AS failures, sumMapIf([reason], [toUInt64(1)], outcome != 'success') AS reasons
-FROM ${EVENTS} WHERE event = 'mfa.challenge.verified' AND ${WINDOW} AND ${f} GROUP BY client ORDER BY client` },
+SELECT client, sum(k) AS n, sumIf(k, failed) AS failures, sumMapIf([reason], [k], failed) AS reasons FROM (
+  SELECT client, reason, outcome != 'success' AS failed, uniq(event_id) AS k
+  FROM ${RAW} WHERE event = 'mfa.challenge.verified' AND ${WINDOW} AND ${f} GROUP BY client, reason, failed)
+GROUP BY client ORDER BY client` },
     queues: { params, query: `
-SELECT r.provider AS provider, r.channel AS channel, count() AS sent,
-  countIf(d.id = '' AND {to_ms:Int64} - r.ms < {deadline_ms:Int64}) AS in_flight,
-  countIf(d.id = '' AND {to_ms:Int64} - r.ms >= {deadline_ms:Int64}) AS outstanding,
+SELECT r.provider AS provider, r.channel AS channel, uniq(r.id) AS sent,
+  uniqIf(r.id, d.id = '' AND {to_ms:Int64} - r.ms < {deadline_ms:Int64}) AS in_flight,
+  uniqIf(r.id, d.id = '' AND {to_ms:Int64} - r.ms >= {deadline_ms:Int64}) AS outstanding,
   maxIf({to_ms:Int64} - r.ms, d.id = '') AS oldest, countIf(d.id = '') AS waiting
-FROM (SELECT provider, channel, provider_message_id AS id, toUnixTimestamp64Milli(ts) AS ms FROM ${EVENTS}
+FROM (SELECT provider, channel, provider_message_id AS id, toUnixTimestamp64Milli(ts) AS ms FROM ${RAW}
       WHERE event = 'mfa.provider.request' AND outcome = 'success' AND provider_message_id != '' AND ${WINDOW} AND ${f}) AS r
-LEFT JOIN (SELECT DISTINCT provider_message_id AS id FROM ${EVENTS}
+LEFT JOIN (SELECT DISTINCT provider_message_id AS id FROM ${RAW}
       WHERE event = 'mfa.provider.delivery' AND reason != 'never_receipted' AND ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})) AS d
 ON r.id = d.id
 GROUP BY provider, channel ORDER BY provider, channel` },

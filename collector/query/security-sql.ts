@@ -17,6 +17,12 @@ export const HISTORY_MS = 90 * DAY_MS
 /** A recovery this soon after a factor change is the SIM-swap pattern (F6). */
 export const FACTOR_CHANGE_WINDOW_MS = 7 * DAY_MS
 export const BRUTE_FORCE_THRESHOLD = 3
+/**
+ * The attack reports scan every sign-in of the window: they read the table without FINAL and
+ * count distinct event ids instead (as the rollups do with uniq), which tolerates re-deliveries
+ * at a fraction of FINAL's cost.
+ */
+const RAW = 'mfa_events'
 const ACTIVE_REASONS = ['enrolled', 'activated', 'renamed'] as const
 const SECOND_FACTORS_EXCLUDED = ['password', 'recovery_code', 'admin_recovery'] as const
 const FAILED = ['failure', 'expired', 'replayed', 'rate_limited', 'locked_out', 'error', 'timeout'] as const
@@ -56,8 +62,8 @@ GROUP BY t, user_group ORDER BY t, user_group`
 
 export function adminsWithoutMfaSql(req: ReportRequest): SqlQuery {
   const query = `
-SELECT user_hash, count() AS n, max(ts) AS last, argMax(service, ts) AS service
-FROM ${EVENTS}
+SELECT user_hash, uniqExact(event_id) AS n, max(ts) AS last, argMax(service, ts) AS service
+FROM mfa_events
 WHERE ${where(req, 'mfa.login.completed', "reason = 'mfa_not_enrolled' AND user_group = 'admin' AND user_hash != ''")}
 GROUP BY user_hash ORDER BY last DESC LIMIT 500`
   return { query, params: params(req) }
@@ -115,34 +121,41 @@ ORDER BY ts LIMIT 20000`
   return { query, params: params(req, { history_ms: req.window.fromMs - HISTORY_MS }) }
 }
 
-/** For users who asked for recovery in the window: their factor changes and successful sign-in countries before. */
+/**
+ * For users who asked for recovery in the window: their factor changes, and the first time each
+ * country appeared in their successful sign-ins. Read without FINAL: a duplicate delivery can
+ * change neither a first-seen time nor whether a change happened, and FINAL over every sign-in
+ * of 90 days is what made this report slow.
+ */
 export function recoveryContextSql(req: ReportRequest): SqlQuery {
+  const history = 'ts >= fromUnixTimestamp64Milli({history_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})'
+  const users = `user_hash IN (SELECT user_hash FROM ${EVENTS} WHERE ${where(req, 'mfa.recovery', "user_hash != ''")})`
   const query = `
-SELECT user_hash,
-  groupArrayIf(toUnixTimestamp64Milli(ts), event = 'mfa.enrollment.changed') AS changes,
-  groupArrayIf((toUnixTimestamp64Milli(ts), country), event = 'mfa.login.completed' AND country != '') AS logins
-FROM ${EVENTS}
-WHERE event IN ('mfa.enrollment.changed', 'mfa.login.completed')
-  AND (event = 'mfa.login.completed' AND outcome = 'success' OR event = 'mfa.enrollment.changed' AND intent != 'recovery')
-  AND ts >= fromUnixTimestamp64Milli({history_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
-  AND user_hash IN (SELECT user_hash FROM ${EVENTS} WHERE ${where(req, 'mfa.recovery', "user_hash != ''")})
+SELECT user_hash, groupArrayIf(ms, kind = 1) AS changes, groupArrayIf((ms, country), kind = 2) AS logins
+FROM (
+  SELECT user_hash, 1 AS kind, toUnixTimestamp64Milli(ts) AS ms, '' AS country FROM mfa_events
+  WHERE event = 'mfa.enrollment.changed' AND intent != 'recovery' AND ${history} AND ${users}
+  UNION ALL
+  SELECT user_hash, 2 AS kind, toUnixTimestamp64Milli(min(ts)) AS ms, country FROM mfa_events
+  WHERE event = 'mfa.login.completed' AND outcome = 'success' AND country != '' AND ${history} AND ${users}
+  GROUP BY user_hash, country)
 GROUP BY user_hash`
   return { query, params: params(req, { history_ms: req.window.fromMs - HISTORY_MS }) }
 }
 
 export function credentialStuffingSql(req: ReportRequest): SqlQuery {
   const query = `
-SELECT country, count() AS failures, uniqExactIf(user_hash, user_hash != '') AS users
-FROM ${EVENTS} WHERE ${where(req, 'mfa.login.completed', "reason = 'password_failed'")}
+SELECT country, uniq(event_id) AS failures, uniqExactIf(user_hash, user_hash != '') AS users
+FROM ${RAW} WHERE ${where(req, 'mfa.login.completed', "reason = 'password_failed'")}
 GROUP BY country ORDER BY failures DESC LIMIT 50`
   return { query, params: params(req) }
 }
 
 export function bruteForceSql(req: ReportRequest): SqlQuery {
   const query = `
-SELECT user_hash, any(user_group) AS user_group, count() AS failures, arraySort(groupUniqArray(factor)) AS factors,
+SELECT user_hash, any(user_group) AS user_group, uniq(event_id) AS failures, arraySort(groupUniqArray(factor)) AS factors,
   arraySort(groupUniqArrayIf(country, country != '')) AS countries, max(ts) AS last
-FROM ${EVENTS}
+FROM ${RAW}
 WHERE ${where(req, 'mfa.challenge.verified', `outcome IN ${litList(FAILED)} AND user_hash != ''`)}
 GROUP BY user_hash HAVING failures >= {threshold:UInt32} ORDER BY failures DESC, last DESC LIMIT 200`
   return { query, params: params(req, { threshold: BRUTE_FORCE_THRESHOLD }) }
@@ -150,20 +163,20 @@ GROUP BY user_hash HAVING failures >= {threshold:UInt32} ORDER BY failures DESC,
 
 export function lockoutsSql(req: ReportRequest): SqlQuery {
   const query = `
-SELECT reason, count() AS n FROM ${EVENTS} WHERE ${where(req, 'mfa.lockout')} GROUP BY reason
+SELECT reason, uniq(event_id) AS n FROM ${RAW} WHERE ${where(req, 'mfa.lockout')} GROUP BY reason
 UNION ALL
-SELECT '' AS reason, uniqExactIf(user_hash, user_hash != '' AND reason != 'unlocked') AS n FROM ${EVENTS} WHERE ${where(req, 'mfa.lockout')}`
+SELECT '' AS reason, uniqExactIf(user_hash, user_hash != '' AND reason != 'unlocked') AS n FROM ${RAW} WHERE ${where(req, 'mfa.lockout')}`
   return { query, params: params(req) }
 }
 
 export function pushBombingSql(req: ReportRequest): SqlQuery {
   const query = `
 SELECT country,
-  countIf(event = 'mfa.challenge.verified' AND reason = 'user_denied') AS denied,
-  countIf(event = 'mfa.challenge.verified' AND reason = 'fraud_reported') AS fraud_reports,
-  countIf(event = 'mfa.lockout' AND reason IN ('push_bombing', 'fraud_reported')) AS lockouts,
+  uniqIf(event_id, event = 'mfa.challenge.verified' AND reason = 'user_denied') AS denied,
+  uniqIf(event_id, event = 'mfa.challenge.verified' AND reason = 'fraud_reported') AS fraud_reports,
+  uniqIf(event_id, event = 'mfa.lockout' AND reason IN ('push_bombing', 'fraud_reported')) AS lockouts,
   uniqExactIf(user_hash, user_hash != '') AS users
-FROM ${EVENTS}
+FROM ${RAW}
 WHERE event IN ('mfa.challenge.verified', 'mfa.lockout') AND factor = 'push' AND ${WINDOW} AND ${filterSql(req.filters, FILTER_KEYS)}
   AND reason IN ('user_denied', 'fraud_reported', 'push_bombing')
 GROUP BY country ORDER BY denied + fraud_reports + lockouts DESC LIMIT 50`
@@ -172,13 +185,13 @@ GROUP BY country ORDER BY denied + fraud_reports + lockouts DESC LIMIT 50`
 
 export function riskSeriesSql(req: ReportRequest): SqlQuery {
   const query = `
-SELECT ${bucket('ts')} AS t, countIf(risk_level = 'low') AS low, countIf(risk_level = 'medium') AS medium, countIf(risk_level = 'high') AS high
-FROM ${EVENTS} WHERE ${where(req, 'mfa.login.started')} GROUP BY t ORDER BY t`
+SELECT ${bucket('ts')} AS t, uniqIf(event_id, risk_level = 'low') AS low, uniqIf(event_id, risk_level = 'medium') AS medium, uniqIf(event_id, risk_level = 'high') AS high
+FROM ${RAW} WHERE ${where(req, 'mfa.login.started')} GROUP BY t ORDER BY t`
   return { query, params: params(req) }
 }
 
 export function revokedSessionSql(req: ReportRequest): SqlQuery {
   const query = `
-SELECT ts, user_hash, country, client FROM ${EVENTS} WHERE ${where(req, 'mfa.login.completed', "reason = 'session_revoked'")} ORDER BY ts DESC LIMIT 200`
+SELECT ts, user_hash, country, client FROM ${RAW} WHERE ${where(req, 'mfa.login.completed', "reason = 'session_revoked'")} ORDER BY ts DESC LIMIT 1 BY event_id LIMIT 200`
   return { query, params: params(req) }
 }
