@@ -7,7 +7,7 @@ import { DEFAULT_LIMIT, FLOW_RE, MAX_LIMIT, MAX_RANGE_S, fail, filterShape, intP
 import { runSql, windowJson } from './run'
 import type { ReportRequest } from './security-sql'
 import { ratio } from './series'
-import { EVENTS, WINDOW, baseParams, filterSql, num, numOrNull } from './sql'
+import { WINDOW, baseParams, filterSql, num, numOrNull } from './sql'
 import { FILTER_KEYS, type Parsed, type QueryWindow, type SqlQuery } from './types'
 
 /** Explore: failed challenges by every dimension, one flow's timeline with its spans, breakdowns. */
@@ -86,7 +86,7 @@ export function parseFlowRequest(params: URLSearchParams, nowMs: number): Parsed
 export function flowEventsSql(req: FlowRequest): SqlQuery {
   const query = `
 SELECT ts, toUnixTimestamp64Milli(ts) AS ms, event, reason, outcome, factor, provider, channel, latency_ms, trace_id
-FROM ${EVENTS} WHERE flow_id = {flow_id:String} AND ${WINDOW} ORDER BY ts, event_id LIMIT 500`
+FROM ${RAW} WHERE flow_id = {flow_id:String} AND ${WINDOW} ORDER BY ts, event_id LIMIT 1 BY event_id LIMIT 500`
   return { query, params: { from_ms: req.window.fromMs, to_ms: req.window.toMs, flow_id: req.flowId } }
 }
 
