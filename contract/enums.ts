@@ -141,6 +141,7 @@ export const REASONS = {
     'abandoned',
     'locked_out',
     'password_failed',
+    'session_revoked',
   ],
   'gameday.started': ['manual', 'scheduled'],
   'gameday.ended': ['completed', 'aborted_guardrail', 'aborted_manual', 'reverted'],

@@ -4,15 +4,18 @@
  *  - reference IdP: complete TOTP logins/s (password + code), telemetry on vs off; passkey verifications/s
  *  - adapter layer: p50/p95 latency added by fallback chain + breaker + vendor adapter
  *  - alerting: one evaluation cycle of every default SLO and alert rule over 10 million events
+ *  - security panels: p50/p95 of each Security/Explore/Executive report over 30 days of demo-scale events
  */
 import { benchAdapters } from './bench/adapters'
 import { benchAlerting, type AlertingBench } from './bench/alerting'
 import { benchIdp } from './bench/idp'
 import { benchIngest } from './bench/ingest'
+import { benchSecurity } from './bench/security'
 import { benchWebauthn } from './bench/webauthn'
 
 const INGEST_TARGET = 100_000
 const ALERTING_TARGET_MS = 1000
+const PANEL_P95_TARGET_MS = 200
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const only = process.argv.slice(2)
 const want = (name: string) => only.length === 0 || only.includes(name)
@@ -62,7 +65,19 @@ async function alerting(): Promise<void> {
   console.log(`  vs target ${ALERTING_TARGET_MS} ms per cycle: first ${(r.coldMs / ALERTING_TARGET_MS).toFixed(2)}x, steady ${(sorted.at(-1)! / ALERTING_TARGET_MS).toFixed(2)}x`)
 }
 
-main().then(() => (want('adapters') ? adapters() : undefined)).then(() => (want('alerting') ? alerting() : undefined)).catch((err: unknown) => {
+async function security(): Promise<void> {
+  const rate = Number(process.env.BENCH_SECURITY_RATE ?? 3)
+  const days = Number(process.env.BENCH_SECURITY_DAYS ?? 30)
+  const runs = Number(process.env.BENCH_SECURITY_RUNS ?? 20)
+  console.log(`security panels: ${days} days at ${rate} sign-ins/s (npm start's demo rate) in embedded chDB, ${runs} runs per panel after one warm-up`)
+  await benchSecurity({
+    rate, days, iterations: runs,
+    onFilled: (events, s) => console.log(`  ${fmt(events)} events generated in ${s.toFixed(0)} s`),
+    onPanel: (p) => console.log(`  ${p.path.padEnd(30)} p50 ${p.p50Ms.toFixed(0).padStart(6)} ms, p95 ${p.p95Ms.toFixed(0).padStart(6)} ms   (${(p.p95Ms / PANEL_P95_TARGET_MS).toFixed(2)}x of the ${PANEL_P95_TARGET_MS} ms target)`),
+  })
+}
+
+main().then(() => (want('adapters') ? adapters() : undefined)).then(() => (want('alerting') ? alerting() : undefined)).then(() => (want('security') ? security() : undefined)).catch((err: unknown) => {
   console.error(`bench failed: ${(err as Error).message}`)
   process.exit(1)
 })

@@ -5,14 +5,14 @@ import { usePathname } from 'next/navigation'
 /** Pages of the console; only those with `href` exist yet, the rest are listed as coming soon. */
 const PAGES: { label: string; href?: string }[] = [
   { label: 'Overview', href: '/' },
-  { label: 'Executive' },
+  { label: 'Executive', href: '/executive' },
   { label: 'On-call', href: '/oncall' },
   { label: 'SLOs', href: '/slos' },
   { label: 'Sub-processors', href: '/subprocessors' },
-  { label: 'Security' },
+  { label: 'Security', href: '/security' },
   { label: 'Alerts', href: '/alerts' },
   { label: 'Game days' },
-  { label: 'Explore' },
+  { label: 'Explore', href: '/explore' },
 ]
 
 /** The page a path belongs to: `/subprocessors/twilio` is under Sub-processors. */

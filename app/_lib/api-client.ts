@@ -2,6 +2,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import type { AlertsView, OncallView, RunbookView, SlosView } from './alerting-api'
 import type { ApiErrorBody, Health, Overview } from './console-api'
+import type { ExecutiveView, ExploreView, FlowTimeline, SecurityView } from './security-api'
 import type { SubprocessorsView, VendorView } from './subprocessors-api'
 
 /** An error answered by the console's own route handlers (or the network under them). */
@@ -75,6 +76,18 @@ export function useRunbook(name: string | null) {
     queryFn: ({ signal }) => getJson<RunbookView>(`/api/runbooks/${encodeURIComponent(name!)}`, signal),
     enabled: name !== null,
     staleTime: 300_000,
+    retry: false,
+  })
+}
+
+export const useSecurity = (query: string) => usePolled<SecurityView>('/api/security', query)
+export const useExecutive = (query: string) => usePolled<ExecutiveView>('/api/executive', query)
+export const useExplore = (query: string) => usePolled<ExploreView>('/api/explore', query)
+export function useFlow(flow: string | null) {
+  return useQuery({
+    queryKey: ['flow', flow],
+    queryFn: ({ signal }) => getJson<FlowTimeline>(`/api/explore/flow?flow=${encodeURIComponent(flow!)}`, signal),
+    enabled: flow !== null && flow !== '',
     retry: false,
   })
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatAge, formatBudget, formatBurn, formatCompact, formatCount, formatMicros, formatMs, formatPercent, formatTargetMs, formatTargetPercent, humanize } from './format'
+import { formatAge, formatBudget, formatBurn, formatCompact, formatCount, formatDuration, formatMicros, formatMs, formatPercent, formatTargetMs, formatTargetPercent, humanize } from './format'
 
 describe('formatPercent', () => {
   it.each([
@@ -67,4 +67,10 @@ describe('formatAge, formatBurn, formatBudget', () => {
   it.each([
     [0.5, '50.0%'], [0.0049, '0.4%'], [0.99999, '99.9%'], [1, '100.0%'], [0, '0.0%'], [-27.8, '−2,780%'], [-0.0001, '−1%'], [null, '—'],
   ])('formatBudget(%s) = %s', (r, s) => expect(formatBudget(r)).toBe(s))
+})
+
+describe('formatDuration', () => {
+  it.each([[null, '—'], [45_000, '45.0 s'], [1_800_000, '30 min'], [9_000_000, '2 h 30 min'], [3 * 86_400_000, '3.0 d']])('%s → %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text)
+  })
 })

@@ -115,3 +115,12 @@ export function formatBudget(remaining: number | null | undefined): string {
   if (pct < 0) return `−${countFmt.format(Math.ceil(-pct - 1e-9))}%`
   return `${(Math.floor(pct * 10 + 1e-9) / 10).toFixed(1)}%`
 }
+
+/** Waiting times: 45000 → "45.0 s", 1800000 → "30 min", 9000000 → "2 h 30 min", 3 days → "3.0 d". */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return PLACEHOLDER
+  if (ms < 60_000) return formatMs(ms)
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`
+  if (ms < 48 * 3_600_000) return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`
+  return `${(ms / 86_400_000).toFixed(1)} d`
+}

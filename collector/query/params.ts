@@ -15,7 +15,7 @@ export const NICE_STEPS = [10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200,
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
 const LABEL_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/
-const FLOW_RE = /^[\x21-\x7e]{1,128}$/
+export const FLOW_RE = /^[\x21-\x7e]{1,128}$/
 
 /** The smallest nice step giving at most TARGET_BUCKETS buckets over `spanS`. */
 export function defaultStep(spanS: number): number {
@@ -23,7 +23,7 @@ export function defaultStep(spanS: number): number {
   return Math.ceil(spanS / TARGET_BUCKETS / 86400) * 86400
 }
 
-function quote(v: unknown): string {
+export function quote(v: unknown): string {
   const s = String(v)
   return `'${s.length > 80 ? `${s.slice(0, 80)}…` : s}'`
 }
@@ -41,7 +41,7 @@ const isoTime = (name: string) =>
     return ms
   })
 
-const intParam = (name: string, min: number, max: number) =>
+export const intParam = (name: string, min: number, max: number) =>
   z.string().transform((s, ctx) => {
     const n = /^\d{1,12}$/.test(s) ? Number(s) : Number.NaN
     if (!Number.isInteger(n) || n < min || n > max) {
@@ -51,14 +51,14 @@ const intParam = (name: string, min: number, max: number) =>
     return n
   })
 
-const oneOf = <T extends string>(name: string, values: readonly T[]) =>
+export const oneOf = <T extends string>(name: string, values: readonly T[]) =>
   z.enum(values as unknown as [T, ...T[]], { error: (iss) => `${name}: expected one of ${values.join(', ')}, got ${quote(iss.input)}` })
 
-const label = (name: string) =>
+export const label = (name: string) =>
   z.string().regex(LABEL_RE, { error: (iss) => `${name}: expected a label of letters, digits and _.:- (at most 64), got ${quote(iss.input)}` })
 
 /** Filters shared by every endpoint: closed enums from the contract, labels for vendors and regions. */
-const filterShape = {
+export const filterShape = {
   factor: oneOf('factor', Factor.options).optional(),
   provider: label('provider').optional(),
   region: label('region').optional(),
@@ -66,7 +66,7 @@ const filterShape = {
   client: oneOf('client', Client.options).optional(),
 }
 
-const windowShape = {
+export const windowShape = {
   from: isoTime('from').optional(),
   to: isoTime('to').optional(),
   step: intParam('step', MIN_STEP_S, MAX_RANGE_S).optional(),
@@ -83,11 +83,11 @@ function toObject(params: URLSearchParams, allowed: readonly string[]): Parsed<R
   return { ok: true, value: out }
 }
 
-function fail(parameter: string, message: string): { ok: false; error: { parameter: string; message: string } } {
+export function fail(parameter: string, message: string): { ok: false; error: { parameter: string; message: string } } {
   return { ok: false, error: { parameter, message } }
 }
 
-function parseObject<S extends z.ZodRawShape>(shape: S, params: URLSearchParams): Parsed<z.output<z.ZodObject<S>>> {
+export function parseObject<S extends z.ZodRawShape>(shape: S, params: URLSearchParams): Parsed<z.output<z.ZodObject<S>>> {
   const raw = toObject(params, Object.keys(shape))
   if (!raw.ok) return raw
   const parsed = z.object(shape).safeParse(raw.value)
@@ -112,7 +112,7 @@ export function resolveWindow(w: { from?: number; to?: number; step?: number }, 
   return { ok: true, value: { fromMs, toMs, stepS } }
 }
 
-function pickFilters(v: Record<string, unknown>): Filters {
+export function pickFilters(v: Record<string, unknown>): Filters {
   const f: Filters = {}
   for (const k of FILTER_KEYS) if (typeof v[k] === 'string') f[k] = v[k] as string
   return f

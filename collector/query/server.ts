@@ -5,6 +5,7 @@ import { catalogueListing } from './catalogue'
 import { parseEventsRequest, parseMetricsRequest, parseOutcomesRequest, parseProviderSeriesRequest, parseProvidersRequest } from './params'
 import { StorageError, runEvents, runMetrics, runOutcomes, runProviderSeries, runProviders } from './run'
 import type { ParamError, Parsed } from './types'
+import { REPORTS } from './reports'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
 /** What a route answers: a status and a JSON body (or text with its content type). */
@@ -57,6 +58,11 @@ function matchesPattern(pattern: string, pathname: string): boolean {
   return pathname.startsWith(base) && pathname.length > base.length && !pathname.slice(base.length).includes('/')
 }
 
+/** The report endpoints (reports.ts): window and filters validated like /outcomes. */
+function reportRoutes(client: ClickHouseClient, now: () => number): ExtraRoute[] {
+  return REPORTS.map((r) => ({ method: 'GET' as const, path: r.path, handle: async (_req: IncomingMessage, url: URL) => json(200, await r.run(client, unwrap(r.parse(url.searchParams, now())), now())) }))
+}
+
 /**
  * The collector's read API on :4320. Routes are a fixed table so the `route` metric label is
  * bounded; unknown paths are 404 JSON and a known path with another method is 405.
@@ -80,12 +86,13 @@ export function createQueryServer(opts: QueryServerOptions): Server {
       }
     } },
     { method: 'GET', path: '/metrics', handle: async () => ({ status: 200, body: await registry.metrics(), contentType: registry.contentType }) },
-    { method: 'GET', path: '/api/v1/metrics/catalogue', handle: async () => json(200, catalogueListing()) },
+    { method: 'GET', path: '/api/v1/metrics/catalogue', handle: async () => json(200, { ...catalogueListing(), reports: REPORTS.map(({ path, title }) => ({ path, title })) }) },
     { method: 'GET', path: '/api/v1/metrics', handle: async (_req, url) => json(200, await runMetrics(client, unwrap(parseMetricsRequest(url.searchParams, now())), now())) },
     { method: 'GET', path: '/api/v1/outcomes', handle: async (_req, url) => json(200, await runOutcomes(client, unwrap(parseOutcomesRequest(url.searchParams, now())))) },
     { method: 'GET', path: '/api/v1/events', handle: async (_req, url) => json(200, await runEvents(client, unwrap(parseEventsRequest(url.searchParams, now())))) },
     { method: 'GET', path: '/api/v1/providers', handle: async (_req, url) => json(200, await runProviders(client, unwrap(parseProvidersRequest(url.searchParams, now())))) },
     { method: 'GET', path: '/api/v1/providers/series', handle: async (_req, url) => json(200, await runProviderSeries(client, unwrap(parseProviderSeriesRequest(url.searchParams, now())))) },
+    ...reportRoutes(client, now),
   ]
   // Read at each request: extra routes may be mounted after the port is known (alerting needs it).
   const allRoutes = (): ExtraRoute[] => (opts.extraRoutes && opts.extraRoutes.length > 0 ? [...routes, ...opts.extraRoutes] : routes)

@@ -1,0 +1,84 @@
+import type { Metadata } from 'next'
+import { ConsoleError } from '../_lib/collector-client'
+import { consoleEnv } from '../_lib/env'
+import { formatCount, formatDuration, formatPercent, humanize } from '../_lib/format'
+import { loadReport, type MonthlyReport } from '../_lib/report'
+import '../_components/security/security.css'
+import './report.css'
+
+export const metadata: Metadata = { title: 'Monthly MFA audit' }
+export const dynamic = 'force-dynamic'
+
+type Search = Record<string, string | string[] | undefined>
+
+export default async function Page({ searchParams }: { searchParams: Promise<Search> }) {
+  const sp = await searchParams
+  const params = { get: (k: string) => (typeof sp[k] === 'string' ? (sp[k] as string) : null) }
+  let r: MonthlyReport
+  try {
+    r = await loadReport(params, { baseUrl: consoleEnv().COLLECTOR_QUERY_URL }, new Date())
+  } catch (err) {
+    const message = err instanceof ConsoleError ? err.message : 'the report could not be built; see the console log'
+    return <section className="card state state-error" role="alert"><h1>Monthly MFA audit</h1><p className="error-message">{message}</p></section>
+  }
+  return <Report r={r} />
+}
+
+const T = ({ caption, head, rows, empty }: { caption: string; head: string[]; rows: (string | number)[][]; empty: string }) =>
+  rows.length === 0 ? <p className="muted">{empty}</p> : (
+    <table className="report-table">
+      <caption>{caption}</caption>
+      <thead><tr>{head.map((h) => <th key={h} scope="col">{h}</th>)}</tr></thead>
+      <tbody>{rows.map((row, i) => <tr key={i}>{row.map((c, j) => (j === 0 ? <th key={j} scope="row">{c}</th> : <td key={j}>{c}</td>))}</tr>)}</tbody>
+    </table>
+  )
+
+const d = (iso: string) => iso.slice(0, 16).replace('T', ' ')
+const short = (h: string | null) => (h ? `${h.slice(0, 16)}…` : 'unknown')
+
+function Report({ r }: { r: MonthlyReport }) {
+  const e = r.enrollment, b = r.bypasses, rec = r.recovery, a = r.attacks
+  const admin = e.coverage.filter((c) => c.user_group === 'admin')
+  return (
+    <article className="report" data-testid="report">
+      <header className="report-head">
+        <h1>Monthly MFA audit</h1>
+        <p><strong>Period:</strong> {r.period.label}</p>
+        <p><strong>Data source:</strong> {r.source}. Generated {d(r.generatedAt)} UTC. Users appear only as HMAC hashes.</p>
+        <p className="no-print"><a href={`/api/report?format=csv&from=${encodeURIComponent(r.period.from)}&to=${encodeURIComponent(r.period.to)}`}>Download CSV</a> · <a href={`/api/report?format=pdf&from=${encodeURIComponent(r.period.from)}&to=${encodeURIComponent(r.period.to)}`}>Download PDF</a></p>
+      </header>
+      <section>
+        <h2>1. Enrollment coverage</h2>
+        <p>Admin coverage target 100 %: {admin.length === 0 ? 'no admin snapshot in the period.' : admin.every((c) => (c.coverage ?? 0) < 1) ? `not met (best factor ${formatPercent(Math.max(...admin.map((c) => c.coverage ?? 0)))}).` : 'met.'} Phishing-resistant share: {e.phishing_resistant.map((p) => `${humanize(p.user_group)} ${formatPercent(p.share)}`).join(', ') || 'no data'}.</p>
+        <T caption="Coverage by user group and factor (latest snapshot in the period; Before: the last snapshot before it)" head={['Group', 'Factor', 'Enrolled', 'Coverage', 'Before']} empty="No enrollment snapshot in the period."
+          rows={e.coverage.map((c) => [humanize(c.user_group), humanize(c.factor), `${formatCount(c.enrolled)} / ${formatCount(c.total)}`, formatPercent(c.coverage), formatPercent(c.previous)])} />
+        <T caption="Admins who signed in without a second factor" head={['Admin (hash)', 'Sign-ins', 'Last seen']} empty="None in the period."
+          rows={e.admins_without_mfa.map((x) => [short(x.user_hash), x.sign_ins, d(x.last_seen)])} />
+        <p>Users with SMS as their only factor: <strong>{e.sms_only.length}</strong> (listed in the CSV).</p>
+      </section>
+      <section>
+        <h2>2. Exceptions and bypasses</h2>
+        <T caption="Bypasses by kind, this period and the one before" head={['Kind', 'This period', 'Before']} empty="No bypass."
+          rows={Object.entries(b.by_kind).map(([k, n]) => [humanize(k), n, b.previous_by_kind[k] ?? 0])} />
+        <T caption="Break-glass incidents" head={['When (UTC)', 'User (hash)', 'Group', 'Country']} empty="No break-glass use in the period."
+          rows={b.incidents.map((x) => [d(x.ts), short(x.user_hash), x.user_group ?? '—', x.country ?? '—'])} />
+        <p className="muted">Not in the events: {b.not_in_telemetry.join('; ')}.</p>
+      </section>
+      <section>
+        <h2>3. Recoveries</h2>
+        <p>Requested {rec.by_reason.requested ?? 0}, approved {rec.by_reason.approved ?? 0}, denied {rec.by_reason.denied ?? 0}, completed {rec.by_reason.completed ?? 0}, recovery codes used {rec.by_reason.recovery_code_used ?? 0}. Time to approve p50 {formatDuration(rec.time_to_approve_ms.p50)}, p95 {formatDuration(rec.time_to_approve_ms.p95)}. Open at the end of the period: {rec.backlog.length}.</p>
+        <T caption="Recoveries with abuse signals" head={['When (UTC)', 'User (hash)', 'Country', 'Signals']} empty="None."
+          rows={rec.suspicious.map((s) => [d(s.ts), short(s.user_hash), s.country ?? '—', s.signals.map(humanize).join(', ')])} />
+      </section>
+      <section>
+        <h2>4. Attacks</h2>
+        <p>Lockouts: {Object.entries(a.lockouts.by_reason).filter(([, n]) => n > 0).map(([k, n]) => `${humanize(k).toLowerCase()} ${n}`).join(', ') || 'none'}. Revoked sessions used again: {a.revoked_session_reuse.length}.</p>
+        <T caption="Failed passwords by country (credential stuffing)" head={['Country', 'Failures', 'Users']} empty="None." rows={a.credential_stuffing.map((c) => [c.country, c.failures, c.users])} />
+        <T caption={`Users with ${a.brute_force.threshold} or more failed second factors`} head={['User (hash)', 'Failures', 'Factors', 'Countries']} empty="None."
+          rows={a.brute_force.users.slice(0, 25).map((u) => [short(u.user_hash), u.failures, u.factors.join(', '), u.countries.join(', ')])} />
+        <T caption="Push bombing by country" head={['Country', 'Denied', 'Fraud reports', 'Locks', 'Users']} empty="None." rows={a.push_bombing.map((p) => [p.country, p.denied, p.fraud_reports, p.lockouts, p.users])} />
+        <p className="muted">Not in the events: {a.not_in_telemetry.join('; ')}.</p>
+      </section>
+    </article>
+  )
+}

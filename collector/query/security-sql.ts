@@ -1,0 +1,197 @@
+import { PHISHING_RESISTANT_FACTORS } from '../../contract'
+import type { OutcomesRequest } from './params'
+import { EVENTS, WINDOW, baseParams, bucket, filterSql, litList } from './sql'
+import { FILTER_KEYS, type SqlQuery } from './types'
+
+/**
+ * Pure SQL builders of the security reports (enrollment, bypasses, recovery, attacks). Every
+ * value from a request is a `{name:Type}` parameter; only contract constants are inlined.
+ */
+
+export type ReportRequest = OutcomesRequest
+const DAY_MS = 24 * 3600 * 1000
+/** Snapshots this far before `from` still give the "latest before the window". */
+export const SNAPSHOT_LOOKBACK_MS = 30 * DAY_MS
+/** Enrollment and sign-in history read to judge SMS-only users and a recovery's context. */
+export const HISTORY_MS = 90 * DAY_MS
+/** A recovery this soon after a factor change is the SIM-swap pattern (F6). */
+export const FACTOR_CHANGE_WINDOW_MS = 7 * DAY_MS
+export const BRUTE_FORCE_THRESHOLD = 3
+/**
+ * The attack reports scan every sign-in of the window: they read the table without FINAL and
+ * count distinct event ids instead (as the rollups do with uniq), which tolerates re-deliveries
+ * at a fraction of FINAL's cost.
+ */
+const RAW = 'mfa_events'
+const ACTIVE_REASONS = ['enrolled', 'activated', 'renamed'] as const
+const SECOND_FACTORS_EXCLUDED = ['password', 'recovery_code', 'admin_recovery'] as const
+const FAILED = ['failure', 'expired', 'replayed', 'rate_limited', 'locked_out', 'error', 'timeout'] as const
+
+const where = (req: ReportRequest, event: string, extra = '1') =>
+  `event = '${event}' AND ${WINDOW} AND ${filterSql(req.filters, FILTER_KEYS)} AND ${extra}`
+const params = (req: ReportRequest, extra: Record<string, number | string> = {}) => baseParams(req.window, req.filters, extra)
+
+export function coverageSql(req: ReportRequest): SqlQuery {
+  const query = `
+SELECT user_group, factor,
+  argMaxIf(enrolled_count, ts, ts >= fromUnixTimestamp64Milli({from_ms:Int64})) AS enrolled,
+  argMaxIf(total_count, ts, ts >= fromUnixTimestamp64Milli({from_ms:Int64})) AS total,
+  countIf(ts >= fromUnixTimestamp64Milli({from_ms:Int64})) AS in_window,
+  argMaxIf(enrolled_count, ts, ts < fromUnixTimestamp64Milli({from_ms:Int64})) AS prev_enrolled,
+  argMaxIf(total_count, ts, ts < fromUnixTimestamp64Milli({from_ms:Int64})) AS prev_total,
+  countIf(ts < fromUnixTimestamp64Milli({from_ms:Int64})) AS before
+FROM ${EVENTS}
+WHERE event = 'mfa.enrollment.snapshot' AND factor != 'password'
+  AND ts >= fromUnixTimestamp64Milli({lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+  AND ${filterSql(req.filters, ['user_group', 'factor'])}
+GROUP BY user_group, factor ORDER BY user_group, factor`
+  return { query, params: params(req, { lookback_ms: req.window.fromMs - SNAPSHOT_LOOKBACK_MS }) }
+}
+
+/** Per bucket and group: the best-covered factor (what M8 calls coverage). */
+export function coverageTrendSql(req: ReportRequest): SqlQuery {
+  const query = `
+SELECT t, user_group, max(c) AS coverage FROM (
+  SELECT ${bucket('ts')} AS t, user_group, factor, argMax(enrolled_count, ts) / nullIf(argMax(total_count, ts), 0) AS c
+  FROM ${EVENTS}
+  WHERE event = 'mfa.enrollment.snapshot' AND factor != 'password' AND ${WINDOW} AND ${filterSql(req.filters, ['user_group', 'factor'])}
+  GROUP BY t, user_group, factor)
+GROUP BY t, user_group ORDER BY t, user_group`
+  return { query, params: params(req) }
+}
+
+export function adminsWithoutMfaSql(req: ReportRequest): SqlQuery {
+  const query = `
+SELECT user_hash, uniqExact(event_id) AS n, max(ts) AS last, argMax(service, ts) AS service
+FROM mfa_events
+WHERE ${where(req, 'mfa.login.completed', "reason = 'mfa_not_enrolled' AND user_group = 'admin' AND user_hash != ''")}
+GROUP BY user_hash ORDER BY last DESC LIMIT 500`
+  return { query, params: params(req) }
+}
+
+/** Latest enrollment change per user and factor over the history; SMS the only active one. */
+export function smsOnlySql(req: ReportRequest): SqlQuery {
+  const query = `
+SELECT user_hash, any(user_group) AS user_group, max(last_ts) AS since FROM (
+  SELECT user_hash, factor, argMax(reason, ts) AS last_reason, max(ts) AS last_ts, argMax(user_group, ts) AS user_group
+  FROM ${EVENTS}
+  WHERE event = 'mfa.enrollment.changed' AND user_hash != '' AND factor NOT IN ${litList(SECOND_FACTORS_EXCLUDED)}
+    AND ts >= fromUnixTimestamp64Milli({history_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+    AND ${filterSql(req.filters, ['user_group'])}
+  GROUP BY user_hash, factor)
+GROUP BY user_hash
+HAVING countIf(last_reason IN ${litList(ACTIVE_REASONS)}) = 1 AND countIf(last_reason IN ${litList(ACTIVE_REASONS)} AND factor = 'sms') = 1
+ORDER BY since DESC LIMIT 500`
+  return { query, params: params(req, { history_ms: req.window.toMs - HISTORY_MS }) }
+}
+
+export const PHISHING_RESISTANT = PHISHING_RESISTANT_FACTORS
+
+const BYPASS_COLUMNS = 'ts, reason AS kind, user_hash, user_group, flow_id, country, client'
+
+export function bypassEventsSql(req: ReportRequest): SqlQuery {
+  return { query: `SELECT ${BYPASS_COLUMNS} FROM ${EVENTS} WHERE ${where(req, 'mfa.bypass')} ORDER BY ts DESC LIMIT 500`, params: params(req) }
+}
+
+/** This window and the one of the same length before it. */
+export function bypassCountsSql(req: ReportRequest): SqlQuery {
+  const query = `
+SELECT reason, countIf(ts >= fromUnixTimestamp64Milli({from_ms:Int64})) AS n, countIf(ts < fromUnixTimestamp64Milli({from_ms:Int64})) AS prev
+FROM ${EVENTS}
+WHERE event = 'mfa.bypass' AND ts >= fromUnixTimestamp64Milli({prev_from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+  AND ${filterSql(req.filters, FILTER_KEYS)}
+GROUP BY reason`
+  return { query, params: params(req, { prev_from_ms: 2 * req.window.fromMs - req.window.toMs }) }
+}
+
+export function countSeriesSql(req: ReportRequest, event: 'mfa.bypass' | 'mfa.recovery'): SqlQuery {
+  const query = `
+SELECT ${bucket('ts')} AS t, reason, count() AS n FROM ${EVENTS} WHERE ${where(req, event)} GROUP BY t, reason ORDER BY t`
+  return { query, params: params(req) }
+}
+
+/** Every recovery step in the window plus requests up to the history before it (backlog, time to approve). */
+export function recoveryStepsSql(req: ReportRequest): SqlQuery {
+  const query = `
+SELECT toUnixTimestamp64Milli(ts) AS ms, reason, factor, user_hash, country, risk_level
+FROM ${EVENTS}
+WHERE event = 'mfa.recovery' AND ts >= fromUnixTimestamp64Milli({history_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+  AND ${filterSql(req.filters, FILTER_KEYS)}
+ORDER BY ts LIMIT 20000`
+  return { query, params: params(req, { history_ms: req.window.fromMs - HISTORY_MS }) }
+}
+
+/**
+ * For users who asked for recovery in the window: their factor changes, and the first time each
+ * country appeared in their successful sign-ins. Read without FINAL: a duplicate delivery can
+ * change neither a first-seen time nor whether a change happened, and FINAL over every sign-in
+ * of 90 days is what made this report slow.
+ */
+export function recoveryContextSql(req: ReportRequest): SqlQuery {
+  const history = 'ts >= fromUnixTimestamp64Milli({history_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})'
+  const users = `user_hash IN (SELECT user_hash FROM ${EVENTS} WHERE ${where(req, 'mfa.recovery', "user_hash != ''")})`
+  const query = `
+SELECT user_hash, groupArrayIf(ms, kind = 1) AS changes, groupArrayIf((ms, country), kind = 2) AS logins
+FROM (
+  SELECT user_hash, 1 AS kind, toUnixTimestamp64Milli(ts) AS ms, '' AS country FROM mfa_events
+  WHERE event = 'mfa.enrollment.changed' AND intent != 'recovery' AND ${history} AND ${users}
+  UNION ALL
+  SELECT user_hash, 2 AS kind, toUnixTimestamp64Milli(min(ts)) AS ms, country FROM mfa_events
+  WHERE event = 'mfa.login.completed' AND outcome = 'success' AND country != '' AND ${history} AND ${users}
+  GROUP BY user_hash, country)
+GROUP BY user_hash`
+  return { query, params: params(req, { history_ms: req.window.fromMs - HISTORY_MS }) }
+}
+
+export function credentialStuffingSql(req: ReportRequest): SqlQuery {
+  const query = `
+SELECT country, uniq(event_id) AS failures, uniqExactIf(user_hash, user_hash != '') AS users
+FROM ${RAW} WHERE ${where(req, 'mfa.login.completed', "reason = 'password_failed'")}
+GROUP BY country ORDER BY failures DESC LIMIT 50`
+  return { query, params: params(req) }
+}
+
+export function bruteForceSql(req: ReportRequest): SqlQuery {
+  const query = `
+SELECT user_hash, any(user_group) AS user_group, uniq(event_id) AS failures, arraySort(groupUniqArray(factor)) AS factors,
+  arraySort(groupUniqArrayIf(country, country != '')) AS countries, max(ts) AS last
+FROM ${RAW}
+WHERE ${where(req, 'mfa.challenge.verified', `outcome IN ${litList(FAILED)} AND user_hash != ''`)}
+GROUP BY user_hash HAVING failures >= {threshold:UInt32} ORDER BY failures DESC, last DESC LIMIT 200`
+  return { query, params: params(req, { threshold: BRUTE_FORCE_THRESHOLD }) }
+}
+
+export function lockoutsSql(req: ReportRequest): SqlQuery {
+  const query = `
+SELECT reason, uniq(event_id) AS n FROM ${RAW} WHERE ${where(req, 'mfa.lockout')} GROUP BY reason
+UNION ALL
+SELECT '' AS reason, uniqExactIf(user_hash, user_hash != '' AND reason != 'unlocked') AS n FROM ${RAW} WHERE ${where(req, 'mfa.lockout')}`
+  return { query, params: params(req) }
+}
+
+export function pushBombingSql(req: ReportRequest): SqlQuery {
+  const query = `
+SELECT country,
+  uniqIf(event_id, event = 'mfa.challenge.verified' AND reason = 'user_denied') AS denied,
+  uniqIf(event_id, event = 'mfa.challenge.verified' AND reason = 'fraud_reported') AS fraud_reports,
+  uniqIf(event_id, event = 'mfa.lockout' AND reason IN ('push_bombing', 'fraud_reported')) AS lockouts,
+  uniqExactIf(user_hash, user_hash != '') AS users
+FROM ${RAW}
+WHERE event IN ('mfa.challenge.verified', 'mfa.lockout') AND factor = 'push' AND ${WINDOW} AND ${filterSql(req.filters, FILTER_KEYS)}
+  AND reason IN ('user_denied', 'fraud_reported', 'push_bombing')
+GROUP BY country ORDER BY denied + fraud_reports + lockouts DESC LIMIT 50`
+  return { query, params: params(req) }
+}
+
+export function riskSeriesSql(req: ReportRequest): SqlQuery {
+  const query = `
+SELECT ${bucket('ts')} AS t, uniqIf(event_id, risk_level = 'low') AS low, uniqIf(event_id, risk_level = 'medium') AS medium, uniqIf(event_id, risk_level = 'high') AS high
+FROM ${RAW} WHERE ${where(req, 'mfa.login.started')} GROUP BY t ORDER BY t`
+  return { query, params: params(req) }
+}
+
+export function revokedSessionSql(req: ReportRequest): SqlQuery {
+  const query = `
+SELECT ts, user_hash, country, client FROM ${RAW} WHERE ${where(req, 'mfa.login.completed', "reason = 'session_revoked'")} ORDER BY ts DESC LIMIT 1 BY event_id LIMIT 200`
+  return { query, params: params(req) }
+}

@@ -1,0 +1,82 @@
+/** Panel latency of the Security, Explore and Executive reports over 30 days of demo-scale events in embedded chDB. */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadCollectorConfig } from '../../collector/config'
+import { REPORTS } from '../../collector/query/reports'
+import { openClickHouse } from '../../collector/storage/client'
+import { migrate } from '../../collector/storage/migrate'
+
+const DAY = 86_400_000
+const LOGIN_EVENTS = ['mfa.login.started', 'mfa.challenge.issued', 'mfa.provider.request', 'mfa.challenge.verified', 'mfa.login.completed']
+
+/**
+ * `rate` sign-ins per second for `days` (npm start's demo: 120 users, 3 sign-ins/s), each five
+ * events, plus the rarer ones the security reports read: password failures, bypasses, recovery,
+ * lockouts, push denials, enrollment changes and hourly snapshots. Generated inside ClickHouse.
+ */
+function fillSql(rate: number, days: number, endMs: number): string[] {
+  const n = Math.round(rate * days * 86_400)
+  const start = endMs - days * DAY
+  const gap = (days * DAY) / n
+  const at = (k: string) => `fromUnixTimestamp64Milli(toInt64(${start} + n * ${gap}) + ${k})`
+  const user = "lower(hex(cityHash64(toString(n % 120))))"
+  const common = `'eu-west', ['DE','FR','NL','US','BR'][n % 5 + 1], ['web','ios','android','api'][n % 4 + 1], ['low','low','low','medium','high'][cityHash64(n) % 5 + 1], ['workforce','customer','admin','vendor'][n % 4 + 1]`
+  const cols = 'ts, event, event_id, service, flow_id, factor, provider, channel, outcome, reason, latency_ms, attempt, user_hash, region, country, client, risk_level, user_group, cost_micros, provider_message_id, intent'
+  return [
+    `INSERT INTO mfa_events (${cols})
+SELECT ${at('k * 700')}, ev, concat(toString(n), '-', toString(k)), 'bench-idp', concat('f', toString(n)), f, if(f = 'sms', 'twilio', if(f = 'push', 'fcm', 'local')), if(f = 'sms', 'sms', if(f = 'push', 'push', 'app')),
+  multiIf(ev = 'mfa.login.started' OR ev = 'mfa.challenge.issued', '', ok, 'success', 'failure'),
+  multiIf(ev = 'mfa.login.started', 'password_verified', ev = 'mfa.challenge.issued', 'login_required', ev = 'mfa.provider.request', 'ok', ev = 'mfa.challenge.verified', if(ok, 'ok', if(f = 'push', 'user_denied', 'invalid_code')), if(ok, 'mfa_satisfied', 'mfa_failed')),
+  if(ev = 'mfa.challenge.verified', 800 + cityHash64(n) % 20000, NULL), 1, ${user}, ${common}, if(ev = 'mfa.provider.request' AND f = 'sms', 7900, 0),
+  if(ev = 'mfa.provider.request', concat('m', toString(n)), ''), 'login'
+FROM (SELECT number AS n, ['totp','totp','sms','push','webauthn'][n % 5 + 1] AS f, cityHash64(n, 1) % 100 < 92 AS ok FROM numbers(${n}))
+ARRAY JOIN [${LOGIN_EVENTS.map((e) => `'${e}'`).join(', ')}] AS ev, range(5) AS k`,
+    // Rarer security events, one per 50 sign-ins, spread over the kinds.
+    `INSERT INTO mfa_events (${cols})
+SELECT ${at('0')}, ev, concat('s', toString(n)), 'bench-idp', concat('s', toString(n)), if(ev = 'mfa.recovery', 'admin_recovery', if(ev = 'mfa.lockout', 'push', 'sms')), '', '', if(ev = 'mfa.login.completed', 'failure', ''), reason, NULL, 0, ${user}, ${common}, 0, '', 'login'
+FROM (SELECT number * 50 AS n, [('mfa.login.completed', 'password_failed'), ('mfa.bypass', 'trusted_device'), ('mfa.recovery', 'requested'), ('mfa.recovery', 'approved'), ('mfa.lockout', 'push_bombing'),
+  ('mfa.enrollment.changed', 'enrolled'), ('mfa.bypass', 'break_glass'), ('mfa.login.completed', 'mfa_not_enrolled')][number % 8 + 1] AS t, t.1 AS ev, t.2 AS reason FROM numbers(${Math.round(n / 50)}))`,
+    `INSERT INTO mfa_events (ts, event, event_id, service, factor, user_group, enrolled_count, total_count, reason, region)
+SELECT fromUnixTimestamp64Milli(toInt64(${start} + h * 3600000)), 'mfa.enrollment.snapshot', concat('snap', toString(h), g, f), 'bench-idp', f, g, 20 + h % 7, 30, 'scheduled', 'eu-west'
+FROM (SELECT number AS h FROM numbers(${days * 24})) ARRAY JOIN ['admin','workforce','customer','vendor'] AS g ARRAY JOIN ['totp','sms','push','webauthn','email'] AS f`,
+  ]
+}
+
+export interface PanelTiming { path: string; p50Ms: number; p95Ms: number }
+
+export async function benchSecurity(o: { rate: number; days: number; iterations: number; onFilled?: (events: number, fillS: number) => void; onPanel?: (p: PanelTiming) => void }): Promise<{ events: number; fillS: number; panels: PanelTiming[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-bench-security-'))
+  const ch = await openClickHouse(loadCollectorConfig({} as NodeJS.ProcessEnv, { dataDir: dir }))
+  try {
+    await migrate(ch.client, { ttlDays: 400 })
+    const now = Date.now()
+    const t0 = performance.now()
+    for (const q of fillSql(o.rate, o.days, now)) await ch.client.command({ query: q })
+    const fillS = (performance.now() - t0) / 1000
+    const events = Number(((await (await ch.client.query({ query: 'SELECT count() AS n FROM mfa_events', format: 'JSONEachRow' })).json()) as { n: string | number }[])[0].n)
+    o.onFilled?.(events, fillS)
+    const params = new URLSearchParams({ from: new Date(now - o.days * DAY).toISOString(), to: new Date(now).toISOString() })
+    const panels: PanelTiming[] = []
+    for (const r of REPORTS) {
+      const p = new URLSearchParams(params)
+      if (r.path.endsWith('/flow')) { p.delete('from'); p.set('flow_id', 'f12345') }
+      const parsed = r.parse(p, now)
+      if (!parsed.ok) throw new Error(`${r.path}: ${parsed.error.message}`)
+      const times: number[] = []
+      for (let i = 0; i < o.iterations + 1; i++) {
+        const s = performance.now()
+        await r.run(ch.client, parsed.value, now)
+        if (i > 0) times.push(performance.now() - s) // the first run warms caches and is not counted
+      }
+      times.sort((a, b) => a - b)
+      const timing = { path: r.path, p50Ms: times[Math.floor(times.length / 2)], p95Ms: times[Math.min(times.length - 1, Math.ceil(times.length * 0.95) - 1)] }
+      panels.push(timing)
+      o.onPanel?.(timing)
+    }
+    return { events, fillS, panels }
+  } finally {
+    await ch.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Security, Executive, Explore and the monthly report in a real browser, against the real
+ * collector process fed over OTLP/JSON with IdP-shaped events and spans (test/support/security-events.ts):
+ * a bypass of each kind, a SIM-swap-like recovery, credential stuffing, a code guesser, push
+ * bombing, a revoked session resumed, and one failed sign-in with its trace.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { consolePage, hasChromium, launchChromium } from './support/browser'
+import { startConsole } from './support/console'
+import { eventually, freePort, ROOT, type Running, startProcess, tempDir } from './support/processes'
+import { FLOW, h, otlpJson, securityEvents } from './support/security-events'
+
+const SHOTS = join(ROOT, 'test-results')
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+process.env.NEXT_IGNORE_INCORRECT_LOCKFILE = '1'
+const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000
+
+/** axe-core (WCAG 2.x A and AA rules) over the page's main content; the shared nav's known contrast debt is outside it. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE })
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe
+    return axe.run({ include: [['#main']] }, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+  })
+  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`))
+}
+
+describe.runIf(hasChromium())('console Security, Executive, Explore and the monthly report', () => {
+  let collector: Running
+  let consoleProc: Running
+  let browser: Browser
+  let page: Page
+  let dataDir = ''
+  let base = ''
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true })
+    dataDir = tempDir('console-security')
+    const [otlpPort, queryPort, port] = await Promise.all([freePort(), freePort(), freePort()])
+    collector = await startProcess('collector', 'collector/main.ts', [], {
+      COLLECTOR_OTLP_PORT: String(otlpPort), COLLECTOR_QUERY_PORT: String(queryPort), FACTORWATCH_DATA_DIR: dataDir,
+    }, [/collector query listening/])
+    const query = `http://127.0.0.1:${queryPort}`
+    const { records, spanRecords } = securityEvents(T0)
+    const body = otlpJson(records, spanRecords)
+    for (const [path, payload] of [['/v1/logs', body.logs], ['/v1/traces', body.traces]] as const) {
+      const res = await fetch(`http://127.0.0.1:${otlpPort}${path}`, { method: 'POST', body: payload, headers: { 'content-type': 'application/json' } })
+      expect(res.status, await res.clone().text()).toBe(200)
+      expect(await res.json()).not.toHaveProperty('partialSuccess.rejectedLogRecords')
+    }
+    await eventually(async () => {
+      const flow = (await (await fetch(`${query}/api/v1/explore/flow?flow_id=${FLOW}`)).json()) as { events: unknown[]; spans: unknown[] }
+      return flow.events.length === 6 && flow.spans.length === 8
+    })
+    consoleProc = await startConsole(port, query)
+    base = `http://127.0.0.1:${port}`
+    browser = await launchChromium()
+    page = await consolePage(browser)
+  }, 600_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await consoleProc?.stop()
+    await collector?.stop()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('Security: enrollment gaps, bypasses with break-glass, recovery abuse, attacks', async () => {
+    const api = await fetch(`${base}/api/security?range=24h`)
+    expect(api.status, (await api.clone().text()).slice(0, 500)).toBe(200)
+    await page.goto(`${base}/security?range=24h`)
+    await page.getByTestId('admins-without-mfa').waitFor({ timeout: 30_000 })
+    expect(await page.getByTestId('admins-without-mfa').getAttribute('aria-label')).toBe('Admins who signed in with the password alone')
+    expect(await page.locator('[data-testid=admins-without-mfa] code').getAttribute('title')).toBe(h('admin-nofactor'))
+    expect(await page.getByTestId('admin-cov-value').textContent()).toBe('90.0%')
+    expect(await page.getByTestId('break-glass').textContent()).toContain('Break-glass used 1×')
+    expect(await page.getByTestId('bypass-list').locator('tbody tr').count()).toBe(4)
+    const suspicious = await page.getByTestId('recovery-suspicious').textContent()
+    expect(suspicious).toContain('After factor change')
+    expect(suspicious).toContain('New country')
+    expect(await page.getByTestId('recovery-backlog').locator('tbody tr').count()).toBe(1)
+    expect(await page.getByTestId('stuffing').textContent()).toContain('RU')
+    expect(await page.getByTestId('push-bombing').locator('tbody tr').first().textContent()).toBe('CN2111')
+    expect(await page.getByTestId('revoked').locator('tbody tr').count()).toBe(1)
+    expect(await page.getByRole('link', { name: 'Security' }).getAttribute('aria-current')).toBe('page')
+    expect(await axeViolations(page)).toEqual([])
+    await page.screenshot({ path: join(SHOTS, 'security.png'), fullPage: true })
+  })
+
+  it('Executive: this week against the last, SLO engine absent', async () => {
+    await page.goto(`${base}/executive`)
+    await page.getByTestId('kpi-bypass_incidents').waitFor({ timeout: 30_000 })
+    expect(await page.getByTestId('kpi-bypass_incidents').textContent()).toBe('4')
+    expect(await page.getByTestId('kpi-break_glass').textContent()).toBe('1')
+    expect(await page.getByTestId('slo-missing').textContent()).toContain('SLO engine not configured')
+    expect(await page.getByTestId('exec-period').textContent()).toMatch(/^This week \(\d{4}-\d{2}-\d{2} to/)
+    expect(await axeViolations(page)).toEqual([])
+    await page.screenshot({ path: join(SHOTS, 'executive.png'), fullPage: true })
+  })
+
+  it('Explore: filters kept in the URL, a flow timeline with its trace waterfall', async () => {
+    await page.goto(`${base}/explore?range=24h`)
+    await page.getByTestId('failures').waitFor({ timeout: 30_000 })
+    expect(await page.getByTestId('failures').locator('tbody tr').count()).toBe(7)
+    await page.getByRole('combobox', { name: 'Client' }).selectOption('ios')
+    await page.getByRole('button', { name: 'Apply' }).click()
+    await page.waitForURL(/client=ios/)
+    await expect.poll(() => page.getByTestId('failures').locator('tbody tr').count(), { timeout: 15_000 }).toBe(3)
+    await page.goto(`${base}/explore?range=24h&flow=${FLOW}`)
+    await page.getByTestId('waterfall').waitFor({ timeout: 30_000 })
+    expect(await page.getByTestId('flow-events').locator('tbody tr').count()).toBe(6)
+    expect(await page.getByTestId('waterfall').getByRole('listitem').count()).toBe(6 + 8)
+    expect(await page.getByTestId('queues').textContent()).toContain('vonage')
+    expect(await axeViolations(page)).toEqual([])
+    await page.screenshot({ path: join(SHOTS, 'explore.png'), fullPage: true })
+  })
+
+  it('monthly report: printable page, CSV and a Chromium PDF stating period and source', async () => {
+    await page.goto(`${base}/report?range=24h`)
+    const text = (await page.getByTestId('report').textContent())!
+    expect(text).toContain('Period:')
+    expect(text).toContain('Data source:')
+    expect(await axeViolations(page)).toEqual([])
+    const csv = await fetch(`${base}/api/report?format=csv&range=24h`)
+    expect(csv.headers.get('content-type')).toContain('text/csv')
+    const lines = (await csv.text()).split('\r\n')
+    expect(lines[0]).toBe('section,time,user_hash,item,value,previous')
+    expect(lines.some((l) => l.startsWith('break_glass_incident,') && l.includes(h('bypass-2')))).toBe(true)
+    expect(lines.some((l) => l.startsWith('revoked_session_reuse,'))).toBe(true)
+    const pdf = await fetch(`${base}/api/report?format=pdf&range=24h`)
+    expect(pdf.status).toBe(200)
+    const bytes = Buffer.from(await pdf.arrayBuffer())
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-')
+    writeFileSync(join(SHOTS, 'report.pdf'), bytes)
+    for (const f of readdirSync(SHOTS).filter((x) => /^report-\d+\.png$/.test(x))) rmSync(join(SHOTS, f))
+    execFileSync('pdftoppm', ['-png', '-r', '70', join(SHOTS, 'report.pdf'), join(SHOTS, 'report')])
+    expect(readdirSync(SHOTS).filter((x) => /^report-\d+\.png$/.test(x)).length).toBeGreaterThan(0)
+    expect((await fetch(`${base}/api/report?format=docx`)).status).toBe(400)
+    expect((await fetch(`${base}/api/report?month=2026-13`)).status).toBe(400)
+  })
+})

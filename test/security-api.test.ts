@@ -1,0 +1,158 @@
+import { rmSync } from 'node:fs'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AttackReport, Breakdown, BypassReport, EnrollmentReport, ExecutiveSnapshot, FailuresReport, FlowTimeline, RecoveryReport } from '../contract/security'
+import { loadCollectorConfig } from '../collector/config'
+import { createQueryServer } from '../collector/query/server'
+import { openClickHouse } from '../collector/storage/client'
+import { migrate } from '../collector/storage/migrate'
+import { tempDir } from './support/processes'
+import { FLOW, TRACE, h, securityEvents } from './support/security-events'
+
+/** The security, explore and executive endpoints against IdP-shaped events stored in a real chDB. */
+
+const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000
+const NOW = T0 + 2 * 3_600_000
+const iso = (ms: number) => new Date(ms).toISOString()
+const WIN = `from=${iso(T0)}&to=${iso(NOW)}`
+
+let dir: string
+let server: Server
+let base: string
+let close: () => Promise<void>
+
+beforeAll(async () => {
+  dir = tempDir('security-api')
+  const ch = await openClickHouse(loadCollectorConfig({} as NodeJS.ProcessEnv, { dataDir: dir }))
+  close = ch.close
+  await migrate(ch.client, { ttlDays: 400 })
+  const { rows, spans } = securityEvents(T0)
+  await ch.client.insert({ table: 'mfa_events', values: rows, format: 'JSONEachRow' })
+  await ch.client.insert({ table: 'otel_traces', values: spans, format: 'JSONEachRow' })
+  // Re-deliveries in a later batch (another part): reports read without FINAL must still count them once.
+  const again = rows.filter((r) => r.reason === 'user_denied' || r.reason === 'password_failed' || r.reason === 'invalid_code')
+  await ch.client.insert({ table: 'mfa_events', values: again, format: 'JSONEachRow' })
+  server = createQueryServer({ client: ch.client, transport: ch.transport, now: () => NOW })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}, 120_000)
+
+afterAll(async () => {
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
+  await close?.()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+async function get(path: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${base}${path}`)
+  return { status: res.status, body: await res.json() }
+}
+
+describe('security reports', () => {
+  it('enrollment: coverage now and before, phishing-resistant share, admins without a factor, SMS-only users', async () => {
+    const r = EnrollmentReport.parse((await get(`/api/v1/security/enrollment?${WIN}&step=3600`)).body)
+    expect(r.coverage.find((c) => c.user_group === 'admin' && c.factor === 'totp')).toEqual({ user_group: 'admin', factor: 'totp', enrolled: 9, total: 10, coverage: 0.9, previous: 0.8 })
+    expect(r.phishing_resistant).toEqual(expect.arrayContaining([{ user_group: 'admin', enrolled: 5, total: 10, share: 0.5 }, { user_group: 'workforce', enrolled: 10, total: 100, share: 0.1 }]))
+    expect(r.admins_without_mfa).toEqual([{ user_hash: h('admin-nofactor'), sign_ins: 2, last_seen: iso(T0 + 16 * 60_000), producer: 'reference-idp' }])
+    expect(r.sms_only.map((u) => u.user_hash).sort()).toEqual([h('rec-swap'), h('sms-left'), h('sms-only')].sort())
+    expect(r.trend.find((p) => p.t === T0)?.by_group).toEqual({ admin: 0.9, workforce: 0.6 })
+  })
+
+  it('bypasses: every kind counted against the previous window, break-glass as an incident', async () => {
+    const r = BypassReport.parse((await get(`/api/v1/security/bypasses?${WIN}`)).body)
+    expect(r.by_kind).toEqual({ trusted_device: 1, policy_exempt: 1, admin_override: 0, break_glass: 1 })
+    expect(r.previous_by_kind.admin_override).toBe(1)
+    expect(r.events.map((e) => e.kind)).toEqual(['policy_exempt', 'break_glass', 'trusted_device'])
+    expect(r.incidents).toEqual([{ ts: iso(T0 + 22 * 60_000), kind: 'break_glass', user_hash: h('bypass-2'), user_group: 'admin', flow_id: 'fb2', country: 'NL', client: 'web' }])
+    expect(r.not_in_telemetry.join(' ')).toContain('requester and approver')
+  })
+
+  it('recovery: time to approve, backlog, and the SIM-swap pattern flagged', async () => {
+    const r = RecoveryReport.parse((await get(`/api/v1/security/recovery?${WIN}`)).body)
+    expect(r.by_reason).toMatchObject({ requested: 3, approved: 1, denied: 1, completed: 1 })
+    expect(r.time_to_approve_ms).toEqual({ n: 1, p50: 30 * 60_000, p95: 30 * 60_000 })
+    expect(r.backlog).toEqual([{ user_hash: h('rec-open'), requested_at: iso(T0 + 20 * 60_000), age_ms: 100 * 60_000 }])
+    expect(r.suspicious).toEqual(expect.arrayContaining([
+      { ts: iso(T0 + 10 * 60_000), user_hash: h('rec-swap'), reason: 'requested', country: 'BR', signals: ['after_factor_change', 'new_country'] },
+      { ts: iso(T0 + 25 * 60_000), user_hash: h('rec-denied'), reason: 'requested', country: 'DE', signals: ['high_risk'] },
+    ]))
+    expect(r.suspicious.some((s) => s.user_hash === h('rec-open'))).toBe(false)
+    expect(r.by_country).toEqual(expect.arrayContaining([{ country: 'DE', requests: 2, users: 2 }, { country: 'BR', requests: 1, users: 1 }]))
+  })
+
+  it('attacks: stuffing by country, a second-factor guesser, lockouts, push bombing, risk over time, revoked-session reuse', async () => {
+    const r = AttackReport.parse((await get(`/api/v1/security/attacks?${WIN}&step=3600`)).body)
+    expect(r.credential_stuffing).toEqual([{ country: 'RU', failures: 4, users: 2 }])
+    expect(r.brute_force.users.map((u) => u.user_hash)).toEqual([h('bombed'), h('guesser')])
+    expect(r.brute_force.users[1]).toEqual({ user_hash: h('guesser'), user_group: 'workforce', failures: 3, factors: ['totp'], countries: ['US'], last: iso(T0 + 35 * 60_000 + 20_000) })
+    expect(r.lockouts).toEqual({ by_reason: { too_many_failures: 1, fraud_reported: 0, push_bombing: 1, admin_lock: 0, unlocked: 0 }, users: 2 })
+    expect(r.push_bombing).toEqual([{ country: 'CN', denied: 2, fraud_reports: 1, lockouts: 1, users: 1 }])
+    expect(r.risk).toEqual([[T0, 3, 1, 1], [T0 + 3_600_000, 0, 1, 0]])
+    expect(r.revoked_session_reuse).toEqual([{ ts: iso(T0 + 41 * 60_000 + 1000), user_hash: h('revoked'), country: 'FR', client: 'web' }])
+  })
+})
+
+describe('explore', () => {
+  it('failed challenges, filterable by any dimension', async () => {
+    const all = FailuresReport.parse((await get(`/api/v1/explore/failures?${WIN}`)).body)
+    expect(all.total).toBe(7)
+    const ios = FailuresReport.parse((await get(`/api/v1/explore/failures?${WIN}&client=ios&reason=fraud_reported`)).body)
+    expect(ios.events).toHaveLength(1)
+    expect(ios.events[0]).toMatchObject({ factor: 'push', country: 'CN', reason: 'fraud_reported', risk_level: 'low', user_hash: h('bombed') })
+    expect((await get(`/api/v1/explore/failures?${WIN}&country=US&attempt=2&risk_level=medium`)).body.total).toBe(1)
+    expect((await get(`/api/v1/explore/failures?${WIN}&region=us-east&factor=totp&limit=1`)).body.events).toHaveLength(1)
+  })
+
+  it('one flow: events in order with the gaps between them, and its spans as a tree', async () => {
+    const r = FlowTimeline.parse((await get(`/api/v1/explore/flow?flow_id=${FLOW}`)).body)
+    expect(r.events.map((e) => e.event)).toEqual(['mfa.login.started', 'mfa.challenge.issued', 'mfa.provider.request', 'mfa.challenge.verified', 'mfa.challenge.verified', 'mfa.login.completed'])
+    expect(r.events.map((e) => e.since_prev_ms)).toEqual([null, 250, 350, 19_400, 11_000, 100])
+    expect(r.spans.map((s) => [s.name, s.depth])).toEqual([['POST /login', 0], ['password.verify', 1], ['risk.assess', 1], ['vendor.send sms', 1], ['POST /login/verify', 0], ['sms.verify', 1], ['POST /login/verify', 0], ['sms.verify', 1]])
+    expect(r.spans[0]).toMatchObject({ trace_id: TRACE, offset_ms: -200, duration_ms: 820 })
+    expect(r.spans[4].status).toBe('Error')
+  })
+
+  it('breakdown: latency by region, errors by client, receipts in flight and outstanding', async () => {
+    const r = Breakdown.parse((await get(`/api/v1/explore/breakdown?${WIN}`)).body)
+    expect(r.regions.map((x) => [x.region, x.verifications])).toEqual([['eu-west', 5], ['us-east', 3]])
+    expect(r.clients.find((c) => c.client === 'ios')).toEqual({ client: 'ios', verifications: 3, failures: 3, error_rate: 1, by_reason: { user_denied: 2, fraud_reported: 1 } })
+    expect(r.queues.find((q) => q.provider === 'vonage')).toEqual({ provider: 'vonage', channel: 'sms', sent: 3, in_flight: 1, receipts_outstanding: 1, oldest_outstanding_ms: 40 * 60_000 })
+    expect(r.queues.find((q) => q.provider === 'twilio')).toMatchObject({ sent: 1, receipts_outstanding: 1 })
+  })
+})
+
+describe('executive snapshot and validation', () => {
+  it('this period against the previous one', async () => {
+    const r = ExecutiveSnapshot.parse((await get(`/api/v1/executive?${WIN}`)).body)
+    const k = Object.fromEntries(r.kpis.map((x) => [x.id, x]))
+    expect(r.previous).toEqual({ from: iso(T0 - 2 * 3_600_000), to: iso(T0) })
+    expect(k.bypass_incidents).toMatchObject({ current: 3, previous: 1, unit: 'count' })
+    expect(k.break_glass).toMatchObject({ current: 1, previous: 0 })
+    expect(k.recovery_rate).toMatchObject({ current: 0.333333, previous: null })
+    expect(k.enrollment_coverage.current).toBeGreaterThan(0)
+    expect(k.provider_availability).toMatchObject({ current: 1, previous: null })
+    expect(r.cost_by_channel.find((c) => c.channel === 'sms')).toMatchObject({ successes: 1, current_micros: 7900 + 3 * 6500, previous_micros: null })
+  })
+
+  it('the catalogue lists every report', async () => {
+    const { body } = await get('/api/v1/metrics/catalogue')
+    expect(body.reports.map((r: { path: string }) => r.path)).toContain('/api/v1/explore/flow')
+    expect(body.reports).toHaveLength(8)
+  })
+
+  it.each([
+    ['/api/v1/security/enrollment?user_group=root', 'user_group'],
+    ['/api/v1/security/attacks?from=yesterday', 'from'],
+    ['/api/v1/executive?colour=red', 'colour'],
+    ['/api/v1/explore/failures?country=de', 'country'],
+    ['/api/v1/explore/failures?outcome=success', 'outcome'],
+    ['/api/v1/explore/failures?attempt=0', 'attempt'],
+    ['/api/v1/explore/flow', 'flow_id'],
+    ['/api/v1/explore/flow?flow_id=a%20b', 'flow_id'],
+  ])('%s → 400 naming %s', async (path, parameter) => {
+    const r = await get(path)
+    expect(r.status).toBe(400)
+    expect(r.body.error.parameter).toBe(parameter)
+  })
+})
