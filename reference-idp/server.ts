@@ -45,6 +45,7 @@ import { DEFAULT_PUSH_POLICY } from './factors/push'
 import { createPushService } from './login/push'
 import { adminPage, freshPage, pageRoutes } from './pages'
 import { createRoles } from './login/roles'
+import { eventHelpers, type RequestCtx } from './login/events'
 import { parseServiceKeys } from './service-auth/assertion'
 import { accountPageRoutes } from './pages/account'
 import { adminPageRoutes } from './pages/admin'
@@ -112,7 +113,12 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const metrics = createIdpMetrics()
   const telemetry = o.telemetry ?? createTelemetry({ enabled: config.telemetry === 'on', otlpEndpoint: config.otlpEndpoint, region: config.region, version: IDP_VERSION, metrics })
   const repo = createRepo(db, keys)
-  const revokedReuse = () => log('security: a revoked session was presented and refused')
+  // A revoked session presented again (stolen cookie, F7) is refused and told as telemetry, not only a log line.
+  const revokedEvents = eventHelpers({ region: config.region, keys, telemetry, metrics })
+  const revokedReuse = (userId: string, ctx?: RequestCtx) => {
+    log('security: a revoked session was presented and refused')
+    if (ctx) void repo.userById(userId).then((u) => revokedEvents.completed(randomUUID(), 'failure', 'session_revoked', ctx, u)).catch((e: unknown) => log(`security event: ${e instanceof Error ? e.message : String(e)}`))
+  }
   const sessions = createSessions(repo, config.sessionTtlSeconds, now, revokedReuse, config.sessionIdleSeconds)
   const policy = { ...DEFAULT_FLOW_POLICY, maxAttempts: config.maxAttempts, maxUserFailures: 2 * config.maxAttempts, flowTtlMs: config.flowTtlSeconds * 1000, maxDailyUnknownFailures: config.maxDailyCodeFailures }
   const vendors = vendorConfig && vendorLayer({ ...vendorConfig, telemetry, metrics, region: config.region, log })
@@ -216,7 +222,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
         },
         raw: () => (raw ??= readRaw(req)),
         body: () => (body ??= x.raw().then((text) => parseBody(req, text))),
-        session: () => (session ??= sessions.session(cookies[SESSION_COOKIE])),
+        session: () => (session ??= sessions.session(cookies[SESSION_COOKIE], (userId) => revokedReuse(userId, x.ctx))),
         userId: async () => (await x.session())?.userId,
         sessionToken: () => cookies[SESSION_COOKIE],
         async signIn(userId, mfa = false) {

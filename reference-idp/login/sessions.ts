@@ -26,7 +26,7 @@ export function idleExpired(lastSeen: Date | null, now: Date, idleSeconds: numbe
  * `ttlSeconds` bounds a session however busy (12 h), `idleSeconds` ends one nobody used for that
  * long (30 min): NIST SP 800-63B's reauthentication rules for AAL2.
  */
-export function createSessions(repo: Repo, ttlSeconds: number, now: () => Date, onRevokedReuse: () => void, idleSeconds = 0) {
+export function createSessions(repo: Repo, ttlSeconds: number, now: () => Date, onRevokedReuse: (userId: string) => void, idleSeconds = 0) {
   const listed = createSessionRepo(repo.db)
   return {
     ttlSeconds,
@@ -38,14 +38,14 @@ export function createSessions(repo: Repo, ttlSeconds: number, now: () => Date, 
       await repo.insertSession(hashToken(token), userId, new Date(at.getTime() + ttlSeconds * 1000), mfa ? at : null, at, typeof mfa === 'string' ? mfa : null, meta)
       return token
     },
-    /** The user of a live session, or undefined; reuse of a revoked session is counted and refused. */
-    async session(token: string | undefined): Promise<{ userId: string; mfaAt: Date | null; mfaFactor: string | null } | undefined> {
+    /** The user of a live session, or undefined; reuse of a revoked session is reported (`onRevoked`, per request) and refused. */
+    async session(token: string | undefined, onRevoked: (userId: string) => void = onRevokedReuse): Promise<{ userId: string; mfaAt: Date | null; mfaFactor: string | null } | undefined> {
       if (!token || token.length > 100) return undefined
       const at = now()
       const s = await repo.sessionUser(hashToken(token), at)
       if (!s) return undefined
       if (s.revoked) {
-        onRevokedReuse()
+        onRevoked(s.user_id)
         return undefined
       }
       if (idleExpired(s.last_seen_at, at, idleSeconds)) return undefined
