@@ -131,6 +131,25 @@ describe.each(testStores(afterAll))('security notices on %s', (store, open) => {
     expect(notices(to)).toHaveLength(before)
   })
 
+  it('repeated failed second factors (seed 002): the lock tells the owner once, then not again within the hour', async ({ skip: s }) => {
+    if (skip) return s()
+    const to = email('guessed')
+    const a = await totpAccount(idp.url, to, 'workforce', clk, PASSWORD)
+    const guess = async () => {
+      const c = client(idp.url, { 'x-demo-country': 'VN' })
+      const flow = (await c.post('/api/v1/login', { email: to, password: PASSWORD })).body.flow_id
+      let last = 0
+      for (let i = 0; i < 5; i++) last = (await c.post('/api/v1/login/totp', { flow_id: flow, code: String(100000 + i) })).status
+      expect(last).toBe(423)
+    }
+    const text = await oneNotice(to, /typed wrong second-factor codes again and again/, guess)
+    noSecrets(text, [a.secret, PASSWORD])
+    const before = notices(to).length
+    clk.advance(16 * 60_000) // the first lock is over; a second round locks again
+    await guess()
+    expect(notices(to)).toHaveLength(before)
+  })
+
   it('admin-assisted recovery: requested, approved and completed are each told once', async ({ skip: s }) => {
     if (skip) return s()
     const to = email('recovered')

@@ -10,7 +10,7 @@ import { mailer } from './mail-code'
  * 2.2.3 and 2.5.5 — "users are notified after updates to authentication details"): what
  * happened, when, and what to do if it was not them. Never a code, secret, link or address.
  */
-export type NoticeKind = 'recovery_requested' | 'recovery_approved' | 'recovery_completed' | 'password_changed' | 'factor_added' | 'factor_removed' | 'totp_replayed' | 'unfamiliar_signin'
+export type NoticeKind = 'recovery_requested' | 'recovery_approved' | 'recovery_completed' | 'password_changed' | 'factor_added' | 'factor_removed' | 'totp_replayed' | 'unfamiliar_signin' | 'repeated_failures'
 
 const FACTOR: Record<string, string> = { totp: 'an authenticator app', sms: 'a phone number for text messages', voice: 'a phone number for calls', email: 'an e-mail address', webauthn: 'a passkey', push: 'a phone for push approval' }
 const IF_NOT_YOU = 'If this was not you, sign in, change your password and sign out your other sessions (Your sessions), or contact your administrator now.'
@@ -23,6 +23,7 @@ const WHAT: Record<NoticeKind, (factor: string, country?: string) => string> = {
   factor_added: (f) => `A second factor was added to your account: ${f}.`,
   factor_removed: (f) => `A second factor was removed from your account: ${f}.`,
   totp_replayed: () => 'A code from your authenticator app was used a second time: someone may have seen it (over your shoulder or on a fake sign-in page).',
+  repeated_failures: (_f, country) => `Someone who knows your password typed wrong second-factor codes again and again${country ? ` (country: ${country})` : ''}, so code sign-in was paused for a while. Your passkey, and the devices you usually sign in from, still work.`,
   unfamiliar_signin: (_f, country) => `Your account was signed in to from a browser or device it was not used from before, or from a risky place${country ? ` (country: ${country})` : ''}.`,
 }
 
@@ -32,7 +33,7 @@ export interface NoticePolicy {
   /** At most this many notices per user per hour, all kinds together. */
   maxPerHour: number
 }
-export const DEFAULT_NOTICE_POLICY: NoticePolicy = { minIntervalMs: { totp_replayed: 3600_000, recovery_requested: 600_000, unfamiliar_signin: 600_000 }, maxPerHour: 10 }
+export const DEFAULT_NOTICE_POLICY: NoticePolicy = { minIntervalMs: { totp_replayed: 3600_000, recovery_requested: 600_000, unfamiliar_signin: 600_000, repeated_failures: 3600_000 }, maxPerHour: 10 }
 
 export type NoticeDecision = { send: true } | { send: false; reason: 'same_kind_recently' | 'hourly_cap' }
 

@@ -99,6 +99,8 @@ export function createLoginService(d: LoginDeps) {
     d.metrics.lockouts.inc({ reason: 'too_many_failures' })
     emit('mfa.lockout', { ...base(ctx, user), [ATTR.flowId]: flow.id, [ATTR.factor]: factor, [ATTR.reason]: 'too_many_failures' }, ctx)
     finish(flow, 'locked_out', 'locked_out', ctx, user, factor)
+    // Repeated failed second factors mean someone has the password: its owner is told (at most hourly).
+    if (user) await d.notices?.send(user, 'repeated_failures', ctx, { country: ctx.country ?? flow.country ?? undefined })
   }
   const lockError = (lock: WrongCodeLock, now: Date) => (lock.scope === 'unknown_devices_cap' ? cappedError() : lockedError(lock.until, now))
   const allowedAt = (level: string | null, factor: string) => d.risk.policy.rules[(level ?? 'low') as RiskLevel].factors.includes(factor as Factor)
