@@ -92,12 +92,17 @@ describe.runIf(hasChromium())('console Security, Executive, Explore and the mont
     await page.screenshot({ path: join(SHOTS, 'security.png'), fullPage: true })
   })
 
-  it('Executive: this week against the last, SLO engine absent', async () => {
+  it('Executive: this week against the last, with the SLO engine\'s status', async () => {
     await page.goto(`${base}/executive`)
     await page.getByTestId('kpi-bypass_incidents').waitFor({ timeout: 30_000 })
     expect(await page.getByTestId('kpi-bypass_incidents').textContent()).toBe('4')
     expect(await page.getByTestId('kpi-break_glass').textContent()).toBe('1')
-    expect(await page.getByTestId('slo-missing').textContent()).toContain('SLO engine not configured')
+    // The collector runs the SLO engine on the default rules: each SLO shows met, at risk, breached or no data.
+    await page.getByTestId('slo-list').waitFor({ timeout: 30_000 })
+    const slos = await page.getByTestId('slo-list').locator('li').allTextContents()
+    expect(slos.length).toBeGreaterThanOrEqual(10)
+    expect(slos.every((t) => /^(Met|At risk|Breached|No data)\b/.test(t))).toBe(true)
+    expect(slos.some((t) => t.includes('Calls to twilio for sms'))).toBe(true)
     expect(await page.getByTestId('exec-period').textContent()).toMatch(/^This week \(\d{4}-\d{2}-\d{2} to/)
     expect(await axeViolations(page)).toEqual([])
     await page.screenshot({ path: join(SHOTS, 'executive.png'), fullPage: true })

@@ -25,6 +25,22 @@ describe('grouping by root cause', () => {
     expect(groupByRootCause(list).get('burn')!.groupedUnder).toBeNull()
     expect(groupByRootCause(list, new Set(['spend'])).get('burn')!.groupedUnder).toBe('spend')
   })
+
+  it('a root that does not name the vendor gives way to a firing page that does (seen under load: the page said no vendor)', () => {
+    // Provider impact fired a cycle before the twilio SLO: it became the root of vendor:twilio.
+    const first = [a('mfa-provider-impact:burn:workforce', 'firing', 'page', {}, 9, true), a('vendor-circuit-open:twilio', 'pending', 'ticket', { vendor: 'twilio' })]
+    expect(groupByRootCause(first).get('mfa-provider-impact:burn:workforce')!.groupedUnder).toBeNull()
+    const next = [...first, a('vendor-twilio-sms:burn:workforce', 'firing', 'page', { vendor: 'twilio' }, 500)]
+    const g = groupByRootCause(next, new Set(['mfa-provider-impact:burn:workforce']))
+    expect(g.get('vendor-twilio-sms:burn:workforce')!.groupedUnder).toBeNull()
+    expect(g.get('mfa-provider-impact:burn:workforce')!.groupedUnder).toBe('vendor-twilio-sms:burn:workforce')
+    // Firing together, the one naming the vendor is the root even with a lower value.
+    const together = groupByRootCause([a('impact', 'firing', 'page', {}, 900, true), a('twilio', 'firing', 'page', { vendor: 'twilio' }, 2)])
+    expect(together.get('twilio')!.groupedUnder).toBeNull()
+    // A ticket naming the vendor does not take over from a firing page.
+    const ticket = groupByRootCause([a('impact', 'firing', 'page', {}, 9, true), a('circuit', 'firing', 'ticket', { vendor: 'twilio' })], new Set(['impact']))
+    expect(ticket.get('impact')!.groupedUnder).toBeNull()
+  })
 })
 
 describe('silence matchers (Alertmanager semantics)', () => {
