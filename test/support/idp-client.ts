@@ -60,7 +60,7 @@ export async function startTestIdp(open: () => Promise<Db | null>, now: () => Da
   if (!db) return null
   const tel = capture()
   const box = createLocalOutbox()
-  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', rateSignupPerHour: 1_000_000, serviceKeys: TEST_SERVICE_KEYS, passwordCost: 14, ...config }), { db, telemetry: tel.t, sender: box, now, log: () => {} })
+  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', rateSignupPerHour: 1_000_000, serviceKeys: TEST_SERVICE_KEYS, passwordCost: 14, ...config }), { db, telemetry: config.telemetry === 'on' ? undefined : tel.t, sender: box, now, log: () => {} })
   outboxes.set(idp.url, box)
   clocks.set(idp.url, now)
   return { idp, tel, box }
