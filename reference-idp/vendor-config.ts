@@ -1,6 +1,6 @@
 import type { IdpConfig } from './config'
 import { parseVendorCredentials, sendAndPushCredentials } from './subprocessors/adapters/credentials'
-import type { VendorLayerOptions } from './subprocessors/wiring'
+import type { VendorLayerOptions } from './vendors/wiring'
 
 /** Where each receipt secret is configured: named in the start-up warning and in a refusal. */
 const SETTING_NAMES = {

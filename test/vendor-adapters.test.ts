@@ -7,7 +7,7 @@ import { createSnsSigningIdentity } from '../reference-idp/simulator/vendors/sns
 import { ReceiptError, createAdapters, createTwilioSms, parseReceipt, receiptCredentials } from '../reference-idp/subprocessors/adapters/index'
 import { simulatorReceiptSecrets, simulatorSendCredentials } from '../reference-idp/simulator/idp-settings'
 import type { DeliveryReceipt, ReceiptCredentials } from '../reference-idp/subprocessors/adapters/index'
-import { type Registry, loadRegistry } from '../reference-idp/subprocessors/registry'
+import { type Registry, loadRegistry } from '../dashboards/schema/registry'
 import type { OobChannel, Subprocessor } from '../reference-idp/subprocessors/types'
 import { freePort, until } from './support/processes'
 

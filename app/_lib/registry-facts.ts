@@ -1,4 +1,4 @@
-import { certificationWarnings } from '../../reference-idp/subprocessors/registry-queries'
+import { certificationWarnings } from '../../dashboards/schema/registry-queries'
 import type { Registry } from './registry-source'
 import type { ChangeLogEntry, SubprocessorsView, VendorFacts } from './subprocessors-api'
 

@@ -1,11 +1,11 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { loadRegistry, type Registry } from '../../reference-idp/subprocessors/registry'
+import { loadRegistry, type Registry } from '../../dashboards/schema/registry'
 import { ConsoleError } from './collector-client'
 
 /**
  * The sub-processor registry for route handlers (server only), validated by the registry's own
- * schema (reference-idp/subprocessors/registry.ts) and re-read when the file changes.
+ * schema (dashboards/schema/registry.ts) and re-read when the file changes.
  */
 export type { Registry }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadRegistry } from '../../reference-idp/subprocessors/registry'
+import { loadRegistry } from '../../dashboards/schema/registry'
 import { ConsoleError } from './collector-client'
 import type { ProviderHealth } from './subprocessor-schemas'
 import { buildRows, buildSubprocessors, buildVendor, parseScope } from './subprocessors'

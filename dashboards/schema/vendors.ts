@@ -3,9 +3,9 @@ import { loadYamlFile } from './yaml-file'
 
 /**
  * The slice of dashboards/subprocessors.yaml the SLO generator needs: vendor ids, channels and
- * SLA. The full registry schema (reference-idp/subprocessors/registry.ts) belongs to the IdP's
- * vendor library, which the collector must not import; this reads the same file loosely and
- * leaves the rest of its validation to the IdP.
+ * SLA. The full registry schema is ./registry.ts beside it (the IdP and console load it); this
+ * reads the same file loosely so the collector's start-up does not depend on registry fields it
+ * does not use. Using loadRegistry here is the next step (its errors name file and path too).
  */
 export const VendorSla = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),

@@ -1,4 +1,4 @@
-import type { Platform } from './registry'
+import type { Platform } from '../../dashboards/schema/registry'
 import type { SendResult } from './types'
 
 /** A device platform: it decides the push vendor (an APNs token is not an FCM token). */

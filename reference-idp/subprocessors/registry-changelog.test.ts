@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_REGISTRY_PATH, type Registry, loadRegistry, parseRegistry } from './registry'
+import { DEFAULT_REGISTRY_PATH, type Registry, loadRegistry, parseRegistry } from '../../dashboards/schema/registry'
 import { changelogCovers, diffRegistries } from './registry-changelog'
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')

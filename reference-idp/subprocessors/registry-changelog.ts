@@ -1,4 +1,4 @@
-import type { ChangeEntry, Registry, Vendor } from './registry'
+import type { ChangeEntry, Registry, Vendor } from '../../dashboards/schema/registry'
 
 /**
  * Change log of the registry. A vendor added or removed, or a change of its scope (channels,

@@ -1,4 +1,4 @@
-import type { Registry } from '../registry'
+import type { Registry } from '../../../dashboards/schema/registry'
 import type { Subprocessor } from '../types'
 import { createSes } from './ses'
 import { createSendGrid } from './sendgrid'

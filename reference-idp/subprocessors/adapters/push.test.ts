@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { PushMessage } from '../push-types'
-import { loadRegistry } from '../registry'
+import { loadRegistry } from '../../../dashboards/schema/registry'
 import { createApns } from './apns'
 import { createFcm } from './fcm'
 import { createPushAdapters, createPushChain } from './push-create'

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createSnsSigningIdentity } from '../../simulator/vendors/sns-cert'
 import { snsStringToSign } from '../../simulator/vendors/webhook-signing'
 import { parseReceipt, readReceipt } from './receipts'
-import { CERT_URL, CREDS, NOW, SNS, TOPIC, refusal as refuse, snsMessage } from './receipts-fixtures'
+import { CERT_URL, CREDS, NOW, SNS, TOPIC, refusal as refuse, snsMessage } from '../../../test/fixtures/receipts'
 import { SnsCertificateCache, snsCanonicalString } from './receipts-sns'
 import type { ReceiptCredentials, ReceiptRequest } from './types'
 

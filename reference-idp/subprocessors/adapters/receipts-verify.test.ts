@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { vonageSmsSignature as simulatorVonageSignature } from '../../simulator/vendors/webhook-signing'
 import { parseReceipt } from './receipts'
-import { CREDS, NOW, SECRET, refusal, sendgridBatch, vonageDlr, vonageEvent } from './receipts-fixtures'
+import { CREDS, NOW, SECRET, refusal, sendgridBatch, vonageDlr, vonageEvent } from '../../../test/fixtures/receipts'
 import { vonageSmsSignature, verifySendGrid } from './receipts-verify'
 import type { ReceiptRequest } from './types'
 

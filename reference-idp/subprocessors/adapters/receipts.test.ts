@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { twilioSignature } from '../../simulator/vendors/common'
 import { ReceiptError, parseReceipt, twilioRequestSignature } from './receipts'
-import { CREDS, NOW, sendgridBatch, snsMessage, vonageDlr, vonageEvent } from './receipts-fixtures'
+import { CREDS, NOW, sendgridBatch, snsMessage, vonageDlr, vonageEvent } from '../../../test/fixtures/receipts'
 
 const TOKEN = 'test-auth-token'
 const URL_ = 'https://idp.test/webhooks/twilio'

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
-import { DEFAULT_PROFILES, VENDOR_IDS } from '../simulator/profiles'
+import { DEFAULT_PROFILES, VENDOR_IDS } from '../../reference-idp/simulator/profiles'
 import { DEFAULT_REGISTRY_PATH, loadRegistry, parseRegistry } from './registry'
 import { certificationWarnings, fallbackChain } from './registry-queries'
 

@@ -1,11 +1,11 @@
 import { ATTR } from '../../contract'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { Telemetry } from '../telemetry/telemetry'
-import type { Transition } from './breaker'
-import { createFallbackChain } from './failover'
-import type { Registry } from './registry'
-import { fallbackChain } from './registry-queries'
-import type { Subprocessor } from './types'
+import type { Transition } from '../subprocessors/breaker'
+import { createFallbackChain } from '../subprocessors/failover'
+import type { Registry } from '../../dashboards/schema/registry'
+import { fallbackChain } from '../../dashboards/schema/registry-queries'
+import type { Subprocessor } from '../subprocessors/types'
 
 const STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const
 
