@@ -10,6 +10,7 @@ import {
   RiskLevel,
   UserGroup,
 } from './enums'
+import { IDP_FAULT_KINDS, RUNBOOK_ACTIONS } from './gameday'
 
 /**
  * Attribute keys of the contract, exactly as they appear on OpenTelemetry log records and
@@ -44,6 +45,10 @@ export const ATTR = {
   circuitFromState: 'mfa.circuit_from_state',
   enrolledCount: 'mfa.enrolled_count',
   totalCount: 'mfa.total_count',
+  faultId: 'mfa.fault_id',
+  faultKind: 'mfa.fault_kind',
+  faultShare: 'mfa.fault_share',
+  faultScope: 'mfa.fault_scope',
 } as const
 export type AttrKey = (typeof ATTR)[keyof typeof ATTR]
 
@@ -92,6 +97,10 @@ export const MfaAttributes = z
     [ATTR.circuitFromState]: CircuitState.optional(),
     [ATTR.enrolledCount]: count.optional(),
     [ATTR.totalCount]: count.optional(),
+    [ATTR.faultId]: id.optional(),
+    [ATTR.faultKind]: z.enum([...IDP_FAULT_KINDS, ...RUNBOOK_ACTIONS]).optional(),
+    [ATTR.faultShare]: z.number().min(0).max(1).optional(),
+    [ATTR.faultScope]: z.string().max(64).optional(),
   })
   .passthrough()
 export type MfaAttributes = z.infer<typeof MfaAttributes>
@@ -126,4 +135,8 @@ export const ATTR_DOCS: Record<AttrKey, string> = {
   'mfa.circuit_from_state': 'Circuit breaker state before a transition.',
   'mfa.enrolled_count': 'Enrollment snapshot: users in the group with the factor active.',
   'mfa.total_count': 'Enrollment snapshot: users in the group.',
+  'mfa.fault_id': 'Game days: id of a fault or runbook action at the IdP that applied it.',
+  'mfa.fault_kind': 'Game days: error, timeout, latency, rate_limit, idp_unavailable (faults) or drain_vendor, promote_fallback (runbook actions).',
+  'mfa.fault_share': 'Game days: fraction (0..1) of matching calls a fault touches.',
+  'mfa.fault_scope': 'Game days: who a fault touches: `all`, `synthetic`, `user_group:<group>` or both joined by `,`.',
 }

@@ -24,6 +24,7 @@ export const EVENT_NAMES = [
   'mfa.login.completed',
   'gameday.started',
   'gameday.ended',
+  'gameday.fault',
 ] as const
 export const EventName = z.enum(EVENT_NAMES)
 export type EventName = z.infer<typeof EventName>
@@ -142,9 +143,11 @@ export const REASONS = {
     'locked_out',
     'password_failed',
     'session_revoked',
+    'idp_unavailable',
   ],
   'gameday.started': ['manual', 'scheduled'],
   'gameday.ended': ['completed', 'aborted_guardrail', 'aborted_manual', 'reverted'],
+  'gameday.fault': ['applied', 'revoked', 'expired'],
 } as const satisfies Record<EventName, readonly [string, ...string[]]>
 
 export type ReasonOf<E extends EventName> = (typeof REASONS)[E][number]

@@ -67,6 +67,10 @@ export const EVENT_SPECS: Record<EventName, { meaning: string; required: readonl
     meaning: 'A game day ended (completed, aborted by a guardrail or by hand).',
     required: [ATTR.gamedayId, ATTR.reason],
   },
+  'gameday.fault': {
+    meaning: 'A fault injected in an IdP\'s own vendor layer (or a runbook action: drain a vendor, promote a fallback factor) was applied, revoked, or expired; its kind, target, share and scope ride along.',
+    required: [ATTR.faultId, ATTR.faultKind, ATTR.reason],
+  },
 }
 
 export type ValidationResult = { ok: true; attributes: MfaAttributes } | { ok: false; error: string }
