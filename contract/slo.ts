@@ -95,6 +95,13 @@ export const SloStatus = z.object({
   attribution: Attribution,
   /** Ids of alert rules generated for this SLO that are firing now. */
   firing_alerts: z.array(z.string()),
+  /**
+   * The SLO leaves game-day windows out of its error budget (slos.yaml exclude_drills): budget
+   * remaining, user groups and the burn-down do not count them; burn rates (alerting) still do.
+   */
+  drills_excluded: z.boolean().optional(),
+  /** Game-day windows left out over the SLO window. */
+  excluded_drill_windows: z.number().int().nonnegative().optional(),
 })
 export type SloStatus = z.infer<typeof SloStatus>
 

@@ -3,7 +3,7 @@ import { BURN_WINDOWS } from '../../contract'
 import { durationSeconds } from '../../dashboards/schema/yaml-file'
 import { runSql } from '../query/run'
 import { BucketStore } from './buckets'
-import { ROLLUP_1H_SOURCE, RAW_SOURCE, circuitSql, countSql, coverageSql, lastSeenSql, rollupable, sloCountsSql, type SloSource } from './sql'
+import { OPEN_END, ROLLUP_1H_SOURCE, RAW_SOURCE, circuitSql, countSql, coverageSql, lastSeenSql, rollupable, sloCountsSql, type CountedSlo, type DrillSpans } from './sql'
 import type { Counts, RuleSet, Slo } from './types'
 
 /** What one evaluation cycle reads from ClickHouse, shaped for the pure parts. */
@@ -18,6 +18,9 @@ export interface CycleInput {
 }
 
 const DAY_MS = 86_400_000
+
+/** A game-day window as the counter needs it (collector/gamedays/readings.ts DrillWindow). */
+export interface DrillWindowLike { id: string; startMs: number; endMs: number | null }
 const HOUR_S = 3600
 
 /**
@@ -27,10 +30,21 @@ const HOUR_S = 3600
  * last ten minutes (late events included), and minutes that age out of the burn windows are
  * folded into their hours. A clock that goes back, or a gap longer than the minute span,
  * starts over with a full read.
+ *
+ * An SLO that excludes drills (slos.yaml exclude_drills) is counted twice: as it is (columns i,
+ * for the burn windows: a drill still tests detection) and outside game-day windows (a budget
+ * column after the others, for the SLO window, budget remaining and the burn-down). A change
+ * of the drill windows that reaches back before the re-read minutes starts over with a full read.
  */
 export class SloCounter {
   readonly countable: Slo[]
   readonly index = new Map<string, number>()
+  /** Counted columns: every countable SLO, then one budget column per SLO that excludes drills. */
+  private readonly columns: CountedSlo[]
+  /** Column holding SLO i's budget counts (i itself unless it excludes drills). */
+  private readonly budgetCol: number[]
+  private spans: Map<string, [number, number]> = new Map()
+  private drillSpans: DrillSpans = { from: [], to: [] }
   private minute: BucketStore
   private hour: BucketStore
   /** Hour-aligned start of the minute store; older counts live in the hour store. */
@@ -46,6 +60,9 @@ export class SloCounter {
   constructor(private readonly client: ClickHouseClient, set: RuleSet) {
     this.countable = set.slos.filter((s) => s.kind !== 'coverage')
     this.countable.forEach((s, i) => this.index.set(s.id, i))
+    const shadows = this.countable.map((s, i) => (s.excludeDrills ? i : -1)).filter((i) => i >= 0)
+    this.columns = [...this.countable, ...shadows.map((i) => ({ ...this.countable[i], outsideDrills: true }))]
+    this.budgetCol = this.countable.map((_, i) => (shadows.includes(i) ? this.countable.length + shadows.indexOf(i) : i))
     const windows = new Set<string>(BURN_WINDOWS)
     for (const r of set.rules) {
       if (r.condition.type === 'burn') windows.add(r.condition.long).add(r.condition.short)
@@ -54,22 +71,47 @@ export class SloCounter {
     this.burnWindowsS = Object.fromEntries([...windows].map((w) => [w, durationSeconds(w) ?? 0]))
     this.minuteSpanS = Math.max(...Object.values(this.burnWindowsS))
     this.longSpanS = Math.max(HOUR_S, ...this.countable.map((s) => s.windowS))
-    this.minute = new BucketStore(this.countable.length, 60)
-    this.hour = new BucketStore(this.countable.length, HOUR_S)
-    this.rollupSlos = this.countable.map((s, i) => (rollupable(s) ? i : -1)).filter((i) => i >= 0)
-    this.rawSlos = this.countable.map((_, i) => i).filter((i) => !this.rollupSlos.includes(i))
+    this.minute = new BucketStore(this.columns.length, 60)
+    this.hour = new BucketStore(this.columns.length, HOUR_S)
+    this.rollupSlos = this.columns.map((s, i) => (rollupable(s) ? i : -1)).filter((i) => i >= 0)
+    this.rawSlos = this.columns.map((_, i) => i).filter((i) => !this.rollupSlos.includes(i))
   }
 
-  async refresh(nowMs: number): Promise<void> {
+  /** Does any SLO leave drill windows out of its budget? */
+  get excludesDrills(): boolean {
+    return this.columns.length > this.countable.length
+  }
+
+  /**
+   * Take the drill windows of this cycle; returns the earliest time (ms) whose counts they
+   * change compared with the last cycle (Infinity when none).
+   */
+  private takeDrills(drills: readonly DrillWindowLike[]): number {
+    if (!this.excludesDrills) return Infinity
+    const next = new Map(drills.map((d) => [d.id, [d.startMs, d.endMs ?? OPEN_END] as [number, number]]))
+    let earliest = Infinity
+    for (const [id, [s, e]] of next) {
+      const was = this.spans.get(id)
+      if (!was) earliest = Math.min(earliest, s)
+      else if (was[0] !== s || was[1] !== e) earliest = Math.min(earliest, s, was[0], e === was[1] ? Infinity : Math.min(e, was[1]))
+    }
+    for (const [id, [s]] of this.spans) if (!next.has(id)) earliest = Math.min(earliest, s)
+    this.spans = next
+    this.drillSpans = { from: [...next.values()].map((x) => x[0]), to: [...next.values()].map((x) => x[1]) }
+    return earliest
+  }
+
+  async refresh(nowMs: number, drills: readonly DrillWindowLike[] = []): Promise<void> {
     if (this.countable.length === 0) return
     const nowS = Math.floor(nowMs / 1000)
     this.combined = null
     const last = this.lastReadS
-    if (last === null || nowS < last - 60 || nowS - last > this.minuteSpanS) {
+    const changedFrom = this.takeDrills(drills)
+    const fromS = last === null ? 0 : Math.floor((Math.min(nowS, last) - 600) / 60) * 60
+    if (last === null || nowS < last - 60 || nowS - last > this.minuteSpanS || changedFrom < fromS * 1000) {
       await this.readAll(nowMs)
     } else {
-      const fromS = Math.floor((Math.min(nowS, last) - 600) / 60) * 60
-      this.minute.replaceFrom(fromS, await runSql(this.client, sloCountsSql(this.countable, RAW_SOURCE, 60, fromS * 1000, nowMs + 1)))
+      this.minute.replaceFrom(fromS, await runSql(this.client, sloCountsSql(this.columns, RAW_SOURCE, 60, fromS * 1000, nowMs + 1, this.drillSpans)))
       const boundary = Math.floor((nowS - this.minuteSpanS) / HOUR_S) * HOUR_S
       if (boundary > this.boundaryS) {
         this.minute.prune(boundary, this.hour)
@@ -83,14 +125,14 @@ export class SloCounter {
   private async readAll(nowMs: number): Promise<void> {
     const nowS = Math.floor(nowMs / 1000)
     this.boundaryS = Math.floor((nowS - this.minuteSpanS) / HOUR_S) * HOUR_S
-    this.minute = new BucketStore(this.countable.length, 60)
-    this.minute.replaceFrom(this.boundaryS, await runSql(this.client, sloCountsSql(this.countable, RAW_SOURCE, 60, this.boundaryS * 1000, nowMs + 1)))
-    this.hour = new BucketStore(this.countable.length, HOUR_S)
+    this.minute = new BucketStore(this.columns.length, 60)
+    this.minute.replaceFrom(this.boundaryS, await runSql(this.client, sloCountsSql(this.columns, RAW_SOURCE, 60, this.boundaryS * 1000, nowMs + 1, this.drillSpans)))
+    this.hour = new BucketStore(this.columns.length, HOUR_S)
     const longFrom = Math.floor((nowS - this.longSpanS) / HOUR_S) * HOUR_S
     if (longFrom >= this.boundaryS) return
     for (const [source, slos] of [[ROLLUP_1H_SOURCE, this.rollupSlos], [RAW_SOURCE, this.rawSlos]] as const) {
       if (slos.length === 0) continue
-      const rows = await runSql(this.client, sloCountsSql(slos.map((i) => this.countable[i]), source, HOUR_S, longFrom * 1000, this.boundaryS * 1000))
+      const rows = await runSql(this.client, sloCountsSql(slos.map((i) => this.columns[i]), source, HOUR_S, longFrom * 1000, this.boundaryS * 1000, this.drillSpans))
       this.hour.addColumns(rows, slos)
     }
   }
@@ -115,7 +157,7 @@ export class SloCounter {
     const totals = this.hours(nowMs).windowTotals(nowS, Object.fromEntries(distinct.map((w) => [String(w), w])))
     const out: Record<string, Counts[]> = {}
     this.countable.forEach((slo, i) => {
-      for (const [g, counts] of Object.entries(totals[String(slo.windowS)] ?? {})) (out[g] ??= this.countable.map(() => ({ good: 0, total: 0 })))[i] = counts[i]
+      for (const [g, counts] of Object.entries(totals[String(slo.windowS)] ?? {})) (out[g] ??= this.countable.map(() => ({ good: 0, total: 0 })))[i] = counts[this.budgetCol[i]]
     })
     out['*'] ??= this.countable.map(() => ({ good: 0, total: 0 }))
     return out
@@ -126,7 +168,7 @@ export class SloCounter {
     const i = this.index.get(sloId)
     if (i === undefined) return []
     const nowS = Math.floor(nowMs / 1000)
-    return this.hours(nowMs).series(i, nowS - this.countable[i].windowS, nowS)
+    return this.hours(nowMs).series(this.budgetCol[i], nowS - this.countable[i].windowS, nowS)
   }
 }
 

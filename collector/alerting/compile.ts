@@ -27,6 +27,7 @@ export function expandSlos(file: SlosFile, vendors: readonly VendorSla[]): Slo[]
       bad: s.sli.type === 'ratio' ? s.sli.bad : null,
       thresholdMs: s.sli.type === 'latency' ? s.sli.threshold_ms : null,
       coverageGroup: s.sli.type === 'coverage' ? s.sli.user_group : null,
+      excludeDrills: s.exclude_drills ?? false,
     }
   })
   const v = file.vendor_slos
@@ -41,7 +42,7 @@ export function expandSlos(file: SlosFile, vendors: readonly VendorSla[]): Slo[]
         id: `vendor-${vendor.id}-${channel}`, description,
         metric: null, kind: 'ratio', objective, window, windowS: secs(window), minVolume: v.min_volume ?? file.defaults.min_volume,
         vendor: vendor.id, channel, runbook: v.runbook, groupObjectives: groupObjectives(objective),
-        total: { ...v.total, ...scope }, bad: { ...v.bad, ...scope }, thresholdMs: null, coverageGroup: null,
+        total: { ...v.total, ...scope }, bad: { ...v.bad, ...scope }, thresholdMs: null, coverageGroup: null, excludeDrills: v.exclude_drills ?? false,
       })
     }
   }

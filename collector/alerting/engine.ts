@@ -1,8 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { AlertStatus, AlertTransition, Attribution, SloStatus } from '../../contract'
+import { type DrillWindow, drillWindows, runningAt } from '../gamedays/readings'
 import { runSql } from '../query/run'
 import { SloCounter, ThresholdReader, type CycleInput } from './collect'
 import { fill } from './compile'
+import { type DrillTag, nextTag, outgoing } from './drills'
 import { evaluate, type EvalOptions } from './evaluate'
 import { groupByRootCause } from './grouping'
 import { instancesFor } from './instances'
@@ -10,7 +12,7 @@ import type { Notifier } from './notify'
 import { outbox, type Sent } from './outbox'
 import { mutedBy, type Mute } from './silences'
 import { shapeAttribution, sloStatus } from './slo-status'
-import { attributionSql, coverageSql } from './sql'
+import { OPEN_END, attributionSql, coverageSql } from './sql'
 import type { AlertStore, HistoryQuery } from './store'
 import { INITIAL, type AlertMemory, type RuleSet } from './types'
 
@@ -28,6 +30,8 @@ export interface EngineOptions {
   /** Maintenance windows from dashboards/maintenance.yaml. */
   fileMutes?: Mute[]
   log?: (line: string) => void
+  /** Game-day windows overlapping [from, to) (default: the runs table; none when it does not exist). */
+  drills?: (fromMs: number, toMs: number) => Promise<DrillWindow[]>
 }
 
 const DAY_MS = 86_400_000
@@ -56,12 +60,18 @@ export class AlertEngine {
   lastCycle: { countsMs: number; thresholdsMs: number; evaluateMs: number; recordNotifyMs: number } | null = null
   private readonly providerSensitive: Set<string>
   private readonly log: (line: string) => void
+  /** Alerts that belong to a game day (label gameday), until they are inactive again. */
+  private tags = new Map<string, DrillTag>()
+  /** Drill windows of the last cycle (over the longest SLO window). */
+  private drillList: DrillWindow[] = []
+  private readonly longestWindowMs: number
 
   constructor(private readonly o: EngineOptions) {
     this.counter = new SloCounter(o.client, o.rules)
     this.thresholds = new ThresholdReader(o.client, o.rules)
     this.intervalS = o.intervalS ?? 30
     this.log = o.log ?? (() => {})
+    this.longestWindowMs = Math.max(86_400_000, ...o.rules.slos.map((s) => s.windowS * 1000))
     this.providerSensitive = new Set(o.rules.slos.filter((s) => s.vendor || [s.total?.event, s.bad?.event].some((e) => e === 'mfa.provider.request' || e === 'mfa.fallback')).map((s) => s.id))
   }
 
@@ -74,6 +84,8 @@ export class AlertEngine {
   async init(): Promise<void> {
     for (const s of await this.o.store.lastStates()) {
       this.memory.set(s.alertId, { ...INITIAL, state: s.state, since: s.since, lastActive: s.state === 'firing' ? s.since : null, lastData: s.since })
+      // Whether the drill may page is not in the history: it is looked up among running drills, else not.
+      if (s.gameday && s.state !== 'inactive') this.tags.set(s.alertId, { id: s.gameday, pages: false })
     }
     this.apiMutes = await this.o.store.mutes()
   }
@@ -99,11 +111,32 @@ export class AlertEngine {
     return `${this.o.publicUrl}/api/v1/runbooks/${name}`
   }
 
+  /** Game-day windows of the last cycle. */
+  drills(): DrillWindow[] {
+    return this.drillList
+  }
+
+  /** This cycle's drill windows; a failed read keeps the last ones (a drill must not start paging because a query failed). */
+  private async readDrills(now: number): Promise<DrillWindow[]> {
+    try {
+      this.drillList = await (this.o.drills ?? ((f, t) => drillWindows(this.o.client, f, t)))(now - this.longestWindowMs, now + 1)
+    } catch (err) {
+      this.log(`alerting: reading game days failed, keeping the last ${this.drillList.length}: ${(err as Error).message.split('\n')[0]}`)
+    }
+    return this.drillList
+  }
+
   /** One evaluation cycle. Returns the transitions it recorded. */
   async tick(): Promise<AlertTransition[]> {
     const now = this.o.now()
     const t0 = performance.now()
-    await this.counter.refresh(now)
+    const drills = await this.readDrills(now)
+    const active = drills.filter((d) => runningAt(d, now))
+    for (const [id, tag] of this.tags) {
+      const d = active.find((x) => x.id === tag.id)
+      if (d && d.pages !== tag.pages) this.tags.set(id, { ...tag, pages: d.pages })
+    }
+    await this.counter.refresh(now, drills)
     const t1 = performance.now()
     const thresholds = await this.thresholds.read(now)
     const t2 = performance.now()
@@ -111,10 +144,16 @@ export class AlertEngine {
     this.input = input
     this.sloCache = null
     const slos = new Map(this.o.rules.slos.map((s) => [s.id, s]))
-    const evaluated = instancesFor(this.o.rules, this.counter.index, input, this.memory.keys()).map((inst) => {
+    const evaluated = instancesFor(this.o.rules, this.counter.index, input, this.memory.keys()).map((instance) => {
+      let inst = instance
       const prev = this.memory.get(inst.id) ?? INITIAL
       const e = evaluate(prev, inst.samples, inst.rule, now, this.opts)
       this.memory.set(inst.id, e.state)
+      const tag = nextTag(this.tags.get(inst.id), prev.state, e.state.state, { labels: inst.labels, slo: inst.rule.slo }, active)
+      if (tag) {
+        this.tags.set(inst.id, tag)
+        inst = { ...inst, labels: { ...inst.labels, gameday: tag.id } }
+      } else this.tags.delete(inst.id)
       return { inst, prev, e }
     })
     const groups = groupByRootCause(evaluated.map(({ inst, e }) => ({
@@ -150,7 +189,8 @@ export class AlertEngine {
   }
 
   private async notify(now: number): Promise<void> {
-    const box = outbox(this.statuses, this.sent, now, { intervalS: this.intervalS, generatorURL: (a) => `${this.o.publicUrl}/api/v1/alerts?id=${encodeURIComponent(a.id)}` })
+    // Drill alerts that may not page go out with severity "drill" (drills.ts).
+    const box = outbox(this.statuses.map((a) => outgoing(a, this.tags.get(a.id))), this.sent, now, { intervalS: this.intervalS, generatorURL: (a) => `${this.o.publicUrl}/api/v1/alerts?id=${encodeURIComponent(a.id)}` })
     this.sent = box.sent
     const sends = [
       ...(this.o.alertmanagers ?? []).map((n) => n.send(box.alertmanager, now)),
@@ -164,6 +204,8 @@ export class AlertEngine {
     const now = this.o.now()
     if (this.sloCache && now - this.sloCache.at < this.intervalS * 1000 && now >= this.sloCache.at) return this.sloCache.slos
     const out: SloStatus[] = []
+    const spans = { from: this.drillList.map((d) => d.startMs), to: this.drillList.map((d) => d.endMs ?? OPEN_END) }
+    const drillsIn = (windowS: number) => this.drillList.filter((d) => d.startMs < now && (d.endMs ?? OPEN_END) > now - windowS * 1000).length
     for (const slo of this.o.rules.slos) {
       const firing = this.statuses.filter((a) => a.slo === slo.id && a.state === 'firing').map((a) => a.id)
       const i = this.counter.index.get(slo.id) ?? -1
@@ -175,9 +217,9 @@ export class AlertEngine {
         continue
       }
       const cached = this.attribution.get(slo.id)
-      const attribution = cached && now - cached.at < ATTRIBUTION_TTL_MS && now >= cached.at ? cached.value : shapeAttribution(await runSql(this.o.client, attributionSql(slo, now - slo.windowS * 1000, now + 1)))
+      const attribution = cached && now - cached.at < ATTRIBUTION_TTL_MS && now >= cached.at ? cached.value : shapeAttribution(await runSql(this.o.client, attributionSql(slo, now - slo.windowS * 1000, now + 1, spans)))
       if (attribution !== cached?.value) this.attribution.set(slo.id, { at: now, value: attribution })
-      out.push(sloStatus(slo, i, this.o.rules, this.input, { attribution, hourly: this.counter.hourly(slo.id, now), coverage: null, firing }))
+      out.push(sloStatus(slo, i, this.o.rules, this.input, { attribution, hourly: this.counter.hourly(slo.id, now), coverage: null, firing, drillWindows: slo.excludeDrills ? drillsIn(slo.windowS) : 0 }))
     }
     this.sloCache = { at: now, slos: out }
     return out

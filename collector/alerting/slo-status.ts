@@ -36,7 +36,14 @@ export function burnDown(slo: Slo, hourly: ReadonlyArray<{ b: number; total: num
   return out
 }
 
-export interface SloExtras { attribution: Attribution; hourly: ReadonlyArray<{ b: number; total: number; bad: number }>; coverage: Counts | null; firing: string[] }
+export interface SloExtras {
+  attribution: Attribution
+  hourly: ReadonlyArray<{ b: number; total: number; bad: number }>
+  coverage: Counts | null
+  firing: string[]
+  /** Game-day windows left out of the budget over the SLO window (0 when the SLO does not exclude drills). */
+  drillWindows?: number
+}
 
 /** One SLO's status from the cycle's counts (pure). */
 export function sloStatus(slo: Slo, i: number, set: RuleSet, input: CycleInput | null, x: SloExtras): SloStatus {
@@ -44,6 +51,7 @@ export function sloStatus(slo: Slo, i: number, set: RuleSet, input: CycleInput |
     id: slo.id, description: slo.description, metric: slo.metric, kind: slo.kind === 'latency' ? ('latency' as const) : ('ratio' as const),
     objective: slo.objective, window: slo.window, window_seconds: slo.windowS, min_volume: slo.minVolume, vendor: slo.vendor, channel: slo.channel,
     attribution: x.attribution, firing_alerts: x.firing,
+    drills_excluded: slo.excludeDrills, excluded_drill_windows: slo.excludeDrills ? (x.drillWindows ?? 0) : 0,
   }
   const noBurn = Object.fromEntries(BURN_WINDOWS.map((w) => [w, null])) as SloStatus['burn_rates']
   if (slo.kind === 'coverage') {

@@ -48,14 +48,30 @@ function filterCond(f: EventFilter, prefix: string, bind: Bind): string {
   return parts.join(' AND ')
 }
 
-/** Can this SLO be counted from the hourly rollup (no channel/intent filter, not a latency SLI)? */
-export function rollupable(slo: Slo): boolean {
-  if (slo.kind !== 'ratio' || !slo.total || !slo.bad) return false
+/**
+ * An SLO counted outside game-day windows (its budget columns when it excludes drills). The
+ * windows travel as two parameters, drill_from and drill_to (epoch ms; a running drill ends at
+ * OPEN_END), and only raw events can be cut at a window's edge.
+ */
+export type CountedSlo = Slo & { outsideDrills?: boolean }
+export interface DrillSpans { from: number[]; to: number[] }
+/** End of a drill that is still running. */
+export const OPEN_END = Number.MAX_SAFE_INTEGER
+export const OUTSIDE_DRILLS = 'NOT arrayExists((a, b) -> toUnixTimestamp64Milli(ts) >= a AND toUnixTimestamp64Milli(ts) < b, {drill_from:Array(Int64)}, {drill_to:Array(Int64)})'
+
+function drillParams(params: SqlQuery['params'], drills: DrillSpans | undefined): void {
+  params.drill_from = drills?.from ?? []
+  params.drill_to = drills?.to ?? []
+}
+
+/** Can this SLO be counted from the hourly rollup (no channel/intent filter, not a latency SLI, not cut at drill windows)? */
+export function rollupable(slo: CountedSlo): boolean {
+  if (slo.kind !== 'ratio' || !slo.total || !slo.bad || slo.outsideDrills) return false
   return [slo.total, slo.bad].every((f) => !f.channel && !f.intent)
 }
 
 /** total and bad conditions of an SLO (latency: total events with a latency above the threshold). */
-export function sloConditions(slo: Slo, i: number, bind: Bind): { total: string; bad: string; events: string[] } {
+export function sloConditions(slo: CountedSlo, i: number, bind: Bind): { total: string; bad: string; events: string[] } {
   if (!slo.total) throw new Error(`SLO ${slo.id} is not counted from events`)
   let total = filterCond(slo.total, `s${i}t`, bind)
   let bad: string
@@ -63,6 +79,10 @@ export function sloConditions(slo: Slo, i: number, bind: Bind): { total: string;
     total = `${total} AND latency_ms IS NOT NULL`
     bad = `${total} AND latency_ms > ${bind(`s${i}_thr`, slo.thresholdMs ?? 0)}`
   } else bad = filterCond(slo.bad!, `s${i}b`, bind)
+  if (slo.outsideDrills) {
+    total = `${total} AND ${OUTSIDE_DRILLS}`
+    bad = `${bad} AND ${OUTSIDE_DRILLS}`
+  }
   return { total, bad, events: [...new Set([slo.total.event, slo.bad?.event ?? slo.total.event])] }
 }
 
@@ -70,8 +90,12 @@ export function sloConditions(slo: Slo, i: number, bind: Bind): { total: string;
  * Per bucket and user group, total and bad counts of every SLO in one scan:
  * columns b (epoch seconds), user_group, t0, b0, t1, b1, … in the order of `slos`.
  */
-export function sloCountsSql(slos: readonly Slo[], source: SloSource, bucketS: number, fromMs: number, toMs: number): SqlQuery {
+export function sloCountsSql(slos: readonly CountedSlo[], source: SloSource, bucketS: number, fromMs: number, toMs: number, drills?: DrillSpans): SqlQuery {
   const params: SqlQuery['params'] = { from_ms: fromMs, to_ms: toMs, bucket_s: bucketS }
+  if (slos.some((s) => s.outsideDrills)) {
+    if (source.time !== 'ts') throw new Error('SLO counts outside drill windows need raw events')
+    drillParams(params, drills)
+  }
   const cols: string[] = []
   const events = new Set<string>()
   slos.forEach((slo, i) => {
@@ -95,10 +119,12 @@ GROUP BY b, user_group`
  * from the hourly rollup when the SLO allows it. Raw events are read without FINAL: a rare
  * re-delivered duplicate does not move a share.
  */
-export function attributionSql(slo: Slo, fromMs: number, toMs: number): SqlQuery {
+export function attributionSql(slo: Slo, fromMs: number, toMs: number, drills?: DrillSpans): SqlQuery {
   const params: SqlQuery['params'] = { from_ms: fromMs, to_ms: toMs }
-  const { bad, events } = sloConditions(slo, 0, paramBinder(params))
-  const roll = rollupable(slo)
+  const counted: CountedSlo = slo.excludeDrills ? { ...slo, outsideDrills: true } : slo
+  if (counted.outsideDrills) drillParams(params, drills)
+  const { bad, events } = sloConditions(counted, 0, paramBinder(params))
+  const roll = rollupable(counted)
   const time = roll ? 'minute' : 'ts'
   const query = `
 SELECT factor, provider, region, user_group, grouping(factor) AS gf, grouping(provider) AS gp, grouping(region) AS gr, grouping(user_group) AS gu,

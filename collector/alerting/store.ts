@@ -51,12 +51,12 @@ export class AlertStore {
   }
 
   /** Latest transition of every alert: the state to resume from after a restart. */
-  async lastStates(): Promise<Array<{ alertId: string; state: AlertState; since: number }>> {
+  async lastStates(): Promise<Array<{ alertId: string; state: AlertState; since: number; gameday: string | null }>> {
     const rows = await runSql(this.client as ClickHouseClient, {
-      query: 'SELECT alert_id, argMax(to_state, ts) AS state, toUnixTimestamp64Milli(max(ts)) AS t FROM alert_history GROUP BY alert_id',
+      query: "SELECT alert_id, argMax(to_state, ts) AS state, toUnixTimestamp64Milli(max(ts)) AS t, argMax(labels['gameday'], ts) AS gameday FROM alert_history GROUP BY alert_id",
       params: {},
     })
-    return rows.map((r) => ({ alertId: String(r.alert_id), state: r.state as AlertState, since: Number(r.t) }))
+    return rows.map((r) => ({ alertId: String(r.alert_id), state: r.state as AlertState, since: Number(r.t), gameday: r.gameday ? String(r.gameday) : null }))
   }
 
   async saveMute(m: Mute, version: number): Promise<void> {

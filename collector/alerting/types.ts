@@ -22,6 +22,8 @@ export interface Slo {
   bad: EventFilter | null
   thresholdMs: number | null
   coverageGroup: UserGroup | null
+  /** Game-day windows are left out of the budget (slos.yaml exclude_drills). */
+  excludeDrills: boolean
 }
 
 export interface BurnCondition { type: 'burn'; slo: string; userGroup: UserGroup | null; objective: number; long: string; short: string; longS: number; shortS: number; factor: number }

@@ -23,7 +23,7 @@ export interface MetricContext {
 /** A statement plus its server-side parameters (`{name:Type}` placeholders). */
 export interface SqlQuery {
   query: string
-  params: Record<string, string | number | string[]>
+  params: Record<string, string | number | string[] | number[]>
 }
 
 import type { Source } from './source'

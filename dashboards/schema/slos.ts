@@ -29,6 +29,12 @@ export const SloDef = z
     user_groups: z.partialRecord(UserGroup, Objective).optional(),
     runbook: z.string().regex(/^[a-z0-9-]+$/),
     sli: Sli,
+    /**
+     * Game-day windows do not count against this SLO's error budget (budget remaining, the
+     * burn-down, the spend rule's denominator). Burn-rate alerts still see drill traffic, so a
+     * drill still tests detection; its alerts are labelled and routed as drills.
+     */
+    exclude_drills: z.boolean().default(false),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -47,6 +53,8 @@ export const VendorSlos = z
     /** Objective for vendors without a contractual SLA (slaAvailabilityPct: null): our own target. */
     objective_without_sla: z.number().gt(0).lt(100),
     runbook: z.string().regex(/^[a-z0-9-]+$/),
+    /** As exclude_drills of an SLO, for every generated vendor SLO. */
+    exclude_drills: z.boolean().default(false),
     /** Filters without provider/channel: the generator adds the vendor and channel. */
     total: EventFilter,
     bad: EventFilter,
