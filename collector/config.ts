@@ -29,6 +29,15 @@ export const CollectorConfig = z.object({
   }),
   alertIntervalS: z.coerce.number().int().min(1).max(3600).default(30),
   publicUrl: z.string().url().optional(),
+  /** Game days: the reference IdP's fault API, the provider simulator, and the key that signs the IdP's service assertions. */
+  gamedaysDir: z.string().optional(),
+  idpUrl: z.url({ protocol: /^https?$/ }).optional(),
+  simulatorUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** A private EC P-256 JWK with kid; its public half is in the IdP's IDP_SERVICE_KEYS. Checked by the game-day setup (never echoed). */
+  idpServiceKey: z.string().optional(),
+  gamedayTickMs: z.coerce.number().int().min(100).max(60_000).default(2000),
+  /** How long a fault outlives its step at the IdP (its own expiry): the backstop if the collector dies. */
+  gamedayMarginS: z.coerce.number().int().min(1).max(3600).default(30),
 })
 export type CollectorConfig = z.infer<typeof CollectorConfig>
 
@@ -51,6 +60,12 @@ const ENV_KEYS: Record<keyof CollectorConfig, string> = {
   alertWebhookUrls: 'ALERT_WEBHOOK_URL',
   alertIntervalS: 'ALERT_EVAL_INTERVAL_S',
   publicUrl: 'COLLECTOR_PUBLIC_URL',
+  gamedaysDir: 'FACTORWATCH_GAMEDAYS_DIR',
+  idpUrl: 'COLLECTOR_IDP_URL',
+  simulatorUrl: 'COLLECTOR_SIMULATOR_URL',
+  idpServiceKey: 'COLLECTOR_IDP_SERVICE_KEY',
+  gamedayTickMs: 'GAMEDAY_TICK_MS',
+  gamedayMarginS: 'GAMEDAY_FAULT_MARGIN_S',
 }
 
 /** Parse the environment; a bad value throws an error naming the variable. */

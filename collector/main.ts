@@ -7,6 +7,7 @@ import { createQueryServer } from './query/server'
 import { openClickHouse } from './storage/client'
 import { migrate } from './storage/migrate'
 import { createAlerting, loadAlertingFiles, type LoadedRules } from './alerting/setup'
+import { createGameDays, loadGameDayFiles } from './gamedays/setup'
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
 
@@ -20,10 +21,12 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 async function main(): Promise<void> {
   let config
   let rules: LoadedRules
+  let gamedayFiles: ReturnType<typeof loadGameDayFiles>
   try {
     config = loadCollectorConfig()
     // Rule files are checked before anything starts: a bad one names file, path and reason.
     rules = loadAlertingFiles(config)
+    gamedayFiles = loadGameDayFiles(config)
   } catch (err) {
     process.stderr.write(`collector: ${(err as Error).message}\n`)
     process.exit(2)
@@ -45,6 +48,12 @@ async function main(): Promise<void> {
   await alerting.engine.init()
   extraRoutes.push(...alerting.routes)
   alerting.engine.start()
+  // Game days: before serving, revert whatever a previous process left running.
+  const gamedays = createGameDays(config, gamedayFiles, ch.client, rules.rules.slos, now, log)
+  const reverted = await gamedays.controller.init()
+  extraRoutes.push(...gamedays.routes)
+  gamedays.controller.start()
+  log(`gamedays: ${gamedayFiles.scenarios.length} scenarios, IdP ${config.idpUrl ?? 'not set (COLLECTOR_IDP_URL)'}${config.idpServiceKey ? '' : ' without a service key (COLLECTOR_IDP_SERVICE_KEY)'}, simulator ${config.simulatorUrl ?? 'not set (COLLECTOR_SIMULATOR_URL)'}${reverted.length ? `; reverted ${reverted.length} unfinished: ${reverted.map((r) => r.id).join(', ')}` : ''}`)
   log(`alerting: ${rules.rules.slos.length} SLOs, ${rules.rules.rules.length} rules, every ${config.alertIntervalS} s${config.alertmanagerUrls.length > 0 ? `, Alertmanager ${config.alertmanagerUrls.join(', ')}` : ''}${config.alertWebhookUrls.length > 0 ? `, ${config.alertWebhookUrls.length} webhook(s)` : ''}`)
   log(`collector otlp listening on http://${config.host}:${otlpPort}`)
   log(`collector query listening on http://${config.host}:${queryPort}`)
@@ -55,6 +64,7 @@ async function main(): Promise<void> {
     stopping = true
     log(`collector: ${signal}, draining`)
     // Stop accepting, let in-flight exports finish their inserts, then release chDB's lock.
+    await gamedays.controller.stop()
     await alerting.engine.stop()
     await Promise.all([otlp, query].map((s) => new Promise<void>((r) => s.close(() => r()))))
     await ch.close()

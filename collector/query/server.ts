@@ -53,9 +53,11 @@ function unwrap<T>(p: Parsed<T>): T {
 
 const json = (status: number, body: unknown): RouteReply => ({ status, body })
 
+/** `/a/{id}/b` matches `/a/x/b`: each `{name}` segment matches one non-empty segment. */
 function matchesPattern(pattern: string, pathname: string): boolean {
-  const base = pattern.slice(0, pattern.lastIndexOf('/') + 1)
-  return pathname.startsWith(base) && pathname.length > base.length && !pathname.slice(base.length).includes('/')
+  const want = pattern.split('/')
+  const got = pathname.split('/')
+  return want.length === got.length && want.every((w, i) => (w.startsWith('{') && w.endsWith('}') ? got[i] !== '' : w === got[i]))
 }
 
 /** The report endpoints (reports.ts): window and filters validated like /outcomes. */
@@ -98,8 +100,8 @@ export function createQueryServer(opts: QueryServerOptions): Server {
   const allRoutes = (): ExtraRoute[] => (opts.extraRoutes && opts.extraRoutes.length > 0 ? [...routes, ...opts.extraRoutes] : routes)
 
   async function dispatch(req: IncomingMessage, url: URL): Promise<{ route: string; reply: RouteReply }> {
-    // A path ending in `/{name}` matches one more segment; the route label stays the pattern.
-    const candidates = allRoutes().filter((r) => r.path === url.pathname || (r.path.endsWith('}') && matchesPattern(r.path, url.pathname)))
+    // A `{name}` segment of a path matches any one segment; the route label stays the pattern.
+    const candidates = allRoutes().filter((r) => r.path === url.pathname || (r.path.includes('{') && matchesPattern(r.path, url.pathname)))
     if (candidates.length === 0) throw Object.assign(new ApiError(404, 'not_found', `no route ${url.pathname.slice(0, 200)}`), { route: 'unmatched' })
     const route = candidates.find((r) => r.method === req.method)
     if (!route) {
@@ -136,7 +138,7 @@ export function createQueryServer(opts: QueryServerOptions): Server {
     dispatch(req, url).then(
       (r) => { route = r.route; finish(r.reply) },
       (err: unknown) => {
-        route = (err as { route?: string }).route ?? allRoutes().find((r) => r.path === url.pathname || (r.path.endsWith('}') && matchesPattern(r.path, url.pathname)))?.path ?? 'unmatched'
+        route = (err as { route?: string }).route ?? allRoutes().find((r) => r.path === url.pathname || (r.path.includes('{') && matchesPattern(r.path, url.pathname)))?.path ?? 'unmatched'
         finish(errorReply(err))
       },
     )

@@ -287,6 +287,8 @@ export const ScenarioSummary = z.object({
   steps: z.array(z.object({ id: z.string(), target: z.enum(['idp', 'simulator', 'runbook']), summary: z.string(), start_seconds: z.number(), duration_seconds: z.number() })),
   guardrails: z.array(z.object({ id: z.string(), type: z.string() })),
   expectations: z.array(z.object({ id: z.string(), type: z.string() })),
+  /** Why it cannot run for real on this collector (a missing setting), or null. */
+  unavailable: z.string().nullable(),
 })
 export type ScenarioSummary = z.infer<typeof ScenarioSummary>
 export const ScenarioList = z.object({ scenarios: z.array(ScenarioSummary) })
@@ -298,5 +300,6 @@ export function scenarioSummary(s: Scenario): ScenarioSummary {
     steps: s.steps.map((st) => ({ id: st.id, target: st.target, summary: stepSummary(st), start_seconds: st.start, duration_seconds: st.duration })),
     guardrails: s.guardrails.map((g) => ({ id: g.id, type: g.type })),
     expectations: s.expectations.map((e) => ({ id: e.id, type: e.type })),
+    unavailable: null,
   }
 }
