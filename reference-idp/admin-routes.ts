@@ -33,11 +33,11 @@ export const AccountTypeDecideInput = z.object({ id: Id, decision: z.enum(['appr
  * The service behind a provisioning call: a bearer assertion signed by one of IDP_SERVICE_KEYS,
  * alive and not seen before; undefined when the request carries no bearer token at all.
  */
-export function serviceCaller(header: string | undefined, keys: ServiceKeys | undefined, guard: ReturnType<typeof createReplayGuard>, nowMs: number): { kid: string; sub: string } | undefined {
+export function serviceCaller(header: string | undefined, keys: ServiceKeys | undefined, guard: ReturnType<typeof createReplayGuard>, nowMs: number, o: { audience?: string; what?: string } = {}): { kid: string; sub: string } | undefined {
   const m = /^Bearer\s+(\S+)$/i.exec(header ?? '')
   if (!m) return undefined
-  if (!keys) throw new MfaError('unauthenticated', 'this IdP takes no provisioning calls: IDP_SERVICE_KEYS is not set')
-  const v = verifyServiceAssertion(m[1], keys, nowMs)
+  if (!keys) throw new MfaError('unauthenticated', `this IdP takes no ${o.what ?? 'provisioning'} calls: IDP_SERVICE_KEYS is not set`)
+  const v = verifyServiceAssertion(m[1], keys, nowMs, o.audience)
   if (!v.ok) throw new MfaError('unauthenticated', `the bearer assertion is refused: ${v.reason}`)
   if (!guard.firstUse(v.jti, v.exp, nowMs)) throw new MfaError('unauthenticated', 'the bearer assertion was already used: make a new one per call')
   return { kid: v.kid, sub: v.sub }

@@ -102,6 +102,18 @@ export const IdpConfig = z.object({
   adminEmails: z.string().regex(/^\s*[^@\s,]+@[^@\s,]+(\s*,\s*[^@\s,]+@[^@\s,]+)*\s*$/, 'expected comma-separated e-mail addresses').optional(),
   /** What admin actions need: any second factor passed recently, or a passkey (phishing-resistant). */
   adminFactor: z.enum(['any', 'phishing_resistant'], 'expected any or phishing_resistant').default('any'),
+  /**
+   * Which accounts are synthetic (traffic generator, probes), by e-mail address, as a
+   * case-insensitive regular expression; game-day faults scoped synthetic_only touch only them.
+   * Default: ^(traffic|probe)-[^@]*@example\.test$ (the traffic generator's addresses).
+   */
+  syntheticEmailPattern: z.string().max(200).superRefine((s, c) => {
+    try {
+      new RegExp(s)
+    } catch (e) {
+      c.addIssue({ code: 'custom', message: `not a regular expression: ${(e as Error).message}` })
+    }
+  }).optional(),
   /** Requests processed at once before new ones are refused with 503 + Retry-After. */
   maxInFlight: z.coerce.number().int().min(1).max(10_000).default(256),
 })
@@ -149,6 +161,7 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   vonageSignatureSecret: 'IDP_VONAGE_SIGNATURE_SECRET',
   sendgridWebhookPublicKey: 'IDP_SENDGRID_WEBHOOK_PUBLIC_KEY',
   snsCertUrlPrefixes: 'IDP_SNS_CERT_URL_PREFIXES',
+  syntheticEmailPattern: 'IDP_SYNTHETIC_EMAIL_PATTERN',
 }
 
 /** Parse the environment; a bad value throws an error naming the variable. Empty values count as unset. */

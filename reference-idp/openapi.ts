@@ -6,8 +6,9 @@ import * as W from './http/webauthn-inputs'
 import * as A from './admin-routes'
 import * as P from './http/push-inputs'
 import * as S from './session-routes'
+import { FAULT_API_DOCS } from './fault-routes'
 
-interface Op { summary: string; body?: z.ZodType; ok: [status: number, description: string]; errors: ErrorCode[]; session?: boolean }
+export interface Op { summary: string; body?: z.ZodType; ok: [status: number, description: string]; errors: ErrorCode[]; session?: boolean }
 
 const LOGIN_ERRORS: ErrorCode[] = ['bad_request', 'invalid_code', 'code_replayed', 'flow_not_found', 'flow_expired', 'locked_out', 'rate_limited']
 
@@ -66,6 +67,7 @@ export const API_DOCS: Record<string, Op> = {
   'POST /api/v1/login/push': { summary: 'Send (or resend) a push approval for an open login flow; returns the number to show on the sign-in page', body: P.LoginPushInput, ok: [200, '`{status: "sent", number, expires_in_seconds}`'], errors: ['bad_request', 'forbidden', 'flow_not_found', 'flow_expired', 'locked_out', 'rate_limited', 'provider_unavailable'] },
   'GET /api/v1/login/push': { summary: "Poll a login flow's push (`?flow_id=`): pending, approved (signs in), denied or expired", ok: [200, '`{status: "pending", expires_in_seconds}`, `{status: "approved"}` with the session cookie, `{status: "denied", reason}` or `{status: "expired"}`'], errors: ['bad_request', 'forbidden', 'flow_not_found', 'flow_expired'] },
   'POST /api/v1/push/respond': { summary: "The device's answer to a push: approve with the number typed, deny, or report fraud; no session, authenticated by the device's ECDSA P-256 signature over `${challenge_id}.${number}.${decision}` (DER, base64url)", body: P.PushRespondInput, ok: [200, '`{status: "approved" | "denied" | "fraud_reported"}`'], errors: ['bad_request', 'not_found', 'invalid_credentials', 'invalid_code', 'code_replayed', 'flow_expired'] },
+  ...FAULT_API_DOCS,
   'POST /api/v1/admin/enrollment-snapshot': { summary: 'Emit the enrollment snapshot now and return its counts (admins)', ok: [200, '`{groups: [...]}`'], errors: ['unauthenticated', 'forbidden'], session: true },
 }
 

@@ -55,6 +55,8 @@ import { passwordAssetRoutes } from './pages/password-field'
 import { pushRoutes } from './push-routes'
 import { createPushRepo } from './store/push-repo'
 import { vendorLayer } from './vendors/wiring'
+import { createGameday } from './faults/control'
+import { faultRoutes } from './fault-routes'
 import { vendorSettings } from './vendor-config'
 import { webauthnRoutes } from './webauthn-routes'
 import { createOobRepo } from './store/oob-repo'
@@ -111,8 +113,12 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   if (sealed) log(`store: encrypted ${sealed} plaintext e-mail addresses`)
   const passwordHashing = { ...scryptForCost(config.passwordCost), pepper: keys.passwordPepper }
   const metrics = createIdpMetrics()
-  const telemetry = o.telemetry ?? createTelemetry({ enabled: config.telemetry === 'on', otlpEndpoint: config.otlpEndpoint, region: config.region, version: IDP_VERSION, metrics })
+  const rawTelemetry = o.telemetry ?? createTelemetry({ enabled: config.telemetry === 'on', otlpEndpoint: config.otlpEndpoint, region: config.region, version: IDP_VERSION, metrics })
   const repo = createRepo(db, keys)
+  const audit = createAudit({ db, keys, now })
+  // Game days: faults in the vendor layer, runbook actions, and events of touched requests tagged with the drill (faults/).
+  const gameday = createGameday({ now, region: config.region, telemetry: rawTelemetry, metrics, audit, repo, synthetic: config.syntheticEmailPattern ? new RegExp(config.syntheticEmailPattern, 'i') : undefined, log })
+  const telemetry = gameday.tag(rawTelemetry)
   // A revoked session presented again (stolen cookie, F7) is refused and told as telemetry, not only a log line.
   const revokedEvents = eventHelpers({ region: config.region, keys, telemetry, metrics })
   const revokedReuse = (userId: string, ctx?: RequestCtx) => {
@@ -121,7 +127,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   }
   const sessions = createSessions(repo, config.sessionTtlSeconds, now, revokedReuse, config.sessionIdleSeconds)
   const policy = { ...DEFAULT_FLOW_POLICY, maxAttempts: config.maxAttempts, maxUserFailures: 2 * config.maxAttempts, flowTtlMs: config.flowTtlSeconds * 1000, maxDailyUnknownFailures: config.maxDailyCodeFailures }
-  const vendors = vendorConfig && vendorLayer({ ...vendorConfig, telemetry, metrics, region: config.region, log })
+  const vendors = vendorConfig && vendorLayer({ ...vendorConfig, telemetry, metrics, region: config.region, log, faults: gameday.vendorFaults })
   const sender = o.sender ?? vendors?.sender ?? createLocalOutbox()
   // Mailed to an account's owner after a change to how they sign in (ASVS 2.2.3, 2.5.5).
   const notices = createNotices({ db, sender, keys, telemetry, metrics, region: config.region, now, log })
@@ -144,13 +150,13 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const login = createLoginService({ guessing, notices,
     push, exemptions, repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, log,
     trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id), stepUpMaxAgeMs: config.stepUpMaxAgeSeconds * 1000, progressiveDelayMs: config.progressiveDelayMs, passwordHashing,
+    factorOrder: gameday.promote,
     bootstrapAdmins: new Set((config.adminEmails ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)), adminFactor: config.adminFactor,
   })
   const recovery = createAdminRecovery({ db, repo, keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECOVERY_POLICY, now, passwordHashing, trusted, notices })
   const fresh = async (x: Exchange, action: string) => login.requireFresh(await x.session(), action, x.ctx)
   const requireAdmin = async (x: Exchange, action: string) => login.requireAdmin(await x.session(), action, x.ctx)
   const roles = createRoles({ db, repo, keys, now })
-  const audit = createAudit({ db, keys, now })
   const factorAdmin = createFactorAdmin({ db, repo, keys, telemetry, metrics, region: config.region, notices })
   const security = createAccountSecurity({ guessing, notices, repo, push: push && pushRepo, audit, keys, telemetry, metrics, region: config.region, now, passwordHashing })
   const emailChange = createEmailChange({ db, repo, sender, audit, policy: DEFAULT_OOB_POLICY, keys, telemetry, metrics, region: config.region, now })
@@ -161,9 +167,14 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
       await requireAdmin(x, 'requesting an enrollment snapshot')
       sendJson(x.res, 200, { groups: await snapshot('on_demand') })
     },
-  }]
+  }, ...faultRoutes({ gameday, requireAdmin, serviceKeys: config.serviceKeys ? parseServiceKeys(config.serviceKeys) : undefined, now, vendors: () => vendors?.registry.vendors ?? [] })]
+  gameday.guard(routes)
   const byKey = new Map(routes.map((r) => [`${r.method} ${r.path}`, r]))
   const paths = new Set(routes.map((r) => r.path))
+  // Paths with {name} segments, tried when no exact path matches.
+  const templates = routes.filter((r) => r.path.includes('{')).map((r) => ({ r, re: new RegExp(`^${r.path.replace(/\{[^}/]+\}/g, '[^/]+')}$`) }))
+  const lookup = (method: string | undefined, path: string) => byKey.get(`${method} ${path}`) ?? templates.find((t) => t.r.method === method && t.re.test(path))?.r
+  const known = (path: string) => paths.has(path) || templates.some((t) => t.re.test(path))
   openApiDocument(routes, '', IDP_VERSION) // fails start-up when an API route is undocumented
   let openApi: Record<string, unknown> | undefined
   let publicUrl = ''
@@ -189,7 +200,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://idp.local')
-    const route = byKey.get(`${req.method} ${url.pathname}`)
+    const route = lookup(req.method, url.pathname)
     if (url.pathname === '/openapi.json' && req.method === 'GET') return sendJson(res, 200, openApi ??= openApiDocument(routes, publicUrl, IDP_VERSION))
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', store: db.kind, telemetry: config.telemetry })
     if (url.pathname === '/metrics' && req.method === 'GET') {
@@ -197,7 +208,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
       return void res.end(await metrics.registry.metrics())
     }
     if (!route) {
-      const err = paths.has(url.pathname) ? new MfaError('method_not_allowed', `${req.method} is not allowed on ${url.pathname}`) : new MfaError('not_found', `no such endpoint ${url.pathname.slice(0, 100)}`)
+      const err = known(url.pathname) ? new MfaError('method_not_allowed', `${req.method} is not allowed on ${url.pathname}`) : new MfaError('not_found', `no such endpoint ${url.pathname.slice(0, 100)}`)
       return url.pathname.startsWith('/api/') ? sendError(res, err) : sendHtml(res, err.status, page(err.status === 404 ? 'Page not found' : 'Not allowed', '<p><a href="/">Home</a></p>'))
     }
     const label = { method: route.method, route: route.path }
@@ -235,7 +246,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
         },
       }
       try {
-        if (req.method === 'POST' && !sameOrigin(req, config.publicUrl ? new URL(config.publicUrl).origin : undefined)) throw new MfaError('forbidden', 'cross-origin form posts are refused')
+        if ((req.method === 'POST' || req.method === 'DELETE') && !sameOrigin(req, config.publicUrl ? new URL(config.publicUrl).origin : undefined)) throw new MfaError('forbidden', 'cross-origin form posts are refused')
         const bucket = req.method === 'POST' ? BUCKET[route.path] : undefined
         if (bucket) {
           const t = limiters[bucket].take(x.ctx.ip ?? 'unknown')
@@ -290,6 +301,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const firstSnapshot = config.snapshotSeconds > 0 ? setTimeout(() => void snapshot('scheduled').catch(() => {}), 15_000) : undefined
   firstSnapshot?.unref()
   await vendors?.start(config.webhookUrl ?? url)
+  gameday.start()
   const sweep = async () => (await login.sweepAbandoned()) + (await receipts.sweep()) + (await recovery.sweep({ client: 'api' })) + ((await push?.sweepExpired()) ?? 0) + (await signup.sweep())
   const timer = setInterval(() => void sweep().catch((e) => log(`sweeper: ${e instanceof Error ? e.message : String(e)}`)), Math.min(30_000, config.flowTtlSeconds * 500))
   timer.unref()
@@ -304,6 +316,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
     async close() {
       clearInterval(timer)
       clearInterval(snapshotTimer)
+      gameday.close()
       clearTimeout(firstSnapshot)
       await new Promise<void>((resolve) => {
         server.close(() => resolve())

@@ -21,7 +21,8 @@ export interface Exchange {
 }
 
 export interface Route {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'DELETE'
+  /** Exact, or with `{name}` segments (matched when no exact path does; the handler reads the segment from `x.url`). */
   path: string
   /** JSON API routes answer errors as `{code, message}`; page routes render HTML. */
   kind: 'api' | 'page'

@@ -58,6 +58,8 @@ export interface LoginDeps {
   adminFactor?: AdminFactorPolicy
   /** Security notices to the account's owner: a factor added, a TOTP code replayed. */
   notices?: Pick<Notices, 'send'>
+  /** The order factors are offered in, given the default one (runbook promote_fallback, faults/control.ts). */
+  factorOrder?: <F extends string>(have: F[]) => F[]
 }
 
 /** Second factors a login can be finished with by typing a code. */
@@ -261,6 +263,7 @@ export function createLoginService(d: LoginDeps) {
       // out-of-band), among those the risk level allows; the others stay one call away.
       const have: LoginFactor[] = [...(passkeys ? ['webauthn' as const] : []), ...(pushReady ? ['push' as const] : []), ...(creds.length ? ['totp' as const] : []), ...channels]
       if ((await d.repo.remainingRecoveryCodes(user.id)) > 0) have.push('recovery_code')
+      if (d.factorOrder) have.splice(0, have.length, ...d.factorOrder(have))
       const factors = have.filter((f) => risk.factors.includes(f))
       // Enrolled push that is locked or paused still comes first in preference: skipping it is a fallback.
       const pushHeld = pushEnrolled && !pushReady && !passkeys

@@ -30,6 +30,8 @@ export interface ChainDeps {
   now: () => number
   /** Every breaker transition, for `mfa.circuit.changed` and the metrics. */
   onTransition(vendorId: string, t: Transition): void
+  /** An operator holds this vendor's circuit open (runbook "drain"): skipped like an open breaker. */
+  drained?(vendorId: string, channel: string, region: string): boolean
 }
 
 const skipped = (provider: string): SendResult => ({ ok: false, provider, reason: 'circuit_open', httpStatusClass: 'none', latencyMs: 0, costMicros: 0 })
@@ -59,7 +61,7 @@ export function createFallbackChain(d: ChainDeps) {
         const id = vendors[i]
         const adapter = d.adapters.get(id)
         const cfg = d.breaker(id)
-        const gate = adapter ? admit(state(id), d.now(), cfg) : { allow: false, next: state(id) }
+        const gate = adapter && !d.drained?.(id, message.channel, message.region) ? admit(state(id), d.now(), cfg) : { allow: false, next: state(id) }
         apply(id, gate.next, 'transition' in gate ? gate.transition : undefined)
         const r = gate.allow && adapter ? await adapter.send(message, signal) : skipped(id)
         if (gate.allow) {

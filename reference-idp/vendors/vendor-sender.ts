@@ -2,7 +2,7 @@ import { ATTR } from '../../contract'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { Telemetry } from '../telemetry/telemetry'
 import type { Transition } from '../subprocessors/breaker'
-import { createFallbackChain } from '../subprocessors/failover'
+import { createFallbackChain, type ChainDeps } from '../subprocessors/failover'
 import type { Registry } from '../../dashboards/schema/registry'
 import { fallbackChain } from '../../dashboards/schema/registry-queries'
 import type { Subprocessor } from '../subprocessors/types'
@@ -27,7 +27,7 @@ export function circuitReporter(o: { registry: Registry; telemetry: Telemetry; m
  * in front of one adapter per vendor. Breaker transitions become `mfa.circuit.changed` events
  * and the `idp_circuit_state` gauge.
  */
-export function createVendorSender(o: { registry: Registry; adapters: ReadonlyMap<string, Subprocessor>; telemetry: Telemetry; metrics: IdpMetrics; region: string; now?: () => number }) {
+export function createVendorSender(o: { registry: Registry; adapters: ReadonlyMap<string, Subprocessor>; telemetry: Telemetry; metrics: IdpMetrics; region: string; now?: () => number; drained?: ChainDeps['drained'] }) {
   const vendors = new Map(o.registry.vendors.map((v) => [v.id, v]))
   for (const v of o.registry.vendors) if (o.adapters.has(v.id)) o.metrics.circuitState.set({ provider: v.id }, 0)
   return createFallbackChain({
@@ -39,5 +39,6 @@ export function createVendorSender(o: { registry: Registry; adapters: ReadonlyMa
     breaker: (id) => vendors.get(id)!.breaker,
     now: o.now ?? Date.now,
     onTransition: circuitReporter(o),
+    drained: o.drained,
   })
 }

@@ -10,6 +10,7 @@ import { loadRegistry } from '../../dashboards/schema/registry'
 import type { Subprocessor } from '../subprocessors/types'
 import { createPushAdapters, createPushChain } from '../subprocessors/adapters/push-create'
 import { circuitReporter, createVendorSender } from './vendor-sender'
+import type { VendorFaults } from '../faults/inject'
 
 /**
  * Real vendors for the IdP: one adapter per registry vendor at `providerUrl` (the provider
@@ -25,6 +26,8 @@ export interface VendorLayerOptions {
   receipts: ReceiptCredentialOptions
   /** Where each receipt secret is configured (e.g. twilioAuthToken → IDP_TWILIO_AUTH_TOKEN), named in warnings and refusals. */
   settingNames?: Partial<Record<keyof ReceiptCredentialOptions, string>>
+  /** Game-day fault injection in front of every adapter, and runbook drains (faults/); absent: none. */
+  faults?: VendorFaults
 }
 
 export function vendorLayer(o: VendorLayerOptions) {
@@ -36,7 +39,11 @@ export function vendorLayer(o: VendorLayerOptions) {
   let sender: (Subprocessor & { circuit(id: string): string }) | undefined
   let publicUrl = ''
   const vendorIds = registry.vendors.map((v) => v.id).filter((id) => ADAPTERS[id])
-  const push = createPushChain({ registry, adapters: createPushAdapters(o.providerUrl, registry, { credentials: o.credentials.push }), onTransition: circuitReporter({ registry, telemetry: o.telemetry, metrics: o.metrics, region: o.region }) })
+  const timeoutOf = (id: string) => registry.vendors.find((v) => v.id === id)?.timeoutMs ?? 0
+  const faulty = <A>(adapters: ReadonlyMap<string, A>, wrap: (a: A, id: string, timeoutMs: number) => A) => new Map([...adapters].map(([id, a]) => [id, o.faults ? wrap(a, id, timeoutOf(id)) : a]))
+  const drained = o.faults && ((id: string, channel: string, region: string) => o.faults!.drained(id, channel, region))
+  const pushAdapters = faulty(createPushAdapters(o.providerUrl, registry, { credentials: o.credentials.push }), (a, id, t) => o.faults!.push(a, id, t))
+  const push = createPushChain({ registry, adapters: pushAdapters, drained, onTransition: circuitReporter({ registry, telemetry: o.telemetry, metrics: o.metrics, region: o.region }) })
   for (const v of registry.vendors) if (v.channels.includes('push')) o.metrics.circuitState.set({ provider: v.id }, 0)
   const unverifiable = unverifiableReceipts(vendorIds, o.receipts)
   for (const id of unverifiable) o.log(`warning: vendors: ${id} receipts will be refused (403): ${setting(id)} is not set`)
@@ -60,7 +67,7 @@ export function vendorLayer(o: VendorLayerOptions) {
     async start(url: string): Promise<void> {
       publicUrl = url
       const adapters = createAdapters({ simulatorUrl: o.providerUrl, registry, webhookBaseUrl: url, credentials: creds })
-      sender = createVendorSender({ registry, adapters, telemetry: o.telemetry, metrics: o.metrics, region: o.region })
+      sender = createVendorSender({ registry, adapters: faulty(adapters, (a, id, t) => o.faults!.subprocessor(a, id, t)), telemetry: o.telemetry, metrics: o.metrics, region: o.region, drained })
       for (const id of vendorIds.filter((v) => !ADAPTERS[v].perMessageCallback)) {
         const res = await fetch(`${o.providerUrl.replace(/\/+$/, '')}/webhooks/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: webhookUrl(url, id) }) }).catch((e: Error) => e)
         if (res instanceof Error || !res.ok) o.log(`vendors: could not register the ${id} receipt webhook at ${o.providerUrl} (${res instanceof Error ? res.message : `HTTP ${res.status}`}); its deliveries will show as never receipted`)

@@ -80,8 +80,8 @@ export function mailedCode(url: string): ReadCode {
 /** The provisioning key pair of the tests: test IdPs trust its public half (IDP_SERVICE_KEYS). */
 const serviceKey = newServiceKeyPair('tests')
 export const TEST_SERVICE_KEYS = JSON.stringify({ keys: [serviceKey.publicJwk] })
-/** A fresh single-use provisioning assertion signed with the tests' key (what a provisioning service sends). */
-export const serviceAssertion = (nowMs = Date.now()) => signServiceAssertion(serviceKey.privateJwk, nowMs, 'tests')
+/** A fresh single-use assertion signed with the tests' key (what a provisioning service sends); another `audience` for other service APIs (fault control). */
+export const serviceAssertion = (nowMs = Date.now(), audience?: string) => signServiceAssertion(serviceKey.privateJwk, nowMs, 'tests', audience)
 
 /** Give an account its type as an operator does (account types are never chosen at sign-up). */
 export async function provision(url: string, email: string, group: 'admin' | 'workforce' | 'vendor' | 'customer'): Promise<void> {

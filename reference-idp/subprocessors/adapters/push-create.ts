@@ -53,6 +53,8 @@ export interface PushChainDeps {
   now?: () => number
   /** Every breaker transition, for `mfa.circuit.changed` and the metrics. */
   onTransition?(vendorId: string, t: Transition): void
+  /** An operator holds this vendor's circuit open (runbook "drain"): skipped like an open breaker. */
+  drained?(vendorId: string, channel: string, region: string): boolean
 }
 
 const skipped = (provider: string): SendResult => ({ ok: false, provider, reason: 'circuit_open', httpStatusClass: 'none', latencyMs: 0, costMicros: 0 })
@@ -80,7 +82,7 @@ export function createPushChain(d: PushChainDeps): PushSender & { circuit(id: st
       const fallbacks: FallbackStep[] = []
       for (const [i, v] of vendors.entries()) {
         const adapter = d.adapters.get(v.id)
-        const gate = adapter ? admit(state(v.id), now(), v.breaker) : { allow: false, next: state(v.id) }
+        const gate = adapter && !d.drained?.(v.id, 'push', message.region) ? admit(state(v.id), now(), v.breaker) : { allow: false, next: state(v.id) }
         apply(v.id, gate.next, 'transition' in gate ? gate.transition : undefined)
         const r = gate.allow && adapter ? await adapter.send(message, signal) : skipped(v.id)
         if (gate.allow) {

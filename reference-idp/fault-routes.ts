@@ -1,0 +1,104 @@
+import { IdpFaultRequest, RunbookActionRequest, type Factor, type IdpFault, type RunbookAction } from '../contract'
+import { MfaError, type ErrorCode } from './errors'
+import { parseInput } from './http/inputs'
+import { sendJson } from './http/io'
+import type { Exchange, Route } from './http/types'
+import { serviceCaller } from './admin-routes'
+import type { FaultActor, Gameday } from './faults/control'
+import type { Op } from './openapi'
+import { createReplayGuard, type ServiceKeys } from './service-auth/assertion'
+
+/** Audience of the service assertions that control faults: a provisioning assertion cannot be replayed here, nor the reverse. */
+export const FAULT_AUDIENCE = 'factorwatch-idp-faults'
+
+/** Factors a sign-in can offer first (promote_fallback): not the password, not e-mail (no second factor), not an admin's recovery. */
+const PROMOTABLE: ReadonlySet<string> = new Set<Factor>(['webauthn', 'push', 'totp', 'sms', 'voice', 'recovery_code'])
+
+export interface FaultRouteDeps {
+  gameday: Gameday
+  requireAdmin: (x: Exchange, action: string) => Promise<string>
+  serviceKeys?: ServiceKeys
+  now: () => Date
+  /** The registry's vendors this IdP sends through, with their channels (empty without IDP_PROVIDER_URL). */
+  vendors: () => ReadonlyArray<{ id: string; channels: readonly string[] }>
+}
+
+const bad = (field: string, message: string) => new MfaError('bad_request', `${field}: ${message}`, { field })
+
+/**
+ * Game-day control of the IdP (docs/gamedays.md): faults in its own vendor layer and runbook
+ * actions, each with an expiry the IdP enforces. Callers: an admin with a fresh second factor,
+ * or a service with a single-use ES256 assertion (aud factorwatch-idp-faults) signed by a key
+ * in IDP_SERVICE_KEYS (the collector's game-day controller).
+ */
+export function faultRoutes(o: FaultRouteDeps): Route[] {
+  const replays = createReplayGuard()
+  const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
+  const actor = async (x: Exchange, action: string): Promise<FaultActor> => {
+    const service = serviceCaller(x.req.headers.authorization, o.serviceKeys, replays, o.now().getTime(), { audience: FAULT_AUDIENCE, what: 'fault-control' })
+    return service ? { kind: 'service', ...service } : { kind: 'admin', id: await o.requireAdmin(x, action) }
+  }
+  /** A vendor the IdP sends through, on a channel it serves: checked here so a typo is a 400, not a fault that never matches. */
+  const checkVendor = (vendor: string | undefined, channel: string) => {
+    if (vendor === undefined) return
+    const known = o.vendors()
+    const v = known.find((k) => k.id === vendor)
+    if (!v) throw bad('vendor', known.length ? `expected one of ${known.map((k) => k.id).join(', ')}, got "${vendor.slice(0, 40)}"` : 'this IdP sends through no vendors (IDP_PROVIDER_URL is not set)')
+    if (channel !== '*' && !v.channels.includes(channel)) throw bad('channel', `${vendor} serves ${v.channels.join(', ')}, not ${channel}`)
+  }
+  const idOf = (x: Exchange) => decodeURIComponent(x.url.pathname.slice(x.url.pathname.lastIndexOf('/') + 1))
+  const gone = (what: string, id: string): never => {
+    throw new MfaError('not_found', `no ${what} with id "${id.slice(0, 64)}"`)
+  }
+  return [
+    api('GET', '/api/v1/admin/faults', async (x) => {
+      await actor(x, 'reading game-day faults')
+      await o.gameday.sweep()
+      sendJson(x.res, 200, { faults: o.gameday.registry.faults() satisfies IdpFault[] })
+    }),
+    api('POST', '/api/v1/admin/faults', async (x) => {
+      const who = await actor(x, 'injecting a game-day fault')
+      const input = parseInput(IdpFaultRequest, await x.body())
+      checkVendor(input.vendor, input.channel)
+      sendJson(x.res, 201, await o.gameday.applyFault(input, who))
+    }),
+    api('DELETE', '/api/v1/admin/faults/{id}', async (x) => {
+      const who = await actor(x, 'removing a game-day fault')
+      const id = idOf(x)
+      sendJson(x.res, 200, (await o.gameday.revokeFault(id, who)) ?? gone('fault', id))
+    }),
+    api('GET', '/api/v1/admin/runbook-actions', async (x) => {
+      await actor(x, 'reading runbook actions')
+      await o.gameday.sweep()
+      sendJson(x.res, 200, { actions: o.gameday.registry.actions() satisfies RunbookAction[] })
+    }),
+    api('POST', '/api/v1/admin/runbook-actions', async (x) => {
+      const who = await actor(x, 'starting a runbook action')
+      const input = parseInput(RunbookActionRequest, await x.body())
+      if (input.action === 'drain_vendor') checkVendor(input.vendor, input.channel)
+      if (input.action === 'promote_fallback') {
+        if (!PROMOTABLE.has(input.factor!)) throw bad('factor', `expected one of ${[...PROMOTABLE].join(', ')}, got ${input.factor}`)
+        if (input.instead_of === input.factor) throw bad('instead_of', 'must differ from factor')
+      }
+      sendJson(x.res, 201, await o.gameday.applyAction(input, who))
+    }),
+    api('DELETE', '/api/v1/admin/runbook-actions/{id}', async (x) => {
+      const who = await actor(x, 'ending a runbook action')
+      const id = idOf(x)
+      sendJson(x.res, 200, (await o.gameday.revokeAction(id, who)) ?? gone('runbook action', id))
+    }),
+  ]
+}
+
+const AUTH = 'An admin session with a fresh second factor, or `Authorization: Bearer <ES256 JWS>` signed by a key in IDP_SERVICE_KEYS with `aud` `factorwatch-idp-faults` (≤ 5 min, single use).'
+const ERRORS: ErrorCode[] = ['unauthenticated', 'forbidden', 'stepup_required', 'enrollment_required']
+
+/** OpenAPI entries of the routes above (spread into API_DOCS). */
+export const FAULT_API_DOCS = {
+  'GET /api/v1/admin/faults': { summary: `Game-day faults injected in this IdP's vendor layer, active and ended in the last 24 h (contract IdpFault). ${AUTH}`, ok: [200, '`{faults: IdpFault[]}`'], errors: ERRORS, session: true },
+  'POST /api/v1/admin/faults': { summary: `Inject a fault (error = 5xx, timeout, latency, rate_limit = 429 for a vendor × channel × region; idp_unavailable = 503 on a share of sign-ins) for a share of requests and a scope (user_group, synthetic_only), ending by itself after duration_seconds (≤ 4 h); audited and emitted as gameday.fault. ${AUTH}`, body: IdpFaultRequest, ok: [201, 'The fault (contract IdpFault)'], errors: [...ERRORS, 'bad_request'], session: true },
+  'DELETE /api/v1/admin/faults/{id}': { summary: `End a fault now (idempotent: an ended fault is returned as it is). ${AUTH}`, ok: [200, 'The fault with `revoked_at` and `active: false`'], errors: [...ERRORS, 'not_found'], session: true },
+  'GET /api/v1/admin/runbook-actions': { summary: `Runbook actions (drain_vendor, promote_fallback), active and ended in the last 24 h (contract RunbookAction). ${AUTH}`, ok: [200, '`{actions: RunbookAction[]}`'], errors: ERRORS, session: true },
+  'POST /api/v1/admin/runbook-actions': { summary: `Start a time-limited runbook action: drain_vendor holds a vendor's circuit open (its traffic takes the fallback chain), promote_fallback offers \`factor\` first instead of \`instead_of\` to users who have it; it reverts by itself at expiry. ${AUTH}`, body: RunbookActionRequest, ok: [201, 'The action (contract RunbookAction)'], errors: [...ERRORS, 'bad_request'], session: true },
+  'DELETE /api/v1/admin/runbook-actions/{id}': { summary: `End a runbook action now. ${AUTH}`, ok: [200, 'The action with `revoked_at` and `active: false`'], errors: [...ERRORS, 'not_found'], session: true },
+} satisfies Record<string, Op>
