@@ -28,8 +28,11 @@ const sup = new Supervisor()
 // assertions (account types are never chosen at sign-up): a key pair per run, the IdP gets the
 // public half, the generator the private one. Set both variables to use your own.
 const demoKey = newServiceKeyPair(`demo-${Date.now().toString(36)}`)
-const serviceKeys = env.IDP_SERVICE_KEYS || JSON.stringify({ keys: [demoKey.publicJwk] })
+// The collector's game-day controller drives the IdP's fault API with its own key pair (kid collector-…).
+const collectorKey = newServiceKeyPair(`collector-${Date.now().toString(36)}`)
+const serviceKeys = env.IDP_SERVICE_KEYS || JSON.stringify({ keys: [demoKey.publicJwk, collectorKey.publicJwk] })
 const serviceSigningKey = env.IDP_SERVICE_SIGNING_KEY || JSON.stringify(demoKey.privateJwk)
+const collectorServiceKey = env.COLLECTOR_IDP_SERVICE_KEY || (env.IDP_SERVICE_KEYS ? '' : JSON.stringify(collectorKey.privateJwk))
 
 async function main(): Promise<void> {
   const t0 = Date.now()
@@ -41,16 +44,18 @@ async function main(): Promise<void> {
 
   // Alerting settings pass through unchanged (the collector validates them and names a bad one).
   const alertingEnv = Object.fromEntries(
-    ['ALERTMANAGER_URL', 'ALERT_WEBHOOK_URL', 'ALERT_EVAL_INTERVAL_S', 'COLLECTOR_PUBLIC_URL', 'FACTORWATCH_SLOS_FILE', 'FACTORWATCH_ALERTS_FILE', 'FACTORWATCH_MAINTENANCE_FILE']
+    ['ALERTMANAGER_URL', 'ALERT_WEBHOOK_URL', 'ALERT_EVAL_INTERVAL_S', 'COLLECTOR_PUBLIC_URL', 'FACTORWATCH_SLOS_FILE', 'FACTORWATCH_ALERTS_FILE', 'FACTORWATCH_MAINTENANCE_FILE', 'FACTORWATCH_GAMEDAYS_DIR', 'GAMEDAY_TICK_MS', 'GAMEDAY_FAULT_MARGIN_S']
       .filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k] as string]),
   )
-  const collectorEnv = { COLLECTOR_HOST: host, COLLECTOR_OTLP_PORT: ports.otlp, COLLECTOR_QUERY_PORT: ports.query, ...alertingEnv }
+  const simulatorUrl = `http://${host}:${ports.simulator}`
+  const idpUrl = `http://${host}:${ports.idp}`
+  // Game days: the IdP's fault API (signed with the collector's key) and the simulator's faults.
+  const gamedayEnv = { COLLECTOR_IDP_URL: env.COLLECTOR_IDP_URL || idpUrl, COLLECTOR_SIMULATOR_URL: env.COLLECTOR_SIMULATOR_URL || simulatorUrl, ...(collectorServiceKey ? { COLLECTOR_IDP_SERVICE_KEY: collectorServiceKey } : {}) }
+  const collectorEnv = { COLLECTOR_HOST: host, COLLECTOR_OTLP_PORT: ports.otlp, COLLECTOR_QUERY_PORT: ports.query, ...alertingEnv, ...gamedayEnv }
   await sup.start({ name: 'collector', ...tsx('collector/main.ts'), env: collectorEnv, ready: /collector query listening/ })
 
-  const simulatorUrl = `http://${host}:${ports.simulator}`
   await sup.start({ name: 'simulator', ...tsx('reference-idp/simulator/main.ts'), env: { SIMULATOR_HOST: host, SIMULATOR_PORT: ports.simulator }, ready: /provider-simulator listening on/ })
 
-  const idpUrl = `http://${host}:${ports.idp}`
   const haveIdp = existsSync(join(root, 'reference-idp/main.ts'))
   if (!haveIdp) sup.say('reference IdP not present in this checkout: no demo traffic; send your own OTLP to the collector')
   if (haveIdp) await sup.start({
