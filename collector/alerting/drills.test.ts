@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest'
+import type { AlertState, AlertStatus } from '../../contract'
+import type { DrillWindow } from '../gamedays/readings'
+import { drillFor, nextTag, outgoing } from './drills'
+
+const drill = (id: string, vendors: string[], pages = false): DrillWindow => ({ id, scenario: id, name: id, state: 'running', pages, vendors, startMs: 0, endMs: null })
+const SMS = drill('gd-sms', ['twilio'])
+const IDP = drill('gd-idp', [])
+
+describe('which drill an alert belongs to', () => {
+  it.each([
+    ['vendor SLO burn of the faulted vendor', { vendor: 'twilio', slo: 'vendor-twilio-sms' }, 'vendor-twilio-sms', [SMS], 'gd-sms'],
+    ['breaker alert of the faulted vendor', { vendor: 'twilio' }, null, [SMS], 'gd-sms'],
+    ['another vendor is not the drill', { vendor: 'vonage', slo: 'vendor-vonage-sms' }, 'vendor-vonage-sms', [SMS], null],
+    ['an SLO alert naming no vendor (M1) is the drill', { slo: 'mfa-success' }, 'mfa-success', [SMS], 'gd-sms'],
+    ['a threshold alert naming no vendor (break-glass) is not', { user_group: 'admin' }, null, [SMS], null],
+    ['an IdP drill owns SLO alerts but no vendor alert', { vendor: 'twilio' }, null, [IDP], null],
+    ['the first running drill that fits wins', { slo: 'mfa-success' }, 'mfa-success', [IDP, SMS], 'gd-idp'],
+    ['no drill running', { slo: 'mfa-success' }, 'mfa-success', [], null],
+  ] as const)('%s', (_name, labels, slo, active, want) => {
+    expect(drillFor({ labels: labels as Record<string, string>, slo }, active)?.id ?? null).toBe(want)
+  })
+})
+
+describe('the gameday label sticks from the moment an alert leaves inactive until it is inactive again', () => {
+  const a = { labels: { vendor: 'twilio' }, slo: null }
+  const tag = { id: 'gd-sms', pages: false }
+  it.each<[string, typeof tag | undefined, AlertState, AlertState, DrillWindow[], typeof tag | undefined]>([
+    ['becomes pending during a drill: tagged', undefined, 'inactive', 'pending', [SMS], tag],
+    ['fires straight away during a drill: tagged', undefined, 'inactive', 'firing', [SMS], tag],
+    ['was already firing when the drill began (a real incident): not tagged', undefined, 'firing', 'firing', [SMS], undefined],
+    ['keeps its tag after the drill ended while it still fires', tag, 'firing', 'firing', [], tag],
+    ['keeps its tag while resolved', tag, 'firing', 'resolved', [], tag],
+    ['loses it once inactive', tag, 'resolved', 'inactive', [SMS], undefined],
+    ['stays untagged while inactive', undefined, 'inactive', 'inactive', [SMS], undefined],
+  ])('%s', (_name, prev, from, to, active, want) => {
+    expect(nextTag(prev, from, to, a, active)).toEqual(want)
+  })
+  it('takes the pages flag of the drill', () => {
+    expect(nextTag(undefined, 'inactive', 'firing', a, [drill('gd-sms', ['twilio'], true)])).toEqual({ id: 'gd-sms', pages: true })
+  })
+})
+
+describe('drill alerts go out relabelled unless the scenario pages', () => {
+  const status = {
+    id: 'x', severity: 'page', labels: { alertname: 'SLOBurnRateHigh', severity: 'page', vendor: 'twilio', gameday: 'gd-sms' },
+    annotations: { summary: 'burning', description: 'd', runbook_url: 'u' },
+  } as unknown as AlertStatus
+  it('pages: false → severity drill, the rule severity kept in drill_severity, summary says so', () => {
+    const out = outgoing(status, { id: 'gd-sms', pages: false })
+    expect(out.labels).toEqual({ alertname: 'SLOBurnRateHigh', severity: 'drill', drill_severity: 'page', vendor: 'twilio', gameday: 'gd-sms' })
+    expect(out.annotations.summary).toBe('[game day gd-sms] burning')
+    expect(status.labels.severity).toBe('page')
+  })
+  it('pages: true, or no drill → unchanged', () => {
+    expect(outgoing(status, { id: 'gd-sms', pages: true })).toBe(status)
+    expect(outgoing(status, undefined)).toBe(status)
+  })
+})
