@@ -7,6 +7,7 @@ import { createQueryServer } from './query/server'
 import { openClickHouse } from './storage/client'
 import { migrate } from './storage/migrate'
 import { createAlerting, loadAlertingFiles, type LoadedRules } from './alerting/setup'
+import { annotationRoutes } from './gamedays/annotations'
 import { createGameDays, loadGameDayFiles } from './gamedays/setup'
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   // Game days: before serving, revert whatever a previous process left running.
   const gamedays = createGameDays(config, gamedayFiles, ch.client, rules.rules.slos, now, log)
   const reverted = await gamedays.controller.init()
-  extraRoutes.push(...gamedays.routes)
+  extraRoutes.push(...gamedays.routes, ...annotationRoutes(ch.client, now))
   gamedays.controller.start()
   log(`gamedays: ${gamedayFiles.scenarios.length} scenarios, IdP ${config.idpUrl ?? 'not set (COLLECTOR_IDP_URL)'}${config.idpServiceKey ? '' : ' without a service key (COLLECTOR_IDP_SERVICE_KEY)'}, simulator ${config.simulatorUrl ?? 'not set (COLLECTOR_SIMULATOR_URL)'}${reverted.length ? `; reverted ${reverted.length} unfinished: ${reverted.map((r) => r.id).join(', ')}` : ''}`)
   log(`alerting: ${rules.rules.slos.length} SLOs, ${rules.rules.rules.length} rules, every ${config.alertIntervalS} s${config.alertmanagerUrls.length > 0 ? `, Alertmanager ${config.alertmanagerUrls.join(', ')}` : ''}${config.alertWebhookUrls.length > 0 ? `, ${config.alertWebhookUrls.length} webhook(s)` : ''}`)

@@ -68,7 +68,8 @@ export function shapeDrills(rows: readonly Row[]): DrillWindow[] {
 /** Is the drill running at `now` (started, not ended)? */
 export const runningAt = (d: DrillWindow, now: number): boolean => d.startMs <= now && (d.endMs === null || d.endMs > now) && d.state === 'running'
 
-const missingTable = (err: unknown) => err instanceof StorageError && /UNKNOWN_TABLE|doesn't exist|does not exist/i.test(`${err.message} ${(err.cause as Error | undefined)?.message ?? ''}`)
+/** A query failed because the table is not there (a store from before a migration). */
+export const missingTable = (err: unknown): boolean => err instanceof StorageError && /UNKNOWN_TABLE|doesn't exist|does not exist/i.test(`${err.message} ${(err.cause as Error | undefined)?.message ?? ''}`)
 
 /**
  * Drill windows overlapping [fromMs, toMs). Tolerates a store without the runs table (a
