@@ -122,6 +122,26 @@ export type RunbookAction = z.infer<typeof RunbookAction>
 
 // ---- the collector's game-day API -------------------------------------------------------
 
+/** GET /api/v1/gamedays/scenarios: a scenario of dashboards/gamedays/ as the console lists and confirms it (built by dashboards/schema/gameday.ts). */
+export const ScenarioSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  hypothesis: z.string(),
+  blast_radius: z.string(),
+  pages: z.boolean(),
+  duration_seconds: z.number(),
+  runbook: z.string().nullable(),
+  limits: z.string().nullable(),
+  steps: z.array(z.object({ id: z.string(), target: z.enum(['idp', 'simulator', 'runbook']), summary: z.string(), start_seconds: z.number(), duration_seconds: z.number() })),
+  guardrails: z.array(z.object({ id: z.string(), type: z.string() })),
+  expectations: z.array(z.object({ id: z.string(), type: z.string() })),
+  /** Why it cannot run for real on this collector (a missing setting), or null. */
+  unavailable: z.string().nullable(),
+})
+export type ScenarioSummary = z.infer<typeof ScenarioSummary>
+export const ScenarioList = z.object({ scenarios: z.array(ScenarioSummary) })
+
+
 export const GAMEDAY_STATES = ['scheduled', 'running', 'aborted', 'completed'] as const
 export const GameDayState = z.enum(GAMEDAY_STATES)
 export type GameDayState = z.infer<typeof GameDayState>

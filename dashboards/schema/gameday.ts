@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { z } from 'zod'
-import { Channel, EventName, Factor, IdpFaultKind, MAX_FAULT_SECONDS, RunbookActionKind, UserGroup } from '../../contract'
+import { Channel, EventName, Factor, IdpFaultKind, MAX_FAULT_SECONDS, RunbookActionKind, ScenarioList, ScenarioSummary, UserGroup } from '../../contract'
 import { AlertsFile } from './alerts'
 import { Duration } from './filter'
 import { loadRegistry } from './registry'
@@ -274,24 +274,8 @@ export function stepSummary(st: ScenarioStep): string {
   return `${st.target} ${st.fault}${where ? ` ${where}` : ''}${share}${extra}${scope} for ${humanSeconds(st.duration)}`
 }
 
-/** GET /api/v1/gamedays/scenarios: what the console lists and confirms. */
-export const ScenarioSummary = z.object({
-  id: z.string(),
-  name: z.string(),
-  hypothesis: z.string(),
-  blast_radius: z.string(),
-  pages: z.boolean(),
-  duration_seconds: z.number(),
-  runbook: z.string().nullable(),
-  limits: z.string().nullable(),
-  steps: z.array(z.object({ id: z.string(), target: z.enum(['idp', 'simulator', 'runbook']), summary: z.string(), start_seconds: z.number(), duration_seconds: z.number() })),
-  guardrails: z.array(z.object({ id: z.string(), type: z.string() })),
-  expectations: z.array(z.object({ id: z.string(), type: z.string() })),
-  /** Why it cannot run for real on this collector (a missing setting), or null. */
-  unavailable: z.string().nullable(),
-})
-export type ScenarioSummary = z.infer<typeof ScenarioSummary>
-export const ScenarioList = z.object({ scenarios: z.array(ScenarioSummary) })
+/** GET /api/v1/gamedays/scenarios: the shape lives in contract/gameday.ts (the console bundles the contract, not this loader). */
+export { ScenarioList, ScenarioSummary }
 
 export function scenarioSummary(s: Scenario): ScenarioSummary {
   return {
