@@ -19,6 +19,8 @@ export interface FaultRouteDeps {
   requireAdmin: (x: Exchange, action: string) => Promise<string>
   serviceKeys?: ServiceKeys
   now: () => Date
+  /** The IdP's region (IDP_REGION): a fault for another one could never match. */
+  region: string
   /** The registry's vendors this IdP sends through, with their channels (empty without IDP_PROVIDER_URL). */
   vendors: () => ReadonlyArray<{ id: string; channels: readonly string[] }>
 }
@@ -46,6 +48,9 @@ export function faultRoutes(o: FaultRouteDeps): Route[] {
     if (!v) throw bad('vendor', known.length ? `expected one of ${known.map((k) => k.id).join(', ')}, got "${vendor.slice(0, 40)}"` : 'this IdP sends through no vendors (IDP_PROVIDER_URL is not set)')
     if (channel !== '*' && !v.channels.includes(channel)) throw bad('channel', `${vendor} serves ${v.channels.join(', ')}, not ${channel}`)
   }
+  const checkRegion = (region: string) => {
+    if (region !== '*' && region !== o.region) throw bad('region', `this IdP serves ${o.region}: expected "*" or "${o.region}", got "${region.slice(0, 40)}"`)
+  }
   const idOf = (x: Exchange) => decodeURIComponent(x.url.pathname.slice(x.url.pathname.lastIndexOf('/') + 1))
   const gone = (what: string, id: string): never => {
     throw new MfaError('not_found', `no ${what} with id "${id.slice(0, 64)}"`)
@@ -60,6 +65,7 @@ export function faultRoutes(o: FaultRouteDeps): Route[] {
       const who = await actor(x, 'injecting a game-day fault')
       const input = parseInput(IdpFaultRequest, await x.body())
       checkVendor(input.vendor, input.channel)
+      checkRegion(input.region)
       sendJson(x.res, 201, await o.gameday.applyFault(input, who))
     }),
     api('DELETE', '/api/v1/admin/faults/{id}', async (x) => {
@@ -76,6 +82,7 @@ export function faultRoutes(o: FaultRouteDeps): Route[] {
       const who = await actor(x, 'starting a runbook action')
       const input = parseInput(RunbookActionRequest, await x.body())
       if (input.action === 'drain_vendor') checkVendor(input.vendor, input.channel)
+      checkRegion(input.region)
       if (input.action === 'promote_fallback') {
         if (!PROMOTABLE.has(input.factor!)) throw bad('factor', `expected one of ${[...PROMOTABLE].join(', ')}, got ${input.factor}`)
         if (input.instead_of === input.factor) throw bad('instead_of', 'must differ from factor')

@@ -167,7 +167,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
       await requireAdmin(x, 'requesting an enrollment snapshot')
       sendJson(x.res, 200, { groups: await snapshot('on_demand') })
     },
-  }, ...faultRoutes({ gameday, requireAdmin, serviceKeys: config.serviceKeys ? parseServiceKeys(config.serviceKeys) : undefined, now, vendors: () => vendors?.registry.vendors ?? [] })]
+  }, ...faultRoutes({ gameday, requireAdmin, region: config.region, serviceKeys: config.serviceKeys ? parseServiceKeys(config.serviceKeys) : undefined, now, vendors: () => vendors?.registry.vendors ?? [] })]
   gameday.guard(routes)
   const byKey = new Map(routes.map((r) => [`${r.method} ${r.path}`, r]))
   const paths = new Set(routes.map((r) => r.path))

@@ -70,13 +70,15 @@ async function phoneUser(email: string, phone: string, group: 'customer' | 'work
   if (group !== 'customer') await provision(idp.url, email, group) // sign-ups are customers
   const e = await api.post('/api/v1/enroll/oob', { channel, address: phone })
   expect(e.status).toBe(200)
-  const msg = await eventually(async () => {
-    const r = await (await fetch(`${sim.url}/devices/phone/${encodeURIComponent(phone)}/messages`)).json()
-    return (r.messages as { code: string }[]).at(-1)?.code
-  }, 15_000, 100)
-  expect((await api.post('/api/v1/enroll/oob/verify', { factor_id: e.body.factor_id, code: msg })).body.status).toBe('active')
+  expect((await api.post('/api/v1/enroll/oob/verify', { factor_id: e.body.factor_id, code: await lastCode(phone) })).body.status).toBe('active')
   return email
 }
+
+/** The code of the newest message on a simulated phone. */
+const lastCode = (phone: string) => eventually(async () => {
+  const r = await (await fetch(`${sim.url}/devices/phone/${encodeURIComponent(phone)}/messages`)).json()
+  return (r.messages as { code: string }[]).at(-1)?.code
+}, 15_000, 100)
 
 /** Start a sign-in (the code goes out) and say which vendor took it; the IdP's clock moves 500 s first (past per-user send limits). */
 async function signInVendor(email: string): Promise<{ vendor: string; flowId: string }> {
@@ -96,6 +98,7 @@ describe('IdP game-day faults (real IdP + provider simulator)', () => {
   let synthetic: string
   let smsOnly: string
   let admin: Awaited<ReturnType<typeof totpAccount>>
+  let promote: Awaited<ReturnType<typeof totpAccount>>
   // Voice users for scope, expiry, drain; one SMS user for the breaker (twilio's fast breaker then sees that test's calls only).
   it('sets up an admin and phone users in two groups, one of them synthetic', async () => {
     admin = await totpAccount(idp.url, 'faults-admin@example.test', 'admin', clock, PASSWORD, simulatorCode(sim.url))
@@ -103,6 +106,10 @@ describe('IdP game-day faults (real IdP + provider simulator)', () => {
     workforce = await phoneUser('faults-workforce@example.test', '+4915100001302', 'workforce', 'voice')
     synthetic = await phoneUser('traffic-13-run-1@example.test', '+4915100001303', 'customer', 'voice')
     smsOnly = await phoneUser('faults-sms@example.test', '+4915100001304', 'customer', 'sms')
+    // An authenticator app (offered first) and a phone: for promote_fallback.
+    promote = await totpAccount(idp.url, 'faults-promote@example.test', 'workforce', clock, PASSWORD, simulatorCode(sim.url))
+    const e = await promote.api.post('/api/v1/enroll/oob', { channel: 'voice', address: '+4915100001305' })
+    expect((await promote.api.post('/api/v1/enroll/oob/verify', { factor_id: e.body.factor_id, code: await lastCode('+4915100001305') })).body.status).toBe('active')
   })
 
   it('refuses callers that are neither a fresh admin nor a fault-control service: 401/403', async () => {
@@ -121,6 +128,9 @@ describe('IdP game-day faults (real IdP + provider simulator)', () => {
     // The admin with a fresh second factor may.
     const a = await admin.api.get('/api/v1/admin/faults')
     expect([a.status, a.body]).toEqual([200, { faults: [] }])
+    const doc = await (await fetch(`${idp.url}/openapi.json`)).json()
+    expect(Object.keys(doc.paths['/api/v1/admin/faults/{id}'])).toEqual(['delete'])
+    expect(Object.keys(doc.paths['/api/v1/admin/runbook-actions']).sort()).toEqual(['get', 'post'])
   })
 
   it('a bad body is a 400 naming the field, and changes nothing', async () => {
@@ -135,6 +145,7 @@ describe('IdP game-day faults (real IdP + provider simulator)', () => {
       [{ kind: 'error', vendor: 'twillio', duration_seconds: 60 }, 'vendor'],
       [{ kind: 'error', vendor: 'twilio', channel: 'voice', duration_seconds: 60 }, 'channel'],
       [{ kind: 'meteor', vendor: 'twilio', duration_seconds: 60 }, 'kind'],
+      [{ kind: 'error', vendor: 'twilio', region: 'ap-south', duration_seconds: 60 }, 'region'],
       [{ kind: 'error', vendor: 'twilio', duration_seconds: 60, colour: 'red' }, 'body'],
     ]
     for (const [body, field] of cases) {
@@ -255,10 +266,23 @@ describe('IdP game-day faults (real IdP + provider simulator)', () => {
     expect(list.filter((x: IdpFault) => x.active).map((x: IdpFault) => `${x.kind} ${x.vendor} ${x.expires_at}`)).toEqual([])
   })
 
-  it('promote_fallback is validated and listed; it reverts on DELETE', async () => {
-    const r = await service('POST', '/api/v1/admin/runbook-actions', { action: 'promote_fallback', factor: 'totp', instead_of: 'push', duration_seconds: 300 })
-    expect([r.status, r.body.active, r.body.factor, r.body.instead_of]).toEqual([201, true, 'totp', 'push'])
+  it('promote_fallback offers the promoted factor first to users who have it, and reverts on DELETE', async () => {
+    const u = promote
+    const next = async () => {
+      skew += STEP
+      return (await client(idp.url).post('/api/v1/login', { email: u.email, password: PASSWORD })).body
+    }
+    expect((await next()).next).toBe('totp')
+    const r = await service('POST', '/api/v1/admin/runbook-actions', { action: 'promote_fallback', factor: 'voice', instead_of: 'totp', duration_seconds: 3600, gameday_id: 'gd-promote' })
+    expect([r.status, r.body.active, r.body.factor, r.body.instead_of]).toEqual([201, true, 'voice', 'totp'])
+    const promoted = await next()
+    expect([promoted.next, promoted.delivery]).toEqual(['voice', 'sent'])
+    expect(tel.named('mfa.login.started').filter((x) => x['mfa.flow_id'] === promoted.flow_id)).toMatchObject([{ 'mfa.gameday_id': 'gd-promote' }])
+    // Someone without the promoted factor keeps their order.
+    expect((await client(idp.url).post('/api/v1/login', { email: admin.email, password: PASSWORD })).body.next).toBe('totp')
     expect((await service('DELETE', `/api/v1/admin/runbook-actions/${r.body.id}`)).body.active).toBe(false)
+    expect((await next()).next).toBe('totp')
     expect((await auditRows()).filter((x) => x.request_id === r.body.id).map((x) => x.action)).toEqual(['gameday.action.applied', 'gameday.action.revoked'])
+    expect(tel.named('gameday.fault').filter((x) => x['mfa.fault_id'] === r.body.id)).toMatchObject([{ 'mfa.fault_kind': 'promote_fallback', 'mfa.factor': 'voice', 'mfa.fallback_from': 'totp', 'mfa.reason': 'applied' }, { 'mfa.reason': 'revoked' }])
   })
 })
