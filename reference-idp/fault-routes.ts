@@ -1,3 +1,4 @@
+import type { z } from 'zod'
 import { IdpFaultRequest, RunbookActionRequest, type Factor, type IdpFault, type RunbookAction } from '../contract'
 import { MfaError, type ErrorCode } from './errors'
 import { parseInput } from './http/inputs'
@@ -51,48 +52,59 @@ export function faultRoutes(o: FaultRouteDeps): Route[] {
   const checkRegion = (region: string) => {
     if (region !== '*' && region !== o.region) throw bad('region', `this IdP serves ${o.region}: expected "*" or "${o.region}", got "${region.slice(0, 40)}"`)
   }
-  const idOf = (x: Exchange) => decodeURIComponent(x.url.pathname.slice(x.url.pathname.lastIndexOf('/') + 1))
-  const gone = (what: string, id: string): never => {
-    throw new MfaError('not_found', `no ${what} with id "${id.slice(0, 64)}"`)
+  /** GET (list), POST (apply) and DELETE /{id} (revoke) of one kind of entry: faults, or runbook actions. */
+  function resource<R, E>(r: {
+    path: string; listKey: string; noun: string; schema: z.ZodType<R>
+    check(input: R): void
+    list(): E[]
+    apply(input: R, who: FaultActor): Promise<E>
+    revoke(id: string, who: FaultActor): Promise<E | undefined>
+  }): Route[] {
+    return [
+      api('GET', r.path, async (x) => {
+        await actor(x, `reading ${r.noun}s`)
+        await o.gameday.sweep()
+        sendJson(x.res, 200, { [r.listKey]: r.list() })
+      }),
+      api('POST', r.path, async (x) => {
+        const who = await actor(x, `starting a ${r.noun}`)
+        const input = parseInput(r.schema, await x.body())
+        r.check(input)
+        sendJson(x.res, 201, await r.apply(input, who))
+      }),
+      api('DELETE', `${r.path}/{id}`, async (x) => {
+        const who = await actor(x, `ending a ${r.noun}`)
+        const id = decodeURIComponent(x.url.pathname.slice(x.url.pathname.lastIndexOf('/') + 1))
+        const entry = await r.revoke(id, who)
+        if (!entry) throw new MfaError('not_found', `no ${r.noun} with id "${id.slice(0, 64)}"`)
+        sendJson(x.res, 200, entry)
+      }),
+    ]
   }
   return [
-    api('GET', '/api/v1/admin/faults', async (x) => {
-      await actor(x, 'reading game-day faults')
-      await o.gameday.sweep()
-      sendJson(x.res, 200, { faults: o.gameday.registry.faults() satisfies IdpFault[] })
+    ...resource<IdpFaultRequest, IdpFault>({
+      path: '/api/v1/admin/faults', listKey: 'faults', noun: 'game-day fault', schema: IdpFaultRequest,
+      check(input) {
+        checkVendor(input.vendor, input.channel)
+        checkRegion(input.region)
+      },
+      list: () => o.gameday.registry.faults(),
+      apply: (input, who) => o.gameday.applyFault(input, who),
+      revoke: (id, who) => o.gameday.revokeFault(id, who),
     }),
-    api('POST', '/api/v1/admin/faults', async (x) => {
-      const who = await actor(x, 'injecting a game-day fault')
-      const input = parseInput(IdpFaultRequest, await x.body())
-      checkVendor(input.vendor, input.channel)
-      checkRegion(input.region)
-      sendJson(x.res, 201, await o.gameday.applyFault(input, who))
-    }),
-    api('DELETE', '/api/v1/admin/faults/{id}', async (x) => {
-      const who = await actor(x, 'removing a game-day fault')
-      const id = idOf(x)
-      sendJson(x.res, 200, (await o.gameday.revokeFault(id, who)) ?? gone('fault', id))
-    }),
-    api('GET', '/api/v1/admin/runbook-actions', async (x) => {
-      await actor(x, 'reading runbook actions')
-      await o.gameday.sweep()
-      sendJson(x.res, 200, { actions: o.gameday.registry.actions() satisfies RunbookAction[] })
-    }),
-    api('POST', '/api/v1/admin/runbook-actions', async (x) => {
-      const who = await actor(x, 'starting a runbook action')
-      const input = parseInput(RunbookActionRequest, await x.body())
-      if (input.action === 'drain_vendor') checkVendor(input.vendor, input.channel)
-      checkRegion(input.region)
-      if (input.action === 'promote_fallback') {
-        if (!PROMOTABLE.has(input.factor!)) throw bad('factor', `expected one of ${[...PROMOTABLE].join(', ')}, got ${input.factor}`)
-        if (input.instead_of === input.factor) throw bad('instead_of', 'must differ from factor')
-      }
-      sendJson(x.res, 201, await o.gameday.applyAction(input, who))
-    }),
-    api('DELETE', '/api/v1/admin/runbook-actions/{id}', async (x) => {
-      const who = await actor(x, 'ending a runbook action')
-      const id = idOf(x)
-      sendJson(x.res, 200, (await o.gameday.revokeAction(id, who)) ?? gone('runbook action', id))
+    ...resource<RunbookActionRequest, RunbookAction>({
+      path: '/api/v1/admin/runbook-actions', listKey: 'actions', noun: 'runbook action', schema: RunbookActionRequest,
+      check(input) {
+        if (input.action === 'drain_vendor') checkVendor(input.vendor, input.channel)
+        checkRegion(input.region)
+        if (input.action === 'promote_fallback') {
+          if (!PROMOTABLE.has(input.factor!)) throw bad('factor', `expected one of ${[...PROMOTABLE].join(', ')}, got ${input.factor}`)
+          if (input.instead_of === input.factor) throw bad('instead_of', 'must differ from factor')
+        }
+      },
+      list: () => o.gameday.registry.actions(),
+      apply: (input, who) => o.gameday.applyAction(input, who),
+      revoke: (id, who) => o.gameday.revokeAction(id, who),
     }),
   ]
 }
