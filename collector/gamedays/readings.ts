@@ -237,8 +237,10 @@ export function judgeExpectations(list: readonly Expectation[], facts: DrillFact
 export async function evaluateExpectations(client: ClickHouseClient, list: readonly Expectation[], facts: DrillFacts): Promise<ExpectationResult[]> {
   const data: ExpectationData = { firings: [], fallbacks: new Map(), success: new Map(), breakerOpen: new Map(), volume: new Map() }
   const end = facts.endMs + 1
-  if (list.some((e) => e.type === 'alert_fires')) data.firings = shapeFirings(await runSql(client, alertFiringsSql(facts.firstFaultMs, Math.max(end, facts.firstFaultMs + 1))))
-  if (list.some((e) => e.type === 'breaker_opens')) for (const r of await runSql(client, breakerOpensSql(facts.firstFaultMs, end))) data.breakerOpen.set(String(r.provider), num(r.t))
+  // An alert or a breaker may trail a drill that ended early: look as far as the longest `within`.
+  const reach = (type: Expectation['type']) => Math.max(end, ...list.filter((e) => e.type === type).map((e) => facts.firstFaultMs + ('within' in e ? e.within * 1000 : 0) + 1))
+  if (list.some((e) => e.type === 'alert_fires')) data.firings = shapeFirings(await runSql(client, alertFiringsSql(facts.firstFaultMs, reach('alert_fires'))))
+  if (list.some((e) => e.type === 'breaker_opens')) for (const r of await runSql(client, breakerOpensSql(facts.firstFaultMs, reach('breaker_opens')))) data.breakerOpen.set(String(r.provider), num(r.t))
   for (const [i, e] of list.entries()) {
     if (e.type === 'fallback_share') data.fallbacks.set(i, await runSql(client, fallbacksSql(facts.firstFaultMs, Math.min(end, facts.firstFaultMs + e.within * 1000 + 1))))
     if (e.type === 'success_rate') data.success.set(i, await successRate(client, facts.startMs, end, e.user_group))
