@@ -4,6 +4,7 @@ import type { Overview } from '../_lib/console-api'
 import { formatCompact, formatCount, formatDateTime, formatMs, formatPercent, formatTargetMs, formatTargetPercent, formatTick, humanize } from '../_lib/format'
 import { timeTicks, valueTicks } from '../_lib/ticks'
 import { ChartFrame } from './ChartFrame'
+import { DrillBands } from './DrillBands'
 
 export const OUTCOME_COLORS: Record<string, string> = {
   success: '#16a34a',
@@ -22,23 +23,29 @@ export const outcomeColor = (o: string, i: number) => OUTCOME_COLORS[o] ?? FALLB
 export const AXIS = { stroke: '#94a3b8', fontSize: 11, tickLine: false } as const
 export const HEIGHT = 230
 
-/** The time axis of a window's chart: round ticks in local time, the whole window shown. */
+/**
+ * The time axis of a window's chart: round ticks in local time, the whole window shown, and the
+ * game-day drills in the window shaded with their scenario's name (every chart that uses it).
+ */
 export function timeAxis(o: { window: { from: string; to: string } }, span: number) {
   const from = Date.parse(o.window.from)
   const to = Date.parse(o.window.to)
   const offsetMs = -new Date(to).getTimezoneOffset() * 60_000
   return (
-    <XAxis
-      dataKey="t"
-      type="number"
-      scale="time"
-      domain={[from, to]}
-      ticks={timeTicks(from, to, 7, offsetMs)}
-      interval={0}
-      tickFormatter={(t: number) => formatTick(t, span)}
-      minTickGap={40}
-      {...AXIS}
-    />
+    <>
+      <XAxis
+        dataKey="t"
+        type="number"
+        scale="time"
+        domain={[from, to]}
+        ticks={timeTicks(from, to, 7, offsetMs)}
+        interval={0}
+        tickFormatter={(t: number) => formatTick(t, span)}
+        minTickGap={40}
+        {...AXIS}
+      />
+      <DrillBands from={from} to={to} />
+    </>
   )
 }
 

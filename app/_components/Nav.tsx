@@ -11,7 +11,7 @@ const PAGES: { label: string; href?: string }[] = [
   { label: 'Sub-processors', href: '/subprocessors' },
   { label: 'Security', href: '/security' },
   { label: 'Alerts', href: '/alerts' },
-  { label: 'Game days' },
+  { label: 'Game days', href: '/gamedays' },
   { label: 'Explore', href: '/explore' },
 ]
 

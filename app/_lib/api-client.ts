@@ -1,6 +1,7 @@
 'use client'
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import type { AlertsView, OncallView, RunbookView, SlosView } from './alerting-api'
+import type { AnnotationsView, GameDaysView, GameDayView } from './gamedays-api'
 import type { ApiErrorBody, Health, Overview } from './console-api'
 import type { ExecutiveView, ExploreView, FlowTimeline, SecurityView } from './security-api'
 import type { SubprocessorsView, VendorView } from './subprocessors-api'
@@ -106,6 +107,58 @@ export function useSilenceMutations() {
     onSuccess: refresh,
   })
   return { create, expire }
+}
+
+export const useGameDays = () => usePolled<GameDaysView>('/api/gamedays', '')
+
+/** A running drill is watched closely: its view refreshes every 2 s, a finished one every 10 s. */
+export const LIVE_POLL_MS = 2_000
+export function useGameDay(id: string | null) {
+  return useQuery({
+    queryKey: ['/api/gamedays', id],
+    queryFn: ({ signal }) => getJson<GameDayView>(`/api/gamedays/${encodeURIComponent(id!)}`, signal),
+    enabled: id !== null && id !== '',
+    refetchInterval: (q) => (q.state.data && ['running', 'scheduled'].includes(q.state.data.gameday.state) ? LIVE_POLL_MS : POLL_MS),
+    placeholderData: (prev, prevQuery) => (prevQuery?.queryKey[1] === id ? prev : undefined),
+    retry: (count, err) => !(err instanceof ApiError && (err.status === 400 || err.status === 404)) && count < 1,
+  })
+}
+
+/** Start or abort a drill; the list and the drill refetch after either. */
+export function useGameDayMutations() {
+  const client = useQueryClient()
+  const refresh = () => client.invalidateQueries({ queryKey: ['/api/gamedays'] })
+  const start = useMutation({
+    mutationFn: (form: { scenario: string; dryRun: boolean }) =>
+      getJson<{ id: string }>('/api/gamedays', undefined, { method: 'POST', body: JSON.stringify(form), headers: { 'content-type': 'application/json' } }),
+    onSuccess: refresh,
+  })
+  const abort = useMutation({
+    mutationFn: (id: string) => getJson<{ id: string }>(`/api/gamedays/${encodeURIComponent(id)}/abort`, undefined, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }),
+    onSuccess: refresh,
+  })
+  return { start, abort }
+}
+
+const MINUTE = 60_000
+
+/**
+ * Drill periods for a chart's range. The range is widened to whole minutes so the charts of one
+ * page (and a relative range moving with each poll) share one request; failures draw no band.
+ */
+export function useAnnotations(from: number, to: number) {
+  const lo = Math.floor(from / MINUTE) * MINUTE
+  const hi = Math.ceil(to / MINUTE) * MINUTE + MINUTE
+  const ok = Number.isFinite(lo) && Number.isFinite(hi) && lo < hi
+  return useQuery({
+    queryKey: ['/api/annotations', lo, hi],
+    queryFn: ({ signal }) => getJson<AnnotationsView>(`/api/annotations?from=${new Date(lo).toISOString()}&to=${new Date(hi).toISOString()}`, signal),
+    enabled: ok,
+    refetchInterval: POLL_MS,
+    staleTime: POLL_MS,
+    placeholderData: keepPreviousData,
+    retry: false,
+  })
 }
 
 export function useHealth() {

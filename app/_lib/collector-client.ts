@@ -15,6 +15,8 @@ export type ConsoleErrorCode =
   | 'collector_error'
   | 'collector_bad_response'
   | 'not_found'
+  | 'conflict'
+  | 'collector_busy'
   | 'registry_invalid'
 
 const STATUS: Record<ConsoleErrorCode, number> = {
@@ -25,11 +27,15 @@ const STATUS: Record<ConsoleErrorCode, number> = {
   collector_error: 502,
   collector_bad_response: 502,
   not_found: 404,
+  conflict: 409,
+  collector_busy: 503,
   registry_invalid: 500,
 }
 
 export class ConsoleError extends Error {
   readonly status: number
+  /** The collector's HTTP status when it answered with an error (e.g. 404 from an older collector without the endpoint). */
+  upstreamStatus?: number
   constructor(
     readonly code: ConsoleErrorCode,
     message: string,
@@ -75,11 +81,31 @@ export async function callCollector<S extends z.ZodType>(
   schema: S,
   body?: unknown,
 ): Promise<z.infer<S>> {
+  const text = await request(deps, method, path, params, 'application/json', body)
+  let answer: unknown
+  try {
+    answer = JSON.parse(text)
+  } catch {
+    throw new ConsoleError('collector_bad_response', `collector answered ${path} with something other than JSON: "${text.slice(0, 80)}"`)
+  }
+  const parsed = schema.safeParse(answer)
+  if (!parsed.success) {
+    throw new ConsoleError('collector_bad_response', `collector response from ${path} does not match the expected shape: ${describeIssues(parsed.error)}`)
+  }
+  return parsed.data
+}
+
+/** GET a text answer (a Markdown report) as the collector wrote it; errors as for JSON reads. */
+export function getTextFromCollector(deps: CollectorDeps, path: string, accept: string): Promise<string> {
+  return request(deps, 'GET', path, {}, accept)
+}
+
+async function request(deps: CollectorDeps, method: 'GET' | 'POST' | 'DELETE', path: string, params: Record<string, string | undefined>, accept: string, body?: unknown): Promise<string> {
   const url = new URL(path, deps.baseUrl)
   for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v)
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const doFetch = deps.fetch ?? fetch
-  const headers: Record<string, string> = { accept: 'application/json' }
+  const headers: Record<string, string> = { accept }
   if (body !== undefined) headers['content-type'] = 'application/json'
   let res: Response
   try {
@@ -91,33 +117,36 @@ export async function callCollector<S extends z.ZodType>(
     }
     throw new ConsoleError('collector_unreachable', `collector unreachable at ${deps.baseUrl} (${causeOf(err)})`)
   }
-  let answer: unknown
   const text = await res.text().catch(() => '')
-  try {
-    answer = JSON.parse(text)
-  } catch {
-    answer = undefined
-  }
   if (!res.ok) {
-    const parsed = ErrorBody.safeParse(answer)
-    const detail = parsed.success ? parsed.data.error.message : text.slice(0, 200) || res.statusText
-    // A write's body comes from the console's user: the collector refusing it is their 4xx, not a broken collector.
-    if (res.status === 404 && method !== 'GET') throw new ConsoleError('not_found', `collector: ${detail}`)
-    if (res.status === 400 && method !== 'GET') throw new ConsoleError('invalid_parameter', `collector refused it: ${detail}`, parsed.success ? parsed.data.error.parameter : undefined)
-    if (res.status >= 400 && res.status < 500) {
-      const param = parsed.success ? parsed.data.error.parameter : undefined
-      throw new ConsoleError('collector_rejected', `collector rejected ${path} (HTTP ${res.status}${param ? `, parameter ${param}` : ''}): ${detail}`, param)
+    let answer: unknown
+    try {
+      answer = JSON.parse(text)
+    } catch {
+      answer = undefined
     }
-    throw new ConsoleError('collector_error', `collector failed on ${path} (HTTP ${res.status}): ${detail}`)
+    const err = refusal(res.status, method, path, answer, text || res.statusText)
+    err.upstreamStatus = res.status
+    throw err
   }
-  if (answer === undefined) {
-    throw new ConsoleError('collector_bad_response', `collector answered ${path} with something other than JSON: "${text.slice(0, 80)}"`)
+  return text
+}
+
+/** The collector's error answer as the console's error. */
+function refusal(status: number, method: string, path: string, answer: unknown, text: string): ConsoleError {
+  const parsed = ErrorBody.safeParse(answer)
+  const detail = parsed.success ? parsed.data.error.message : text.slice(0, 200)
+  const param = parsed.success ? parsed.data.error.parameter : undefined
+  if (method !== 'GET') {
+    // A write's body comes from the console's user: the collector refusing it is their 4xx, not a broken collector.
+    if (status === 404) return new ConsoleError('not_found', `collector: ${detail}`)
+    if (status === 400) return new ConsoleError('invalid_parameter', `collector refused it: ${detail}`, param)
+    // A state conflict (a drill already running) or a refusal for now (guardrails cannot read) is the user's to see as such.
+    if (status === 409) return new ConsoleError('conflict', `collector: ${detail}`)
+    if (status === 503) return new ConsoleError('collector_busy', `collector: ${detail}`)
   }
-  const parsed = schema.safeParse(answer)
-  if (!parsed.success) {
-    throw new ConsoleError('collector_bad_response', `collector response from ${path} does not match the expected shape: ${describeIssues(parsed.error)}`)
-  }
-  return parsed.data
+  if (status >= 400 && status < 500) return new ConsoleError('collector_rejected', `collector rejected ${path} (HTTP ${status}${param ? `, parameter ${param}` : ''}): ${detail}`, param)
+  return new ConsoleError('collector_error', `collector failed on ${path} (HTTP ${status}): ${detail}`)
 }
 
 /** Map anything thrown in a route handler to a JSON response; unknown errors hide details. */

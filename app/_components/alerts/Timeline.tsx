@@ -1,4 +1,6 @@
 import type { AlertsView } from '../../_lib/alerting-api'
+import { useAnnotations } from '../../_lib/api-client'
+import { drillBands } from '../../_lib/drill-bands'
 import { formatDateTime, formatTick, humanize } from '../../_lib/format'
 import { timeTicks } from '../../_lib/ticks'
 
@@ -12,6 +14,8 @@ export function Timeline({ v }: { v: AlertsView }) {
   const x = (t: number) => `${(((t - from) / span) * 100).toFixed(3)}%`
   const w = (a: number, b: number) => `${(((b - a) / span) * 100).toFixed(3)}%`
   const offsetMs = -new Date(to).getTimezoneOffset() * 60_000
+  const drills = useAnnotations(from, to).data
+  const bands = drills ? drillBands(drills.annotations, from, to, Math.max(Date.parse(drills.generatedAt), Date.now())) : []
   return (
     <section className="card al-section" aria-labelledby="timeline-title">
       <header className="al-head">
@@ -24,6 +28,18 @@ export function Timeline({ v }: { v: AlertsView }) {
         <p className="al-empty"><strong>Quiet:</strong> no alert was pending, firing or resolved in this range.</p>
       ) : (
         <div className="tl" data-testid="timeline">
+          {bands.length > 0 && (
+            <>
+              <span className="tl-name">Game days</span>
+              <div className="tl-track" role="img" aria-label={`Game-day drills: ${bands.map((b) => `${b.name} from ${formatDateTime(b.x1)} to ${b.running ? 'now (running)' : formatDateTime(b.x2)}`).join('; ')}`}>
+                {bands.map((b) => (
+                  <span key={b.id} className="tl-seg tl-drill drill-band" style={{ left: x(b.x1), width: w(b.x1, b.x2), minWidth: 2 }} title={`Drill: ${b.name}`}>
+                    {b.name}
+                  </span>
+                ))}
+              </div>
+            </>
+          )}
           {v.lanes.map((l) => (
             <div key={l.alertId} style={{ display: 'contents' }}>
               <span className="tl-name" title={l.alertId}>{l.alertname}</span>

@@ -5,6 +5,7 @@ import type { AttributionView, SloCard } from '../../_lib/alerting-api'
 import { formatBudget, formatBurn, formatCount, formatDateTime, formatPercent, formatTargetPercent, humanize } from '../../_lib/format'
 import { budgetTicks, timeTicks } from '../../_lib/ticks'
 import { AXIS, TOOLTIP_STYLE, tooltipLabel } from '../Charts'
+import { DrillBands } from '../DrillBands'
 
 const STATUS_BADGE: Record<SloCard['budgetStatus'], [string, string]> = {
   healthy: ['badge badge-ok', 'budget healthy'],
@@ -132,6 +133,7 @@ function BurnDown({ s }: { s: SloCard }) {
             <YAxis domain={[ticks[0], ticks.at(-1)!]} ticks={ticks} tickFormatter={(v: number) => formatBudget(v)} width={56} {...AXIS} />
             <Tooltip labelFormatter={tooltipLabel} formatter={(v) => [formatBudget(Number(v)), 'Budget left']} contentStyle={TOOLTIP_STYLE} />
             <ReferenceLine y={0} stroke="#b91c1c" strokeDasharray="4 4" />
+            <DrillBands from={from} to={to} />
             <Area type="monotone" dataKey="v" stroke={color} fill={color} fillOpacity={0.12} strokeWidth={2} isAnimationActive={false} />
           </AreaChart>
         </ResponsiveContainer>
