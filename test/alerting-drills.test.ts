@@ -1,9 +1,7 @@
-import { rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AlertsResponse, SlosResponse } from '../contract'
-import { loadCollectorConfig } from '../collector/config'
 import { alertingRoutes } from '../collector/alerting/api'
 import { AlertEngine } from '../collector/alerting/engine'
 import { loadRuleSet } from '../collector/alerting/load'
@@ -12,10 +10,9 @@ import { AlertStore } from '../collector/alerting/store'
 import type { RuleSet } from '../collector/alerting/types'
 import { readGuardrails } from '../collector/gamedays/readings'
 import { createQueryServer } from '../collector/query/server'
-import { openClickHouse, type ClickHouseClient } from '../collector/storage/client'
-import { migrate } from '../collector/storage/migrate'
+import type { ClickHouseClient } from '../collector/storage/client'
 import { chTime, mfaEventRow } from '../collector/storage/rows'
-import { tempDir } from './support/processes'
+import { openTestStore } from './support/chdb-store'
 
 // The alert engine over real chDB while a game day runs: three hours of healthy twilio SMS
 // calls, a drill (gameday_runs, vendors [twilio], pages false) started twelve minutes before
@@ -54,7 +51,6 @@ function rules(): RuleSet {
   return { ...set, slos: set.slos.map((s) => (s.id === 'vendor-twilio-sms' ? { ...s, excludeDrills: true } : s)) }
 }
 
-let dir: string
 let client: ClickHouseClient
 let close: () => Promise<void>
 let engine: AlertEngine
@@ -65,11 +61,9 @@ let base: string
 const hooks: any[] = []
 
 beforeAll(async () => {
-  dir = tempDir('alerting-drills')
-  const ch = await openClickHouse(loadCollectorConfig({} as NodeJS.ProcessEnv, { dataDir: dir }))
+  const ch = await openTestStore('alerting-drills')
   client = ch.client
   close = ch.close
-  await migrate(client, { ttlDays: 400 })
   await client.insert({ table: 'mfa_events', values: rows(), format: 'JSONEachRow' })
   await client.insert({ table: 'gameday_runs', values: [run(1)], format: 'JSONEachRow' })
   hook = createServer((req, res) => {
@@ -93,7 +87,6 @@ afterAll(async () => {
   await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
   await new Promise<void>((r) => (hook ? hook.close(() => r()) : r()))
   await close?.()
-  if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
 const get = async (path: string) => (await fetch(`${base}${path}`)).json() as Promise<any>

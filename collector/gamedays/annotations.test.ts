@@ -1,13 +1,10 @@
-import { rmSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AnnotationList } from '../../contract'
-import { tempDir } from '../../test/support/processes'
-import { loadCollectorConfig } from '../config'
+import { openTestStore } from '../../test/support/chdb-store'
 import { createQueryServer } from '../query/server'
-import { openClickHouse, type ClickHouseClient } from '../storage/client'
-import { migrate } from '../storage/migrate'
+import type { ClickHouseClient } from '../storage/client'
 import { chTime } from '../storage/rows'
 import { annotationRoutes } from './annotations'
 
@@ -22,18 +19,15 @@ const run = (id: string, state: string, started: number | null, ended: number | 
   end_reason: '', abort_requested: 0, steps: '[]', guardrails: '[]', report: '', version,
 })
 
-let dir: string
 let client: ClickHouseClient
 let close: () => Promise<void>
 let server: Server
 let base: string
 
 beforeAll(async () => {
-  dir = tempDir('annotations')
-  const ch = await openClickHouse(loadCollectorConfig({} as NodeJS.ProcessEnv, { dataDir: dir }))
+  const ch = await openTestStore('annotations')
   client = ch.client
   close = ch.close
-  await migrate(client, { ttlDays: 400 })
   await client.insert({
     table: 'gameday_runs', format: 'JSONEachRow', values: [
       run('early', 'completed', T0, T0 + 600_000, 1),
@@ -52,7 +46,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
   await close?.()
-  if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
 const get = async (qs: string) => {

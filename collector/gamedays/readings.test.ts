@@ -1,17 +1,13 @@
-import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Expectation, Guardrail } from '../../dashboards/schema/gameday'
 import { DRILL, ENDED, FIRST_FAULT, T0, drillAlerts, drillEvents, type Flow } from '../../test/fixtures/drill'
-import { tempDir } from '../../test/support/processes'
+import { openTestStore } from '../../test/support/chdb-store'
 import { loadRuleSet } from '../alerting/load'
-import { loadCollectorConfig } from '../config'
-import { openClickHouse, type ClickHouseClient } from '../storage/client'
-import { migrate } from '../storage/migrate'
+import type { ClickHouseClient } from '../storage/client'
 import { chTime } from '../storage/rows'
 import { activeDrills, drillWindows, evaluateExpectations, judgeExpectations, judgeGuardrail, readGuardrails } from './readings'
 
 const slos = loadRuleSet().slos
-let dir: string
 let client: ClickHouseClient
 let close: () => Promise<void>
 let flows: Flow[]
@@ -23,11 +19,9 @@ const run = (id: string, state: string, startedMs: number | null, endedMs: numbe
 })
 
 beforeAll(async () => {
-  dir = tempDir('gameday-readings')
-  const ch = await openClickHouse(loadCollectorConfig({} as NodeJS.ProcessEnv, { dataDir: dir }))
-  client = ch.client
-  close = ch.close
-  await migrate(client, { ttlDays: 400 })
+  const store = await openTestStore('gameday-readings')
+  client = store.client
+  close = store.close
   const fx = drillEvents()
   flows = fx.flows
   await client.insert({ table: 'mfa_events', values: fx.rows, format: 'JSONEachRow' })
@@ -46,7 +40,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await close?.()
-  if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
 const NOW = T0 + 180_000

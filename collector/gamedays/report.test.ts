@@ -1,13 +1,10 @@
-import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GameDayReport } from '../../contract'
 import { ScenarioFile } from '../../dashboards/schema/gameday'
 import { DRILL, ENDED, FIRST_FAULT, REVERTED, T0, drillAlerts, drillEvents, drillRun, type Flow } from '../../test/fixtures/drill'
-import { tempDir } from '../../test/support/processes'
+import { openTestStore } from '../../test/support/chdb-store'
 import { loadRuleSet } from '../alerting/load'
-import { loadCollectorConfig } from '../config'
-import { openClickHouse, type ClickHouseClient } from '../storage/client'
-import { migrate } from '../storage/migrate'
+import type { ClickHouseClient } from '../storage/client'
 import { buildReport, findRecovery, reportMarkdown } from './report'
 
 const scenario = ScenarioFile.parse({
@@ -24,18 +21,15 @@ const scenario = ScenarioFile.parse({
 const slos = loadRuleSet().slos.map((s) => (s.id === 'mfa-success' ? { ...s, excludeDrills: true } : s))
 const iso = (ms: number) => new Date(ms).toISOString()
 
-let dir: string
 let client: ClickHouseClient
 let close: () => Promise<void>
 let flows: Flow[]
 let report: GameDayReport
 
 beforeAll(async () => {
-  dir = tempDir('gameday-report')
-  const ch = await openClickHouse(loadCollectorConfig({} as NodeJS.ProcessEnv, { dataDir: dir }))
-  client = ch.client
-  close = ch.close
-  await migrate(client, { ttlDays: 400 })
+  const store = await openTestStore('gameday-report')
+  client = store.client
+  close = store.close
   const fx = drillEvents()
   flows = fx.flows
   await client.insert({ table: 'mfa_events', values: fx.rows, format: 'JSONEachRow' })
@@ -45,7 +39,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await close?.()
-  if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
 describe('game-day report from stored events', () => {
