@@ -57,12 +57,15 @@ ORDER BY ts, alert_id LIMIT 1000`,
   }
 }
 
-/** First breaker open per vendor within [from, to). */
+/**
+ * First breaker open per vendor within [from, to) that the breaker decided itself: a runbook
+ * drain forces the circuit open too (reason manual), but that is the operator, not detection.
+ */
 export function breakerOpensSql(fromMs: number, toMs: number): SqlQuery {
   return {
     query: `
 SELECT provider, toUnixTimestamp64Milli(min(ts)) AS t FROM mfa_events FINAL
-WHERE event = ${lit('mfa.circuit.changed')} AND circuit_state = 'open' AND ${WINDOW}
+WHERE event = ${lit('mfa.circuit.changed')} AND circuit_state = 'open' AND reason != 'manual' AND ${WINDOW}
 GROUP BY provider`,
     params: { from_ms: fromMs, to_ms: toMs },
   }
