@@ -41,6 +41,7 @@ import { activeFactorCount, createFactorAdmin } from './login/factor-admin'
 import { DEFAULT_RECOVERY_POLICY } from './login/recovery-policy'
 import { createRateLimiter } from './http/rate-limit'
 import type { RiskLevel } from '../contract'
+import { clockFrom, systemClock, type Clock } from '../contract/clock'
 import { DEFAULT_PUSH_POLICY } from './factors/push'
 import { createPushService } from './login/push'
 import { adminPage, freshPage, pageRoutes } from './pages'
@@ -82,6 +83,9 @@ export interface RunningIdp {
 }
 
 export interface IdpOptions {
+  /** The process's one clock (breakers, delays, expiries); default the system clock. */
+  clock?: Clock
+  /** Shorthand for a clock that reads this time and sleeps for real (tests that move time by hand). */
   now?: () => Date
   log?: (line: string) => void
   /** Open the store yourself (tests: a PostgreSQL schema); otherwise from the config. */
@@ -96,7 +100,8 @@ const statusClass = (s: number) => `${Math.floor(s / 100)}xx`
 
 /** Start the reference IdP: store, migrations, telemetry, HTTP server and the abandoned-flow sweeper. */
 export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<RunningIdp> {
-  const now = o.now ?? (() => new Date())
+  const clock = o.clock ?? (o.now ? clockFrom(() => o.now!().getTime()) : systemClock)
+  const now = () => new Date(clock.now())
   const log = o.log ?? ((line: string) => console.log(line))
   let secure = false // set once the public URL is known
   const secureCookies = () => secure
@@ -121,7 +126,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   }
   const sessions = createSessions(repo, config.sessionTtlSeconds, now, revokedReuse, config.sessionIdleSeconds)
   const policy = { ...DEFAULT_FLOW_POLICY, maxAttempts: config.maxAttempts, maxUserFailures: 2 * config.maxAttempts, flowTtlMs: config.flowTtlSeconds * 1000, maxDailyUnknownFailures: config.maxDailyCodeFailures }
-  const vendors = vendorConfig && vendorLayer({ ...vendorConfig, telemetry, metrics, region: config.region, log })
+  const vendors = vendorConfig && vendorLayer({ ...vendorConfig, telemetry, metrics, region: config.region, log, now: () => clock.now() })
   const sender = o.sender ?? vendors?.sender ?? createLocalOutbox()
   // Mailed to an account's owner after a change to how they sign in (ASVS 2.2.3, 2.5.5).
   const notices = createNotices({ db, sender, keys, telemetry, metrics, region: config.region, now, log })
@@ -252,11 +257,10 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
         if (route.kind === 'api') sendError(res, err)
         else sendHtml(res, err.status, page('Something went wrong', '<p><a href="/">Start again</a></p>', err.message), err.retryAfterSeconds !== undefined ? { 'retry-after': String(err.retryAfterSeconds) } : {})
       } finally {
-        span?.setAttribute('http.response.status_code', res.statusCode)
         metrics.httpRequests.inc({ ...label, status_class: statusClass(res.statusCode) })
         end()
       }
-    }, SpanKind.SERVER)
+    }, SpanKind.SERVER, { headers: req.headers, status: () => res.statusCode })
   }
 
   const server = createServer((req, res) => {
