@@ -14,6 +14,7 @@ export interface LogIn {
   traceId: string
   spanId: string
   flags: number
+  /** LogRecord.event_name (field 12, JSON `eventName`); '' when the producer left it out. */
   eventName: string
 }
 
