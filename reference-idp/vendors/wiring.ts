@@ -19,6 +19,8 @@ import { circuitReporter, createVendorSender } from './vendor-sender'
  */
 export interface VendorLayerOptions {
   providerUrl: string; registryPath?: string; telemetry: Telemetry; metrics: IdpMetrics; region: string; log: (line: string) => void
+  /** The IdP's clock: breaker windows and cool-downs run on it (tests move it instead of waiting). */
+  now: () => number
   /** Send credentials per vendor account (configuration; the simulator's only in npm start and tests). */
   credentials: { send: AdapterCredentials; push: PushCredentials }
   /** Receipt-verification secrets: a vendor without one has its receipts refused. */
@@ -36,7 +38,7 @@ export function vendorLayer(o: VendorLayerOptions) {
   let sender: (Subprocessor & { circuit(id: string): string }) | undefined
   let publicUrl = ''
   const vendorIds = registry.vendors.map((v) => v.id).filter((id) => ADAPTERS[id])
-  const push = createPushChain({ registry, adapters: createPushAdapters(o.providerUrl, registry, { credentials: o.credentials.push }), onTransition: circuitReporter({ registry, telemetry: o.telemetry, metrics: o.metrics, region: o.region }) })
+  const push = createPushChain({ registry, adapters: createPushAdapters(o.providerUrl, registry, { credentials: o.credentials.push }), now: o.now, onTransition: circuitReporter({ registry, telemetry: o.telemetry, metrics: o.metrics, region: o.region }) })
   for (const v of registry.vendors) if (v.channels.includes('push')) o.metrics.circuitState.set({ provider: v.id }, 0)
   const unverifiable = unverifiableReceipts(vendorIds, o.receipts)
   for (const id of unverifiable) o.log(`warning: vendors: ${id} receipts will be refused (403): ${setting(id)} is not set`)
@@ -60,7 +62,7 @@ export function vendorLayer(o: VendorLayerOptions) {
     async start(url: string): Promise<void> {
       publicUrl = url
       const adapters = createAdapters({ simulatorUrl: o.providerUrl, registry, webhookBaseUrl: url, credentials: creds })
-      sender = createVendorSender({ registry, adapters, telemetry: o.telemetry, metrics: o.metrics, region: o.region })
+      sender = createVendorSender({ registry, adapters, telemetry: o.telemetry, metrics: o.metrics, region: o.region, now: o.now })
       for (const id of vendorIds.filter((v) => !ADAPTERS[v].perMessageCallback)) {
         const res = await fetch(`${o.providerUrl.replace(/\/+$/, '')}/webhooks/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: webhookUrl(url, id) }) }).catch((e: Error) => e)
         if (res instanceof Error || !res.ok) o.log(`vendors: could not register the ${id} receipt webhook at ${o.providerUrl} (${res instanceof Error ? res.message : `HTTP ${res.status}`}); its deliveries will show as never receipted`)
