@@ -8,7 +8,7 @@ const T = 1_795_000_000_123_456_789n
 const rec = (attributes: Attrs, over: Partial<LogIn> = {}): LogIn => ({
   timeNs: T, observedNs: T + 5n, severityNumber: 9, severityText: 'INFO', body: 'b', attributes, traceId: '', spanId: '', flags: 0, eventName: '', ...over,
 })
-const block = (...items: LogIn[]): ResourceBlock<LogIn>[] => [{ resource: { 'service.name': 'svc' }, schemaUrl: '', scopes: [{ scope: { name: 's', version: '', attributes: {}, schemaUrl: '' }, items }] }]
+const block = (...items: LogIn[]): ResourceBlock<LogIn>[] => [{ resource: { 'service.name': 'svc' }, schemaUrl: '', scopes: [{ scope: { name: 's', version: '', attributes: {}, schemaUrl: '', droppedAttributes: 0 }, items }] }]
 const verified = { 'event.name': 'mfa.challenge.verified', 'event.id': 'e1', 'mfa.flow_id': 'f', 'mfa.factor': 'sms', 'mfa.outcome': 'success' }
 
 describe('logRows', () => {
