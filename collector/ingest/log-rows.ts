@@ -75,7 +75,7 @@ export function logRows(blocks: ResourceBlock<LogIn>[]): LogBatch {
         out.logs.push([
           nsTime(tsNs), l.traceId, l.spanId, l.flags & 0xff, l.severityText, l.severityNumber, service, text(l.body),
           b.schemaUrl, resourceAttrs, scope.schemaUrl, scope.name, scope.version, scopeAttrs,
-          flat(l.attributes), name,
+          flat(l.attributes), name, 1,
         ])
         out.logIds.push(id)
         index++

@@ -42,17 +42,17 @@ export function createIngest(client: Pick<ClickHouseClient, 'insert'>, opts: { r
   const recent = opts.recent ?? new RecentIds()
   const onInsert = opts.onInsert ?? (() => {})
 
-  async function insert(table: string, columns: readonly string[], values: unknown[][]): Promise<void> {
+  async function insert(table: string, columns: readonly string[], values: unknown[][], settings?: { insert_allow_materialized_columns: 1 }): Promise<void> {
     if (values.length === 0) return
     const t0 = performance.now()
-    await client.insert({ table, columns: columns.map(quote) as [string, ...string[]], values, format: 'JSONCompactEachRow' })
+    await client.insert({ table, columns: columns.map(quote) as [string, ...string[]], values, format: 'JSONCompactEachRow', ...(settings ? { clickhouse_settings: settings } : {}) })
     onInsert(table, values.length, (performance.now() - t0) / 1000)
   }
   const mfaEvents = new GroupWriter<MfaEventRow>((rows) => {
     const columns = Object.keys(rows[0]) as (keyof MfaEventRow)[]
     return insert('mfa_events', columns, rows.map((r) => columns.map((c) => r[c])))
   })
-  const otelLogs = new GroupWriter<unknown[]>((rows) => insert('otel_logs', OTEL_LOGS_COLUMNS, rows))
+  const otelLogs = new GroupWriter<unknown[]>((rows) => insert('otel_logs', OTEL_LOGS_COLUMNS, rows, { insert_allow_materialized_columns: 1 }))
   const otelTraces = new GroupWriter<unknown[]>((rows) => insert('otel_traces', OTEL_TRACES_COLUMNS, rows))
   const gauges = new GroupWriter<unknown[]>((rows) => insert('otel_metrics_gauge', OTEL_METRICS_GAUGE_COLUMNS, rows))
   const sums = new GroupWriter<unknown[]>((rows) => insert('otel_metrics_sum', OTEL_METRICS_SUM_COLUMNS, rows))
