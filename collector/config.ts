@@ -29,6 +29,10 @@ export const CollectorConfig = z.object({
   }),
   alertIntervalS: z.coerce.number().int().min(1).max(3600).default(30),
   publicUrl: z.string().url().optional(),
+  /** Trailing window of the MFA SLI ratios and latencies on /metrics. */
+  sliWindowS: z.coerce.number().int().min(60).max(86_400).default(300),
+  /** How long one read of the SLIs from ClickHouse serves scrapes. */
+  sliCacheS: z.coerce.number().int().min(0).max(3600).default(15),
 })
 export type CollectorConfig = z.infer<typeof CollectorConfig>
 
@@ -51,6 +55,8 @@ const ENV_KEYS: Record<keyof CollectorConfig, string> = {
   alertWebhookUrls: 'ALERT_WEBHOOK_URL',
   alertIntervalS: 'ALERT_EVAL_INTERVAL_S',
   publicUrl: 'COLLECTOR_PUBLIC_URL',
+  sliWindowS: 'PROMETHEUS_SLI_WINDOW_S',
+  sliCacheS: 'PROMETHEUS_SLI_CACHE_S',
 }
 
 /** Parse the environment; a bad value throws an error naming the variable. */

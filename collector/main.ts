@@ -1,12 +1,14 @@
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
-import { Registry, collectDefaultMetrics } from 'prom-client'
+import { Registry } from 'prom-client'
 import { loadCollectorConfig } from './config'
 import { createOtlpServer } from './otlp/server'
 import { createQueryServer } from './query/server'
 import { openClickHouse } from './storage/client'
 import { migrate } from './storage/migrate'
 import { createAlerting, loadAlertingFiles, type LoadedRules } from './alerting/setup'
+import { standardProcessMetrics } from './prometheus/process'
+import { registerMfaSlis } from './prometheus/sli-metrics'
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
 
@@ -34,7 +36,9 @@ async function main(): Promise<void> {
   await migrate(ch.client, { cluster: config.clickhouseCluster, ttlDays: config.eventsTtlDays }, log)
 
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'factorwatch_collector_' })
+  standardProcessMetrics(registry)
+  // The MFA health SLIs (M1–M10), read from ClickHouse when Prometheus scrapes /metrics.
+  registerMfaSlis({ client: ch.client, registry, now, windowMs: config.sliWindowS * 1000, cacheMs: config.sliCacheS * 1000, log })
   const otlp = createOtlpServer({ client: ch.client, maxBodyBytes: config.maxBodyBytes, registry, log })
   // The query server is created before its port is known; routes read the engine lazily.
   const extraRoutes: Parameters<typeof createQueryServer>[0]['extraRoutes'] = []
