@@ -44,7 +44,11 @@ const PERCENTILES = ['50', '95', '99']
 export function registerMfaSlis(o: SliOptions): { refresh: () => Promise<SliSnapshot | undefined> } {
   const log = o.log ?? (() => {})
   const registers = [o.registry]
-  const failures = new Counter({ name: 'factorwatch_mfa_sli_refresh_failures_total', help: 'Reads of the MFA SLIs from ClickHouse that failed (the last values stay exposed)', registers })
+  const failures = new Counter({
+    name: 'factorwatch_mfa_sli_refresh_failures_total', help: 'Reads of the MFA SLIs from ClickHouse that failed (the last values stay exposed)', registers,
+    // Read first: this scrape's refresh may be the one that fails.
+    async collect() { await refresh() },
+  })
   let last: SliSnapshot | undefined
   let pending: Promise<SliSnapshot | undefined> | undefined
 
