@@ -9,6 +9,7 @@ import { migrate } from './storage/migrate'
 import { createAlerting, loadAlertingFiles, type LoadedRules } from './alerting/setup'
 import { standardProcessMetrics } from './prometheus/process'
 import { registerMfaSlis } from './prometheus/sli-metrics'
+import { systemClock } from '../contract/clock'
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
 
@@ -30,7 +31,9 @@ async function main(): Promise<void> {
     process.stderr.write(`collector: ${(err as Error).message}\n`)
     process.exit(2)
   }
-  const now = () => Date.now()
+  // The process's one clock: the query API's windows and the alert engine's evaluations read it.
+  const clock = systemClock
+  const now = () => clock.now()
   const ch = await openClickHouse(config)
   log(`clickhouse: ${ch.transport === 'chdb' ? `embedded chDB in ${config.dataDir}` : config.clickhouseUrl}`)
   await migrate(ch.client, { cluster: config.clickhouseCluster, ttlDays: config.eventsTtlDays }, log)
