@@ -8,7 +8,7 @@ import { loadCollectorConfig } from '../collector/config'
 import { createOtlpServer } from '../collector/otlp/server'
 import { openClickHouse, type ClickHouseClient } from '../collector/storage/client'
 import { migrate } from '../collector/storage/migrate'
-import { tempDir } from './support/processes'
+import { runToExit, tempDir } from './support/processes'
 
 /**
  * /v1/metrics stores what a real OpenTelemetry JS MeterProvider measured (serialized by the
@@ -103,4 +103,21 @@ describe('/v1/metrics into the contrib exporter tables', () => {
     const [{ n }] = await rows(`SELECT count() AS n FROM merge(currentDatabase(), '^otel_metrics_') WHERE ServiceName = 'metrics-bad'`)
     expect(Number(n)).toBe(0)
   })
+
+  it('takes metrics and events from a stock NodeSDK process configured only by OTEL_* variables', async () => {
+    const service = `nodesdk-${process.pid}`
+    const run = await runToExit('test/fixtures/otel-nodesdk-sender.ts', ['evt-nodesdk-1'], {
+      OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_METRICS_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_TRACES_EXPORTER: 'none',
+    }, 120_000)
+    expect(run.output).toContain('sent')
+    expect(run.code).toBe(0)
+    const [sum] = await rows(`SELECT MetricName, Value, Attributes, ResourceAttributes['service.name'] AS svc FROM otel_metrics_sum WHERE ServiceName = {s:String}`, { s: service })
+    expect(sum).toEqual({ MetricName: 'sender.logins', Value: 7, Attributes: { 'mfa.factor': 'totp' }, svc: service })
+    const [h] = await rows(`SELECT Sum FROM otel_metrics_histogram WHERE ServiceName = {s:String} AND MetricName = 'sender.verify.duration'`, { s: service })
+    expect(h).toEqual({ Sum: 1.25 })
+    // The event, named only in EventName and identified only by log.record.uid.
+    expect(await rows(`SELECT event, event_id, flow_id FROM mfa_events WHERE service = {s:String}`, { s: service }))
+      .toEqual([{ event: 'mfa.challenge.verified', event_id: 'evt-nodesdk-1', flow_id: 'flow-evt-nodesdk-1' }])
+  }, 150_000)
 })
