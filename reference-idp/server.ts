@@ -136,7 +136,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const guessing = createGuessing({ guesses: createGuessRepo(db), trusted, mac: keys.mac, policy, throttle: DEFAULT_PASSWORD_THROTTLE, now })
   const login = createLoginService({ guessing, notices,
     push, exemptions, repo, keys, telemetry, metrics, policy, region: config.region, issuer: 'FactorWatch', now, oob, log,
-    trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id), stepUpMaxAgeMs: config.stepUpMaxAgeSeconds * 1000, progressiveDelayMs: config.progressiveDelayMs, passwordHashing,
+    trusted, risk: { policy: riskPolicy, bad: blockList(riskPolicy) }, passkeys: (id) => webauthn.count(id), stepUpMaxAgeMs: config.stepUpMaxAgeSeconds * 1000, progressiveDelayMs: config.progressiveDelayMs, sleep: (ms) => clock.sleep(ms), passwordHashing,
     bootstrapAdmins: new Set((config.adminEmails ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)), adminFactor: config.adminFactor,
   })
   const recovery = createAdminRecovery({ db, repo, keys, telemetry, metrics, region: config.region, policy: DEFAULT_RECOVERY_POLICY, now, passwordHashing, trusted, notices })

@@ -331,7 +331,7 @@ export function createLoginService(d: LoginDeps) {
           }
           // Slow down guessing on this flow: each wrong code makes the next answer wait longer.
           const wait = progressiveDelayMs(n, d.progressiveDelayMs)
-          if (wait) await new Promise((r) => setTimeout(r, wait))
+          if (wait) await d.sleep(wait)
           const [code, text] = RETRY_ERRORS[decision.reason]
           throw new MfaError(code, text, { reason: decision.reason, attempts_left: decision.attemptsLeft })
         }

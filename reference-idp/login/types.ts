@@ -41,6 +41,8 @@ export interface LoginDeps {
   stepUpMaxAgeMs: number
   /** Base of the delay before answering a wrong code (doubles per failure on the flow). */
   progressiveDelayMs: number
+  /** Waits on the IdP's clock (the progressive delay): tests hand in a clock whose waits do not hold them up. */
+  sleep: (ms: number) => Promise<void>
   /** How many passkeys a user has (the WebAuthn module owns them). */
   passkeys: (userId: string) => Promise<number>
   /** Per-account password throttling and code-guessing locks that spare the owner's known devices (login/guessing.ts). */
