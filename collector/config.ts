@@ -38,6 +38,10 @@ export const CollectorConfig = z.object({
   gamedayTickMs: z.coerce.number().int().min(100).max(60_000).default(2000),
   /** How long a fault outlives its step at the IdP (its own expiry): the backstop if the collector dies. */
   gamedayMarginS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Trailing window of the MFA SLI ratios and latencies on /metrics. */
+  sliWindowS: z.coerce.number().int().min(60).max(86_400).default(300),
+  /** How long one read of the SLIs from ClickHouse serves scrapes. */
+  sliCacheS: z.coerce.number().int().min(0).max(3600).default(15),
 })
 export type CollectorConfig = z.infer<typeof CollectorConfig>
 
@@ -66,6 +70,8 @@ const ENV_KEYS: Record<keyof CollectorConfig, string> = {
   idpServiceKey: 'COLLECTOR_IDP_SERVICE_KEY',
   gamedayTickMs: 'GAMEDAY_TICK_MS',
   gamedayMarginS: 'GAMEDAY_FAULT_MARGIN_S',
+  sliWindowS: 'PROMETHEUS_SLI_WINDOW_S',
+  sliCacheS: 'PROMETHEUS_SLI_CACHE_S',
 }
 
 /** Parse the environment; a bad value throws an error naming the variable. */

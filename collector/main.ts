@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
-import { Registry, collectDefaultMetrics } from 'prom-client'
+import { Registry } from 'prom-client'
 import { loadCollectorConfig } from './config'
 import { createOtlpServer } from './otlp/server'
 import { createQueryServer } from './query/server'
@@ -9,6 +9,9 @@ import { migrate } from './storage/migrate'
 import { createAlerting, loadAlertingFiles, type LoadedRules } from './alerting/setup'
 import { annotationRoutes } from './gamedays/annotations'
 import { createGameDays, loadGameDayFiles } from './gamedays/setup'
+import { standardProcessMetrics } from './prometheus/process'
+import { registerMfaSlis } from './prometheus/sli-metrics'
+import { systemClock } from '../contract/clock'
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
 
@@ -32,13 +35,17 @@ async function main(): Promise<void> {
     process.stderr.write(`collector: ${(err as Error).message}\n`)
     process.exit(2)
   }
-  const now = () => Date.now()
+  // The process's one clock: the query API's windows and the alert engine's evaluations read it.
+  const clock = systemClock
+  const now = () => clock.now()
   const ch = await openClickHouse(config)
   log(`clickhouse: ${ch.transport === 'chdb' ? `embedded chDB in ${config.dataDir}` : config.clickhouseUrl}`)
   await migrate(ch.client, { cluster: config.clickhouseCluster, ttlDays: config.eventsTtlDays }, log)
 
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'factorwatch_collector_' })
+  standardProcessMetrics(registry)
+  // The MFA health SLIs (M1–M10), read from ClickHouse when Prometheus scrapes /metrics.
+  registerMfaSlis({ client: ch.client, registry, now, windowMs: config.sliWindowS * 1000, cacheMs: config.sliCacheS * 1000, log })
   const otlp = createOtlpServer({ client: ch.client, maxBodyBytes: config.maxBodyBytes, registry, log })
   // The query server is created before its port is known; routes read the engine lazily.
   const extraRoutes: Parameters<typeof createQueryServer>[0]['extraRoutes'] = []

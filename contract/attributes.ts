@@ -140,3 +140,19 @@ export const ATTR_DOCS: Record<AttrKey, string> = {
   'mfa.fault_share': 'Game days: fraction (0..1) of matching calls a fault touches.',
   'mfa.fault_scope': 'Game days: who a fault touches: `all`, `synthetic`, `user_group:<group>` or both joined by `,`.',
 }
+
+/**
+ * Where the contract meets the OpenTelemetry semantic conventions. `equivalent`: a producer
+ * that speaks only the standard key is read as if it had sent the contract key (the collector
+ * copies it when the contract key is absent). `source` rows say where the contract reads a
+ * fact that OTel keeps outside the attributes.
+ */
+export const OTEL_MAPPING: readonly { contract: string; otel: string; how: 'equivalent' | 'source' | 'related'; note: string }[] = [
+  { contract: ATTR.eventName, otel: 'LogRecord `EventName` field', how: 'source', note: 'Read from the log record\'s EventName (OTel logs data model) when set, else from the `event.name` attribute that older producers send. The reference IdP sends both.' },
+  { contract: ATTR.eventId, otel: 'log.record.uid', how: 'equivalent', note: 'Unique id of the log record; the collector deduplicates on it.' },
+  { contract: ATTR.userHash, otel: 'user.hash', how: 'equivalent', note: 'The contract still requires lowercase hex (an HMAC of the user id), never a raw id.' },
+  { contract: SERVICE_NAME, otel: 'resource `service.name`', how: 'source', note: 'The emitting service, from the resource (OTEL_SERVICE_NAME), never an event attribute.' },
+  { contract: 'trace / span id', otel: 'LogRecord `TraceId`, `SpanId`', how: 'source', note: 'Correlation with the request\'s span; no attribute needed.' },
+  { contract: ATTR.region, otel: 'cloud.region', how: 'related', note: 'The IdP sets cloud.region on its resource and mfa.region on each event (a vendor\'s region can differ from the deployment\'s).' },
+  { contract: ATTR.country, otel: 'geo.country.iso_code', how: 'related', note: 'Same value space (ISO 3166-1 alpha-2); the contract key is the one read.' },
+]

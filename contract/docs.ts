@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs'
-import { ATTR, ATTR_DOCS } from './attributes'
+import { ATTR, ATTR_DOCS, OTEL_MAPPING } from './attributes'
 import {
   Channel, CircuitState, Client, EVENT_NAMES, Factor, HttpStatusClass, Intent, Outcome,
   REASONS, RiskLevel, SCHEMA_VERSION, UserGroup,
@@ -20,7 +20,8 @@ export function renderSemanticConventions(): string {
     `Schema version **${SCHEMA_VERSION}** (\`mfa.schema_version\`). Generated from \`contract/\` by`,
     '`npm run docs:contract`; do not edit by hand.',
     '',
-    'Events are OpenTelemetry log records whose `event.name` attribute is one of the names below.',
+    'Events are OpenTelemetry log records named (in the record\'s `EventName` field, or else its `event.name`',
+    'attribute) by one of the names below.',
     'The emitting service is the resource attribute `service.name`. Spans carry the same attributes.',
     'Attributes outside this list are kept by the collector in a map column, never rejected.',
     '',
@@ -39,6 +40,12 @@ export function renderSemanticConventions(): string {
     const spec = EVENT_SPECS[name]
     lines.push(`| \`${name}\` | ${spec.meaning} | ${spec.required.map((k) => `\`${k}\``).join(', ')} | ${REASONS[name].map((r) => `\`${r}\``).join(', ')} |`)
   }
+  lines.push('', '## Mapping to OpenTelemetry semantic conventions', '', '| contract | OpenTelemetry | how | note |', '| --- | --- | --- | --- |')
+  for (const m of OTEL_MAPPING) lines.push(`| \`${m.contract}\` | ${m.otel.includes('`') ? m.otel : `\`${m.otel}\``} | ${m.how} | ${m.note} |`)
+  lines.push(
+    '',
+    '`equivalent`: a record that carries only the OpenTelemetry key is read as if it carried the contract key. `source`: where the fact is read from. `related`: the same idea under another key, not read in its place.',
+  )
   lines.push(
     '',
     '## Rules',

@@ -3,10 +3,10 @@ import { IdpFaultRequest, RunbookActionRequest, type Factor, type IdpFault, type
 import { MfaError, type ErrorCode } from './errors'
 import { parseInput } from './http/inputs'
 import { sendJson } from './http/io'
-import type { Exchange, Route } from './http/types'
+import { route, routeTable } from './http/route-table'
+import type { Exchange, Route, RouteSpec } from './http/types'
 import { serviceCaller } from './admin-routes'
 import type { FaultActor, Gameday } from './faults/control'
-import type { Op } from './openapi'
 import { createReplayGuard, type ServiceKeys } from './service-auth/assertion'
 
 /** Audience of the service assertions that control faults: a provisioning assertion cannot be replayed here, nor the reverse. */
@@ -28,6 +28,37 @@ export interface FaultRouteDeps {
 
 const bad = (field: string, message: string) => new MfaError('bad_request', `${field}: ${message}`, { field })
 
+const AUTH = 'An admin session with a fresh second factor, or `Authorization: Bearer <ES256 JWS>` signed by a key in IDP_SERVICE_KEYS with `aud` `factorwatch-idp-faults` (≤ 5 min, single use).'
+const ERRORS: ErrorCode[] = ['unauthenticated', 'forbidden', 'stepup_required', 'enrollment_required']
+
+/** Game-day control routes: each route's facts (what /openapi.json describes). */
+export const FAULT_ROUTES = routeTable({
+  listFaults: {
+    method: 'GET', path: '/api/v1/admin/faults', kind: 'api',
+    docs: { summary: `Game-day faults injected in this IdP's vendor layer, active and ended in the last 24 h (contract IdpFault). ${AUTH}`, ok: [200, '`{faults: IdpFault[]}`'], errors: ERRORS, session: true },
+  },
+  applyFault: {
+    method: 'POST', path: '/api/v1/admin/faults', kind: 'api', body: IdpFaultRequest,
+    docs: { summary: `Inject a fault (error = 5xx, timeout, latency, rate_limit = 429 for a vendor × channel × region; idp_unavailable = 503 on a share of sign-ins) for a share of requests and a scope (user_group, synthetic_only), ending by itself after duration_seconds (≤ 4 h); audited and emitted as gameday.fault. ${AUTH}`, ok: [201, 'The fault (contract IdpFault)'], errors: [...ERRORS, 'bad_request'], session: true },
+  },
+  revokeFault: {
+    method: 'DELETE', path: '/api/v1/admin/faults/{id}', kind: 'api',
+    docs: { summary: `End a fault now (idempotent: an ended fault is returned as it is). ${AUTH}`, ok: [200, 'The fault with `revoked_at` and `active: false`'], errors: [...ERRORS, 'not_found'], session: true },
+  },
+  listActions: {
+    method: 'GET', path: '/api/v1/admin/runbook-actions', kind: 'api',
+    docs: { summary: `Runbook actions (drain_vendor, promote_fallback), active and ended in the last 24 h (contract RunbookAction). ${AUTH}`, ok: [200, '`{actions: RunbookAction[]}`'], errors: ERRORS, session: true },
+  },
+  applyAction: {
+    method: 'POST', path: '/api/v1/admin/runbook-actions', kind: 'api', body: RunbookActionRequest,
+    docs: { summary: `Start a time-limited runbook action: drain_vendor holds a vendor's circuit open (its traffic takes the fallback chain), promote_fallback offers \`factor\` first instead of \`instead_of\` to users who have it; it reverts by itself at expiry. ${AUTH}`, ok: [201, 'The action (contract RunbookAction)'], errors: [...ERRORS, 'bad_request'], session: true },
+  },
+  revokeAction: {
+    method: 'DELETE', path: '/api/v1/admin/runbook-actions/{id}', kind: 'api',
+    docs: { summary: `End a runbook action now. ${AUTH}`, ok: [200, 'The action with `revoked_at` and `active: false`'], errors: [...ERRORS, 'not_found'], session: true },
+  },
+})
+
 /**
  * Game-day control of the IdP (docs/gamedays.md): faults in its own vendor layer and runbook
  * actions, each with an expiry the IdP enforces. Callers: an admin with a fresh second factor,
@@ -36,7 +67,6 @@ const bad = (field: string, message: string) => new MfaError('bad_request', `${f
  */
 export function faultRoutes(o: FaultRouteDeps): Route[] {
   const replays = createReplayGuard()
-  const api = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path, kind: 'api', handler })
   const actor = async (x: Exchange, action: string): Promise<FaultActor> => {
     const service = serviceCaller(x.req.headers.authorization, o.serviceKeys, replays, o.now().getTime(), { audience: FAULT_AUDIENCE, what: 'fault-control' })
     return service ? { kind: 'service', ...service } : { kind: 'admin', id: await o.requireAdmin(x, action) }
@@ -54,25 +84,25 @@ export function faultRoutes(o: FaultRouteDeps): Route[] {
   }
   /** GET (list), POST (apply) and DELETE /{id} (revoke) of one kind of entry: faults, or runbook actions. */
   function resource<R, E>(r: {
-    path: string; listKey: string; noun: string; schema: z.ZodType<R>
+    specs: { list: RouteSpec; apply: RouteSpec; revoke: RouteSpec }; listKey: string; noun: string; schema: z.ZodType<R>
     check(input: R): void
     list(): E[]
     apply(input: R, who: FaultActor): Promise<E>
     revoke(id: string, who: FaultActor): Promise<E | undefined>
   }): Route[] {
     return [
-      api('GET', r.path, async (x) => {
+      route(r.specs.list, async (x) => {
         await actor(x, `reading ${r.noun}s`)
         await o.gameday.sweep()
         sendJson(x.res, 200, { [r.listKey]: r.list() })
       }),
-      api('POST', r.path, async (x) => {
+      route(r.specs.apply, async (x) => {
         const who = await actor(x, `starting a ${r.noun}`)
         const input = parseInput(r.schema, await x.body())
         r.check(input)
         sendJson(x.res, 201, await r.apply(input, who))
       }),
-      api('DELETE', `${r.path}/{id}`, async (x) => {
+      route(r.specs.revoke, async (x) => {
         const who = await actor(x, `ending a ${r.noun}`)
         const id = decodeURIComponent(x.url.pathname.slice(x.url.pathname.lastIndexOf('/') + 1))
         const entry = await r.revoke(id, who)
@@ -83,7 +113,7 @@ export function faultRoutes(o: FaultRouteDeps): Route[] {
   }
   return [
     ...resource<IdpFaultRequest, IdpFault>({
-      path: '/api/v1/admin/faults', listKey: 'faults', noun: 'game-day fault', schema: IdpFaultRequest,
+      specs: { list: FAULT_ROUTES.listFaults, apply: FAULT_ROUTES.applyFault, revoke: FAULT_ROUTES.revokeFault }, listKey: 'faults', noun: 'game-day fault', schema: IdpFaultRequest,
       check(input) {
         checkVendor(input.vendor, input.channel)
         checkRegion(input.region)
@@ -93,7 +123,7 @@ export function faultRoutes(o: FaultRouteDeps): Route[] {
       revoke: (id, who) => o.gameday.revokeFault(id, who),
     }),
     ...resource<RunbookActionRequest, RunbookAction>({
-      path: '/api/v1/admin/runbook-actions', listKey: 'actions', noun: 'runbook action', schema: RunbookActionRequest,
+      specs: { list: FAULT_ROUTES.listActions, apply: FAULT_ROUTES.applyAction, revoke: FAULT_ROUTES.revokeAction }, listKey: 'actions', noun: 'runbook action', schema: RunbookActionRequest,
       check(input) {
         if (input.action === 'drain_vendor') checkVendor(input.vendor, input.channel)
         checkRegion(input.region)
@@ -108,16 +138,3 @@ export function faultRoutes(o: FaultRouteDeps): Route[] {
     }),
   ]
 }
-
-const AUTH = 'An admin session with a fresh second factor, or `Authorization: Bearer <ES256 JWS>` signed by a key in IDP_SERVICE_KEYS with `aud` `factorwatch-idp-faults` (≤ 5 min, single use).'
-const ERRORS: ErrorCode[] = ['unauthenticated', 'forbidden', 'stepup_required', 'enrollment_required']
-
-/** OpenAPI entries of the routes above (spread into API_DOCS). */
-export const FAULT_API_DOCS = {
-  'GET /api/v1/admin/faults': { summary: `Game-day faults injected in this IdP's vendor layer, active and ended in the last 24 h (contract IdpFault). ${AUTH}`, ok: [200, '`{faults: IdpFault[]}`'], errors: ERRORS, session: true },
-  'POST /api/v1/admin/faults': { summary: `Inject a fault (error = 5xx, timeout, latency, rate_limit = 429 for a vendor × channel × region; idp_unavailable = 503 on a share of sign-ins) for a share of requests and a scope (user_group, synthetic_only), ending by itself after duration_seconds (≤ 4 h); audited and emitted as gameday.fault. ${AUTH}`, body: IdpFaultRequest, ok: [201, 'The fault (contract IdpFault)'], errors: [...ERRORS, 'bad_request'], session: true },
-  'DELETE /api/v1/admin/faults/{id}': { summary: `End a fault now (idempotent: an ended fault is returned as it is). ${AUTH}`, ok: [200, 'The fault with `revoked_at` and `active: false`'], errors: [...ERRORS, 'not_found'], session: true },
-  'GET /api/v1/admin/runbook-actions': { summary: `Runbook actions (drain_vendor, promote_fallback), active and ended in the last 24 h (contract RunbookAction). ${AUTH}`, ok: [200, '`{actions: RunbookAction[]}`'], errors: ERRORS, session: true },
-  'POST /api/v1/admin/runbook-actions': { summary: `Start a time-limited runbook action: drain_vendor holds a vendor's circuit open (its traffic takes the fallback chain), promote_fallback offers \`factor\` first instead of \`instead_of\` to users who have it; it reverts by itself at expiry. ${AUTH}`, body: RunbookActionRequest, ok: [201, 'The action (contract RunbookAction)'], errors: [...ERRORS, 'bad_request'], session: true },
-  'DELETE /api/v1/admin/runbook-actions/{id}': { summary: `End a runbook action now. ${AUTH}`, ok: [200, 'The action with `revoked_at` and `active: false`'], errors: [...ERRORS, 'not_found'], session: true },
-} satisfies Record<string, Op>

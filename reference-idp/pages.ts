@@ -3,6 +3,7 @@ import { newPasswordField, PASSWORD_SCRIPTS } from './pages/password-field'
 import { MfaError } from './errors'
 import { parseInput, ActivateTotpInput, LoginInput, OobStepInput, RecoveryStepInput, TotpStepInput } from './http/inputs'
 import { esc, redirect, sendHtml } from './http/io'
+import { route } from './http/route-table'
 import type { Exchange, Route } from './http/types'
 import { loginCookies } from './http/login-cookies'
 import type { LoginService } from './login/service'
@@ -131,7 +132,7 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
     }),
     p('GET', '/signup', async (x) => sendHtml(x.res, 200, signupForm())),
     p('GET', '/login', async (x) => sendHtml(x.res, 200, loginForm())),
-    p('POST', '/login', async (x) => {
+    route({ method: 'POST', path: '/login', kind: 'page', rate: 'password' }, async (x) => {
       const body = await x.body()
       try {
         const input = parseInput(LoginInput, body)
@@ -149,7 +150,7 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
         sendHtml(x.res, (e as MfaError).status, loginForm(String(body.email ?? ''), message(e)))
       }
     }),
-    p('POST', '/login/totp', async (x) => {
+    route({ method: 'POST', path: '/login/totp', kind: 'page', rate: 'code' }, async (x) => {
       const body = await x.body()
       try {
         const input = parseInput(TotpStepInput, body)
@@ -177,7 +178,7 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
         sendHtml(x.res, (e as MfaError).status, loginForm('', message(e)))
       }
     }),
-    p('POST', '/login/code', async (x) => {
+    route({ method: 'POST', path: '/login/code', kind: 'page', rate: 'code' }, async (x) => {
       const body = await x.body()
       const channel = asFormFactor(body.channel)
       try {
@@ -191,7 +192,7 @@ export function pageRoutes(login: LoginService, trusted: TrustedDevices, secure:
         sendHtml(x.res, err.status, retry ? codeForm(String(body.flow_id ?? ''), channel, message(e)) : loginForm('', message(e)))
       }
     }),
-    p('POST', '/login/recovery-code', async (x) => {
+    route({ method: 'POST', path: '/login/recovery-code', kind: 'page', rate: 'code' }, async (x) => {
       const body = await x.body()
       try {
         const input = parseInput(RecoveryStepInput, { flow_id: body.flow_id, code: body.recovery_code })

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { MfaError } from './errors'
 import { parseInput } from './http/inputs'
 import { esc, redirect, sendHtml, sendJson } from './http/io'
+import { route, routeTable } from './http/route-table'
 import type { Exchange, Route } from './http/types'
 import type { Sessions } from './login/sessions'
 import { page } from './pages/layout'
@@ -30,6 +31,25 @@ const listPage = (list: Listed[], notice?: string) => page('Where you are signed
 ${list.length > 1 ? '<form method="post" action="/sessions/revoke-others"><button type="submit" class="danger">Sign out everywhere else</button></form>' : ''}
 <p><a href="/">Back</a></p>`)
 
+/** A user's own sessions over JSON and as a page: each route's facts. */
+export const SESSION_ROUTES = routeTable({
+  getSessions: {
+    method: 'GET', path: '/api/v1/sessions', kind: 'api',
+    docs: { summary: 'Your open sessions: public id, created_at, last_used_at, client, country, device (browser and system), current; never a secret or an address', ok: [200, '`{sessions: [{id, created_at, last_used_at, client, country, device, current}]}`'], errors: ['unauthenticated'], session: true },
+  },
+  sessionsRevoke: {
+    method: 'POST', path: '/api/v1/sessions/revoke', kind: 'api', body: RevokeSessionInput,
+    docs: { summary: 'Sign out one of your other sessions by its id (fresh second factor needed)', ok: [200, '`{status: "revoked"}`'], errors: ['unauthenticated', 'stepup_required', 'bad_request', 'not_found'], session: true },
+  },
+  sessionsRevokeOthers: {
+    method: 'POST', path: '/api/v1/sessions/revoke-others', kind: 'api',
+    docs: { summary: 'Sign out everywhere else: every session of your account but this one (fresh second factor needed)', ok: [200, '`{status: "revoked", revoked}`'], errors: ['unauthenticated', 'stepup_required'], session: true },
+  },
+  getSessionsPage: { method: 'GET', path: '/sessions', kind: 'page' },
+  sessionsRevokePage: { method: 'POST', path: '/sessions/revoke', kind: 'page' },
+  sessionsRevokeOthersPage: { method: 'POST', path: '/sessions/revoke-others', kind: 'page' },
+})
+
 /**
  * A user's own sessions (ASVS 3.3.4): list them (no secret, hash or raw address), end one, or
  * sign out everywhere else; ending any needs a fresh second factor, so a stolen session cookie
@@ -46,21 +66,21 @@ export function sessionRoutes(d: SessionRouteDeps): Route[] {
     if (!(await d.sessions.revokeById(userId, id, x.sessionToken()))) throw new MfaError('not_found', 'no other open session of your account has this id (to end this one, sign out)')
   }
   return [
-    { method: 'GET', path: '/api/v1/sessions', kind: 'api', handler: async (x) => sendJson(x.res, 200, { sessions: await d.sessions.list(await signedIn(x), x.sessionToken()) }) },
-    { method: 'POST', path: '/api/v1/sessions/revoke', kind: 'api', handler: async (x) => {
+    route(SESSION_ROUTES.getSessions, async (x) => sendJson(x.res, 200, { sessions: await d.sessions.list(await signedIn(x), x.sessionToken()) })),
+    route(SESSION_ROUTES.sessionsRevoke, async (x) => {
       await revokeOne(x, await d.requireFresh(x, 'signing out another session'))
       sendJson(x.res, 200, { status: 'revoked' })
-    } },
-    { method: 'POST', path: '/api/v1/sessions/revoke-others', kind: 'api', handler: async (x) => {
+    }),
+    route(SESSION_ROUTES.sessionsRevokeOthers, async (x) => {
       const userId = await d.requireFresh(x, 'signing out everywhere else')
       sendJson(x.res, 200, { status: 'revoked', revoked: await d.sessions.revokeOthers(userId, x.sessionToken()) })
-    } },
-    { method: 'GET', path: '/sessions', kind: 'page', handler: async (x) => {
+    }),
+    route(SESSION_ROUTES.getSessionsPage, async (x) => {
       const userId = await x.userId()
       if (!userId) return redirect(x.res, '/login')
       sendHtml(x.res, 200, listPage(await d.sessions.list(userId, x.sessionToken())))
-    } },
-    { method: 'POST', path: '/sessions/revoke', kind: 'page', handler: async (x) => {
+    }),
+    route(SESSION_ROUTES.sessionsRevokePage, async (x) => {
       const userId = await d.freshPage(x, 'Signing out another session')
       if (!userId) return
       try {
@@ -70,12 +90,12 @@ export function sessionRoutes(d: SessionRouteDeps): Route[] {
         return sendHtml(x.res, e.status, listPage(await d.sessions.list(userId, x.sessionToken()), e.message))
       }
       sendHtml(x.res, 200, listPage(await d.sessions.list(userId, x.sessionToken()), 'That session is signed out.'))
-    } },
-    { method: 'POST', path: '/sessions/revoke-others', kind: 'page', handler: async (x) => {
+    }),
+    route(SESSION_ROUTES.sessionsRevokeOthersPage, async (x) => {
       const userId = await d.freshPage(x, 'Signing out everywhere else')
       if (!userId) return
       const n = await d.sessions.revokeOthers(userId, x.sessionToken())
       sendHtml(x.res, 200, listPage(await d.sessions.list(userId, x.sessionToken()), `Signed out ${n} other session${n === 1 ? '' : 's'}.`))
-    } },
+    }),
   ]
 }

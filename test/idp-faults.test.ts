@@ -24,10 +24,14 @@ let skew = 0 // the IdP's clock runs ahead of real time by this much
 const idpNow = () => Date.now() + skew
 const clock = { at: idpNow, advance: (ms: number) => void (skew += ms) }
 
-/** The shipped registry with a twilio breaker that judges after 3 requests. */
+/**
+ * The shipped registry with a twilio breaker that opens on its first failure and stays open for
+ * an hour: the breaker reads the IdP's clock, which each sign-in here moves 500 s (past per-user
+ * send limits), so a 60-s window never holds more than one call.
+ */
 function fastBreakerRegistry(): string {
   const reg = parse(readFileSync(DEFAULT_REGISTRY_PATH, 'utf8'))
-  for (const v of reg.vendors) if (v.id === 'twilio') v.breaker = { failureRatio: 0.5, minimumRequests: 3, openSeconds: 30, halfOpenProbes: 1 }
+  for (const v of reg.vendors) if (v.id === 'twilio') v.breaker = { failureRatio: 0.5, minimumRequests: 1, openSeconds: 3600, halfOpenProbes: 1 }
   const path = join(tempDir('registry'), 'subprocessors.yaml')
   writeFileSync(path, stringify(reg))
   return path

@@ -6,6 +6,8 @@ import { client, startTestIdp, totpAccount } from './support/idp-client'
 import { freePort } from './support/processes'
 
 const PASSWORD = 'correct horse battery'
+let clock = Date.now() // the IdPs' time: it moves only when a test moves it
+const clk = { at: () => clock, advance: (ms: number) => void (clock += ms) }
 const running: RunningIdp[] = []
 afterAll(async () => {
   for (const idp of running) await idp.close()
@@ -13,7 +15,7 @@ afterAll(async () => {
 
 /** An IdP on an in-memory store with the given configuration (these controls do not depend on the store). */
 async function idpWith(config: Partial<IdpConfig>): Promise<RunningIdp> {
-  const t = await startTestIdp(() => openPglite('memory://'), () => new Date(), config)
+  const t = await startTestIdp(() => openPglite('memory://'), () => new Date(clock), config)
   running.push(t!.idp)
   return t!.idp
 }
@@ -63,8 +65,7 @@ describe('request hardening of the reference IdP', () => {
     const set = (await client(idp.url).get('/login')).headers.getSetCookie()
     expect(set).toHaveLength(1)
     expect(set[0]).toMatch(/^__Host-fw_device=[0-9a-f-]{36}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+; Secure$/)
-    let t = Date.now()
-    const { api } = await totpAccount(idp.url, 'host-prefix@example.test', 'workforce', { at: () => t, advance: (ms) => void (t += ms) })
+    const { api } = await totpAccount(idp.url, 'host-prefix@example.test', 'workforce', clk)
     const session = api.jar.get('__Host-fw_session')!
     expect(session).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect((await api.get('/api/v1/me')).status).toBe(200)

@@ -226,11 +226,11 @@ describe('query API validation and plumbing', () => {
     if (message) expect(body.error.message).toBe(message)
   })
 
-  it('defaults to the last hour with ~60 buckets', async () => {
+  it('defaults to the last hour with the charts\' 120 buckets (contract/time-window.ts)', async () => {
     const body = await metrics('')
-    expect(body.window).toEqual({ from: iso(NOW - 3_600_000), to: iso(NOW), step: 60 })
+    expect(body.window).toEqual({ from: iso(NOW - 3_600_000), to: iso(NOW), step: 30 })
     expect(Object.keys(body).sort()).toEqual(['M1', 'M2', 'window'])
-    expect(body.M1.series).toHaveLength(60)
+    expect(body.M1.series).toHaveLength(120)
   })
 
   it('answers 404, 405, healthz and Prometheus metrics', async () => {

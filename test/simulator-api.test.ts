@@ -1,6 +1,7 @@
 import { type IncomingHttpHeaders, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { clockFrom } from '../contract/clock'
 import { DEFAULT_CREDENTIALS as C, type Simulator, startSimulator, twilioSignature } from '../reference-idp/simulator/index'
 import { startProcess, until } from './support/processes'
 
@@ -45,6 +46,7 @@ const ACCOUNT = C.twilio.accountSid
 const basic = 'Basic ' + Buffer.from(`${ACCOUNT}:${C.twilio.authToken}`).toString('base64')
 
 let sim: Simulator
+let skew = 0 // the simulator's clock runs ahead of real time by this much (fault expiry); its waits stay real
 let hook: Awaited<ReturnType<typeof webhookReceiver>>
 
 beforeAll(async () => {
@@ -52,6 +54,7 @@ beforeAll(async () => {
   sim = await startSimulator({
     port: 0,
     seed: 7,
+    clock: clockFrom(() => Date.now() + skew),
     baseline: 'clean',
     defaultWebhook: `${hook.url}/default`,
     receiptRetryDelaysMs: [100, 200],
@@ -157,7 +160,7 @@ describe('provider simulator API', () => {
       body: new URLSearchParams({ To: '+4915110000003', From: '+15005550006', Body: 'code 111111' }),
     })
     expect(other.status).toBe(201)
-    await sleep(1_100)
+    skew += 1_000 // the fault's duration, on the simulator's clock
     expect((await twilioSms('+4915110000003', 'code 111111', { region: 'eu-west' })).status).toBe(201)
     expect(((await (await fetch(`${sim.url}/faults`)).json()) as { faults: unknown[] }).faults).toEqual([])
   })

@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { describeIssues, ErrorBody } from './collector-schemas'
+import { ErrorBody } from '../../contract/query'
 
 /**
  * Server-side reads from the collector query API. `fetch` and the base URL are passed in so
@@ -147,6 +147,16 @@ function refusal(status: number, method: string, path: string, answer: unknown, 
   }
   if (status >= 400 && status < 500) return new ConsoleError('collector_rejected', `collector rejected ${path} (HTTP ${status}${param ? `, parameter ${param}` : ''}): ${detail}`, param)
   return new ConsoleError('collector_error', `collector failed on ${path} (HTTP ${status}): ${detail}`)
+}
+
+/** "M1.series[3][1]: expected number, received string" for the first few issues. */
+export function describeIssues(err: z.ZodError, max = 3): string {
+  const parts = err.issues.slice(0, max).map((i) => {
+    const path = i.path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '')
+    return `${path || '(root)'}: ${i.message}`
+  })
+  const more = err.issues.length > max ? ` (+${err.issues.length - max} more)` : ''
+  return parts.join('; ') + more
 }
 
 /** Map anything thrown in a route handler to a JSON response; unknown errors hide details. */

@@ -1,9 +1,8 @@
 import { Client, Factor, UserGroup } from '../../contract/enums'
+import { FILTER_KEYS, type FilterKey } from '../../contract/query'
 import type { Parsed } from './time-range'
 
-/** Filters the collector's metrics endpoint accepts; the Overview UI offers factor and user_group. */
-export const FILTER_KEYS = ['factor', 'provider', 'region', 'user_group', 'client'] as const
-export type FilterKey = (typeof FILTER_KEYS)[number]
+/** Filters the collector's metrics endpoint accepts (the query API's filter keys); the Overview UI offers factor and user_group. */
 export type Filters = Partial<Record<FilterKey, string>>
 
 export const FACTOR_OPTIONS = Factor.options

@@ -1,28 +1,11 @@
-import { z } from 'zod'
 import { AlertsResponse } from '../../contract/slo'
 import type { OncallView, ProviderStatus } from './alerting-api'
 import { activeAlerts } from './alerts'
 import { type CollectorDeps, ConsoleError, getFromCollector } from './collector-client'
-import { Num, Ts } from './collector-schemas'
-import { type ProviderHealth, ProvidersResponse } from './subprocessor-schemas'
+import { OncallMetrics, type ProviderHealthRead as ProviderHealth, ProvidersRead, RecoveryMetrics } from './collector-reads'
 import { parseRange, type QueryWindow, resolveWindow } from './time-range'
 
 type Params = { get(name: string): string | null }
-
-/** The on-call panels of the guide, from /api/v1/metrics (only the fields read here). */
-export const OncallMetrics = z.object({
-  M2: z.object({ value: z.object({ p50: Num, p95: Num, p99: Num }).nullable(), series: z.array(z.tuple([Ts, Num, Num, Num])) }),
-  M5: z.object({
-    value: Num,
-    series: z.array(z.tuple([Ts, Num])),
-    attempts: z.number().default(0),
-    rates: z.object({ system_error: Num, brute_force: Num, user_error: Num }).partial().default({}),
-  }),
-})
-export type OncallMetrics = z.infer<typeof OncallMetrics>
-
-export const RecoveryMetrics = z.object({ M4: z.object({ by_reason: z.record(z.string(), z.number()).default({}) }) })
-export type RecoveryMetrics = z.infer<typeof RecoveryMetrics>
 
 /** Open recovery requests are counted over this look-back, whatever the page's range. */
 export const RECOVERY_LOOKBACK_DAYS = 7
@@ -53,7 +36,7 @@ export function openRecovery(byReason: Record<string, number>): OncallView['reco
   return { open: Math.max(0, requested - closed), requested, closed, lookbackDays: RECOVERY_LOOKBACK_DAYS }
 }
 
-export function buildOncall(window: QueryWindow, alerts: AlertsResponse, metrics: OncallMetrics, providers: ProvidersResponse, recovery: RecoveryMetrics, now: Date): OncallView {
+export function buildOncall(window: QueryWindow, alerts: AlertsResponse, metrics: OncallMetrics, providers: ProvidersRead, recovery: RecoveryMetrics, now: Date): OncallView {
   const active = activeAlerts(alerts.alerts)
   const r = metrics.M5.rates
   return {
@@ -88,7 +71,7 @@ export async function loadOncall(params: Params, deps: CollectorDeps, now: Date)
   const [alerts, metrics, providers, recovery] = await Promise.all([
     getFromCollector(deps, '/api/v1/alerts', {}, AlertsResponse),
     getFromCollector(deps, '/api/v1/metrics', { ids: 'M2,M5', ...w }, OncallMetrics),
-    getFromCollector(deps, '/api/v1/providers', w, ProvidersResponse),
+    getFromCollector(deps, '/api/v1/providers', w, ProvidersRead),
     getFromCollector(deps, '/api/v1/metrics', { ids: 'M4', from: lookbackFrom.toISOString(), to: w.to, step: '86400' }, RecoveryMetrics),
   ])
   return buildOncall(window, alerts, metrics, providers, recovery, now)

@@ -1,5 +1,5 @@
 import { type CollectorDeps, ConsoleError, getFromCollector } from './collector-client'
-import { MetricsResponse, OutcomesResponse } from './collector-schemas'
+import { OverviewMetrics, OverviewOutcomes } from './collector-reads'
 import { type Overview, type OutcomePoint, TARGETS } from './console-api'
 import { parseFilters } from './filters'
 import { parseRange, resolveWindow, type QueryWindow } from './time-range'
@@ -15,7 +15,7 @@ export function orderOutcomes(keys: Iterable<string>): string[] {
 }
 
 /** Pure: collector answers → the Overview's view model. */
-export function buildOverview(window: QueryWindow, metrics: MetricsResponse, outcomes: OutcomesResponse, now: Date): Overview {
+export function buildOverview(window: QueryWindow, metrics: OverviewMetrics, outcomes: OverviewOutcomes, now: Date): Overview {
   const m1 = metrics.M1.value
   const m2 = metrics.M2.value
   const keys = new Set<string>(Object.keys(outcomes.totals))
@@ -56,8 +56,8 @@ export async function loadOverview(params: URLSearchParams, deps: CollectorDeps,
   const window = resolveWindow(range.value, now)
   const common = { from: window.from.toISOString(), to: window.to.toISOString(), step: String(window.step), ...filters.value }
   const [metrics, outcomes] = await Promise.all([
-    getFromCollector(deps, '/api/v1/metrics', { ids: 'M1,M2', ...common }, MetricsResponse),
-    getFromCollector(deps, '/api/v1/outcomes', common, OutcomesResponse),
+    getFromCollector(deps, '/api/v1/metrics', { ids: 'M1,M2', ...common }, OverviewMetrics),
+    getFromCollector(deps, '/api/v1/outcomes', common, OverviewOutcomes),
   ])
   return buildOverview(window, metrics, outcomes, now)
 }

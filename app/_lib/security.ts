@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { AttackReport, Breakdown, BypassReport, EnrollmentReport, ExecutiveSnapshot, FailuresReport, FlowTimeline, RecoveryReport } from '../../contract/security'
+import { SloStatus } from '../../contract/slo'
 import { type CollectorDeps, ConsoleError, getFromCollector } from './collector-client'
 import { parseFilters } from './filters'
 import { parseRange, type Preset, resolveWindow } from './time-range'
@@ -44,10 +45,8 @@ export const ENROLLMENT_TARGETS: Record<string, number> = { admin: 1 }
 export const PERIODS = { week: 7 * 86400, month: 30 * 86400 } as const
 export type Period = keyof typeof PERIODS
 
-/** SLO engine answer, read loosely: the engine is built elsewhere and may not be deployed. */
-const SlosAnswer = z.object({
-  slos: z.array(z.object({ id: z.string(), description: z.string(), budget_remaining: z.number().nullable(), firing_alerts: z.array(z.string()) }).passthrough()),
-})
+/** SLO engine answer (contract/slo.ts), only the fields this page reads: the engine may not be deployed. */
+const SlosAnswer = z.object({ slos: z.array(SloStatus.pick({ id: true, description: true, budget_remaining: true, firing_alerts: true })) })
 
 /** met / at risk (an alert firing or under a quarter of the budget left) / breached (budget spent). */
 export function sloState(s: { budget_remaining: number | null; firing_alerts: string[] }): SloSummary['state'] {

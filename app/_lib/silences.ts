@@ -1,7 +1,6 @@
 import { z } from 'zod'
 import { ExpiredResponse, IdResponse, type Matcher, SilenceCreate } from '../../contract/slo'
-import { type CollectorDeps, callCollector, ConsoleError } from './collector-client'
-import { describeIssues } from './collector-schemas'
+import { type CollectorDeps, callCollector, ConsoleError, describeIssues } from './collector-client'
 
 /**
  * Silences from the console: the form's text is parsed here (pure, shared with the browser for

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadRegistry } from '../../dashboards/schema/registry'
 import { ConsoleError } from './collector-client'
-import type { ProviderHealth } from './subprocessor-schemas'
+import type { ProviderHealthRead as ProviderHealth } from './collector-reads'
 import { buildRows, buildSubprocessors, buildVendor, parseScope } from './subprocessors'
 
 const registry = loadRegistry()

@@ -1,10 +1,9 @@
-import { z } from 'zod'
 import { Channel } from '../../contract/enums'
 import { type CollectorDeps, ConsoleError, getFromCollector } from './collector-client'
 import { FREE_TEXT } from './filters'
 import { changelog, chainRank, expiring, filterOptions, inScope, type Scope, vendorFacts, CERT_WARN_DAYS } from './registry-facts'
 import type { Registry } from './registry-source'
-import { type ProviderHealth, type ProviderSeriesResponse, ProviderSeriesResponse as SeriesSchema, ProvidersResponse } from './subprocessor-schemas'
+import { ImpactMetrics, type ProviderHealthRead as ProviderHealth, type ProviderSeriesRead, ProviderSeriesRead as SeriesSchema, ProvidersRead } from './collector-reads'
 import type { Circuit, SubprocessorsView, VendorRow, VendorView } from './subprocessors-api'
 import { parseRange, type QueryWindow, resolveWindow } from './time-range'
 
@@ -93,7 +92,7 @@ export function buildRows(providers: ProviderHealth[], registry: Registry, scope
       chainRank(registry, a.provider, a.channel, scope.region) - chainRank(registry, b.provider, b.channel, scope.region) || a.provider.localeCompare(b.provider))
 }
 
-export function buildSubprocessors(window: QueryWindow, scope: Scope, res: ProvidersResponse, registry: Registry, now: Date): SubprocessorsView {
+export function buildSubprocessors(window: QueryWindow, scope: Scope, res: ProvidersRead, registry: Registry, now: Date): SubprocessorsView {
   return {
     window: windowJson(window),
     generatedAt: now.toISOString(),
@@ -110,23 +109,20 @@ export function buildSubprocessors(window: QueryWindow, scope: Scope, res: Provi
 
 const scopeParams = (w: QueryWindow, scope: Scope) => ({ from: w.from.toISOString(), to: w.to.toISOString(), step: String(w.step), channel: scope.channel, region: scope.region })
 
-const Ratio = z.object({ value: z.number().nullable() })
-const ImpactMetrics = z.object({ M3: Ratio, M6: Ratio })
-
 export async function loadSubprocessors(params: Params, deps: CollectorDeps, registry: () => Promise<Registry>, now: Date): Promise<SubprocessorsView> {
   const window = windowOf(params, now)
   const scope = parseScope(params)
   // M3 and M6 for the same window: how many sign-ins had to fall back, and how many a vendor failure touched.
   const metricParams = { ids: 'M3,M6', from: window.from.toISOString(), to: window.to.toISOString(), step: String(window.step), region: scope.region, factor: scope.channel }
   const [res, reg, impact] = await Promise.all([
-    getFromCollector(deps, '/api/v1/providers', scopeParams(window, scope), ProvidersResponse),
+    getFromCollector(deps, '/api/v1/providers', scopeParams(window, scope), ProvidersRead),
     registry(),
     getFromCollector(deps, '/api/v1/metrics', metricParams, ImpactMetrics),
   ])
   return { ...buildSubprocessors(window, scope, res, reg, now), impact: { fallbackRate: impact.M3.value, outageImpact: impact.M6.value } }
 }
 
-export function buildVendor(window: QueryWindow, provider: string, providers: ProvidersResponse, series: ProviderSeriesResponse, registry: Registry, now: Date): VendorView {
+export function buildVendor(window: QueryWindow, provider: string, providers: ProvidersRead, series: ProviderSeriesRead, registry: Registry, now: Date): VendorView {
   const vendor = registry.vendors.find((v) => v.id === provider)
   const rows = buildRows(providers.providers.filter((h) => h.provider === provider), { ...registry, vendors: vendor ? [vendor] : [] }, {})
   const t = series.totals
@@ -153,7 +149,7 @@ export async function loadVendor(provider: string, params: Params, deps: Collect
   const scope = parseScope(params)
   const common = scopeParams(window, scope)
   const [providers, series, reg] = await Promise.all([
-    getFromCollector(deps, '/api/v1/providers', common, ProvidersResponse),
+    getFromCollector(deps, '/api/v1/providers', common, ProvidersRead),
     getFromCollector(deps, '/api/v1/providers/series', { ...common, provider }, SeriesSchema),
     registry(),
   ])

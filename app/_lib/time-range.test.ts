@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chooseStep, describeRange, parseRange, resolveWindow } from './time-range'
+import { describeRange, parseRange, resolveWindow } from './time-range'
 
 const now = new Date('2025-03-10T12:00:30.500Z')
 const params = (q: string) => new URLSearchParams(q)
@@ -32,22 +32,6 @@ describe('parseRange', () => {
     if (r.ok) return
     expect(r.error.parameter).toBe(parameter)
     expect(r.error.message).toContain(message)
-  })
-})
-
-describe('chooseStep', () => {
-  it.each([
-    [15 * 60, 10],
-    [3600, 30],
-    [6 * 3600, 300],
-    [24 * 3600, 900],
-    [7 * 86400, 7200],
-    [90 * 86400, 86400],
-    [400 * 86400, 4 * 86400],
-    [60, 10],
-  ])('span %i s → step %i s', (span, step) => {
-    expect(chooseStep(span)).toBe(step)
-    expect(span / chooseStep(span)).toBeLessThanOrEqual(120)
   })
 })
 

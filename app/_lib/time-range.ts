@@ -1,8 +1,10 @@
 /**
  * Time ranges of the console, as kept in the URL: `?range=1h` (a preset ending now) or
  * `?from=ISO&to=ISO` (a fixed window). Parsed once by the route handlers; the client only
- * reads them to highlight the picker.
+ * reads them to highlight the picker. The range cap and the step rule are the query API's
+ * (contract/time-window.ts), so the console asks for windows the collector accepts.
  */
+import { MAX_RANGE_S, chooseStep } from '../../contract/time-window'
 
 export const PRESETS = {
   '15m': 15 * 60,
@@ -15,8 +17,6 @@ export type Preset = keyof typeof PRESETS
 export const PRESET_IDS = Object.keys(PRESETS) as Preset[]
 export const DEFAULT_PRESET: Preset = '1h'
 
-/** Longest custom window: the collector's hourly rollups make this affordable. */
-export const MAX_RANGE_SECONDS = 90 * 24 * 60 * 60
 /** A custom window may end a little in the future (clock skew), not more. */
 const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
 
@@ -61,23 +61,13 @@ export function parseRange(params: Params, now: Date): Parsed<RangeSpec> {
     if (!to.ok) return to
     const span = (to.value.getTime() - from.value.getTime()) / 1000
     if (span <= 0) return { ok: false, error: { parameter: 'to', message: `invalid to: ${toRaw} is not after from ${fromRaw}` } }
-    if (span > MAX_RANGE_SECONDS) return { ok: false, error: { parameter: 'from', message: `range too long: got ${Math.round(span / 86400)} days, at most ${MAX_RANGE_SECONDS / 86400} days` } }
+    if (span > MAX_RANGE_S) return { ok: false, error: { parameter: 'from', message: `range too long: got ${Math.round(span / 86400)} days, at most ${MAX_RANGE_S / 86400} days` } }
     if (to.value.getTime() > now.getTime() + MAX_FUTURE_SKEW_MS) return { ok: false, error: { parameter: 'to', message: `invalid to: ${toRaw} is in the future` } }
     return { ok: true, value: { kind: 'custom', from: from.value, to: to.value } }
   }
   if (range === null || range === '') return { ok: true, value: { kind: 'preset', preset: DEFAULT_PRESET } }
   if (!isPreset(range)) return { ok: false, error: { parameter: 'range', message: `invalid range: got "${range}", expected one of ${PRESET_IDS.join(', ')}` } }
   return { ok: true, value: { kind: 'preset', preset: range } }
-}
-
-/** Steps the collector is asked for; round numbers so buckets line up with wall-clock minutes. */
-export const NICE_STEPS = [10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400] as const
-export const MAX_POINTS = 120
-
-/** The smallest nice step that keeps a chart at or under `maxPoints` buckets. */
-export function chooseStep(spanSeconds: number, maxPoints = MAX_POINTS): number {
-  for (const s of NICE_STEPS) if (spanSeconds / s <= maxPoints) return s
-  return Math.ceil(spanSeconds / maxPoints / 86400) * 86400
 }
 
 export interface QueryWindow {

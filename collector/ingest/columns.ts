@@ -3,13 +3,17 @@ import type { AttrValue, Attrs } from '../otlp/model'
 /*
  * Column order of the rows handed to ClickHouse as JSONCompactEachRow (positional arrays:
  * cheaper to build and to parse than objects). Must name columns of migrations
- * 0002_otel_logs.sql / 0003_otel_traces.sql; defaults (TimestampTime) are left out.
+ * 0002_otel_logs.sql (+ 0041) / 0003_otel_traces.sql; defaults (TimestampTime) are left out.
  */
 
 export const OTEL_LOGS_COLUMNS = [
   'Timestamp', 'TraceId', 'SpanId', 'TraceFlags', 'SeverityText', 'SeverityNumber', 'ServiceName', 'Body',
   'ResourceSchemaUrl', 'ResourceAttributes', 'ScopeSchemaUrl', 'ScopeName', 'ScopeVersion', 'ScopeAttributes',
   'LogAttributes', 'EventName',
+  // Marks the row as written by this receiver (its contract events are in mfa_events already),
+  // so the otel_logs → mfa_events view of migration 0041 skips it. MATERIALIZED: inserting it
+  // needs insert_allow_materialized_columns.
+  'FactorWatchIngest',
 ] as const
 
 export const OTEL_TRACES_COLUMNS = [

@@ -8,13 +8,14 @@ const T = 1_795_000_000_123_456_789n
 const rec = (attributes: Attrs, over: Partial<LogIn> = {}): LogIn => ({
   timeNs: T, observedNs: T + 5n, severityNumber: 9, severityText: 'INFO', body: 'b', attributes, traceId: '', spanId: '', flags: 0, eventName: '', ...over,
 })
-const block = (...items: LogIn[]): ResourceBlock<LogIn>[] => [{ resource: { 'service.name': 'svc' }, schemaUrl: '', scopes: [{ scope: { name: 's', version: '', attributes: {}, schemaUrl: '' }, items }] }]
+const block = (...items: LogIn[]): ResourceBlock<LogIn>[] => [{ resource: { 'service.name': 'svc' }, schemaUrl: '', scopes: [{ scope: { name: 's', version: '', attributes: {}, schemaUrl: '', droppedAttributes: 0 }, items }] }]
 const verified = { 'event.name': 'mfa.challenge.verified', 'event.id': 'e1', 'mfa.flow_id': 'f', 'mfa.factor': 'sms', 'mfa.outcome': 'success' }
 
 describe('logRows', () => {
   it.each([
     ['contract event by attribute', rec(verified), 1, 0],
     ['contract event by the LogRecord event_name field', rec({ 'mfa.gameday_id': 'g1' }, { eventName: 'gameday.started' }), 1, 0],
+    ['EventName field wins over an event.name attribute', rec({ ...verified, 'event.name': 'mfa.nope' }, { eventName: 'mfa.challenge.verified' }), 1, 0],
     ['ordinary log', rec({ 'http.route': '/x' }), 0, 0],
     ['event name outside the contract namespaces', rec({}, { eventName: 'browser.click' }), 0, 0],
     ['unknown mfa.* event', rec({ 'event.name': 'mfa.nope' }), 0, 1],
@@ -28,6 +29,16 @@ describe('logRows', () => {
     expect(out.logIds).toHaveLength(out.logs.length)
   })
 
+  it('names the event from EventName when present, else from the attribute', () => {
+    const out = logRows(block(rec({ ...verified, 'event.name': 'legacy.name' }, { eventName: 'mfa.challenge.verified' }), rec(verified)))
+    expect(out.mfa.map((r) => r.event)).toEqual(['mfa.challenge.verified', 'mfa.challenge.verified'])
+    expect(out.logs[0][OTEL_LOGS_COLUMNS.indexOf('EventName')]).toBe('mfa.challenge.verified')
+  })
+  it('reads log.record.uid and user.hash when the contract keys are absent', () => {
+    const std = { 'mfa.flow_id': 'f', 'log.record.uid': '01ARZ3NDEKTSV4RRFFQ69G5FAV', 'user.hash': '364fc68eaf4c8acec74a4e52d7d1feaa' }
+    const out = logRows(block(rec(std, { eventName: 'mfa.login.started' }), rec({ ...std, 'event.id': 'own', 'mfa.user_hash': 'abcdefabcdefabcd' }, { eventName: 'mfa.login.started' })))
+    expect(out.mfa.map((r) => [r.event_id, r.user_hash])).toEqual([['01ARZ3NDEKTSV4RRFFQ69G5FAV', '364fc68eaf4c8acec74a4e52d7d1feaa'], ['own', 'abcdefabcdefabcd']])
+  })
   it('maps time, service and ids; falls back to the observed time', () => {
     const out = logRows(block(rec(verified, { traceId: 'ab', spanId: 'cd' }), rec({ ...verified, 'event.id': 'e2' }, { timeNs: 0n })))
     expect(out.mfa[0]).toMatchObject({ ts: '2026-11-18 11:06:40.123', service: 'svc', event_id: 'e1', trace_id: 'ab', span_id: 'cd' })

@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto'
-import { ATTR, isContractEventName, validateEvent } from '../../contract'
+import { ATTR, isContractEventName, OTEL_MAPPING, validateEvent } from '../../contract'
 import { type MfaEventRow, mfaEventRow } from '../storage/rows'
 import type { LogIn, ResourceBlock } from '../otlp/model'
 import { flat, nsTime, serviceName, text } from './columns'
 
 /** At most this many validation messages go back to the exporter in `error_message`. */
 const MAX_ERRORS = 3
+
+/** Standard OTel keys read in place of an absent contract key (log.record.uid → event.id, user.hash → mfa.user_hash). */
+const EQUIVALENTS = OTEL_MAPPING.filter((m) => m.how === 'equivalent').map((m) => [m.contract, m.otel] as const)
+const absent = (v: unknown) => v === undefined || v === null || v === ''
 
 export interface LogBatch {
   /** Typed rows for `mfa_events`, in record order. */
@@ -32,7 +36,7 @@ export function derivedEventId(service: string, tsNs: bigint, l: LogIn): string 
 
 /**
  * Turn decoded log records into rows. Contract events (`mfa.*`, `gameday.*`, named by the
- * `event.name` attribute or else the LogRecord's event_name field) are validated: those that
+ * LogRecord's event_name field or else the `event.name` attribute) are validated: those that
  * break the contract are rejected (counted, stored nowhere); valid ones go to both tables.
  * Every other record goes to `otel_logs` only. Pure: no I/O, no clock.
  */
@@ -50,12 +54,15 @@ export function logRows(blocks: ResourceBlock<LogIn>[]): LogBatch {
       const scopeAttrs = flat(scope.attributes)
       for (const l of items) {
         const tsNs = l.timeNs || l.observedNs
+        // The log record's EventName field first (OTel logs data model); the `event.name`
+        // attribute of older producers otherwise.
         const attrName = l.attributes[ATTR.eventName]
-        const name = typeof attrName === 'string' && attrName !== '' ? attrName : l.eventName
+        const name = l.eventName !== '' ? l.eventName : typeof attrName === 'string' ? attrName : ''
         let id: string | null = null
         if (name && isContractEventName(name)) {
           const attrs: Record<string, unknown> = { ...l.attributes, [ATTR.eventName]: name }
-          if (attrs[ATTR.eventId] === undefined || attrs[ATTR.eventId] === null || attrs[ATTR.eventId] === '') {
+          for (const [contract, otel] of EQUIVALENTS) if (absent(attrs[contract]) && !absent(attrs[otel])) attrs[contract] = attrs[otel]
+          if (absent(attrs[ATTR.eventId])) {
             attrs[ATTR.eventId] = derivedEventId(service, tsNs, l)
           }
           const v = validateEvent(attrs)
@@ -68,7 +75,7 @@ export function logRows(blocks: ResourceBlock<LogIn>[]): LogBatch {
         out.logs.push([
           nsTime(tsNs), l.traceId, l.spanId, l.flags & 0xff, l.severityText, l.severityNumber, service, text(l.body),
           b.schemaUrl, resourceAttrs, scope.schemaUrl, scope.name, scope.version, scopeAttrs,
-          flat(l.attributes), name,
+          flat(l.attributes), name, 1,
         ])
         out.logIds.push(id)
         index++

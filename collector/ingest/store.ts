@@ -1,10 +1,11 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { MfaEventRow } from '../storage/rows'
-import type { LogIn, ResourceBlock, SpanIn } from '../otlp/model'
+import type { LogIn, MetricIn, ResourceBlock, SpanIn } from '../otlp/model'
 import { OTEL_LOGS_COLUMNS, OTEL_TRACES_COLUMNS } from './columns'
 import { RecentIds } from './dedup'
 import { GroupWriter } from './group-writer'
 import { logRows } from './log-rows'
+import { metricRows, OTEL_METRICS_GAUGE_COLUMNS, OTEL_METRICS_HISTOGRAM_COLUMNS, OTEL_METRICS_SUM_COLUMNS } from './metric-rows'
 import { spanRows } from './span-rows'
 
 export interface IngestResult {
@@ -21,6 +22,8 @@ export interface IngestResult {
 export interface Ingest {
   logs(blocks: ResourceBlock<LogIn>[]): Promise<IngestResult>
   traces(blocks: ResourceBlock<SpanIn>[]): Promise<IngestResult>
+  /** Gauges, sums and histograms into the contrib exporter's otel_metrics_* tables; other kinds are counted as rejected. */
+  metrics(blocks: ResourceBlock<MetricIn>[]): Promise<IngestResult>
 }
 
 /** Called after each completed insert, for metrics. */
@@ -39,18 +42,21 @@ export function createIngest(client: Pick<ClickHouseClient, 'insert'>, opts: { r
   const recent = opts.recent ?? new RecentIds()
   const onInsert = opts.onInsert ?? (() => {})
 
-  async function insert(table: string, columns: readonly string[], values: unknown[][]): Promise<void> {
+  async function insert(table: string, columns: readonly string[], values: unknown[][], settings?: { insert_allow_materialized_columns: 1 }): Promise<void> {
     if (values.length === 0) return
     const t0 = performance.now()
-    await client.insert({ table, columns: columns.map(quote) as [string, ...string[]], values, format: 'JSONCompactEachRow' })
+    await client.insert({ table, columns: columns.map(quote) as [string, ...string[]], values, format: 'JSONCompactEachRow', ...(settings ? { clickhouse_settings: settings } : {}) })
     onInsert(table, values.length, (performance.now() - t0) / 1000)
   }
   const mfaEvents = new GroupWriter<MfaEventRow>((rows) => {
     const columns = Object.keys(rows[0]) as (keyof MfaEventRow)[]
     return insert('mfa_events', columns, rows.map((r) => columns.map((c) => r[c])))
   })
-  const otelLogs = new GroupWriter<unknown[]>((rows) => insert('otel_logs', OTEL_LOGS_COLUMNS, rows))
+  const otelLogs = new GroupWriter<unknown[]>((rows) => insert('otel_logs', OTEL_LOGS_COLUMNS, rows, { insert_allow_materialized_columns: 1 }))
   const otelTraces = new GroupWriter<unknown[]>((rows) => insert('otel_traces', OTEL_TRACES_COLUMNS, rows))
+  const gauges = new GroupWriter<unknown[]>((rows) => insert('otel_metrics_gauge', OTEL_METRICS_GAUGE_COLUMNS, rows))
+  const sums = new GroupWriter<unknown[]>((rows) => insert('otel_metrics_sum', OTEL_METRICS_SUM_COLUMNS, rows))
+  const histograms = new GroupWriter<unknown[]>((rows) => insert('otel_metrics_histogram', OTEL_METRICS_HISTOGRAM_COLUMNS, rows))
 
   return {
     async logs(blocks) {
@@ -88,6 +94,11 @@ export function createIngest(client: Pick<ClickHouseClient, 'insert'>, opts: { r
       const rows = spanRows(blocks)
       await otelTraces.write(rows)
       return { accepted: rows.length, rejected: 0, duplicates: 0, message: '' }
+    },
+    async metrics(blocks) {
+      const batch = metricRows(blocks)
+      await Promise.all([gauges.write(batch.gauge), sums.write(batch.sum), histograms.write(batch.histogram)])
+      return { accepted: batch.gauge.length + batch.sum.length + batch.histogram.length, rejected: batch.rejected, duplicates: 0, message: batch.errors.join('; ') }
     },
   }
 }

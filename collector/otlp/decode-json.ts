@@ -8,40 +8,40 @@ import {
  * numbers, int64 may be strings). Produces the same normalized shape as the protobuf decoder.
  */
 
-type J = Record<string, unknown>
+export type J = Record<string, unknown>
 const isObj = (v: unknown): v is J => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function fail(path: string, expected: string): never {
   throw new DecodeError(`invalid OTLP JSON at ${path}: expected ${expected}`)
 }
-function arr(v: unknown, path: string): unknown[] {
+export function arr(v: unknown, path: string): unknown[] {
   if (v === undefined || v === null) return []
   if (!Array.isArray(v)) fail(path, 'an array')
   return v
 }
-function obj(v: unknown, path: string): J {
+export function obj(v: unknown, path: string): J {
   if (v === undefined || v === null) return {}
   if (!isObj(v)) fail(path, 'an object')
   return v
 }
-function str(v: unknown, path: string): string {
+export function str(v: unknown, path: string): string {
   if (v === undefined || v === null) return ''
   if (typeof v !== 'string') fail(path, 'a string')
   return v
 }
-function num(v: unknown, path: string): number {
+export function num(v: unknown, path: string): number {
   if (v === undefined || v === null) return 0
   if (typeof v === 'number') return v
   if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v)
   fail(path, 'an integer')
 }
-function nanos(v: unknown, path: string): bigint {
+export function nanos(v: unknown, path: string): bigint {
   if (v === undefined || v === null || v === '') return 0n
   if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v)
   if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v)
   fail(path, 'unsigned nanoseconds')
 }
-function hexId(v: unknown, path: string): string {
+export function hexId(v: unknown, path: string): string {
   const s = str(v, path).toLowerCase()
   if (s && !/^[0-9a-f]*$/.test(s)) fail(path, 'a hex id')
   return s
@@ -71,7 +71,7 @@ function anyValue(v: unknown, path: string): AttrValue {
   return null
 }
 
-function attrs(v: unknown, path: string): Attrs {
+export function attrs(v: unknown, path: string): Attrs {
   const out: Attrs = {}
   arr(v, path).forEach((kv, i) => {
     const o = obj(kv, `${path}[${i}]`)
@@ -82,7 +82,7 @@ function attrs(v: unknown, path: string): Attrs {
 
 function scope(v: unknown, path: string, schemaUrl: unknown): Scope {
   const o = obj(v, path)
-  return { ...emptyScope(), name: str(o.name, `${path}.name`), version: str(o.version, `${path}.version`), attributes: attrs(o.attributes, `${path}.attributes`), schemaUrl: str(schemaUrl, `${path}.schemaUrl`) }
+  return { ...emptyScope(), name: str(o.name, `${path}.name`), version: str(o.version, `${path}.version`), attributes: attrs(o.attributes, `${path}.attributes`), schemaUrl: str(schemaUrl, `${path}.schemaUrl`), droppedAttributes: num(o.droppedAttributesCount, `${path}.droppedAttributesCount`) }
 }
 
 function logRecord(v: unknown, p: string): LogIn {
@@ -127,7 +127,7 @@ function span(v: unknown, p: string): SpanIn {
   }
 }
 
-function blocks<T>(text: string, top: string, scopes: string, items: string, item: (v: unknown, p: string) => T): ResourceBlock<T>[] {
+export function blocks<T>(text: string, top: string, scopes: string, items: string, item: (v: unknown, p: string) => T): ResourceBlock<T>[] {
   let root: unknown
   try {
     root = JSON.parse(text)

@@ -13,25 +13,25 @@ import {
  * corrupted body is refused rather than half-read. Unknown fields are skipped.
  */
 
-const WT_VARINT = 0
-const WT_I64 = 1
-const WT_LEN = 2
-const WT_I32 = 5
+export const WT_VARINT = 0
+export const WT_I64 = 1
+export const WT_LEN = 2
+export const WT_I32 = 5
 
 /** Start of a length-delimited field: returns its end offset, checked against the parent's. */
-function open(r: BinaryReader, parentEnd: number): number {
+export function open(r: BinaryReader, parentEnd: number): number {
   const len = r.uint32()
   const end = r.pos + len
   if (end > parentEnd) throw new RangeError(`nested message overruns its parent (${end} > ${parentEnd})`)
   return end
 }
-function close(r: BinaryReader, end: number): void {
+export function close(r: BinaryReader, end: number): void {
   if (r.pos !== end) throw new RangeError(`nested message ends at ${r.pos}, declared end ${end}`)
 }
-function expect(wt: number, want: number, no: number): void {
+export function expect(wt: number, want: number, no: number): void {
   if (wt !== want) throw new RangeError(`field ${no}: wire type ${wt}, expected ${want}`)
 }
-const u64 = (v: bigint | string): bigint => (typeof v === 'bigint' ? v : BigInt(v))
+export const u64 = (v: bigint | string): bigint => (typeof v === 'bigint' ? v : BigInt(v))
 
 function anyValue(r: BinaryReader, end: number): AttrValue {
   let v: AttrValue = null
@@ -77,7 +77,7 @@ function kvList(r: BinaryReader, end: number): Attrs {
   return out
 }
 
-function keyValue(r: BinaryReader, end: number, into: Attrs): void {
+export function keyValue(r: BinaryReader, end: number, into: Attrs): void {
   let key = ''
   let value: AttrValue = null
   while (r.pos < end) {
@@ -98,6 +98,7 @@ function scope(r: BinaryReader, end: number, s: Scope): void {
     if (no === 1) { expect(wt, WT_LEN, no); s.name = r.string() }
     else if (no === 2) { expect(wt, WT_LEN, no); s.version = r.string() }
     else if (no === 3) { expect(wt, WT_LEN, no); keyValue(r, open(r, end), s.attributes) }
+    else if (no === 4) { expect(wt, WT_VARINT, no); s.droppedAttributes = r.uint32() }
     else r.skip(wt, no)
   }
   close(r, end)
@@ -196,9 +197,9 @@ function span(r: BinaryReader, end: number): SpanIn {
   return s
 }
 
-type Item<T> = (r: BinaryReader, end: number) => T
+export type Item<T> = (r: BinaryReader, end: number) => T
 
-/** ScopeLogs / ScopeSpans: scope = 1, log_records / spans = 2, schema_url = 3. */
+/** ScopeLogs / ScopeSpans / ScopeMetrics: scope = 1, log_records / spans / metrics = 2, schema_url = 3. */
 function scoped<T>(r: BinaryReader, end: number, item: Item<T>): { scope: Scope; items: T[] } {
   const entry = { scope: emptyScope(), items: [] as T[] }
   let schemaUrl = ''
@@ -216,7 +217,7 @@ function scoped<T>(r: BinaryReader, end: number, item: Item<T>): { scope: Scope;
   return entry
 }
 
-/** ResourceLogs / ResourceSpans: resource = 1, scope_logs / scope_spans = 2, schema_url = 3. */
+/** ResourceLogs / ResourceSpans / ResourceMetrics: resource = 1, scope_logs / scope_spans / scope_metrics = 2, schema_url = 3. */
 function resourceBlock<T>(r: BinaryReader, end: number, item: Item<T>): ResourceBlock<T> {
   const block: ResourceBlock<T> = { resource: {}, schemaUrl: '', scopes: [] }
   while (r.pos < end) {
@@ -232,8 +233,8 @@ function resourceBlock<T>(r: BinaryReader, end: number, item: Item<T>): Resource
   return block
 }
 
-/** Export{Logs,Trace}ServiceRequest: resource_logs / resource_spans = 1. */
-function request<T>(buf: Uint8Array, item: Item<T>): ResourceBlock<T>[] {
+/** Export{Logs,Trace,Metrics}ServiceRequest: resource_logs / resource_spans / resource_metrics = 1. */
+export function request<T>(buf: Uint8Array, item: Item<T>): ResourceBlock<T>[] {
   const out: ResourceBlock<T>[] = []
   try {
     const r = new BinaryReader(buf)

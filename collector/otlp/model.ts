@@ -2,7 +2,7 @@
 export type AttrValue = string | number | boolean | null | AttrValue[] | { [k: string]: AttrValue }
 export type Attrs = Record<string, AttrValue>
 
-export interface Scope { name: string; version: string; attributes: Attrs; schemaUrl: string }
+export interface Scope { name: string; version: string; attributes: Attrs; schemaUrl: string; droppedAttributes: number }
 
 export interface LogIn {
   timeNs: bigint
@@ -14,6 +14,7 @@ export interface LogIn {
   traceId: string
   spanId: string
   flags: number
+  /** LogRecord.event_name (field 12, JSON `eventName`); '' when the producer left it out. */
   eventName: string
 }
 
@@ -36,6 +37,31 @@ export interface SpanIn {
   statusMessage: string
 }
 
+export interface ExemplarIn { timeNs: bigint; value: number; spanId: string; traceId: string; filteredAttributes: Attrs }
+
+interface PointIn { attributes: Attrs; startNs: bigint; timeNs: bigint; flags: number; exemplars: ExemplarIn[] }
+/** NumberDataPoint: as_int is read into `value` (the stored column is Float64, as the contrib exporter's). */
+export interface NumberPointIn extends PointIn { value: number }
+/** HistogramDataPoint; counts stay bigint (fixed64). sum/min/max are 0 when the producer left them out, as the contrib exporter stores them. */
+export interface HistogramPointIn extends PointIn { count: bigint; sum: number; bucketCounts: bigint[]; explicitBounds: number[]; min: number; max: number }
+
+export type MetricKind = 'gauge' | 'sum' | 'histogram' | 'exponential_histogram' | 'summary' | 'none'
+/** One Metric with its data points; exponential histograms and summaries are only counted (not stored). */
+export interface MetricIn {
+  name: string
+  description: string
+  unit: string
+  kind: MetricKind
+  /** AggregationTemporality: 0 unspecified, 1 delta, 2 cumulative. */
+  temporality: number
+  monotonic: boolean
+  numbers: NumberPointIn[]
+  histograms: HistogramPointIn[]
+  /** Data points of kinds not stored (exponential histogram, summary). */
+  unsupported: number
+}
+export const emptyMetric = (): MetricIn => ({ name: '', description: '', unit: '', kind: 'none', temporality: 0, monotonic: false, numbers: [], histograms: [], unsupported: 0 })
+
 export interface ResourceBlock<T> {
   resource: Attrs
   schemaUrl: string
@@ -45,7 +71,7 @@ export interface ResourceBlock<T> {
 /** Undecodable input: the whole request is refused with 400 and nothing is written. */
 export class DecodeError extends Error {}
 
-export const emptyScope = (): Scope => ({ name: '', version: '', attributes: {}, schemaUrl: '' })
+export const emptyScope = (): Scope => ({ name: '', version: '', attributes: {}, schemaUrl: '', droppedAttributes: 0 })
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 export function toHex(bytes: Uint8Array): string {

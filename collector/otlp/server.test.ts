@@ -175,7 +175,7 @@ describe('OTLP/HTTP receiver (storage stubbed)', () => {
     expect((await first).status).toBe(200)
   })
 
-  it('accepts metrics with 200 and stores nothing', async () => {
+  it('answers an empty metrics export with 200 and inserts nothing', async () => {
     const s = await start()
     const res = await s.post('/v1/metrics', '{"resourceMetrics":[]}', 'application/json')
     expect(res.status).toBe(200)

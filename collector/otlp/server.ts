@@ -5,6 +5,7 @@ import { RecentIds } from '../ingest/dedup'
 import { createIngest, type IngestResult } from '../ingest/store'
 import { byteBudget, decodeContent, HttpError, readBody } from './body'
 import { decodeLogsJson, decodeTracesJson } from './decode-json'
+import { decodeMetricsJson, decodeMetricsProtobuf } from './decode-metrics'
 import { decodeLogsProtobuf, decodeTracesProtobuf } from './decode-protobuf'
 import { otlpMetrics } from './metrics'
 import { DecodeError } from './model'
@@ -27,13 +28,13 @@ export interface OtlpServerOptions {
 
 const PATHS: Record<string, Signal> = { '/v1/logs': 'logs', '/v1/traces': 'traces', '/v1/metrics': 'metrics' }
 const ENCODINGS: Record<string, Encoding> = { 'application/json': 'json', 'application/x-protobuf': 'protobuf' }
-const OK: IngestResult = { accepted: 0, rejected: 0, duplicates: 0, message: '' }
 
 /**
  * The OTLP/HTTP receiver (`/v1/logs`, `/v1/traces`, `/v1/metrics`, OTLP/JSON and
  * OTLP/protobuf, optionally gzip). A request is read, decoded and validated completely before
  * anything is written, and answered 200 only once its rows are stored; a refused request
- * writes nothing. Metrics are accepted (200) and not stored yet.
+ * writes nothing. Metrics go to the contrib exporter's otel_metrics_gauge / _sum / _histogram;
+ * exponential histograms and summaries come back as rejected data points in partial_success.
  */
 export function createOtlpServer(opts: OtlpServerOptions): Server {
   const { maxBodyBytes } = opts
@@ -48,7 +49,7 @@ export function createOtlpServer(opts: OtlpServerOptions): Server {
     const raw = await readBody(req, maxBodyBytes, budget, held)
     const contentEncoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase()
     const body = await decodeContent(raw, contentEncoding, maxBodyBytes, budget, held)
-    if (signal === 'metrics') return OK
+    if (signal === 'metrics') return ingest.metrics(encoding === 'json' ? decodeMetricsJson(body.toString('utf8')) : decodeMetricsProtobuf(body))
     if (signal === 'traces') {
       return ingest.traces(encoding === 'json' ? decodeTracesJson(body.toString('utf8')) : decodeTracesProtobuf(body))
     }

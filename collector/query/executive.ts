@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client'
+import type { MetricsResponse, ProviderHealth } from '../../contract/query'
 import type { ExecutiveSnapshot } from '../../contract/security'
 import { runMetrics, runProviders, windowJson } from './run'
 import type { ReportRequest } from './security-sql'
@@ -11,7 +12,10 @@ import type { QueryWindow } from './types'
  * M1, M4, M7 and M8 come from the catalogue, availability and cost from /providers' shaping.
  */
 
-interface Period { m: Record<string, { value: unknown; by_reason?: Record<string, number> }>; providers: { channel: string; requests: number; successes: number; cost: { total_micros: number; successful_verifications: number } }[] }
+interface Period {
+  m: Pick<MetricsResponse, 'M1' | 'M4' | 'M7' | 'M8'>
+  providers: (Pick<ProviderHealth, 'channel' | 'requests' | 'successes'> & { cost: Pick<ProviderHealth['cost'], 'total_micros' | 'successful_verifications'> })[]
+}
 
 /** One bucket over the whole window: the snapshot wants totals, not series. */
 export function wholeWindow(fromMs: number, toMs: number): QueryWindow {
@@ -23,8 +27,8 @@ export function previousWindow(w: QueryWindow): QueryWindow {
 }
 
 async function period(client: ClickHouseClient, w: QueryWindow, filters: ReportRequest['filters'], nowMs: number): Promise<Period> {
-  const m = (await runMetrics(client, { ids: ['M1', 'M4', 'M7', 'M8'], window: w, filters }, nowMs)) as Period['m']
-  const p = (await runProviders(client, { window: w })) as unknown as { providers: Period['providers'] }
+  const m = await runMetrics(client, { ids: ['M1', 'M4', 'M7', 'M8'], window: w, filters }, nowMs)
+  const p = await runProviders(client, { window: w })
   return { m, providers: p.providers }
 }
 

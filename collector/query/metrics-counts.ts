@@ -1,5 +1,6 @@
 import { PHISHING_RESISTANT_FACTORS, REASONS } from '../../contract'
-import { FILTER_KEYS, type MetricContext, type MetricDef, type MetricResult, type Row, type SqlQuery } from './types'
+import { M5_SPLIT_ORDER } from '../../contract/query'
+import { FILTER_KEYS, type AnyMetricDef, type MetricContext, type MetricResults, type Row, type SqlQuery } from './types'
 import { EVENTS, bucket, ctxParams, filterSql, lit, num } from './sql'
 import { fillSeries, ratio, sum } from './series'
 
@@ -24,7 +25,7 @@ export const NOT_COUNTED: Record<'mfa.recovery' | 'mfa.bypass', readonly string[
   'mfa.bypass': [],
 }
 
-export function shapeReasonCounts(rows: Row[], ctx: MetricContext, event: 'mfa.recovery' | 'mfa.bypass'): MetricResult {
+export function shapeReasonCounts(rows: Row[], ctx: MetricContext, event: 'mfa.recovery' | 'mfa.bypass'): MetricResults['M4' | 'M7'] {
   const byReason: Record<string, number> = Object.fromEntries(REASONS[event].map((r) => [r, 0]))
   for (const r of rows) {
     const key = String(r.reason) || 'unspecified'
@@ -39,9 +40,10 @@ export const ERROR_CLASSES = {
   system_error: { outcomes: ['error', 'timeout'], reasons: ['provider_error', 'internal_error'] },
   brute_force: { outcomes: ['rate_limited', 'locked_out'], reasons: ['too_many_attempts', 'locked_out', 'rate_limited'] },
   user_error: { outcomes: ['failure', 'expired', 'replayed'], reasons: [] },
-} as const
+} as const satisfies Record<(typeof M5_SPLIT_ORDER)[number], { outcomes: readonly string[]; reasons: readonly string[] }>
 type ErrorClass = keyof typeof ERROR_CLASSES
-const CLASS_NAMES = Object.keys(ERROR_CLASSES) as ErrorClass[]
+const CLASS_NAMES = M5_SPLIT_ORDER
+const byClass = <T>(f: (c: ErrorClass) => T): Record<ErrorClass, T> => ({ system_error: f('system_error'), brute_force: f('brute_force'), user_error: f('user_error') })
 
 export function m5Sql(ctx: MetricContext): SqlQuery {
   const cond = (c: ErrorClass) => {
@@ -63,17 +65,20 @@ GROUP BY t ORDER BY t`
   return { query, params: ctxParams(ctx) }
 }
 
-export function shapeM5(rows: Row[], ctx: MetricContext): MetricResult {
+export function shapeM5(rows: Row[], ctx: MetricContext): MetricResults['M5'] {
   const attempts = sum(rows, 'attempts')
   const errors = (b: Row[]) => CLASS_NAMES.reduce((a, c) => a + sum(b, c), 0)
   return {
     value: ratio(errors(rows), attempts),
     series: fillSeries(ctx.window, rows, (b) => [ratio(errors(b), sum(b, 'attempts'))]),
-    series_split: fillSeries(ctx.window, rows, (b) => CLASS_NAMES.map((c) => ratio(sum(b, c), sum(b, 'attempts')))),
-    split_order: CLASS_NAMES,
+    series_split: fillSeries(ctx.window, rows, (b) => {
+      const rates = byClass((c) => ratio(sum(b, c), sum(b, 'attempts')))
+      return [rates.system_error, rates.brute_force, rates.user_error] as [number | null, number | null, number | null]
+    }),
+    split_order: [...CLASS_NAMES],
     attempts,
-    ...Object.fromEntries(CLASS_NAMES.map((c) => [c, sum(rows, c)])),
-    rates: Object.fromEntries(CLASS_NAMES.map((c) => [c, ratio(sum(rows, c), attempts)])),
+    ...byClass((c) => sum(rows, c)),
+    rates: byClass((c) => ratio(sum(rows, c), attempts)),
     lockouts: sum(rows, 'lockouts'),
   }
 }
@@ -122,7 +127,7 @@ function coverage(rows: Row[]): Coverage & { groups: Record<string, Coverage & {
   return { total, coverage: ratio(best, total), phishing_resistant_share: ratio(pr, total), groups: out }
 }
 
-export function shapeM8(rows: Row[], ctx: MetricContext): MetricResult {
+export function shapeM8(rows: Row[], ctx: MetricContext): MetricResults['M8'] {
   const latest = coverage(rows.filter((r) => num(r.whole) === 1))
   const inWindow = rows.filter((r) => num(r.whole) !== 1)
   return {
@@ -134,7 +139,7 @@ export function shapeM8(rows: Row[], ctx: MetricContext): MetricResult {
   }
 }
 
-export const COUNT_METRICS: MetricDef[] = [
+export const COUNT_METRICS: AnyMetricDef[] = [
   {
     id: 'M4',
     title: 'Recovery requests, approvals, completions',

@@ -1,4 +1,4 @@
-import { FILTER_KEYS, type MetricContext, type MetricDef, type MetricResult, type Row, type SqlQuery } from './types'
+import { FILTER_KEYS, type AnyMetricDef, type MetricContext, type Row, type SqlQuery } from './types'
 import { EVENTS, WINDOW, WINDOW_LOOKAHEAD, bucket, ctxParams, filterSql, lit, litList } from './sql'
 import { fillSeries, ratio, sum } from './series'
 
@@ -10,15 +10,15 @@ export const ABANDON_AFTER_MS = 10 * 60 * 1000
 const ISSUED = 'mfa.challenge.issued'
 const VERIFIED = 'mfa.challenge.verified'
 
-/** Rows `{t, flows, hits}` → value hits/flows over the window, series per bucket, plus the counts. */
-function shapeRatio(rows: Row[], ctx: MetricContext, names: { flows: string; hits: string }): MetricResult {
+/** Rows `{t, flows, hits}` → value hits/flows over the window, series per bucket, plus the counts (`hits` named per metric). */
+function shapeRatio<H extends string>(rows: Row[], ctx: MetricContext, hitsName: H) {
   const flows = sum(rows, 'flows')
   const hits = sum(rows, 'hits')
   return {
     value: ratio(hits, flows),
-    series: fillSeries(ctx.window, rows, (b) => [ratio(sum(b, 'hits'), sum(b, 'flows'))]),
-    [names.flows]: flows,
-    [names.hits]: hits,
+    series: fillSeries(ctx.window, rows, (b) => [ratio(sum(b, 'hits'), sum(b, 'flows'))] as [number | null]),
+    flows,
+    ...({ [hitsName]: hits } as Record<H, number>),
   }
 }
 
@@ -95,7 +95,7 @@ export function m10Sql(ctx: MetricContext): SqlQuery {
   )
 }
 
-export const FLOW_METRICS: MetricDef[] = [
+export const FLOW_METRICS: AnyMetricDef[] = [
   {
     id: 'M1',
     title: 'MFA success rate',
@@ -105,7 +105,7 @@ export const FLOW_METRICS: MetricDef[] = [
     filters: FILTER_KEYS,
     rollups: false,
     sql: m1Sql,
-    shape: (rows, ctx) => shapeRatio(rows, ctx, { flows: 'flows', hits: 'successful_flows' }),
+    shape: (rows, ctx) => shapeRatio(rows, ctx, 'successful_flows'),
   },
   {
     id: 'M3',
@@ -116,7 +116,7 @@ export const FLOW_METRICS: MetricDef[] = [
     filters: FILTER_KEYS,
     rollups: false,
     sql: m3Sql,
-    shape: (rows, ctx) => shapeRatio(rows, ctx, { flows: 'flows', hits: 'fallback_flows' }),
+    shape: (rows, ctx) => shapeRatio(rows, ctx, 'fallback_flows'),
   },
   {
     id: 'M6',
@@ -127,7 +127,7 @@ export const FLOW_METRICS: MetricDef[] = [
     filters: FILTER_KEYS,
     rollups: false,
     sql: m6Sql,
-    shape: (rows, ctx) => shapeRatio(rows, ctx, { flows: 'flows', hits: 'affected_flows' }),
+    shape: (rows, ctx) => shapeRatio(rows, ctx, 'affected_flows'),
   },
   {
     id: 'M10',
@@ -138,6 +138,6 @@ export const FLOW_METRICS: MetricDef[] = [
     filters: FILTER_KEYS,
     rollups: false,
     sql: m10Sql,
-    shape: (rows, ctx) => ({ ...shapeRatio(rows, ctx, { flows: 'flows', hits: 'abandoned_flows' }), pending_flows: sum(rows, 'seen') - sum(rows, 'flows') }),
+    shape: (rows, ctx) => ({ ...shapeRatio(rows, ctx, 'abandoned_flows'), pending_flows: sum(rows, 'seen') - sum(rows, 'flows') }),
   },
 ]

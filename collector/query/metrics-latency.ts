@@ -1,4 +1,4 @@
-import type { FilterKey, MetricContext, MetricDef, MetricResult, Row, SqlQuery } from './types'
+import type { AnyMetricDef, FilterKey, MetricContext, MetricResults, Row, SqlQuery } from './types'
 import { FILTER_KEYS } from './types'
 import { ctxParams, filterSql, num, numOrNull } from './sql'
 import { fillSeries, round } from './series'
@@ -20,29 +20,32 @@ ORDER BY t`
   return { query, params: ctxParams(ctx) }
 }
 
-function quantilesOf(row: Row | undefined): (number | null)[] | null {
+type Triple = [number | null, number | null, number | null]
+
+function quantilesOf(row: Row | undefined): Triple | null {
   if (!row || num(row.n) === 0 || !Array.isArray(row.q)) return null
+  // quantiles(0.5, 0.95, 0.99): always three.
   return row.q.map((v) => {
     const n = numOrNull(v)
     return n === null ? null : round(n, 1)
-  })
+  }) as Triple
 }
 
 function splitRows(rows: Row[]): { whole: Row | undefined; buckets: Row[] } {
   return { whole: rows.find((r) => num(r.whole) === 1), buckets: rows.filter((r) => num(r.whole) !== 1) }
 }
 
-export function shapeM2(rows: Row[], ctx: MetricContext): MetricResult {
+export function shapeM2(rows: Row[], ctx: MetricContext): MetricResults['M2'] {
   const { whole, buckets } = splitRows(rows)
   const q = quantilesOf(whole)
   return {
     value: q ? { p50: q[0], p95: q[1], p99: q[2] } : null,
-    series: fillSeries(ctx.window, buckets, (b) => quantilesOf(b[0]) ?? [null, null, null]),
+    series: fillSeries(ctx.window, buckets, (b) => quantilesOf(b[0]) ?? ([null, null, null] as Triple)),
     count: whole ? num(whole.n) : 0,
   }
 }
 
-export function shapeM9(rows: Row[], ctx: MetricContext): MetricResult {
+export function shapeM9(rows: Row[], ctx: MetricContext): MetricResults['M9'] {
   const { whole, buckets } = splitRows(rows)
   return {
     value: quantilesOf(whole)?.[1] ?? null,
@@ -53,7 +56,7 @@ export function shapeM9(rows: Row[], ctx: MetricContext): MetricResult {
 
 const M9_FILTERS = FILTER_KEYS.filter((k) => k !== 'factor')
 
-export const LATENCY_METRICS: MetricDef[] = [
+export const LATENCY_METRICS: AnyMetricDef[] = [
   {
     id: 'M2',
     title: 'MFA latency p50/p95/p99',

@@ -1,20 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { defaultStep, parseEventsRequest, parseMetricsRequest, parseOutcomesRequest, resolveWindow } from './params'
+import { parseEventsRequest, parseMetricsRequest, parseOutcomesRequest, resolveWindow } from './params'
 
 const NOW = Date.parse('2026-03-10T12:00:00Z')
 const q = (s: string) => new URLSearchParams(s)
 
-describe('defaultStep', () => {
-  it.each([
-    [900, 15], [3600, 60], [6 * 3600, 600], [24 * 3600, 1800], [7 * 86400, 10800], [90 * 86400, 172800], [10, 10],
-  ])('span %ss → step %ss', (span, step) => expect(defaultStep(span)).toBe(step))
-})
-
 describe('resolveWindow', () => {
   it.each([
-    ['defaults to the last hour', {}, { fromMs: NOW - 3_600_000, toMs: NOW, stepS: 60 }],
+    ['defaults to the last hour', {}, { fromMs: NOW - 3_600_000, toMs: NOW, stepS: 30 }],
     ['from only ends now', { from: NOW - 600_000 }, { fromMs: NOW - 600_000, toMs: NOW, stepS: 10 }],
-    ['to only starts an hour earlier', { to: NOW - 86_400_000 }, { fromMs: NOW - 90_000_000, toMs: NOW - 86_400_000, stepS: 60 }],
+    ['to only starts an hour earlier', { to: NOW - 86_400_000 }, { fromMs: NOW - 90_000_000, toMs: NOW - 86_400_000, stepS: 30 }],
     ['explicit step kept', { from: NOW - 3_600_000, to: NOW, step: 300 }, { fromMs: NOW - 3_600_000, toMs: NOW, stepS: 300 }],
     ['exactly 2000 buckets allowed', { from: NOW - 20_000_000, to: NOW, step: 10 }, { fromMs: NOW - 20_000_000, toMs: NOW, stepS: 10 }],
   ])('%s', (_name, input, expected) => expect(resolveWindow(input, NOW)).toEqual({ ok: true, value: expected }))

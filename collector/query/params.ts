@@ -1,27 +1,17 @@
 import { z } from 'zod'
 import { Channel, Client, EVENT_NAMES, Factor, Outcome, UserGroup } from '../../contract'
+import { MAX_BUCKETS, MAX_RANGE_S, MIN_STEP_S, chooseStep } from '../../contract/time-window'
 import { FILTER_KEYS, type Filters, METRIC_IDS, type MetricId, type Parsed, type QueryWindow } from './types'
 
-/** Limits of a query window; README.md documents them for API users. */
-export const MAX_RANGE_S = 90 * 24 * 3600
-export const MIN_STEP_S = 10
-export const MAX_BUCKETS = 2000
+/** Limits of a query window (range, step, buckets: contract/time-window.ts, shared with the console); README.md documents them. */
+export { MAX_RANGE_S }
 export const DEFAULT_RANGE_S = 3600
-export const TARGET_BUCKETS = 60
 export const DEFAULT_LIMIT = 100
 export const MAX_LIMIT = 1000
-/** Round steps so buckets line up with wall-clock minutes, hours and days. */
-export const NICE_STEPS = [10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800] as const
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
 const LABEL_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/
 export const FLOW_RE = /^[\x21-\x7e]{1,128}$/
-
-/** The smallest nice step giving at most TARGET_BUCKETS buckets over `spanS`. */
-export function defaultStep(spanS: number): number {
-  for (const s of NICE_STEPS) if (spanS / s <= TARGET_BUCKETS) return s
-  return Math.ceil(spanS / TARGET_BUCKETS / 86400) * 86400
-}
 
 export function quote(v: unknown): string {
   const s = String(v)
@@ -104,7 +94,7 @@ export function resolveWindow(w: { from?: number; to?: number; step?: number }, 
   if (fromMs >= toMs) return fail('from', `from: must be before to, got from=${new Date(fromMs).toISOString()} to=${new Date(toMs).toISOString()}`)
   const spanS = (toMs - fromMs) / 1000
   if (spanS > MAX_RANGE_S) return fail('from', `from: range too long, got ${Math.ceil(spanS / 86400)} days, at most ${MAX_RANGE_S / 86400} days`)
-  const stepS = w.step ?? defaultStep(spanS)
+  const stepS = w.step ?? chooseStep(spanS)
   const buckets = Math.ceil(spanS / stepS)
   if (buckets > MAX_BUCKETS) {
     return fail('step', `step: ${stepS}s gives ${buckets} buckets over ${spanS}s, at most ${MAX_BUCKETS}; use step >= ${Math.ceil(spanS / MAX_BUCKETS)}`)

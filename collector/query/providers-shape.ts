@@ -2,50 +2,21 @@ import type { ProviderSeriesRequest, ProvidersRequest } from './params'
 import { REQUEST_REASONS, reasonColumn } from './providers'
 import { fillSeries, ratio, round, sum } from './series'
 import { num, numOrNull } from './sql'
+import { type CircuitJson, PROVIDER_SERIES_COLUMNS, type ProviderHealth, type ProviderSeriesResponse, type Quantiles } from '../../contract/query'
 import type { Row } from './types'
 
-/** Rows of the provider statements (providers.ts) → the JSON of README.md. Pure. */
-
-export interface Quantiles { p50: number | null; p95: number | null; p99?: number | null }
-export interface CircuitTransition { ts: string; from: string; to: string; reason: string }
-export interface CircuitJson {
-  /** Latest state before `to`; null when the provider never reported a circuit change. */
-  state: string | null
-  /** When that state began (its transition), ISO. */
-  since: string | null
-  /** Transitions inside the window (exact count); `transitions` holds the newest 200, oldest first. */
-  transitions_in_window: number
-  transitions: CircuitTransition[]
-}
-
-export interface ProviderHealth {
-  provider: string
-  channel: string
-  requests: number
-  successes: number
-  errors: number
-  availability: number | null
-  error_rate: number | null
-  by_reason: Record<string, number>
-  latency_ms: Quantiles | null
-  delivery: { receipts: number; delivered: number; late: number; success_rate: number | null; time_to_delivery_ms: Quantiles | null }
-  fallback: { in: number; out: number; share: number | null; in_by_reason: Record<string, number>; out_by_reason: Record<string, number> }
-  cost: { total_micros: number; successful_verifications: number; per_successful_verification_micros: number | null }
-  circuit: CircuitJson
-  /** [bucketStartMs, requests, errors] for every bucket. */
-  series: [number, number, number][]
-}
+/** Rows of the provider statements (providers.ts) → the JSON of README.md (contract/query.ts). Pure. */
 
 const NO_CIRCUIT: CircuitJson = { state: null, since: null, transitions_in_window: 0, transitions: [] }
 
-function quantiles(n: unknown, q: unknown, names: readonly ('p50' | 'p95' | 'p99')[]): Quantiles | null {
+function quantiles<N extends 'p50' | 'p95' | 'p99'>(n: unknown, q: unknown, names: readonly N[]): Pick<Quantiles, N> | null {
   if (num(n) === 0 || !Array.isArray(q)) return null
   const out: Record<string, number | null> = {}
   names.forEach((name, i) => {
     const v = numOrNull(q[i])
     out[name] = v === null ? null : round(v, 1)
   })
-  return out as unknown as Quantiles
+  return out as Pick<Quantiles, N>
 }
 
 const iso = (ms: unknown) => new Date(num(ms)).toISOString()
@@ -57,7 +28,7 @@ export function shapeCircuit(row: Row | undefined): CircuitJson {
     const [ts, from, to, reason] = Array.isArray(t) ? t : Object.values(t as Record<string, unknown>)
     return { ts: iso(ts), from: String(from) || 'unknown', to: String(to), reason: String(reason) }
   })
-  return { state: String(row.state), since: iso(row.since_ms), transitions_in_window: num(row.transitions_n), transitions }
+  return { state: String(row.state) as CircuitJson['state'], since: iso(row.since_ms), transitions_in_window: num(row.transitions_n), transitions }
 }
 
 function emptyHealth(provider: string, channel: string): ProviderHealth {
@@ -131,16 +102,14 @@ export function shapeProviders(req: ProvidersRequest, rows: { stats: Row[]; fall
     h.cost.successful_verifications = successes
     h.cost.per_successful_verification_micros = successes > 0 ? round(h.cost.total_micros / successes, 1) : null
     h.circuit = shapeCircuit(circuits.get(h.provider))
-    h.series = fillSeries(req.window, buckets.get(key) ?? [], (b) => [sum(b, 'requests'), sum(b, 'errors')])
+    h.series = fillSeries(req.window, buckets.get(key) ?? [], (b): [number, number] => [sum(b, 'requests'), sum(b, 'errors')])
     return h
   })
   providers.sort((a, b) => a.channel.localeCompare(b.channel) || a.provider.localeCompare(b.provider))
   return { providers }
 }
 
-export const SERIES_COLUMNS = ['t', 'requests', 'errors', 'latency_p95_ms', 'deliveries', 'delivered'] as const
-
-export function shapeProviderSeries(req: ProviderSeriesRequest, rows: Row[], circuits: Row[]) {
+export function shapeProviderSeries(req: ProviderSeriesRequest, rows: Row[], circuits: Row[]): Omit<ProviderSeriesResponse, 'window' | 'source'> {
   const whole = rows.find((r) => num(r.whole) === 1)
   const buckets = rows.filter((r) => num(r.whole) !== 1)
   const p95 = (r: Row | undefined) => (r ? (quantiles(r.latency_n, r.latency_q, ['p50', 'p95', 'p99'])?.p95 ?? null) : null)
@@ -149,8 +118,8 @@ export function shapeProviderSeries(req: ProviderSeriesRequest, rows: Row[], cir
   return {
     provider: req.provider,
     channel: req.channel ?? null,
-    columns: SERIES_COLUMNS,
-    series: fillSeries(req.window, buckets, (b) => [sum(b, 'requests'), sum(b, 'errors'), p95(b[0]), sum(b, 'deliveries'), sum(b, 'delivered')]),
+    columns: [...PROVIDER_SERIES_COLUMNS],
+    series: fillSeries(req.window, buckets, (b): [number, number, number | null, number, number] => [sum(b, 'requests'), sum(b, 'errors'), p95(b[0]), sum(b, 'deliveries'), sum(b, 'delivered')]),
     totals: {
       ...totals,
       availability: ratio(totals.successes, totals.requests),

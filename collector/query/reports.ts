@@ -1,13 +1,16 @@
 import type { ClickHouseClient } from '@clickhouse/client'
+import type { QueryResponse, QueryRoute } from '../../contract/query'
 import { parseFailuresRequest, parseFlowRequest, runBreakdown, runFailures, runFlow } from './explore'
 import { runExecutive } from './executive'
 import { parseOutcomesRequest } from './params'
 import { runAttacks, runBypasses, runEnrollment, runRecovery } from './security-run'
+import type { ReportRequest } from './security-sql'
 import type { Parsed } from './types'
 
 /**
  * The report endpoints behind the Security, Explore and Executive pages, defined once: the
- * server mounts them, the catalogue lists them. Responses are the schemas of contract/security.ts.
+ * server mounts them, the catalogue lists them. Responses are the schemas of contract/security.ts, listed by path in
+ * contract/query.ts (QUERY_ROUTES).
  */
 export interface ReportDef<R = any> {
   path: string
@@ -16,7 +19,10 @@ export interface ReportDef<R = any> {
   run: (client: ClickHouseClient, req: R, nowMs: number) => Promise<unknown>
 }
 
-const windowed = (path: string, title: string, run: ReportDef['run']): ReportDef => ({ path, title, parse: parseOutcomesRequest, run })
+/** A report whose `run` must answer its path's schema in contract/query.ts (QUERY_ROUTES). */
+const report = <P extends QueryRoute, R>(def: { path: P; title: string; parse: ReportDef<R>['parse']; run: (client: ClickHouseClient, req: R, nowMs: number) => Promise<QueryResponse<P>> }): ReportDef<R> => def
+const windowed = <P extends QueryRoute>(path: P, title: string, run: (client: ClickHouseClient, req: ReportRequest, nowMs: number) => Promise<QueryResponse<P>>): ReportDef =>
+  report({ path, title, parse: parseOutcomesRequest, run })
 
 export const REPORTS: readonly ReportDef[] = [
   windowed('/api/v1/security/enrollment', 'Enrollment coverage by group × factor with trend, phishing-resistant share, admins without a second factor, SMS-only users', runEnrollment),
@@ -25,6 +31,6 @@ export const REPORTS: readonly ReportDef[] = [
   windowed('/api/v1/security/attacks', 'Credential stuffing, second-factor guessing, lockouts, push bombing, risk levels, revoked-session reuse', runAttacks),
   windowed('/api/v1/explore/breakdown', 'Latency by region, errors by client, receipts in flight and outstanding by provider', runBreakdown),
   windowed('/api/v1/executive', 'Leadership KPIs and cost per successful verification, this period vs the previous one', runExecutive),
-  { path: '/api/v1/explore/failures', title: 'Failed challenges, filterable by every dimension', parse: parseFailuresRequest, run: runFailures },
-  { path: '/api/v1/explore/flow', title: "One flow's events in order and its spans", parse: parseFlowRequest, run: runFlow },
+  report({ path: '/api/v1/explore/failures', title: 'Failed challenges, filterable by every dimension', parse: parseFailuresRequest, run: runFailures }),
+  report({ path: '/api/v1/explore/flow', title: "One flow's events in order and its spans", parse: parseFlowRequest, run: runFlow }),
 ]

@@ -1,14 +1,15 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { metricDef } from './catalogue'
-import { eventsSql, shapeEvent, type EventJson } from './events'
+import type { EventsResponse, MetricsResponse, OutcomesResponse, ProviderSeriesResponse, ProvidersResponse, WindowJson } from '../../contract/query'
+import { eventsSql, shapeEvent } from './events'
 import { outcomesSql, shapeOutcomes } from './outcomes'
 import { RAW, chooseSource } from './source'
 import type { EventsRequest, MetricsRequest, OutcomesRequest, ProviderSeriesRequest, ProvidersRequest } from './params'
 import { circuitsSql, providerFallbacksSql, providerSeriesSql, providerStatsSql, successfulVerificationsSql } from './providers'
 import { shapeProviderSeries, shapeProviders } from './providers-shape'
-import type { MetricResult, QueryWindow, Row, SqlQuery } from './types'
+import { FILTER_KEYS, type QueryWindow, type Row, type SqlQuery } from './types'
 
-/** The thin shell around the pure builders: run SQL, hand rows to the shapers. */
+/** The thin shell around the pure builders: run SQL, hand rows to the shapers. Answers are contract/query.ts shapes. */
 
 export const QUERY_TIMEOUT_MS = 30_000
 
@@ -39,34 +40,35 @@ function firstLine(message: string | undefined): string {
   return (message ?? 'unknown error').split('\n')[0].replace(/\s*\(version [^)]*\)/, '').slice(0, 160)
 }
 
-export function windowJson(w: QueryWindow): { from: string; to: string; step: number } {
+export function windowJson(w: QueryWindow): WindowJson {
   return { from: new Date(w.fromMs).toISOString(), to: new Date(w.toMs).toISOString(), step: w.stepS }
 }
 
 /** Every requested metric, queried in sequence (chDB runs one query at a time anyway). */
-export async function runMetrics(client: ClickHouseClient, req: MetricsRequest, nowMs: number): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = { window: windowJson(req.window) }
+export async function runMetrics(client: ClickHouseClient, req: MetricsRequest, nowMs: number): Promise<MetricsResponse> {
+  const out: MetricsResponse = { window: windowJson(req.window) }
   for (const id of req.ids) {
     const def = metricDef(id)
     const ctx = { window: req.window, filters: req.filters, nowMs, source: def.rollups ? chooseSource(req.window) : RAW }
-    const result: MetricResult = def.shape(await runSql(client, def.sql(ctx)), ctx)
-    const ignored = Object.keys(req.filters).filter((k) => !(def.filters as readonly string[]).includes(k))
-    out[id] = { ...result, source: ctx.source.name, ...(ignored.length > 0 ? { ignored_filters: ignored } : {}) }
+    const result = def.shape(await runSql(client, def.sql(ctx)), ctx)
+    const ignored = FILTER_KEYS.filter((k) => k in req.filters && !def.filters.includes(k))
+    // `def` and `id` agree (the catalogue is keyed by id); TypeScript cannot follow that through the loop.
+    Object.assign(out, { [id]: { ...result, source: ctx.source.name, ...(ignored.length > 0 ? { ignored_filters: ignored } : {}) } })
   }
   return out
 }
 
-export async function runOutcomes(client: ClickHouseClient, req: OutcomesRequest): Promise<Record<string, unknown>> {
+export async function runOutcomes(client: ClickHouseClient, req: OutcomesRequest): Promise<OutcomesResponse> {
   const source = chooseSource(req.window)
   return { window: windowJson(req.window), source: source.name, ...shapeOutcomes(await runSql(client, outcomesSql(req, source)), req) }
 }
 
-export async function runEvents(client: ClickHouseClient, req: EventsRequest): Promise<{ events: EventJson[] }> {
+export async function runEvents(client: ClickHouseClient, req: EventsRequest): Promise<EventsResponse> {
   return { events: (await runSql(client, eventsSql(req))).map(shapeEvent) }
 }
 
 /** Sub-processor health: four statements over raw events (chDB runs them one at a time anyway). */
-export async function runProviders(client: ClickHouseClient, req: ProvidersRequest): Promise<Record<string, unknown>> {
+export async function runProviders(client: ClickHouseClient, req: ProvidersRequest): Promise<ProvidersResponse> {
   const stats = await runSql(client, providerStatsSql(req))
   const fallbacks = await runSql(client, providerFallbacksSql(req))
   const verifications = await runSql(client, successfulVerificationsSql(req))
@@ -74,7 +76,7 @@ export async function runProviders(client: ClickHouseClient, req: ProvidersReque
   return { window: windowJson(req.window), source: RAW.name, ...shapeProviders(req, { stats, fallbacks, verifications, circuits }) }
 }
 
-export async function runProviderSeries(client: ClickHouseClient, req: ProviderSeriesRequest): Promise<Record<string, unknown>> {
+export async function runProviderSeries(client: ClickHouseClient, req: ProviderSeriesRequest): Promise<ProviderSeriesResponse> {
   const rows = await runSql(client, providerSeriesSql(req))
   const circuits = await runSql(client, circuitsSql(req))
   return { window: windowJson(req.window), source: RAW.name, ...shapeProviderSeries(req, rows, circuits) }

@@ -1,6 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { Counter, Histogram, type Registry, Registry as PromRegistry } from 'prom-client'
+import type { CatalogueResponse, HealthResponse } from '../../contract/query'
 import { catalogueListing } from './catalogue'
 import { parseEventsRequest, parseMetricsRequest, parseOutcomesRequest, parseProviderSeriesRequest, parseProvidersRequest } from './params'
 import { StorageError, runEvents, runMetrics, runOutcomes, runProviderSeries, runProviders } from './run'
@@ -81,14 +82,14 @@ export function createQueryServer(opts: QueryServerOptions): Server {
     { method: 'GET', path: '/healthz', handle: async () => {
       try {
         await client.query({ query: 'SELECT 1', format: 'JSONEachRow', abort_signal: AbortSignal.timeout(5000) }).then((r) => r.json())
-        return json(200, { status: 'ok', clickhouse: transport, uptime_s: Math.round((now() - started) / 1000) })
+        return json(200, { status: 'ok', clickhouse: transport, uptime_s: Math.round((now() - started) / 1000) } satisfies HealthResponse)
       } catch (err) {
         log(`query api: healthz: ClickHouse SELECT 1 failed: ${(err as Error).message.split('\n')[0]}`)
-        return json(503, { status: 'unavailable', clickhouse: transport, error: 'ClickHouse did not answer SELECT 1' })
+        return json(503, { status: 'unavailable', clickhouse: transport, error: 'ClickHouse did not answer SELECT 1' } satisfies HealthResponse)
       }
     } },
     { method: 'GET', path: '/metrics', handle: async () => ({ status: 200, body: await registry.metrics(), contentType: registry.contentType }) },
-    { method: 'GET', path: '/api/v1/metrics/catalogue', handle: async () => json(200, { ...catalogueListing(), reports: REPORTS.map(({ path, title }) => ({ path, title })) }) },
+    { method: 'GET', path: '/api/v1/metrics/catalogue', handle: async () => json(200, { ...catalogueListing(), reports: REPORTS.map(({ path, title }) => ({ path, title })) } satisfies CatalogueResponse) },
     { method: 'GET', path: '/api/v1/metrics', handle: async (_req, url) => json(200, await runMetrics(client, unwrap(parseMetricsRequest(url.searchParams, now())), now())) },
     { method: 'GET', path: '/api/v1/outcomes', handle: async (_req, url) => json(200, await runOutcomes(client, unwrap(parseOutcomesRequest(url.searchParams, now())))) },
     { method: 'GET', path: '/api/v1/events', handle: async (_req, url) => json(200, await runEvents(client, unwrap(parseEventsRequest(url.searchParams, now())))) },

@@ -1,23 +1,7 @@
-import type { QueryWindow } from './types'
+import type { QueryWindow, Source } from './types'
 import { EVENTS, WINDOW, bucket } from './sql'
 
-/**
- * Where event-count and latency metrics read from. Raw `mfa_events` (deduplicated with FINAL)
- * by default; the per-minute or hourly rollups of migration 0010 when the window is long.
- * The metric SQL is written once against these expressions.
- */
-export interface Source {
-  name: 'raw' | 'rollup_1m' | 'rollup_1h'
-  from: string
-  window: string
-  bucket: string
-  /** Count of distinct events matching `cond`. */
-  countIf: (cond: string) => string
-  /** quantiles(0.5, 0.95, 0.99) of latency_ms, as an array. */
-  latencyQuantiles: string
-  /** Rows that carry a latency (rollup states already skip NULLs). */
-  hasLatency: string
-}
+export type { Source }
 
 /** Windows longer than this read rollups (when the step is whole minutes). */
 export const ROLLUP_AFTER_S = 6 * 3600

@@ -7,8 +7,9 @@ export interface QueryWindow {
   stepS: number
 }
 
-export const FILTER_KEYS = ['factor', 'provider', 'region', 'user_group', 'client'] as const
-export type FilterKey = (typeof FILTER_KEYS)[number]
+import { FILTER_KEYS, type FilterKey, METRIC_IDS, type MetricId, type MetricResults } from '../../contract/query'
+
+export { FILTER_KEYS, METRIC_IDS, type FilterKey, type MetricId, type MetricResults }
 export type Filters = Partial<Record<FilterKey, string>>
 
 /** Everything a metric's SQL builder may depend on; `nowMs` is passed in, never read. */
@@ -26,23 +27,30 @@ export interface SqlQuery {
   params: Record<string, string | number | string[] | number[]>
 }
 
-import type { Source } from './source'
+/**
+ * Where event-count and latency metrics read from. Raw `mfa_events` (deduplicated with FINAL)
+ * by default; the per-minute or hourly rollups of migration 0010 when the window is long.
+ * The metric SQL is written once against these expressions (collector/query/source.ts).
+ */
+export interface Source {
+  name: 'raw' | 'rollup_1m' | 'rollup_1h'
+  from: string
+  window: string
+  bucket: string
+  /** Count of distinct events matching `cond`. */
+  countIf: (cond: string) => string
+  /** quantiles(0.5, 0.95, 0.99) of latency_ms, as an array. */
+  latencyQuantiles: string
+  /** Rows that carry a latency (rollup states already skip NULLs). */
+  hasLatency: string
+}
 
 export type Row = Record<string, unknown>
 export type SeriesPoint = [number, ...(number | null)[]]
 
-export interface MetricResult {
-  value: unknown
-  series: unknown[]
-  [extra: string]: unknown
-}
-
-export const METRIC_IDS = ['M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8', 'M9', 'M10'] as const
-export type MetricId = (typeof METRIC_IDS)[number]
-
-/** One metric, defined once: its SQL and how its rows become the JSON answer. */
-export interface MetricDef {
-  id: MetricId
+/** One metric, defined once: its SQL and how its rows become the JSON answer (contract/query.ts). */
+export interface MetricDef<K extends MetricId = MetricId> {
+  id: K
   title: string
   unit: 'ratio' | 'ms' | 'count'
   description: string
@@ -51,8 +59,10 @@ export interface MetricDef {
   /** Whether `sql` can read the rollup tables (counts and latency states, not per-flow logic). */
   rollups: boolean
   sql: (ctx: MetricContext) => SqlQuery
-  shape: (rows: Row[], ctx: MetricContext) => MetricResult
+  shape: (rows: Row[], ctx: MetricContext) => MetricResults[K]
 }
+/** Any one metric's definition, its id tied to its result type. */
+export type AnyMetricDef = { [K in MetricId]: MetricDef<K> }[MetricId]
 
 /** A request parameter that failed validation: answered as HTTP 400. */
 export interface ParamError {

@@ -5,7 +5,6 @@ import type { UserRow } from '../store/repo'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { SendResult } from '../subprocessors/types'
 import type { Telemetry } from '../telemetry/telemetry'
-import type { Notices } from './notices'
 
 /** Who is asking: what every event of the request carries (never an address or a raw id). */
 export interface RequestCtx {
@@ -22,10 +21,21 @@ export interface RequestCtx {
   riskLevel?: RiskLevel
 }
 
+/** What a security notice to an account's owner is about (login/notices.ts words and sends them). */
+export type NoticeKind = 'recovery_requested' | 'recovery_approved' | 'recovery_completed' | 'password_changed' | 'factor_added' | 'factor_removed' | 'totp_replayed' | 'unfamiliar_signin' | 'repeated_failures'
+
+/**
+ * Sends security notices: implemented by login/notices.ts, which builds on this file, so the
+ * shape is declared here (no import back, no cycle).
+ */
+export interface NoticeSender {
+  send(user: UserRow, kind: NoticeKind, ctx: RequestCtx, o?: { factor?: string; country?: string }): Promise<boolean>
+}
+
 export interface EventDeps {
   region: string; keys: IdpKeys; telemetry: Telemetry; metrics: IdpMetrics
   /** Security notices to the account's owner (login/notices.ts); absent in unit tests that do not need them. */
-  notices?: Pick<Notices, 'send'>
+  notices?: NoticeSender
 }
 
 /** The attributes every IdP event shares, and the terminal login event, in one place. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Db } from '../store/db'
 import type { UserRow } from '../store/repo'
 import type { Subprocessor } from '../subprocessors/types'
-import type { EventDeps, RequestCtx } from './events'
+import type { EventDeps, NoticeKind, NoticeSender, RequestCtx } from './events'
 import { mailer } from './mail-code'
 
 /**
@@ -10,7 +10,7 @@ import { mailer } from './mail-code'
  * 2.2.3 and 2.5.5 — "users are notified after updates to authentication details"): what
  * happened, when, and what to do if it was not them. Never a code, secret, link or address.
  */
-export type NoticeKind = 'recovery_requested' | 'recovery_approved' | 'recovery_completed' | 'password_changed' | 'factor_added' | 'factor_removed' | 'totp_replayed' | 'unfamiliar_signin' | 'repeated_failures'
+export type { NoticeKind }
 
 const FACTOR: Record<string, string> = { totp: 'an authenticator app', sms: 'a phone number for text messages', voice: 'a phone number for calls', email: 'an e-mail address', webauthn: 'a passkey', push: 'a phone for push approval' }
 const IF_NOT_YOU = 'If this was not you, sign in, change your password and sign out your other sessions (Your sessions), or contact your administrator now.'
@@ -58,7 +58,7 @@ export function noticeText(kind: NoticeKind, at: Date, o: { factor?: string; cou
 
 export interface NoticeDeps extends EventDeps { db: Db; sender: Subprocessor; now: () => Date; policy?: NoticePolicy; log?: (line: string) => void }
 
-export function createNotices(d: NoticeDeps) {
+export function createNotices(d: NoticeDeps): NoticeSender {
   const mail = mailer(d)
   return {
     /**

@@ -1,73 +1,22 @@
 import { randomUUID } from 'node:crypto'
 import { ATTR, type Client, type Factor, type RiskLevel, type UserGroup } from '../../contract'
 import { MfaError, type ErrorCode } from '../errors'
-import { hashPassword, needsRehash, verifyPasswordAtCost, type ScryptParams } from '../factors/password'
+import { hashPassword, needsRehash, verifyPasswordAtCost } from '../factors/password'
 import { assertNewPassword } from '../factors/password-policy'
 import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode, recoveryCodeMatches } from '../factors/recovery-codes'
 import { base32Encode, newTotpSecret, otpauthUri, verifyTotp, type TotpParams } from '../factors/totp'
-import type { IdpKeys } from '../keys'
-import type { FlowRow, Repo, TotpRow, UserRow } from '../store/repo'
-import type { IdpMetrics } from '../telemetry/metrics'
-import type { Telemetry } from '../telemetry/telemetry'
-import type { BlockList } from 'node:net'
+import type { FlowRow, TotpRow, UserRow } from '../store/repo'
 import { progressiveDelayMs } from '../http/rate-limit'
 import { eventHelpers, type RequestCtx } from './events'
-import { assessRisk, type RiskPolicy } from './risk'
-import type { TrustedDevices } from './trusted'
-import type { Exemptions } from './exemptions'
-import { EMAIL_NOT_A_FACTOR, type OobService } from './oob'
-import type { PushService } from './push'
+import { assessRisk } from './risk'
+import { EMAIL_NOT_A_FACTOR } from './oob'
 import type { OobChannel } from '../subprocessors/types'
-import { cappedError, decideAttempt, lockedError, type FlowPolicy, type WrongCodeLock } from './policy'
-import type { Guessing } from './guessing'
+import { cappedError, decideAttempt, lockedError, type WrongCodeLock } from './policy'
 import { createStepUp } from './stepup'
-import type { AdminFactorPolicy } from './admin-access'
-import type { Notices } from './notices'
+import type { CodeFactor, LoginDeps, LoginFactor, PasswordStepResult } from './types'
 
 export type { RequestCtx }
-
-export interface LoginDeps {
-  repo: Repo
-  keys: IdpKeys
-  telemetry: Telemetry
-  metrics: IdpMetrics
-  policy: FlowPolicy
-  region: string
-  issuer: string
-  now: () => Date
-  oob: OobService
-  trusted: TrustedDevices
-  exemptions: Exemptions
-  /** Push approval (only when the IdP talks to real vendors). */
-  push?: Pick<PushService, 'available' | 'hasActiveDevice' | 'sendLoginPush' | 'factors' | 'cancelForFlow'>
-  risk: { policy: RiskPolicy; bad: BlockList }
-  log: (line: string) => void
-  /** A sensitive action needs a second factor passed at most this long ago. */
-  stepUpMaxAgeMs: number
-  /** Base of the delay before answering a wrong code (doubles per failure on the flow). */
-  progressiveDelayMs: number
-  /** How many passkeys a user has (the WebAuthn module owns them). */
-  passkeys: (userId: string) => Promise<number>
-  /** Per-account password throttling and code-guessing locks that spare the owner's known devices (login/guessing.ts). */
-  guessing: Guessing
-  /** scrypt parameters of new hashes (IDP_PASSWORD_COST); weaker stored hashes are upgraded at sign-in. Default N=2^17. */
-  passwordHashing?: ScryptParams
-  /** Addresses that become admins when they sign up (IDP_ADMIN_EMAILS): the first admins of a new IdP. */
-  bootstrapAdmins?: ReadonlySet<string>
-  /** What second factor admin actions need (IDP_ADMIN_FACTOR). */
-  adminFactor?: AdminFactorPolicy
-  /** Security notices to the account's owner: a factor added, a TOTP code replayed. */
-  notices?: Pick<Notices, 'send'>
-  /** The order factors are offered in, given the default one (runbook promote_fallback, faults/control.ts). */
-  factorOrder?: <F extends string>(have: F[]) => F[]
-}
-
-/** Second factors a login can be finished with by typing a code. */
-export type CodeFactor = 'totp' | 'recovery_code' | OobChannel
-export type LoginFactor = CodeFactor | 'webauthn' | 'push'
-export type PasswordStepResult =
-  | { kind: 'challenge'; flowId: string; factor: LoginFactor; factors: LoginFactor[]; hint?: string; delivery?: 'sent' | 'failed'; deliveryError?: { code: ErrorCode; message: string; retryAfterSeconds?: number }; number?: number; locked?: boolean }
-  | { kind: 'authenticated'; userId: string }
+export type { CodeFactor, LoginDeps, LoginFactor, PasswordStepResult }
 
 const RETRY_ERRORS = {
   invalid_code: ['invalid_code', 'the code is wrong'],
@@ -383,7 +332,7 @@ export function createLoginService(d: LoginDeps) {
           }
           // Slow down guessing on this flow: each wrong code makes the next answer wait longer.
           const wait = progressiveDelayMs(n, d.progressiveDelayMs)
-          if (wait) await new Promise((r) => setTimeout(r, wait))
+          if (wait) await d.sleep(wait)
           const [code, text] = RETRY_ERRORS[decision.reason]
           throw new MfaError(code, text, { reason: decision.reason, attempts_left: decision.attemptsLeft })
         }

@@ -5,7 +5,7 @@ import type { OobChannel } from '../subprocessors/types'
 import { eventHelpers, type RequestCtx } from './events'
 import { isLocked, lockedError } from './policy'
 import { decideAdminAccess } from './admin-access'
-import type { LoginDeps, LoginFactor, PasswordStepResult } from './service'
+import type { LoginDeps, LoginFactor, PasswordStepResult } from './types'
 
 /**
  * Step-up: a sensitive action needs a second factor passed in the last few minutes. The guard

@@ -2,6 +2,7 @@ import { MfaError } from '../errors'
 import { newPasswordField, PASSWORD_SCRIPTS } from './password-field'
 import { ChangeEmailInput, ChangePasswordInput, ConfirmEmailInput, parseInput, RemoveFactorInput, RenameFactorInput } from '../http/inputs'
 import { esc, redirect, sendHtml } from '../http/io'
+import { route } from '../http/route-table'
 import type { Exchange, Route } from '../http/types'
 import type { AccountSecurity } from '../login/account-security'
 import type { EmailChange } from '../login/email-change'
@@ -106,7 +107,7 @@ export function settingsPageRoutes(d: SettingsPageDeps): Route[] {
         sendHtml(x.res, err.status, settingsPage(await emailOf(userId), err.message))
       }
     }),
-    p('POST', '/account/password', async (x) => {
+    route({ method: 'POST', path: '/account/password', kind: 'page', rate: 'password' }, async (x) => {
       const userId = await d.fresh(x, 'Changing the password')
       if (!userId) return
       try {

@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url'
 import { loadSimulatorConfig } from './config'
 import { startSimulator } from './server'
 import { DEFAULT_CREDENTIALS } from './vendors/types'
+import { systemClock } from '../../contract/clock'
 
 export { startSimulator } from './server'
 export type { Simulator, SimulatorOptions } from './server'
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
     vonage: { ...C.vonage, signatureSecret: vonageSignatureSecret ?? C.vonage.signatureSecret },
     sendgrid: { ...C.sendgrid, webhookSigningKey: sendgridWebhookKey ?? C.sendgrid.webhookSigningKey },
   }
-  const sim = await startSimulator({ ...options, credentials, log })
+  const sim = await startSimulator({ ...options, credentials, log, clock: systemClock })
   log(`provider-simulator listening on ${sim.url}`)
   // What receivers verify receipts with (public material only; the Vonage secret is never printed).
   log(`provider-simulator: sendgrid event webhook public key ${sim.webhookKeys.sendgridPublicKey}`)

@@ -1,6 +1,7 @@
 import type { VendorId } from './profiles'
 import type { ReceiptEvent } from './vendors/types'
 import type { WebhookPost } from './vendors/webhook-signing'
+import type { Clock } from '../../contract/clock'
 
 /**
  * Posts delivery receipts to webhooks at their due time, retrying a few times when the
@@ -20,6 +21,8 @@ export interface DispatcherOptions {
   log: (line: string) => void
   /** Signs each attempt as it is posted (vendors with timestamped signatures sign every retry afresh). */
   sign?: (vendor: VendorId, post: WebhookPost) => WebhookPost
+  /** The simulator's clock: receipt lag, batch windows and retry back-off wait on it. */
+  clock: Pick<Clock, 'sleep'>
 }
 
 const USER_AGENT: Partial<Record<VendorId, string>> = {
@@ -40,7 +43,8 @@ interface Post {
 }
 
 export class ReceiptDispatcher {
-  private readonly timers = new Set<NodeJS.Timeout>()
+  /** Ends every pending wait on close. */
+  private readonly stop = new AbortController()
   private readonly inflight = new Set<AbortController>()
   private readonly batches = new Map<string, { vendor: VendorId; items: unknown[]; ids: string[]; headers: Record<string, string> }>()
   private closed = false
@@ -53,19 +57,16 @@ export class ReceiptDispatcher {
 
   close(): void {
     this.closed = true
-    for (const t of this.timers) clearTimeout(t)
-    this.timers.clear()
+    this.stop.abort()
     for (const c of this.inflight) c.abort()
     this.batches.clear()
   }
 
   private later(ms: number, fn: () => void): void {
     if (this.closed) return
-    const t = setTimeout(() => {
-      this.timers.delete(t)
-      fn()
-    }, Math.max(0, Math.round(ms * this.opts.timeScale)))
-    this.timers.add(t)
+    void this.opts.clock.sleep(Math.max(0, Math.round(ms * this.opts.timeScale)), this.stop.signal).then(() => {
+      if (!this.closed) fn()
+    })
   }
 
   private due(vendor: VendorId, url: string, messageId: string, e: ReceiptEvent): void {

@@ -68,11 +68,9 @@ export function handleSend(s: SimState, req: IncomingMessage, res: ServerRespons
   s.metrics.apiLatency.observe({ vendor }, latencyMs / 1000)
   if (accepted) deliver(s, dialect, accepted.intent, accepted.ctx, decision, latencyMs)
 
-  const timer = setTimeout(() => {
-    s.timers.delete(timer)
-    send(res, reply)
-  }, latencyMs)
-  s.timers.add(timer)
+  void s.clock.sleep(latencyMs, s.closing.signal).then(() => {
+    if (!s.closing.signal.aborted) send(res, reply)
+  })
 }
 
 function deliver(s: SimState, dialect: Dialect, intent: SendIntent, ctx: ReplyContext, decision: Decision, latencyMs: number): void {

@@ -13,6 +13,7 @@ import { apns, fcm, sendgrid, ses, twilioSms, twilioVoice, vonageSms, vonageVoic
 import { type Credentials, DEFAULT_CREDENTIALS, type Dialect } from './vendors/types'
 import { sendgridPublicKey } from './vendors/webhook-keys'
 import { WebhookSigner } from './vendors/webhook-signing'
+import { systemClock, type Clock } from '../../contract/clock'
 
 /**
  * The provider simulator's shell: one HTTP server serving every vendor's send API (regions
@@ -25,8 +26,8 @@ export interface SimulatorOptions {
   port?: number
   /** Seed for every random draw (latency, errors, fates, ids). */
   seed?: number
-  /** Milliseconds since the epoch; injectable for tests. Timers still run in real time. */
-  clock?: () => number
+  /** The simulator's one clock (timestamps, rates, fault expiry, simulated latency and receipt lag); default the system clock. */
+  clock?: Clock
   /** Multiplies every simulated delay: 0.01 runs a 4 s SMS delivery in 40 ms. */
   timeScale?: number
   /** 'clean' removes random trouble (base 5xx, failures, losses): only faults cause errors. */
@@ -69,7 +70,8 @@ const REGION_PREFIX = /^\/r\/([^/]+)(\/.*)$/
 
 function buildState(opts: SimulatorOptions): SimState {
   const seed = opts.seed ?? Date.now()
-  const now = opts.clock ?? Date.now
+  const clock = opts.clock ?? systemClock
+  const now = () => clock.now()
   const timeScale = opts.timeScale ?? 1
   const log = opts.log ?? (() => {})
   const profiles = Object.fromEntries(
@@ -98,8 +100,10 @@ function buildState(opts: SimulatorOptions): SimState {
     rate: new RateWindows(),
     metrics,
     log,
-    timers: new Set(),
+    clock,
+    closing: new AbortController(),
     receipts: new ReceiptDispatcher({
+      clock,
       timeScale,
       retryDelaysMs: opts.receiptRetryDelaysMs ?? [1_000, 5_000, 30_000],
       requestTimeoutMs: opts.receiptTimeoutMs ?? 5_000,
@@ -204,8 +208,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     close() {
       closing ??= new Promise<void>((resolve) => {
         clearInterval(sweeper)
-        for (const t of s.timers) clearTimeout(t)
-        s.timers.clear()
+        s.closing.abort()
         s.receipts.close()
         server.close(() => resolve())
         // Hanging (blackholed / latency-delayed) requests and idle keep-alive sockets.

@@ -1,3 +1,4 @@
+import type { Clock } from '../../contract/clock'
 import type { Fault } from './faults'
 import type { DeviceStore } from './devices'
 import type { SimMetrics } from './metrics'
@@ -28,8 +29,10 @@ export interface SimState {
   signer: WebhookSigner
   metrics: SimMetrics
   log: (line: string) => void
-  /** Timers delaying replies, cleared on close. */
-  timers: Set<NodeJS.Timeout>
+  /** The simulator's one clock: timestamps, rate windows, fault expiry, and the waits of simulated latency. */
+  clock: Clock
+  /** Aborted on close: ends the waits of delayed replies. */
+  closing: AbortController
 }
 
 /** Accepted requests per vendor/region over the last second (for rate_limit faults). */

@@ -3,7 +3,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** prom-client metrics of the IdP. Labels are bounded: route patterns, factors, outcomes; never users. */
 export function createIdpMetrics() {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'idp_process_' })
+  // Standard names (process_*, nodejs_*): what stock Node dashboards and alerts look for. The
+  // nodejs_active_*_total gauges break Prometheus naming (`_total` is for counters); their
+  // per-type gauges without the suffix stay.
+  collectDefaultMetrics({ register: registry })
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name)
   const m = {
     registry,
     httpRequests: new Counter({ name: 'idp_http_requests_total', help: 'HTTP requests by route pattern and status class', labelNames: ['method', 'route', 'status_class'], registers: [registry] }),

@@ -29,7 +29,7 @@ async function stepUp(d: SetupDeps, who: Caller, user: SimUser): Promise<void> {
   const s = await call(d, '/api/v1/stepup', {}, who)
   const flowId = !isTransport(s) && s.status === 200 && s.body.next === 'totp' ? s.body.flow_id : undefined
   if (typeof flowId !== 'string') throw new SetupError(`step-up before adding the push phone failed: ${what(s)}${!isTransport(s) && s.status === 200 ? ` (next ${String(s.body.next)})` : ''}`)
-  const r = await sendTotp(user, user.key!, (code) => call(d, '/api/v1/login/totp', { flow_id: flowId, code }, who))
+  const r = await sendTotp(user, user.key!, d.now ?? Date.now, (code) => call(d, '/api/v1/login/totp', { flow_id: flowId, code }, who))
   if (r?.status !== 200) throw new SetupError(`step-up before adding the push phone refused the app code: ${r ? what(r) : 'no unused step'}`)
 }
 

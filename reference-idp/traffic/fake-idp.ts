@@ -34,6 +34,8 @@ export interface FakeIdpOptions {
   oob?: FakeOobOptions
   /** Password attempts (login, recovery requests) per X-Demo-IP before 429s (default: no limit). */
   passwordLimitPerIp?: number
+  /** The fake's clock for TOTP steps and locks: the generator's under test (default `oob.now`, else the wall clock). */
+  now?: () => number
 }
 
 export interface FakeIdp {
@@ -59,6 +61,7 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
   const seen: Seen[] = []
   let rateLimitLeft = o.rateLimitFirst ?? 0
   const oob = createFakeOob(o.oob)
+  const clock = o.now ?? o.oob?.now ?? Date.now
   const flowOf = (id: unknown) => (typeof id === 'string' ? flows.get(id) : undefined)
 
   const handle = (req: IncomingMessage, body: Record<string, any>): [number, Record<string, unknown>, Record<string, string>?] => {
@@ -75,7 +78,7 @@ export async function startFakeIdp(o: FakeIdpOptions = {}): Promise<FakeIdp> {
       if (mfa) fresh.add(s)
       return { 'set-cookie': `fw_session=${s}; Path=/; HttpOnly; SameSite=Lax` }
     }
-    const now = Date.now()
+    const now = clock()
     const codeOk = (u: FakeUser, code: string): 'ok' | 'invalid_code' | 'code_replayed' => {
       for (const d of [-1, 0, 1]) {
         const step = stepAt(now) + d

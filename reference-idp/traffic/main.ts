@@ -2,6 +2,7 @@ import { ArgError, parseArgs, USAGE } from './args'
 import { runTraffic } from './run'
 import type { JsonWebKey } from 'node:crypto'
 import { signServiceAssertion } from '../service-auth/assertion'
+import { systemClock } from '../../contract/clock'
 
 /**
  * Traffic generator for the reference IdP: creates users, then drives realistic MFA logins.
@@ -22,6 +23,8 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`)
     return 0
   }
+  // The process's one clock, handed to everything that reads time or waits.
+  const clock = systemClock
   // The provisioning key (a private JWK) signs one short-lived assertion per provisioning call.
   let serviceAuth: (() => string) | undefined
   const signingKey = process.env.IDP_SERVICE_SIGNING_KEY
@@ -30,12 +33,12 @@ async function main(): Promise<number> {
     try {
       jwk = JSON.parse(signingKey)
       if (typeof jwk.kid !== 'string' || typeof jwk.d !== 'string') throw new Error('no kid or no private part')
-      signServiceAssertion(jwk, Date.now())
+      signServiceAssertion(jwk, clock.now())
     } catch (err) {
       process.stderr.write(`traffic: IDP_SERVICE_SIGNING_KEY: expected a private EC P-256 JWK with a kid (${(err as Error).message})\n`)
       return 2
     }
-    serviceAuth = () => signServiceAssertion(jwk, Date.now(), 'traffic-generator')
+    serviceAuth = () => signServiceAssertion(jwk, clock.now(), 'traffic-generator')
   }
   const stop = new AbortController()
   let signals = 0
@@ -53,6 +56,7 @@ async function main(): Promise<number> {
     err: (line) => process.stderr.write(`${line}\n`),
     signal: stop.signal,
     serviceAuth,
+    clock,
   })
 }
 

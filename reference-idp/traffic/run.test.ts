@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Options } from './args'
 import { FAKE_SERVICE_AUTH, startFakeIdp, type FakeIdp } from './fake-idp'
 import { runTraffic } from './run'
+import { manualClock, type Clock } from '../../contract/clock'
 
 let fake: FakeIdp | undefined
 afterEach(async () => {
@@ -17,10 +18,10 @@ const options = (target: string, over: Partial<Options> = {}): Options => ({
   pushShare: 0, passkeyShare: 0, attackers: 0, lostDevice: 0, pushBombing: 0, ...over,
 })
 
-async function run(opts: Options, signal = new AbortController().signal, connectTimeoutMs?: number, oobHoldMaxMs?: number) {
+async function run(opts: Options, signal = new AbortController().signal, connectTimeoutMs?: number, oobHoldMaxMs?: number, clock?: Clock) {
   let out = ''
   const err: string[] = []
-  const code = await runTraffic(opts, { out: (t) => (out += t), err: (l) => err.push(l), signal, connectTimeoutMs, oobHoldMaxMs, serviceAuth: FAKE_SERVICE_AUTH })
+  const code = await runTraffic(opts, { out: (t) => (out += t), err: (l) => err.push(l), signal, connectTimeoutMs, oobHoldMaxMs, serviceAuth: FAKE_SERVICE_AUTH, clock })
   return { code, out, err }
 }
 
@@ -102,11 +103,27 @@ describe('runTraffic against a fake IdP', () => {
   it('a stop signal ends a forever run: no new attempts, summary, exit 0', async () => {
     fake = await startFakeIdp()
     const stop = new AbortController()
-    setTimeout(() => stop.abort(), 1_500)
-    const t0 = Date.now()
-    const { code, out } = await run(options(fake.url, { count: null, durationMs: null, rate: 5, thinkScale: 0.5 }), stop.signal)
+    // The generator's time moves only here: 1.5 s of load at 5/s (an attempt due every 200 ms), then the stop.
+    const clock = manualClock(Date.now())
+    let finished = false
+    const running = run(options(fake.url, { count: null, durationMs: null, rate: 5, thinkScale: 0.5 }), stop.signal, undefined, undefined, clock).finally(() => void (finished = true))
+    const idle = () => new Promise((r) => setTimeout(r, 5)) // real I/O with the fake IdP goes on meanwhile
+    let loadFrom: number | undefined
+    while (!finished) {
+      // Setup waits on real I/O only; the load sleeps on the clock until its next attempt is due.
+      if (clock.sleepers() === 0) {
+        await idle()
+        continue
+      }
+      loadFrom ??= clock.now()
+      if (!stop.signal.aborted && clock.now() - loadFrom >= 1_500) stop.abort()
+      await clock.advance(100)
+      await idle()
+    }
+    const { code, out } = await running
     expect(code).toBe(0)
-    expect(Date.now() - t0).toBeLessThan(1_500 + 5_000 + 2_000)
+    // In-flight attempts had at most the 5-s grace after the stop, on the generator's clock.
+    expect(clock.now() - loadFrom!).toBeLessThanOrEqual(1_500 + 5_000 + 100)
     expect(out).toContain('traffic summary')
     const started = Number(/attempts +(\d+) started/.exec(out)?.[1])
     expect(started).toBeGreaterThan(3)

@@ -1,4 +1,5 @@
 import type { Options } from './args'
+import { systemClock, type Clock } from '../../contract/clock'
 import { planExtra } from './attack-plan'
 import { runAttack } from './attacks'
 import { IdpClient, waitForIdp } from './client'
@@ -21,6 +22,8 @@ export interface RunIo {
   err: (line: string) => void
   /** Aborted on SIGINT/SIGTERM: stop starting attempts, give in-flight ones 5 s. */
   signal: AbortSignal
+  /** The generator's one clock: pacing, think times, TOTP steps, waits (default the system clock). */
+  clock?: Clock
   /** Makes a signed provisioning assertion (IDP_SERVICE_SIGNING_KEY): without it every simulated user is a customer. */
   serviceAuth?: () => string
   /** How long to wait for the IdP to answer at start (default 30 s). */
@@ -31,32 +34,16 @@ export interface RunIo {
 
 export const PROGRESS_EVERY_MS = 5_000
 export const STOP_GRACE_MS = 5_000
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)))
-
-/** Resolve after `ms`, or early when `signal` aborts. */
-function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted || ms <= 0) return Promise.resolve()
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const t = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
-}
-
 /** Wait for every in-flight flow; once `signal` aborts, give them at most STOP_GRACE_MS more. */
-async function drain(inflight: Set<Promise<void>>, signal: AbortSignal): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
+async function drain(inflight: Set<Promise<void>>, signal: AbortSignal, clock: Clock): Promise<void> {
+  const done = new AbortController() // ends the grace wait once every flow has finished
   const grace = new Promise<void>((resolve) => {
-    const arm = () => (timer = setTimeout(resolve, STOP_GRACE_MS))
+    const arm = () => void clock.sleep(STOP_GRACE_MS, done.signal).then(resolve)
     if (signal.aborted) arm()
     else signal.addEventListener('abort', arm, { once: true })
   })
   await Promise.race([Promise.allSettled([...inflight]), grace])
-  clearTimeout(timer)
+  done.abort()
 }
 
 interface LoadDeps {
@@ -67,16 +54,19 @@ interface LoadDeps {
   phones: Phones | null
   users: SimUser[]
   signal: AbortSignal
+  clock: Clock
 }
 
 /** Open-loop load: attempt k is due at start + k / rate, whatever happened to earlier ones. */
-async function load({ opts, stats, client, devices, phones, users, signal }: LoadDeps): Promise<void> {
+async function load({ opts, stats, client, devices, phones, users, signal, clock }: LoadDeps): Promise<void> {
+  const now = () => clock.now()
+  const sleep = (ms: number) => clock.sleep(ms)
   const pool = new UserPool(users)
   const planRand = seededRand(opts.seed)
-  const flowDeps = { client, stats, rand: seededRand(opts.seed + 0x5bd1e995), sleep, now: Date.now, devices, phones }
+  const flowDeps = { client, stats, rand: seededRand(opts.seed + 0x5bd1e995), sleep, now, devices, phones }
   // Attacks and lost devices draw from streams of their own: the users' mix of a seed stays as it was.
   const extraRand = seededRand(opts.seed ^ 0x3c6ef372)
-  const attackDeps = { client, stats, rand: seededRand(opts.seed ^ 0x1b873593), sleep, now: Date.now, wake: (u: SimUser) => phones?.wake(u) }
+  const attackDeps = { client, stats, rand: seededRand(opts.seed ^ 0x1b873593), sleep, now, wake: (u: SimUser) => phones?.wake(u) }
   const shares = { attackers: opts.attackers, lostDevice: opts.lostDevice, pushBombing: stats.users.push > 0 ? opts.pushBombing : 0 }
   const inflight = new Set<Promise<void>>()
   const track = (p: Promise<void>) => {
@@ -84,16 +74,16 @@ async function load({ opts, stats, client, devices, phones, users, signal }: Loa
     inflight.add(q)
   }
   const intervalMs = 1000 / opts.rate
-  const t0 = (stats.loadStartedAt = Date.now())
+  const t0 = (stats.loadStartedAt = now())
   const endAt = opts.durationMs === null ? Infinity : t0 + opts.durationMs
   let k = 0
   while (!signal.aborted && (opts.count === null || stats.started + stats.attacks.started < opts.count)) {
     let due = t0 + k * intervalMs
     // After a stall (laptop sleep, a long GC) start afresh instead of firing a burst of the backlog.
-    if (Date.now() - due > 1_000) k = Math.ceil((Date.now() - t0) / intervalMs)
+    if (now() - due > 1_000) k = Math.ceil((now() - t0) / intervalMs)
     due = t0 + k * intervalMs
     if (due >= endAt) break
-    await sleepUnless(due - Date.now(), signal)
+    await clock.sleep(due - now(), signal)
     if (signal.aborted) break
     k++
     const plan = planAttempt(planRand, opts.thinkScale)
@@ -107,9 +97,9 @@ async function load({ opts, stats, client, devices, phones, users, signal }: Loa
       continue
     }
     // A lost phone needs a TOTP user holding recovery codes; without one free, a plain attempt.
-    const lost = extra.lostDevice ? pool.acquireWhere(plan.pick, Date.now(), (x) => hasCode(x.recovery)) : undefined
+    const lost = extra.lostDevice ? pool.acquireWhere(plan.pick, now(), (x) => hasCode(x.recovery)) : undefined
     if (lost) plan.kind = 'lost_device'
-    const user = lost ?? pool.acquire(plan.kind, plan.pick, Date.now())
+    const user = lost ?? pool.acquire(plan.kind, plan.pick, now())
     if (!user) {
       stats.skipped++
       continue
@@ -132,13 +122,16 @@ async function load({ opts, stats, client, devices, phones, users, signal }: Loa
         }),
     )
   }
-  await drain(inflight, signal)
+  await drain(inflight, signal, clock)
   stats.outcomes.unfinished += stats.inFlight
 }
 
 /** Run the generator; returns the process exit code. */
 export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
   const stats = newRunStats()
+  const clock = io.clock ?? systemClock
+  const now = () => clock.now()
+  const sleep = (ms: number) => clock.sleep(ms)
   const client = new IdpClient(opts.target, stats.requests)
   const say = (line: string) => opts.quiet || io.err(line)
   // Sign-up mails a code to every new user: without the simulator's mailboxes nobody can sign up.
@@ -168,14 +161,14 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
   const shares = { sms: opts.smsShare, voice: opts.voiceShare, push: opts.pushShare, passkey: opts.passkeyShare }
 
   if (!io.serviceAuth) say('traffic: no IDP_SERVICE_SIGNING_KEY: admins and workforce users cannot be provisioned, so every simulated user is a customer')
-  const setupStart = Date.now()
+  const setupStart = now()
   const setupTicker = setInterval(() => say(`traffic: setup ${stats.users.ready}/${opts.users} users ready, ${stats.users.failed} failed`), PROGRESS_EVERY_MS)
   let users: SimUser[]
   try {
     users = await createUsers(
       {
         client, stats, seed: opts.seed, rand: seededRand(opts.seed ^ 0x2545f491), concurrency: opts.setupConcurrency, signal: io.signal, sleep, log: io.err,
-        devices, factorRand: seededRand(opts.seed ^ 0x68e31da4), shares, now: Date.now, serviceAuth: io.serviceAuth,
+        devices, factorRand: seededRand(opts.seed ^ 0x68e31da4), shares, now, serviceAuth: io.serviceAuth,
       },
       opts.users,
     )
@@ -190,7 +183,7 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
     })
   }
   const u = stats.users
-  say(`traffic: setup done in ${formatDuration(Date.now() - setupStart)}: ${usersLine(u)}, ${u.failed} failed`)
+  say(`traffic: setup done in ${formatDuration(now() - setupStart)}: ${usersLine(u)}, ${u.failed} failed`)
   if (u.ready === 0 && !io.signal.aborted) {
     io.err(`traffic: no simulated user could be created; is ${opts.target} the FactorWatch reference IdP?`)
     io.out(formatSummary(stats, { seed: opts.seed, target: opts.target, maxInflight: opts.maxInflight, elapsedMs: 0 }) + '\n')
@@ -213,21 +206,21 @@ export async function runTraffic(opts: Options, io: RunIo): Promise<number> {
   // enrollment code. Those users were set up first; start the load once all are past it, so
   // the mix holds from the first attempt (at most about 30 s, and only for short setups).
   const oobReady = users.reduce((at, x) => (x.oob ? Math.max(at, oobReadyAt(x.oob)) : at), -Infinity)
-  const holdMs = Math.min(io.oobHoldMaxMs ?? opts.oobHoldSeconds * 1000, oobReady - Date.now())
+  const holdMs = Math.min(io.oobHoldMaxMs ?? opts.oobHoldSeconds * 1000, oobReady - now())
   if (!io.signal.aborted && holdMs > 0) {
     say(`traffic: waiting ${Math.ceil(holdMs / 1000)} s for the SMS/voice users' resend cooldown after their enrollment codes`)
-    await sleepUnless(holdMs, io.signal)
+    await clock.sleep(holdMs, io.signal)
   }
 
-  const phones = devices && u.push ? new Phones({ devices, client, stats, rand: seededRand(opts.seed ^ 0x27d4eb2f), sleep, now: Date.now, thinkScale: opts.thinkScale }) : null
-  const ticker = setInterval(() => say(progressLine(stats, Date.now())), PROGRESS_EVERY_MS)
+  const phones = devices && u.push ? new Phones({ devices, client, stats, rand: seededRand(opts.seed ^ 0x27d4eb2f), sleep, now, thinkScale: opts.thinkScale }) : null
+  const ticker = setInterval(() => say(progressLine(stats, now())), PROGRESS_EVERY_MS)
   try {
-    if (!io.signal.aborted) await load({ opts, stats, client, devices, phones, users, signal: io.signal })
+    if (!io.signal.aborted) await load({ opts, stats, client, devices, phones, users, signal: io.signal, clock })
   } finally {
     clearInterval(ticker)
     await phones?.stop()
   }
-  const elapsedMs = stats.loadStartedAt ? Date.now() - stats.loadStartedAt : 0
+  const elapsedMs = stats.loadStartedAt ? now() - stats.loadStartedAt : 0
   io.out(formatSummary(stats, { seed: opts.seed, target: opts.target, maxInflight: opts.maxInflight, elapsedMs }) + '\n')
   if (idpBroken(stats.requests)) {
     io.err('traffic: more than half of the IdP calls failed (transport errors or 5xx): the IdP looks broken')

@@ -60,14 +60,14 @@ export async function call(d: SetupDeps, path: string, body: Record<string, unkn
 }
 
 /**
- * Send an app code with `send`, taking the current TOTP step (or the next one when it is
+ * Send an app code with `send`, taking the TOTP step current at `now` (or the next one when it is
  * used); a 401 is tried once more with the next step. Every step sent counts as used. Returns
  * the IdP's last answer, or null when no unused step was in reach.
  */
-export async function sendTotp(user: { lastStep: number | null }, key: TotpKey, send: (code: string) => Promise<ApiResult>): Promise<ApiResult | null> {
+export async function sendTotp(user: { lastStep: number | null }, key: TotpKey, now: () => number, send: (code: string) => Promise<ApiResult>): Promise<ApiResult | null> {
   let r: ApiResult | null = null
   for (let i = 0; i < 2; i++) {
-    const choice = chooseStep(user.lastStep, Date.now(), key.periodSeconds)
+    const choice = chooseStep(user.lastStep, now(), key.periodSeconds)
     if (!choice) break
     user.lastStep = markStep(user.lastStep, choice.step)
     r = await send(codeForStep(key, choice.step))

@@ -55,7 +55,7 @@ async function createUser(d: SetupDeps, index: number, profile: UserProfile, run
     throw new SetupError((err as Error).message)
   }
   // Activation consumes a step like a login does; a second try takes the next step.
-  const r = await sendTotp(user, key, (code) => call(d, '/api/v1/enroll/totp/verify', { credential_id: credentialId, code }, caller))
+  const r = await sendTotp(user, key, d.now ?? Date.now, (code) => call(d, '/api/v1/enroll/totp/verify', { credential_id: credentialId, code }, caller))
   if (r && r.status !== 200 && r.status !== 401) throw new SetupError(`TOTP activation failed: ${what(r)}`)
   if (r?.status !== 200) throw new SetupError('TOTP activation refused the code twice (is the IdP clock off?)')
   const withTotp = { ...user, key }

@@ -27,7 +27,7 @@ export function circuitReporter(o: { registry: Registry; telemetry: Telemetry; m
  * in front of one adapter per vendor. Breaker transitions become `mfa.circuit.changed` events
  * and the `idp_circuit_state` gauge.
  */
-export function createVendorSender(o: { registry: Registry; adapters: ReadonlyMap<string, Subprocessor>; telemetry: Telemetry; metrics: IdpMetrics; region: string; now?: () => number; drained?: ChainDeps['drained'] }) {
+export function createVendorSender(o: { registry: Registry; adapters: ReadonlyMap<string, Subprocessor>; telemetry: Telemetry; metrics: IdpMetrics; region: string; now: () => number; drained?: ChainDeps['drained'] }) {
   const vendors = new Map(o.registry.vendors.map((v) => [v.id, v]))
   for (const v of o.registry.vendors) if (o.adapters.has(v.id)) o.metrics.circuitState.set({ provider: v.id }, 0)
   return createFallbackChain({
@@ -37,7 +37,7 @@ export function createVendorSender(o: { registry: Registry; adapters: ReadonlyMa
     },
     adapters: o.adapters,
     breaker: (id) => vendors.get(id)!.breaker,
-    now: o.now ?? Date.now,
+    now: o.now,
     onTransition: circuitReporter(o),
     drained: o.drained,
   })

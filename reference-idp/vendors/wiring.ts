@@ -20,6 +20,8 @@ import type { VendorFaults } from '../faults/inject'
  */
 export interface VendorLayerOptions {
   providerUrl: string; registryPath?: string; telemetry: Telemetry; metrics: IdpMetrics; region: string; log: (line: string) => void
+  /** The IdP's clock: breaker windows and cool-downs run on it (tests move it instead of waiting). */
+  now: () => number
   /** Send credentials per vendor account (configuration; the simulator's only in npm start and tests). */
   credentials: { send: AdapterCredentials; push: PushCredentials }
   /** Receipt-verification secrets: a vendor without one has its receipts refused. */
@@ -43,7 +45,7 @@ export function vendorLayer(o: VendorLayerOptions) {
   const faulty = <A>(adapters: ReadonlyMap<string, A>, wrap: (a: A, id: string, timeoutMs: number) => A) => new Map([...adapters].map(([id, a]) => [id, o.faults ? wrap(a, id, timeoutOf(id)) : a]))
   const drained = o.faults && ((id: string, channel: string, region: string) => o.faults!.drained(id, channel, region))
   const pushAdapters = faulty(createPushAdapters(o.providerUrl, registry, { credentials: o.credentials.push }), (a, id, t) => o.faults!.push(a, id, t))
-  const push = createPushChain({ registry, adapters: pushAdapters, drained, onTransition: circuitReporter({ registry, telemetry: o.telemetry, metrics: o.metrics, region: o.region }) })
+  const push = createPushChain({ registry, adapters: pushAdapters, drained, now: o.now, onTransition: circuitReporter({ registry, telemetry: o.telemetry, metrics: o.metrics, region: o.region }) })
   for (const v of registry.vendors) if (v.channels.includes('push')) o.metrics.circuitState.set({ provider: v.id }, 0)
   const unverifiable = unverifiableReceipts(vendorIds, o.receipts)
   for (const id of unverifiable) o.log(`warning: vendors: ${id} receipts will be refused (403): ${setting(id)} is not set`)
@@ -67,7 +69,7 @@ export function vendorLayer(o: VendorLayerOptions) {
     async start(url: string): Promise<void> {
       publicUrl = url
       const adapters = createAdapters({ simulatorUrl: o.providerUrl, registry, webhookBaseUrl: url, credentials: creds })
-      sender = createVendorSender({ registry, adapters: faulty(adapters, (a, id, t) => o.faults!.subprocessor(a, id, t)), telemetry: o.telemetry, metrics: o.metrics, region: o.region, drained })
+      sender = createVendorSender({ registry, adapters: faulty(adapters, (a, id, t) => o.faults!.subprocessor(a, id, t)), telemetry: o.telemetry, metrics: o.metrics, region: o.region, now: o.now, drained })
       for (const id of vendorIds.filter((v) => !ADAPTERS[v].perMessageCallback)) {
         const res = await fetch(`${o.providerUrl.replace(/\/+$/, '')}/webhooks/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: webhookUrl(url, id) }) }).catch((e: Error) => e)
         if (res instanceof Error || !res.ok) o.log(`vendors: could not register the ${id} receipt webhook at ${o.providerUrl} (${res instanceof Error ? res.message : `HTTP ${res.status}`}); its deliveries will show as never receipted`)

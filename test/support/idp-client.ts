@@ -5,8 +5,9 @@ import { startIdp, type RunningIdp } from '../../reference-idp/server'
 import type { Db } from '../../reference-idp/store/db'
 import { createLocalOutbox, type LocalOutbox } from '../../reference-idp/subprocessors/local'
 import type { Telemetry } from '../../reference-idp/telemetry/telemetry'
+import type { Clock } from '../../contract/clock'
 import { newServiceKeyPair, signServiceAssertion } from '../../reference-idp/service-auth/assertion'
-import { totpAt } from './totp'
+import { msToNextTotpStep, totpAt, totpStep } from './totp'
 import { outboxCode, signUp, type ReadCode } from './signup'
 
 /** Telemetry that keeps every event (after the contract check the real one does). */
@@ -60,7 +61,10 @@ export async function startTestIdp(open: () => Promise<Db | null>, now: () => Da
   if (!db) return null
   const tel = capture()
   const box = createLocalOutbox()
-  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', rateSignupPerHour: 1_000_000, serviceKeys: TEST_SERVICE_KEYS, passwordCost: 14, ...config }), { db, telemetry: config.telemetry === 'on' ? undefined : tel.t, sender: box, now, log: () => {} })
+  // The IdP reads the test's time and never holds a test up: its waits (the progressive delay
+  // after a wrong code) return at once, and its time moves only when the test moves it.
+  const clock: Clock = { now: () => now().getTime(), sleep: async () => {} }
+  const idp = await startIdp(loadIdpConfig({}, { port: 0, dataDir: 'memory://', telemetry: 'off', rateSignupPerHour: 1_000_000, serviceKeys: TEST_SERVICE_KEYS, passwordCost: 14, ...config }), { db, telemetry: config.telemetry === 'on' ? undefined : tel.t, sender: box, clock, log: () => {} })
   outboxes.set(idp.url, box)
   clocks.set(idp.url, now)
   return { idp, tel, box }
@@ -92,6 +96,19 @@ export async function provision(url: string, email: string, group: 'admin' | 'wo
 /** The test's clock: read it, move it on (TOTP steps are single-use, so each code needs a new step). */
 export interface TestClock { at(): number; advance(ms: number): void }
 
+/** Move the test's clock to the first moment of the next TOTP step: the next code is one no earlier step used. */
+export const nextTotpStep = (clock: TestClock): void => clock.advance(msToNextTotpStep(clock.at()))
+
+/**
+ * Fail fast when a test IdP's clock is not the helper's: codes taken from one clock and checked
+ * on another can land in a step the IdP already accepted (code_replayed) or outside its window.
+ */
+function sameStep(url: string, clock: TestClock, what: string): void {
+  const idpNow = clocks.get(url)?.().getTime()
+  if (idpNow !== undefined && totpStep(idpNow) !== totpStep(clock.at()))
+    throw new Error(`${what}: the test clock (${new Date(clock.at()).toISOString()}) and the clock of the IdP at ${url} (${new Date(idpNow).toISOString()}) are in different TOTP steps; start the IdP with the same clock`)
+}
+
 /**
  * Sign up with an active authenticator app, then sign in with password + TOTP in a new client:
  * an account whose session has a fresh second factor (admin and step-up actions pass).
@@ -102,8 +119,12 @@ export async function totpAccount(url: string, email: string, group: 'admin' | '
   await provision(url, email, group)
   const e = await setup.post('/api/v1/enroll/totp')
   const secret = new URL(e.body.otpauth_uri).searchParams.get('secret')!
-  await setup.post('/api/v1/enroll/totp/verify', { credential_id: e.body.credential_id, code: totpAt(secret, clock.at()) })
-  clock.advance(30_000)
+  sameStep(url, clock, 'totpAccount')
+  const on = await setup.post('/api/v1/enroll/totp/verify', { credential_id: e.body.credential_id, code: totpAt(secret, clock.at()) })
+  if (on.body.status !== 'active') throw new Error(`totpAccount: turning on the app failed: HTTP ${on.status} ${JSON.stringify(on.body)}`)
+  // Two codes: the sign-in's comes from the next step on the IdP's own clock, never the enrollment's.
+  nextTotpStep(clock)
+  sameStep(url, clock, 'totpAccount')
   const api = client(url)
   const flow = (await api.post('/api/v1/login', { email, password })).body.flow_id
   const done = await api.post('/api/v1/login/totp', { flow_id: flow, code: totpAt(secret, clock.at()) })

@@ -50,7 +50,8 @@ export function createPushAdapters(simulatorUrl: string, registry: Registry, o: 
 export interface PushChainDeps {
   registry: Registry
   adapters: ReadonlyMap<string, PushSender>
-  now?: () => number
+  /** The process's clock (breaker windows and cool-downs), handed in by the caller. */
+  now: () => number
   /** Every breaker transition, for `mfa.circuit.changed` and the metrics. */
   onTransition?(vendorId: string, t: Transition): void
   /** An operator holds this vendor's circuit open (runbook "drain"): skipped like an open breaker. */
@@ -65,7 +66,7 @@ const skipped = (provider: string): SendResult => ({ ok: false, provider, reason
  * which is typed for OOB messages and chains without a platform.
  */
 export function createPushChain(d: PushChainDeps): PushSender & { circuit(id: string): string } {
-  const now = d.now ?? Date.now
+  const now = d.now
   const states = new Map<string, BreakerState>()
   const state = (id: string) => states.get(id) ?? initialBreaker()
   const apply = (id: string, next: BreakerState, t: Transition | undefined) => {
