@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { AlertState, AlertStatus } from '../../contract'
+import { SlosFile } from '../../dashboards/schema/slos'
 import type { DrillWindow } from '../gamedays/readings'
 import { drillFor, nextTag, outgoing } from './drills'
 import { loadRuleSet } from './load'
@@ -78,5 +79,20 @@ describe('budget columns of SLOs that exclude drills (sloCountsSql)', () => {
     expect(() => sloCountsSql([{ ...slo, outsideDrills: true }], ROLLUP_1H_SOURCE, 3600, 0, 1000)).toThrow(/raw events/)
     expect(rollupable({ ...slo, outsideDrills: true })).toBe(false)
     expect(rollupable(slo)).toBe(true)
+  })
+})
+
+describe('exclude_drills in slos.yaml', () => {
+  it('vendor SLOs leave drills out of their budget; the others (default) do not', () => {
+    const slos = loadRuleSet().slos
+    expect(slos.filter((s) => s.excludeDrills).map((s) => s.id)).toEqual(slos.filter((s) => s.vendor).map((s) => s.id))
+    expect(slos.find((s) => s.id === 'mfa-success')!.excludeDrills).toBe(false)
+  })
+  it('a value that is not a boolean is refused, naming the path', () => {
+    const file = { version: 1, critical_user_groups: ['admin'], defaults: { window: '28d', min_volume: 20 }, slos: [{ id: 'x', description: 'x', objective: 99, runbook: 'r', exclude_drills: 'yes', sli: { type: 'ratio', total: { event: 'mfa.login.completed' }, bad: { event: 'mfa.login.completed', reason: ['mfa_failed'] } } }] }
+    const r = SlosFile.safeParse(file)
+    expect(r.success).toBe(false)
+    expect(r.error!.issues[0].path).toEqual(['slos', 0, 'exclude_drills'])
+    expect(SlosFile.parse({ ...file, slos: [{ ...file.slos[0], exclude_drills: true }] }).slos[0].exclude_drills).toBe(true)
   })
 })
