@@ -29,7 +29,8 @@ export function DrillBands({ from, to }: { from: number; to: number }) {
           fillOpacity={BAND.fillOpacity}
           stroke={BAND.stroke}
           strokeOpacity={0.35}
-          label={{ value: `Drill: ${b.name}${b.running ? ' (running)' : ''}`, position: 'insideTopLeft', fill: BAND.label, fontSize: 11, fontWeight: 600 }}
+          // A band in the right half is labelled from its right edge, so the name stays inside the plot.
+          label={{ value: `Drill: ${b.name}${b.running ? ' (running)' : ''}`, position: b.x1 - from > (to - from) / 2 ? 'insideTopRight' : 'insideTopLeft', fill: BAND.label, fontSize: 11, fontWeight: 600 }}
         >
           <title>{`Game day ${b.id}: ${b.name}, ${formatDateTime(b.x1)} – ${b.running ? 'running' : formatDateTime(b.x2)}`}</title>
         </ReferenceArea>

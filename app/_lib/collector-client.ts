@@ -159,6 +159,18 @@ export function describeIssues(err: z.ZodError, max = 3): string {
   return parts.join('; ') + more
 }
 
+/**
+ * The JSON body of a console write. JSON only: a cross-site form post cannot send it without a
+ * preflight the console never allows, so no page elsewhere can make the console write.
+ */
+export async function jsonBody(req: Request): Promise<unknown> {
+  const type = req.headers.get('content-type') ?? ''
+  if (!type.startsWith('application/json')) throw new ConsoleError('invalid_parameter', `expected a JSON body (content-type application/json), got "${type || 'none'}"`, 'content-type')
+  return req.json().catch(() => {
+    throw new ConsoleError('invalid_parameter', 'the body is not valid JSON', 'body')
+  })
+}
+
 /** Map anything thrown in a route handler to a JSON response; unknown errors hide details. */
 export function errorResponse(err: unknown): Response {
   if (err instanceof ConsoleError) return Response.json(err.toBody(), { status: err.status, headers: { 'cache-control': 'no-store' } })

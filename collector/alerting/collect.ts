@@ -3,7 +3,7 @@ import { BURN_WINDOWS } from '../../contract'
 import { durationSeconds } from '../../dashboards/schema/yaml-file'
 import { runSql } from '../query/run'
 import { BucketStore } from './buckets'
-import { OPEN_END, ROLLUP_1H_SOURCE, RAW_SOURCE, circuitSql, countSql, coverageSql, lastSeenSql, rollupable, sloCountsSql, type CountedSlo, type DrillSpans } from './sql'
+import { OPEN_END, ROLLUP_1H_SOURCE, RAW_SOURCE, circuitSql, countSql, coverageSql, lastSeenSql, rollupable, sloCountsSql, type CountedSlo, type DrillSpans, type SloSource } from './sql'
 import type { Counts, RuleSet, Slo } from './types'
 
 /** What one evaluation cycle reads from ClickHouse, shaped for the pure parts. */
@@ -54,8 +54,8 @@ export class SloCounter {
   readonly burnWindowsS: Record<string, number>
   private readonly minuteSpanS: number
   private readonly longSpanS: number
-  private readonly rollupSlos: number[]
-  private readonly rawSlos: number[]
+  /** For each budget column, the SLO column it shadows. */
+  private readonly shadowOf = new Map<number, number>()
 
   constructor(private readonly client: ClickHouseClient, set: RuleSet) {
     this.countable = set.slos.filter((s) => s.kind !== 'coverage')
@@ -63,6 +63,7 @@ export class SloCounter {
     const shadows = this.countable.map((s, i) => (s.excludeDrills ? i : -1)).filter((i) => i >= 0)
     this.columns = [...this.countable, ...shadows.map((i) => ({ ...this.countable[i], outsideDrills: true }))]
     this.budgetCol = this.countable.map((_, i) => (shadows.includes(i) ? this.countable.length + shadows.indexOf(i) : i))
+    shadows.forEach((i, k) => this.shadowOf.set(this.countable.length + k, i))
     const windows = new Set<string>(BURN_WINDOWS)
     for (const r of set.rules) {
       if (r.condition.type === 'burn') windows.add(r.condition.long).add(r.condition.short)
@@ -73,8 +74,30 @@ export class SloCounter {
     this.longSpanS = Math.max(HOUR_S, ...this.countable.map((s) => s.windowS))
     this.minute = new BucketStore(this.columns.length, 60)
     this.hour = new BucketStore(this.columns.length, HOUR_S)
-    this.rollupSlos = this.columns.map((s, i) => (rollupable(s) ? i : -1)).filter((i) => i >= 0)
-    this.rawSlos = this.columns.map((_, i) => i).filter((i) => !this.rollupSlos.includes(i))
+  }
+
+  /**
+   * The columns to count over [from, to). With no drill window in the range a budget column
+   * equals the column it shadows: it is counted as that one (an alias when both are in the
+   * query), so budget columns cost nothing until a drill has run.
+   */
+  private counted(indices: readonly number[], fromMs: number, toMs: number): CountedSlo[] {
+    const { from, to } = this.drillSpans
+    const drillInRange = from.some((s, k) => s < toMs && to[k] > fromMs)
+    return indices.map((i) => {
+      const o = this.shadowOf.get(i)
+      if (o === undefined || drillInRange) return this.columns[i]
+      const at = indices.indexOf(o)
+      return at >= 0 ? { ...this.columns[o], sameAs: at } : this.columns[o]
+    })
+  }
+
+  private countSql(indices: readonly number[], source: SloSource, bucketS: number, fromMs: number, toMs: number) {
+    return sloCountsSql(this.counted(indices, fromMs, toMs), source, bucketS, fromMs, toMs, this.drillSpans)
+  }
+
+  private get all(): number[] {
+    return this.columns.map((_, i) => i)
   }
 
   /** Does any SLO leave drill windows out of its budget? */
@@ -111,7 +134,7 @@ export class SloCounter {
     if (last === null || nowS < last - 60 || nowS - last > this.minuteSpanS || changedFrom < fromS * 1000) {
       await this.readAll(nowMs)
     } else {
-      this.minute.replaceFrom(fromS, await runSql(this.client, sloCountsSql(this.columns, RAW_SOURCE, 60, fromS * 1000, nowMs + 1, this.drillSpans)))
+      this.minute.replaceFrom(fromS, await runSql(this.client, this.countSql(this.all, RAW_SOURCE, 60, fromS * 1000, nowMs + 1)))
       const boundary = Math.floor((nowS - this.minuteSpanS) / HOUR_S) * HOUR_S
       if (boundary > this.boundaryS) {
         this.minute.prune(boundary, this.hour)
@@ -126,13 +149,16 @@ export class SloCounter {
     const nowS = Math.floor(nowMs / 1000)
     this.boundaryS = Math.floor((nowS - this.minuteSpanS) / HOUR_S) * HOUR_S
     this.minute = new BucketStore(this.columns.length, 60)
-    this.minute.replaceFrom(this.boundaryS, await runSql(this.client, sloCountsSql(this.columns, RAW_SOURCE, 60, this.boundaryS * 1000, nowMs + 1, this.drillSpans)))
+    this.minute.replaceFrom(this.boundaryS, await runSql(this.client, this.countSql(this.all, RAW_SOURCE, 60, this.boundaryS * 1000, nowMs + 1)))
     this.hour = new BucketStore(this.columns.length, HOUR_S)
     const longFrom = Math.floor((nowS - this.longSpanS) / HOUR_S) * HOUR_S
     if (longFrom >= this.boundaryS) return
-    for (const [source, slos] of [[ROLLUP_1H_SOURCE, this.rollupSlos], [RAW_SOURCE, this.rawSlos]] as const) {
+    const plan = this.counted(this.all, longFrom * 1000, this.boundaryS * 1000)
+    const rollup = this.all.filter((i) => rollupable(plan[i]))
+    const raw = this.all.filter((i) => !rollup.includes(i))
+    for (const [source, slos] of [[ROLLUP_1H_SOURCE, rollup], [RAW_SOURCE, raw]] as const) {
       if (slos.length === 0) continue
-      const rows = await runSql(this.client, sloCountsSql(slos.map((i) => this.columns[i]), source, HOUR_S, longFrom * 1000, this.boundaryS * 1000, this.drillSpans))
+      const rows = await runSql(this.client, this.countSql(slos, source, HOUR_S, longFrom * 1000, this.boundaryS * 1000))
       this.hour.addColumns(rows, slos)
     }
   }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { AlertState, AlertStatus } from '../../contract'
+import { SlosFile } from '../../dashboards/schema/slos'
 import type { DrillWindow } from '../gamedays/readings'
 import { drillFor, nextTag, outgoing } from './drills'
+import { loadRuleSet } from './load'
+import { OPEN_END, RAW_SOURCE, ROLLUP_1H_SOURCE, rollupable, sloCountsSql } from './sql'
 
 const drill = (id: string, vendors: string[], pages = false): DrillWindow => ({ id, scenario: id, name: id, state: 'running', pages, vendors, startMs: 0, endMs: null })
 const SMS = drill('gd-sms', ['twilio'])
@@ -55,5 +58,41 @@ describe('drill alerts go out relabelled unless the scenario pages', () => {
   it('pages: true, or no drill → unchanged', () => {
     expect(outgoing(status, { id: 'gd-sms', pages: true })).toBe(status)
     expect(outgoing(status, undefined)).toBe(status)
+  })
+})
+
+describe('budget columns of SLOs that exclude drills (sloCountsSql)', () => {
+  const slo = loadRuleSet().slos.find((s) => s.id === 'mfa-success')!
+  it('outside drill windows: the windows are parameters and the condition cuts them out', () => {
+    const q = sloCountsSql([slo, { ...slo, outsideDrills: true }], RAW_SOURCE, 60, 0, 1000, { from: [100], to: [OPEN_END] })
+    expect(q.query).toContain(`AS t1`)
+    expect(q.query.match(/arrayExists/g)).toHaveLength(2)
+    expect(q.params).toMatchObject({ drill_from: [100], drill_to: [OPEN_END] })
+  })
+  it('no drill in range: the budget column is an alias of the plain one, no second aggregate', () => {
+    const q = sloCountsSql([slo, { ...slo, sameAs: 0 }], RAW_SOURCE, 60, 0, 1000)
+    expect(q.query).toMatch(/t0 AS t1,\s+b0 AS b1/)
+    expect(q.query.match(/countIf/g)).toHaveLength(2)
+    expect(q.query).not.toContain('arrayExists')
+  })
+  it('the hourly rollup cannot cut at a window edge', () => {
+    expect(() => sloCountsSql([{ ...slo, outsideDrills: true }], ROLLUP_1H_SOURCE, 3600, 0, 1000)).toThrow(/raw events/)
+    expect(rollupable({ ...slo, outsideDrills: true })).toBe(false)
+    expect(rollupable(slo)).toBe(true)
+  })
+})
+
+describe('exclude_drills in slos.yaml', () => {
+  it('vendor SLOs leave drills out of their budget; the others (default) do not', () => {
+    const slos = loadRuleSet().slos
+    expect(slos.filter((s) => s.excludeDrills).map((s) => s.id)).toEqual(slos.filter((s) => s.vendor).map((s) => s.id))
+    expect(slos.find((s) => s.id === 'mfa-success')!.excludeDrills).toBe(false)
+  })
+  it('a value that is not a boolean is refused, naming the path', () => {
+    const file = { version: 1, critical_user_groups: ['admin'], defaults: { window: '28d', min_volume: 20 }, slos: [{ id: 'x', description: 'x', objective: 99, runbook: 'r', exclude_drills: 'yes', sli: { type: 'ratio', total: { event: 'mfa.login.completed' }, bad: { event: 'mfa.login.completed', reason: ['mfa_failed'] } } }] }
+    const r = SlosFile.safeParse(file)
+    expect(r.success).toBe(false)
+    expect(r.error!.issues[0].path).toEqual(['slos', 0, 'exclude_drills'])
+    expect(SlosFile.parse({ ...file, slos: [{ ...file.slos[0], exclude_drills: true }] }).slos[0].exclude_drills).toBe(true)
   })
 })

@@ -111,11 +111,6 @@ export class AlertEngine {
     return `${this.o.publicUrl}/api/v1/runbooks/${name}`
   }
 
-  /** Game-day windows of the last cycle. */
-  drills(): DrillWindow[] {
-    return this.drillList
-  }
-
   /** This cycle's drill windows; a failed read keeps the last ones (a drill must not start paging because a query failed). */
   private async readDrills(now: number): Promise<DrillWindow[]> {
     try {

@@ -53,7 +53,11 @@ function filterCond(f: EventFilter, prefix: string, bind: Bind): string {
  * windows travel as two parameters, drill_from and drill_to (epoch ms; a running drill ends at
  * OPEN_END), and only raw events can be cut at a window's edge.
  */
-export type CountedSlo = Slo & { outsideDrills?: boolean }
+export type CountedSlo = Slo & {
+  outsideDrills?: boolean
+  /** Same counts as the SLO at this position of the list (no drill window in the range): an alias, not another aggregate. */
+  sameAs?: number
+}
 export interface DrillSpans { from: number[]; to: number[] }
 /** End of a drill that is still running. */
 export const OPEN_END = Number.MAX_SAFE_INTEGER
@@ -92,13 +96,17 @@ export function sloConditions(slo: CountedSlo, i: number, bind: Bind): { total: 
  */
 export function sloCountsSql(slos: readonly CountedSlo[], source: SloSource, bucketS: number, fromMs: number, toMs: number, drills?: DrillSpans): SqlQuery {
   const params: SqlQuery['params'] = { from_ms: fromMs, to_ms: toMs, bucket_s: bucketS }
-  if (slos.some((s) => s.outsideDrills)) {
+  if (slos.some((s) => s.outsideDrills && s.sameAs === undefined)) {
     if (source.time !== 'ts') throw new Error('SLO counts outside drill windows need raw events')
     drillParams(params, drills)
   }
   const cols: string[] = []
   const events = new Set<string>()
   slos.forEach((slo, i) => {
+    if (slo.sameAs !== undefined && slo.sameAs < i) {
+      cols.push(`t${slo.sameAs} AS t${i}`, `b${slo.sameAs} AS b${i}`)
+      return
+    }
     const c = sloConditions(slo, i, paramBinder(params))
     cols.push(`${source.countIf(c.total)} AS t${i}`, `${source.countIf(c.bad)} AS b${i}`)
     c.events.forEach((e) => events.add(e))

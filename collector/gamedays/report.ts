@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import type { ExpectationResult, GameDay, GameDayReport, TimelineEntry } from '../../contract'
 import type { Scenario } from '../../dashboards/schema/gameday'
 import { budgetSpent, round } from '../alerting/burn'
-import { RAW_SOURCE, sloCountsSql } from '../alerting/sql'
+import { RAW_SOURCE, ROLLUP_1H_SOURCE, rollupable, sloCountsSql } from '../alerting/sql'
 import type { Slo } from '../alerting/types'
 import { runSql } from '../query/run'
 import { num } from '../query/sql'
@@ -132,6 +132,27 @@ function sumCounts(rows: readonly Row[], n: number): Array<{ total: number; bad:
   return out
 }
 
+/** Buckets so wide that a window is one or two of them: the counts are summed anyway. */
+const ONE_BUCKET_S = 400 * 86_400
+
+/** Total and bad counts of each SLO over [from, to): whole hours from the hourly rollup where the SLO allows it, raw events otherwise. */
+async function windowTotals(client: ClickHouseClient, list: readonly Slo[], fromMs: number, toMs: number): Promise<Array<{ total: number; bad: number }>> {
+  const out = list.map(() => ({ total: 0, bad: 0 }))
+  const add = (rows: Row[], idx: number[]) => sumCounts(rows, idx.length).forEach((c, j) => {
+    out[idx[j]].total += c.total
+    out[idx[j]].bad += c.bad
+  })
+  const roll = list.map((s, i) => (rollupable(s) ? i : -1)).filter((i) => i >= 0)
+  const raw = list.map((_, i) => i).filter((i) => !roll.includes(i))
+  const hourEnd = Math.floor(toMs / 3_600_000) * 3_600_000
+  if (roll.length > 0) {
+    add(await runSql(client, sloCountsSql(roll.map((i) => list[i]), ROLLUP_1H_SOURCE, ONE_BUCKET_S, fromMs, hourEnd)), roll)
+    add(await runSql(client, sloCountsSql(roll.map((i) => list[i]), RAW_SOURCE, ONE_BUCKET_S, hourEnd, toMs)), roll)
+  }
+  if (raw.length > 0) add(await runSql(client, sloCountsSql(raw.map((i) => list[i]), RAW_SOURCE, ONE_BUCKET_S, fromMs, toMs)), raw)
+  return out
+}
+
 /**
  * Budget spent by the drill per SLO: bad events during the drill ÷ the budget of the SLO's
  * window ending at the drill's end. SLOs that exclude drills are listed with excluded: true
@@ -140,15 +161,16 @@ function sumCounts(rows: readonly Row[], n: number): Array<{ total: number; bad:
 export async function budgetSpentBy(client: ClickHouseClient, slos: readonly Slo[], fromMs: number, toMs: number): Promise<GameDayReport['budget_spent']> {
   const countable = slos.filter((s) => s.kind !== 'coverage' && s.total)
   if (countable.length === 0) return []
-  const during = sumCounts(await runSql(client, sloCountsSql(countable, RAW_SOURCE, 86_400 * 400, fromMs, toMs)), countable.length)
+  const during = sumCounts(await runSql(client, sloCountsSql(countable, RAW_SOURCE, ONE_BUCKET_S, fromMs, toMs)), countable.length)
+  const hurt = countable.map((slo, i) => ({ slo, d: during[i] })).filter((x) => x.d.bad > 0)
   const out: GameDayReport['budget_spent'] = []
-  const windows = new Map<number, Array<{ total: number; bad: number }>>()
-  for (const [i, slo] of countable.entries()) {
-    if (during[i].bad === 0) continue
-    if (!windows.has(slo.windowS)) windows.set(slo.windowS, sumCounts(await runSql(client, sloCountsSql(countable, RAW_SOURCE, 86_400 * 400, toMs - slo.windowS * 1000, toMs)), countable.length))
-    const w = windows.get(slo.windowS)![i]
-    const spent = budgetSpent({ good: during[i].total - during[i].bad, total: during[i].total }, { good: w.total - w.bad, total: w.total }, slo.objective, slo.minVolume)
-    out.push({ slo: slo.id, fraction: spent === null ? null : round(spent), excluded: slo.excludeDrills })
+  for (const windowS of new Set(hurt.map((x) => x.slo.windowS))) {
+    const list = hurt.filter((x) => x.slo.windowS === windowS)
+    const totals = await windowTotals(client, list.map((x) => x.slo), toMs - windowS * 1000, toMs)
+    list.forEach(({ slo, d }, i) => {
+      const spent = budgetSpent({ good: d.total - d.bad, total: d.total }, { good: totals[i].total - totals[i].bad, total: totals[i].total }, slo.objective, slo.minVolume)
+      out.push({ slo: slo.id, fraction: spent === null ? null : round(spent), excluded: slo.excludeDrills })
+    })
   }
   return out.sort((a, b) => (b.fraction ?? -1) - (a.fraction ?? -1) || a.slo.localeCompare(b.slo))
 }

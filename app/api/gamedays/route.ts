@@ -1,4 +1,4 @@
-import { ConsoleError, errorResponse } from '../../_lib/collector-client'
+import { errorResponse, jsonBody } from '../../_lib/collector-client'
 import { consoleEnv } from '../../_lib/env'
 import { loadGameDays, startGameDay } from '../../_lib/gamedays'
 
@@ -20,12 +20,7 @@ export async function GET(): Promise<Response> {
  */
 export async function POST(req: Request): Promise<Response> {
   try {
-    if (!(req.headers.get('content-type') ?? '').startsWith('application/json')) {
-      throw new ConsoleError('invalid_parameter', `expected a JSON body (content-type application/json), got "${req.headers.get('content-type') ?? 'none'}"`, 'content-type')
-    }
-    const body = await req.json().catch(() => {
-      throw new ConsoleError('invalid_parameter', 'the body is not valid JSON', 'body')
-    })
+    const body = await jsonBody(req)
     const started = await startGameDay(body, { baseUrl: consoleEnv().COLLECTOR_QUERY_URL })
     return Response.json(started, { status: 201, headers: { 'cache-control': 'no-store' } })
   } catch (err) {

@@ -1,5 +1,5 @@
 import { SilencesResponse } from '../../../contract/slo'
-import { ConsoleError, errorResponse, getFromCollector } from '../../_lib/collector-client'
+import { errorResponse, getFromCollector, jsonBody } from '../../_lib/collector-client'
 import { consoleEnv } from '../../_lib/env'
 import { createSilence } from '../../_lib/silences'
 
@@ -21,12 +21,7 @@ export async function GET(): Promise<Response> {
  */
 export async function POST(req: Request): Promise<Response> {
   try {
-    if (!(req.headers.get('content-type') ?? '').startsWith('application/json')) {
-      throw new ConsoleError('invalid_parameter', `expected a JSON body (content-type application/json), got "${req.headers.get('content-type') ?? 'none'}"`, 'content-type')
-    }
-    const body = await req.json().catch(() => {
-      throw new ConsoleError('invalid_parameter', 'the body is not valid JSON', 'body')
-    })
+    const body = await jsonBody(req)
     const created = await createSilence(body, { baseUrl: consoleEnv().COLLECTOR_QUERY_URL }, new Date())
     return Response.json(created, { status: 201, headers: { 'cache-control': 'no-store' } })
   } catch (err) {

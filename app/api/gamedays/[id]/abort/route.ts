@@ -1,4 +1,4 @@
-import { ConsoleError, errorResponse } from '../../../../_lib/collector-client'
+import { errorResponse, jsonBody } from '../../../../_lib/collector-client'
 import { consoleEnv } from '../../../../_lib/env'
 import { abortGameDay } from '../../../../_lib/gamedays'
 import { decodeSegment } from '../../../../_lib/url-state'
@@ -8,9 +8,7 @@ export const dynamic = 'force-dynamic'
 /** POST /api/gamedays/:id/abort (JSON, like every write): stop the drill and revert every fault now. */
 export async function POST(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
   try {
-    if (!(req.headers.get('content-type') ?? '').startsWith('application/json')) {
-      throw new ConsoleError('invalid_parameter', `expected a JSON body (content-type application/json), got "${req.headers.get('content-type') ?? 'none'}"`, 'content-type')
-    }
+    await jsonBody(req)
     const { id } = await ctx.params
     const res = await abortGameDay(decodeSegment(id), { baseUrl: consoleEnv().COLLECTOR_QUERY_URL })
     return Response.json(res, { headers: { 'cache-control': 'no-store' } })
