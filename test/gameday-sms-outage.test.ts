@@ -52,7 +52,7 @@ let idp: RunningIdp
 let collector: Running
 let collectorEnv: Record<string, string>
 let query = ''
-/** SMS users made in beforeAll: 0-2 for the guardrail drill, 3-5 for the SMS outage. */
+/** SMS users made in beforeAll: 0-2 for the guardrail drill, 3-5 for the SMS outage, 6 to close Twilio's breaker between them. */
 const users: string[] = []
 
 async function startCollector(): Promise<Running> {
@@ -77,6 +77,7 @@ beforeAll(async () => {
   // Accounts are made while the collector starts (their enrollment codes' cool-down passes meanwhile).
   const made = (async () => {
     for (let i = 0; i < 6; i += 3) users.push(...(await Promise.all([smsUser(i), smsUser(i + 1), smsUser(i + 2)])))
+    users.push(await smsUser(6))
   })()
   const started = startCollector()
   await made.catch(async (err) => {
@@ -221,6 +222,14 @@ describe('game day: SMS primary outage against the real IdP and simulator', () =
   }, 60_000)
 
   it('runs the SMS outage: faults applied, fallback seen, expectations from stored events, every fault reverted at the end', async () => {
+    // A drill before this one may have left Twilio's breaker open: its cool-down is 2 s, and the
+    // first call after it probes Twilio and closes the breaker, so this drill starts from closed.
+    const twilioCircuit = async () => /idp_circuit_state\{provider="twilio"\} (\d)/.exec(await (await fetch(`${idp.url}/metrics`)).text())?.[1]
+    if ((await twilioCircuit()) !== '0') {
+      await new Promise((done) => setTimeout(done, 2_500))
+      await smsLogin(users[6])
+    }
+    expect(await twilioCircuit()).toBe('0')
     const start = await api('POST', '/api/v1/gamedays', { scenario: 'sms-primary-outage-eu-west' })
     expect(start.status).toBe(201)
     const id = start.body.id as string

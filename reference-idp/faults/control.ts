@@ -204,7 +204,7 @@ export function createGameday(d: GamedayDeps) {
           const g = drillScope.current()?.gamedayId
           t.emit(name, g && attrs[ATTR.gamedayId] === undefined ? { ...attrs, [ATTR.gamedayId]: g } : attrs, ctx)
         },
-        span: (name, attrs, fn, kind) => t.span(name, attrs, fn, kind),
+        span: (name, attrs, fn, kind, request) => t.span(name, attrs, fn, kind, request),
         step: (parent, name, attrs, fn) => t.step(parent, name, attrs, fn),
         flush: () => t.flush(),
         shutdown: () => t.shutdown(),
