@@ -3,7 +3,7 @@ import { BURN_WINDOWS } from '../../contract'
 import { durationSeconds } from '../../dashboards/schema/yaml-file'
 import { runSql } from '../query/run'
 import { BucketStore } from './buckets'
-import { ROLLUP_1H_SOURCE, RAW_SOURCE, circuitSql, countSql, coverageSql, lastSeenSql, rollupable, sloCountsSql, type SloSource } from './sql'
+import { ROLLUP_1H_SOURCE, RAW_SOURCE, circuitSql, countSql, coverageSql, lastSeenSql, rollupable, sloCountsSql } from './sql'
 import type { Counts, RuleSet, Slo } from './types'
 
 /** What one evaluation cycle reads from ClickHouse, shaped for the pure parts. */

@@ -12,6 +12,7 @@ import type { Parsed } from './types'
  * server mounts them, the catalogue lists them. Responses are the schemas of contract/security.ts, listed by path in
  * contract/query.ts (QUERY_ROUTES).
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- REPORTS holds reports of different request types; `any` is their existential default
 export interface ReportDef<R = any> {
   path: string
   title: string
