@@ -1,4 +1,5 @@
-import { generateKeyPairSync } from 'node:crypto'
+import { createHash, generateKeyPairSync } from 'node:crypto'
+import { SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { vonageSmsSignature as simulatorVonageSignature } from '../../simulator/vendors/webhook-signing'
 import { parseReceipt } from './receipts'
@@ -69,6 +70,12 @@ describe('vonage voice signed callbacks (Authorization JWT)', () => {
   const signed = () => vonageEvent(event)
   const jwtParts = () => (signed().headers.authorization as string).slice('Bearer '.length).split('.')
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  /** A token made with jose as Vonage makes one, over the signed event's body, with claims to vary. */
+  const hs = (bits: 256 | 512, claims: Record<string, unknown>, withHash = true) =>
+    new SignJWT({ api_key: 'simkey01', ...(withHash ? { payload_hash: createHash('sha256').update(signed().body).digest('hex') } : {}), ...claims })
+      .setProtectedHeader({ alg: `HS${bits}`, typ: 'JWT' })
+      .sign(new TextEncoder().encode(SECRET))
+  const withJwt = (jwt: string) => ({ ...signed(), headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` } })
   it.each([
     ['an altered body', () => ({ ...signed(), body: signed().body.replace('completed', 'failed') }), 'bad_signature', /payload_hash does not match the body/],
     ['another signature secret', () => vonageEvent(event, { secret: 'not-the-secret' }), 'bad_signature', /JWT signature does not match/],
@@ -76,8 +83,11 @@ describe('vonage voice signed callbacks (Authorization JWT)', () => {
     ['another account’s api_key', () => vonageEvent(event, { apiKey: 'someone-else' }), 'bad_signature', /api_key is not the configured account/],
     ['no Authorization header', () => ({ ...signed(), headers: { 'content-type': 'application/json' } }), 'missing_signature', /Bearer JWT missing/],
     ['an old iat (replay)', () => vonageEvent(event, { at: NOW - 10 * MIN }), 'stale_timestamp', /JWT iat is 600 s old/],
+    ['an exp in the past', async () => withJwt(await hs(256, { iat: NOW / 1000, exp: NOW / 1000 - 1 })), 'stale_timestamp', /JWT has expired/],
+    ['HS512 with the right secret (alg pinned to HS256)', async () => withJwt(await hs(512, { iat: NOW / 1000 })), 'bad_signature', /expected alg HS256/],
+    ['no payload_hash', async () => withJwt(await hs(256, { iat: NOW / 1000 }, false)), 'bad_signature', /payload_hash does not match/],
   ])('refuses %s', async (_name, req, code, message) => {
-    const err = await refusal('vonage-voice', req())
+    const err = await refusal('vonage-voice', await req())
     expect(err).toMatchObject({ vendor: 'vonage-voice', code })
     expect(err.message).toMatch(message)
     expect(err.message).not.toContain('4915100000000')
