@@ -100,6 +100,22 @@ describe('FCM service-account token', () => {
     expect(await fcm.send(msg)).toMatchObject({ ok: false, reason: 'network_error' })
   })
 
+  it('a token FCM refuses (401) is dropped: the next send exchanges a new one', async () => {
+    const { f, seen } = counting()
+    let refuse = true
+    const g = ((url: string, init?: RequestInit) => {
+      if (refuse && String(url).includes('/messages:send')) {
+        refuse = false
+        return Promise.resolve(Response.json({ error: { code: 401, status: 'UNAUTHENTICATED' } }, { status: 401 }))
+      }
+      return f(url, init)
+    }) as typeof fetch
+    const fcm = createFcm({ baseUrl: `${sim.url}/fcm`, timeoutMs: 5000, costMicros: 0, credentials: simulatorPushCredentials(sim.url).fcm, fetch: g })
+    expect(await fcm.send(msg)).toMatchObject({ ok: false, reason: 'http_4xx' })
+    expect(await fcm.send(msg)).toMatchObject({ ok: true })
+    expect(seen.token).toBe(2)
+  })
+
   it('the simulated FCM refuses a token it did not issue', async () => {
     const res = await fetch(`${sim.url}/fcm/v1/projects/factorwatch-sim/messages:send`, { method: 'POST', headers: { authorization: 'Bearer ya29.sim.9999999999.forged' }, body: JSON.stringify({ message: { token: 't' } }) })
     expect(res.status).toBe(401)

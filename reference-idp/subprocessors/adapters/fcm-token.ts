@@ -33,6 +33,8 @@ export interface AccessTokenSource {
   /** A valid access token: the cached one, or one exchanged now (concurrent callers share the exchange). */
   token(signal?: AbortSignal): Promise<string>
   expiresAt(): number | undefined
+  /** Forget the cached token (FCM answered 401 to it: revoked, or the key was rotated); the next send exchanges anew. */
+  invalidate(): void
 }
 
 export function fcmAccessTokens(o: FcmTokenOptions): AccessTokenSource {
@@ -80,6 +82,9 @@ export function fcmAccessTokens(o: FcmTokenOptions): AccessTokenSource {
 
   return {
     expiresAt: () => current?.expiresAtMs,
+    invalidate: () => {
+      current = undefined
+    },
     token(signal) {
       if (current && tokenFresh(current.expiresAtMs, o.clock.now(), marginMs)) return Promise.resolve(current.token)
       pending ??= exchange(signal).finally(() => {

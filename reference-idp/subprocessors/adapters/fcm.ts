@@ -47,8 +47,11 @@ export function createFcm(o: FcmOptions): PushSender {
         },
       }),
     }),
-    read: (reply: VendorReply) => reply.status < 300
-      ? { providerMessageId: field(jsonBody(reply.body), 'name')?.split('/').pop() }
-      : { tokenGone: reply.status === 404 && fcmErrorCodes(reply.body).includes('UNREGISTERED') },
+    read: (reply: VendorReply) => {
+      if (reply.status < 300) return { providerMessageId: field(jsonBody(reply.body), 'name')?.split('/').pop() }
+      // UNAUTHENTICATED: the access token was refused before its time; the next send exchanges a new one.
+      if (reply.status === 401) tokens.invalidate()
+      return { tokenGone: reply.status === 404 && fcmErrorCodes(reply.body).includes('UNREGISTERED') }
+    },
   })
 }
