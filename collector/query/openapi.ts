@@ -18,6 +18,8 @@ export interface RouteDocs {
   params?: z.ZodRawShape
   /** Parameters the shape has as optional but the handler refuses to go without. */
   required?: readonly string[]
+  /** Descriptions of parameters that mean something else here than in PARAM_TEXT. */
+  describe?: Readonly<Record<string, string>>
   /** JSON request body. */
   body?: z.ZodType
   /** Status → [description, schema of the JSON body]. */
@@ -62,14 +64,14 @@ function queryParameters(docs: RouteDocs): Record<string, unknown>[] {
     name,
     in: 'query',
     required: docs.required?.includes(name) ?? false,
-    ...(PARAM_TEXT[name] ? { description: PARAM_TEXT[name] } : {}),
+    ...((docs.describe?.[name] ?? PARAM_TEXT[name]) ? { description: docs.describe?.[name] ?? PARAM_TEXT[name] } : {}),
     schema: jsonSchema(schema as z.ZodType, 'input'),
   }))
 }
 
 /** `{name}` segments of a path as required path parameters. */
-function pathParameters(path: string): Record<string, unknown>[] {
-  return [...path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }))
+function pathParameters(path: string, docs: RouteDocs): Record<string, unknown>[] {
+  return [...path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, ...(docs.describe?.[m[1]] ? { description: docs.describe[m[1]] } : {}), schema: { type: 'string' } }))
 }
 
 /** The document for these routes; routes without `docs` are left out. */
@@ -94,7 +96,7 @@ export function queryOpenApiDocument(routes: readonly DocumentedRoute[], version
       const name = `${pascal(path)}${method === 'GET' ? '' : method[0] + method.slice(1).toLowerCase()}${Number(status) < 300 ? 'Response' : `Response${status}`}`
       responses[status] = { description, content: { 'application/json': { schema: ref(schema, name) } } }
     }
-    const params = [...pathParameters(path), ...queryParameters(docs)]
+    const params = [...pathParameters(path, docs), ...queryParameters(docs)]
     ;(paths[path] ??= {})[method.toLowerCase()] = {
       summary: docs.summary,
       operationId: `${method} ${path}`.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_|_$/g, ''),
