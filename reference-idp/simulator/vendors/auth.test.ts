@@ -6,6 +6,7 @@ import { exchangeAssertion } from './fcm-oauth'
 import { DEFAULT_CREDENTIALS as C } from './types'
 import { providerToken, serviceAccountAssertion, vonageApplicationJwt } from '../../../test/fixtures/vendor-tokens'
 import { p256FromSeed } from './webhook-keys'
+import { certificateSerial } from './sns-cert'
 
 /** The simulated vendors check token credentials as the real ones do: signature with the configured public key, claims, age. */
 
@@ -77,5 +78,17 @@ describe('Vonage Voice application JWT', () => {
     const r = vonageVoice.parse(call(await token()), C)
     expect(r.ok).toBe(ok)
     if (!ok) expect(r).toMatchObject({ reply: { status: 401 } })
+  })
+})
+
+describe('SNS signing certificate serial', () => {
+  it.each([
+    [[0x00, 0x01, 2, 3, 4, 5, 6, 7, 8], 0x40],
+    [[0x80, 0x01, 2, 3, 4, 5, 6, 7], 0x40],
+    [[0xff, 0xff, 2, 3, 4, 5, 6, 7], 0x7f],
+  ])('%j starts %i: positive, no leading zero byte, 8 bytes', (bytes, first) => {
+    const serial = certificateSerial(Buffer.from(bytes))
+    expect(serial[0]).toBe(first)
+    expect(serial).toHaveLength(8)
   })
 })
