@@ -1,7 +1,7 @@
 import { parseEnv } from '../contract/env'
 import { z } from 'zod'
 import { parseServiceKeys } from './service-auth/assertion'
-import { parseVendorCredentials } from './subprocessors/adapters/credentials'
+import { parseVendorCredentials, parseVendorUrls } from './subprocessors/adapters/credentials'
 
 const onOff = z.enum(['on', 'off'])
 
@@ -28,8 +28,21 @@ export const IdpConfig = z.object({
   region: z.string().regex(/^[a-z0-9-]{1,32}$/, 'expected a region id such as eu-west').default('eu-west'),
   /** Public origin of the IdP (cookie scope and origin checks); defaults to http://host:port. */
   publicUrl: z.string().url().optional(),
-  /** Base URL of the vendors' APIs (the provider simulator, e.g. http://127.0.0.1:8090). Unset: codes go to an in-process outbox. */
+  /**
+   * One base URL for every vendor's API, each under its own path (the provider simulator, e.g.
+   * http://127.0.0.1:8090). Unset with IDP_VENDOR_URLS unset too: codes go to an in-process outbox.
+   */
   providerUrl: z.string().url().optional(),
+  /** Each vendor's API root by registry vendor id, JSON (`{"twilio":"https://api.twilio.com",…}`); over IDP_PROVIDER_URL. */
+  vendorUrls: z.string().superRefine((s, ctx) => {
+    try {
+      parseVendorUrls(s)
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message })
+    }
+  }).optional(),
+  /** A file holding the IDP_VENDOR_CREDENTIALS document (a mounted secret); read at start. */
+  vendorCredentialsFile: z.string().min(1).optional(),
   /** Base URL the vendors post receipts to (`/webhooks/{vendor}` is appended); default the public URL. */
   webhookUrl: z.string().url().optional(),
   /** The sub-processor registry: vendors, fallback chains, breaker thresholds, costs. */
@@ -76,7 +89,7 @@ export const IdpConfig = z.object({
   vonageSignatureSecret: z.string().min(8, 'expected the signature secret from the Vonage dashboard').optional(),
   /** SendGrid signed event webhook verification key (base64 DER as SendGrid shows it). */
   sendgridWebhookPublicKey: z.string().min(20, 'expected the base64 verification key SendGrid shows').optional(),
-  /** Send credentials of the vendor accounts, JSON (subprocessors/adapters/credentials.ts); needed with IDP_PROVIDER_URL. */
+  /** Credentials and webhook keys of the vendor accounts, JSON (subprocessors/adapters/credentials.ts); needed to send through vendors. */
   vendorCredentials: z.string().superRefine((s, ctx) => {
     try {
       parseVendorCredentials(s)
@@ -135,6 +148,8 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   publicUrl: 'IDP_PUBLIC_URL',
   rpId: 'IDP_RP_ID',
   providerUrl: 'IDP_PROVIDER_URL',
+  vendorUrls: 'IDP_VENDOR_URLS',
+  vendorCredentialsFile: 'IDP_VENDOR_CREDENTIALS_FILE',
   registryPath: 'IDP_REGISTRY',
   webhookUrl: 'IDP_WEBHOOK_URL',
   demoHeaders: 'IDP_DEMO_HEADERS',

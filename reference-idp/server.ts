@@ -97,7 +97,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   // Keys first: without them nothing starts (and no data directory is created).
   const keys = keysFor(config, log)
   // Vendor credentials too: missing ones stop start-up before the store is opened.
-  const vendorConfig = !o.sender && config.providerUrl ? vendorSettings({ ...config, providerUrl: config.providerUrl }) : undefined
+  const vendorConfig = o.sender ? undefined : vendorSettings(config)
   const db = o.db ?? (config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(config.dataDir))
   const applied = await migrateStore(db)
   if (applied.length) log(`store (${db.kind}): applied migrations ${applied.join(', ')}`)

@@ -63,11 +63,11 @@ async function main(): Promise<void> {
     ...tsx('reference-idp/main.ts'),
     // SMS, voice and e-mail codes go through the vendor adapters to the simulator's vendors: the
     // IdP knows no vendor secret of its own, so the simulator's are handed over here (unless
-    // IDP_PROVIDER_URL points elsewhere: then its IDP_VENDOR_CREDENTIALS and receipt secrets come from your environment).
+    // IDP_PROVIDER_URL or IDP_VENDOR_URLS points elsewhere: then its IDP_VENDOR_CREDENTIALS and receipt secrets come from your environment).
     // The demo generates development keys beside .data/idp (in .data/keys/, never in the data
     // directory) and hashes at scrypt N=2^14 so a 2-core laptop keeps up with the demo traffic;
     // set IDP_SECRET_KEY / IDP_USER_HASH_KEY (or IDP_KEY_FILE) and IDP_PASSWORD_COST to change that.
-    env: { IDP_DEV_KEYS: env.IDP_DEV_KEYS ?? 'on', IDP_PASSWORD_COST: env.IDP_PASSWORD_COST ?? '14', IDP_DEMO_HEADERS: env.IDP_DEMO_HEADERS ?? 'on', IDP_HOST: host, IDP_PORT: ports.idp, OTEL_EXPORTER_OTLP_ENDPOINT: `http://${host}:${ports.otlp}`, IDP_SERVICE_KEYS: serviceKeys, ...(env.IDP_PROVIDER_URL ? {} : simulatorIdpEnv(simulatorUrl)) },
+    env: { IDP_DEV_KEYS: env.IDP_DEV_KEYS ?? 'on', IDP_PASSWORD_COST: env.IDP_PASSWORD_COST ?? '14', IDP_DEMO_HEADERS: env.IDP_DEMO_HEADERS ?? 'on', IDP_HOST: host, IDP_PORT: ports.idp, OTEL_EXPORTER_OTLP_ENDPOINT: `http://${host}:${ports.otlp}`, IDP_SERVICE_KEYS: serviceKeys, ...(env.IDP_PROVIDER_URL || env.IDP_VENDOR_URLS ? {} : simulatorIdpEnv(simulatorUrl)) },
     ready: /reference-idp listening on/,
   })
 

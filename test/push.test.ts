@@ -49,7 +49,7 @@ beforeAll(async () => {
   const registry = loadRegistry()
   const push = createPushService({
     repo, push: createPushRepo(db), keys, telemetry: tel.t, metrics: createIdpMetrics(), region: 'eu-west',
-    sender: createPushChain({ registry, adapters: createPushAdapters(sim.url, registry, { credentials: simulatorPushCredentials() }), now: () => now().getTime() }), policy: DEFAULT_PUSH_POLICY, flowPolicy: DEFAULT_FLOW_POLICY, now,
+    sender: createPushChain({ registry, adapters: createPushAdapters(sim.url, registry, { credentials: simulatorPushCredentials(sim.url) }), now: () => now().getTime() }), policy: DEFAULT_PUSH_POLICY, flowPolicy: DEFAULT_FLOW_POLICY, now,
   })
   pushService = push
   server = await serveRoutes([...pushRoutes(push, undefined, () => 'https://idp.example'), ...pushPageRoutes({ push, publicUrl: () => 'https://idp.example', fresh: async (x) => x.userId() })], sessions)

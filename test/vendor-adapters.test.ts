@@ -65,7 +65,7 @@ beforeAll(async () => {
     await fetch(`${sim.url}/webhooks/${vendor}`, { method: 'PUT', body: JSON.stringify({ url: `${hook.url}/webhooks/${vendor}` }) })
   const loaded = loadRegistry()
   registry = { ...loaded, vendors: loaded.vendors.map((v) => ({ ...v, timeoutMs: TIMEOUT_MS })) }
-  adapters = createAdapters({ simulatorUrl: sim.url, registry, webhookBaseUrl: hook.url, credentials: creds })
+  adapters = createAdapters({ providerUrl: sim.url, registry, webhookBaseUrl: hook.url, credentials: creds })
   receiptCreds = receiptCredentials(simulatorReceiptSecrets(sim.url))
   // SES receipts name the simulator's certificate: fetch it once, so the sync parser can verify them.
   await receiptCreds.ses!.certificates!.prepare!(JSON.stringify({ SigningCertURL: sim.webhookKeys.snsSigningCertUrl }))
@@ -104,10 +104,10 @@ async function deviceMessages(c: Case): Promise<{ id: string; text: string; code
   return ((await res.json()) as { messages: { id: string; text: string; code: string | null }[] }).messages
 }
 
-const receiptsAt = (vendor: string): DeliveryReceipt[] =>
-  hook.hits
+const receiptsAt = async (vendor: string): Promise<DeliveryReceipt[]> =>
+  (await Promise.all(hook.hits
     .filter((h) => new URL(h.url).pathname === `/webhooks/${vendor}`)
-    .flatMap((h) => parseReceipt(vendor, { url: h.url, headers: h.headers as Record<string, string>, body: h.body }, receiptCreds))
+    .map((h) => parseReceipt(vendor, { url: h.url, headers: h.headers as Record<string, string>, body: h.body }, receiptCreds)))).flat()
 
 async function withFault<T>(fault: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
   const res = await fetch(`${sim.url}/faults`, { method: 'POST', body: JSON.stringify({ durationSeconds: 30, ...fault }) })
@@ -120,7 +120,7 @@ async function withFault<T>(fault: Record<string, unknown>, run: () => Promise<T
   }
 }
 
-it('createAdapters builds one adapter per sms/voice/email vendor of the registry, none for push', () => {
+it('createAdapters builds one adapter per sms/voice/email vendor of the registry, none for push', async () => {
   expect([...adapters.keys()].sort()).toEqual(CASES.map((c) => c.id).sort())
   for (const c of CASES) expect(adapters.get(c.id)!.channels).toEqual([c.channel])
 })
@@ -140,10 +140,10 @@ describe.each(CASES)('$id', (c) => {
     expect(received.code).toBe(code)
     expect(received.text).toContain(`code is ${code}`)
 
-    const delivered = await until(`${c.id} delivered receipt`, () => receiptsAt(c.id).find((x) => x.providerMessageId === r.providerMessageId && x.status === 'delivered'))
+    const delivered = await until(`${c.id} delivered receipt`, async () => (await receiptsAt(c.id)).find((x) => x.providerMessageId === r.providerMessageId && x.status === 'delivered'))
     expect(delivered.provider).toBe(c.id)
     // Intermediate statuses (sent, processed, Send, ringing…) never come out as receipts.
-    expect(receiptsAt(c.id).filter((x) => x.providerMessageId === r.providerMessageId)).toEqual([delivered])
+    expect((await receiptsAt(c.id)).filter((x) => x.providerMessageId === r.providerMessageId)).toEqual([delivered])
   })
 
   it('outage → http_5xx, nothing charged', async () => {
@@ -177,9 +177,9 @@ it('a refused connection → network_error with class none', async () => {
 
 describe('twilio signature', () => {
   const signedHit = () => until('a signed twilio callback', () => hook.hits.find((h) => h.url.endsWith('/webhooks/twilio') && h.headers['x-twilio-signature']))
-  const refusal = (h: Hit) => {
+  const refusal = async (h: Hit) => {
     try {
-      parseReceipt('twilio', { url: h.url, headers: h.headers as Record<string, string>, body: h.body }, receiptCreds)
+      await parseReceipt('twilio', { url: h.url, headers: h.headers as Record<string, string>, body: h.body }, receiptCreds)
     } catch (e) {
       return e
     }
@@ -188,7 +188,7 @@ describe('twilio signature', () => {
 
   it('a genuine callback from the simulator verifies', async () => {
     const h = await signedHit()
-    expect(() => parseReceipt('twilio', { url: h.url, headers: h.headers as Record<string, string>, body: h.body }, receiptCreds)).not.toThrow()
+    await expect(parseReceipt('twilio', { url: h.url, headers: h.headers as Record<string, string>, body: h.body }, receiptCreds)).resolves.toBeDefined()
   })
 
   it('a tampered signature, status or URL is refused, naming the vendor and why', async () => {
@@ -202,13 +202,13 @@ describe('twilio signature', () => {
     ]
     expect(tampered[1].body).not.toBe(h.body)
     for (const t of tampered) {
-      const err = refusal(t)
+      const err = await refusal(t)
       expect(err).toBeInstanceOf(ReceiptError)
       expect(err).toMatchObject({ vendor: 'twilio', code: 'bad_signature' })
       expect((err as Error).message).toMatch(/^twilio receipt refused: X-Twilio-Signature does not match/)
       expect((err as Error).message).not.toMatch(/\+49151/)
     }
-    expect(() => parseReceipt('twilio', { url: h.url, headers: h.headers as Record<string, string>, body: h.body }, { twilio: { authToken: 'wrong' } })).toThrow(ReceiptError)
+    await expect(parseReceipt('twilio', { url: h.url, headers: h.headers as Record<string, string>, body: h.body }, { twilio: { authToken: 'wrong' } })).rejects.toThrow(ReceiptError)
   })
 })
 
@@ -253,9 +253,9 @@ describe('vonage, sendgrid and ses signatures (timestamped: replays are refused 
     },
   ]
   const asReq = (h: Hit) => ({ url: h.url, headers: h.headers as Record<string, string>, body: h.body })
-  const refusal = (vendor: string, h: Hit, c: ReceiptCredentials, now = Date.now()) => {
+  const refusal = async (vendor: string, h: Hit, c: ReceiptCredentials, now = Date.now()) => {
     try {
-      parseReceipt(vendor, asReq(h), c, now)
+      await parseReceipt(vendor, asReq(h), c, now)
     } catch (e) {
       return e
     }
@@ -264,21 +264,21 @@ describe('vonage, sendgrid and ses signatures (timestamped: replays are refused 
 
   it.each(cases)('$vendor: the simulator signs every receipt and they verify; forgeries are refused with their reason', async (c) => {
     const h = await until(`a signed ${c.vendor} receipt`, () => hook.hits.find((x) => new URL(x.url).pathname === `/webhooks/${c.vendor}` && c.signed(x)))
-    expect(() => parseReceipt(c.vendor, asReq(h), receiptCreds)).not.toThrow()
+    await expect(parseReceipt(c.vendor, asReq(h), receiptCreds)).resolves.toBeDefined()
     expect(c.altered(h).body).not.toBe(h.body)
-    expect(refusal(c.vendor, c.altered(h), receiptCreds)).toMatchObject({ vendor: c.vendor, code: 'bad_signature' })
-    expect(refusal(c.vendor, h, c.wrongKey())).toMatchObject({ vendor: c.vendor, code: 'bad_signature' })
-    expect(refusal(c.vendor, c.unsigned(h), receiptCreds)).toMatchObject({ vendor: c.vendor, code: 'missing_signature' })
+    expect(await refusal(c.vendor, c.altered(h), receiptCreds)).toMatchObject({ vendor: c.vendor, code: 'bad_signature' })
+    expect(await refusal(c.vendor, h, c.wrongKey())).toMatchObject({ vendor: c.vendor, code: 'bad_signature' })
+    expect(await refusal(c.vendor, c.unsigned(h), receiptCreds)).toMatchObject({ vendor: c.vendor, code: 'missing_signature' })
     // The same genuine request replayed ten minutes later.
-    expect(refusal(c.vendor, h, receiptCreds, Date.now() + 10 * 60_000)).toMatchObject({ vendor: c.vendor, code: 'stale_timestamp' })
-    expect(refusal(c.vendor, h, {})).toMatchObject({ vendor: c.vendor, code: 'no_credentials' })
-    expect((refusal(c.vendor, c.altered(h), receiptCreds) as Error).message).not.toMatch(/\+49151|example\.test/)
+    expect(await refusal(c.vendor, h, receiptCreds, Date.now() + 10 * 60_000)).toMatchObject({ vendor: c.vendor, code: 'stale_timestamp' })
+    expect(await refusal(c.vendor, h, {})).toMatchObject({ vendor: c.vendor, code: 'no_credentials' })
+    expect((await refusal(c.vendor, c.altered(h), receiptCreds) as Error).message).not.toMatch(/\+49151|example\.test/)
   })
 
-  it('ses: a SigningCertURL off the allow list is refused even when its certificate signed the message', () => {
+  it('ses: a SigningCertURL off the allow list is refused even when its certificate signed the message', async () => {
     const h = hook.hits.find((x) => new URL(x.url).pathname === '/webhooks/ses' && x.body.includes('"SigningCertURL"'))!
     const moved = { ...h, body: h.body.replace(/"SigningCertURL":"[^"]+"/, '"SigningCertURL":"https://evil.test/SimpleNotificationService-x.pem"') }
-    expect(refusal('ses', moved, receiptCreds)).toMatchObject({ code: 'untrusted_certificate' })
+    expect(await refusal('ses', moved, receiptCreds)).toMatchObject({ code: 'untrusted_certificate' })
   })
 
   it('the simulator serves its SNS certificate and SendGrid public key (as SendGrid’s API does)', async () => {

@@ -7,6 +7,8 @@ import {
   SilenceCreate, SilencesResponse, SlosResponse, type MaintenanceWindow, type Silence,
 } from '../../contract'
 import { dashboardsPath, formatPath } from '../../dashboards/schema/yaml-file'
+import { ErrorBody } from '../../contract/query'
+import { type RouteDocs } from '../query/openapi'
 import type { ExtraRoute, RouteReply } from '../query/server'
 import type { AlertEngine } from './engine'
 import { badRegex, muteState, type Mute } from './silences'
@@ -45,6 +47,18 @@ function parseQuery<S extends z.ZodObject>(schema: S, url: URL): { ok: true; val
 
 const isoParam = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))
 
+/** Query parameters of the GET routes (also their OpenAPI parameters). */
+const SLOS_QUERY = z.object({ id: z.string().optional() })
+const ALERTS_QUERY = z.object({ id: z.string().optional(), state: AlertState.optional(), severity: Severity.optional() })
+const HISTORY_QUERY = z.object({ from: isoParam.optional(), to: isoParam.optional(), alert: z.string().max(300).optional(), limit: z.coerce.number().int().min(1).max(10_000).default(500) })
+
+const E400 = ['invalid_parameter: a parameter or body field is unknown or invalid; `parameter` names it', ErrorBody] as const
+const E404 = ['not_found', ErrorBody] as const
+/** OpenAPI docs of one alerting route (collector/query/openapi.ts). */
+const docs = (summary: string, responses: RouteDocs['responses'], more: Omit<RouteDocs, 'summary' | 'responses'> = {}): RouteDocs => ({ summary, responses, ...more })
+const MUTE_ERRORS = { 400: E400, 413: ['body_too_large: the body exceeds 64 KiB', ErrorBody] as const }
+const EXPIRE_ERRORS = { 404: E404, 409: ['read_only: declared in dashboards/maintenance.yaml; edit the file', ErrorBody] as const }
+
 const silenceJson = (m: Mute, now: number): Silence => ({ id: m.id, matchers: m.matchers, startsAt: new Date(m.startsAt).toISOString(), endsAt: new Date(m.endsAt).toISOString(), createdBy: m.createdBy, comment: m.comment, state: muteState(m, now) })
 const windowJson = (m: Mute, now: number): MaintenanceWindow => ({ id: m.id, name: m.name, matchers: m.matchers, startsAt: new Date(m.startsAt).toISOString(), endsAt: new Date(m.endsAt).toISOString(), comment: m.comment, source: m.source, state: muteState(m, now) })
 
@@ -82,34 +96,43 @@ export function alertingRoutes(engine: AlertEngine, now: () => number): ExtraRou
 
   return [
     { method: 'GET', path: '/api/v1/slos', handle: async (_req, url) => {
-      const q = parseQuery(z.object({ id: z.string().optional() }), url)
+      const q = parseQuery(SLOS_QUERY, url)
       if (!q.ok) return q.reply
       const slos = (await engine.slos()).filter((s) => !q.value.id || s.id === q.value.id)
       if (q.value.id && slos.length === 0) return bad('id', `unknown SLO ${q.value.id.slice(0, 80)}`)
       return ok(SlosResponse, { generated_at: new Date(now()).toISOString(), slos })
-    } },
+    }, docs: docs('Each SLO with its SLI, error budget and burn rates', { 200: ['OK', SlosResponse], 400: E400 }, { params: SLOS_QUERY.shape, describe: { id: 'Only this SLO (its id in dashboards/slos.yaml).' } }) },
     { method: 'GET', path: '/api/v1/alerts', handle: async (_req, url) => {
-      const q = parseQuery(z.object({ id: z.string().optional(), state: AlertState.optional(), severity: Severity.optional() }), url)
+      const q = parseQuery(ALERTS_QUERY, url)
       if (!q.ok) return q.reply
       const { id, state, severity } = q.value
       const alerts = engine.alerts().filter((a) => (!id || a.id === id) && (!state || a.state === state) && (!severity || a.severity === severity))
       return ok(AlertsResponse, { generated_at: new Date(now()).toISOString(), alerts })
-    } },
+    }, docs: docs('Each alert rule and its state', { 200: ['OK', AlertsResponse], 400: E400 }, { params: ALERTS_QUERY.shape, describe: { id: 'Only this alert rule.', state: 'Only alerts in this state.', severity: 'Only alerts of this severity.' } }) },
     { method: 'GET', path: '/api/v1/alerts/history', handle: async (_req, url) => {
-      const q = parseQuery(z.object({ from: isoParam.optional(), to: isoParam.optional(), alert: z.string().max(300).optional(), limit: z.coerce.number().int().min(1).max(10_000).default(500) }), url)
+      const q = parseQuery(HISTORY_QUERY, url)
       if (!q.ok) return q.reply
       const t = now()
       const toMs = q.value.to ?? t + 1
       const fromMs = q.value.from ?? toMs - 7 * DAY_MS
       if (fromMs >= toMs) return bad('from', 'expected a time before to')
       return ok(AlertHistoryResponse, { transitions: await engine.history({ fromMs, toMs, alertId: q.value.alert, limit: q.value.limit }) })
-    } },
-    { method: 'GET', path: '/api/v1/silences', handle: async () => ok(SilencesResponse, { silences: engine.mutes().filter((m) => m.kind === 'silence').map((m) => silenceJson(m, now())) }) },
-    { method: 'POST', path: '/api/v1/silences', handle: (req) => createMute(req, 'silence') },
-    { method: 'DELETE', path: '/api/v1/silences/{id}', handle: async (_req, url) => expireMute(url, 'silence') },
-    { method: 'GET', path: '/api/v1/maintenance', handle: async () => ok(MaintenanceResponse, { windows: engine.mutes().filter((m) => m.kind === 'maintenance').map((m) => windowJson(m, now())) }) },
-    { method: 'POST', path: '/api/v1/maintenance', handle: (req) => createMute(req, 'maintenance') },
-    { method: 'DELETE', path: '/api/v1/maintenance/{id}', handle: async (_req, url) => expireMute(url, 'maintenance') },
+    }, docs: docs('Alert state transitions, newest first', { 200: ['OK', AlertHistoryResponse], 400: E400 }, {
+      params: HISTORY_QUERY.shape,
+      describe: { from: 'Start, ISO 8601 with an offset. Default: 7 days before `to`.', to: 'End, ISO 8601 with an offset. Default: now.', alert: 'Only this alert rule.', limit: 'Most transitions to return (default 500).' },
+    }) },
+    { method: 'GET', path: '/api/v1/silences', handle: async () => ok(SilencesResponse, { silences: engine.mutes().filter((m) => m.kind === 'silence').map((m) => silenceJson(m, now())) }),
+      docs: docs('Silences (mute alerts matching their matchers)', { 200: ['OK', SilencesResponse] }) },
+    { method: 'POST', path: '/api/v1/silences', handle: (req) => createMute(req, 'silence'),
+      docs: docs('Create a silence', { 201: ['Created', IdResponse], ...MUTE_ERRORS }, { body: SilenceCreate }) },
+    { method: 'DELETE', path: '/api/v1/silences/{id}', handle: async (_req, url) => expireMute(url, 'silence'),
+      docs: docs('Expire a silence now', { 200: ['Expired', ExpiredResponse], 404: E404 }, { describe: { id: 'The silence id.' } }) },
+    { method: 'GET', path: '/api/v1/maintenance', handle: async () => ok(MaintenanceResponse, { windows: engine.mutes().filter((m) => m.kind === 'maintenance').map((m) => windowJson(m, now())) }),
+      docs: docs('Maintenance windows (from the API and dashboards/maintenance.yaml)', { 200: ['OK', MaintenanceResponse] }) },
+    { method: 'POST', path: '/api/v1/maintenance', handle: (req) => createMute(req, 'maintenance'),
+      docs: docs('Create a maintenance window', { 201: ['Created', IdResponse], ...MUTE_ERRORS }, { body: MaintenanceCreate }) },
+    { method: 'DELETE', path: '/api/v1/maintenance/{id}', handle: async (_req, url) => expireMute(url, 'maintenance'),
+      docs: docs('End a maintenance window now', { 200: ['Expired', ExpiredResponse], ...EXPIRE_ERRORS }, { describe: { id: 'The window id.' } }) },
     { method: 'GET', path: '/api/v1/runbooks/{name}', handle: async (_req, url) => {
       const name = url.pathname.slice(url.pathname.lastIndexOf('/') + 1)
       if (!/^[a-z0-9-]+$/.test(name)) return bad('name', 'expected a runbook name of lower-case letters, digits and dashes')
@@ -117,6 +140,6 @@ export function alertingRoutes(engine: AlertEngine, now: () => number): ExtraRou
       if (!existsSync(path)) return notFound(`no runbook ${name}`)
       const markdown = readFileSync(path, 'utf8')
       return ok(RunbookResponse, { name, title: /^#\s+(.+)$/m.exec(markdown)?.[1] ?? name, markdown })
-    } },
+    }, docs: docs('One runbook (dashboards/runbooks/{name}.md)', { 200: ['OK', RunbookResponse], 400: E400, 404: E404 }, { describe: { name: 'Runbook name: lower-case letters, digits and dashes.' } }) },
   ]
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GameDayReport } from '../../contract'
 import { ScenarioFile } from '../../dashboards/schema/gameday'
-import { DRILL, ENDED, FIRST_FAULT, REVERTED, T0, drillAlerts, drillEvents, drillRun, type Flow } from '../../test/fixtures/drill'
+import { ENDED, FIRST_FAULT, REVERTED, T0, drillAlerts, drillEvents, drillRun, type Flow } from '../../test/fixtures/drill'
 import { openTestStore } from '../../test/support/chdb-store'
 import { loadRuleSet } from '../alerting/load'
 import type { ClickHouseClient } from '../storage/client'

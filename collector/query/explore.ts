@@ -21,16 +21,19 @@ const RAW = 'mfa_events'
 export interface FailuresRequest extends ReportRequest { outcome?: string; reason?: string; risk_level?: string; country?: string; attempt?: number; limit: number }
 const EXTRA = ['outcome', 'reason', 'risk_level', 'country', 'attempt'] as const
 
+/** The query parameters of `GET /api/v1/explore/failures`. */
+export const FAILURES_PARAMS = {
+  ...windowShape, ...filterShape,
+  outcome: oneOf('outcome', Outcome.options.filter((o) => o !== 'success')).optional(),
+  reason: label('reason').optional(),
+  risk_level: oneOf('risk_level', RiskLevel.options).optional(),
+  country: z.string().regex(/^[A-Z]{2}$/, { error: (iss) => `country: expected an ISO 3166-1 alpha-2 code such as DE, got ${quote(iss.input)}` }).optional(),
+  attempt: intParam('attempt', 1, 65_535).optional(),
+  limit: intParam('limit', 1, MAX_LIMIT).optional(),
+}
+
 export function parseFailuresRequest(params: URLSearchParams, nowMs: number): Parsed<FailuresRequest> {
-  const p = parseObject({
-    ...windowShape, ...filterShape,
-    outcome: oneOf('outcome', Outcome.options.filter((o) => o !== 'success')).optional(),
-    reason: label('reason').optional(),
-    risk_level: oneOf('risk_level', RiskLevel.options).optional(),
-    country: z.string().regex(/^[A-Z]{2}$/, { error: (iss) => `country: expected an ISO 3166-1 alpha-2 code such as DE, got ${quote(iss.input)}` }).optional(),
-    attempt: intParam('attempt', 1, 65_535).optional(),
-    limit: intParam('limit', 1, MAX_LIMIT).optional(),
-  }, params)
+  const p = parseObject(FAILURES_PARAMS, params)
   if (!p.ok) return p
   const window = resolveWindow(p.value, nowMs)
   if (!window.ok) return window
@@ -73,8 +76,11 @@ export interface FlowRequest { flowId: string; window: QueryWindow }
 /** Without from/to a flow is looked for over the last 30 days. */
 export const FLOW_DEFAULT_RANGE_MS = 30 * 24 * 3600 * 1000
 
+/** The query parameters of `GET /api/v1/explore/flow` (`flow_id` is required). */
+export const FLOW_PARAMS = { from: windowShape.from, to: windowShape.to, flow_id: z.string().regex(FLOW_RE, { error: (iss) => `flow_id: expected 1-128 printable ASCII characters, got ${quote(iss.input)}` }).optional() }
+
 export function parseFlowRequest(params: URLSearchParams, nowMs: number): Parsed<FlowRequest> {
-  const p = parseObject({ from: windowShape.from, to: windowShape.to, flow_id: z.string().regex(FLOW_RE, { error: (iss) => `flow_id: expected 1-128 printable ASCII characters, got ${quote(iss.input)}` }).optional() }, params)
+  const p = parseObject(FLOW_PARAMS, params)
   if (!p.ok) return p
   if (p.value.flow_id === undefined) return fail('flow_id', 'flow_id: required, expected the mfa.flow_id of one sign-in')
   const to = p.value.to ?? nowMs

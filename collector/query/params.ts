@@ -29,7 +29,7 @@ const isoTime = (name: string) =>
       return z.NEVER
     }
     return ms
-  })
+  }).meta({ type: 'string', format: 'date-time' })
 
 export const intParam = (name: string, min: number, max: number) =>
   z.string().transform((s, ctx) => {
@@ -39,7 +39,7 @@ export const intParam = (name: string, min: number, max: number) =>
       return z.NEVER
     }
     return n
-  })
+  }).meta({ type: 'integer', minimum: min, maximum: max })
 
 export const oneOf = <T extends string>(name: string, values: readonly T[]) =>
   z.enum(values as unknown as [T, ...T[]], { error: (iss) => `${name}: expected one of ${values.join(', ')}, got ${quote(iss.input)}` })
@@ -120,9 +120,12 @@ const idsParam = z.string().transform((s, ctx) => {
   return [...new Set(ids.map((x) => x.toUpperCase() as MetricId))]
 })
 
+/** The query parameters of `GET /api/v1/metrics` (also its OpenAPI parameters). */
+export const METRICS_PARAMS = { ids: idsParam.optional(), ...windowShape, ...filterShape }
+
 /** `GET /api/v1/metrics`: ids (default M1,M2), window, filters. */
 export function parseMetricsRequest(params: URLSearchParams, nowMs: number): Parsed<MetricsRequest> {
-  const p = parseObject({ ids: idsParam.optional(), ...windowShape, ...filterShape }, params)
+  const p = parseObject(METRICS_PARAMS, params)
   if (!p.ok) return p
   const window = resolveWindow(p.value, nowMs)
   if (!window.ok) return window
@@ -131,9 +134,12 @@ export function parseMetricsRequest(params: URLSearchParams, nowMs: number): Par
 
 export interface OutcomesRequest { window: QueryWindow; filters: Filters }
 
+/** The query parameters of `GET /api/v1/outcomes` and of the windowed reports. */
+export const OUTCOMES_PARAMS = { ...windowShape, ...filterShape }
+
 /** `GET /api/v1/outcomes`: window and filters. */
 export function parseOutcomesRequest(params: URLSearchParams, nowMs: number): Parsed<OutcomesRequest> {
-  const p = parseObject({ ...windowShape, ...filterShape }, params)
+  const p = parseObject(OUTCOMES_PARAMS, params)
   if (!p.ok) return p
   const window = resolveWindow(p.value, nowMs)
   if (!window.ok) return window
@@ -149,20 +155,20 @@ export interface EventsRequest {
   limit: number
 }
 
+/** The query parameters of `GET /api/v1/events`. */
+export const EVENTS_PARAMS = {
+  event: oneOf('event', EVENT_NAMES).optional(),
+  from: windowShape.from,
+  to: windowShape.to,
+  limit: intParam('limit', 1, MAX_LIMIT).optional(),
+  outcome: oneOf('outcome', Outcome.options).optional(),
+  flow_id: z.string().regex(FLOW_RE, { error: (iss) => `flow_id: expected 1-128 printable ASCII characters, got ${quote(iss.input)}` }).optional(),
+  ...filterShape,
+}
+
 /** `GET /api/v1/events`: window (step unused), event name, filters, outcome, flow_id, limit. */
 export function parseEventsRequest(params: URLSearchParams, nowMs: number): Parsed<EventsRequest> {
-  const p = parseObject(
-    {
-      event: oneOf('event', EVENT_NAMES).optional(),
-      from: windowShape.from,
-      to: windowShape.to,
-      limit: intParam('limit', 1, MAX_LIMIT).optional(),
-      outcome: oneOf('outcome', Outcome.options).optional(),
-      flow_id: z.string().regex(FLOW_RE, { error: (iss) => `flow_id: expected 1-128 printable ASCII characters, got ${quote(iss.input)}` }).optional(),
-      ...filterShape,
-    },
-    params,
-  )
+  const p = parseObject(EVENTS_PARAMS, params)
   if (!p.ok) return p
   // The events list has no buckets: ask for one bucket's worth so the step rule never trips.
   const window = resolveWindow({ from: p.value.from, to: p.value.to, step: MAX_RANGE_S }, nowMs)
@@ -184,11 +190,13 @@ export function parseEventsRequest(params: URLSearchParams, nowMs: number): Pars
 export interface ProvidersRequest { window: QueryWindow; channel?: string; region?: string }
 export interface ProviderSeriesRequest extends ProvidersRequest { provider: string }
 
-const providerShape = { ...windowShape, channel: oneOf('channel', Channel.options).optional(), region: filterShape.region }
+/** The query parameters of `GET /api/v1/providers`; the series adds `provider` (required). */
+export const PROVIDERS_PARAMS = { ...windowShape, channel: oneOf('channel', Channel.options).optional(), region: filterShape.region }
+export const PROVIDER_SERIES_PARAMS = { ...PROVIDERS_PARAMS, provider: label('provider').optional() }
 
 /** `GET /api/v1/providers`: window, channel, region. */
 export function parseProvidersRequest(params: URLSearchParams, nowMs: number): Parsed<ProvidersRequest> {
-  const p = parseObject(providerShape, params)
+  const p = parseObject(PROVIDERS_PARAMS, params)
   if (!p.ok) return p
   const window = resolveWindow(p.value, nowMs)
   if (!window.ok) return window
@@ -197,7 +205,7 @@ export function parseProvidersRequest(params: URLSearchParams, nowMs: number): P
 
 /** `GET /api/v1/providers/series`: provider (required), window, channel, region. */
 export function parseProviderSeriesRequest(params: URLSearchParams, nowMs: number): Parsed<ProviderSeriesRequest> {
-  const p = parseObject({ ...providerShape, provider: label('provider').optional() }, params)
+  const p = parseObject(PROVIDER_SERIES_PARAMS, params)
   if (!p.ok) return p
   if (p.value.provider === undefined) return fail('provider', 'provider: required, expected a vendor id such as twilio')
   const window = resolveWindow(p.value, nowMs)

@@ -1,8 +1,9 @@
 import type { ClickHouseClient } from '@clickhouse/client'
+import type { z } from 'zod'
 import type { QueryResponse, QueryRoute } from '../../contract/query'
-import { parseFailuresRequest, parseFlowRequest, runBreakdown, runFailures, runFlow } from './explore'
+import { FAILURES_PARAMS, FLOW_PARAMS, parseFailuresRequest, parseFlowRequest, runBreakdown, runFailures, runFlow } from './explore'
 import { runExecutive } from './executive'
-import { parseOutcomesRequest } from './params'
+import { OUTCOMES_PARAMS, parseOutcomesRequest } from './params'
 import { runAttacks, runBypasses, runEnrollment, runRecovery } from './security-run'
 import type { ReportRequest } from './security-sql'
 import type { Parsed } from './types'
@@ -12,17 +13,21 @@ import type { Parsed } from './types'
  * server mounts them, the catalogue lists them. Responses are the schemas of contract/security.ts, listed by path in
  * contract/query.ts (QUERY_ROUTES).
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- REPORTS holds reports of different request types; `any` is their existential default
 export interface ReportDef<R = any> {
   path: string
   title: string
   parse: (params: URLSearchParams, nowMs: number) => Parsed<R>
+  /** The query parameters `parse` accepts (its zod shape) and those it requires, for the OpenAPI document. */
+  params: z.ZodRawShape
+  required?: readonly string[]
   run: (client: ClickHouseClient, req: R, nowMs: number) => Promise<unknown>
 }
 
 /** A report whose `run` must answer its path's schema in contract/query.ts (QUERY_ROUTES). */
-const report = <P extends QueryRoute, R>(def: { path: P; title: string; parse: ReportDef<R>['parse']; run: (client: ClickHouseClient, req: R, nowMs: number) => Promise<QueryResponse<P>> }): ReportDef<R> => def
+const report = <P extends QueryRoute, R>(def: { path: P; title: string; parse: ReportDef<R>['parse']; params: z.ZodRawShape; required?: readonly string[]; run: (client: ClickHouseClient, req: R, nowMs: number) => Promise<QueryResponse<P>> }): ReportDef<R> => def
 const windowed = <P extends QueryRoute>(path: P, title: string, run: (client: ClickHouseClient, req: ReportRequest, nowMs: number) => Promise<QueryResponse<P>>): ReportDef =>
-  report({ path, title, parse: parseOutcomesRequest, run })
+  report({ path, title, parse: parseOutcomesRequest, params: OUTCOMES_PARAMS, run })
 
 export const REPORTS: readonly ReportDef[] = [
   windowed('/api/v1/security/enrollment', 'Enrollment coverage by group × factor with trend, phishing-resistant share, admins without a second factor, SMS-only users', runEnrollment),
@@ -31,6 +36,6 @@ export const REPORTS: readonly ReportDef[] = [
   windowed('/api/v1/security/attacks', 'Credential stuffing, second-factor guessing, lockouts, push bombing, risk levels, revoked-session reuse', runAttacks),
   windowed('/api/v1/explore/breakdown', 'Latency by region, errors by client, receipts in flight and outstanding by provider', runBreakdown),
   windowed('/api/v1/executive', 'Leadership KPIs and cost per successful verification, this period vs the previous one', runExecutive),
-  report({ path: '/api/v1/explore/failures', title: 'Failed challenges, filterable by every dimension', parse: parseFailuresRequest, run: runFailures }),
-  report({ path: '/api/v1/explore/flow', title: "One flow's events in order and its spans", parse: parseFlowRequest, run: runFlow }),
+  report({ path: '/api/v1/explore/failures', title: 'Failed challenges, filterable by every dimension', parse: parseFailuresRequest, params: FAILURES_PARAMS, run: runFailures }),
+  report({ path: '/api/v1/explore/flow', title: "One flow's events in order and its spans", parse: parseFlowRequest, params: FLOW_PARAMS, required: ['flow_id'], run: runFlow }),
 ]

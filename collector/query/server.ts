@@ -1,9 +1,15 @@
+import { readFileSync } from 'node:fs'
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { Counter, Histogram, type Registry, Registry as PromRegistry } from 'prom-client'
-import type { CatalogueResponse, HealthResponse } from '../../contract/query'
+import type { z } from 'zod'
+import { type CatalogueResponse, type HealthResponse, QUERY_ROUTES, type QueryRoute } from '../../contract/query'
 import { catalogueListing } from './catalogue'
-import { parseEventsRequest, parseMetricsRequest, parseOutcomesRequest, parseProviderSeriesRequest, parseProvidersRequest } from './params'
+import { type RouteDocs, errorResponses, queryOpenApiDocument } from './openapi'
+import {
+  EVENTS_PARAMS, METRICS_PARAMS, OUTCOMES_PARAMS, PROVIDER_SERIES_PARAMS, PROVIDERS_PARAMS,
+  parseEventsRequest, parseMetricsRequest, parseOutcomesRequest, parseProviderSeriesRequest, parseProvidersRequest,
+} from './params'
 import { StorageError, runEvents, runMetrics, runOutcomes, runProviderSeries, runProviders } from './run'
 import type { ParamError, Parsed } from './types'
 import { REPORTS } from './reports'
@@ -11,8 +17,8 @@ import { REPORTS } from './reports'
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
 /** What a route answers: a status and a JSON body (or text with its content type). */
 export interface RouteReply { status: number; body: unknown; contentType?: string; headers?: Record<string, string> }
-/** An additional route (alerts, game days) mounted on the same server and metrics. */
-export interface ExtraRoute { method: HttpMethod; path: string; handle: (req: IncomingMessage, url: URL) => Promise<RouteReply> }
+/** An additional route (alerts, game days) mounted on the same server and metrics; `docs` puts it in /openapi.json. */
+export interface ExtraRoute { method: HttpMethod; path: string; handle: (req: IncomingMessage, url: URL) => Promise<RouteReply>; docs?: RouteDocs }
 
 export interface QueryServerOptions {
   client: ClickHouseClient
@@ -61,10 +67,21 @@ function matchesPattern(pattern: string, pathname: string): boolean {
   return want.length === got.length && want.every((w, i) => (w.startsWith('{') && w.endsWith('}') ? got[i] !== '' : w === got[i]))
 }
 
+/** Docs of a read route of QUERY_ROUTES: its parameters, its 200 schema from the contract and the error answers. */
+function readDocs(path: QueryRoute, summary: string, params?: z.ZodRawShape, required?: readonly string[]): RouteDocs {
+  return { summary, params, required, responses: { 200: ['OK', QUERY_ROUTES[path]], ...errorResponses({ params: params !== undefined, storage: true }) } }
+}
+
 /** The report endpoints (reports.ts): window and filters validated like /outcomes. */
 function reportRoutes(client: ClickHouseClient, now: () => number): ExtraRoute[] {
-  return REPORTS.map((r) => ({ method: 'GET' as const, path: r.path, handle: async (_req: IncomingMessage, url: URL) => json(200, await r.run(client, unwrap(r.parse(url.searchParams, now())), now())) }))
+  return REPORTS.map((r) => ({
+    method: 'GET' as const, path: r.path, docs: readDocs(r.path as QueryRoute, r.title, r.params, r.required),
+    handle: async (_req: IncomingMessage, url: URL) => json(200, await r.run(client, unwrap(r.parse(url.searchParams, now())), now())),
+  }))
 }
+
+/** The version the OpenAPI document states: the package's. */
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 /**
  * The collector's read API on :4320. Routes are a fixed table so the `route` metric label is
@@ -87,15 +104,22 @@ export function createQueryServer(opts: QueryServerOptions): Server {
         log(`query api: healthz: ClickHouse SELECT 1 failed: ${(err as Error).message.split('\n')[0]}`)
         return json(503, { status: 'unavailable', clickhouse: transport, error: 'ClickHouse did not answer SELECT 1' } satisfies HealthResponse)
       }
-    } },
+    }, docs: { summary: 'Liveness: whether ClickHouse answers SELECT 1', responses: { 200: ['ClickHouse answers', QUERY_ROUTES['/healthz']], 503: ['ClickHouse does not answer', QUERY_ROUTES['/healthz']] } } },
     { method: 'GET', path: '/metrics', handle: async () => ({ status: 200, body: await registry.metrics(), contentType: registry.contentType }) },
-    { method: 'GET', path: '/api/v1/metrics/catalogue', handle: async () => json(200, { ...catalogueListing(), reports: REPORTS.map(({ path, title }) => ({ path, title })) } satisfies CatalogueResponse) },
-    { method: 'GET', path: '/api/v1/metrics', handle: async (_req, url) => json(200, await runMetrics(client, unwrap(parseMetricsRequest(url.searchParams, now())), now())) },
-    { method: 'GET', path: '/api/v1/outcomes', handle: async (_req, url) => json(200, await runOutcomes(client, unwrap(parseOutcomesRequest(url.searchParams, now())))) },
-    { method: 'GET', path: '/api/v1/events', handle: async (_req, url) => json(200, await runEvents(client, unwrap(parseEventsRequest(url.searchParams, now())))) },
-    { method: 'GET', path: '/api/v1/providers', handle: async (_req, url) => json(200, await runProviders(client, unwrap(parseProvidersRequest(url.searchParams, now())))) },
-    { method: 'GET', path: '/api/v1/providers/series', handle: async (_req, url) => json(200, await runProviderSeries(client, unwrap(parseProviderSeriesRequest(url.searchParams, now())))) },
+    { method: 'GET', path: '/api/v1/metrics/catalogue', handle: async () => json(200, { ...catalogueListing(), reports: REPORTS.map(({ path, title }) => ({ path, title })) } satisfies CatalogueResponse),
+      docs: { summary: 'Each metric (id, title, unit, description, honoured filters) and each report (path, title)', responses: { 200: ['OK', QUERY_ROUTES['/api/v1/metrics/catalogue']] } } },
+    { method: 'GET', path: '/api/v1/metrics', handle: async (_req, url) => json(200, await runMetrics(client, unwrap(parseMetricsRequest(url.searchParams, now())), now())),
+      docs: readDocs('/api/v1/metrics', 'Values and series of the requested metrics M1–M10', METRICS_PARAMS) },
+    { method: 'GET', path: '/api/v1/outcomes', handle: async (_req, url) => json(200, await runOutcomes(client, unwrap(parseOutcomesRequest(url.searchParams, now())))),
+      docs: readDocs('/api/v1/outcomes', 'Logins and verifications by outcome: totals and series', OUTCOMES_PARAMS) },
+    { method: 'GET', path: '/api/v1/events', handle: async (_req, url) => json(200, await runEvents(client, unwrap(parseEventsRequest(url.searchParams, now())))),
+      docs: readDocs('/api/v1/events', 'Stored events, newest first', EVENTS_PARAMS) },
+    { method: 'GET', path: '/api/v1/providers', handle: async (_req, url) => json(200, await runProviders(client, unwrap(parseProvidersRequest(url.searchParams, now())))),
+      docs: readDocs('/api/v1/providers', 'Sub-processor health per provider × channel', PROVIDERS_PARAMS) },
+    { method: 'GET', path: '/api/v1/providers/series', handle: async (_req, url) => json(200, await runProviderSeries(client, unwrap(parseProviderSeriesRequest(url.searchParams, now())))),
+      docs: readDocs('/api/v1/providers/series', "One provider's buckets, totals and circuit history", PROVIDER_SERIES_PARAMS, ['provider']) },
     ...reportRoutes(client, now),
+    { method: 'GET', path: '/openapi.json', handle: async () => json(200, queryOpenApiDocument(allRoutes(), VERSION)) },
   ]
   // Read at each request: extra routes may be mounted after the port is known (alerting needs it).
   const allRoutes = (): ExtraRoute[] => (opts.extraRoutes && opts.extraRoutes.length > 0 ? [...routes, ...opts.extraRoutes] : routes)

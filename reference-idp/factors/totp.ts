@@ -72,6 +72,7 @@ export function verifyTotp(secret: Uint8Array, code: string, nowMs: number, last
   const now = stepAt(nowMs, p)
   for (let d = -p.window; d <= p.window; d++) {
     const step = now + d
+    if (step < 0) continue // the step before the epoch's first does not exist (HOTP counters are unsigned)
     const expected = hotp(secret, step, p.algorithm, p.digits)
     if (timingSafeEqual(Buffer.from(expected), Buffer.from(code))) {
       return lastStep !== null && step <= lastStep ? { ok: false, reason: 'code_replayed' } : { ok: true, step }

@@ -11,7 +11,10 @@ describe('seeded randomness', () => {
     const sa = Array.from({ length: 5 }, a)
     expect(Array.from({ length: 5 }, b)).toEqual(sa)
     expect(Array.from({ length: 5 }, c)).not.toEqual(sa)
-    for (const x of sa) expect(x).toBeGreaterThanOrEqual(0), expect(x).toBeLessThan(1)
+    for (const x of sa) {
+      expect(x).toBeGreaterThanOrEqual(0)
+      expect(x).toBeLessThan(1)
+    }
   })
 
   it('Box-Muller draws have mean ~0 and variance ~1', () => {

@@ -53,7 +53,7 @@ export function handleSend(s: SimState, req: IncomingMessage, res: ServerRespons
   if (decision.httpOutcome.kind !== 'accepted') {
     reply = dialect.failure(decision.httpOutcome, { ...base, id: '', rate: rate() })
   } else {
-    const parsed = dialect.parse({ method: req.method ?? 'POST', params: call.params, headers: req.headers, body: call.body }, s.creds)
+    const parsed = dialect.parse({ method: req.method ?? 'POST', params: call.params, headers: req.headers, body: call.body, now }, s.creds)
     if (!parsed.ok) reply = parsed.reply
     else {
       s.rate.record(key, now)

@@ -11,6 +11,7 @@ import { handleSend } from './send'
 import { RateWindows, type SimState } from './state'
 import { apns, fcm, sendgrid, ses, twilioSms, twilioVoice, vonageSms, vonageVoice } from './vendors'
 import { type Credentials, DEFAULT_CREDENTIALS, type Dialect } from './vendors/types'
+import { TOKEN_PATH, exchangeAssertion } from './vendors/fcm-oauth'
 import { sendgridPublicKey } from './vendors/webhook-keys'
 import { WebhookSigner } from './vendors/webhook-signing'
 import { systemClock, type Clock } from '../../contract/clock'
@@ -151,6 +152,8 @@ async function route(s: SimState, req: IncomingMessage, res: ServerResponse): Pr
     return send(res, { status: 200, headers: { 'content-type': 'application/x-x509-ca-cert' }, body: s.signer.snsIdentity.certificatePem })
   if (is('GET', 'sendgrid', 'v3', 'user', 'webhooks', 'event', 'settings', 'signed') || is('GET', 'sendgrid', 'v3', 'user', 'webhooks', 'event', 'settings', 'signed', null))
     return send(res, sendgridSignedSettings(s, req.headers.authorization))
+  // Google's OAuth token endpoint for the simulated FCM's service account (vendors/fcm-oauth.ts).
+  if (is('POST', 'oauth2', 'token')) return send(res, exchangeAssertion(s.creds.fcm, body, `http://${req.headers.host ?? 'simulator'}${TOKEN_PATH}`, s.now()))
   if (is('GET', 'faults')) return send(res, listFaults(s))
   if (is('POST', 'faults')) return send(res, addFault(s, body))
   if (is('DELETE', 'faults')) return send(res, clearFaults(s))

@@ -1,6 +1,5 @@
 import { readdirSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type Db, openPglite, openPostgres } from './db'
 import { TEST_PG_URL, testStores } from './test-stores'
 import { migrateStore } from './migrate'
 

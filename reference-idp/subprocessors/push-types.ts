@@ -32,15 +32,29 @@ export interface PushSender {
   send(message: PushMessage, signal?: AbortSignal): Promise<SendResult>
 }
 
+/** The fields of a Google service-account key file the FCM token exchange needs (camelCase of its JSON). */
+export interface ServiceAccount {
+  clientEmail: string
+  /** PKCS#8 PEM of the RSA key (`private_key`). */
+  privateKey: string
+  privateKeyId?: string
+  /** Where assertions are exchanged (`token_uri`): https://oauth2.googleapis.com/token for Google. */
+  tokenUri: string
+}
+
 export interface FcmCredentials {
-  /** OAuth 2 access token of the Firebase service account (minted and refreshed by the caller). */
-  accessToken: string
   projectId: string
+  /** The Firebase project's service account: its OAuth access token is fetched and renewed by the adapter (fcm-token.ts). */
+  serviceAccount: ServiceAccount
 }
 
 export interface ApnsCredentials {
-  /** Provider authentication token: an ES256 JWT from the .p8 key, refreshed by the caller every < 60 min. */
-  providerToken: string
+  /** 10-character team id (the provider token's `iss`). */
+  teamId: string
+  /** 10-character id of the APNs signing key (the token's `kid`). */
+  keyId: string
+  /** The .p8 signing key (PKCS#8 PEM, EC P-256): provider tokens are minted and renewed by the adapter (apns-token.ts). */
+  privateKey: string
   /** `apns-topic`: the app's bundle id. */
   topic: string
 }

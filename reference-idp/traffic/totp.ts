@@ -1,9 +1,9 @@
-import { createHmac } from 'node:crypto'
+import { generateSync } from 'otplib'
 
 /**
  * The simulated user's authenticator app: RFC 6238 TOTP from the otpauth URI the IdP hands out
- * at enrollment. Written here (not imported from the IdP) so the generator checks the IdP
- * against an independent implementation.
+ * at enrollment. The codes come from otplib (not from the IdP's reference-idp/factors/totp.ts),
+ * so every generated login checks the IdP against an independent implementation.
  */
 
 export type TotpAlgorithm = 'sha1' | 'sha256' | 'sha512'
@@ -55,14 +55,10 @@ export function keyFromOtpauth(uri: string): TotpKey {
   return { secret: base32Decode(secret), algorithm, digits, periodSeconds }
 }
 
-/** RFC 4226 HOTP value for one counter. */
+/** RFC 4226 HOTP value for one counter (otplib's). */
 export function hotp(secret: Uint8Array, counter: number, digits = 6, algorithm: TotpAlgorithm = 'sha1'): string {
-  const msg = Buffer.alloc(8)
-  msg.writeBigUInt64BE(BigInt(counter))
-  const mac = createHmac(algorithm, secret).update(msg).digest()
-  const off = mac[mac.length - 1] & 0xf
-  const bin = ((mac[off] & 0x7f) << 24) | (mac[off + 1] << 16) | (mac[off + 2] << 8) | mac[off + 3]
-  return String(bin % 10 ** digits).padStart(digits, '0')
+  if (digits !== 6 && digits !== 7 && digits !== 8) throw new Error(`unsupported TOTP digits ${digits}`)
+  return generateSync({ strategy: 'hotp', secret: new Uint8Array(secret), counter, digits, algorithm })
 }
 
 /** The time step (counter) that contains `timeMs`. */

@@ -13,13 +13,13 @@ import { circuitReporter, createVendorSender } from './vendor-sender'
 import type { VendorFaults } from '../faults/inject'
 
 /**
- * Real vendors for the IdP: one adapter per registry vendor at `providerUrl` (the provider
- * simulator, or anything that speaks the vendors' APIs), behind breakers and fallback chains,
- * with receipt webhooks at /webhooks/{vendor}. The webhook base is the IdP's own URL, known
- * only once it listens, hence `start(publicUrl)`.
+ * Real vendors for the IdP: one adapter per registry vendor at its base URL (`baseUrls`, the
+ * vendors' own APIs) or under `providerUrl` (the provider simulator), behind breakers and
+ * fallback chains, with receipt webhooks at /webhooks/{vendor}. The webhook base is the IdP's
+ * own URL, known only once it listens, hence `start(publicUrl)`.
  */
 export interface VendorLayerOptions {
-  providerUrl: string; registryPath?: string; telemetry: Telemetry; metrics: IdpMetrics; region: string; log: (line: string) => void
+  providerUrl?: string; baseUrls?: Readonly<Record<string, string>>; registryPath?: string; telemetry: Telemetry; metrics: IdpMetrics; region: string; log: (line: string) => void
   /** The IdP's clock: breaker windows and cool-downs run on it (tests move it instead of waiting). */
   now: () => number
   /** Send credentials per vendor account (configuration; the simulator's only in npm start and tests). */
@@ -44,7 +44,9 @@ export function vendorLayer(o: VendorLayerOptions) {
   const timeoutOf = (id: string) => registry.vendors.find((v) => v.id === id)?.timeoutMs ?? 0
   const faulty = <A>(adapters: ReadonlyMap<string, A>, wrap: (a: A, id: string, timeoutMs: number) => A) => new Map([...adapters].map(([id, a]) => [id, o.faults ? wrap(a, id, timeoutOf(id)) : a]))
   const drained = o.faults && ((id: string, channel: string, region: string) => o.faults!.drained(id, channel, region))
-  const pushAdapters = faulty(createPushAdapters(o.providerUrl, registry, { credentials: o.credentials.push }), (a, id, t) => o.faults!.push(a, id, t))
+  // Minted tokens (APNs, FCM, Vonage) carry the IdP's time: a test that moves its clock sees them renewed.
+  const clock = { now: o.now }
+  const pushAdapters = faulty(createPushAdapters(o.providerUrl, registry, { credentials: o.credentials.push, baseUrls: o.baseUrls, clock }), (a, id, t) => o.faults!.push(a, id, t))
   const push = createPushChain({ registry, adapters: pushAdapters, drained, now: o.now, onTransition: circuitReporter({ registry, telemetry: o.telemetry, metrics: o.metrics, region: o.region }) })
   for (const v of registry.vendors) if (v.channels.includes('push')) o.metrics.circuitState.set({ provider: v.id }, 0)
   const unverifiable = unverifiableReceipts(vendorIds, o.receipts)
@@ -68,13 +70,17 @@ export function vendorLayer(o: VendorLayerOptions) {
     /** Build the adapters with the webhook base, and register account-level webhooks with the simulator. */
     async start(url: string): Promise<void> {
       publicUrl = url
-      const adapters = createAdapters({ simulatorUrl: o.providerUrl, registry, webhookBaseUrl: url, credentials: creds })
+      const adapters = createAdapters({ providerUrl: o.providerUrl, baseUrls: o.baseUrls, registry, webhookBaseUrl: url, credentials: creds, clock })
       sender = createVendorSender({ registry, adapters: faulty(adapters, (a, id, t) => o.faults!.subprocessor(a, id, t)), telemetry: o.telemetry, metrics: o.metrics, region: o.region, now: o.now, drained })
-      for (const id of vendorIds.filter((v) => !ADAPTERS[v].perMessageCallback)) {
-        const res = await fetch(`${o.providerUrl.replace(/\/+$/, '')}/webhooks/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: webhookUrl(url, id) }) }).catch((e: Error) => e)
+      const accountLevel = vendorIds.filter((v) => !ADAPTERS[v].perMessageCallback)
+      // A real vendor's account-level webhook (SES via SNS, SendGrid's event webhook) is set in its console.
+      const simulatorUrl = o.providerUrl
+      for (const id of simulatorUrl ? accountLevel : []) {
+        const res = await fetch(`${simulatorUrl!.replace(/\/+$/, '')}/webhooks/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: webhookUrl(url, id) }) }).catch((e: Error) => e)
         if (res instanceof Error || !res.ok) o.log(`vendors: could not register the ${id} receipt webhook at ${o.providerUrl} (${res instanceof Error ? res.message : `HTTP ${res.status}`}); its deliveries will show as never receipted`)
       }
-      o.log(`vendors: ${vendorIds.join(', ')} at ${o.providerUrl}, receipts at ${url}/webhooks/{vendor}`)
+      if (!o.providerUrl) for (const id of accountLevel) o.log(`vendors: point ${id}'s event webhook at ${webhookUrl(url, id)} in its console`)
+      o.log(`vendors: ${vendorIds.join(', ')} at ${o.providerUrl ?? 'their own APIs'}${o.baseUrls ? ` (own URLs: ${Object.keys(o.baseUrls).join(', ')})` : ''}, receipts at ${url}/webhooks/{vendor}`)
     },
     /** POST /webhooks/{vendor}: verify, parse, record once; refuse forgeries without changing anything. */
     routes(receipts: ReceiptService): Route[] {

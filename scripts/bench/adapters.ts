@@ -26,7 +26,7 @@ export async function benchAdapters(o: { seconds: number }): Promise<AdapterBenc
     const registry = loadRegistry()
     const metrics = createIdpMetrics()
     const telemetry = createTelemetry({ enabled: false, otlpEndpoint: 'http://127.0.0.1:1', region: 'eu-west', version: 'bench', metrics })
-    const sender = createVendorSender({ registry, adapters: createAdapters({ simulatorUrl: sim.url, registry, credentials: simulatorSendCredentials() }), telemetry, metrics, region: 'eu-west', now: systemClock.now })
+    const sender = createVendorSender({ registry, adapters: createAdapters({ providerUrl: sim.url, registry, credentials: simulatorSendCredentials() }), telemetry, metrics, region: 'eu-west', now: systemClock.now })
     const { accountSid, authToken } = DEFAULT_CREDENTIALS.twilio
     const auth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`
     const bare = async (i: number) => {

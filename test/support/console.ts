@@ -20,7 +20,9 @@ export async function ensureConsoleBuilt(): Promise<void> {
       // A lock older than 10 minutes is left over from a killed run.
       try {
         if (Date.now() - statSync(LOCK).mtimeMs > 600_000) rmdirSync(LOCK)
-      } catch {}
+      } catch {
+        // Another run removed or renewed it first.
+      }
       await new Promise((r) => setTimeout(r, 1000))
     }
   }

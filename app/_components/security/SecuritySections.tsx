@@ -1,5 +1,5 @@
 import type { AttackReport, BypassReport, EnrollmentReport, RecoveryReport } from '../../../contract/security'
-import { formatCount, formatDateTime, formatDuration, formatMs, formatPercent, humanize } from '../../_lib/format'
+import { formatCount, formatDateTime, formatDuration, formatPercent, humanize } from '../../_lib/format'
 import { DataTable, Delta, Gaps, UserHash } from './DataTable'
 import { CoverageTrend, RiskChart } from './SecurityCharts'
 

@@ -1,10 +1,13 @@
 import { header, json } from './common'
+import { seconds, verifyJwt } from './jwt'
 import { randomUuid } from '../random'
-import type { Dialect, Reply } from './types'
+import type { Credentials, Dialect, Reply } from './types'
 
 /**
  * Apple Push Notification service (`apns`): `POST /3/device/{token}` with `authorization:
- * bearer <provider JWT>` and `apns-*` headers → 200, empty body, `apns-id` header; errors
+ * bearer <provider token>` and `apns-*` headers. The provider token is an ES256 JWT (header kid =
+ * the key id, claims iss = the team id, iat) verified with the team key's public half; one
+ * issued more than an hour ago is 403 ExpiredProviderToken, a bad one 403 InvalidProviderToken → 200, empty body, `apns-id` header; errors
  * `{reason}`. No delivery receipts. A token starting with `dead` answers 410 Unregistered
  * (with `timestamp`), as for an app removed from the device.
  */
@@ -16,6 +19,17 @@ const reason = (status: number, r: string, extra: Record<string, unknown> = {}, 
 })
 
 const MAX_PAYLOAD_BYTES = 4096
+/** APNs refuses a provider token whose iat is more than an hour old. */
+const MAX_TOKEN_AGE_SECONDS = 3600
+
+/** The provider token's verdict: undefined when good, else the 403 reason. */
+function providerTokenProblem(token: string, creds: Credentials['apns'], nowMs: number): 'InvalidProviderToken' | 'ExpiredProviderToken' | undefined {
+  const jwt = verifyJwt(token, creds.publicKey, 'ES256')
+  if (!jwt.ok || jwt.header.kid !== creds.keyId || jwt.claims.iss !== creds.teamId) return 'InvalidProviderToken'
+  const iat = seconds(jwt.claims.iat)
+  if (iat === undefined) return 'InvalidProviderToken'
+  return nowMs / 1000 - iat > MAX_TOKEN_AGE_SECONDS ? 'ExpiredProviderToken' : undefined
+}
 
 export const apns: Dialect = {
   vendor: 'apns',
@@ -23,14 +37,15 @@ export const apns: Dialect = {
   parse(req, creds) {
     const auth = header(req.headers, 'authorization')
     if (!auth) return { ok: false, reply: reason(403, 'MissingProviderToken') }
-    if (auth.replace(/^bearer\s+/i, '') !== creds.apns.providerToken) return { ok: false, reply: reason(403, 'InvalidProviderToken') }
+    const problem = providerTokenProblem(auth.replace(/^bearer\s+/i, ''), creds.apns, req.now ?? Date.now())
+    if (problem) return { ok: false, reply: reason(403, problem) }
     if (!header(req.headers, 'apns-topic')) return { ok: false, reply: reason(400, 'MissingTopic') }
     const pushType = header(req.headers, 'apns-push-type') ?? 'alert'
     if (!['alert', 'background', 'voip', 'complication', 'fileprovider', 'mdm', 'liveactivity'].includes(pushType))
       return { ok: false, reply: reason(400, 'InvalidPushType') }
     const token = req.params[0]
     if (!/^[0-9a-f]{64,200}$/i.test(token)) return { ok: false, reply: reason(400, 'BadDeviceToken') }
-    if (token.toLowerCase().startsWith('dead')) return { ok: false, reply: reason(410, 'Unregistered', { timestamp: Date.now() }) }
+    if (token.toLowerCase().startsWith('dead')) return { ok: false, reply: reason(410, 'Unregistered', { timestamp: req.now ?? Date.now() }) }
     if (!req.body) return { ok: false, reply: reason(400, 'PayloadEmpty') }
     if (Buffer.byteLength(req.body) > MAX_PAYLOAD_BYTES) return { ok: false, reply: reason(413, 'PayloadTooLarge') }
     const payload = json(req.body)

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 
 /** Helpers shared by the vendor dialects. */
@@ -69,4 +69,11 @@ export function midway(delayMs: number, capMs: number): number {
 export function twimlSay(twiml: string): string {
   const said = [...twiml.matchAll(/<Say[^>]*>([\s\S]*?)<\/Say>/gi)].map((m) => m[1].trim())
   return said.length ? said.join(' ') : twiml.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()
+}
+
+/** Constant-time string equality (different lengths are simply unequal). */
+export function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
 }

@@ -1,9 +1,11 @@
 import { randomHex } from '../random'
 import { bearer, dig, json, str } from './common'
+import { accessTokenValid } from './fcm-oauth'
 import type { Dialect, Reply } from './types'
 
 /**
- * Firebase Cloud Messaging HTTP v1 (`fcm`): OAuth2 bearer, `{message:{token, notification,
+ * Firebase Cloud Messaging HTTP v1 (`fcm`): an OAuth2 bearer token from the service-account
+ * exchange (fcm-oauth.ts), unexpired, `{message:{token, notification,
  * data}}` → 200 `{name: "projects/{id}/messages/{id}"}`; errors `{"error":{code, message,
  * status, details:[{errorCode}]}}`. No per-message receipts: the device's answer is the only
  * delivery signal. A token starting with `unregistered` answers 404 UNREGISTERED (an
@@ -19,7 +21,7 @@ export const fcm: Dialect = {
   vendor: 'fcm',
   pattern: /^\/fcm\/v1\/projects\/([^/]+)\/messages:send$/,
   parse(req, creds) {
-    if (bearer(req.headers) !== creds.fcm.accessToken)
+    if (!accessTokenValid(bearer(req.headers), creds.fcm, req.now ?? Date.now()))
       return {
         ok: false,
         reply: fcmError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', 'THIRD_PARTY_AUTH_ERROR'),

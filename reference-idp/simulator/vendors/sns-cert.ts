@@ -40,11 +40,20 @@ const commonName = (cn: string) => seq(der(0x31, seq(oid('2.5.4.3'), der(0x0c, B
 const SHA256_WITH_RSA = seq(oid('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x00]))
 
 /** A fresh RSA key and a self-signed certificate for it (CN sns.amazonaws.com, SHA256withRSA). */
+/**
+ * Eight bytes of `digest` as a positive INTEGER in minimal DER: top bit clear and never a leading
+ * zero byte (OpenSSL refuses a non-minimal encoding, which made about 1 simulator start in 256 fail).
+ */
+export function certificateSerial(digest: Buffer): Buffer {
+  const serial = Buffer.from(digest.subarray(0, 8))
+  serial[0] = (serial[0] & 0x7f) | 0x40
+  return serial
+}
+
 export function createSnsSigningIdentity(nowMs: number): SnsSigningIdentity {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const name = commonName('sns.amazonaws.com')
-  const serial = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest().subarray(0, 8)
-  serial[0] &= 0x7f // a positive INTEGER
+  const serial = certificateSerial(createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest())
   const tbs = seq(
     der(0xa0, der(0x02, Buffer.from([2]))), // version v3
     der(0x02, serial),

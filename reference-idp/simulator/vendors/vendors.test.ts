@@ -3,6 +3,7 @@ import { seededRand } from '../random'
 import { twilioSignature } from './common'
 import { apns, fcm, sendgrid, ses, twilioSms, twilioVoice, vonageSms, vonageVoice } from './index'
 import { DEFAULT_CREDENTIALS as C, type Dialect, type FailureOutcome, type ReplyContext } from './types'
+import { providerToken } from '../../../test/fixtures/vendor-tokens'
 
 const ctx: ReplyContext = {
   id: 'ID1',
@@ -71,16 +72,16 @@ describe('failure shapes', () => {
 })
 
 describe('push payloads reach the device with their data fields', () => {
-  it('FCM data and APNs custom keys', () => {
+  it('FCM data and APNs custom keys', async () => {
     const f = fcm.parse(req({ authorization: `Bearer ${C.fcm.accessToken}` }, { message: { token: 'tok1', notification: { title: 'Sign in?', body: 'Tap the number' }, data: { match: '42' } } }, ['proj']), C)
     expect(f).toMatchObject({ ok: true, intent: { device: 'push', to: 'tok1', subject: 'Sign in?', data: { match: '42' } } })
     const token = 'ab'.repeat(32)
-    const a = apns.parse(req({ authorization: `bearer ${C.apns.providerToken}`, 'apns-topic': 'com.example' }, { aps: { alert: { title: 'Sign in?', body: 'b' } }, match: '17' }, [token]), C)
+    const a = apns.parse(req({ authorization: `bearer ${await providerToken()}`, 'apns-topic': 'com.example' }, { aps: { alert: { title: 'Sign in?', body: 'b' } }, match: '17' }, [token]), C)
     expect(a).toMatchObject({ ok: true, intent: { device: 'push', to: token, data: { match: '17' } } })
   })
 
-  it('uninstalled apps are unregistered', () => {
-    expect(apns.parse(req({ authorization: `bearer ${C.apns.providerToken}`, 'apns-topic': 't' }, {}, ['dead' + 'a'.repeat(60)]), C)).toMatchObject({ ok: false, reply: { status: 410, body: { reason: 'Unregistered' } } })
+  it('uninstalled apps are unregistered', async () => {
+    expect(apns.parse(req({ authorization: `bearer ${await providerToken()}`, 'apns-topic': 't' }, {}, ['dead' + 'a'.repeat(60)]), C)).toMatchObject({ ok: false, reply: { status: 410, body: { reason: 'Unregistered' } } })
     expect(fcm.parse(req({ authorization: `Bearer ${C.fcm.accessToken}` }, { message: { token: 'unregistered-1' } }, ['p']), C)).toMatchObject({ ok: false, reply: { status: 404 } })
   })
 })

@@ -1,6 +1,7 @@
 import { randomHex, randomUuid } from '../random'
 import { bearer, dig, form, header, json, midway, str } from './common'
-import type { Dialect, FailureOutcome, Reply, SendIntent } from './types'
+import { seconds, verifyJwt } from './jwt'
+import type { Credentials, Dialect, FailureOutcome, Reply, SendIntent } from './types'
 
 /**
  * Vonage SMS API (`vonage`): form-encoded (or JSON) with api_key/api_secret in the body;
@@ -8,7 +9,8 @@ import type { Dialect, FailureOutcome, Reply, SendIntent } from './types'
  * "5" internal error); form-encoded delivery receipts, signed when posted (`timestamp`, `sig`).
  * An outage is the only non-200: the edge answers 503 with an HTML page, as load balancers do.
  *
- * Vonage Voice API (`vonage-voice`): JSON with a JWT bearer, 201 `{uuid, status:"started"}`,
+ * Vonage Voice API (`vonage-voice`): JSON with the application's JWT as bearer (RS256, checked
+ * with the application's public key), 201 `{uuid, status:"started"}`,
  * RFC 7807-style errors, JSON call events to `event_url` signed with a JWT when posted.
  */
 
@@ -100,6 +102,17 @@ function problem(status: number, kind: string, title: string, detail: string, ex
   }
 }
 
+/**
+ * Voice API calls carry the application's JWT (RS256, signed with the application's private
+ * key): application_id must be this application, iat present, exp (when set) in the future.
+ */
+function applicationJwtValid(token: string | undefined, creds: Credentials['vonage'], nowMs: number): boolean {
+  const jwt = verifyJwt(token, creds.applicationPublicKey, 'RS256')
+  if (!jwt.ok || jwt.claims.application_id !== creds.applicationId || seconds(jwt.claims.iat) === undefined) return false
+  const exp = seconds(jwt.claims.exp)
+  return exp === undefined || exp * 1000 > nowMs
+}
+
 interface VoiceBody {
   to?: { type?: string; number?: string }[]
   from?: { type?: string; number?: string }
@@ -112,7 +125,7 @@ export const vonageVoice: Dialect = {
   vendor: 'vonage-voice',
   pattern: /^\/vonage\/v1\/calls$/,
   parse(req, creds) {
-    if (bearer(req.headers) !== creds.vonage.applicationJwt)
+    if (!applicationJwtValid(bearer(req.headers), creds.vonage, req.now ?? Date.now()))
       return { ok: false, reply: problem(401, 'unauthorized', 'Unauthorized', 'You did not provide correct credentials.') }
     const body = json(req.body) as VoiceBody | undefined
     const invalid = (name: string, reason: string) => ({

@@ -8,7 +8,7 @@ import { type KeyObject, createECDH, createHash, createPrivateKey, createPublicK
  */
 
 /** A P-256 private key whose scalar is SHA-256(seed): deterministic test keys, no key blob in the source. */
-function p256FromSeed(seed: string): KeyObject {
+export function p256FromSeed(seed: string): KeyObject {
   const d = createHash('sha256').update(seed).digest()
   const ecdh = createECDH('prime256v1')
   ecdh.setPrivateKey(d)

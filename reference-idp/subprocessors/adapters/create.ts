@@ -8,8 +8,9 @@ import { createVonageSms, createVonageVoice } from './vonage'
 
 /**
  * One adapter per registry vendor of the sms, voice and email channels, pointed at the
- * provider simulator, with the registry's timeout and cost. Push vendors are skipped: they sit
- * behind the push factor, not the Subprocessor interface.
+ * vendor's API root (`baseUrls`, or the provider simulator's path for it), with the registry's
+ * timeout and cost. Push vendors are skipped: they sit behind the push factor, not the
+ * Subprocessor interface.
  */
 
 type BaseOptions = Omit<AdapterOptions<unknown>, 'credentials'>
@@ -47,17 +48,33 @@ export const ADAPTERS: Record<string, AdapterDef> = {
     idempotent: false,
     defaultFrom: '+15005550007',
     build: (o, c) => {
-      const jwt = need(c, 'vonage', 'vonage-voice').applicationJwt
-      if (!jwt) throw new Error('createAdapters: vendor "vonage-voice" needs credentials.vonage.applicationJwt')
-      return createVonageVoice({ ...o, credentials: { applicationJwt: jwt } })
+      const { applicationId, privateKey } = need(c, 'vonage', 'vonage-voice')
+      if (!applicationId || !privateKey) throw new Error('createAdapters: vendor "vonage-voice" needs credentials.vonage.applicationId and credentials.vonage.privateKey')
+      return createVonageVoice({ ...o, credentials: { applicationId, privateKey } })
     },
   },
   ses: { root: '/ses', perMessageCallback: false, idempotent: false, defaultFrom: 'no-reply@factorwatch.test', build: (o, c) => createSes({ ...o, credentials: need(c, 'ses', 'ses') }) },
   sendgrid: { root: '/sendgrid', perMessageCallback: false, idempotent: false, defaultFrom: 'no-reply@factorwatch.test', build: (o, c) => createSendGrid({ ...o, credentials: need(c, 'sendgrid', 'sendgrid') }) },
 }
 
-export interface CreateAdaptersOptions {
-  simulatorUrl: string
+/**
+ * Where each vendor's API is: `baseUrls[vendorId]` (e.g. `https://api.twilio.com`) or else
+ * `providerUrl` with the vendor's path on the provider simulator (`${providerUrl}/twilio`).
+ */
+export interface VendorUrls {
+  providerUrl?: string
+  baseUrls?: Readonly<Partial<Record<string, string>>>
+}
+
+/** The API root of `vendorId` (`root`: its path on the simulator); throws naming the vendor when neither is configured. */
+export function vendorBaseUrl(urls: VendorUrls, vendorId: string, root: string): string {
+  const own = urls.baseUrls?.[vendorId]
+  if (own) return own.replace(/\/+$/, '')
+  if (urls.providerUrl) return urls.providerUrl.replace(/\/+$/, '') + root
+  throw new Error(`no base URL for vendor "${vendorId}": give it one (IDP_VENDOR_URLS) or a provider URL for every vendor (IDP_PROVIDER_URL)`)
+}
+
+export interface CreateAdaptersOptions extends VendorUrls {
   registry: Registry
   /** Base of the IdP's receipt webhooks: `${webhookBaseUrl}/webhooks/${vendorId}`. */
   webhookBaseUrl?: string
@@ -66,6 +83,8 @@ export interface CreateAdaptersOptions {
   /** Sender per vendor id (number, sender id or address); test senders by default. */
   senders?: Partial<Record<string, string>>
   fetch?: typeof fetch
+  /** The caller's clock (epoch ms), for SigV4 dates and minted tokens; default the system clock. */
+  clock?: AdapterOptions<unknown>['clock']
 }
 
 /** Receipt webhook URL of a vendor, as createAdapters hands it to the vendor. */
@@ -79,12 +98,13 @@ export function createAdapters(o: CreateAdaptersOptions): Map<string, Subprocess
     const def = ADAPTERS[v.id]
     if (!def) throw new Error(`createAdapters: no adapter for registry vendor "${v.id}" (${v.channels.join(', ')}); known: ${Object.keys(ADAPTERS).join(', ')}`)
     const options: BaseOptions = {
-      baseUrl: o.simulatorUrl.replace(/\/+$/, '') + def.root,
+      baseUrl: vendorBaseUrl(o, v.id, def.root),
       timeoutMs: v.timeoutMs,
       costMicros: v.costMicrosPerMessage,
       from: o.senders?.[v.id] ?? def.defaultFrom,
       retryConnectOnce: v.retryable && def.idempotent,
       fetch: o.fetch,
+      clock: o.clock,
     }
     if (def.perMessageCallback && o.webhookBaseUrl) options.statusCallbackUrl = webhookUrl(o.webhookBaseUrl, v.id)
     adapters.set(v.id, def.build(options, credentials))

@@ -28,8 +28,27 @@ export interface AdapterSpec {
   channels: readonly OobChannel[]
   /** Build the vendor-shaped request. Runs per attempt (SigV4 signs the time). */
   request(message: OutboundMessage, region: string): VendorRequest
+  /**
+   * The `authorization` header of vendors whose credential is a token minted or fetched on the
+   * way (APNs provider token, FCM OAuth token, Vonage application JWT); per attempt, so a
+   * cached token is renewed when due. Throws VendorAuthError when no token could be had.
+   */
+  authorize?(signal: AbortSignal): Promise<string>
   /** The message id of an accepted message, or a vendor-level verdict carried in a 2xx body. */
   read(reply: VendorReply): ReadOutcome
+}
+
+/**
+ * No token for the send: the token endpoint answered `status` (passed on as the send's answer,
+ * so a 5xx from Google's token endpoint fails over like one from FCM, a 400 invalid_grant is a
+ * client error), or could not be reached (`status` undefined: a network error). The message
+ * names the vendor and what went wrong, never a credential.
+ */
+export class VendorAuthError extends Error {
+  constructor(vendor: string, message: string, readonly status?: number) {
+    super(`${vendor}: ${message}`)
+    this.name = 'VendorAuthError'
+  }
 }
 
 /** Errors where no byte of the request reached the vendor: only these may be retried. */
@@ -77,10 +96,24 @@ export async function exchange(o: AdapterOptions<unknown>, spec: AdapterSpec, me
   for (let attempt = 0; ; attempt++) {
     // Outside the try: a bug in building the request must not pass for a network error.
     const req = spec.request(message, region)
+    let authorization: string | undefined
+    // Only vendors with token auth wait here: the others' request leaves in this same tick.
+    if (spec.authorize) {
+      try {
+        authorization = await spec.authorize(combined)
+      } catch (err) {
+        if (combined.aborted) {
+          if (isTimeout(combined.reason)) return { kind: 'timeout' }
+          throw combined.reason
+        }
+        if (!(err instanceof VendorAuthError)) throw err
+        return err.status === undefined ? { kind: 'network_error' } : { kind: 'response', status: err.status }
+      }
+    }
     try {
       const res = await f(req.url, {
         method: 'POST',
-        headers: { 'user-agent': 'factorwatch-reference-idp', 'x-sim-region': region, ...req.headers },
+        headers: { 'user-agent': 'factorwatch-reference-idp', 'x-sim-region': region, ...req.headers, ...(authorization ? { authorization } : {}) },
         body: req.body,
         signal: combined,
         redirect: 'manual',

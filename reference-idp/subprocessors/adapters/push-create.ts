@@ -6,6 +6,7 @@ import { fallbackChain } from '../../../dashboards/schema/registry-queries'
 import type { FallbackStep, SendResult } from '../types'
 import { createApns } from './apns'
 import { createFcm } from './fcm'
+import { vendorBaseUrl, type VendorUrls } from './create'
 import type { AdapterOptions } from './types'
 
 type BaseOptions = Omit<AdapterOptions<unknown>, 'credentials'>
@@ -26,22 +27,27 @@ export interface PushAdapterOptions {
   /** Injected by the caller (configuration, or the simulator's in npm start and tests); no defaults. */
   credentials: PushCredentials
   fetch?: typeof fetch
+  /** Per-vendor API roots (e.g. fcm: https://fcm.googleapis.com), over `providerUrl`. */
+  baseUrls?: VendorUrls['baseUrls']
+  /** The caller's clock (epoch ms): APNs provider tokens and FCM access tokens are minted and renewed on it. */
+  clock?: AdapterOptions<unknown>['clock']
 }
 
-/** One adapter per registry vendor of the push channel, pointed at the provider simulator. */
-export function createPushAdapters(simulatorUrl: string, registry: Registry, o: PushAdapterOptions): Map<string, PushSender> {
+/** One adapter per registry vendor of the push channel, at its base URL or under `providerUrl` (the simulator serves each under `/{id}`). */
+export function createPushAdapters(providerUrl: string | undefined, registry: Registry, o: PushAdapterOptions): Map<string, PushSender> {
   const credentials = o.credentials
   const adapters = new Map<string, PushSender>()
   for (const v of registry.vendors.filter((x) => x.channels.includes('push'))) {
     const build = PUSH_ADAPTERS[v.id]
     if (!build) throw new Error(`createPushAdapters: no adapter for registry push vendor "${v.id}"; known: ${Object.keys(PUSH_ADAPTERS).join(', ')}`)
     adapters.set(v.id, build({
-      baseUrl: `${simulatorUrl.replace(/\/+$/, '')}/${v.id}`,
+      baseUrl: vendorBaseUrl({ providerUrl, baseUrls: o.baseUrls }, v.id, `/${v.id}`),
       timeoutMs: v.timeoutMs,
       costMicros: v.costMicrosPerMessage,
       // Duplicates are harmless (the app deduplicates by challenge id): see fcm.ts, apns.ts.
       retryConnectOnce: v.retryable,
       fetch: o.fetch,
+      clock: o.clock,
     }, credentials))
   }
   return adapters

@@ -16,6 +16,8 @@ export interface PushAdapterSpec {
   platforms: readonly PushPlatform[]
   request(message: PushMessage, region: string): VendorRequest
   read(reply: VendorReply): ReadOutcome
+  /** As AdapterSpec's: the token-based authorization header, per attempt. */
+  authorize?(signal: AbortSignal): Promise<string>
 }
 
 /**
@@ -34,7 +36,7 @@ export function definePushAdapter(o: AdapterOptions<unknown>, spec: PushAdapterS
     async send(message, signal) {
       if (!spec.platforms.includes(message.platform))
         throw new Error(`${spec.id}: cannot send to platform ${message.platform}; serves ${spec.platforms.join(', ')}`)
-      const perCall: AdapterSpec = { id: spec.id, channels: [], request: (_m, region) => spec.request(message, region), read: spec.read }
+      const perCall: AdapterSpec = { id: spec.id, channels: [], request: (_m, region) => spec.request(message, region), read: spec.read, authorize: spec.authorize }
       const started = now()
       const outcome = await exchange(o, perCall, carrier(message), signal)
       return toSendResult(spec.id, outcome, { latencyMs: now() - started, costMicros: o.costMicros })

@@ -8,10 +8,14 @@ import { simulatorPushCredentials } from '../../simulator/idp-settings'
 
 type Call = { url: string; headers: Record<string, string>; body: string }
 
-/** A fetch that records the request and answers as told. */
+const creds = simulatorPushCredentials('https://sim.test')
+const TOKEN_URI = creds.fcm.serviceAccount.tokenUri
+
+/** A fetch that records the request and answers as told; the service account's token endpoint hands out `tok`. */
 function stub(status: number, body = '', headers: Record<string, string> = {}) {
   const calls: Call[] = []
   const f = (async (url: string, init: RequestInit) => {
+    if (url === TOKEN_URI) return Response.json({ access_token: 'tok', expires_in: 3599, token_type: 'Bearer' })
     calls.push({ url, headers: init.headers as Record<string, string>, body: String(init.body) })
     return new Response(status === 200 && !body ? null : body, { status, headers })
   }) as unknown as typeof fetch
@@ -25,8 +29,8 @@ const msg = (platform: 'ios' | 'android'): PushMessage => ({
 const base = { timeoutMs: 1000, costMicros: 0, now: () => 0 }
 
 describe('FCM HTTP v1 adapter', () => {
-  const fcm = (f: typeof fetch) => createFcm({ ...base, baseUrl: 'https://fcm.test', credentials: { accessToken: 'tok', projectId: 'factorwatch-sim' }, fetch: f })
-  it('sends token, notification and string data with a bearer token', async () => {
+  const fcm = (f: typeof fetch) => createFcm({ ...base, baseUrl: 'https://fcm.test', credentials: creds.fcm, fetch: f })
+  it('sends token, notification and string data with the service account’s access token', async () => {
     const s = stub(200, JSON.stringify({ name: 'projects/factorwatch-sim/messages/0:123%abc' }))
     expect(await fcm(s.f).send(msg('android'))).toMatchObject({ ok: true, provider: 'fcm', reason: 'ok', providerMessageId: '0:123%abc' })
     expect(s.calls[0].url).toBe('https://fcm.test/v1/projects/factorwatch-sim/messages:send')
@@ -42,12 +46,13 @@ describe('FCM HTTP v1 adapter', () => {
 })
 
 describe('APNs adapter', () => {
-  const apns = (f: typeof fetch) => createApns({ ...base, baseUrl: 'https://apns.test', credentials: { providerToken: 'jwt', topic: 'test.factorwatch.authenticator' }, fetch: f })
+  const apns = (f: typeof fetch) => createApns({ ...base, baseUrl: 'https://apns.test', credentials: creds.apns, fetch: f })
   it('posts the alert with apns headers and reads apns-id', async () => {
     const s = stub(200, '', { 'apns-id': '6F1C2A8E-4D1B-4A43-9A55-6C1F3B0F9E21' })
     expect(await apns(s.f).send(msg('ios'))).toMatchObject({ ok: true, provider: 'apns', providerMessageId: '6F1C2A8E-4D1B-4A43-9A55-6C1F3B0F9E21' })
     expect(s.calls[0].url).toBe(`https://apns.test/3/device/${'ab'.repeat(32)}`)
-    expect(s.calls[0].headers).toMatchObject({ authorization: 'bearer jwt', 'apns-topic': 'test.factorwatch.authenticator', 'apns-push-type': 'alert', 'apns-id': msg('ios').idempotencyKey })
+    expect(s.calls[0].headers.authorization).toMatch(/^bearer eyJ[\w-]+\.[\w-]+\.[\w-]+$/)
+    expect(s.calls[0].headers).toMatchObject({ 'apns-topic': 'test.factorwatch.authenticator', 'apns-push-type': 'alert', 'apns-id': msg('ios').idempotencyKey })
     expect(JSON.parse(s.calls[0].body)).toMatchObject({ aps: { alert: { title: 'Sign-in request' } }, challenge_id: msg('ios').data.challenge_id })
   })
   it('410 Unregistered is the message’s fault (no fallback)', async () => expect(await apns(stub(410, '{"reason":"Unregistered"}').f).send(msg('ios'))).toMatchObject({ ok: false, reason: 'http_4xx' }))
@@ -60,7 +65,7 @@ describe('push chain', () => {
     const s = stub(503, '{}')
     const transitions: string[] = []
     let t = 0
-    const chain = createPushChain({ registry, adapters: createPushAdapters('https://sim.test', registry, { fetch: s.f, credentials: simulatorPushCredentials() }), now: () => t, onTransition: (id, x) => transitions.push(`${id}:${x.from}→${x.to}`) })
+    const chain = createPushChain({ registry, adapters: createPushAdapters('https://sim.test', registry, { fetch: s.f, credentials: creds }), now: () => t, onTransition: (id, x) => transitions.push(`${id}:${x.from}→${x.to}`) })
     await chain.send(msg('android'))
     const second = await chain.send(msg('android'))
     expect(second).toMatchObject({ ok: false, reason: 'http_5xx', thenFactors: ['totp', 'sms'] })

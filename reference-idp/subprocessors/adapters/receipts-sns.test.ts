@@ -17,14 +17,14 @@ const edit = (r: ReceiptRequest, f: (m: Record<string, unknown>) => void) => {
 }
 
 describe('SNS string to sign', () => {
-  it('is the example of the AWS guide (Notification with Subject)', () => {
+  it('is the example of the AWS guide (Notification with Subject)', async () => {
     const m = { Type: 'Notification', MessageId: '4d4dc071-ddbf-465d-bba8-08f81c89da64', TopicArn: 'arn:aws:sns:us-east-2:123456789012:s4-MySNSTopic-1G1WEFCOXTC0P', Subject: 'My subject', Message: 'My Test Message', Timestamp: '2019-01-31T04:37:04.321Z', SignatureVersion: '1', UnsubscribeURL: 'x' }
     const want = 'Message\nMy Test Message\nMessageId\n4d4dc071-ddbf-465d-bba8-08f81c89da64\nSubject\nMy subject\nTimestamp\n2019-01-31T04:37:04.321Z\nTopicArn\narn:aws:sns:us-east-2:123456789012:s4-MySNSTopic-1G1WEFCOXTC0P\nType\nNotification\n'
     expect(snsCanonicalString(m)).toBe(want)
     expect(snsStringToSign(m)).toBe(want)
   })
 
-  it('covers SubscribeURL and Token of confirmations, and nothing of unknown types', () => {
+  it('covers SubscribeURL and Token of confirmations, and nothing of unknown types', async () => {
     const m = { Type: 'SubscriptionConfirmation', Message: 'm', MessageId: 'i', SubscribeURL: 'u', Timestamp: 't', Token: 'k', TopicArn: 'a' }
     expect(snsCanonicalString(m)).toBe('Message\nm\nMessageId\ni\nSubscribeURL\nu\nTimestamp\nt\nToken\nk\nTopicArn\na\nType\nSubscriptionConfirmation\n')
     expect(snsCanonicalString({ Type: 'Other', Message: 'm' })).toBe('')
@@ -32,13 +32,13 @@ describe('SNS string to sign', () => {
 })
 
 describe('SNS message signatures (SES events)', () => {
-  it('SignatureVersion 2 and 1 are accepted', () => {
-    expect(parseReceipt('ses', snsMessage(delivery), CREDS, NOW)).toMatchObject([{ providerMessageId: 'm1', status: 'delivered' }])
+  it('SignatureVersion 2 and 1 are accepted', async () => {
+    expect(await parseReceipt('ses', snsMessage(delivery), CREDS, NOW)).toMatchObject([{ providerMessageId: 'm1', status: 'delivered' }])
     const v1 = edit(snsMessage(delivery), (m) => {
       m.SignatureVersion = '1'
       m.Signature = sign('sha1', Buffer.from(snsStringToSign(m)), SNS.privateKey).toString('base64')
     })
-    expect(parseReceipt('ses', v1, CREDS, NOW)).toHaveLength(1)
+    expect(await parseReceipt('ses', v1, CREDS, NOW)).toHaveLength(1)
   })
 
   const other = createSnsSigningIdentity(NOW)
@@ -49,15 +49,15 @@ describe('SNS message signatures (SES events)', () => {
     ['a SigningCertURL not on the allow list', () => snsMessage(delivery, {}, { certUrl: 'https://evil.test/SimpleNotificationService-x.pem' }), 'untrusted_certificate', /not on the allow list/],
     ['no Signature', () => edit(snsMessage(delivery), (m) => delete m.Signature), 'missing_signature', /Signature or SigningCertURL missing/],
     ['an old Timestamp (replay)', () => snsMessage(delivery, {}, { at: NOW - 3_600_000 }), 'stale_timestamp', /SNS Timestamp is 3600 s old/],
-  ])('refuses %s', (_name, req, code, message) => {
-    const err = refusal(req())
+  ])('refuses %s', async (_name, req, code, message) => {
+    const err = await refusal(req())
     expect(err).toMatchObject({ vendor: 'ses', code })
     expect(err.message).toMatch(message)
     expect(err.message).not.toContain('example.test')
   })
 
-  it('refuses everything without certificates configured', () => {
-    expect(refusal(snsMessage(delivery), { ses: { topicArn: TOPIC } })).toMatchObject({ code: 'no_credentials' })
+  it('refuses everything without certificates configured', async () => {
+    expect(await refusal(snsMessage(delivery), { ses: { topicArn: TOPIC } })).toMatchObject({ code: 'no_credentials' })
   })
 })
 
@@ -77,7 +77,7 @@ describe('SnsCertificateCache', () => {
     ['http://user:pw@127.0.0.1:8090/sns/SimpleNotificationService-abc.pem', false],
     ['http://127.0.0.1:8090/sns/SimpleNotificationService-abc.txt', false],
     ['not a url', false],
-  ])('%s allowed: %s', (url, want) => {
+  ])('%s allowed: %s', async (url, want) => {
     expect(cache(fetch).allowed(url)).toBe(want)
   })
 

@@ -1,4 +1,5 @@
-import { generateKeyPairSync } from 'node:crypto'
+import { createHash, generateKeyPairSync } from 'node:crypto'
+import { SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { vonageSmsSignature as simulatorVonageSignature } from '../../simulator/vendors/webhook-signing'
 import { parseReceipt } from './receipts'
@@ -19,20 +20,20 @@ describe('vonage SMS signature (sig)', () => {
     ['md5', 'DDEBD46008C2D4E93CCE578A332A52D5'],
     ['sha1', '27D0D05C2876C7CB1720DBCDBA4D492E1E55C09A'],
     ['sha256', 'DDB8397C2B90AAC7F3882D306475C9A5058C92322EEF43C92B298B6E0FC0D330'],
-  ] as const)('%s matches Vonage’s published vector', (method, want) => {
+  ] as const)('%s matches Vonage’s published vector', async (method, want) => {
     expect(vonageSmsSignature('my_secret_key_for_testing', params, method)).toBe(want.toLowerCase())
   })
 
-  it('agrees with the simulator’s independent implementation, & and = in values included', () => {
+  it('agrees with the simulator’s independent implementation, & and = in values included', async () => {
     const p = { messageId: 'A', status: 'delivered', 'client-ref': 'a&b=c', timestamp: '1' }
     expect(vonageSmsSignature(SECRET, p)).toBe(simulatorVonageSignature(SECRET, p))
   })
 
-  it('a signed DLR is accepted, also with an upper-case sig and a JSON body', () => {
+  it('a signed DLR is accepted, also with an upper-case sig and a JSON body', async () => {
     const req = vonageDlr({ messageId: 'ABC', status: 'delivered' })
     const upper = { ...req, body: req.body.replace(/sig=([0-9a-f]+)/, (_m, h: string) => `sig=${h.toUpperCase()}`) }
     const json = { ...req, headers: { 'content-type': 'application/json' }, body: JSON.stringify(Object.fromEntries(new URLSearchParams(req.body))) }
-    for (const r of [req, upper, json]) expect(parseReceipt('vonage', r, CREDS, NOW)).toMatchObject([{ providerMessageId: 'ABC', status: 'delivered' }])
+    for (const r of [req, upper, json]) expect(await parseReceipt('vonage', r, CREDS, NOW)).toMatchObject([{ providerMessageId: 'ABC', status: 'delivered' }])
   })
 
   const dlr = () => vonageDlr({ messageId: 'ABC', status: 'failed', 'err-code': '2', msisdn: '4915100000000' })
@@ -43,32 +44,38 @@ describe('vonage SMS signature (sig)', () => {
     ['no timestamp', () => ({ ...dlr(), body: dlr().body.replace(/&timestamp=\d+/, '') }), 'missing_signature', /timestamp parameter missing/],
     ['an old timestamp (replay)', () => vonageDlr({ messageId: 'ABC', status: 'delivered' }, { at: NOW - 6 * MIN }), 'stale_timestamp', /timestamp parameter is 360 s old/],
     ['a timestamp far ahead', () => vonageDlr({ messageId: 'ABC', status: 'delivered' }, { at: NOW + 6 * MIN }), 'stale_timestamp', /360 s in the future/],
-  ])('refuses %s', (_name, req, code, message) => {
-    const err = refusal('vonage', req())
+  ])('refuses %s', async (_name, req, code, message) => {
+    const err = await refusal('vonage', req())
     expect(err).toMatchObject({ vendor: 'vonage', code })
     expect(err.message).toMatch(message)
     expect(err.message).not.toContain('4915100000000')
   })
 
-  it('refuses everything without a configured secret', () => {
-    expect(refusal('vonage', dlr(), {})).toMatchObject({ code: 'no_credentials' })
+  it('refuses everything without a configured secret', async () => {
+    expect(await refusal('vonage', dlr(), {})).toMatchObject({ code: 'no_credentials' })
   })
 
-  it('a timestamp just inside the window passes; maxSkewSeconds moves the window', () => {
-    expect(parseReceipt('vonage', vonageDlr({ messageId: 'A', status: 'delivered' }, { at: NOW - 4 * MIN }), CREDS, NOW)).toHaveLength(1)
-    expect(refusal('vonage', vonageDlr({ messageId: 'A', status: 'delivered' }, { at: NOW - 4 * MIN }), { ...CREDS, maxSkewSeconds: 60 })).toMatchObject({ code: 'stale_timestamp' })
+  it('a timestamp just inside the window passes; maxSkewSeconds moves the window', async () => {
+    expect(await parseReceipt('vonage', vonageDlr({ messageId: 'A', status: 'delivered' }, { at: NOW - 4 * MIN }), CREDS, NOW)).toHaveLength(1)
+    expect(await refusal('vonage', vonageDlr({ messageId: 'A', status: 'delivered' }, { at: NOW - 4 * MIN }), { ...CREDS, maxSkewSeconds: 60 })).toMatchObject({ code: 'stale_timestamp' })
   })
 })
 
 describe('vonage voice signed callbacks (Authorization JWT)', () => {
   const event = { uuid: 'u1', status: 'completed', to: '4915100000000' }
-  it('a signed event is accepted', () => {
-    expect(parseReceipt('vonage-voice', vonageEvent(event), CREDS, NOW)).toMatchObject([{ providerMessageId: 'u1', status: 'delivered' }])
+  it('a signed event is accepted', async () => {
+    expect(await parseReceipt('vonage-voice', vonageEvent(event), CREDS, NOW)).toMatchObject([{ providerMessageId: 'u1', status: 'delivered' }])
   })
 
   const signed = () => vonageEvent(event)
   const jwtParts = () => (signed().headers.authorization as string).slice('Bearer '.length).split('.')
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  /** A token made with jose as Vonage makes one, over the signed event's body, with claims to vary. */
+  const hs = (bits: 256 | 512, claims: Record<string, unknown>, withHash = true) =>
+    new SignJWT({ api_key: 'simkey01', ...(withHash ? { payload_hash: createHash('sha256').update(signed().body).digest('hex') } : {}), ...claims })
+      .setProtectedHeader({ alg: `HS${bits}`, typ: 'JWT' })
+      .sign(new TextEncoder().encode(SECRET))
+  const withJwt = (jwt: string) => ({ ...signed(), headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` } })
   it.each([
     ['an altered body', () => ({ ...signed(), body: signed().body.replace('completed', 'failed') }), 'bad_signature', /payload_hash does not match the body/],
     ['another signature secret', () => vonageEvent(event, { secret: 'not-the-secret' }), 'bad_signature', /JWT signature does not match/],
@@ -76,20 +83,23 @@ describe('vonage voice signed callbacks (Authorization JWT)', () => {
     ['another account’s api_key', () => vonageEvent(event, { apiKey: 'someone-else' }), 'bad_signature', /api_key is not the configured account/],
     ['no Authorization header', () => ({ ...signed(), headers: { 'content-type': 'application/json' } }), 'missing_signature', /Bearer JWT missing/],
     ['an old iat (replay)', () => vonageEvent(event, { at: NOW - 10 * MIN }), 'stale_timestamp', /JWT iat is 600 s old/],
-  ])('refuses %s', (_name, req, code, message) => {
-    const err = refusal('vonage-voice', req())
+    ['an exp in the past', async () => withJwt(await hs(256, { iat: NOW / 1000, exp: NOW / 1000 - 1 })), 'stale_timestamp', /JWT has expired/],
+    ['HS512 with the right secret (alg pinned to HS256)', async () => withJwt(await hs(512, { iat: NOW / 1000 })), 'bad_signature', /expected alg HS256/],
+    ['no payload_hash', async () => withJwt(await hs(256, { iat: NOW / 1000 }, false)), 'bad_signature', /payload_hash does not match/],
+  ])('refuses %s', async (_name, req, code, message) => {
+    const err = await refusal('vonage-voice', await req())
     expect(err).toMatchObject({ vendor: 'vonage-voice', code })
     expect(err.message).toMatch(message)
     expect(err.message).not.toContain('4915100000000')
   })
 
-  it('refuses everything without a configured secret', () => {
-    expect(refusal('vonage-voice', signed(), {})).toMatchObject({ code: 'no_credentials' })
+  it('refuses everything without a configured secret', async () => {
+    expect(await refusal('vonage-voice', signed(), {})).toMatchObject({ code: 'no_credentials' })
   })
 })
 
 describe('sendgrid signed event webhook', () => {
-  it('SendGrid’s published vector verifies (sendgrid-nodejs eventwebhook.spec.js)', () => {
+  it('SendGrid’s published vector verifies (sendgrid-nodejs eventwebhook.spec.js)', async () => {
     const req = {
       url: 'https://idp.test/webhooks/sendgrid',
       headers: {
@@ -104,10 +114,10 @@ describe('sendgrid signed event webhook', () => {
   })
 
   const batch = () => sendgridBatch([{ sg_message_id: 'abc.filter', event: 'bounce', type: 'bounce', email: 'someone@example.test' }])
-  it('a signed batch is accepted, the key also given as PEM', () => {
-    expect(parseReceipt('sendgrid', batch(), CREDS, NOW)).toMatchObject([{ providerMessageId: 'abc', status: 'undeliverable' }])
+  it('a signed batch is accepted, the key also given as PEM', async () => {
+    expect(await parseReceipt('sendgrid', batch(), CREDS, NOW)).toMatchObject([{ providerMessageId: 'abc', status: 'undeliverable' }])
     const pem = `-----BEGIN PUBLIC KEY-----\n${CREDS.sendgrid!.publicKey}\n-----END PUBLIC KEY-----\n`
-    expect(parseReceipt('sendgrid', batch(), { sendgrid: { publicKey: pem } }, NOW)).toHaveLength(1)
+    expect(await parseReceipt('sendgrid', batch(), { sendgrid: { publicKey: pem } }, NOW)).toHaveLength(1)
   })
 
   const without = (r: ReceiptRequest, name: string) => ({ ...r, headers: Object.fromEntries(Object.entries(r.headers).filter(([k]) => k !== name)) })
@@ -119,8 +129,8 @@ describe('sendgrid signed event webhook', () => {
     ['no signature header', () => without(batch(), 'X-Twilio-Email-Event-Webhook-Signature'), 'missing_signature', /header missing/],
     ['no timestamp header', () => without(batch(), 'X-Twilio-Email-Event-Webhook-Timestamp'), 'missing_signature', /header missing/],
     ['an old timestamp (replay)', () => sendgridBatch(JSON.parse(batch().body), { at: NOW - 30 * MIN }), 'stale_timestamp', /Timestamp is 1800 s old/],
-  ])('refuses %s', (_name, req, code, message) => {
-    const err = refusal('sendgrid', req())
+  ])('refuses %s', async (_name, req, code, message) => {
+    const err = await refusal('sendgrid', req())
     expect(err).toMatchObject({ vendor: 'sendgrid', code })
     expect(err.message).toMatch(message)
     expect(err.message).not.toContain('example.test')
@@ -130,7 +140,7 @@ describe('sendgrid signed event webhook', () => {
     ['no key', {}],
     ['a key that is not one', { sendgrid: { publicKey: 'bm90IGEga2V5' } }],
     ['an RSA key', { sendgrid: { publicKey: generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64') } }],
-  ])('refuses everything with %s configured', (_name, creds) => {
-    expect(refusal('sendgrid', batch(), creds)).toMatchObject({ code: 'no_credentials' })
+  ])('refuses everything with %s configured', async (_name, creds) => {
+    expect(await refusal('sendgrid', batch(), creds)).toMatchObject({ code: 'no_credentials' })
   })
 })

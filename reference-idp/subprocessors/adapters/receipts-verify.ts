@@ -1,4 +1,5 @@
 import { type KeyObject, createHash, createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto'
+import { type JWTPayload, errors as joseErrors, jwtVerify } from 'jose'
 import { ReceiptError, header } from './receipts-error'
 import type { ReceiptCredentials, ReceiptRequest, VonageSignatureMethod } from './types'
 
@@ -57,37 +58,43 @@ export function verifyVonageSms(vendor: string, params: Record<string, string>, 
   checkFresh(vendor, 'timestamp parameter', Number(params.timestamp), nowMs, creds)
 }
 
-function jsonPart(part: string): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined
-  } catch {
-    return undefined
-  }
+const jwtSecrets = new Map<string, Uint8Array>()
+const secretBytes = (secret: string) => jwtSecrets.get(secret) ?? jwtSecrets.set(secret, new TextEncoder().encode(secret)).get(secret)!
+
+/** jose's verdict on the token, as a ReceiptError naming what is wrong. */
+function joseRefusal(vendor: string, e: unknown): ReceiptError {
+  if (e instanceof joseErrors.JWTExpired) return new ReceiptError(vendor, 'stale_timestamp', 'Authorization JWT has expired')
+  if (e instanceof joseErrors.JOSEAlgNotAllowed) return new ReceiptError(vendor, 'bad_signature', 'Authorization JWT: expected alg HS256')
+  if (e instanceof joseErrors.JWSSignatureVerificationFailed)
+    return new ReceiptError(vendor, 'bad_signature', 'Authorization JWT signature does not match (wrong signature secret, or forged)')
+  if (e instanceof joseErrors.JOSEError) return new ReceiptError(vendor, 'bad_signature', `Authorization JWT is not a valid signed JWT (${e.code})`)
+  throw e
 }
 
 /**
  * Vonage's signed webhooks for the Voice and Messages APIs: `Authorization: Bearer` JWT, HS256
  * with the signature secret, whose `payload_hash` claim is the SHA-256 (hex) of the body and
  * `iat` the signing time (developer.vonage.com "Signed webhooks"; @vonage/jwt verifySignature).
+ * The JWS (signature, alg pinned to HS256, `exp` when present) is checked with jose; the body
+ * hash, account and freshness here.
  */
-export function verifyVonageJwt(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials, nowMs: number): void {
+export async function verifyVonageJwt(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials, nowMs: number): Promise<void> {
   const v = creds.vonage
   if (!v?.signatureSecret) throw new ReceiptError(vendor, 'no_credentials', 'no signature secret configured to verify the Authorization JWT')
-  const m = /^Bearer\s+([\w-]+)\.([\w-]+)\.([\w-]+)$/i.exec(header(req.headers, 'authorization') ?? '')
+  const m = /^Bearer\s+(\S+)$/i.exec(header(req.headers, 'authorization') ?? '')
   if (!m) throw new ReceiptError(vendor, 'missing_signature', 'Authorization: Bearer JWT missing (signed callbacks not enabled, or not from Vonage)')
-  const [, head, body, signature] = m
-  if (jsonPart(head)?.alg !== 'HS256') throw new ReceiptError(vendor, 'bad_signature', 'Authorization JWT: expected alg HS256')
-  const want = createHmac('sha256', v.signatureSecret).update(`${head}.${body}`).digest('base64url')
-  if (!sameText(signature, want)) throw new ReceiptError(vendor, 'bad_signature', 'Authorization JWT signature does not match (wrong signature secret, or forged)')
-  const claims = jsonPart(body)
+  let claims: JWTPayload
+  try {
+    claims = (await jwtVerify(m[1], secretBytes(v.signatureSecret), { algorithms: ['HS256'], currentDate: new Date(nowMs) })).payload
+  } catch (e) {
+    throw joseRefusal(vendor, e)
+  }
   const hash = createHash('sha256').update(req.body, 'utf8').digest('hex')
-  if (typeof claims?.payload_hash !== 'string' || !sameText(claims.payload_hash.toLowerCase(), hash))
+  if (typeof claims.payload_hash !== 'string' || !sameText(claims.payload_hash.toLowerCase(), hash))
     throw new ReceiptError(vendor, 'bad_signature', 'Authorization JWT payload_hash does not match the body (altered body)')
   if (v.apiKey && claims.api_key !== v.apiKey) throw new ReceiptError(vendor, 'bad_signature', 'Authorization JWT api_key is not the configured account')
   if (typeof claims.iat !== 'number') throw new ReceiptError(vendor, 'bad_signature', 'Authorization JWT carries no iat')
   checkFresh(vendor, 'Authorization JWT iat', claims.iat, nowMs, creds)
-  if (typeof claims.exp === 'number' && claims.exp * 1000 < nowMs) throw new ReceiptError(vendor, 'stale_timestamp', 'Authorization JWT has expired')
 }
 
 const sendgridKeys = new Map<string, KeyObject>()

@@ -12,7 +12,7 @@ function twilioReq(params: Record<string, string>, url = URL_, token = TOKEN) {
 }
 
 describe('twilio receipts', () => {
-  it('our signature agrees with the simulator’s independent one', () => {
+  it('our signature agrees with the simulator’s independent one', async () => {
     const p = { MessageSid: 'SM1', MessageStatus: 'delivered', To: '+4915100000000', AccountSid: 'AC1', ErrorCode: '' }
     expect(twilioRequestSignature(TOKEN, URL_, Object.entries(p))).toBe(twilioSignature(TOKEN, URL_, p))
   })
@@ -25,8 +25,8 @@ describe('twilio receipts', () => {
     [{ CallSid: 'CA1', CallStatus: 'completed', Timestamp: 'Mon, 23 Nov 2026 10:00:00 +0000' }, [{ providerMessageId: 'CA1', status: 'delivered', vendorTimestampMs: Date.parse('2026-11-23T10:00:00Z') }]],
     [{ CallSid: 'CA1', CallStatus: 'no-answer' }, [{ status: 'undeliverable' }]],
     [{ CallSid: 'CA1', CallStatus: 'ringing' }, []],
-  ])('%j', (params, want) => {
-    const got = parseReceipt('twilio', twilioReq(params), { twilio: { authToken: TOKEN } })
+  ])('%j', async (params, want) => {
+    const got = await parseReceipt('twilio', twilioReq(params), { twilio: { authToken: TOKEN } })
     expect(got).toHaveLength(want.length)
     want.forEach((w, i) => expect(got[i]).toMatchObject({ provider: 'twilio', ...w }))
   })
@@ -35,23 +35,20 @@ describe('twilio receipts', () => {
     ['a tampered body', (r: ReturnType<typeof twilioReq>) => ({ ...r, body: r.body.replace('undelivered', 'delivered') }), 'bad_signature'],
     ['another URL', (r: ReturnType<typeof twilioReq>) => ({ ...r, url: 'https://evil.test/webhooks/twilio' }), 'bad_signature'],
     ['no header', (r: ReturnType<typeof twilioReq>) => ({ ...r, headers: {} }), 'missing_signature'],
-  ])('refuses %s', (_n, tamper, code) => {
+  ])('refuses %s', async (_n, tamper, code) => {
     const req = tamper(twilioReq({ MessageSid: 'SM1', MessageStatus: 'undelivered', To: '+4915100000000' }))
-    const err = (() => {
-      try {
-        parseReceipt('twilio', req, { twilio: { authToken: TOKEN } })
-      } catch (e) {
-        return e as ReceiptError
-      }
-    })()
+    const err = await parseReceipt('twilio', req, { twilio: { authToken: TOKEN } }).then(
+      () => undefined,
+      (e: unknown) => e as ReceiptError,
+    )
     expect(err).toBeInstanceOf(ReceiptError)
     expect(err).toMatchObject({ vendor: 'twilio', code })
     expect(err!.message).toMatch(/^twilio receipt refused: .*X-Twilio-Signature/)
     expect(err!.message).not.toContain('+4915100000000')
   })
 
-  it('refuses when no auth token is configured', () => {
-    expect(() => parseReceipt('twilio-voice', twilioReq({ CallSid: 'CA1', CallStatus: 'completed' }))).toThrow(/^twilio-voice receipt refused: no auth token/)
+  it('refuses when no auth token is configured', async () => {
+    await expect(parseReceipt('twilio-voice', twilioReq({ CallSid: 'CA1', CallStatus: 'completed' }))).rejects.toThrow(/^twilio-voice receipt refused: no auth token/)
   })
 })
 
@@ -87,8 +84,8 @@ describe('other vendors (signed as the simulator signs them)', () => {
         { providerMessageId: 'jkl', status: 'failed' },
       ],
     ],
-  ])('%s %#', (vendor, r, want) => {
-    const got = parseReceipt(vendor, r, CREDS, NOW)
+  ])('%s %#', async (vendor, r, want) => {
+    const got = await parseReceipt(vendor, r, CREDS, NOW)
     expect(got).toHaveLength(want.length)
     want.forEach((w, i) => expect(got[i]).toMatchObject({ provider: vendor, ...w }))
   })
@@ -99,7 +96,7 @@ describe('other vendors (signed as the simulator signs them)', () => {
     ['vonage', vonageDlr({ status: 'delivered' }), 'malformed', 'vonage receipt refused: expected messageId and status'],
     ['ses', snsMessage(mail({ eventType: 'Delivery' }), { TopicArn: 'arn:aws:sns:eu-west-1:1:other' }), 'wrong_topic', 'ses receipt refused: SNS TopicArn is not the configured topic'],
     ['sinch', vonageDlr({}), 'unknown_vendor', 'sinch receipt refused: no receipt parser; known: twilio, twilio-voice, vonage, vonage-voice, ses, sendgrid'],
-  ])('%s: %s → %s', (vendor, r, code, message) => {
-    expect(() => parseReceipt(vendor, r, CREDS, NOW)).toThrow(expect.objectContaining({ code, message }))
+  ])('%s: %s → %s', async (vendor, r, code, message) => {
+    await expect(parseReceipt(vendor, r, CREDS, NOW)).rejects.toThrow(expect.objectContaining({ code, message }))
   })
 })

@@ -103,8 +103,8 @@ const VONAGE_CALL: Record<string, DeliveryStatus> = {
   cancelled: 'failed',
 }
 
-function vonageVoice(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials, nowMs: number): DeliveryReceipt[] {
-  verifyVonageJwt(vendor, req, creds, nowMs)
+async function vonageVoice(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials, nowMs: number): Promise<DeliveryReceipt[]> {
+  await verifyVonageJwt(vendor, req, creds, nowMs)
   const raw = jsonOf(vendor, req.body, 'a call event object')
   if (!isObject(raw) || !text(raw.uuid) || !text(raw.status)) throw new ReceiptError(vendor, 'malformed', 'expected a call event with uuid and status')
   const status = VONAGE_CALL[text(raw.status)!]
@@ -152,11 +152,11 @@ function sendgrid(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials
 }
 
 /**
- * Final delivery outcomes in one webhook request; throws ReceiptError when it must be refused.
- * `nowMs` judges signed timestamps (replays). SES needs its SigningCertURL's certificate known
- * already: use readReceipt, which fetches it first.
+ * Final delivery outcomes in one webhook request; rejects with a ReceiptError when it must be
+ * refused. `nowMs` judges signed timestamps (replays). SES needs its SigningCertURL's
+ * certificate known already: use readReceipt, which fetches it first.
  */
-export function parseReceipt(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials = {}, nowMs: number = Date.now()): DeliveryReceipt[] {
+export async function parseReceipt(vendor: string, req: ReceiptRequest, creds: ReceiptCredentials = {}, nowMs: number = Date.now()): Promise<DeliveryReceipt[]> {
   switch (vendor) {
     case 'twilio':
     case 'twilio-voice':

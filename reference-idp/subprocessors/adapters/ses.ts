@@ -1,3 +1,4 @@
+import { systemClock } from '../../../contract/clock'
 import type { Subprocessor } from '../types'
 import { defineAdapter, field, joinUrl, jsonBody, requireFrom } from './http'
 import { signV4 } from './sigv4'
@@ -42,7 +43,7 @@ export function createSes(o: SesOptions): Subprocessor {
       if (o.configurationSetName) payload.ConfigurationSetName = o.configurationSetName
       const body = JSON.stringify(payload)
       const headers = { 'content-type': 'application/json' }
-      const signed = signV4({ method: 'POST', url, headers, body }, { ...creds, region: awsRegion(region), service: 'ses', now: new Date() })
+      const signed = signV4({ method: 'POST', url, headers, body }, { ...creds, region: awsRegion(region), service: 'ses', now: new Date((o.clock ?? systemClock).now()) })
       return { url, headers: { ...headers, ...signed }, body }
     },
     read: (reply) => ({ providerMessageId: reply.status < 300 ? field(jsonBody(reply.body), 'MessageId') : undefined }),

@@ -1,4 +1,5 @@
 import type { ReasonOf } from '../../../contract'
+import type { Clock } from '../../../contract/clock'
 
 /** Public types of the vendor adapters (HTTP clients of each sub-processor's send API). */
 
@@ -31,6 +32,11 @@ export interface AdapterOptions<Credentials> {
   fetch?: typeof fetch
   /** Monotonic milliseconds, for `latencyMs`. */
   now?: () => number
+  /**
+   * The caller's clock (epoch ms) for what carries a time to the vendor: JWT `iat`/`exp` of
+   * minted tokens and when they are renewed, APNs expiry, SigV4's date. Default the system clock.
+   */
+  clock?: Pick<Clock, 'now'>
   /** Uniform [0, 1) source for the retry jitter. */
   random?: () => number
 }
@@ -46,8 +52,10 @@ export interface VonageSmsCredentials {
 }
 
 export interface VonageVoiceCredentials {
-  /** A JWT signed with the Vonage application's private key (minted by the caller). */
-  applicationJwt: string
+  /** The Vonage application's id (a UUID): the `application_id` of its JWTs. */
+  applicationId: string
+  /** The application's private key (PKCS#8 PEM, RSA): signs a JWT per call (vonage-jwt.ts). */
+  privateKey: string
 }
 
 export interface SesCredentials {

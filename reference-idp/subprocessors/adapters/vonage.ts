@@ -1,6 +1,8 @@
+import { systemClock } from '../../../contract/clock'
 import type { Subprocessor } from '../types'
 import { type ReadOutcome, type VendorReply, defineAdapter, field, joinUrl, jsonBody, requireFrom } from './http'
 import type { AdapterOptions, VonageSmsCredentials, VonageVoiceCredentials } from './types'
+import { vonageApplicationJwts } from './vonage-jwt'
 
 /**
  * Vonage SMS API (`POST /sms/json`) and Voice API (`POST /v1/calls`).
@@ -11,7 +13,8 @@ import type { AdapterOptions, VonageSmsCredentials, VonageVoiceCredentials } fro
  * edge's outage page is a non-200. `callback` takes the per-message delivery receipt URL,
  * `client-ref` our idempotency key (echoed on the receipt, for correlation).
  *
- * Voice: JSON with the application's JWT as bearer, `ncco` talk action, `event_url` for call
+ * Voice: JSON with an application JWT as bearer (RS256 from the application's private key,
+ * minted per call by vonage-jwt.ts), `ncco` talk action, `event_url` for call
  * events; 201 `{uuid}`, RFC 7807 errors, 429 with `Retry-After`.
  *
  * Neither is idempotent (no idempotency key; `client-ref` is not deduplicated), so the
@@ -67,12 +70,14 @@ export function createVonageSms(o: VonageSmsOptions): Subprocessor {
 
 export function createVonageVoice(o: VonageVoiceOptions): Subprocessor {
   const from = requireFrom('vonage-voice', o, 'a Vonage voice number')
-  const jwt = o.credentials?.applicationJwt
-  if (!jwt) throw new Error('vonage-voice: credentials.applicationJwt: required')
+  const c = o.credentials
+  if (!c?.applicationId || !c.privateKey) throw new Error('vonage-voice: credentials.applicationId and credentials.privateKey: required')
+  const jwt = vonageApplicationJwts({ applicationId: c.applicationId, privateKey: c.privateKey, clock: o.clock ?? systemClock })
   const url = joinUrl(o.baseUrl, '/v1/calls')
   return defineAdapter(o, {
     id: 'vonage-voice',
     channels: ['voice'],
+    authorize: async () => `Bearer ${await jwt()}`,
     request(message) {
       const body: Record<string, unknown> = {
         to: [{ type: 'phone', number: bare(message.to) }],
@@ -80,7 +85,7 @@ export function createVonageVoice(o: VonageVoiceOptions): Subprocessor {
         ncco: [{ action: 'talk', text: message.text, loop: 2 }],
       }
       if (o.statusCallbackUrl) Object.assign(body, { event_url: [o.statusCallbackUrl], event_method: 'POST' })
-      return { url, headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }
+      return { url, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }
     },
     read: (reply) => ({ providerMessageId: reply.status < 300 ? field(jsonBody(reply.body), 'uuid') : undefined }),
   })
