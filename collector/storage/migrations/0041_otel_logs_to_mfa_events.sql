@@ -58,7 +58,7 @@ SELECT
     mapFilter((k, v) -> k NOT IN ('event.name', 'event.id', 'mfa.schema_version', 'mfa.flow_id', 'mfa.factor', 'mfa.provider', 'mfa.channel', 'mfa.outcome', 'mfa.reason', 'mfa.latency_ms', 'mfa.attempt', 'mfa.user_hash', 'mfa.user_group', 'mfa.region', 'mfa.country', 'mfa.client', 'mfa.risk_level', 'mfa.cost_micros', 'mfa.gameday_id', 'mfa.intent', 'mfa.provider_message_id', 'mfa.http_status_class', 'mfa.fallback_from', 'mfa.fallback_to', 'mfa.circuit_state', 'mfa.circuit_from_state', 'mfa.enrolled_count', 'mfa.total_count'), LogAttributes) AS attributes
 FROM otel_logs
 WHERE FactorWatchIngest = 0
-  AND name IN ('mfa.login.started', 'mfa.challenge.issued', 'mfa.challenge.verified', 'mfa.fallback', 'mfa.provider.request', 'mfa.provider.delivery', 'mfa.enrollment.changed', 'mfa.enrollment.snapshot', 'mfa.recovery', 'mfa.bypass', 'mfa.lockout', 'mfa.stepup', 'mfa.circuit.changed', 'mfa.login.completed', 'gameday.started', 'gameday.ended')
+  AND name IN ('mfa.login.started', 'mfa.challenge.issued', 'mfa.challenge.verified', 'mfa.fallback', 'mfa.provider.request', 'mfa.provider.delivery', 'mfa.enrollment.changed', 'mfa.enrollment.snapshot', 'mfa.recovery', 'mfa.bypass', 'mfa.lockout', 'mfa.stepup', 'mfa.circuit.changed', 'mfa.login.completed', 'gameday.started', 'gameday.ended', 'gameday.fault')
   AND LogAttributes['mfa.factor'] IN ('', 'password', 'totp', 'webauthn', 'sms', 'voice', 'email', 'push', 'recovery_code', 'admin_recovery')
   AND LogAttributes['mfa.outcome'] IN ('', 'success', 'failure', 'expired', 'replayed', 'rate_limited', 'locked_out', 'abandoned', 'error', 'timeout')
   AND (hashed_user = '' OR match(hashed_user, '^[0-9a-f]{16,64}$'));
