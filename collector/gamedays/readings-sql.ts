@@ -36,6 +36,22 @@ WHERE event IN (${c.events.map(lit).join(', ')}) AND ${WINDOW}`,
   }
 }
 
+/**
+ * Sign-ins that reached the second factor and how many finished signed in, counted as the
+ * mfa-success SLO counts them (mfa.login.completed mfa_satisfied / mfa_satisfied + mfa_failed):
+ * a guessing attack that ends locked out is not a failed sign-in of the group, so a demo's
+ * attackers cannot trip a drill's admin floor. Rows as M1's: {flows, hits}.
+ */
+export function signInSuccessSql(fromMs: number, toMs: number, userGroup?: string): SqlQuery {
+  return {
+    query: `
+SELECT countIf(reason IN ('mfa_satisfied', 'mfa_failed')) AS flows, countIf(reason = 'mfa_satisfied') AS hits
+FROM mfa_events FINAL
+WHERE event = ${lit('mfa.login.completed')} AND ${WINDOW}${userGroup ? ' AND user_group = {user_group:String}' : ''}`,
+    params: { from_ms: fromMs, to_ms: toMs, ...(userGroup ? { user_group: userGroup } : {}) },
+  }
+}
+
 /** Page alerts that started firing in [from, to) without this drill's gameday label (not held back by a silence). */
 export function unrelatedPagesSql(gamedayId: string, fromMs: number, toMs: number): SqlQuery {
   return {

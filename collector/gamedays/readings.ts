@@ -4,12 +4,11 @@ import type { Expectation, Guardrail } from '../../dashboards/schema/gameday'
 import { burnRate, round } from '../alerting/burn'
 import type { Slo } from '../alerting/types'
 import { StorageError, runSql } from '../query/run'
-import { m1Sql } from '../query/metrics-flow'
-import { RAW } from '../query/source'
 import { num } from '../query/sql'
 import type { Row } from '../query/types'
 import {
   alertFiringsSql, breakerOpensSql, drillWindowsSql, fallbacksSql, sloWindowSql, unrelatedPagesSql, volumeSql,
+  signInSuccessSql,
 } from './readings-sql'
 
 /**
@@ -97,7 +96,7 @@ export type GuardrailValue = { value: number | null; why?: string }
 export function describeGuardrail(g: Guardrail): string {
   switch (g.type) {
     case 'slo_burn': return `${g.slo} burn rate over ${secs(g.window * 1000)} stays at or below ${g.max_burn_rate}×`
-    case 'admin_success_floor': return `admin MFA success (M1) over ${secs(g.window * 1000)} stays at or above ${pct(g.floor)}`
+    case 'admin_success_floor': return `admin sign-in success (as mfa-success counts it) over ${secs(g.window * 1000)} stays at or above ${pct(g.floor)}`
     case 'unrelated_page': return 'no page alert fires that this drill did not cause'
   }
 }
@@ -125,10 +124,9 @@ export function successFromRows(rows: readonly Row[], minFlows = MIN_FLOWS): { v
   return { value: flows < Math.max(1, minFlows) ? null : hits / flows, flows, hits }
 }
 
-/** M1 over [fromMs, toMs), optionally for one user group. */
+/** Sign-in success over [fromMs, toMs) as the mfa-success SLO counts it (signInSuccessSql), optionally for one user group. */
 export async function successRate(client: ClickHouseClient, fromMs: number, toMs: number, userGroup?: string): Promise<{ value: number | null; flows: number; hits: number }> {
-  const ctx = { window: { fromMs, toMs, stepS: Math.max(1, Math.ceil((toMs - fromMs) / 1000)) }, filters: userGroup ? { user_group: userGroup } : {}, nowMs: toMs, source: RAW }
-  return successFromRows(await runSql(client, m1Sql(ctx)))
+  return successFromRows(await runSql(client, signInSuccessSql(fromMs, toMs, userGroup)))
 }
 
 /** Read every guardrail of a running drill at `now`. */
@@ -175,7 +173,7 @@ export function describeExpectation(e: Expectation): string {
   switch (e.type) {
     case 'alert_fires': return `${e.alert ?? `an alert of SLO ${e.slo}`}${Object.keys(e.labels).length ? ` {${Object.entries(e.labels).map(([k, v]) => `${k}=${v}`).join(', ')}}` : ''} fires within ${secs(e.within * 1000)} of the first fault`
     case 'fallback_share': return `at least ${pct(e.min_share)} of fallbacks away from ${sideText(e.from)} go to ${sideText(e.to)} within ${secs(e.within * 1000)} of the first fault`
-    case 'success_rate': return `MFA success (M1)${e.user_group ? ` for ${e.user_group}` : ''} stays at or above ${pct(e.floor)} during the drill`
+    case 'success_rate': return `sign-in success (as mfa-success counts it)${e.user_group ? ` for ${e.user_group}` : ''} stays at or above ${pct(e.floor)} during the drill`
     case 'breaker_opens': return `the IdP opens its breaker for ${e.vendor} within ${secs(e.within * 1000)} of the first fault`
     case 'volume_increase': return `${e.event} volume in the ${secs(e.within * 1000)} after the first fault is at least ${e.min_ratio}× the same length before`
   }
@@ -215,7 +213,7 @@ export function judgeExpectations(list: readonly Expectation[], facts: DrillFact
       }
       case 'success_rate': {
         const s = data.success.get(i) ?? { value: null, flows: 0, hits: 0 }
-        if (s.value === null) return { ...base, held: null, observed: `${s.flows} flow(s) verified during the drill, fewer than ${MIN_FLOWS}: not enough to judge` }
+        if (s.value === null) return { ...base, held: null, observed: `${s.flows} sign-in(s) reached the second factor during the drill, fewer than ${MIN_FLOWS}: not enough to judge` }
         return { ...base, held: s.value >= e.floor, observed: `${pct(s.value)} (${s.hits} of ${s.flows} flows succeeded)` }
       }
       case 'breaker_opens': {

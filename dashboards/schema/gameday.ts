@@ -74,7 +74,7 @@ export type RunbookStep = z.infer<typeof RunbookStep>
 export const Guardrail = z.discriminatedUnion('type', [
   /** Abort when the SLO's burn rate over `window` exceeds `max_burn_rate`. */
   z.object({ id: Id.optional(), type: z.literal('slo_burn'), slo: z.string().min(1), window: Seconds, max_burn_rate: z.number().positive() }).strict(),
-  /** Abort when admins' MFA success (M1) over `window` falls below `floor`. */
+  /** Abort when admins' sign-in success (mfa-success's definition: guessing that ends locked out is not counted) over `window` falls below `floor`. */
   z.object({ id: Id.optional(), type: z.literal('admin_success_floor'), floor: z.number().gt(0).max(1), window: Seconds }).strict(),
   /** Abort when a page alert fires that does not carry this drill's gameday label. */
   z.object({ id: Id.optional(), type: z.literal('unrelated_page') }).strict(),
@@ -90,7 +90,7 @@ export const Expectation = z.discriminatedUnion('type', [
     .refine((e) => (e.alert === undefined) !== (e.slo === undefined), { message: 'expected exactly one of alert (a rule id of alerts.yaml) or slo (an SLO id)', path: ['alert'] }),
   /** Of the fallbacks away from `from`, at least `min_share` go to `to`, within `within` of the first fault. */
   z.object({ id: Id.optional(), type: z.literal('fallback_share'), from: Side, to: Side, min_share: Share, within: Seconds }).strict(),
-  /** MFA success (M1) of a user group (all when omitted) stays at or above `floor` during the drill. */
+  /** Sign-in success (as the mfa-success SLO counts it) of a user group (all when omitted) stays at or above `floor` during the drill. */
   z.object({ id: Id.optional(), type: z.literal('success_rate'), user_group: UserGroup.optional(), floor: z.number().gt(0).max(1) }).strict(),
   /** Volume of `event` during the drill is at least `min_ratio` × the same length before it (recovery surge). */
   z.object({ id: Id.optional(), type: z.literal('volume_increase'), event: EventName, min_ratio: z.number().positive(), within: Seconds }).strict(),
