@@ -46,7 +46,7 @@ function entryFor(name: string | undefined): { entry: string; args: string[]; ex
     const target = env.IDP_URL ?? 'http://reference-idp:8080'
     return {
       entry: 'reference-idp/traffic/main.ts',
-      args: ['--target', target, '--users', env.DEMO_USERS ?? '120', '--rate', env.DEMO_RATE ?? '3', '--duration', 'forever', '--seed', env.DEMO_SEED ?? '1', '--simulator', simulatorUrl, '--setup-concurrency', '16', '--oob-hold', '0'],
+      args: ['--target', target, '--users', env.DEMO_USERS ?? '120', '--rate', env.DEMO_RATE ?? '3', '--duration', 'forever', '--seed', env.DEMO_SEED ?? '1', '--simulator', simulatorUrl, '--setup-concurrency', '16', '--oob-hold', '0', '--oob-spread', '360'],
       extra: { IDP_SERVICE_SIGNING_KEY: JSON.stringify(keys.privateJwk) },
     }
   }

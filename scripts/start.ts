@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   if (haveIdp && (env.DEMO_TRAFFIC ?? 'on') !== 'off') {
     await sup.start({
       name: 'traffic',
-      ...tsx('reference-idp/traffic/main.ts', '--target', idpUrl, '--users', env.DEMO_USERS ?? '120', '--rate', env.DEMO_RATE ?? '3', '--duration', 'forever', '--seed', env.DEMO_SEED ?? '1', '--simulator', simulatorUrl, '--setup-concurrency', '32', '--oob-hold', '0', '--attackers', env.DEMO_ATTACKERS ?? '0.02', '--passkey-share', env.DEMO_PASSKEY_SHARE ?? '0.1', '--push-share', env.DEMO_PUSH_SHARE ?? '0.1', '--push-bombing', env.DEMO_PUSH_BOMBING ?? '0.1'),
+      ...tsx('reference-idp/traffic/main.ts', '--target', idpUrl, '--users', env.DEMO_USERS ?? '120', '--rate', env.DEMO_RATE ?? '3', '--duration', 'forever', '--seed', env.DEMO_SEED ?? '1', '--simulator', simulatorUrl, '--setup-concurrency', '32', '--oob-hold', '0', '--oob-spread', env.DEMO_OOB_SPREAD ?? '360', '--attackers', env.DEMO_ATTACKERS ?? '0.02', '--passkey-share', env.DEMO_PASSKEY_SHARE ?? '0.1', '--push-share', env.DEMO_PUSH_SHARE ?? '0.1', '--push-bombing', env.DEMO_PUSH_BOMBING ?? '0.1'),
       env: { IDP_SERVICE_SIGNING_KEY: serviceSigningKey },
       finite: true,
     })

@@ -37,7 +37,7 @@ afterAll(async () => {
 })
 
 const options = (over: Partial<Options>): Options => ({
-  target: idp.url, users: 16, rate: 4, seed: 3, durationMs: null, count: 28, quiet: true, thinkScale: 0.02, maxInflight: 64, setupConcurrency: 8, oobHoldSeconds: 0,
+  target: idp.url, users: 16, rate: 4, seed: 3, durationMs: null, count: 28, quiet: true, thinkScale: 0.02, maxInflight: 64, setupConcurrency: 8, oobHoldSeconds: 0, oobSpreadSeconds: 0,
   simulator: sim.url, smsShare: 0, voiceShare: 0, pushShare: 0.5, passkeyShare: 0.25, attackers: 0.15, lostDevice: 0, pushBombing: 1, ...over,
 })
 

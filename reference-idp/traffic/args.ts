@@ -21,6 +21,8 @@ export interface Options {
   setupConcurrency: number
   /** Longest wait (s) after setup for SMS/voice users' resend cooldown before the load starts; 0 = start at once. */
   oobHoldSeconds: number
+  /** Spread SMS/voice users' first logins over this many seconds (0: all may start at once). */
+  oobSpreadSeconds: number
   /** Provider simulator base URL (its device API shows the codes); needed to run (sign-up codes are mailed). */
   simulator: string | null
   /** Share of users (0..1) whose only second factor is SMS; used only with `simulator`. */
@@ -55,6 +57,8 @@ export const USAGE = `usage: npx tsx reference-idp/traffic/main.ts [options]
   --setup-concurrency N users created at once during setup (default 4)
   --oob-hold S          wait up to S seconds after setup so SMS/voice users are past their resend
                         cooldown before the load starts (default 35; 0 starts at once and lets them join later)
+  --oob-spread S        spread SMS/voice users' first logins over S seconds, so a long run sees a steady
+                        stream of SMS/voice logins instead of bursts every few minutes (default 0)
   --simulator URL       provider simulator whose phones and mailboxes the users read codes
                         from (needed: every new user types the code mailed at sign-up)
   --sms-share X         share of users with SMS as their only second factor (default 0.25)
@@ -89,6 +93,7 @@ const FLAGS: Record<string, Kind> = {
   'max-inflight': 'int',
   'setup-concurrency': 'int',
   'oob-hold': 'int',
+  'oob-spread': 'int',
   simulator: 'url',
   'sms-share': 'share',
   'voice-share': 'share',
@@ -108,6 +113,7 @@ const LIMITS: Record<string, [number, number, string]> = {
   'max-inflight': [1, 100_000, 'a whole number of flows of at least 1'],
   'setup-concurrency': [1, 256, 'a whole number from 1 to 256'],
   'oob-hold': [0, 600, 'a whole number of seconds from 0 to 600'],
+  'oob-spread': [0, 3600, 'a whole number of seconds from 0 to 3600'],
   rate: [0, 10_000, 'a positive number of login attempts per second (at most 10000)'],
   'think-scale': [0, 1_000, 'a number of at least 0 (1 = human pace)'],
   'sms-share': [0, 1, 'a share of users from 0 to 1'],
@@ -199,6 +205,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       maxInflight: (values['max-inflight'] as number | undefined) ?? 64,
       setupConcurrency: (values['setup-concurrency'] as number | undefined) ?? 4,
       oobHoldSeconds: (values['oob-hold'] as number | undefined) ?? 35,
+      oobSpreadSeconds: (values['oob-spread'] as number | undefined) ?? 0,
       simulator: (values.simulator as string | undefined) ?? null,
       smsShare,
       voiceShare,

@@ -13,7 +13,7 @@ afterEach(async () => {
 })
 
 const options = (target: string, over: Partial<Options> = {}): Options => ({
-  target, users: 15, rate: 40, seed: 7, durationMs: null, count: 20, quiet: false, thinkScale: 0, maxInflight: 64, setupConcurrency: 4, oobHoldSeconds: 35,
+  target, users: 15, rate: 40, seed: 7, durationMs: null, count: 20, quiet: false, thinkScale: 0, maxInflight: 64, setupConcurrency: 4, oobHoldSeconds: 35, oobSpreadSeconds: 0,
   simulator: target, smsShare: 0, voiceShare: 0, // the fake serves the mailboxes (sign-up codes); phone users only where a test asks
   pushShare: 0, passkeyShare: 0, attackers: 0, lostDevice: 0, pushBombing: 0, ...over,
 })

@@ -75,6 +75,12 @@ async function load({ opts, stats, client, devices, phones, users, signal, clock
   }
   const intervalMs = 1000 / opts.rate
   const t0 = (stats.loadStartedAt = now())
+  // SMS/voice users are paced per user (a login per 6 min, 10 codes an hour): started together they
+  // come back together, so a long run sees bursts. --oob-spread staggers their first logins.
+  if (opts.oobSpreadSeconds > 0) {
+    const spreadRand = seededRand(opts.seed ^ 0x27d4eb2f)
+    for (const u of users) if (u.oob) u.notBefore = Math.max(u.notBefore, t0 + Math.floor(spreadRand() * opts.oobSpreadSeconds * 1000))
+  }
   const endAt = opts.durationMs === null ? Infinity : t0 + opts.durationMs
   let k = 0
   while (!signal.aborted && (opts.count === null || stats.started + stats.attacks.started < opts.count)) {
