@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { addFault, clearFaults, deleteFault, deviceMessages, expireFaults, listFaults, listVendors, setWebhook } from './api'
@@ -15,6 +16,13 @@ import { TOKEN_PATH, exchangeAssertion } from './vendors/fcm-oauth'
 import { sendgridPublicKey } from './vendors/webhook-keys'
 import { WebhookSigner } from './vendors/webhook-signing'
 import { systemClock, type Clock } from '../../contract/clock'
+
+/** One signal that every pending wait listens to (closing the simulator ends them all): many listeners are expected. */
+function quietController(): AbortController {
+  const c = new AbortController()
+  setMaxListeners(0, c.signal)
+  return c
+}
 
 /**
  * The provider simulator's shell: one HTTP server serving every vendor's send API (regions
@@ -102,7 +110,7 @@ function buildState(opts: SimulatorOptions): SimState {
     metrics,
     log,
     clock,
-    closing: new AbortController(),
+    closing: quietController(),
     receipts: new ReceiptDispatcher({
       clock,
       timeScale,
