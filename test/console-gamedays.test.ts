@@ -194,6 +194,7 @@ describe.runIf(hasChromium())('console Game days', () => {
     expect(await page.getByTestId('timeline').locator('li').allTextContents()).toContain('+0:50First alertVendorCircuitOpen firing')
     expect(await page.getByTestId('affected-customer').locator('td').allTextContents()).toEqual(['120', '188', '9'])
     expect(await page.getByTestId('budget').textContent()).toContain('excluded (drill window)')
+    expect(await page.getByTestId('budget').textContent()).toContain('186%') // spent beyond the budget is not capped at 100 %
     // Chart links: a console path is a link, a javascript: address is only text.
     expect(await page.getByTestId('chart-links').getByRole('link').allTextContents()).toEqual(['On-call during the drill'])
     expect(await page.getByTestId('chart-links').textContent()).toContain('Bad link')

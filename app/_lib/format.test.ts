@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatAge, formatBudget, formatBurn, formatCompact, formatCount, formatDuration, formatMicros, formatMs, formatPercent, formatTargetMs, formatTargetPercent, humanize } from './format'
+import { formatAge, formatBudget, formatSpent, formatBurn, formatCompact, formatCount, formatDuration, formatMicros, formatMs, formatPercent, formatTargetMs, formatTargetPercent, humanize } from './format'
 
 describe('formatPercent', () => {
   it.each([
@@ -73,4 +73,15 @@ describe('formatDuration', () => {
   it.each([[null, '—'], [45_000, '45.0 s'], [1_800_000, '30 min'], [9_000_000, '2 h 30 min'], [3 * 86_400_000, '3.0 d']])('%s → %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text)
   })
+})
+
+describe('formatSpent', () => {
+  it.each<[number | null, string]>([
+    [0.123, '12.3%'],
+    [0.9999, '99.9%'],
+    [1, '100%'],
+    [1.86, '186%'],
+    [1094.737, '109,474%'],
+    [null, '—'],
+  ])('formatSpent(%s) = %s', (f, s) => expect(formatSpent(f)).toBe(s))
 })

@@ -116,6 +116,17 @@ export function formatBudget(remaining: number | null | undefined): string {
   return `${(Math.floor(pct * 10 + 1e-9) / 10).toFixed(1)}%`
 }
 
+/**
+ * Share of an error budget spent, never capped (a drill on a young install can spend many times
+ * its budget): 0.123 → "12.3%", 1.86 → "186%", 1094.7 → "109,470%".
+ */
+export function formatSpent(fraction: number | null | undefined): string {
+  if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return PLACEHOLDER
+  const pct = fraction * 100
+  if (pct < 100) return `${(Math.floor(pct * 10 + 1e-9) / 10).toFixed(1)}%`
+  return `${countFmt.format(Math.round(pct))}%`
+}
+
 /** Waiting times: 45000 → "45.0 s", 1800000 → "30 min", 9000000 → "2 h 30 min", 3 days → "3.0 d". */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return PLACEHOLDER

@@ -1,7 +1,7 @@
 'use client'
 import Link from 'next/link'
 import type { GameDayReport } from '../../../contract/gameday'
-import { formatCount, formatDateTime, formatPercent, humanize } from '../../_lib/format'
+import { formatCount, formatDateTime, formatSpent, humanize } from '../../_lib/format'
 import type { GameDayView } from '../../_lib/gamedays-api'
 import { elapsed, formatClock, formatSeconds, safeHref } from '../../_lib/gameday-view'
 import { StatCard } from '../StatCard'
@@ -124,7 +124,7 @@ function BudgetSpent({ r }: { r: GameDayReport }) {
             {r.budget_spent.map((b) => (
               <tr key={b.slo}>
                 <th scope="row">{b.slo}</th>
-                <td className="num">{formatPercent(b.fraction)}</td>
+                <td className="num">{formatSpent(b.fraction)}</td>
                 <td>{b.excluded ? <span className="badge badge-info">excluded (drill window)</span> : 'against the budget'}</td>
               </tr>
             ))}
