@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
 import { GameDay, IdpFault, RunbookAction, type GameDayStep } from '../contract'
 import { DEFAULT_REGISTRY_PATH } from '../dashboards/schema/registry'
+import { registryWithBreaker } from './support/registry'
 import { dashboardsPath } from '../dashboards/schema/yaml-file'
 import { loadIdpConfig } from '../reference-idp/config'
 import { FAULT_AUDIENCE } from '../reference-idp/fault-routes'
@@ -30,11 +31,7 @@ const collectorKey = newServiceKeyPair('collector-test')
  * and post-guardrail sends when the SMS outage's three sign-ins fail.
  */
 function fastBreakerRegistry(dir: string): string {
-  const reg = parse(readFileSync(DEFAULT_REGISTRY_PATH, 'utf8'))
-  for (const v of reg.vendors) if (v.id === 'twilio') v.breaker = { failureRatio: 0.2, minimumRequests: 3, openSeconds: 2, halfOpenProbes: 1 }
-  const path = join(dir, 'registry.yaml')
-  writeFileSync(path, stringify(reg))
-  return path
+  return registryWithBreaker('twilio', { failureRatio: 0.2, minimumRequests: 3, openSeconds: 2, halfOpenProbes: 1 }, dir)
 }
 /** The shipped SLOs with a minimum volume a test's handful of calls reaches. */
 function lowVolumeSlos(dir: string): string {

@@ -1,16 +1,13 @@
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parse, stringify } from 'yaml'
 import { IdpFault, RunbookAction } from '../contract'
 import { loadIdpConfig } from '../reference-idp/config'
 import { FAULT_AUDIENCE } from '../reference-idp/fault-routes'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { startSimulator, type Simulator } from '../reference-idp/simulator'
 import { simulatorIdpEnv } from '../reference-idp/simulator/idp-settings'
-import { DEFAULT_REGISTRY_PATH } from '../dashboards/schema/registry'
+import { registryWithBreaker } from './support/registry'
 import { capture, client, provision, serviceAssertion, TEST_SERVICE_KEYS, totpAccount } from './support/idp-client'
-import { eventually, tempDir } from './support/processes'
+import { eventually } from './support/processes'
 import { signUp, simulatorCode } from './support/signup'
 
 /**
@@ -30,11 +27,7 @@ const clock = { at: idpNow, advance: (ms: number) => void (skew += ms) }
  * send limits), so a 60-s window never holds more than one call.
  */
 function fastBreakerRegistry(): string {
-  const reg = parse(readFileSync(DEFAULT_REGISTRY_PATH, 'utf8'))
-  for (const v of reg.vendors) if (v.id === 'twilio') v.breaker = { failureRatio: 0.5, minimumRequests: 1, openSeconds: 3600, halfOpenProbes: 1 }
-  const path = join(tempDir('registry'), 'subprocessors.yaml')
-  writeFileSync(path, stringify(reg))
-  return path
+  return registryWithBreaker('twilio', { failureRatio: 0.5, minimumRequests: 1, openSeconds: 3600, halfOpenProbes: 1 })
 }
 
 let sim: Simulator

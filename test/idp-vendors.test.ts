@@ -1,21 +1,18 @@
 import { generateKeyPairSync } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parse, stringify } from 'yaml'
 import { loadIdpConfig } from '../reference-idp/config'
 import { simulatorIdpEnv } from '../reference-idp/simulator/idp-settings'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { startSimulator, type Simulator } from '../reference-idp/simulator'
 import { twilioRequestSignature } from '../reference-idp/subprocessors/adapters'
-import { DEFAULT_REGISTRY_PATH } from '../dashboards/schema/registry'
+import { registryWithBreaker } from './support/registry'
 import { DEFAULT_CREDENTIALS } from '../reference-idp/simulator/vendors/types'
 import { createSnsSigningIdentity } from '../reference-idp/simulator/vendors/sns-cert'
 import { sendgridSignatureHeaders, signSnsMessage, vonageSmsSignature, vonageWebhookJwt } from '../reference-idp/simulator/vendors/webhook-signing'
 import { capture, client } from './support/idp-client'
 import { signUp, simulatorCode } from './support/signup'
 import { simulatedPhone } from './support/phone'
-import { eventually, tempDir } from './support/processes'
+import { eventually } from './support/processes'
 import { totpAt } from './support/totp'
 
 const PASSWORD = 'correct horse battery'
@@ -26,11 +23,7 @@ let skew = 0 // the IdP's clock (resend cooldowns, breakers, never-receipted) ru
  * 2 min: longer than the test's four sign-ins, 31 s apart on the IdP's clock (the resend cooldown).
  */
 function fastBreakerRegistry(): string {
-  const reg = parse(readFileSync(DEFAULT_REGISTRY_PATH, 'utf8'))
-  for (const v of reg.vendors) if (v.id === 'twilio') v.breaker = { failureRatio: 0.5, minimumRequests: 2, openSeconds: 120, halfOpenProbes: 1 }
-  const path = join(tempDir('registry'), 'subprocessors.yaml')
-  writeFileSync(path, stringify(reg))
-  return path
+  return registryWithBreaker('twilio', { failureRatio: 0.5, minimumRequests: 2, openSeconds: 120, halfOpenProbes: 1 })
 }
 
 let sim: Simulator
