@@ -41,7 +41,7 @@ const ADDS: Record<Role, readonly Permission[]> = {
 /** Every permission of each role (cumulative). */
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = Object.fromEntries(
   ROLES.map((role, i) => [role, new Set(ROLES.slice(0, i + 1).flatMap((r) => ADDS[r]))]),
-) as Record<Role, ReadonlySet<Permission>>
+) as unknown as Record<Role, ReadonlySet<Permission>>
 
 export function can(role: Role, permission: Permission): boolean {
   return ROLE_PERMISSIONS[role].has(permission)
@@ -181,6 +181,43 @@ export const AuditPage = z.object({
   next: z.string().nullable(),
 })
 export type AuditPage = z.infer<typeof AuditPage>
+
+/** An audit action verb: dotted lower-case words (`silence.create`, `auth.sign_in`). */
+export const AUDIT_ACTION_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/
+/** Actor values that carry no personal data: a hash (hex or base64url), `token:<role>`, `anonymous`. */
+export const AUDIT_ACTOR_PATTERN = /^(?:[A-Za-z0-9_-]{16,128}|token:[a-z]+|anonymous)$/
+
+/**
+ * `POST /api/v1/audit` body: one of the console's own actions (`auth.sign_in`, `auth.refused`,
+ * `auth.sign_out`, …). The collector sets `ts` (its clock) and `source` (`console`); the
+ * console's token is the only one allowed to post (any caller while no tokens are configured).
+ */
+export const AuditPost = z.strictObject({
+  actor: z.string().regex(AUDIT_ACTOR_PATTERN, 'expected a user hash (16–128 hex/base64url characters), token:<role> or anonymous'),
+  role: z.union([Role, z.literal('none')]),
+  action: z.string().max(80).regex(AUDIT_ACTION_PATTERN, 'expected a dotted lower-case verb such as auth.sign_in'),
+  target: z.string().max(256).default(''),
+  /** The console's route (`GET /auth/callback`). */
+  route: z.string().max(200).default(''),
+  result: z.enum(AUDIT_RESULTS),
+  status: z.number().int().min(100).max(599),
+  source_ip: z.string().max(64).default(''),
+  request_id: z.string().max(64).default(''),
+  detail: z.string().max(500).default(''),
+})
+export type AuditPost = z.infer<typeof AuditPost>
+export const AuditPostResponse = z.object({ recorded: z.literal(true) })
+
+/** Query parameters of `GET /api/v1/audit` (newest first); the export takes them too (but `limit`/`before`) plus `format`. */
+export const AUDIT_QUERY_KEYS = ['from', 'to', 'action', 'actor', 'result', 'limit', 'before'] as const
+export const AUDIT_PAGE_LIMIT = { default: 100, max: 1000 } as const
+export const AUDIT_EXPORT_FORMATS = ['csv', 'ndjson'] as const
+
+/** One route of the collector's query and control API with the permission it needs (`public`: none). */
+export const AccessRoute = z.object({ method: z.string(), path: z.string(), permission: z.union([z.enum(PERMISSIONS), z.literal('public')]) })
+/** `GET /api/v1/access/routes`: every mounted route and what it needs. */
+export const AccessRoutesResponse = z.object({ routes: z.array(AccessRoute) })
+export type AccessRoutesResponse = z.infer<typeof AccessRoutesResponse>
 
 /**
  * Authentication methods (RFC 8176 `amr`) that are a second factor beyond a password.
