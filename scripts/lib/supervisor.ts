@@ -12,7 +12,16 @@ export interface ChildSpec {
   finite?: boolean
 }
 
+export interface SupervisorOptions {
+  out?: (line: string) => void
+  /** How long a child has between SIGTERM and SIGKILL (default 10 s). */
+  graceMs?: number
+  /** Ends this process once everything is stopped (default process.exit). */
+  exit?: (code: number) => void
+}
+
 const COLORS = [36, 35, 33, 32, 34, 31]
+const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const
 
 /** `[name] line`, padded so the columns of all processes line up; coloured on a terminal. */
 export function prefixLine(name: string, width: number, line: string, color: number | null): string {
@@ -20,19 +29,47 @@ export function prefixLine(name: string, width: number, line: string, color: num
   return color === null ? `${tag} ${line}` : `\x1b[${color}m${tag}\x1b[0m ${line}`
 }
 
+const alive = (proc: ChildProcess) => proc.exitCode === null && proc.signalCode === null
+
 /**
- * Starts child processes, prefixes their output, and stops all of them (reverse order,
- * SIGTERM then SIGKILL after a grace period) on Ctrl-C or when a long-running child dies.
+ * Signal a child's whole process group (its own children too). Children run in their own group
+ * (`detached`), so a terminal's Ctrl-C reaches only the supervisor, which then stops them in
+ * order instead of all at once.
+ */
+function signalGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (proc.pid !== undefined) process.kill(-proc.pid, signal)
+  } catch {
+    proc.kill(signal)
+  }
+}
+
+/**
+ * Starts child processes, prefixes their output, and stops all of them on Ctrl-C, SIGTERM or
+ * when a long-running child dies: in reverse start order (the producers before the collector they
+ * send to), each given SIGTERM and `graceMs` before SIGKILL. A second signal while stopping kills
+ * what is left at once, and this process exits only once every child has.
  */
 export class Supervisor {
   private children: { spec: ChildSpec; proc: ChildProcess }[] = []
-  private stopping = false
+  private stopping: Promise<never> | null = null
+  private signals = 0
   private width = 10
   private readonly tty = Boolean(process.stdout.isTTY)
+  private readonly out: (line: string) => void
+  private readonly graceMs: number
+  private readonly exit: (code: number) => void
 
-  constructor(private readonly out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {
-    process.on('SIGINT', () => void this.stopAll(130))
-    process.on('SIGTERM', () => void this.stopAll(143))
+  constructor(o: SupervisorOptions = {}) {
+    this.out = o.out ?? ((l) => process.stdout.write(`${l}\n`))
+    this.graceMs = o.graceMs ?? 10_000
+    this.exit = o.exit ?? ((code) => process.exit(code))
+    for (const [signal, code] of Object.entries(STOP_SIGNALS)) process.on(signal, () => this.onSignal(signal, code))
+    // Last resort when this process ends without stopping them (an uncaught error): detached
+    // children would outlive it, so they are killed here (synchronously, all that 'exit' allows).
+    process.on('exit', () => {
+      for (const { proc } of this.children) if (alive(proc)) signalGroup(proc, 'SIGKILL')
+    })
   }
 
   say(line: string): void {
@@ -42,7 +79,7 @@ export class Supervisor {
   start(spec: ChildSpec): Promise<ChildProcess> {
     this.width = Math.max(this.width, spec.name.length)
     const color = this.tty ? COLORS[this.children.length % COLORS.length] : null
-    const proc = spawn(spec.command, spec.args, { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const proc = spawn(spec.command, spec.args, { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     this.children.push({ spec, proc })
     return new Promise((resolve, reject) => {
       let ready = !spec.ready
@@ -56,6 +93,9 @@ export class Supervisor {
           }
         })
       }
+      proc.once('error', (err) => {
+        if (!ready) reject(new Error(`${spec.name} could not start: ${err.message}`))
+      })
       proc.once('exit', (code, signal) => {
         if (this.stopping) return
         if (!ready) return reject(new Error(`${spec.name} exited (${code ?? signal}) before it was ready`))
@@ -74,23 +114,40 @@ export class Supervisor {
     if (code !== 0) throw new Error(`${spec.name} failed with exit code ${code}`)
   }
 
-  async stopAll(exitCode: number): Promise<never> {
-    if (!this.stopping) {
-      this.stopping = true
-      this.say('stopping…')
-      for (const { spec, proc } of [...this.children].reverse()) {
-        if (proc.exitCode !== null || proc.signalCode !== null) continue
-        await new Promise<void>((resolve) => {
-          const kill = setTimeout(() => proc.kill('SIGKILL'), 8000)
-          proc.once('exit', () => {
-            clearTimeout(kill)
-            resolve()
-          })
-          proc.kill('SIGTERM')
-        })
-        this.say(`${spec.name} stopped`)
+  private onSignal(signal: string, code: number): void {
+    this.signals++
+    if (this.signals === 1) return void this.stopAll(code)
+    // A second Ctrl-C (or `pkill` twice): no more waiting, but no child left behind either.
+    const left = this.children.filter(({ proc }) => alive(proc))
+    this.say(`${signal} again: killing ${left.map((c) => c.spec.name).join(', ') || 'nothing'} now (SIGKILL)`)
+    for (const { proc } of left) signalGroup(proc, 'SIGKILL')
+    if (!this.stopping) void this.stopAll(code)
+  }
+
+  /** Stop every child in reverse start order, then exit with `exitCode`. Idempotent. */
+  stopAll(exitCode: number): Promise<never> {
+    this.stopping ??= this.stopInOrder().then(() => {
+      this.exit(exitCode)
+      return new Promise<never>(() => {})
+    })
+    return this.stopping
+  }
+
+  private async stopInOrder(): Promise<void> {
+    this.say(`stopping (reverse start order; SIGKILL after ${this.graceMs / 1000} s; Ctrl-C again to kill at once)…`)
+    for (const { spec, proc } of [...this.children].reverse()) {
+      if (!alive(proc)) continue
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
+      signalGroup(proc, 'SIGTERM')
+      let timer: NodeJS.Timeout | undefined
+      const late = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.graceMs)))])
+      clearTimeout(timer)
+      if (late && alive(proc)) {
+        this.say(`${spec.name} did not exit ${this.graceMs / 1000} s after SIGTERM: SIGKILL`)
+        signalGroup(proc, 'SIGKILL')
+        await exited
       }
+      this.say(`${spec.name} stopped (${proc.exitCode ?? proc.signalCode})`)
     }
-    process.exit(exitCode)
   }
 }
