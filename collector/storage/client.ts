@@ -6,32 +6,56 @@ import type { CollectorConfig } from '../config'
 
 export type { ClickHouseClient }
 
+export interface OpenClickHouse {
+  /** Queries: the query API, alerting, game days, migrations. */
+  client: ClickHouseClient
+  /**
+   * Inserts of the OTLP receiver, on a connection of their own: a chDB connection (like one
+   * HTTP request) runs one statement at a time, so a slow panel query on `client` must not sit
+   * in front of an insert that an exporter is waiting on.
+   */
+  ingest: ClickHouseClient
+  transport: 'server' | 'chdb'
+  close: () => Promise<void>
+}
+
 /**
  * One SQL code path, two transports: a ClickHouse server when CLICKHOUSE_URL is set,
  * otherwise chDB embedded in this process (the collector owns the data directory).
+ *
+ * Two clients either way. With chDB each `createChdbConnection` owns a native connection
+ * (chdb's `Session`); several on one data directory share the engine and run in parallel on
+ * libuv's thread pool, off the event loop, while statements on one connection run one after
+ * another. chdb serializes parameterized queries process-wide (its binder is not isolated per
+ * connection), so ingest sends none: its inserts never wait for a `{name:Type}` query.
  */
-export async function openClickHouse(config: CollectorConfig): Promise<{ client: ClickHouseClient; transport: 'server' | 'chdb'; close: () => Promise<void> }> {
+export async function openClickHouse(config: CollectorConfig): Promise<OpenClickHouse> {
   const db = config.clickhouseDatabase
   if (config.clickhouseUrl) {
     const bootstrap = createClient({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword })
     await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` })
     await bootstrap.close()
-    const client = createClient({
+    const open = () => createClient({
       url: config.clickhouseUrl,
       username: config.clickhouseUser,
       password: config.clickhousePassword,
       database: db,
       clickhouse_settings: { date_time_input_format: 'best_effort' },
     })
-    return { client, transport: 'server', close: () => client.close() }
+    // Separate clients, so separate keep-alive sockets: queries never hold ingest's.
+    const client = open()
+    const ingest = open()
+    return { client, ingest, transport: 'server', close: async () => { await Promise.all([client.close(), ingest.close()]) } }
   }
   // chDB's connection ignores `database`: the embedded engine keeps our tables in `default`.
   const path = resolve(config.dataDir, 'chdb')
   mkdirSync(path, { recursive: true })
-  const client = createClient({
+  const open = () => createClient({
     // chdb types against its own copy of @clickhouse/client-common; the runtime shape is the same.
     connection: createChdbConnection({ path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
     clickhouse_settings: { date_time_input_format: 'best_effort' },
   })
-  return { client, transport: 'chdb', close: () => client.close() }
+  const client = open()
+  const ingest = open()
+  return { client, ingest, transport: 'chdb', close: async () => { await Promise.all([ingest.close(), client.close()]) } }
 }

@@ -1,0 +1,62 @@
+import { rmSync } from 'node:fs'
+import { Readable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadCollectorConfig } from '../collector/config'
+import { openClickHouse, type OpenClickHouse } from '../collector/storage/client'
+import { tempDir } from './support/processes'
+
+/*
+ * Ingest and queries on separate connections (issue 11: a 2.1 s dashboard query delayed a
+ * 1-row insert by 2.1 s). A panel query that takes seconds (sleep, parameterized like the
+ * query API's) runs on the query client; a 1-row insert on the ingest client must complete
+ * while it is still running. The same pair on ONE client shows the insert queued behind the
+ * query — the failure this guards against, so the test can tell the two apart.
+ */
+
+let ch: OpenClickHouse
+let dir: string
+
+beforeAll(async () => {
+  dir = tempDir('conns')
+  ch = await openClickHouse(loadCollectorConfig({}, { dataDir: dir }))
+  await ch.client.command({ query: 'CREATE TABLE IF NOT EXISTS probe (n UInt32) ENGINE = MergeTree ORDER BY n' })
+})
+afterAll(async () => {
+  await ch.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** Completion order of a slow parameterized query on `q` and a 1-row insert on `ins` started while it runs. */
+async function race(q: OpenClickHouse['client'], ins: OpenClickHouse['client']): Promise<string[]> {
+  const done: string[] = []
+  let started!: () => void
+  const running = new Promise<void>((r) => (started = r))
+  const slow = (async () => {
+    const rs = q.query({ query: 'SELECT sleep({s:Float64}) AS s', query_params: { s: 2 }, format: 'JSONEachRow' })
+    started()
+    await (await rs).json()
+    done.push('query')
+  })()
+  await running
+  // Let the query reach the engine before the insert is sent.
+  await new Promise((r) => setTimeout(r, 200))
+  const insert = (async () => {
+    const res = await ins.exec({ query: 'INSERT INTO probe (n) FORMAT TabSeparated', values: Readable.from([Buffer.from('1\n')]) })
+    res.stream.resume()
+    done.push('insert')
+  })()
+  await Promise.all([slow, insert])
+  return done
+}
+
+describe('separate ClickHouse connections for ingest and queries', () => {
+  it('a slow panel query on the query connection does not hold an insert on the ingest connection', async () => {
+    expect(await race(ch.client, ch.ingest)).toEqual(['insert', 'query'])
+    const rs = await ch.ingest.query({ query: 'SELECT toUInt32(count()) AS n FROM probe', format: 'JSONEachRow' })
+    expect(await rs.json()).toEqual([{ n: 1 }])
+  })
+
+  it('(control) one shared connection queues the insert behind the query', async () => {
+    expect(await race(ch.client, ch.client)).toEqual(['query', 'insert'])
+  })
+})
