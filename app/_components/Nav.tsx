@@ -1,6 +1,8 @@
 'use client'
 import Link from 'next/link'
 import { usePathname } from 'next/navigation'
+import type { Permission } from '../../contract/access'
+import { pagePermission } from '../_lib/auth/pages'
 
 /** Pages of the console; only those with `href` exist yet, the rest are listed as coming soon. */
 const PAGES: { label: string; href?: string }[] = [
@@ -18,8 +20,10 @@ const PAGES: { label: string; href?: string }[] = [
 /** The page a path belongs to: `/subprocessors/twilio` is under Sub-processors. */
 const isCurrent = (href: string, path: string) => (href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`))
 
-export function Nav() {
+/** `permissions`: the signed-in role's; pages it may not see are not listed (their routes refuse them too). */
+export function Nav({ permissions }: { permissions: Permission[] }) {
   const path = usePathname() ?? '/'
+  const allowed = new Set(permissions)
   return (
     <nav className="sidenav" aria-label="Console pages">
       <Link href="/" className="brand" aria-label="FactorWatch home">
@@ -30,7 +34,7 @@ export function Nav() {
         <span>FactorWatch</span>
       </Link>
       <ul className="nav-list">
-        {PAGES.map((p) =>
+        {PAGES.filter((p) => !p.href || allowed.has(pagePermission(p.href))).map((p) =>
           p.href ? (
             <li key={p.label}>
               <Link href={p.href} className="nav-item" aria-current={isCurrent(p.href, path) ? 'page' : undefined}>

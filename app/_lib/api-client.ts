@@ -27,6 +27,9 @@ export function hintFor(err: Error): string | undefined {
   if (code === 'registry_invalid') return 'Fix dashboards/subprocessors.yaml (the message names the field); the page reloads it on the next poll.'
   if (code === 'not_found') return 'Check the vendor id: the Sub-processors page links to every vendor in the registry or in telemetry.'
   if (code === 'console_unreachable') return 'The console server itself is not answering.'
+  if (code === 'forbidden') return 'Your role does not allow this; the message names the role that does.'
+  if (code === 'reauth_required') return 'Taking you to sign in again to confirm it is you…'
+  if (code === 'unauthenticated') return 'Your session has ended; taking you to sign in…'
   return undefined
 }
 
@@ -39,11 +42,22 @@ async function getJson<T>(path: string, signal?: AbortSignal, init: RequestInit 
     throw new ApiError('the console server is not answering; check that it is running', 0, 'console_unreachable')
   }
   const body = (await res.json().catch(() => null)) as (T & Partial<ApiErrorBody>) | null
+  if (res.status === 401) toSignIn(body?.error?.code)
   if (!res.ok || body === null) {
     const e = body?.error
     throw new ApiError(e?.message ?? `console answered HTTP ${res.status}`, res.status, e?.code ?? 'http_error')
   }
   return body
+}
+
+/**
+ * A 401 sends the browser through sign-in and back to this page: `reauth_required` (a dangerous
+ * action needs a fresh second factor) with reauth=1, `unauthenticated` (the session ended) without.
+ */
+function toSignIn(code: string | undefined): void {
+  if (typeof window === 'undefined' || (code !== 'reauth_required' && code !== 'unauthenticated')) return
+  const here = `${window.location.pathname}${window.location.search}`
+  window.location.assign(`/auth/login?${code === 'reauth_required' ? 'reauth=1&' : ''}return_to=${encodeURIComponent(here)}`)
 }
 
 /** How often pages poll their route handler. */

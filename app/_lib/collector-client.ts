@@ -53,6 +53,8 @@ export interface CollectorDeps {
   baseUrl: string
   fetch?: typeof fetch
   timeoutMs?: number
+  /** Sent with every call: the console's bearer token and who it acts for (ACTOR_HEADERS; see auth/guard.ts). */
+  headers?: Record<string, string>
 }
 
 export const DEFAULT_TIMEOUT_MS = 8000
@@ -105,7 +107,7 @@ async function request(deps: CollectorDeps, method: 'GET' | 'POST' | 'DELETE', p
   for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v)
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const doFetch = deps.fetch ?? fetch
-  const headers: Record<string, string> = { accept }
+  const headers: Record<string, string> = { ...deps.headers, accept }
   if (body !== undefined) headers['content-type'] = 'application/json'
   let res: Response
   try {

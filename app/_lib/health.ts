@@ -9,7 +9,7 @@ export async function checkCollector(deps: CollectorDeps, clock: () => number = 
   const timeoutMs = deps.timeoutMs ?? HEALTH_TIMEOUT_MS
   const t0 = clock()
   try {
-    const res = await doFetch(new URL('/healthz', deps.baseUrl), { signal: AbortSignal.timeout(timeoutMs), cache: 'no-store' })
+    const res = await doFetch(new URL('/healthz', deps.baseUrl), { signal: AbortSignal.timeout(timeoutMs), cache: 'no-store', ...(deps.headers ? { headers: deps.headers } : {}) })
     const latencyMs = Math.round(clock() - t0)
     await res.body?.cancel().catch(() => {})
     if (res.ok) return { status: 'up', collectorUrl: deps.baseUrl, latencyMs, message: `collector healthy at ${deps.baseUrl}` }

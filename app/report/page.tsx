@@ -1,6 +1,6 @@
 import type { Metadata } from 'next'
 import { ConsoleError } from '../_lib/collector-client'
-import { consoleEnv } from '../_lib/env'
+import { currentViewer, pageAccess, viewerDeps } from '../_lib/auth/server'
 import { formatCount, formatDuration, formatPercent, humanize } from '../_lib/format'
 import { loadReport, type MonthlyReport } from '../_lib/report'
 import '../_components/security/security.css'
@@ -14,9 +14,13 @@ type Search = Record<string, string | string[] | undefined>
 export default async function Page({ searchParams }: { searchParams: Promise<Search> }) {
   const sp = await searchParams
   const params = { get: (k: string) => (typeof sp[k] === 'string' ? (sp[k] as string) : null) }
+  // The middleware already refused roles without security.read; checked again where the data is read.
+  const viewer = await currentViewer()
+  const access = pageAccess(viewer, 'security.read')
+  if (!viewer || !access.ok) return <section className="card state state-error" role="alert"><h1>Monthly MFA audit</h1><p className="error-message">This report needs the {access.need} role or stronger.</p></section>
   let r: MonthlyReport
   try {
-    r = await loadReport(params, { baseUrl: consoleEnv().COLLECTOR_QUERY_URL }, new Date())
+    r = await loadReport(params, await viewerDeps(viewer), new Date())
   } catch (err) {
     const message = err instanceof ConsoleError ? err.message : 'the report could not be built; see the console log'
     return <section className="card state state-error" role="alert"><h1>Monthly MFA audit</h1><p className="error-message">{message}</p></section>

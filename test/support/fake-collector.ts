@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 
 /** What a fake collector route answers: JSON unless `type` says otherwise. */
 export interface Reply { status: number; body: unknown; type?: string }
-export interface FakeRequest { method: string; url: URL; body: string }
+export interface FakeRequest { method: string; url: URL; body: string; headers: IncomingMessage['headers'] }
 
 const readBody = (req: IncomingMessage) => new Promise<string>((resolve) => {
   let s = ''
@@ -20,7 +20,7 @@ export async function startFakeCollector(handle: (r: FakeRequest) => Reply | und
   const server = createServer(async (req, res) => {
     if (ctl.down) return res.destroy()
     const url = new URL(req.url!, 'http://fake')
-    const reply = (await handle({ method: req.method ?? 'GET', url, body: await readBody(req) })) ?? { status: 404, body: { error: { code: 'not_found', message: `no route ${url.pathname}` } } }
+    const reply = (await handle({ method: req.method ?? 'GET', url, body: await readBody(req), headers: req.headers })) ?? { status: 404, body: { error: { code: 'not_found', message: `no route ${url.pathname}` } } }
     const text = typeof reply.body === 'string' && reply.type ? reply.body : JSON.stringify(reply.body)
     res.writeHead(reply.status, { 'content-type': reply.type ?? 'application/json' })
     res.end(text)

@@ -1,13 +1,15 @@
 import { errorResponse, jsonBody } from '../../_lib/collector-client'
-import { consoleEnv } from '../../_lib/env'
 import { loadGameDays, startGameDay } from '../../_lib/gamedays'
+import { authorize } from '../../_lib/auth/guard'
 
 export const dynamic = 'force-dynamic'
 
 /** GET /api/gamedays: the scenarios (dashboards/gamedays/) and every game day, newest first. */
-export async function GET(): Promise<Response> {
+export async function GET(req: Request): Promise<Response> {
   try {
-    const view = await loadGameDays({ baseUrl: consoleEnv().COLLECTOR_QUERY_URL }, new Date())
+    const auth = await authorize(req, { permission: 'dashboards.read', action: 'gamedays.read' })
+    if (!auth.ok) return auth.response
+    const view = await loadGameDays(auth.deps, new Date())
     return Response.json(view, { headers: { 'cache-control': 'no-store' } })
   } catch (err) {
     return errorResponse(err)
@@ -20,8 +22,10 @@ export async function GET(): Promise<Response> {
  */
 export async function POST(req: Request): Promise<Response> {
   try {
+    const auth = await authorize(req, { permission: 'gamedays.write', action: 'gameday.start', dangerous: true })
+    if (!auth.ok) return auth.response
     const body = await jsonBody(req)
-    const started = await startGameDay(body, { baseUrl: consoleEnv().COLLECTOR_QUERY_URL })
+    const started = await startGameDay(body, auth.deps)
     return Response.json(started, { status: 201, headers: { 'cache-control': 'no-store' } })
   } catch (err) {
     return errorResponse(err)

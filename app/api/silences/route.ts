@@ -1,14 +1,16 @@
 import { SilencesResponse } from '../../../contract/slo'
 import { errorResponse, getFromCollector, jsonBody } from '../../_lib/collector-client'
-import { consoleEnv } from '../../_lib/env'
 import { createSilence } from '../../_lib/silences'
+import { authorize } from '../../_lib/auth/guard'
 
 export const dynamic = 'force-dynamic'
 
 /** GET /api/silences: the collector's silences, as it answers them. */
-export async function GET(): Promise<Response> {
+export async function GET(req: Request): Promise<Response> {
   try {
-    const res = await getFromCollector({ baseUrl: consoleEnv().COLLECTOR_QUERY_URL }, '/api/v1/silences', {}, SilencesResponse)
+    const auth = await authorize(req, { permission: 'dashboards.read', action: 'silences.read' })
+    if (!auth.ok) return auth.response
+    const res = await getFromCollector(auth.deps, '/api/v1/silences', {}, SilencesResponse)
     return Response.json(res, { headers: { 'cache-control': 'no-store' } })
   } catch (err) {
     return errorResponse(err)
@@ -21,8 +23,10 @@ export async function GET(): Promise<Response> {
  */
 export async function POST(req: Request): Promise<Response> {
   try {
+    const auth = await authorize(req, { permission: 'silences.write', action: 'silence.create', dangerous: true })
+    if (!auth.ok) return auth.response
     const body = await jsonBody(req)
-    const created = await createSilence(body, { baseUrl: consoleEnv().COLLECTOR_QUERY_URL }, new Date())
+    const created = await createSilence(body, auth.deps, new Date())
     return Response.json(created, { status: 201, headers: { 'cache-control': 'no-store' } })
   } catch (err) {
     return errorResponse(err)
