@@ -33,13 +33,21 @@ const CLIENTS = ['web', 'ios', 'android', 'api'] as const
 const COUNTRIES = ['DE', 'US', 'FR', 'IN', 'BR'] as const
 
 export function generatedEvents(opts: { fromMs: number; toMs: number; flows: number; seed?: number }): MfaEventRow[] {
+  return generatedContractEvents(opts).map((e) => mfaEventRow(e))
+}
+
+/** One generated event as a producer sends it: time, service and the contract's attributes. */
+export interface GeneratedEvent { tsMs: number; service: string; attrs: Record<string, string | number> }
+
+/** The same traffic as `generatedEvents`, as contract attributes (for OTLP senders such as `npm run bench`). */
+export function generatedContractEvents(opts: { fromMs: number; toMs: number; flows: number; seed?: number }): GeneratedEvent[] {
   const rnd = prng(opts.seed ?? 17)
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]
-  const rows: MfaEventRow[] = []
+  const rows: GeneratedEvent[] = []
   let n = 0
   const e = (tsMs: number, name: EventName, attrs: EventAttributes) => {
     if (tsMs >= opts.toMs) return
-    rows.push(mfaEventRow({ tsMs, service: 'reference-idp', attrs: buildEvent(name, attrs, () => `gen-${opts.seed ?? 17}-${++n}`) }))
+    rows.push({ tsMs, service: 'reference-idp', attrs: buildEvent(name, attrs, () => `gen-${opts.seed ?? 17}-${++n}`) })
   }
   const span = opts.toMs - opts.fromMs
   for (let i = 0; i < opts.flows; i++) {
