@@ -6,6 +6,8 @@
  * OpenTelemetry specification. Pure: the environment is an argument.
  */
 
+import { DEFAULT_BUFFER_POLICY, type BufferPolicy } from './outage-buffer'
+
 export type OtlpProtocol = 'http/protobuf' | 'http/json'
 export type OtlpSignal = 'logs' | 'traces'
 
@@ -39,3 +41,27 @@ export const sdkDisabled = (env: Record<string, string | undefined>): boolean =>
 
 /** An HTTP answer that marks a server span as error (OTel HTTP semantic conventions: 5xx only, 4xx is the client's). */
 export const isServerError = (status: number): boolean => status >= 500 && status <= 599
+
+/**
+ * How the IdP keeps telemetry while the collector is away (outage-buffer.ts):
+ * IDP_TELEMETRY_BUFFER records per signal (default 20000), IDP_TELEMETRY_RETRY_MAX_MS the
+ * longest wait between retries (default 30000), IDP_TELEMETRY_SHUTDOWN_MS how long shutdown
+ * waits for the buffer to drain (default 5000). A bad value throws naming the variable.
+ */
+export function bufferPolicy(env: Record<string, string | undefined>, defaults: BufferPolicy = DEFAULT_BUFFER_POLICY): BufferPolicy {
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const raw = env[name]?.trim()
+    if (!raw) return fallback
+    const n = Number(raw)
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name}: got ${JSON.stringify(raw.slice(0, 20))}, expected an integer from ${min} to ${max}`)
+    return n
+  }
+  const maxBackoffMs = int('IDP_TELEMETRY_RETRY_MAX_MS', defaults.maxBackoffMs, 100, 600_000)
+  return {
+    ...defaults,
+    capacity: int('IDP_TELEMETRY_BUFFER', defaults.capacity, 1, 10_000_000),
+    maxBackoffMs,
+    initialBackoffMs: Math.min(defaults.initialBackoffMs, maxBackoffMs),
+    shutdownMs: int('IDP_TELEMETRY_SHUTDOWN_MS', defaults.shutdownMs, 0, 600_000),
+  }
+}

@@ -9,7 +9,8 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { logs, resources, tracing } from '@opentelemetry/sdk-node'
 import { buildEvent, type EventAttributes, type EventName } from '../../contract'
 import type { IdpMetrics } from './metrics'
-import { isServerError, otlpProtocol, otlpUrl, sdkDisabled } from './otel-env'
+import { bufferPolicy, isServerError, otlpProtocol, otlpUrl, sdkDisabled } from './otel-env'
+import { OutageBuffer, type BufferPolicy, type BufferReport } from './outage-buffer'
 
 export const SERVICE = 'reference-idp'
 
@@ -51,6 +52,10 @@ export interface TelemetryOptions {
   logExporter?: logs.LogRecordExporter
   /** The standard OTEL_* variables; default process.env (the SDK's detector and exporters read process.env too). */
   env?: Record<string, string | undefined>
+  /** The outage buffer's bounds and backoff; default from IDP_TELEMETRY_* (otel-env.ts `bufferPolicy`). */
+  buffer?: BufferPolicy
+  /** Where the buffer's few state lines go (collector unreachable, back, buffer full); default stderr. */
+  log?: (line: string) => void
 }
 
 const propagator = new W3CTraceContextPropagator()
@@ -98,13 +103,20 @@ export function createTelemetry(o: TelemetryOptions): Telemetry {
   }
   const resource = idpResource(o)
   const exporter = exporters(o, env)
+  // The OTLP exporters sit behind outage buffers: the collector being away (restarting, or
+  // stopped first) costs memory up to a bound, never the events or the process.
+  const policy = o.buffer ?? bufferPolicy(env)
+  const report = bufferReport(o.metrics, o.log ?? ((line) => console.error(line)))
+  const logBuffer = new OutageBuffer<logs.ReadableLogRecord>(exporter.logs, 'logs', policy, report)
+  const spanBuffer = new OutageBuffer<tracing.ReadableSpan>(exporter.traces, 'traces', policy, report)
+  const buffers = [...(o.logExporter ? [] : [logBuffer]), ...(o.spanExporter ? [] : [spanBuffer])]
   const loggerProvider = new logs.LoggerProvider({
     resource,
-    processors: [o.logExporter ? new logs.SimpleLogRecordProcessor({ exporter: o.logExporter }) : new logs.BatchLogRecordProcessor({ exporter: exporter.logs })],
+    processors: [o.logExporter ? new logs.SimpleLogRecordProcessor({ exporter: o.logExporter }) : new logs.BatchLogRecordProcessor({ exporter: logBuffer })],
   })
   const tracerProvider = new tracing.BasicTracerProvider({
     resource,
-    spanProcessors: [o.spanExporter ? new tracing.SimpleSpanProcessor(o.spanExporter) : new tracing.BatchSpanProcessor(exporter.traces)],
+    spanProcessors: [o.spanExporter ? new tracing.SimpleSpanProcessor(o.spanExporter) : new tracing.BatchSpanProcessor(spanBuffer)],
   })
   const logger = loggerProvider.getLogger(SERVICE, o.version)
   const tracer = tracerProvider.getTracer(SERVICE, o.version)
@@ -153,11 +165,28 @@ export function createTelemetry(o: TelemetryOptions): Telemetry {
         span.end()
       }
     },
+    // Neither ever rejects: a flush or shutdown with the collector away waits at most the
+    // buffer's shutdown bound, then shutdown counts what is left as dropped.
     flush: async () => {
-      await Promise.all([loggerProvider.forceFlush(), tracerProvider.forceFlush()])
+      await Promise.allSettled([loggerProvider.forceFlush(), tracerProvider.forceFlush()])
     },
     shutdown: async () => {
-      await Promise.all([loggerProvider.shutdown(), tracerProvider.shutdown()])
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        Promise.allSettled([loggerProvider.shutdown(), tracerProvider.shutdown()]),
+        new Promise((r) => (timer = setTimeout(r, policy.shutdownMs + 250))),
+      ])
+      clearTimeout(timer)
+      for (const b of buffers) b.abandon()
     },
+  }
+}
+
+function bufferReport(metrics: IdpMetrics, log: (line: string) => void): BufferReport {
+  return {
+    dropped: (signal, n, reason) => metrics.telemetryDropped.inc({ signal, reason }, n),
+    failed: (signal) => metrics.telemetryFailures.inc({ signal }),
+    buffered: (signal, n) => metrics.telemetryBuffered.set({ signal }, n),
+    log,
   }
 }
