@@ -13,6 +13,17 @@ export const CollectorConfig = z.object({
   clickhouseDatabase: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier').default('factorwatch'),
   clickhouseCluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
   maxBodyBytes: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+  /** Write path (collector/ingest/spool.ts, batcher.ts): rows per INSERT, or at most this wait for more. */
+  batchRows: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+  batchMs: z.coerce.number().int().min(1).max(60_000).default(250),
+  /** Backlog in the spool not yet inserted beyond which exports get 503 + Retry-After. */
+  maxSpoolBytes: z.coerce.number().int().positive().default(512 * 1024 * 1024),
+  /** … or whose oldest rows are older than this (0: no age limit). */
+  maxSpoolAgeS: z.coerce.number().int().min(0).default(300),
+  /** An INSERT still running after this is abandoned and retried (a hanging server). */
+  insertTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** fdatasync the spool before acknowledging (1). 0 survives a process crash but not a power loss. */
+  spoolFsync: z.preprocess((v) => (v === '1' || v === 'true' ? true : v === '0' || v === 'false' ? false : v), z.boolean()).default(true),
   eventsTtlDays: z.coerce.number().int().positive().default(400),
   slosFile: z.string().optional(),
   alertsFile: z.string().optional(),
@@ -56,6 +67,12 @@ const ENV_KEYS: Record<keyof CollectorConfig, string> = {
   clickhouseDatabase: 'CLICKHOUSE_DATABASE',
   clickhouseCluster: 'CLICKHOUSE_CLUSTER',
   maxBodyBytes: 'OTLP_MAX_BODY_BYTES',
+  batchRows: 'OTLP_BATCH_ROWS',
+  batchMs: 'OTLP_BATCH_MS',
+  maxSpoolBytes: 'OTLP_MAX_SPOOL_BYTES',
+  maxSpoolAgeS: 'OTLP_MAX_SPOOL_AGE_S',
+  insertTimeoutMs: 'OTLP_INSERT_TIMEOUT_MS',
+  spoolFsync: 'OTLP_SPOOL_FSYNC',
   eventsTtlDays: 'MFA_EVENTS_TTL_DAYS',
   slosFile: 'FACTORWATCH_SLOS_FILE',
   alertsFile: 'FACTORWATCH_ALERTS_FILE',

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import { Registry } from 'prom-client'
 import { loadCollectorConfig } from './config'
+import { openWritePath } from './ingest/write-path'
 import { createOtlpServer } from './otlp/server'
 import { createQueryServer } from './query/server'
 import { openClickHouse } from './storage/client'
@@ -46,7 +47,10 @@ async function main(): Promise<void> {
   standardProcessMetrics(registry)
   // The MFA health SLIs (M1–M10), read from ClickHouse when Prometheus scrapes /metrics.
   registerMfaSlis({ client: ch.client, registry, now, windowMs: config.sliWindowS * 1000, cacheMs: config.sliCacheS * 1000, log })
-  const otlp = createOtlpServer({ client: ch.client, maxBodyBytes: config.maxBodyBytes, registry, log })
+  // Exports are acknowledged once durable in <dataDir>/spool and inserted in batches behind it;
+  // what an earlier run left in the spool is inserted first.
+  const writer = await openWritePath({ config, client: ch.ingest, registry, now, log })
+  const otlp = createOtlpServer({ client: ch.client, writer, maxBodyBytes: config.maxBodyBytes, registry, log })
   // The query server is created before its port is known; routes read the engine lazily.
   const extraRoutes: Parameters<typeof createQueryServer>[0]['extraRoutes'] = []
   const query = createQueryServer({ client: ch.client, transport: ch.transport, registry, log, extraRoutes, now })
@@ -75,6 +79,8 @@ async function main(): Promise<void> {
     await gamedays.controller.stop()
     await alerting.engine.stop()
     await Promise.all([otlp, query].map((s) => new Promise<void>((r) => s.close(() => r()))))
+    // Insert what is spooled for up to 5 s; the rest stays in the spool, complete, for the next start.
+    await writer.close(5_000)
     await ch.close()
     process.exit(0)
   }

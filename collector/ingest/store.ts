@@ -1,12 +1,13 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { MfaEventRow } from '../storage/rows'
 import type { LogIn, MetricIn, ResourceBlock, SpanIn } from '../otlp/model'
+import { DirectWriter, type RowWriter } from './batcher'
 import { OTEL_LOGS_COLUMNS, OTEL_TRACES_COLUMNS } from './columns'
 import { RecentIds } from './dedup'
-import { GroupWriter } from './group-writer'
 import { logRows } from './log-rows'
 import { metricRows, OTEL_METRICS_GAUGE_COLUMNS, OTEL_METRICS_HISTOGRAM_COLUMNS, OTEL_METRICS_SUM_COLUMNS } from './metric-rows'
 import { spanRows } from './span-rows'
+import { type EncodedRows, encodeJsonRows } from './spool-record'
 
 export interface IngestResult {
   /** Records acknowledged: stored now, or already stored by an earlier delivery. */
@@ -29,34 +30,27 @@ export interface Ingest {
 /** Called after each completed insert, for metrics. */
 export type InsertObserver = (table: string, rows: number, seconds: number) => void
 
-const quote = (c: string) => `\`${c}\``
+/** UTC day of 'YYYY-MM-DD …' (mfa_events.ts). */
+const dayOfChTime = (ts: string) => Date.UTC(+ts.slice(0, 4), +ts.slice(5, 7) - 1, +ts.slice(8, 10)) / 86_400_000
+/** UTC day of the "seconds.nanoseconds" text of columns.ts nsTime. */
+const dayOfNsTime = (t: string) => {
+  const dot = t.indexOf('.')
+  return Math.floor(Number(dot < 0 ? t : t.slice(0, dot)) / 86_400)
+}
+const TIME_UNIX = OTEL_METRICS_GAUGE_COLUMNS.indexOf('TimeUnix')
+const MATERIALIZED = { insert_allow_materialized_columns: 1 }
 
 /**
- * Storage side of the receiver: rows are written before this resolves (the caller answers the
- * exporter only then), as JSONCompactEachRow through the one ClickHouse client, so chDB and a
- * ClickHouse server take the same path; concurrent requests share inserts (GroupWriter).
- * A thrown error means nothing was acknowledged and the exporter must retry; ids are
- * remembered only once stored.
+ * Storage side of the receiver: a request's rows are encoded (JSONCompactEachRow, split so no
+ * record spans too many partition days) and handed to the write path, which resolves once they
+ * may be acknowledged — durable in the spool (the collector process, SpoolWriter) or inserted
+ * (DirectWriter, the default without one). A thrown error means nothing was acknowledged and
+ * the exporter must retry (WriteRefused carries the status); ids are remembered only then.
  */
-export function createIngest(client: Pick<ClickHouseClient, 'insert'>, opts: { recent?: RecentIds; onInsert?: InsertObserver } = {}): Ingest {
+export function createIngest(client: Pick<ClickHouseClient, 'exec'>, opts: { recent?: RecentIds; onInsert?: InsertObserver; writer?: RowWriter } = {}): Ingest {
   const recent = opts.recent ?? new RecentIds()
   const onInsert = opts.onInsert ?? (() => {})
-
-  async function insert(table: string, columns: readonly string[], values: unknown[][], settings?: { insert_allow_materialized_columns: 1 }): Promise<void> {
-    if (values.length === 0) return
-    const t0 = performance.now()
-    await client.insert({ table, columns: columns.map(quote) as [string, ...string[]], values, format: 'JSONCompactEachRow', ...(settings ? { clickhouse_settings: settings } : {}) })
-    onInsert(table, values.length, (performance.now() - t0) / 1000)
-  }
-  const mfaEvents = new GroupWriter<MfaEventRow>((rows) => {
-    const columns = Object.keys(rows[0]) as (keyof MfaEventRow)[]
-    return insert('mfa_events', columns, rows.map((r) => columns.map((c) => r[c])))
-  })
-  const otelLogs = new GroupWriter<unknown[]>((rows) => insert('otel_logs', OTEL_LOGS_COLUMNS, rows, { insert_allow_materialized_columns: 1 }))
-  const otelTraces = new GroupWriter<unknown[]>((rows) => insert('otel_traces', OTEL_TRACES_COLUMNS, rows))
-  const gauges = new GroupWriter<unknown[]>((rows) => insert('otel_metrics_gauge', OTEL_METRICS_GAUGE_COLUMNS, rows))
-  const sums = new GroupWriter<unknown[]>((rows) => insert('otel_metrics_sum', OTEL_METRICS_SUM_COLUMNS, rows))
-  const histograms = new GroupWriter<unknown[]>((rows) => insert('otel_metrics_histogram', OTEL_METRICS_HISTOGRAM_COLUMNS, rows))
+  const writer = opts.writer ?? new DirectWriter({ client, batchRows: 100_000, maxDays: 90, timeoutMs: 30_000, observer: { insert: onInsert } })
 
   return {
     async logs(blocks) {
@@ -81,23 +75,31 @@ export function createIngest(client: Pick<ClickHouseClient, 'insert'>, opts: { r
         }
         logs.push(batch.logs[i])
       }
+      const records: EncodedRows[] = []
       if (fresh.length > 0) {
-        await mfaEvents.write(fresh)
-        recent.mark(fresh.map((r) => r.event_id), 'mfa')
+        const columns = Object.keys(fresh[0]) as (keyof MfaEventRow)[]
+        const ts = columns.indexOf('ts')
+        records.push(...encodeJsonRows('mfa_events', columns, fresh.map((r) => columns.map((c) => r[c])), (r) => dayOfChTime(r[ts] as string)))
       }
-      await otelLogs.write(logs)
+      records.push(...encodeJsonRows('otel_logs', OTEL_LOGS_COLUMNS, logs, (r) => dayOfNsTime(r[0] as string), MATERIALIZED))
+      await writer.write(records)
       recent.mark(known.keys(), 'both')
       return { accepted: batch.logs.length, rejected: batch.rejected, duplicates: batch.mfa.length - fresh.length, message: batch.errors.join('; ') }
     },
 
     async traces(blocks) {
       const rows = spanRows(blocks)
-      await otelTraces.write(rows)
+      await writer.write(encodeJsonRows('otel_traces', OTEL_TRACES_COLUMNS, rows, (r) => dayOfNsTime(r[0] as string)))
       return { accepted: rows.length, rejected: 0, duplicates: 0, message: '' }
     },
     async metrics(blocks) {
       const batch = metricRows(blocks)
-      await Promise.all([gauges.write(batch.gauge), sums.write(batch.sum), histograms.write(batch.histogram)])
+      const day = (r: unknown[]) => dayOfNsTime(r[TIME_UNIX] as string)
+      await writer.write([
+        ...encodeJsonRows('otel_metrics_gauge', OTEL_METRICS_GAUGE_COLUMNS, batch.gauge, day),
+        ...encodeJsonRows('otel_metrics_sum', OTEL_METRICS_SUM_COLUMNS, batch.sum, day),
+        ...encodeJsonRows('otel_metrics_histogram', OTEL_METRICS_HISTOGRAM_COLUMNS, batch.histogram, day),
+      ])
       return { accepted: batch.gauge.length + batch.sum.length + batch.histogram.length, rejected: batch.rejected, duplicates: 0, message: batch.errors.join('; ') }
     },
   }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { request } from 'node:http'
+import { Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
 import { BinaryReader } from '@bufbuild/protobuf/wire'
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer'
@@ -18,6 +19,17 @@ function fakeClient() {
       if (state.fail) throw new Error('connection refused')
       inserts.push({ table: p.table, rows: p.values as unknown[][], columns: p.columns as string[] })
       return { executed: true, query_id: 'q', summary: undefined, response_headers: {} }
+    },
+    // The write path (collector/ingest/batcher.ts) sends `INSERT INTO t (cols) … FORMAT JSONCompactEachRow` with the body as a stream.
+    async exec(p: { query: string; values: AsyncIterable<Buffer> }) {
+      if (state.stall) await state.stall
+      if (state.fail) throw new Error('connection refused')
+      const m = /^INSERT INTO (\w+) \(([^)]*)\)/.exec(p.query)!
+      let body = ''
+      for await (const chunk of p.values) body += chunk.toString()
+      const rows = body.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown[])
+      inserts.push({ table: m[1], rows, columns: m[2].split(', ').map((c) => c.replace(/`/g, '')) })
+      return { stream: Readable.from([]), query_id: 'q', response_headers: {} }
     },
   } as unknown as OtlpServerOptions['client']
   const rows = (table: string) => inserts.filter((i) => i.table === table).flatMap((i) => i.rows)

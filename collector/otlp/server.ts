@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Registry } from 'prom-client'
+import { type RowWriter, WriteRefused } from '../ingest/batcher'
 import { RecentIds } from '../ingest/dedup'
 import { createIngest, type IngestResult } from '../ingest/store'
 import { byteBudget, decodeContent, HttpError, readBody } from './body'
@@ -12,7 +13,9 @@ import { DecodeError } from './model'
 import { CONTENT_TYPE, type Encoding, exportResponse, type Signal, statusBody } from './response'
 
 export interface OtlpServerOptions {
-  client: Pick<ClickHouseClient, 'insert'>
+  client: Pick<ClickHouseClient, 'exec'>
+  /** Where rows go: the spool (collector/main.ts) or, without it, straight inserts (DirectWriter). */
+  writer?: RowWriter
   /** Largest accepted body, compressed and decompressed alike (config.maxBodyBytes). */
   maxBodyBytes: number
   /** prom-client registry for the receiver's counters; none registered without it. */
@@ -42,7 +45,7 @@ export function createOtlpServer(opts: OtlpServerOptions): Server {
   const maxInFlight = opts.maxInFlight ?? 16
   const budget = byteBudget(opts.maxInFlightBytes ?? 4 * maxBodyBytes)
   const metrics = otlpMetrics(opts.registry)
-  const ingest = createIngest(opts.client, { recent: new RecentIds(opts.dedupCapacity), onInsert: metrics.insert })
+  const ingest = createIngest(opts.client, { recent: new RecentIds(opts.dedupCapacity), onInsert: metrics.insert, writer: opts.writer })
   let inFlight = 0
 
   async function handle(req: IncomingMessage, signal: Signal, encoding: Encoding, held: { bytes: number }): Promise<IngestResult> {
@@ -86,6 +89,8 @@ export function createOtlpServer(opts: OtlpServerOptions): Server {
       .catch((err: unknown) => {
         if (err instanceof HttpError) return fail(err.status, err.message, err.headers)
         if (err instanceof DecodeError) return fail(400, err.message)
+        // The write path refused (spool over its limits: 503 storage behind) or storage refused the rows (400).
+        if (err instanceof WriteRefused) return fail(err.status, err.message, err.retryAfterS ? { 'retry-after': String(err.retryAfterS) } : {})
         // Storage failed: nothing was acknowledged, so the exporter's retry loses nothing.
         log(`otlp: ${signal} insert failed: ${(err as Error).message.slice(0, 300)}`)
         fail(503, 'storage unavailable, retry later', { 'retry-after': '5' })

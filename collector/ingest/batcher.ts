@@ -1,0 +1,458 @@
+import { Readable } from 'node:stream'
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { EncodedRows } from './spool-record'
+import type { Segment, Spool } from './spool'
+
+/*
+ * The write path behind the OTLP receiver: rows of all requests into large INSERTs, per table.
+ *
+ * - SpoolWriter (the collector process): a request is acknowledged once its rows are in the
+ *   fsync'd spool (spool.ts); one loop per table inserts sealed segments in order, each with
+ *   an insert_deduplication_token named after the segment, so a replay after a crash is
+ *   dropped by ClickHouse (the tables keep a non_replicated_deduplication_window, migration
+ *   0060, and the token reaches the rollups fed by materialized views). Transient failures
+ *   retry with backoff while requests keep being spooled, up to the spool's limits (then 503).
+ * - DirectWriter (tests, tools): no spool; a request resolves once an INSERT holding its rows
+ *   completed, and concurrent requests share INSERTs.
+ *
+ * Either way an INSERT never spans more partition days than allowed, and an INSERT that fails
+ * for a data reason is bisected by record: the records that fail alone are refused and counted,
+ * the rest stored — a bad request never poisons a batch it shares.
+ */
+
+/** Where the ingest layer hands encoded rows. */
+export interface RowWriter {
+  /** Resolves when the rows may be acknowledged (stored, or durable in the spool). */
+  write(records: EncodedRows[]): Promise<void>
+  health(): Health
+  /** Stop: flush what can be flushed within the deadline, leave the rest consistent on disk. */
+  close(deadlineMs?: number): Promise<void>
+}
+
+export interface Health {
+  status: 'ok' | 'degraded' | 'failing'
+  reason: string
+}
+
+/** The write path refused or could not take a request; `status` is the HTTP answer. */
+export class WriteRefused extends Error {
+  constructor(readonly status: 400 | 429 | 503, message: string, readonly retryAfterS?: number) {
+    super(message)
+    this.name = 'WriteRefused'
+  }
+}
+
+export interface WriteObserver {
+  /** One INSERT completed. */
+  insert?(table: string, rows: number, seconds: number): void
+  /** One INSERT failed; `kind` as classified. */
+  failure?(table: string, kind: ErrorKind): void
+  /** Rows ClickHouse refused for a data reason, dropped after isolating them. */
+  refused?(table: string, rows: number, reason: string): void
+}
+
+export type ErrorKind = 'transient' | 'data' | 'partitions' | 'unknown'
+
+/* ClickHouse error codes (src/Common/ErrorCodes.cpp). */
+const TRANSIENT_CODES = new Set([
+  159, // TIMEOUT_EXCEEDED
+  164, // READONLY
+  202, // TOO_MANY_SIMULTANEOUS_QUERIES
+  203, // NO_FREE_CONNECTION
+  209, // SOCKET_TIMEOUT
+  210, // NETWORK_ERROR
+  236, // ABORTED
+  241, // MEMORY_LIMIT_EXCEEDED
+  242, // TABLE_IS_READ_ONLY
+  243, // NOT_ENOUGH_SPACE
+  252, // TOO_MANY_PARTS (merges behind; the partition limit is told apart by its message)
+  319, // UNKNOWN_STATUS_OF_INSERT
+  394, // QUERY_WAS_CANCELLED
+  425, // SYSTEM_ERROR
+  439, // CANNOT_SCHEDULE_TASK
+  999, // KEEPER_EXCEPTION
+  1000, // POCO_EXCEPTION
+])
+const DATA_CODES = new Set([
+  6, // CANNOT_PARSE_TEXT
+  26, // CANNOT_PARSE_QUOTED_STRING
+  27, // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+  32, // ATTEMPT_TO_READ_AFTER_EOF
+  33, // CANNOT_READ_ALL_DATA
+  38, // CANNOT_PARSE_DATE
+  41, // CANNOT_PARSE_DATETIME
+  53, // TYPE_MISMATCH
+  69, // ARGUMENT_OUT_OF_BOUND
+  70, // CANNOT_CONVERT_TYPE
+  72, // CANNOT_PARSE_NUMBER
+  117, // INCORRECT_DATA
+  131, // TOO_LARGE_STRING_SIZE
+  321, // VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
+  349, // CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
+  377, // ILLEGAL_SYNTAX_FOR_DATA_TYPE
+  407, // DECIMAL_OVERFLOW
+  426, // CANNOT_PARSE_UUID
+  441, // CANNOT_PARSE_ESCAPE_SEQUENCE
+])
+const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET'])
+
+/**
+ * Why an INSERT failed: worth retrying as is (server down, slow, overloaded), the rows
+ * themselves (retrying cannot help), too many partitions in one block, or unknown. Pure.
+ */
+export function classifyInsertError(err: unknown): ErrorKind {
+  const e = err as { code?: string | number; name?: string; message?: string; cause?: { code?: string } }
+  const message = String(e?.message ?? '')
+  if (e?.name === 'AbortError' || e?.name === 'TimeoutError' || /timeout|timed out|aborted|socket hang up/i.test(message)) return 'transient'
+  if (typeof e?.code === 'string' && NETWORK_ERRNOS.has(e.code)) return 'transient'
+  if (e?.cause?.code && NETWORK_ERRNOS.has(e.cause.code)) return 'transient'
+  const code = Number(e?.code)
+  if (/partitions for single INSERT block/i.test(message)) return 'partitions'
+  if (Number.isInteger(code) && TRANSIENT_CODES.has(code)) return 'transient'
+  if (Number.isInteger(code) && DATA_CODES.has(code)) return 'data'
+  if (/Cannot parse|Cannot read|ParsingException|while reading the value of key/i.test(message)) return 'data'
+  return 'unknown'
+}
+
+export interface InsertOptions {
+  /** Abort an INSERT after this long (a hanging server must not hold the path). */
+  timeoutMs: number
+  observer?: WriteObserver
+}
+
+const quote = (c: string) => `\`${c.replace(/`/g, '\\`')}\``
+const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+
+/** Records that can share one INSERT: same table, columns, format and settings. */
+export function groupKey(r: EncodedRows): string {
+  return `${r.table}\u0000${r.format}\u0000${r.columns.join(',')}\u0000${JSON.stringify(r.settings ?? {})}`
+}
+
+/** Group records by INSERT shape, keeping first-appearance order (deterministic: replays form the same groups). */
+export function groupRecords(records: EncodedRows[]): EncodedRows[][] {
+  const groups = new Map<string, EncodedRows[]>()
+  for (const r of records) {
+    const k = groupKey(r)
+    let g = groups.get(k)
+    if (!g) groups.set(k, (g = []))
+    g.push(r)
+  }
+  return [...groups.values()]
+}
+
+/**
+ * One INSERT of records of one group. Settings go in the statement's SETTINGS clause, never
+ * as session settings (chDB's connection turns `clickhouse_settings` into `SET`, which would
+ * outlive the statement).
+ */
+export async function insertOnce(
+  client: Pick<ClickHouseClient, 'exec'>,
+  group: EncodedRows[],
+  opts: InsertOptions & { token?: string; extra?: Record<string, number> },
+): Promise<void> {
+  const first = group[0]
+  const settings: string[] = []
+  if (opts.token !== undefined) settings.push(`insert_deduplication_token = ${sqlString(opts.token)}`, 'deduplicate_blocks_in_dependent_materialized_views = 1')
+  for (const [k, v] of Object.entries({ ...first.settings, ...opts.extra })) settings.push(`${k} = ${Number(v)}`)
+  const query = `INSERT INTO ${first.table} (${first.columns.map(quote).join(', ')})${settings.length ? ` SETTINGS ${settings.join(', ')}` : ''} FORMAT ${first.format}`
+  const body = group.length === 1 ? first.body : Buffer.concat(group.map((r) => r.body))
+  const rows = group.reduce((n, r) => n + r.rows, 0)
+  const t0 = performance.now()
+  const res = await client.exec({ query, values: Readable.from([body]), abort_signal: AbortSignal.timeout(opts.timeoutMs) })
+  // The answer of an INSERT is empty; drain it so the socket goes back to the pool.
+  res.stream.resume()
+  await new Promise<void>((resolve) => {
+    if (res.stream.readableEnded || res.stream.destroyed) return resolve()
+    res.stream.once('end', resolve).once('close', resolve).once('error', () => resolve())
+  })
+  opts.observer?.insert?.(first.table, rows, (performance.now() - t0) / 1000)
+}
+
+export interface IsolateResult {
+  /** Records refused for a data reason (indexes into the group). */
+  refused: { index: number; reason: string }[]
+}
+
+/**
+ * Insert a group; on a data failure bisect it into halves (each with its own deterministic
+ * token, derived from `token`) down to single records, which are refused. A transient (or, until
+ * `attempt` reaches `unknownAsDataAfter`, an unknown) failure is thrown for the caller to
+ * retry the whole group: parts already stored are dropped by their tokens on the retry.
+ */
+export async function insertIsolating(
+  client: Pick<ClickHouseClient, 'exec'>,
+  group: EncodedRows[],
+  opts: InsertOptions & { token?: string; attempt: number; unknownAsDataAfter?: number },
+): Promise<IsolateResult> {
+  const refused: IsolateResult['refused'] = []
+  const unknownAsData = opts.attempt >= (opts.unknownAsDataAfter ?? 3)
+  const table = group[0].table
+  async function range(lo: number, hi: number, token: string | undefined): Promise<void> {
+    const part = group.slice(lo, hi)
+    try {
+      await insertOnce(client, part, { ...opts, token })
+      return
+    } catch (err) {
+      let kind = classifyInsertError(err)
+      opts.observer?.failure?.(table, kind)
+      if (kind === 'unknown') kind = unknownAsData ? 'data' : 'transient'
+      if (kind === 'transient') throw err
+      const reason = (err as Error).message.split('\n')[0].slice(0, 300)
+      if (hi - lo > 1) {
+        const mid = lo + Math.ceil((hi - lo) / 2)
+        await range(lo, mid, token === undefined ? undefined : `${token}/${lo}-${mid}`)
+        await range(mid, hi, token === undefined ? undefined : `${token}/${mid}-${hi}`)
+        return
+      }
+      if (kind === 'partitions') {
+        // One record spanning more days than ClickHouse takes in one block (the encoder splits
+        // records, so only a foreign encoder gets here): let ClickHouse split it.
+        try {
+          await insertOnce(client, part, { ...opts, token: token === undefined ? undefined : `${token}/p`, extra: { max_partitions_per_insert_block: 0 } })
+          return
+        } catch (again) {
+          if (classifyInsertError(again) === 'transient') throw again
+        }
+      }
+      refused.push({ index: lo, reason })
+      opts.observer?.refused?.(table, part[0].rows, kind === 'partitions' ? 'partitions' : 'data')
+    }
+  }
+  await range(0, group.length, opts.token)
+  return { refused }
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms)
+    function done() {
+      clearTimeout(t)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    signal?.addEventListener('abort', done)
+  })
+
+/** Backoff before retry `attempt` (1-based): 0.5 s doubling to 30 s. Pure. */
+export const backoffMs = (attempt: number): number => Math.min(30_000, 500 * 2 ** Math.max(0, attempt - 1))
+
+export interface SpoolWriterOptions extends InsertOptions {
+  spool: Spool
+  client: Pick<ClickHouseClient, 'exec'>
+  /** Refuse new requests (503) while the backlog not yet inserted is larger than this. */
+  maxSpoolBytes: number
+  /** … or its oldest record is older than this (0: no age limit). */
+  maxSpoolAgeMs: number
+  now: () => number
+  log?: (line: string) => void
+}
+
+/** Acknowledge from the spool, insert in the background; see the top of this file. */
+export class SpoolWriter implements RowWriter {
+  private readonly loops = new Map<string, Promise<void>>()
+  private readonly stop = new AbortController()
+  private readonly failing = new Map<string, { since: number; attempts: number; message: string }>()
+  private refusedRows = 0
+  private closed = false
+
+  constructor(private readonly o: SpoolWriterOptions) {
+    for (const t of o.spool.tableNames()) this.ensureLoop(t)
+  }
+
+  /** Why a new request would be refused now, or undefined. Pure function of the backlog and `now`. */
+  refusal(): WriteRefused | undefined {
+    const b = this.o.spool.backlog()
+    const retryAfter = Math.min(60, Math.max(1, Math.ceil(Math.max(0, ...[...this.failing.values()].map((f) => backoffMs(f.attempts + 1))) / 1000)))
+    if (this.closed) return new WriteRefused(503, 'collector shutting down, retry later', 5)
+    const wErr = this.o.spool.writeError()
+    if (wErr && this.o.now() - wErr.at < 5_000) return new WriteRefused(503, `spool write failed (${wErr.message.slice(0, 100)}), retry later`, 5)
+    if (b.bytes > this.o.maxSpoolBytes) return new WriteRefused(503, `storage behind: ${mib(b.bytes)} MiB waiting for ClickHouse (limit ${mib(this.o.maxSpoolBytes)} MiB), retry later`, retryAfter)
+    if (this.o.maxSpoolAgeMs > 0 && b.oldestAt !== undefined && this.o.now() - b.oldestAt > this.o.maxSpoolAgeMs) {
+      return new WriteRefused(503, `storage behind: oldest spooled rows ${Math.round((this.o.now() - b.oldestAt) / 1000)} s old (limit ${Math.round(this.o.maxSpoolAgeMs / 1000)} s), retry later`, retryAfter)
+    }
+    return undefined
+  }
+
+  async write(records: EncodedRows[]): Promise<void> {
+    const no = this.refusal()
+    if (no) throw no
+    try {
+      await this.o.spool.append(records)
+    } catch (err) {
+      throw new WriteRefused(503, `spool write failed (${(err as Error).message.slice(0, 100)}), retry later`, 5)
+    }
+    for (const r of records) this.ensureLoop(r.table)
+  }
+
+  health(): Health {
+    const b = this.o.spool.backlog()
+    const no = this.refusal()
+    if (no) return { status: 'failing', reason: no.message.replace(/, retry later$/, '') }
+    const problems: string[] = []
+    for (const [table, f] of this.failing) problems.push(`inserts into ${table} failing for ${Math.round((this.o.now() - f.since) / 1000)} s (${f.attempts} attempts): ${f.message.slice(0, 120)}`)
+    if (b.bytes > this.o.maxSpoolBytes / 2) problems.push(`spool backlog ${mib(b.bytes)} MiB, over half its limit`)
+    if (this.o.maxSpoolAgeMs > 0 && b.oldestAt !== undefined && this.o.now() - b.oldestAt > this.o.maxSpoolAgeMs / 2) problems.push(`oldest spooled rows ${Math.round((this.o.now() - b.oldestAt) / 1000)} s old`)
+    if (problems.length > 0) return { status: 'degraded', reason: problems.join('; ') }
+    return { status: 'ok', reason: `spool backlog ${b.rows} rows in ${b.segments} segments` }
+  }
+
+  backlog() {
+    return this.o.spool.backlog()
+  }
+
+  /** Rows refused by ClickHouse for a data reason since start. */
+  get refused(): number {
+    return this.refusedRows
+  }
+
+  private ensureLoop(table: string): void {
+    if (this.loops.has(table) || this.closed) return
+    this.loops.set(table, this.loop(table))
+  }
+
+  private async loop(table: string): Promise<void> {
+    const { spool } = this.o
+    const signal = this.stop.signal
+    for (;;) {
+      const seg = await spool.next(table, signal)
+      if (!seg) return
+      let attempt = 0
+      for (;;) {
+        try {
+          await this.insertSegment(seg, attempt)
+          this.failing.delete(table)
+          break
+        } catch (err) {
+          attempt++
+          const message = (err as Error).message.split('\n')[0]
+          const f = this.failing.get(table)
+          this.failing.set(table, { since: f?.since ?? this.o.now(), attempts: attempt, message })
+          if (attempt === 1 || attempt % 10 === 0) this.o.log?.(`spool: insert of ${table} segment ${seg.name} failed (attempt ${attempt}, retrying): ${message.slice(0, 300)}`)
+          if (signal.aborted) return
+          await sleep(backoffMs(attempt), signal)
+          if (signal.aborted) return
+        }
+      }
+      await spool.release(seg)
+    }
+  }
+
+  private async insertSegment(seg: Segment, attempt: number): Promise<void> {
+    const records = await this.o.spool.read(seg)
+    const groups = groupRecords(records)
+    for (let g = 0; g < groups.length; g++) {
+      const { refused } = await insertIsolating(this.o.client, groups[g], { ...this.o, token: `${seg.table}/${seg.name}/${g}`, attempt })
+      for (const r of refused) {
+        this.refusedRows += groups[g][r.index].rows
+        this.o.log?.(`spool: ${groups[g][r.index].rows} rows of ${seg.table} refused by ClickHouse and dropped: ${r.reason}`)
+      }
+    }
+  }
+
+  /**
+   * Stop taking requests, seal the open segments and let the loops insert what is spooled until
+   * `deadlineMs`; what is left stays on disk, complete, for the next start.
+   */
+  async close(deadlineMs = 5_000): Promise<void> {
+    this.closed = true
+    await this.o.spool.close()
+    const deadline = Date.now() + deadlineMs
+    while (this.o.spool.backlog().segments > 0 && this.failing.size === 0 && Date.now() < deadline) await sleep(50)
+    this.stop.abort()
+    // An INSERT in progress ends by itself (bounded by the insert timeout).
+    await Promise.race([Promise.all(this.loops.values()), sleep(Math.max(0, deadline - Date.now()) + this.o.timeoutMs)])
+  }
+}
+
+const mib = (b: number) => (b / 1048576).toFixed(1)
+
+export interface DirectWriterOptions extends InsertOptions {
+  client: Pick<ClickHouseClient, 'exec'>
+  batchRows: number
+  maxDays: number
+}
+
+interface Waiting { records: EncodedRows[]; resolve: () => void; reject: (e: unknown) => void }
+
+/**
+ * No spool: a request resolves once an INSERT holding its rows completed. Requests that queue
+ * while an INSERT of their table runs share the next one (up to `batchRows` rows and
+ * `maxDays` days). A request whose rows ClickHouse refuses alone gets a 400; a transient
+ * failure rejects every request of the batch with 503 (nothing acknowledged: they retry).
+ */
+export class DirectWriter implements RowWriter {
+  private readonly queues = new Map<string, Waiting[]>()
+  private readonly running = new Set<string>()
+
+  constructor(private readonly o: DirectWriterOptions) {}
+
+  async write(records: EncodedRows[]): Promise<void> {
+    const byTable = new Map<string, EncodedRows[]>()
+    for (const r of records) {
+      if (r.rows === 0) continue
+      let l = byTable.get(r.table)
+      if (!l) byTable.set(r.table, (l = []))
+      l.push(r)
+    }
+    await Promise.all([...byTable].map(([table, recs]) => new Promise<void>((resolve, reject) => {
+      let q = this.queues.get(table)
+      if (!q) this.queues.set(table, (q = []))
+      q.push({ records: recs, resolve, reject })
+      if (!this.running.has(table)) void this.drain(table)
+    })))
+  }
+
+  private async drain(table: string): Promise<void> {
+    this.running.add(table)
+    const q = this.queues.get(table)!
+    while (q.length > 0) {
+      // Whole requests up to batchRows rows and maxDays days (at least one).
+      let n = 0
+      let rows = 0
+      const days = new Set<number>()
+      while (n < q.length) {
+        const recRows = q[n].records.reduce((a, r) => a + r.rows, 0)
+        const newDays = new Set(days)
+        for (const r of q[n].records) for (const d of r.days) newDays.add(d)
+        if (n > 0 && (rows + recRows > this.o.batchRows || newDays.size > this.o.maxDays)) break
+        rows += recRows
+        for (const d of newDays) days.add(d)
+        n++
+      }
+      const batch = q.splice(0, n)
+      await this.insertBatch(batch)
+    }
+    this.running.delete(table)
+  }
+
+  private async insertBatch(batch: Waiting[]): Promise<void> {
+    // Flatten to records, remembering whose each is; one group per INSERT shape.
+    const owner = new Map<EncodedRows, Waiting>()
+    for (const w of batch) for (const r of w.records) owner.set(r, w)
+    const bad = new Map<Waiting, string>()
+    try {
+      for (const group of groupRecords([...owner.keys()])) {
+        // A request split over many records: its records stay together when the group is bisected
+        // only if it is refused as a whole; a partly refused request is refused as a whole below.
+        const { refused } = await insertIsolating(this.o.client, group, { ...this.o, attempt: 0 })
+        for (const r of refused) bad.set(owner.get(group[r.index])!, r.reason)
+      }
+    } catch (err) {
+      for (const w of batch) w.reject(new WriteRefused(503, `storage unavailable (${(err as Error).message.split('\n')[0].slice(0, 120)}), retry later`, 5))
+      return
+    }
+    for (const w of batch) {
+      const reason = bad.get(w)
+      if (reason) w.reject(new WriteRefused(400, `rows refused by storage: ${reason}`))
+      else w.resolve()
+    }
+  }
+
+  health(): Health {
+    return { status: 'ok', reason: 'direct inserts (no spool)' }
+  }
+
+  async close(): Promise<void> {
+    while (this.running.size > 0) await sleep(20)
+  }
+}

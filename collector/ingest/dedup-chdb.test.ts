@@ -1,0 +1,108 @@
+import { rmSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openTestStore, type TestStore } from '../../test/support/chdb-store'
+import { tempDir, until } from '../../test/support/processes'
+import { insertIsolating, insertOnce, SpoolWriter } from './batcher'
+import { Spool } from './spool'
+import { dayOfMs, encodeJsonRows, type EncodedRows } from './spool-record'
+
+/*
+ * What replay-without-double-counting rests on, checked against chDB itself: an INSERT repeated
+ * with the same insert_deduplication_token is dropped by mfa_events (migration 0060's window)
+ * and by the rollups its materialized views feed (deduplicate_blocks_in_dependent_materialized_views),
+ * and the SpoolWriter replays a batch that was inserted but not yet deleted without doubling it.
+ */
+let store: TestStore
+const dirs: string[] = []
+beforeAll(async () => {
+  store = await openTestStore('dedup')
+}, 60_000)
+afterAll(async () => {
+  await store?.close()
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+const COLUMNS = ['ts', 'event', 'event_id', 'flow_id', 'cost_micros']
+const chTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
+/** `n` events of flow `flow`, one per `stepMs` from `startMs`, each costing 1 µ (the rollups sum it). */
+function events(flow: string, n: number, startMs: number, stepMs: number): EncodedRows[] {
+  const rows = Array.from({ length: n }, (_, i) => [chTime(startMs + i * stepMs), 'mfa.challenge.issued', `${flow}-${i}`, flow, 1])
+  return encodeJsonRows('mfa_events', COLUMNS, rows, (r) => dayOfMs(Date.parse(`${String(r[0]).replace(' ', 'T')}Z`)))
+}
+async function one<T>(sql: string): Promise<T> {
+  const rows = await (await store.client.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, T>>()
+  return Object.values(rows[0])[0]
+}
+const counts = async (flow: string) => ({
+  rows: Number(await one(`SELECT count() FROM mfa_events WHERE flow_id = '${flow}'`)),
+  distinct: Number(await one(`SELECT uniqExact(event_id) FROM mfa_events WHERE flow_id = '${flow}'`)),
+  // Rollups carry no flow id: each test uses its own days.
+})
+const rollup = async (table: string, fromMs: number, toMs: number) =>
+  Number(await one(`SELECT sum(cost_micros) FROM ${table} WHERE minute >= toDateTime(${Math.floor(fromMs / 1000)}) AND minute < toDateTime(${Math.floor(toMs / 1000)})`))
+
+const DAY = 86_400_000
+const opts = { timeoutMs: 10_000 }
+
+describe('insert deduplication in chDB', () => {
+  it('drops a repeated token in mfa_events and in both rollups; a new token inserts again', async () => {
+    const start = Date.UTC(2026, 0, 1)
+    const recs = events('tok', 50, start, 60_000)
+    await insertOnce(store.client, recs, { ...opts, token: 'test/tok/0' })
+    await insertOnce(store.client, recs, { ...opts, token: 'test/tok/0' })
+    expect(await counts('tok')).toEqual({ rows: 50, distinct: 50 })
+    expect(await rollup('mfa_rollup_1m', start, start + DAY)).toBe(50)
+    expect(await rollup('mfa_rollup_1h', start, start + DAY)).toBe(50)
+    // The test can fail: the same rows under another token are inserted (and counted) again.
+    await insertOnce(store.client, recs, { ...opts, token: 'test/tok/1' })
+    expect((await counts('tok')).rows).toBe(100)
+    expect(await rollup('mfa_rollup_1m', start, start + DAY)).toBe(100)
+  })
+
+  it('replays a batch inserted before a crash but not deleted from the spool without counting it twice', async () => {
+    const dir = tempDir('dedup-spool')
+    dirs.push(dir)
+    const start = Date.UTC(2026, 1, 1)
+    const spoolOpts = { dir, batchRows: 20_000, batchBytes: 1 << 26, batchMs: 50, maxDays: 90, fsync: true, now: () => Date.now() }
+    // First process: spools two requests, inserts the segment like its inserter would, "dies" before deleting it.
+    const a = await Spool.open(spoolOpts)
+    await a.append(events('crash', 30, start, 60_000))
+    await a.append(events('crash2', 20, start, 60_000))
+    const seg = (await a.next('mfa_events', new AbortController().signal))!
+    await insertIsolating(store.client, await a.read(seg), { ...opts, token: `${seg.table}/${seg.name}/0`, attempt: 0 })
+    expect((await counts('crash')).rows).toBe(30)
+    // Second process on the same directory: replays it, plus new data.
+    const b = await Spool.open(spoolOpts)
+    expect(b.backlog()).toMatchObject({ rows: 50, segments: 1 })
+    const w = new SpoolWriter({ spool: b, client: store.client, maxSpoolBytes: 1 << 30, maxSpoolAgeMs: 0, now: () => Date.now(), ...opts })
+    await w.write(events('after', 10, start, 60_000))
+    await until('spool drained', () => (w.backlog().segments === 0 ? true : undefined), 20_000)
+    expect(await counts('crash')).toEqual({ rows: 30, distinct: 30 })
+    expect(await counts('crash2')).toEqual({ rows: 20, distinct: 20 })
+    expect(await counts('after')).toEqual({ rows: 10, distinct: 10 })
+    expect(await rollup('mfa_rollup_1m', start, start + DAY)).toBe(60)
+    expect(await rollup('mfa_rollup_1h', start, start + DAY)).toBe(60)
+    expect(w.health().status).toBe('ok')
+    await w.close(1000)
+  })
+
+  it('stores a request spanning 150 days (split inserts) and the request sharing its batch', async () => {
+    const dir = tempDir('span-spool')
+    dirs.push(dir)
+    const start = Date.UTC(2026, 3, 1) // within the 400-day TTL
+    const spool = await Spool.open({ dir, batchRows: 20_000, batchBytes: 1 << 26, batchMs: 50, maxDays: 90, fsync: true, now: () => Date.now() })
+    const refused: number[] = []
+    const failures: string[] = []
+    const observer = { refused: (_t: string, n: number) => refused.push(n), failure: (_t: string, kind: string) => failures.push(kind) }
+    const w = new SpoolWriter({ spool, client: store.client, maxSpoolBytes: 1 << 30, maxSpoolAgeMs: 0, now: () => Date.now(), ...opts, observer })
+    await Promise.all([w.write(events('wide', 300, start, DAY / 2)), w.write(events('narrow', 5, start, 1000))])
+    await until('spool drained', () => (w.backlog().segments === 0 ? true : undefined), 30_000)
+    expect(await counts('wide')).toEqual({ rows: 300, distinct: 300 })
+    expect(await counts('narrow')).toEqual({ rows: 5, distinct: 5 })
+    expect(Number(await one(`SELECT uniqExact(toDate(ts)) FROM mfa_events WHERE flow_id = 'wide'`))).toBe(150)
+    // Split before ClickHouse saw it: no INSERT hit the partition limit, nothing refused.
+    expect(failures).toEqual([])
+    expect(refused).toEqual([])
+    await w.close(1000)
+  })
+})
