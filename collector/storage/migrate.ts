@@ -1,11 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import type { ClickHouseClient } from '@clickhouse/client'
+import { clusterStatements, newClusterSchema, type ClusterSchema } from './cluster-ddl'
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url)
 const FILE_RE = /^(\d{4})_([a-z0-9_]+)\.sql$/
 
 export interface MigrationOptions {
-  /** Emit `ON CLUSTER <name>` and Replicated engines for a ClickHouse cluster. */
+  /** Render for a ClickHouse cluster: `ON CLUSTER`, Replicated local tables, Distributed tables over them (cluster-ddl.ts). */
   cluster?: string
   ttlDays: number
 }
@@ -13,36 +14,52 @@ export interface MigrationOptions {
 export interface Migration { version: number; name: string; statements: string[] }
 
 /**
- * Render a migration file. Placeholders: `{on_cluster}` becomes `ON CLUSTER name` or nothing,
- * `{engine:X}` becomes `X` or `ReplicatedX` (with the conventional zookeeper path),
- * `{ttl_days}` the configured retention.
+ * Render a migration file. Placeholders: `{on_cluster}` marks where a single-node statement
+ * would take `ON CLUSTER`, `{engine:X}` a table engine, `{ttl_days}` the configured retention.
+ * Without a cluster they become nothing, `X` and the number. With one, every statement is
+ * rendered by cluster-ddl.ts (which places ON CLUSTER itself, so a statement that forgot the
+ * placeholder still runs on every node); `schema` carries the tables split so far from one
+ * migration to the next.
  */
-export function renderMigration(sql: string, opts: MigrationOptions): string[] {
+export function renderMigration(sql: string, opts: MigrationOptions, schema: ClusterSchema = newClusterSchema()): string[] {
   const rendered = sql
-    .replace(/\{on_cluster\}/g, opts.cluster ? `ON CLUSTER ${opts.cluster}` : '')
-    .replace(/\{engine:([A-Za-z]+)(\(([^)]*)\))?\}/g, (_m, engine: string, _p, args: string | undefined) => {
-      if (!opts.cluster) return `${engine}${args !== undefined ? `(${args})` : ''}`
-      const repl = [`'/clickhouse/tables/{shard}/{database}/{table}'`, `'{replica}'`, ...(args ? [args] : [])]
-      return `Replicated${engine}(${repl.join(', ')})`
-    })
+    .replace(/\{on_cluster\}/g, '')
+    .replace(/\{engine:([A-Za-z]+)(\(([^)]*)\))?\}/g, (_m, engine: string, _p, args: string | undefined) => `${engine}${args !== undefined ? `(${args})` : ''}`)
     .replace(/\{ttl_days\}/g, String(opts.ttlDays))
-  return rendered
+  const statements = rendered
     .split(/;\s*(?:\n|$)/)
     .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
     .filter((s) => s.length > 0)
+  const cluster = opts.cluster
+  return cluster ? statements.flatMap((s) => clusterStatements(s, cluster, schema)) : statements
 }
 
 export function loadMigrations(opts: MigrationOptions, dir: URL = MIGRATIONS_DIR): Migration[] {
   const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()
   const seen = new Set<number>()
+  const schema = newClusterSchema()
   return files.map((file) => {
     const m = FILE_RE.exec(file)
     if (!m) throw new Error(`migration file name "${file}" does not match NNNN_name.sql`)
     const version = Number(m[1])
     if (seen.has(version)) throw new Error(`two migrations share version ${version}`)
     seen.add(version)
-    return { version, name: m[2], statements: renderMigration(readFileSync(new URL(file, dir), 'utf8'), opts) }
+    try {
+      return { version, name: m[2], statements: renderMigration(readFileSync(new URL(file, dir), 'utf8'), opts, schema) }
+    } catch (err) {
+      throw new Error(`migration ${file}: ${(err as Error).message}`)
+    }
   })
+}
+
+/**
+ * The record of applied migrations. On a cluster it is one replicated table shared by every node
+ * (one Keeper path for all shards), so whichever node the collector talks to knows what ran.
+ */
+export function migrationsTableDdl(cluster: string | undefined): string {
+  const columns = '(version UInt32, name String, applied_at DateTime DEFAULT now())'
+  if (!cluster) return `CREATE TABLE IF NOT EXISTS schema_migrations ${columns} ENGINE = ReplacingMergeTree ORDER BY version`
+  return `CREATE TABLE IF NOT EXISTS schema_migrations ON CLUSTER ${cluster} ${columns} ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/schema_migrations', '{replica}') ORDER BY version`
 }
 
 /**
@@ -50,10 +67,7 @@ export function loadMigrations(opts: MigrationOptions, dir: URL = MIGRATIONS_DIR
  * itself idempotent (IF NOT EXISTS), so a crash between a statement and its record is safe.
  */
 export async function migrate(client: ClickHouseClient, opts: MigrationOptions, log: (line: string) => void = () => {}): Promise<number[]> {
-  await client.command({
-    query: `CREATE TABLE IF NOT EXISTS schema_migrations ${opts.cluster ? `ON CLUSTER ${opts.cluster}` : ''}
-      (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = ${opts.cluster ? "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')" : 'ReplacingMergeTree'} ORDER BY version`,
-  })
+  await client.command({ query: migrationsTableDdl(opts.cluster) })
   const rs = await client.query({ query: 'SELECT DISTINCT version FROM schema_migrations', format: 'JSONEachRow' })
   const done = new Set((await rs.json<{ version: number }>()).map((r) => Number(r.version)))
   const applied: number[] = []
