@@ -67,7 +67,7 @@ export const LOOPBACK = (host: string): boolean => {
  * origin Next.js records when it was given an IP literal with -H (it records `localhost` when
  * -H was omitted, which binds every interface: that is not taken as loopback).
  */
-export function bindHostOf(env: NodeJS.ProcessEnv): string | undefined {
+export function bindHostOf(env: Record<string, string | undefined>): string | undefined {
   if (env.CONSOLE_HOST) return env.CONSOLE_HOST
   const origin = env.__NEXT_PRIVATE_ORIGIN
   if (!origin) return undefined
@@ -97,7 +97,7 @@ const httpUrl = (name: string, raw: string, example: string): string => {
 }
 
 /** Parse the sign-in settings; throws an Error naming the variable when one is wrong or missing. */
-export function parseAuthConfig(env: NodeJS.ProcessEnv): AuthConfig {
+export function parseAuthConfig(env: Record<string, string | undefined>): AuthConfig {
   const requested = env.FACTORWATCH_AUTH || (env.OIDC_ISSUER ? 'oidc' : 'local')
   const collectorToken = env.COLLECTOR_API_TOKEN || undefined
   if (requested === 'local') {
@@ -121,7 +121,7 @@ export function parseAuthConfig(env: NodeJS.ProcessEnv): AuthConfig {
   const publicUrl = httpUrl('CONSOLE_PUBLIC_URL', env.CONSOLE_PUBLIC_URL, 'https://factorwatch.example.com')
   const sessionSecret = env.FACTORWATCH_SESSION_SECRET ?? ''
   if (new TextEncoder().encode(sessionSecret).length < 32) throw new Error(`invalid configuration FACTORWATCH_SESSION_SECRET: expected at least 32 bytes of random text (e.g. openssl rand -base64 48), got ${sessionSecret ? 'a shorter one' : 'none'}`)
-  const method = env.OIDC_TOKEN_AUTH_METHOD || 'client_secret_basic'
+  const method = env.OIDC_TOKEN_AUTH_METHOD || 'client_secret_post'
   if (method !== 'client_secret_basic' && method !== 'client_secret_post') throw new Error(`invalid configuration OIDC_TOKEN_AUTH_METHOD: expected client_secret_basic or client_secret_post, got "${method.slice(0, 40)}"`)
   const rolesClaim = env.FACTORWATCH_ROLES_CLAIM || 'factorwatch_roles'
   if (!/^[\w.:/-]{1,100}$/.test(rolesClaim)) throw new Error(`invalid configuration FACTORWATCH_ROLES_CLAIM: expected a claim name, got "${rolesClaim.slice(0, 40)}"`)

@@ -5,8 +5,11 @@ import { ACTOR_HEADERS, type Role } from '../../../contract/access'
  * the console's request id (ACTOR_HEADERS), with the console's own token when one is set.
  * Edge-safe.
  */
+/** The actor in local mode (no sign-in): shaped like a hash so the collector's actor check takes it. */
+export const LOCAL_ACTOR = 'local-mode-admin'
+
 export interface Actor {
-  /** HMAC hash of the user, or `local` in local mode. */
+  /** HMAC hash of the user, or LOCAL_ACTOR in local mode. */
   user: string
   role: Role
   sourceIp: string

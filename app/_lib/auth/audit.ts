@@ -1,13 +1,13 @@
-import type { AuditRecord } from '../../../contract/access'
+import type { AuditPost, AuditRecord } from '../../../contract/access'
 import { consoleEnv } from '../env'
 import { collectorHeaders, type Actor } from './actor'
 
 /**
  * Console-only actions (sign-in, a refused sign-in, sign-out, a 403 in a route handler) go to the
  * collector's audit log, `POST /api/v1/audit`; actions the collector carries out it audits
- * itself. Failing to audit is logged, never fatal: the user's action does not wait on it.
+ * itself. The body is an AuditPost. Failing to audit is logged, never fatal: the user's action does not wait on it.
  */
-export type ConsoleAudit = Omit<AuditRecord, 'ts' | 'source' | 'actor' | 'role' | 'source_ip' | 'request_id'>
+export type ConsoleAudit = Omit<AuditPost, 'actor' | 'role' | 'source_ip' | 'request_id'>
 
 const AUDIT_TIMEOUT_MS = 3000
 
@@ -19,8 +19,8 @@ export function sendAudit(actor: Actor | { user: string; role: AuditRecord['role
     console.warn(`audit not sent (${entry.action}): ${(err as Error).message}`)
     return Promise.resolve()
   }
-  const body = {
-    source: 'console',
+  // AuditPost (contract/access.ts): the collector adds ts and source itself.
+  const body: AuditPost = {
     actor: actor.user,
     role: actor.role,
     source_ip: actor.sourceIp,

@@ -1,7 +1,7 @@
 import { can, weakestRoleFor, type Permission } from '../../../contract/access'
 import type { CollectorDeps } from '../collector-client'
 import { authConfig, consoleEnv, type AuthConfig } from '../env'
-import { collectorHeaders, newRequestId, sourceIpOf, type Actor } from './actor'
+import { collectorHeaders, LOCAL_ACTOR, newRequestId, sourceIpOf, type Actor } from './actor'
 import { sendAudit } from './audit'
 import { cookieName, freshEnough, openSession, readCookie, SESSION_COOKIE, type Session } from './session'
 
@@ -74,7 +74,7 @@ export async function authorize(req: Request, need: Need, deps: GuardDeps = {}):
   let session: Session | null = null
   let actor: Actor
   if (config.mode === 'local') {
-    actor = { user: 'local', role: 'admin', sourceIp, requestId }
+    actor = { user: LOCAL_ACTOR, role: 'admin', sourceIp, requestId }
   } else {
     session = await openSession(readCookie(req.headers.get('cookie'), cookieName(SESSION_COOKIE, config.secure)), config.sessionSecret, nowS)
     if (!session) return { ok: false, response: json(401, 'unauthenticated', 'sign in to the console first (your session is missing or has expired)', { login: `/auth/login?return_to=${encodeURIComponent(pathOf(req))}` }) }

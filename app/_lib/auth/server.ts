@@ -2,7 +2,7 @@ import { cookies, headers } from 'next/headers'
 import { can, weakestRoleFor, type Permission, type Role } from '../../../contract/access'
 import type { CollectorDeps } from '../collector-client'
 import { authConfig, consoleEnv, type AuthConfig } from '../env'
-import { collectorHeaders, newRequestId, sourceIpOf } from './actor'
+import { collectorHeaders, LOCAL_ACTOR, newRequestId, sourceIpOf } from './actor'
 import { cookieName, displayName, openSession, SESSION_COOKIE, type Session } from './session'
 
 /**
@@ -28,7 +28,7 @@ export async function currentViewer(): Promise<Viewer | null> {
   } catch {
     return null
   }
-  if (config.mode === 'local') return { mode: 'local', role: 'admin', label: 'local admin', user: 'local', session: null }
+  if (config.mode === 'local') return { mode: 'local', role: 'admin', label: 'local admin', user: LOCAL_ACTOR, session: null }
   const session = await openSession(jar.get(cookieName(SESSION_COOKIE, config.secure))?.value, config.sessionSecret, Math.floor(Date.now() / 1000))
   if (!session) return null
   return { mode: 'oidc', role: session.role, label: displayName(session), user: session.user, session }
