@@ -18,6 +18,12 @@ export interface SupervisorOptions {
   graceMs?: number
   /** Ends this process once everything is stopped (default process.exit). */
   exit?: (code: number) => void
+  /**
+   * Signals within this long of the first are the same request (default 1 s): one Ctrl-C can
+   * arrive twice, from the terminal and relayed by `tsx` (which relays when the child does not
+   * confirm receipt within 30 ms, easily missed on a loaded machine).
+   */
+  repeatWindowMs?: number
 }
 
 const COLORS = [36, 35, 33, 32, 34, 31]
@@ -53,17 +59,20 @@ function signalGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
 export class Supervisor {
   private children: { spec: ChildSpec; proc: ChildProcess }[] = []
   private stopping: Promise<never> | null = null
-  private signals = 0
+  private firstSignalAt: number | null = null
+  private killed = false
   private width = 10
   private readonly tty = Boolean(process.stdout.isTTY)
   private readonly out: (line: string) => void
   private readonly graceMs: number
   private readonly exit: (code: number) => void
+  private readonly repeatWindowMs: number
 
   constructor(o: SupervisorOptions = {}) {
     this.out = o.out ?? ((l) => process.stdout.write(`${l}\n`))
     this.graceMs = o.graceMs ?? 10_000
     this.exit = o.exit ?? ((code) => process.exit(code))
+    this.repeatWindowMs = o.repeatWindowMs ?? 1000
     for (const [signal, code] of Object.entries(STOP_SIGNALS)) process.on(signal, () => this.onSignal(signal, code))
     // Last resort when this process ends without stopping them (an uncaught error): detached
     // children would outlive it, so they are killed here (synchronously, all that 'exit' allows).
@@ -115,9 +124,14 @@ export class Supervisor {
   }
 
   private onSignal(signal: string, code: number): void {
-    this.signals++
-    if (this.signals === 1) return void this.stopAll(code)
+    const now = Date.now()
+    if (this.firstSignalAt === null) {
+      this.firstSignalAt = now
+      return void this.stopAll(code)
+    }
+    if (now - this.firstSignalAt < this.repeatWindowMs || this.killed) return
     // A second Ctrl-C (or `pkill` twice): no more waiting, but no child left behind either.
+    this.killed = true
     const left = this.children.filter(({ proc }) => alive(proc))
     this.say(`${signal} again: killing ${left.map((c) => c.spec.name).join(', ') || 'nothing'} now (SIGKILL)`)
     for (const { proc } of left) signalGroup(proc, 'SIGKILL')
