@@ -1,123 +1,162 @@
-/** Ingest throughput: contract events over HTTP into embedded chDB, per OTLP encoding. */
-import type { AddressInfo } from 'node:net'
-import { gzipSync } from 'node:zlib'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer'
-import { resourceFromAttributes } from '@opentelemetry/resources'
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs'
-import { loadCollectorConfig } from '../../collector/config'
-import { createOtlpServer } from '../../collector/otlp/server'
-import { decodeLogsJson } from '../../collector/otlp/decode-json'
-import { decodeLogsProtobuf } from '../../collector/otlp/decode-protobuf'
-import { logRows } from '../../collector/ingest/log-rows'
-import { openClickHouse } from '../../collector/storage/client'
-import { migrate } from '../../collector/storage/migrate'
+/**
+ * `ingest`: end-to-end events/s into embedded ClickHouse, per OTLP encoding, through a collector
+ * child process. N exporters (as N IdP instances, each an OTel BatchLogRecordProcessor with one
+ * export in flight) send batches of 512–2048 contract events back to back; an answer of 429/503
+ * is retried after its Retry-After, as the SDK does. The figure counts acknowledged events over
+ * the time from the first send until the last acknowledged event is readable through the query
+ * API — an acknowledgement from an on-disk spool does not count as "in ClickHouse" before then.
+ *
+ * The ceiling, in the same run and the same chDB: the collector is stopped and the same number
+ * of generated rows is written into its mfa_events (rollup views included) with one raw
+ * INSERT … SELECT from a Memory table, so the ratio ours/ceiling says how much is the
+ * collector's and how much is ClickHouse's.
+ */
+import { rmSync } from 'node:fs'
+import { runChdb } from './chdb-sql'
+import { startCollector, type Collector } from './collector-process'
+import { flowsInsertSql } from './generate-sql'
+import { BATCH_SIZES, type Encoding, eventPool, OtlpSender, stamped, templates, type Template } from './otlp-load'
 
-const BATCH = 1000
-const FACTORS = ['totp', 'sms', 'push', 'webauthn', 'email']
-const OUTCOMES = ['success', 'success', 'success', 'failure', 'expired']
+export interface EncodingRun {
+  encoding: Encoding
+  events: number
+  /** Acknowledged events / (last event visible − first send). */
+  eventsPerS: number
+  /** Acknowledged events / (last acknowledgement − first send). */
+  ackedPerS: number
+  /** Seconds from the last acknowledgement until the query API counted every event. */
+  drainS: number
+  requests: number
+  retries: number
+  rejected: number
+  p50Ms: number
+  p99Ms: number
+  clientCpuPct: number
+  peakRssBytes: number
+}
 
-async function batchRecords(seed: number) {
-  const exporter = new InMemoryLogRecordExporter()
-  const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': 'bench-idp' }), processors: [new SimpleLogRecordProcessor({ exporter })] })
-  const logger = provider.getLogger('bench')
-  for (let i = 0; i < BATCH; i++) {
-    const outcome = OUTCOMES[i % OUTCOMES.length]
-    logger.emit({
-      body: 'mfa.challenge.verified',
-      attributes: {
-        'event.name': 'mfa.challenge.verified',
-        'event.id': `${seed}-${i}`,
-        'mfa.flow_id': `flow-${seed}-${i >> 1}`,
-        'mfa.factor': FACTORS[i % FACTORS.length],
-        'mfa.outcome': outcome,
-        'mfa.reason': outcome === 'success' ? 'ok' : outcome === 'expired' ? 'code_expired' : 'invalid_code',
-        'mfa.latency_ms': 500 + (i % 4000),
-        'mfa.attempt': 1 + (i % 3),
-        'mfa.user_hash': 'ab'.repeat(16),
-        'mfa.user_group': 'workforce',
-        'mfa.region': 'eu-west',
-        'mfa.client': 'web',
-      },
-    })
+export interface IngestBench { runs: EncodingRun[]; exporters: number; ceiling: { rows: number; rowsPerS: number; seconds: number } }
+
+const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * q) - 1))])
+
+/** Verifications the query API counts in [fromMs, toMs) (raw events for windows up to 6 h). */
+async function verificationsStored(c: Collector, fromMs: number, toMs: number): Promise<number> {
+  const r = await c.get<{ verifications: { totals: Record<string, number> } }>(`/api/v1/outcomes?from=${new Date(fromMs).toISOString()}&to=${new Date(toMs).toISOString()}`)
+  return Object.values(r.verifications.totals).reduce((a, b) => a + b, 0)
+}
+
+async function closedLoop(c: Collector, encoding: Encoding, tpls: Template[], o: { seconds: number; exporters: number; window: [number, number]; log: (s: string) => void }): Promise<EncodingRun> {
+  const sender = new OtlpSender(new URL('/v1/logs', c.otlpUrl), encoding, o.exporters)
+  const before = await verificationsStored(c, ...o.window)
+  let seq = Math.floor(Math.random() * 0x7fffffff) // ids never repeat across encodings or runs
+  let events = 0
+  let verifications = 0
+  let requests = 0
+  let retries = 0
+  let rejected = 0
+  let peakRss = c.rssBytes()
+  const lat: number[] = []
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  const deadline = t0 + o.seconds * 1000
+  const rss = setInterval(() => { peakRss = Math.max(peakRss, c.rssBytes()) }, 250)
+  const progress = setInterval(() => o.log(`    ${encoding}: ${events.toLocaleString('en-US')} events acknowledged after ${((performance.now() - t0) / 1000).toFixed(0)} s`), 5000)
+  const exporter = async (i: number) => {
+    for (let k = i; performance.now() < deadline; k += o.exporters) {
+      // Each exporter cycles through sizes, so the mix of 512/1024/2048 is even.
+      const t = tpls[k % tpls.length]
+      const body = stamped(t, ++seq)
+      for (;;) {
+        const r = await sender.send(body)
+        requests++
+        if (r.status === 200) {
+          lat.push(r.ms)
+          events += t.events
+          verifications += t.verifications
+          rejected += r.rejected
+          break
+        }
+        if ((r.status === 429 || r.status === 503) && performance.now() < deadline + 30_000) {
+          retries++
+          await new Promise((res) => setTimeout(res, Math.min(5, r.retryAfterS ?? 1) * 1000))
+          continue
+        }
+        throw new Error(`${encoding} export answered ${r.status}: ${r.error}`)
+      }
+    }
   }
-  await provider.forceFlush()
-  return exporter.getFinishedLogRecords()
+  try {
+    await Promise.all(Array.from({ length: o.exporters }, (_, i) => exporter(i)))
+  } finally {
+    clearInterval(progress)
+    sender.close()
+  }
+  const acked = performance.now()
+  const cpu = process.cpuUsage(cpu0)
+  // Acknowledged is not necessarily queryable (a spool may acknowledge first): wait until it is.
+  const want = before + verifications
+  for (let stored = 0; ;) {
+    stored = await verificationsStored(c, ...o.window)
+    if (stored >= want) break
+    if (performance.now() - acked > 120_000) throw new Error(`${encoding}: ${want - stored} acknowledged verifications still not queryable 120 s after the last acknowledgement`)
+    await new Promise((res) => setTimeout(res, 50))
+  }
+  const visible = performance.now()
+  clearInterval(rss)
+  lat.sort((a, b) => a - b)
+  return {
+    encoding, events, requests, retries, rejected,
+    eventsPerS: events / ((visible - t0) / 1000),
+    ackedPerS: events / ((acked - t0) / 1000),
+    drainS: (visible - acked) / 1000,
+    p50Ms: quantile(lat, 0.5), p99Ms: quantile(lat, 0.99),
+    clientCpuPct: ((cpu.user + cpu.system) / 1000 / (acked - t0)) * 100,
+    peakRssBytes: peakRss,
+  }
 }
 
 /**
- * The receiver's own CPU cost per event, storage left out: decode + contract validation + row
- * mapping of protobuf batches, in events/s on one core.
+ * The raw-insert ceiling: `rows` generated rows of the last hour into a Memory table, then one
+ * timed INSERT … SELECT of them into mfa_events of `dataDir`'s (stopped) chDB — ClickHouse's
+ * work only (sort, compress, write parts, both rollup views), none of the generator's.
  */
-export async function benchDecode(opts: { batches?: number } = {}): Promise<{ protobuf: number; json: number }> {
-  const recs = await Promise.all(Array.from({ length: opts.batches ?? 10 }, (_, i) => batchRecords(-1 - i)))
-  const proto = recs.map((r) => ProtobufLogsSerializer.serializeRequest(r)!)
-  const json = recs.map((r) => Buffer.from(JsonLogsSerializer.serializeRequest(r)!).toString('utf8'))
-  const time = (f: () => void) => {
-    f() // warm up
-    const t0 = performance.now()
-    f()
-    return (recs.length * BATCH) / ((performance.now() - t0) / 1000)
-  }
-  return {
-    protobuf: time(() => { for (const b of proto) logRows(decodeLogsProtobuf(b)) }),
-    json: time(() => { for (const b of json) logRows(decodeLogsJson(b)) }),
-  }
+async function ceiling(dataDir: string, rows: number): Promise<IngestBench['ceiling']> {
+  const now = Date.now()
+  // Every flow has at least four events: enough flows for `rows`, cut exactly by LIMIT.
+  const flows = Math.ceil(rows / 4)
+  const gen = flowsInsertSql({ lo: 0, count: flows, total: flows, fromMs: now - 3_600_000, toMs: now - 60_000, table: 'bench_ceiling_src', limit: rows })
+  const r = await runChdb(dataDir, [
+    'DROP TABLE IF EXISTS bench_ceiling_src',
+    'CREATE TABLE bench_ceiling_src ENGINE = Memory AS SELECT * FROM mfa_events WHERE 0',
+    gen,
+    'INSERT INTO mfa_events SELECT * FROM bench_ceiling_src',
+    'SELECT count() AS n FROM bench_ceiling_src',
+    'DROP TABLE bench_ceiling_src',
+  ])
+  const seconds = r[3].ms / 1000
+  const n = Number((r[4].rows[0] as { n: number | string }).n)
+  return { rows: n, seconds, rowsPerS: n / seconds }
 }
 
-export async function benchIngest(opts: { seconds?: number; batches?: number; concurrency?: number } = {}): Promise<{ json: number; protobuf: number; protobufGzip: number }> {
-  const seconds = opts.seconds ?? 10
-  const batches = opts.batches ?? 60
-  const concurrency = opts.concurrency ?? Number(process.env.BENCH_CONCURRENCY ?? 4)
-  const dir = mkdtempSync(join(tmpdir(), 'fw-bench-'))
-  const ch = await openClickHouse(loadCollectorConfig({}, { dataDir: dir }))
-  await migrate(ch.client, { ttlDays: 30 })
-  const server = createOtlpServer({ client: ch.client, maxBodyBytes: 64 * 1024 * 1024 })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs`
-  let seed = 0
-  async function run(encode: (recs: Awaited<ReturnType<typeof batchRecords>>) => { body: Uint8Array; headers: Record<string, string> }): Promise<number> {
-    // Several exporters at once, as several IdP instances would be; concurrent requests share
-    // ClickHouse inserts (group commit). Every batch is distinct (fresh event ids): a repeated body would be dropped by dedup
-    // and flatter the figure. `seconds` bounds the run; the batch count bounds memory.
-    const bodies = await Promise.all(Array.from({ length: batches }, async () => encode(await batchRecords(++seed))))
-    let events = 0
-    let next = 0
-    const t0 = performance.now()
-    const sender = async () => {
-      while (next < bodies.length && performance.now() - t0 < seconds * 1000) {
-        const b = bodies[next++]
-        const res = await fetch(url, { method: 'POST', body: b.body as BodyInit, headers: b.headers })
-        if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`)
-        await res.arrayBuffer()
-        events += BATCH
-      }
-    }
-    await Promise.all(Array.from({ length: concurrency }, sender))
-    return events / ((performance.now() - t0) / 1000)
-  }
+export async function benchIngest(o: { seconds: number; exporters: number; log: (s: string) => void }): Promise<IngestBench> {
+  const now = Date.now()
+  o.log(`  templates: generated contract events, batches of ${BATCH_SIZES.join('/')} records`)
+  const pool = eventPool(now, 2 * Math.max(...BATCH_SIZES) + 2048)
+  const window: [number, number] = [now - 3_700_000, now]
+  const runs: EncodingRun[] = []
+  const c = await startCollector()
   try {
-    const json = await run((r) => ({ body: JsonLogsSerializer.serializeRequest(r)!, headers: { 'content-type': 'application/json' } }))
-    const protobuf = await run((r) => ({ body: ProtobufLogsSerializer.serializeRequest(r)!, headers: { 'content-type': 'application/x-protobuf' } }))
-    const protobufGzip = await run((r) => ({ body: gzipSync(ProtobufLogsSerializer.serializeRequest(r)!), headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' } }))
-    return { json, protobuf, protobufGzip }
+    for (const encoding of ['protobuf', 'json'] as const) {
+      const tpls = await templates(encoding, pool)
+      o.log(`  ${encoding}: ${o.exporters} exporters for ${o.seconds} s`)
+      runs.push(await closedLoop(c, encoding, tpls, { seconds: o.seconds, exporters: o.exporters, window, log: o.log }))
+    }
+    await c.stop()
+    const rows = Math.max(...runs.map((r) => r.events))
+    o.log(`  ceiling: raw INSERT … SELECT of ${rows.toLocaleString('en-US')} generated rows into the same chDB (collector stopped)`)
+    return { runs, exporters: o.exporters, ceiling: await ceiling(c.dataDir, rows) }
   } finally {
-    await new Promise((r) => server.close(r))
-    await ch.close()
-    rmSync(dir, { recursive: true, force: true })
+    await c.stop()
+    rmSync(c.dataDir, { recursive: true, force: true })
   }
-}
-
-if (process.argv[1]?.endsWith('bench/ingest.ts')) {
-  const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(10)
-  const d = await benchDecode()
-  console.log(`decode + validate + rows (no storage): protobuf ${fmt(d.protobuf)} events/s, JSON ${fmt(d.json)} events/s`)
-  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4)
-  const r = await benchIngest({ seconds: Number(process.env.BENCH_SECONDS ?? 10), concurrency })
-  console.log(`end to end over HTTP into embedded chDB, batches of ${BATCH}, ${concurrency} concurrent exporters:`)
-  console.log(`  OTLP/JSON          ${fmt(r.json)} events/s`)
-  console.log(`  OTLP/protobuf      ${fmt(r.protobuf)} events/s`)
-  console.log(`  OTLP/protobuf+gzip ${fmt(r.protobufGzip)} events/s`)
 }

@@ -1,0 +1,93 @@
+/**
+ * `ack`: acknowledgement latency at a steady, paced (open-loop) load while a dashboard query
+ * runs in a loop, plus the collector's resident memory idle and under that load.
+ *
+ * The collector's data dir is seeded first with generated events over 30 days, so the dashboard
+ * query (M1 over 30 days through the query API, what the Overview page asks) reads real rows
+ * and competes with ingest for ClickHouse the way it does in production.
+ */
+import { rmSync } from 'node:fs'
+import { tempDir } from '../../test/support/processes'
+import { startCollector } from './collector-process'
+import { generate } from './dataset'
+import { eventPool, pacedLoad, templates } from './otlp-load'
+
+const DAY = 86_400_000
+
+export interface AckBench {
+  eventsPerS: number
+  seconds: number
+  seedEvents: number
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+  exports: number
+  failed: number
+  retries: number
+  /** Events acknowledged per second over the run (should equal the offered rate). */
+  achievedPerS: number
+  idleRssBytes: number
+  loadRssMeanBytes: number
+  loadRssMaxBytes: number
+  dashboard: { runs: number; p50Ms: number; maxMs: number }
+}
+
+const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * q) - 1))])
+
+export async function benchAck(o: { eventsPerS: number; seconds: number; seedEvents: number; log: (s: string) => void }): Promise<AckBench> {
+  const now = Date.now()
+  const pool = eventPool(now, 4096)
+  const tpls = await templates('protobuf', pool, [512])
+  const dataDir = tempDir('bench-ack')
+  try {
+    o.log(`  seeding ${o.seedEvents.toLocaleString('en-US')} events over 30 days for the dashboard query`)
+    const g = await generate(dataDir, { events: o.seedEvents, fromMs: now - 30 * DAY, toMs: now - 3_600_000, log: o.log })
+    const c = await startCollector({ dataDir })
+    try {
+      // Idle: started, its start-up work done, nothing sent yet.
+      await c.settle(o.seconds < 10 ? 15 : 60)
+      const idleRssBytes = c.rssBytes()
+      const dash = `/api/v1/metrics?ids=M1&from=${new Date(now - 30 * DAY).toISOString()}&to=${new Date(now).toISOString()}`
+      await c.get(dash) // warm: first-query compilation and caches are not what this measures
+      o.log(`  ${o.eventsPerS.toLocaleString('en-US')} events/s in exports of 512 for ${o.seconds} s, M1 over 30 days in a loop`)
+      const dashMs: number[] = []
+      let dashboardOn = true
+      const dashboard = (async () => {
+        while (dashboardOn) {
+          const s = performance.now()
+          await c.get(dash)
+          dashMs.push(performance.now() - s)
+        }
+      })()
+      const rss: number[] = []
+      const load = pacedLoad({ url: new URL('/v1/logs', c.otlpUrl), encoding: 'protobuf', templates: tpls, eventsPerS: o.eventsPerS, firstSeq: Math.floor(Math.random() * 0x7fffffff) })
+      const t0 = performance.now()
+      const sample = setInterval(() => rss.push(c.rssBytes()), 500)
+      const progress = setInterval(() => o.log(`    ${((performance.now() - t0) / 1000).toFixed(0)} s: ${load.stats.events.toLocaleString('en-US')} events acknowledged, ${load.stats.sent - load.stats.acked - load.stats.failed} exports in flight, ${dashMs.length} dashboard queries`), 10_000)
+      await new Promise((r) => setTimeout(r, o.seconds * 1000))
+      clearInterval(progress)
+      await load.stop()
+      const elapsed = (performance.now() - t0) / 1000
+      clearInterval(sample)
+      dashboardOn = false
+      await dashboard
+      if (load.stats.failed > 0) o.log(`  ${load.stats.failed} exports failed; last: ${load.stats.lastError}`)
+      const lat = [...load.latencies].sort((a, b) => a - b)
+      const d = [...dashMs].sort((a, b) => a - b)
+      return {
+        eventsPerS: o.eventsPerS, seconds: o.seconds, seedEvents: g.events,
+        p50Ms: quantile(lat, 0.5), p99Ms: quantile(lat, 0.99), maxMs: lat.at(-1) ?? Number.NaN,
+        exports: load.stats.sent, failed: load.stats.failed, retries: load.stats.retries,
+        achievedPerS: load.stats.events / elapsed,
+        idleRssBytes,
+        loadRssMeanBytes: rss.reduce((a, b) => a + b, 0) / Math.max(1, rss.length),
+        loadRssMaxBytes: Math.max(...rss),
+        dashboard: { runs: d.length, p50Ms: quantile(d, 0.5), maxMs: d.at(-1) ?? Number.NaN },
+      }
+    } finally {
+      await c.stop()
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
