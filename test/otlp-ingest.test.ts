@@ -46,14 +46,15 @@ async function post(path: string, body: Uint8Array | string, type: string, gzip 
   return fetch(`${base}${path}`, { method: 'POST', body: payload as BodyInit, headers: { 'content-type': type, ...(gzip ? { 'content-encoding': 'gzip' } : {}) } })
 }
 
-/** Every column but inserted_at, with the flow's own id and derived event ids made comparable across flows. */
+/** Every column but inserted_at and the content fingerprint, with the flow's own id and derived event ids made comparable across flows. */
 async function mfaRowsOf(flow: string) {
-  const got = await rows(`SELECT * EXCEPT inserted_at FROM mfa_events WHERE flow_id = {flow:String} ORDER BY ts`, { flow })
+  const got = await rows(`SELECT * EXCEPT (inserted_at, content_hash) FROM mfa_events WHERE flow_id = {flow:String} ORDER BY ts`, { flow })
   return got.map((r) => JSON.parse(JSON.stringify(r).replaceAll(flow, 'FLOW').replace(/"event_id":"[0-9a-f]{32}"/, '"event_id":"DERIVED"')))
 }
+/** Every log record of a flow, contract events included, from the view over otel_logs and mfa_events (migration 0070). */
 async function logRowsOf(flow: string) {
-  const got = await rows(`SELECT * FROM otel_logs WHERE LogAttributes['mfa.flow_id'] = {flow:String} OR LogAttributes['flow.ref'] = {flow:String} ORDER BY Timestamp`, { flow })
-  return got.map((r) => JSON.parse(JSON.stringify(r).replaceAll(flow, 'FLOW')))
+  const got = await rows(`SELECT * FROM otel_logs_all WHERE LogAttributes['mfa.flow_id'] = {flow:String} OR LogAttributes['flow.ref'] = {flow:String} ORDER BY Timestamp`, { flow })
+  return got.map((r) => JSON.parse(JSON.stringify(r).replaceAll(flow, 'FLOW').replace(/"event.id":"[0-9a-f]{32}"/, '"event.id":"DERIVED"')))
 }
 
 describe('OTLP/HTTP receiver into embedded ClickHouse', () => {
@@ -71,20 +72,26 @@ describe('OTLP/HTTP receiver into embedded ClickHouse', () => {
       ts: '2026-11-23 10:00:00.123', event: 'mfa.challenge.verified', event_id: 'FLOW-1', service: 'idp-test', flow_id: 'FLOW',
       factor: 'totp', outcome: 'failure', reason: 'invalid_code', latency_ms: 1500, attempt: 1, trace_id: TRACE_ID, span_id: SPAN_ID,
       attributes: { 'custom.key': 'tab\there "quote" \'single\' back\\slash\nnewline ünïcødé', 'custom.list': '["a","b"]' },
+      tenant: 'default', severity_text: 'INFO', severity_number: 9, body: 'verified', trace_flags: 1, scope_name: 'test-scope', scope_version: '1.2.3',
+      resource_attributes: { 'service.name': 'idp-test', 'deployment.environment': 'test' },
     })
     expect(mfa[1]).toMatchObject({ outcome: 'success', latency_ms: 3500, attempt: 2, user_group: 'admin', cost_micros: 1200, trace_id: '' })
     expect(mfa[2]).toMatchObject({ event: 'mfa.login.completed', event_id: 'DERIVED', ts: '2026-11-23 10:00:02.623' })
     expect(await mfaRowsOf('flow-proto')).toEqual(mfa)
     expect(await mfaRowsOf('flow-gzip')).toEqual(mfa)
 
+    // Contract events are written once (mfa_events); otel_logs holds the plain log only, and the
+    // otel_logs_all view renders the events as otel_logs rows (to the millisecond).
+    expect(await rows(`SELECT Body FROM otel_logs WHERE LogAttributes['flow.ref'] = 'flow-json' OR LogAttributes['mfa.flow_id'] = 'flow-json'`)).toEqual([{ Body: 'plain app log' }])
     const logs = await logRowsOf('flow-json')
     expect(logs).toHaveLength(4)
     expect(logs[0]).toMatchObject({
-      Timestamp: '2026-11-23 10:00:00.123456789', TraceId: TRACE_ID, SpanId: SPAN_ID, TraceFlags: 1, SeverityText: 'INFO', SeverityNumber: 9,
+      Timestamp: '2026-11-23 10:00:00.123000000', TraceId: TRACE_ID, SpanId: SPAN_ID, TraceFlags: 1, SeverityText: 'INFO', SeverityNumber: 9,
       ServiceName: 'idp-test', Body: 'verified', ScopeName: 'test-scope', ScopeVersion: '1.2.3', EventName: 'mfa.challenge.verified',
       ResourceAttributes: { 'service.name': 'idp-test', 'deployment.environment': 'test' },
     })
     expect(logs[1].Body).toBe('{"msg":"verified","n":2}')
+    expect(logs[0].LogAttributes).toMatchObject({ 'event.id': 'FLOW-1', 'mfa.flow_id': 'FLOW', 'mfa.factor': 'totp', 'mfa.latency_ms': '1500', 'mfa.attempt': '1', 'custom.list': '["a","b"]' })
     expect(logs[2]).toMatchObject({ EventName: 'mfa.login.completed' })
     expect(logs[3]).toMatchObject({ Body: 'plain app log', SeverityText: 'WARN', EventName: '', LogAttributes: { 'http.route': '/login', 'flow.ref': 'FLOW' } })
     expect(await logRowsOf('flow-proto')).toEqual(logs)
@@ -96,7 +103,8 @@ describe('OTLP/HTTP receiver into embedded ClickHouse', () => {
     expect((await post('/v1/logs', proto, 'application/x-protobuf')).status).toBe(200)
     expect((await post('/v1/logs', proto, 'application/x-protobuf')).status).toBe(200)
     expect(await rows(`SELECT event_id FROM mfa_events WHERE flow_id = 'flow-dup'`)).toHaveLength(3)
-    expect(await rows(`SELECT 1 FROM otel_logs WHERE LogAttributes['mfa.flow_id'] = 'flow-dup'`)).toHaveLength(3)
+    expect(await rows(`SELECT 1 FROM otel_logs_all WHERE LogAttributes['mfa.flow_id'] = 'flow-dup'`)).toHaveLength(3)
+    expect(await rows(`SELECT 1 FROM otel_logs WHERE LogAttributes['flow.ref'] = 'flow-dup'`)).toHaveLength(1)
   })
 
   it('rejects contract violations with partial_success and stores the rest', async () => {

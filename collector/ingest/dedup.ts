@@ -1,40 +1,154 @@
-/**
- * How far an event already got: stored in `mfa_events` only (its `otel_logs` insert failed
- * and the exporter will retry), or in both tables.
+import type { ClickHouseClient } from '@clickhouse/client'
+
+/*
+ * What the receiver remembers of recent records, to drop redelivered ones: contract events by
+ * `event.id`, spans by (TraceId, SpanId), other log records by a hash of their content. Each
+ * key carries a 32-bit fingerprint of the content it was first stored with, so an event id
+ * that comes back with different content is told apart from a plain resend (a conflict).
+ *
+ * Window: the last `capacity` keys (default 200,000) that were stored, oldest forgotten
+ * first; at start `loadRecentKeys` fills it from the tables with what was stored in the last
+ * `windowS` seconds (default 1 h), newest first up to capacity. At 10,000 records/s that is
+ * the last ~20 s of traffic per signal family held in memory, far beyond the exporters' own retry
+ * of an unanswered request; beyond it `mfa_events` (ReplacingMergeTree on the id, uniq states
+ * in the rollups) still drops duplicates of contract events, while otel_logs and otel_traces
+ * would keep a copy.
  */
-export type Stored = 'mfa' | 'both'
+
+/** What a lookup tells the row builder. */
+export interface Seen {
+  /** Fingerprint of the content first stored under the key (0: unknown, e.g. written by another path). */
+  fp: number
+  /** Set while the first copy is still on its way (another request): acknowledge only after it. */
+  wait?: Promise<void>
+}
+
+/** The lookups a row builder makes; `RecentIds` is the real one. */
+export interface SeenKeys {
+  get(key: string): Seen | undefined
+}
+
+export const NOTHING_SEEN: SeenKeys = { get: () => undefined }
 
 /**
- * Bounded LRU of recently stored event ids. It spares ClickHouse the duplicates of retried
- * exports; the ReplacingMergeTree of `mfa_events` stays the backstop for anything evicted or
- * for two copies racing through concurrent requests.
+ * Bounded, insertion-ordered memory of stored keys plus the keys of writes in flight. A key
+ * is remembered as stored only once its write resolved (acknowledged), so a failed write's
+ * retry is never dropped; while in flight, a second copy waits for the first copy's write and
+ * fails with it.
  */
-export class RecentIds {
-  private readonly ids = new Map<string, Stored>()
+export class RecentIds implements SeenKeys {
+  private readonly stored = new Map<string, number>()
+  private readonly pending = new Map<string, { fp: number; wait: Promise<void> }>()
+
   constructor(readonly capacity = 200_000) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`RecentIds capacity must be a positive integer, got ${capacity}`)
   }
 
   get size(): number {
-    return this.ids.size
+    return this.stored.size
   }
 
-  /** What is known of `id`; a hit refreshes its place in the LRU. */
-  get(id: string): Stored | undefined {
-    const state = this.ids.get(id)
-    if (state !== undefined) {
-      this.ids.delete(id)
-      this.ids.set(id, state)
-    }
-    return state
+  get(key: string): Seen | undefined {
+    const fp = this.stored.get(key)
+    if (fp !== undefined) return { fp }
+    return this.pending.get(key)
   }
 
-  /** Record ids only after their insert completed, so a failed insert's retry is not dropped. */
-  mark(ids: Iterable<string>, state: Stored): void {
-    for (const id of ids) {
-      this.ids.delete(id)
-      this.ids.set(id, state)
-      if (this.ids.size > this.capacity) this.ids.delete(this.ids.keys().next().value as string)
+  /** Remember keys as stored, e.g. loaded at start. */
+  mark(keys: Iterable<readonly [string, number]>): void {
+    for (const [key, fp] of keys) {
+      this.stored.delete(key)
+      this.stored.set(key, fp)
+      if (this.stored.size > this.capacity) this.stored.delete(this.stored.keys().next().value as string)
     }
   }
+
+  /**
+   * Keys on their way to storage: later copies wait on `write`; once it resolves they are
+   * stored, if it rejects they are forgotten (the exporter retries, and the retry is new).
+   */
+  track(keys: ReadonlyArray<readonly [string, number]>, write: Promise<void>): void {
+    if (keys.length === 0) return
+    const entry = (fp: number) => ({ fp, wait: write })
+    for (const [key, fp] of keys) this.pending.set(key, entry(fp))
+    const settle = (ok: boolean) => {
+      for (const [key] of keys) {
+        const p = this.pending.get(key)
+        if (p?.wait === write) this.pending.delete(key)
+      }
+      if (ok) this.mark(keys)
+    }
+    write.then(() => settle(true), () => settle(false))
+  }
+}
+
+/** 32-bit FNV-1a of a string's UTF-16 code units: the content fingerprint. */
+export function fingerprint(s: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  // 0 means "unknown" in the tables; never produce it.
+  return h >>> 0 || 1
+}
+
+/**
+ * 64-bit content key of a log record (two independent 32-bit hashes, as one UInt64 in decimal):
+ * what `otel_logs.FactorWatchHash` holds and the dedup key of records outside the contract.
+ */
+export function contentKey(s: string): string {
+  let a = 0x811c9dc5
+  let b = 0x9747b28c
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995)
+    b ^= b >>> 15
+  }
+  return ((BigInt(a >>> 0) << 32n) | BigInt(b >>> 0)).toString()
+}
+
+/** Key of a span: (TraceId, SpanId). */
+export const spanKey = (traceId: string, spanId: string): string => `s:${traceId}:${spanId}`
+/** Key of a contract event. */
+export const eventKey = (eventId: string): string => `e:${eventId}`
+/** Key of another log record, from contentKey. */
+export const logKey = (hash: string): string => `l:${hash}`
+
+export interface LoadOptions {
+  /** How far back to look (seconds of insertion time for events, of record time for spans and logs). Default 3600. */
+  windowS?: number
+  log?: (line: string) => void
+}
+
+/**
+ * Fill `recent` from what is stored, so a batch resent after a restart is still recognised:
+ * event ids with their fingerprints from mfa_events, (TraceId, SpanId) from otel_traces,
+ * content hashes from otel_logs. Newest first, up to the memory's capacity per table.
+ */
+export async function loadRecentKeys(client: Pick<ClickHouseClient, 'query'>, recent: RecentIds, opts: LoadOptions = {}): Promise<number> {
+  const windowS = Math.floor(opts.windowS ?? 3600)
+  const limit = recent.capacity
+  const read = async (query: string): Promise<[string, number][]> => {
+    const rs = await client.query({ query, format: 'TabSeparated' })
+    const out: [string, number][] = []
+    for (const line of (await rs.text()).split('\n')) {
+      if (line === '') continue
+      const tab = line.lastIndexOf('\t')
+      out.push([line.slice(0, tab), Number(line.slice(tab + 1))])
+    }
+    return out
+  }
+  // Oldest first into the memory, so the newest are the last to be forgotten.
+  const [events, spans, logs] = await Promise.all([
+    read(`SELECT concat('e:', event_id), content_hash FROM (SELECT event_id, any(content_hash) AS content_hash, max(inserted_at) AS at FROM mfa_events WHERE inserted_at > now64(3) - INTERVAL ${windowS} SECOND GROUP BY event_id ORDER BY at DESC LIMIT ${limit}) ORDER BY at`),
+    read(`SELECT concat('s:', TraceId, ':', SpanId), 0 FROM (SELECT TraceId, SpanId, Timestamp FROM otel_traces WHERE Timestamp > now64(9) - INTERVAL ${windowS} SECOND ORDER BY Timestamp DESC LIMIT ${limit}) ORDER BY Timestamp`),
+    read(`SELECT concat('l:', toString(FactorWatchHash)), 0 FROM (SELECT FactorWatchHash, Timestamp FROM otel_logs WHERE FactorWatchHash != 0 AND Timestamp > now64(9) - INTERVAL ${windowS} SECOND ORDER BY Timestamp DESC LIMIT ${limit}) ORDER BY Timestamp`),
+  ])
+  // Tab-separated output escapes nothing in these keys (hex ids, digits); event ids with a tab or
+  // backslash come back escaped and simply miss.
+  recent.mark([...spans, ...logs, ...events])
+  opts.log?.(`dedup: remembered ${events.length} event ids, ${spans.length} spans, ${logs.length} log hashes from the last ${windowS} s`)
+  return events.length + spans.length + logs.length
 }

@@ -1,58 +1,74 @@
 import { describe, expect, it } from 'vitest'
 import type { Attrs, LogIn, ResourceBlock } from '../otlp/model'
-import { OTEL_LOGS_COLUMNS } from './columns'
 import { RecentIds } from './dedup'
+import type { TableRows } from './encode'
 import { logRows } from './log-rows'
 
 const T = 1_795_000_000_123_456_789n
 const rec = (attributes: Attrs, over: Partial<LogIn> = {}): LogIn => ({
   timeNs: T, observedNs: T + 5n, severityNumber: 9, severityText: 'INFO', body: 'b', attributes, traceId: '', spanId: '', flags: 0, eventName: '', ...over,
 })
-const block = (...items: LogIn[]): ResourceBlock<LogIn>[] => [{ resource: { 'service.name': 'svc' }, schemaUrl: '', scopes: [{ scope: { name: 's', version: '', attributes: {}, schemaUrl: '', droppedAttributes: 0 }, items }] }]
+const block = (...items: LogIn[]): ResourceBlock<LogIn>[] => [{ resource: { 'service.name': 'svc', 'factorwatch.tenant': 'acme' }, schemaUrl: '', scopes: [{ scope: { name: 's', version: '1', attributes: {}, schemaUrl: '', droppedAttributes: 0 }, items }] }]
 const verified = { 'event.name': 'mfa.challenge.verified', 'event.id': 'e1', 'mfa.flow_id': 'f', 'mfa.factor': 'sms', 'mfa.outcome': 'success' }
+
+const UNESCAPE: Record<string, string> = { '\\': '\\', t: '\t', n: '\n', r: '\r', 0: '\0', "'": "'" }
+/** The rows of a table's TabSeparated body, as column → raw field text (escapes undone). */
+function rowsOf(t: TableRows): Record<string, string | null>[] {
+  return t.records().flatMap((r) => r.body.toString('utf8').split('\n').filter(Boolean).map((line) =>
+    Object.fromEntries(line.split('\t').map((f, i) => [r.columns[i], f === '\\N' ? null : f.replace(/\\(.)/g, (_m, c: string) => UNESCAPE[c] ?? c)]))))
+}
 
 describe('logRows', () => {
   it.each([
-    ['contract event by attribute', rec(verified), 1, 0],
-    ['contract event by the LogRecord event_name field', rec({ 'mfa.gameday_id': 'g1' }, { eventName: 'gameday.started' }), 1, 0],
-    ['EventName field wins over an event.name attribute', rec({ ...verified, 'event.name': 'mfa.nope' }, { eventName: 'mfa.challenge.verified' }), 1, 0],
-    ['ordinary log', rec({ 'http.route': '/x' }), 0, 0],
-    ['event name outside the contract namespaces', rec({}, { eventName: 'browser.click' }), 0, 0],
-    ['unknown mfa.* event', rec({ 'event.name': 'mfa.nope' }), 0, 1],
-    ['missing required attribute', rec({ ...verified, 'mfa.factor': undefined as unknown as string }), 0, 1],
-    ['no time at all', rec(verified, { timeNs: 0n, observedNs: 0n }), 0, 1],
-  ])('%s', (_name, record, mfa, rejected) => {
+    ['contract event by attribute', rec(verified), 1, 0, 0],
+    ['contract event by the LogRecord event_name field', rec({ 'mfa.gameday_id': 'g1' }, { eventName: 'gameday.started' }), 1, 0, 0],
+    ['EventName field wins over an event.name attribute', rec({ ...verified, 'event.name': 'mfa.nope' }, { eventName: 'mfa.challenge.verified' }), 1, 0, 0],
+    ['ordinary log', rec({ 'http.route': '/x' }), 0, 1, 0],
+    ['event name outside the contract namespaces', rec({}, { eventName: 'browser.click' }), 0, 1, 0],
+    ['unknown mfa.* event', rec({ 'event.name': 'mfa.nope' }), 0, 0, 1],
+    ['missing required attribute', rec({ ...verified, 'mfa.factor': undefined as unknown as string }), 0, 0, 1],
+    ['no time at all', rec(verified, { timeNs: 0n, observedNs: 0n }), 0, 0, 1],
+  ])('%s', (_name, record, mfa, logs, rejected) => {
     const out = logRows(block(record))
-    expect(out.mfa).toHaveLength(mfa)
-    expect(out.rejected).toBe(rejected)
-    expect(out.logs).toHaveLength(1 - rejected)
-    expect(out.logIds).toHaveLength(out.logs.length)
+    // Contract events are written once, to mfa_events; otel_logs holds only the other records.
+    expect([out.mfa.rows, out.logs.rows, out.rejected, out.accepted]).toEqual([mfa, logs, rejected, 1 - rejected])
   })
 
   it('names the event from EventName when present, else from the attribute', () => {
-    const out = logRows(block(rec({ ...verified, 'event.name': 'legacy.name' }, { eventName: 'mfa.challenge.verified' }), rec(verified)))
-    expect(out.mfa.map((r) => r.event)).toEqual(['mfa.challenge.verified', 'mfa.challenge.verified'])
-    expect(out.logs[0][OTEL_LOGS_COLUMNS.indexOf('EventName')]).toBe('mfa.challenge.verified')
+    const out = logRows(block(rec({ ...verified, 'event.name': 'legacy.name' }, { eventName: 'mfa.challenge.verified' }), rec({ ...verified, 'event.id': 'e2' })))
+    expect(rowsOf(out.mfa).map((r) => r.event)).toEqual(['mfa.challenge.verified', 'mfa.challenge.verified'])
   })
   it('reads log.record.uid and user.hash when the contract keys are absent', () => {
     const std = { 'mfa.flow_id': 'f', 'log.record.uid': '01ARZ3NDEKTSV4RRFFQ69G5FAV', 'user.hash': '364fc68eaf4c8acec74a4e52d7d1feaa' }
     const out = logRows(block(rec(std, { eventName: 'mfa.login.started' }), rec({ ...std, 'event.id': 'own', 'mfa.user_hash': 'abcdefabcdefabcd' }, { eventName: 'mfa.login.started' })))
-    expect(out.mfa.map((r) => [r.event_id, r.user_hash])).toEqual([['01ARZ3NDEKTSV4RRFFQ69G5FAV', '364fc68eaf4c8acec74a4e52d7d1feaa'], ['own', 'abcdefabcdefabcd']])
+    expect(rowsOf(out.mfa).map((r) => [r.event_id, r.user_hash])).toEqual([['01ARZ3NDEKTSV4RRFFQ69G5FAV', '364fc68eaf4c8acec74a4e52d7d1feaa'], ['own', 'abcdefabcdefabcd']])
   })
-  it('maps time, service and ids; falls back to the observed time', () => {
-    const out = logRows(block(rec(verified, { traceId: 'ab', spanId: 'cd' }), rec({ ...verified, 'event.id': 'e2' }, { timeNs: 0n })))
-    expect(out.mfa[0]).toMatchObject({ ts: '2026-11-18 11:06:40.123', service: 'svc', event_id: 'e1', trace_id: 'ab', span_id: 'cd' })
-    const log = Object.fromEntries(OTEL_LOGS_COLUMNS.map((c, i) => [c, out.logs[0][i]]))
-    expect(log).toMatchObject({ Timestamp: '1795000000.123456789', ServiceName: 'svc', EventName: 'mfa.challenge.verified', LogAttributes: { 'event.id': 'e1', 'mfa.factor': 'sms' } })
-    expect(out.logs[1][0]).toBe('1795000000.123456794')
+  it('maps time, service, tenant, envelope and ids; falls back to the observed time', () => {
+    const out = logRows(block(rec({ ...verified, 'mfa.latency_ms': 812, 'vendor.x': 'y\tz' }, { traceId: 'ab', spanId: 'cd' }), rec({ ...verified, 'event.id': 'e2' }, { timeNs: 0n })))
+    const [a, b] = rowsOf(out.mfa)
+    expect(a).toMatchObject({
+      ts: '1795000000.123', service: 'svc', tenant: 'acme', event_id: 'e1', trace_id: 'ab', span_id: 'cd', latency_ms: '812', attempt: '0',
+      severity_text: 'INFO', severity_number: '9', body: 'b', scope_name: 's', scope_version: '1', attributes: "{'vendor.x':'y\tz'}",
+    })
+    expect(a.resource_attributes).toBe("{'service.name':'svc','factorwatch.tenant':'acme'}")
+    expect(Number(a.content_hash)).toBeGreaterThan(0)
+    expect([b.ts, b.latency_ms]).toEqual(['1795000000.123', null])
+    expect(out.mfa.records()[0].days).toEqual([Number(T / 86_400_000_000_000n)])
+  })
+  it('escapes tabs, line feeds, backslashes and quotes in otel_logs rows', () => {
+    const out = logRows(block(rec({ 'k\'1': 'a\\b\nc' }, { body: 'x\ty' })))
+    const [row] = rowsOf(out.logs)
+    expect(row).toMatchObject({ Timestamp: '1795000000.123456789', Body: 'x\ty', LogAttributes: "{'k'1':'a\\b\nc'}", FactorWatchIngest: '1' })
+    expect(row.FactorWatchHash).toMatch(/^\d+$/)
   })
 
   it('derives the same event id for the same record, a different one for another', () => {
     const noId = { ...verified, 'event.id': undefined as unknown as string }
-    const a = logRows(block(rec(noId))).mfa[0].event_id
+    const id = (attrs: Attrs) => rowsOf(logRows(block(rec(attrs))).mfa)[0].event_id
+    const a = id({ ...noId })
     expect(a).toMatch(/^[0-9a-f]{32}$/)
-    expect(logRows(block(rec(noId))).mfa[0].event_id).toBe(a)
-    expect(logRows(block(rec({ ...noId, 'mfa.outcome': 'failure', 'mfa.reason': 'invalid_code' }))).mfa[0].event_id).not.toBe(a)
+    expect(id({ ...noId })).toBe(a)
+    expect(id({ ...noId, 'mfa.outcome': 'failure', 'mfa.reason': 'invalid_code' })).not.toBe(a)
   })
 
   it('names the record and attribute of the first problems only', () => {
@@ -64,12 +80,53 @@ describe('logRows', () => {
   })
 })
 
+describe('logRows deduplication and conflicts', () => {
+  it('drops a record already stored and a second copy in the same batch; the first copy is kept', () => {
+    const recent = new RecentIds()
+    const first = logRows(block(rec(verified), rec({ msg: 'hello' })), recent)
+    expect([first.mfa.rows, first.logs.rows, first.duplicates, first.fresh.length]).toEqual([1, 1, 0, 2])
+    recent.mark(first.fresh)
+    const again = logRows(block(rec({ ...verified }), rec({ msg: 'hello' }), rec({ msg: 'hello' }, { timeNs: T + 1n })), recent)
+    expect([again.mfa.rows, again.logs.rows, again.duplicates, again.conflicts]).toEqual([0, 1, 2, 0])
+    const inBatch = logRows(block(rec({ ...verified, 'event.id': 'x' }), rec({ ...verified, 'event.id': 'x' })))
+    expect([inBatch.mfa.rows, inBatch.duplicates]).toEqual([1, 1])
+  })
+
+  it('keeps the first content of an event id and records a later different one as a conflict', () => {
+    const recent = new RecentIds()
+    const first = logRows(block(rec(verified)), recent)
+    recent.mark(first.fresh)
+    const other = logRows(block(rec({ ...verified, 'mfa.outcome': 'failure', 'mfa.reason': 'invalid_code' })), recent)
+    expect([other.mfa.rows, other.conflicts, other.duplicates, other.accepted]).toEqual([0, 1, 0, 1])
+    const [c] = rowsOf(other.conflictRows)
+    expect(c).toMatchObject({ event: 'mfa.challenge.verified', event_id: 'e1', service: 'svc', tenant: 'acme', first_hash: String(first.fresh[0][1]) })
+    expect(c.attributes).toContain("'mfa.outcome':'failure'")
+    // Stored by another path (fingerprint unknown): a plain duplicate, not a conflict.
+    const foreign = new RecentIds()
+    foreign.mark([['e:e1', 0]])
+    expect(logRows(block(rec({ ...verified, 'mfa.outcome': 'failure', 'mfa.reason': 'invalid_code' })), foreign).duplicates).toBe(1)
+  })
+
+  it('makes a copy wait for the write of the first while it is in flight, and forgets keys whose write failed', async () => {
+    const recent = new RecentIds()
+    const first = logRows(block(rec(verified)), recent)
+    let fail!: (e: Error) => void
+    const write = new Promise<void>((_r, reject) => (fail = reject))
+    recent.track(first.fresh, write)
+    const copy = logRows(block(rec({ ...verified })), recent)
+    expect([copy.mfa.rows, copy.duplicates, copy.waits]).toEqual([0, 1, [write]])
+    fail(new Error('insert failed'))
+    await expect(Promise.all(copy.waits)).rejects.toThrow('insert failed')
+    expect(recent.get('e:e1')).toBeUndefined()
+    expect(logRows(block(rec({ ...verified })), recent).mfa.rows).toBe(1)
+  })
+})
+
 describe('RecentIds', () => {
-  it('forgets the least recently used id beyond capacity', () => {
+  it('forgets the oldest key beyond capacity', () => {
     const r = new RecentIds(2)
-    r.mark(['a', 'b'], 'both')
-    expect(r.get('a')).toBe('both') // refreshes a
-    r.mark(['c'], 'mfa')
-    expect([r.get('a'), r.get('b'), r.get('c'), r.size]).toEqual(['both', undefined, 'mfa', 2])
+    r.mark([['a', 1], ['b', 2]])
+    r.mark([['c', 3]])
+    expect([r.get('a'), r.get('b'), r.get('c'), r.size]).toEqual([undefined, { fp: 2 }, { fp: 3 }, 2])
   })
 })

@@ -20,14 +20,15 @@ function fakeClient() {
       inserts.push({ table: p.table, rows: p.values as unknown[][], columns: p.columns as string[] })
       return { executed: true, query_id: 'q', summary: undefined, response_headers: {} }
     },
-    // The write path (collector/ingest/batcher.ts) sends `INSERT INTO t (cols) … FORMAT JSONCompactEachRow` with the body as a stream.
+    // The write path (collector/ingest/batcher.ts) sends `INSERT INTO t (cols) … FORMAT TabSeparated` (or JSONCompactEachRow) with the body as a stream.
     async exec(p: { query: string; values: AsyncIterable<Buffer> }) {
       if (state.stall) await state.stall
       if (state.fail) throw new Error('connection refused')
       const m = /^INSERT INTO (\w+) \(([^)]*)\)/.exec(p.query)!
       let body = ''
       for await (const chunk of p.values) body += chunk.toString()
-      const rows = body.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown[])
+      const tsv = / FORMAT TabSeparated$/.test(p.query)
+      const rows = body.split('\n').filter(Boolean).map((l) => (tsv ? l.split('\t') : JSON.parse(l)) as unknown[])
       inserts.push({ table: m[1], rows, columns: m[2].split(', ').map((c) => c.replace(/`/g, '')) })
       return { stream: Readable.from([]), query_id: 'q', response_headers: {} }
     },
@@ -75,8 +76,9 @@ describe('OTLP/HTTP receiver (storage stubbed)', () => {
     const partial = readProto(readProto(await res.arrayBuffer())[1] as Uint8Array)
     expect(partial[1]).toBe(1)
     expect(Buffer.from(partial[2] as Uint8Array).toString()).toMatch(/log record 0: .*mfa\.outcome/)
+    // Contract events go to mfa_events only; otel_logs takes the plain log.
     expect(s.rows('mfa_events')).toHaveLength(2)
-    expect(s.rows('otel_logs')).toHaveLength(3)
+    expect(s.rows('otel_logs')).toHaveLength(1)
   })
 
   it('answers an all-valid export with an empty response', async () => {
@@ -140,10 +142,10 @@ describe('OTLP/HTTP receiver (storage stubbed)', () => {
     const body = ProtobufLogsSerializer.serializeRequest(await sdkLogs([...flowRecords('d1'), ...flowRecords('d1')]))!
     expect((await s.post('/v1/logs', body, 'application/x-protobuf')).status).toBe(200)
     expect((await s.post('/v1/logs', body, 'application/x-protobuf')).status).toBe(200)
-    // 3 contract events once; the plain log has no id and is kept each time it arrives.
+    // 3 contract events once (by event.id), the plain log once (by a hash of its content).
     expect(s.rows('mfa_events')).toHaveLength(3)
-    expect(s.rows('otel_logs')).toHaveLength(3 + 4)
-    expect(await s.registry.getSingleMetricAsString('factorwatch_otlp_records_total')).toMatch(/result="duplicate"} 9/)
+    expect(s.rows('otel_logs')).toHaveLength(1)
+    expect(await s.registry.getSingleMetricAsString('factorwatch_otlp_records_total')).toMatch(/result="duplicate"} 12/)
   })
 
   it('answers 503 + Retry-After when storage fails, and the retry then stores everything', async () => {
@@ -156,7 +158,7 @@ describe('OTLP/HTTP receiver (storage stubbed)', () => {
     s.state.fail = false
     expect((await s.post('/v1/logs', body, 'application/x-protobuf')).status).toBe(200)
     expect(s.rows('mfa_events')).toHaveLength(3)
-    expect(s.rows('otel_logs')).toHaveLength(4)
+    expect(s.rows('otel_logs')).toHaveLength(1)
   })
 
   it('refuses with 503 + Retry-After beyond the in-flight limit, then recovers', async () => {
