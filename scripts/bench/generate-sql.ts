@@ -15,7 +15,7 @@
  *
  * Bump GENERATOR_VERSION whenever the SQL changes what is generated: cached data dirs carry it.
  */
-export const GENERATOR_VERSION = 1
+export const GENERATOR_VERSION = 2
 
 const COLUMNS = [
   'ts', 'event', 'event_id', 'schema_version', 'service', 'flow_id', 'factor', 'provider', 'channel', 'outcome', 'reason',
@@ -25,6 +25,8 @@ const COLUMNS = [
 
 /** Uniform 0..999 draw number `k` of flow `n`. */
 const u = (k: number) => `(cityHash64(n, ${k}) % 1000)`
+/** A UUID-shaped event id, unique per (flow, event) and the same on every run (generateUUIDv4 is evaluated once per flow before ARRAY JOIN). */
+const uuid = (...keys: string[]) => `toString(reinterpretAsUUID(concat(reinterpretAsString(cityHash64(${keys.join(', ')}, 101)), reinterpretAsString(cityHash64(${keys.join(', ')}, 102)))))`
 /** A standard normal draw from four uniforms (Irwin–Hall, scaled). */
 const z = (k: number) => `((${[0, 1, 2, 3].map((i) => `${u(k + i)}`).join(' + ')}) / 1000.0 - 2.0) * 1.7320508`
 
@@ -99,7 +101,7 @@ FROM (
 export function flowsInsertSql(o: { lo: number; count: number; total: number; fromMs: number; toMs: number; table?: string; limit?: number }): string {
   return `
 INSERT INTO ${o.table ?? 'mfa_events'} (${COLUMNS})
-SELECT fromUnixTimestamp64Milli(toInt64(t0 + e.2)), e.1, toString(generateUUIDv4(n)), '1.0.0', 'reference-idp', flow_id, factor, e.3,
+SELECT fromUnixTimestamp64Milli(toInt64(t0 + e.2)), e.1, ${uuid('n', 'k')}, '1.0.0', 'reference-idp', flow_id, factor, e.3,
   channel, e.4, e.5, e.6, e.7, user_hash, user_group, region, country, client, risk, e.8, 'login', e.11, e.12, e.9, e.10,
   trace_id, lower(hex(cityHash64(n, 50 + k)))
 FROM (${flowsSubquery(o.lo, o.count, o.total, o.fromMs, o.toMs)})
@@ -123,17 +125,17 @@ export function sideEventsSql(fromMs: number, toMs: number, flows: number): stri
   const rare = Math.max(1, Math.floor(flows / 200))
   return [
     `INSERT INTO mfa_events (${cols})
-SELECT fromUnixTimestamp64Milli(toInt64(${fromMs} + h * 3600000 + 240000)), 'mfa.enrollment.snapshot', toString(generateUUIDv4(h)), '1.0.0', 'reference-idp', '', f, '', '', 'scheduled', '', g, '', '', '', '',
+SELECT fromUnixTimestamp64Milli(toInt64(${fromMs} + h * 3600000 + 240000)), 'mfa.enrollment.snapshot', ${uuid("'snapshot'", 'h', 'g', 'f')}, '1.0.0', 'reference-idp', '', f, '', '', 'scheduled', '', g, '', '', '', '',
   toUInt32(total * multiIf(f = 'totp', 0.55, f = 'webauthn', if(g IN ('admin', 'workforce'), 0.6, 0.12), f = 'push', 0.3, f = 'sms', 0.45, f = 'voice', 0.04, 0.2) + h % 7), total
 FROM (SELECT number AS h FROM numbers(${hours}))
 ARRAY JOIN ['admin', 'workforce', 'customer', 'vendor'] AS g, [50, 4000, 1500000, 20000] AS total
 ARRAY JOIN ['totp', 'webauthn', 'push', 'sms', 'voice', 'email'] AS f`,
     `INSERT INTO mfa_events (${cols})
-SELECT fromUnixTimestamp64Milli(toInt64(${outageFrom} + c.1)), 'mfa.circuit.changed', toString(generateUUIDv4(c.1)), '1.0.0', 'reference-idp', '', 'sms', 'twilio', 'sms', c.4, '', '', r, '', c.2, c.3, 0, 0
+SELECT fromUnixTimestamp64Milli(toInt64(${outageFrom} + c.1)), 'mfa.circuit.changed', ${uuid("'circuit'", 'c.1', 'r')}, '1.0.0', 'reference-idp', '', 'sms', 'twilio', 'sms', c.4, '', '', r, '', c.2, c.3, 0, 0
 FROM (SELECT 1) ARRAY JOIN [(60000, 'closed', 'open', 'failure_threshold'), (90000, 'open', 'half_open', 'cooldown_elapsed'), (91000, 'half_open', 'open', 'probe_failed'),
   (7200000, 'open', 'half_open', 'cooldown_elapsed'), (7201000, 'half_open', 'closed', 'probe_succeeded')] AS c ARRAY JOIN ['eu-west', 'us-east'] AS r`,
     `INSERT INTO mfa_events (${cols})
-SELECT fromUnixTimestamp64Milli(toInt64(${fromMs} + intDiv(toUInt64(number) * ${span}, ${rare}))), x.1, toString(generateUUIDv4(number)), '1.0.0', 'reference-idp',
+SELECT fromUnixTimestamp64Milli(toInt64(${fromMs} + intDiv(toUInt64(number) * ${span}, ${rare}))), x.1, ${uuid("'rare'", 'number', 'x.3')}, '1.0.0', 'reference-idp',
   lower(hex(cityHash64(number, 60))), x.2, '', '', x.3, lower(concat(hex(cityHash64(number % 2000000, 1)), hex(cityHash64(number % 2000000, 2)))),
   ['customer', 'customer', 'workforce', 'admin'][1 + number % 4], if(number % 20 < 11, 'eu-west', 'us-east'), x.4, '', '', 0, 0
 FROM numbers(${rare})
