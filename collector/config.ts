@@ -1,5 +1,6 @@
 import { parseEnv } from '../contract/env'
 import { z } from 'zod'
+import { DEFAULT_OTLP_LIMITS as OTLP } from './otlp/limits'
 
 /** Collector environment, read and validated once at start-up. */
 export const CollectorConfig = z.object({
@@ -25,6 +26,21 @@ export const CollectorConfig = z.object({
   /** fdatasync the spool before acknowledging (1). 0 survives a process crash but not a power loss. */
   spoolFsync: z.preprocess((v) => (v === '1' || v === 'true' ? true : v === '0' || v === 'false' ? false : v), z.boolean()).default(true),
   eventsTtlDays: z.coerce.number().int().positive().default(400),
+  /** Receiver limits (collector/otlp/limits.ts): AnyValue depth, attributes per set, bytes per value. */
+  otlpMaxDepth: z.coerce.number().int().min(1).max(1000).default(OTLP.maxDepth),
+  otlpMaxAttributes: z.coerce.number().int().min(1).max(1_000_000).default(OTLP.maxAttributes),
+  otlpMaxAttributeValueBytes: z.coerce.number().int().min(16).default(OTLP.maxAttributeValueBytes),
+  /** Exports decoded or written at once, bodies being received at once, bytes they hold (default 4 × OTLP_MAX_BODY_BYTES). */
+  otlpMaxInFlight: z.coerce.number().int().min(1).max(10_000).default(16),
+  otlpMaxReading: z.coerce.number().int().min(1).max(100_000).default(OTLP.maxReading),
+  otlpMaxInFlightBytes: z.coerce.number().int().positive().optional(),
+  /** Per-connection deadlines: headers, the whole request, the longest pause inside a body. */
+  otlpHeadersTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(OTLP.headersTimeoutMs),
+  otlpRequestTimeoutMs: z.coerce.number().int().min(100).max(3_600_000).default(OTLP.requestTimeoutMs),
+  otlpBodyIdleTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(OTLP.bodyIdleTimeoutMs),
+  /** /healthz: free bytes on the data directory's disk below which it is degraded, and failing. */
+  healthDiskDegradedFreeBytes: z.coerce.number().int().min(0).default(1024 * 1024 * 1024),
+  healthDiskFailingFreeBytes: z.coerce.number().int().min(0).default(128 * 1024 * 1024),
   slosFile: z.string().optional(),
   alertsFile: z.string().optional(),
   maintenanceFile: z.string().optional(),
@@ -53,6 +69,10 @@ export const CollectorConfig = z.object({
   sliWindowS: z.coerce.number().int().min(60).max(86_400).default(300),
   /** How long one read of the SLIs from ClickHouse serves scrapes. */
   sliCacheS: z.coerce.number().int().min(0).max(3600).default(15),
+}).superRefine((c, ctx) => {
+  // Node refuses a headers deadline longer than the request's; a failing level above the degraded one is a typo.
+  if (c.otlpHeadersTimeoutMs > c.otlpRequestTimeoutMs) ctx.addIssue({ code: 'custom', path: ['otlpHeadersTimeoutMs'], message: `${c.otlpHeadersTimeoutMs} ms is longer than OTLP_REQUEST_TIMEOUT_MS (${c.otlpRequestTimeoutMs} ms)` })
+  if (c.healthDiskFailingFreeBytes > c.healthDiskDegradedFreeBytes) ctx.addIssue({ code: 'custom', path: ['healthDiskFailingFreeBytes'], message: `${c.healthDiskFailingFreeBytes} is above HEALTH_DISK_DEGRADED_FREE_BYTES (${c.healthDiskDegradedFreeBytes})` })
 })
 export type CollectorConfig = z.infer<typeof CollectorConfig>
 
@@ -74,6 +94,17 @@ const ENV_KEYS: Record<keyof CollectorConfig, string> = {
   insertTimeoutMs: 'OTLP_INSERT_TIMEOUT_MS',
   spoolFsync: 'OTLP_SPOOL_FSYNC',
   eventsTtlDays: 'MFA_EVENTS_TTL_DAYS',
+  otlpMaxDepth: 'OTLP_MAX_DEPTH',
+  otlpMaxAttributes: 'OTLP_MAX_ATTRIBUTES',
+  otlpMaxAttributeValueBytes: 'OTLP_MAX_ATTRIBUTE_VALUE_BYTES',
+  otlpMaxInFlight: 'OTLP_MAX_IN_FLIGHT',
+  otlpMaxReading: 'OTLP_MAX_READING',
+  otlpMaxInFlightBytes: 'OTLP_MAX_IN_FLIGHT_BYTES',
+  otlpHeadersTimeoutMs: 'OTLP_HEADERS_TIMEOUT_MS',
+  otlpRequestTimeoutMs: 'OTLP_REQUEST_TIMEOUT_MS',
+  otlpBodyIdleTimeoutMs: 'OTLP_BODY_IDLE_TIMEOUT_MS',
+  healthDiskDegradedFreeBytes: 'HEALTH_DISK_DEGRADED_FREE_BYTES',
+  healthDiskFailingFreeBytes: 'HEALTH_DISK_FAILING_FREE_BYTES',
   slosFile: 'FACTORWATCH_SLOS_FILE',
   alertsFile: 'FACTORWATCH_ALERTS_FILE',
   maintenanceFile: 'FACTORWATCH_MAINTENANCE_FILE',
@@ -89,6 +120,24 @@ const ENV_KEYS: Record<keyof CollectorConfig, string> = {
   gamedayMarginS: 'GAMEDAY_FAULT_MARGIN_S',
   sliWindowS: 'PROMETHEUS_SLI_WINDOW_S',
   sliCacheS: 'PROMETHEUS_SLI_CACHE_S',
+}
+
+/** The OTLP receiver's limits from the configuration (createOtlpServer's options). */
+export function otlpServerLimits(c: CollectorConfig) {
+  return {
+    maxInFlight: c.otlpMaxInFlight,
+    maxInFlightBytes: c.otlpMaxInFlightBytes,
+    limits: {
+      maxDepth: c.otlpMaxDepth,
+      maxAttributes: c.otlpMaxAttributes,
+      maxAttributeValueBytes: c.otlpMaxAttributeValueBytes,
+      ttlDays: c.eventsTtlDays,
+      headersTimeoutMs: c.otlpHeadersTimeoutMs,
+      requestTimeoutMs: c.otlpRequestTimeoutMs,
+      bodyIdleTimeoutMs: c.otlpBodyIdleTimeoutMs,
+      maxReading: c.otlpMaxReading,
+    },
+  }
 }
 
 /** Parse the environment; a bad value throws an error naming the variable. */

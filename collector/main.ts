@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import { Registry } from 'prom-client'
-import { loadCollectorConfig } from './config'
+import { loadCollectorConfig, otlpServerLimits } from './config'
+import { clickhouseCheck, diskCheck, HealthRegistry } from './health'
 import { openWritePath } from './ingest/write-path'
 import { createOtlpServer } from './otlp/server'
 import { createQueryServer } from './query/server'
@@ -50,10 +51,15 @@ async function main(): Promise<void> {
   // Exports are acknowledged once durable in <dataDir>/spool and inserted in batches behind it;
   // what an earlier run left in the spool is inserted first.
   const writer = await openWritePath({ config, client: ch.ingest, registry, now, log })
-  const otlp = createOtlpServer({ client: ch.client, writer, maxBodyBytes: config.maxBodyBytes, registry, log })
+  // /healthz (query and OTLP ports): the data directory's disk, ClickHouse; the write path adds its own check.
+  const health = new HealthRegistry()
+    .register(diskCheck(config.dataDir, { degradedBelowBytes: config.healthDiskDegradedFreeBytes, failingBelowBytes: config.healthDiskFailingFreeBytes }))
+    .register(clickhouseCheck(ch.client, ch.transport))
+    .register({ name: 'write path', check: async () => writer.health() })
+  const otlp = createOtlpServer({ client: ch.client, writer, maxBodyBytes: config.maxBodyBytes, registry, log, ...otlpServerLimits(config), health })
   // The query server is created before its port is known; routes read the engine lazily.
   const extraRoutes: Parameters<typeof createQueryServer>[0]['extraRoutes'] = []
-  const query = createQueryServer({ client: ch.client, transport: ch.transport, registry, log, extraRoutes, now })
+  const query = createQueryServer({ client: ch.client, transport: ch.transport, registry, log, extraRoutes, now, health })
   const otlpPort = await listen(otlp, config.host, config.otlpPort)
   const queryPort = await listen(query, config.host, config.queryPort)
   const alerting = createAlerting(config, rules, ch.client, queryPort, now, log)

@@ -188,11 +188,14 @@ export const CatalogueResponse = z.object({
 export type CatalogueResponse = z.infer<typeof CatalogueResponse>
 
 const Transport = z.enum(['chdb', 'server'])
-/** 200 when ClickHouse answers SELECT 1, else 503. */
-export const HealthResponse = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('ok'), clickhouse: Transport, uptime_s: Count }),
-  z.object({ status: z.literal('unavailable'), clickhouse: Transport, error: z.string() }),
-])
+/** ok and degraded answer HTTP 200 (still serving), failing 503. */
+export const HealthStatus = z.enum(['ok', 'degraded', 'failing'])
+export type HealthStatus = z.infer<typeof HealthStatus>
+/** One check of /healthz (disk, clickhouse, the write path, …) and why it is in its state. */
+export const HealthCheckResult = z.object({ name: z.string(), status: HealthStatus, reason: z.string() })
+export type HealthCheckResult = z.infer<typeof HealthCheckResult>
+/** `status` is the worst of the checks'. */
+export const HealthResponse = z.object({ status: HealthStatus, clickhouse: Transport, uptime_s: Count, checks: z.array(HealthCheckResult) })
 export type HealthResponse = z.infer<typeof HealthResponse>
 
 /** Every 4xx/5xx body of the query API; `parameter` names the request field at fault. */

@@ -1,12 +1,26 @@
+import { isUtf8 } from 'node:buffer'
 import {
-  type AttrValue, type Attrs, DecodeError, emptyScope, int64, type LogIn, type ResourceBlock, type Scope,
-  type SpanIn,
+  type AttrValue, type Attrs, DecodeError, DEFAULT_DECODE_LIMITS, type DecodeLimits, emptyScope, int64, type LogIn, type ResourceBlock,
+  type Scope, type SpanIn, tooDeep,
 } from './model'
 
 /*
  * OTLP/JSON (proto3 JSON mapping with OTLP's exceptions: trace/span ids are hex, enums are
  * numbers, int64 may be strings). Produces the same normalized shape as the protobuf decoder.
+ *
+ * A body that is not UTF-8 is refused whole (400: JSON text must be UTF-8, RFC 8259). A string
+ * escaping a lone surrogate (`"\ud800"`) is valid JSON but no Unicode text; like a non-UTF-8
+ * protobuf string it marks its record (or resource, or scope) `invalid` for the sanitize pass.
+ * AnyValue nesting deeper than `maxDepth` refuses the request (400). JSON.parse itself does not
+ * recurse on the stack, so only these readers needed the bound.
  */
+
+// Decoding is synchronous: one request's limits and findings live in module state (see decode-protobuf.ts).
+let maxDepth = DEFAULT_DECODE_LIMITS.maxDepth
+let badText = 0
+let badPath = ''
+const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed
+const problem = (mark: number): string | undefined => (badText === mark ? undefined : `${badPath} is not valid Unicode text (a lone surrogate)`)
 
 export type J = Record<string, unknown>
 const isObj = (v: unknown): v is J => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -27,6 +41,11 @@ export function obj(v: unknown, path: string): J {
 export function str(v: unknown, path: string): string {
   if (v === undefined || v === null) return ''
   if (typeof v !== 'string') fail(path, 'a string')
+  if (!isWellFormed.call(v)) {
+    badText++
+    badPath = path
+    return ''
+  }
   return v
 }
 export function num(v: unknown, path: string): number {
@@ -47,7 +66,8 @@ export function hexId(v: unknown, path: string): string {
   return s
 }
 
-function anyValue(v: unknown, path: string): AttrValue {
+function anyValue(v: unknown, path: string, depth: number): AttrValue {
+  if (depth > maxDepth) throw tooDeep(maxDepth)
   const o = obj(v, path)
   if ('stringValue' in o) return str(o.stringValue, `${path}.stringValue`)
   if ('boolValue' in o) {
@@ -65,17 +85,18 @@ function anyValue(v: unknown, path: string): AttrValue {
     if (typeof d === 'string' && !Number.isNaN(Number(d))) return Number(d)
     fail(`${path}.doubleValue`, 'a number')
   }
-  if ('arrayValue' in o) return arr(obj(o.arrayValue, `${path}.arrayValue`).values, `${path}.arrayValue.values`).map((x, i) => anyValue(x, `${path}.arrayValue.values[${i}]`))
-  if ('kvlistValue' in o) return attrs(obj(o.kvlistValue, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`)
+  if ('arrayValue' in o) return arr(obj(o.arrayValue, `${path}.arrayValue`).values, `${path}.arrayValue.values`).map((x, i) => anyValue(x, `${path}.arrayValue.values[${i}]`, depth + 1))
+  if ('kvlistValue' in o) return attrs(obj(o.kvlistValue, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`, depth + 1)
   if ('bytesValue' in o) return str(o.bytesValue, `${path}.bytesValue`)
   return null
 }
 
-export function attrs(v: unknown, path: string): Attrs {
+/** KeyValue list; `depth` is its values' AnyValue level (1 for an item's own attributes). */
+export function attrs(v: unknown, path: string, depth = 1): Attrs {
   const out: Attrs = {}
   arr(v, path).forEach((kv, i) => {
     const o = obj(kv, `${path}[${i}]`)
-    out[str(o.key, `${path}[${i}].key`)] = anyValue(o.value, `${path}[${i}].value`)
+    out[str(o.key, `${path}[${i}].key`)] = anyValue(o.value, `${path}[${i}].value`, depth)
   })
   return out
 }
@@ -92,7 +113,7 @@ function logRecord(v: unknown, p: string): LogIn {
     observedNs: nanos(o.observedTimeUnixNano, `${p}.observedTimeUnixNano`),
     severityNumber: num(o.severityNumber, `${p}.severityNumber`),
     severityText: str(o.severityText, `${p}.severityText`),
-    body: o.body === undefined ? null : anyValue(o.body, `${p}.body`),
+    body: o.body === undefined ? null : anyValue(o.body, `${p}.body`, 1),
     attributes: attrs(o.attributes, `${p}.attributes`),
     traceId: hexId(o.traceId, `${p}.traceId`),
     spanId: hexId(o.spanId, `${p}.spanId`),
@@ -127,7 +148,20 @@ function span(v: unknown, p: string): SpanIn {
   }
 }
 
-export function blocks<T>(text: string, top: string, scopes: string, items: string, item: (v: unknown, p: string) => T): ResourceBlock<T>[] {
+/**
+ * An export request: `body` as the raw bytes (checked to be UTF-8) or as text. Each item, scope
+ * and resource whose strings were not Unicode text comes back with `invalid` set.
+ */
+export function blocks<T extends { invalid?: string }>(
+  body: string | Uint8Array, top: string, scopes: string, items: string, item: (v: unknown, p: string) => T, limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+): ResourceBlock<T>[] {
+  let text: string
+  if (typeof body === 'string') text = body
+  else if (!isUtf8(body)) throw new DecodeError('invalid JSON: the body is not valid UTF-8')
+  else text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
+  maxDepth = limits.maxDepth
+  badText = 0
+  badPath = ''
   let root: unknown
   try {
     root = JSON.parse(text)
@@ -139,17 +173,30 @@ export function blocks<T>(text: string, top: string, scopes: string, items: stri
   return arr(root[top], top).map((rb, i) => {
     const p = `${top}[${i}]`
     const o = obj(rb, p)
-    return {
-      resource: attrs(obj(o.resource, `${p}.resource`).attributes, `${p}.resource.attributes`),
+    const at = badText
+    const block: ResourceBlock<T> = {
+      resource: attrs(obj(o.resource, `${p}.resource`).attributes, `${p}.resource.attributes`, 1),
       schemaUrl: str(o.schemaUrl, `${p}.schemaUrl`),
-      scopes: arr(o[scopes], `${p}.${scopes}`).map((sb, j) => {
-        const sp = `${p}.${scopes}[${j}]`
-        const so = obj(sb, sp)
-        return { scope: scope(so.scope, `${sp}.scope`, so.schemaUrl), items: arr(so[items], `${sp}.${items}`).map((x, k) => item(x, `${sp}.${items}[${k}]`)) }
-      }),
+      scopes: [],
     }
+    if (badText !== at) block.invalid = `resource: ${problem(at)}`
+    block.scopes = arr(o[scopes], `${p}.${scopes}`).map((sb, j) => {
+      const sp = `${p}.${scopes}[${j}]`
+      const so = obj(sb, sp)
+      const sat = badText
+      const entry: ResourceBlock<T>['scopes'][number] = { scope: scope(so.scope, `${sp}.scope`, so.schemaUrl), items: [] }
+      if (badText !== sat) entry.invalid = `scope: ${problem(sat)}`
+      entry.items = arr(so[items], `${sp}.${items}`).map((x, k) => {
+        const mark = badText
+        const it = item(x, `${sp}.${items}[${k}]`)
+        if (badText !== mark) it.invalid = problem(mark)
+        return it
+      })
+      return entry
+    })
+    return block
   })
 }
 
-export const decodeLogsJson = (text: string) => blocks(text, 'resourceLogs', 'scopeLogs', 'logRecords', logRecord)
-export const decodeTracesJson = (text: string) => blocks(text, 'resourceSpans', 'scopeSpans', 'spans', span)
+export const decodeLogsJson = (body: string | Uint8Array, limits?: DecodeLimits) => blocks(body, 'resourceLogs', 'scopeLogs', 'logRecords', logRecord, limits)
+export const decodeTracesJson = (body: string | Uint8Array, limits?: DecodeLimits) => blocks(body, 'resourceSpans', 'scopeSpans', 'spans', span, limits)

@@ -1,8 +1,8 @@
 import type { BinaryReader } from '@bufbuild/protobuf/wire'
 import { arr, attrs, blocks, hexId, type J, nanos, num, obj, str } from './decode-json'
-import { close, expect, keyValue, open, request, u64, WT_I64, WT_LEN, WT_VARINT } from './decode-protobuf'
+import { close, expect, keyValue, open, request, text, u64, WT_I64, WT_LEN, WT_VARINT } from './decode-protobuf'
 import {
-  DecodeError, emptyMetric, type ExemplarIn, type HistogramPointIn, type MetricIn, type MetricKind, type NumberPointIn, type ResourceBlock,
+  DecodeError, type DecodeLimits, emptyMetric, type ExemplarIn, type HistogramPointIn, type MetricIn, type MetricKind, type NumberPointIn, type ResourceBlock,
 } from './model'
 
 /*
@@ -119,9 +119,9 @@ function metric(r: BinaryReader, end: number): MetricIn {
     const tag = r.uint32()
     const no = tag >>> 3
     const wt = tag & 7
-    if (no === 1) { expect(wt, WT_LEN, no); m.name = r.string() }
-    else if (no === 2) { expect(wt, WT_LEN, no); m.description = r.string() }
-    else if (no === 3) { expect(wt, WT_LEN, no); m.unit = r.string() }
+    if (no === 1) { expect(wt, WT_LEN, no); m.name = text(r, 'the metric name') }
+    else if (no === 2) { expect(wt, WT_LEN, no); m.description = text(r, 'the metric description') }
+    else if (no === 3) { expect(wt, WT_LEN, no); m.unit = text(r, 'the metric unit') }
     else if (KIND_FIELDS[no]) { expect(wt, WT_LEN, no); m.kind = KIND_FIELDS[no]; series(r, open(r, end), m) }
     else r.skip(wt, no)
   }
@@ -129,7 +129,7 @@ function metric(r: BinaryReader, end: number): MetricIn {
   return m
 }
 
-export const decodeMetricsProtobuf = (buf: Uint8Array): ResourceBlock<MetricIn>[] => request(buf, metric)
+export const decodeMetricsProtobuf = (buf: Uint8Array, limits?: DecodeLimits): ResourceBlock<MetricIn>[] => request(buf, metric, limits)
 
 /* OTLP/JSON: the same message in the proto3 JSON mapping (ids hex, int64 as strings or numbers). */
 
@@ -199,4 +199,4 @@ function metricJson(v: unknown, p: string): MetricIn {
   return m
 }
 
-export const decodeMetricsJson = (text: string): ResourceBlock<MetricIn>[] => blocks(text, 'resourceMetrics', 'scopeMetrics', 'metrics', metricJson)
+export const decodeMetricsJson = (body: string | Uint8Array, limits?: DecodeLimits): ResourceBlock<MetricIn>[] => blocks(body, 'resourceMetrics', 'scopeMetrics', 'metrics', metricJson, limits)

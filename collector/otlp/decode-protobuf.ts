@@ -1,7 +1,7 @@
 import { BinaryReader } from '@bufbuild/protobuf/wire'
 import {
-  type AttrValue, type Attrs, DecodeError, emptyScope, int64, type LogIn, type ResourceBlock, type Scope,
-  type SpanEventIn, type SpanIn, type SpanLinkIn, toHex,
+  type AttrValue, type Attrs, DecodeError, DEFAULT_DECODE_LIMITS, type DecodeLimits, emptyScope, int64, type LogIn, type ResourceBlock,
+  type Scope, type SpanEventIn, type SpanIn, type SpanLinkIn, toHex, tooDeep,
 } from './model'
 
 /*
@@ -11,7 +11,41 @@ import {
  * Nested messages are read in place between `pos` and an end offset (no sub-readers, no
  * copies); every nested message must end exactly at its declared length, so a truncated or
  * corrupted body is refused rather than half-read. Unknown fields are skipped.
+ *
+ * AnyValue nesting deeper than `maxDepth` refuses the request (400) before any recursion can
+ * exhaust the stack. Strings must be UTF-8 (the protobuf spec): a string field that is not is
+ * not replaced with U+FFFD but marks its record (or its resource or scope, and so all their
+ * records) `invalid`, and the sanitize pass refuses those records in partial_success.
  */
+
+/*
+ * Decoding is synchronous, so one request's limits and UTF-8 findings live in module state,
+ * reset by request(): no context object threaded through every reader.
+ */
+let maxDepth = DEFAULT_DECODE_LIMITS.maxDepth
+/** Strings seen that were not UTF-8, and what the last one was; a reader compares counts before and after. */
+let badUtf8 = 0
+let badField = ''
+/** The reason for an item whose strings included invalid UTF-8 since `mark`, else undefined. */
+export const utf8Problem = (mark: number): string | undefined => (badUtf8 === mark ? undefined : `${badField} is not valid UTF-8`)
+export function beginDecode(limits: DecodeLimits): void {
+  maxDepth = limits.maxDepth
+  badUtf8 = 0
+  badField = ''
+}
+
+/** A string field: strict UTF-8; invalid bytes are recorded (the caller's item is refused) and read as ''. */
+export function text(r: BinaryReader, field: string): string {
+  try {
+    return r.string(true)
+  } catch (err) {
+    // The strict decoder throws TypeError; RangeError (premature EOF) is a broken body.
+    if (!(err instanceof TypeError)) throw err
+    badUtf8++
+    badField = field
+    return ''
+  }
+}
 
 export const WT_VARINT = 0
 export const WT_I64 = 1
@@ -33,19 +67,20 @@ export function expect(wt: number, want: number, no: number): void {
 }
 export const u64 = (v: bigint | string): bigint => (typeof v === 'bigint' ? v : BigInt(v))
 
-function anyValue(r: BinaryReader, end: number): AttrValue {
+function anyValue(r: BinaryReader, end: number, depth: number): AttrValue {
+  if (depth > maxDepth) throw tooDeep(maxDepth)
   let v: AttrValue = null
   while (r.pos < end) {
     const tag = r.uint32()
     const no = tag >>> 3
     const wt = tag & 7
     switch (no) {
-      case 1: expect(wt, WT_LEN, no); v = r.string(); break
+      case 1: expect(wt, WT_LEN, no); v = text(r, 'a string value'); break
       case 2: expect(wt, WT_VARINT, no); v = r.bool(); break
       case 3: expect(wt, WT_VARINT, no); v = int64(r.int64()); break
       case 4: expect(wt, WT_I64, no); v = r.double(); break
-      case 5: expect(wt, WT_LEN, no); v = arrayValue(r, open(r, end)); break
-      case 6: expect(wt, WT_LEN, no); v = kvList(r, open(r, end)); break
+      case 5: expect(wt, WT_LEN, no); v = arrayValue(r, open(r, end), depth); break
+      case 6: expect(wt, WT_LEN, no); v = kvList(r, open(r, end), depth); break
       case 7: expect(wt, WT_LEN, no); v = Buffer.from(r.bytes()).toString('base64'); break
       default: r.skip(wt, no)
     }
@@ -54,36 +89,37 @@ function anyValue(r: BinaryReader, end: number): AttrValue {
   return v
 }
 
-function arrayValue(r: BinaryReader, end: number): AttrValue[] {
+function arrayValue(r: BinaryReader, end: number, depth: number): AttrValue[] {
   const out: AttrValue[] = []
   while (r.pos < end) {
     const tag = r.uint32()
-    if (tag === ((1 << 3) | WT_LEN)) out.push(anyValue(r, open(r, end)))
+    if (tag === ((1 << 3) | WT_LEN)) out.push(anyValue(r, open(r, end), depth + 1))
     else r.skip(tag & 7, tag >>> 3)
   }
   close(r, end)
   return out
 }
 
-/** KeyValueList.values = 1, and also Resource.attributes = 1: repeated KeyValue at field 1. */
-function kvList(r: BinaryReader, end: number): Attrs {
+/** KeyValueList.values = 1, and also Resource.attributes = 1: repeated KeyValue at field 1. `depth` is the list's own AnyValue level (0 for a resource). */
+function kvList(r: BinaryReader, end: number, depth: number): Attrs {
   const out: Attrs = {}
   while (r.pos < end) {
     const tag = r.uint32()
-    if (tag === ((1 << 3) | WT_LEN)) keyValue(r, open(r, end), out)
+    if (tag === ((1 << 3) | WT_LEN)) keyValue(r, open(r, end), out, depth + 1)
     else r.skip(tag & 7, tag >>> 3)
   }
   close(r, end)
   return out
 }
 
-export function keyValue(r: BinaryReader, end: number, into: Attrs): void {
+/** One KeyValue into `into`; `depth` is its value's AnyValue level (1 for an item's own attributes). */
+export function keyValue(r: BinaryReader, end: number, into: Attrs, depth = 1): void {
   let key = ''
   let value: AttrValue = null
   while (r.pos < end) {
     const tag = r.uint32()
-    if (tag === ((1 << 3) | WT_LEN)) key = r.string()
-    else if (tag === ((2 << 3) | WT_LEN)) value = anyValue(r, open(r, end))
+    if (tag === ((1 << 3) | WT_LEN)) key = text(r, 'an attribute key')
+    else if (tag === ((2 << 3) | WT_LEN)) value = anyValue(r, open(r, end), depth)
     else r.skip(tag & 7, tag >>> 3)
   }
   close(r, end)
@@ -95,8 +131,8 @@ function scope(r: BinaryReader, end: number, s: Scope): void {
     const tag = r.uint32()
     const no = tag >>> 3
     const wt = tag & 7
-    if (no === 1) { expect(wt, WT_LEN, no); s.name = r.string() }
-    else if (no === 2) { expect(wt, WT_LEN, no); s.version = r.string() }
+    if (no === 1) { expect(wt, WT_LEN, no); s.name = text(r, 'the scope name') }
+    else if (no === 2) { expect(wt, WT_LEN, no); s.version = text(r, 'the scope version') }
     else if (no === 3) { expect(wt, WT_LEN, no); keyValue(r, open(r, end), s.attributes) }
     else if (no === 4) { expect(wt, WT_VARINT, no); s.droppedAttributes = r.uint32() }
     else r.skip(wt, no)
@@ -113,14 +149,14 @@ function logRecord(r: BinaryReader, end: number): LogIn {
     switch (no) {
       case 1: expect(wt, WT_I64, no); l.timeNs = u64(r.fixed64()); break
       case 2: expect(wt, WT_VARINT, no); l.severityNumber = r.int32(); break
-      case 3: expect(wt, WT_LEN, no); l.severityText = r.string(); break
-      case 5: expect(wt, WT_LEN, no); l.body = anyValue(r, open(r, end)); break
+      case 3: expect(wt, WT_LEN, no); l.severityText = text(r, 'severity_text'); break
+      case 5: expect(wt, WT_LEN, no); l.body = anyValue(r, open(r, end), 1); break
       case 6: expect(wt, WT_LEN, no); keyValue(r, open(r, end), l.attributes); break
       case 8: expect(wt, WT_I32, no); l.flags = r.fixed32(); break
       case 9: expect(wt, WT_LEN, no); l.traceId = toHex(r.bytes()); break
       case 10: expect(wt, WT_LEN, no); l.spanId = toHex(r.bytes()); break
       case 11: expect(wt, WT_I64, no); l.observedNs = u64(r.fixed64()); break
-      case 12: expect(wt, WT_LEN, no); l.eventName = r.string(); break
+      case 12: expect(wt, WT_LEN, no); l.eventName = text(r, 'event_name'); break
       default: r.skip(wt, no)
     }
   }
@@ -135,7 +171,7 @@ function spanEvent(r: BinaryReader, end: number): SpanEventIn {
     const no = tag >>> 3
     const wt = tag & 7
     if (no === 1) { expect(wt, WT_I64, no); e.timeNs = u64(r.fixed64()) }
-    else if (no === 2) { expect(wt, WT_LEN, no); e.name = r.string() }
+    else if (no === 2) { expect(wt, WT_LEN, no); e.name = text(r, 'a span event name') }
     else if (no === 3) { expect(wt, WT_LEN, no); keyValue(r, open(r, end), e.attributes) }
     else r.skip(wt, no)
   }
@@ -151,7 +187,7 @@ function spanLink(r: BinaryReader, end: number): SpanLinkIn {
     const wt = tag & 7
     if (no === 1) { expect(wt, WT_LEN, no); l.traceId = toHex(r.bytes()) }
     else if (no === 2) { expect(wt, WT_LEN, no); l.spanId = toHex(r.bytes()) }
-    else if (no === 3) { expect(wt, WT_LEN, no); l.traceState = r.string() }
+    else if (no === 3) { expect(wt, WT_LEN, no); l.traceState = text(r, 'a link trace_state') }
     else if (no === 4) { expect(wt, WT_LEN, no); keyValue(r, open(r, end), l.attributes) }
     else r.skip(wt, no)
   }
@@ -164,7 +200,7 @@ function status(r: BinaryReader, end: number, s: SpanIn): void {
     const tag = r.uint32()
     const no = tag >>> 3
     const wt = tag & 7
-    if (no === 2) { expect(wt, WT_LEN, no); s.statusMessage = r.string() }
+    if (no === 2) { expect(wt, WT_LEN, no); s.statusMessage = text(r, 'the status message') }
     else if (no === 3) { expect(wt, WT_VARINT, no); s.statusCode = r.int32() }
     else r.skip(wt, no)
   }
@@ -180,9 +216,9 @@ function span(r: BinaryReader, end: number): SpanIn {
     switch (no) {
       case 1: expect(wt, WT_LEN, no); s.traceId = toHex(r.bytes()); break
       case 2: expect(wt, WT_LEN, no); s.spanId = toHex(r.bytes()); break
-      case 3: expect(wt, WT_LEN, no); s.traceState = r.string(); break
+      case 3: expect(wt, WT_LEN, no); s.traceState = text(r, 'trace_state'); break
       case 4: expect(wt, WT_LEN, no); s.parentSpanId = toHex(r.bytes()); break
-      case 5: expect(wt, WT_LEN, no); s.name = r.string(); break
+      case 5: expect(wt, WT_LEN, no); s.name = text(r, 'the span name'); break
       case 6: expect(wt, WT_VARINT, no); s.kind = r.int32(); break
       case 7: expect(wt, WT_I64, no); s.startNs = u64(r.fixed64()); break
       case 8: expect(wt, WT_I64, no); s.endNs = u64(r.fixed64()); break
@@ -197,19 +233,32 @@ function span(r: BinaryReader, end: number): SpanIn {
   return s
 }
 
-export type Item<T> = (r: BinaryReader, end: number) => T
+/** A record decoder; `invalid` is set on what it returns when one of its strings was not UTF-8. */
+export type Item<T extends { invalid?: string }> = (r: BinaryReader, end: number) => T
 
 /** ScopeLogs / ScopeSpans / ScopeMetrics: scope = 1, log_records / spans / metrics = 2, schema_url = 3. */
-function scoped<T>(r: BinaryReader, end: number, item: Item<T>): { scope: Scope; items: T[] } {
-  const entry = { scope: emptyScope(), items: [] as T[] }
+function scoped<T extends { invalid?: string }>(r: BinaryReader, end: number, item: Item<T>): { scope: Scope; items: T[]; invalid?: string } {
+  const entry: { scope: Scope; items: T[]; invalid?: string } = { scope: emptyScope(), items: [] }
   let schemaUrl = ''
+  // Only the scope's own strings count against it; its items' count against each item.
+  const ownField = (read: () => void) => {
+    const before = badUtf8
+    read()
+    if (badUtf8 !== before) entry.invalid = `scope: ${utf8Problem(before)}`
+  }
   while (r.pos < end) {
     const tag = r.uint32()
     const no = tag >>> 3
     const wt = tag & 7
-    if (no === 1) { expect(wt, WT_LEN, no); scope(r, open(r, end), entry.scope) }
-    else if (no === 2) { expect(wt, WT_LEN, no); entry.items.push(item(r, open(r, end))) }
-    else if (no === 3) { expect(wt, WT_LEN, no); schemaUrl = r.string() }
+    if (no === 1) { expect(wt, WT_LEN, no); ownField(() => scope(r, open(r, end), entry.scope)) }
+    else if (no === 2) {
+      expect(wt, WT_LEN, no)
+      const mark = badUtf8
+      const it = item(r, open(r, end))
+      if (badUtf8 !== mark) it.invalid = utf8Problem(mark)
+      entry.items.push(it)
+    }
+    else if (no === 3) { expect(wt, WT_LEN, no); ownField(() => { schemaUrl = text(r, 'the scope schema_url') }) }
     else r.skip(wt, no)
   }
   close(r, end)
@@ -218,15 +267,20 @@ function scoped<T>(r: BinaryReader, end: number, item: Item<T>): { scope: Scope;
 }
 
 /** ResourceLogs / ResourceSpans / ResourceMetrics: resource = 1, scope_logs / scope_spans / scope_metrics = 2, schema_url = 3. */
-function resourceBlock<T>(r: BinaryReader, end: number, item: Item<T>): ResourceBlock<T> {
+function resourceBlock<T extends { invalid?: string }>(r: BinaryReader, end: number, item: Item<T>): ResourceBlock<T> {
   const block: ResourceBlock<T> = { resource: {}, schemaUrl: '', scopes: [] }
+  const ownField = (read: () => void) => {
+    const before = badUtf8
+    read()
+    if (badUtf8 !== before) block.invalid = `resource: ${utf8Problem(before)}`
+  }
   while (r.pos < end) {
     const tag = r.uint32()
     const no = tag >>> 3
     const wt = tag & 7
-    if (no === 1) { expect(wt, WT_LEN, no); block.resource = kvList(r, open(r, end)) }
+    if (no === 1) { expect(wt, WT_LEN, no); ownField(() => { block.resource = kvList(r, open(r, end), 0) }) }
     else if (no === 2) { expect(wt, WT_LEN, no); block.scopes.push(scoped(r, open(r, end), item)) }
-    else if (no === 3) { expect(wt, WT_LEN, no); block.schemaUrl = r.string() }
+    else if (no === 3) { expect(wt, WT_LEN, no); ownField(() => { block.schemaUrl = text(r, 'the resource schema_url') }) }
     else r.skip(wt, no)
   }
   close(r, end)
@@ -234,8 +288,9 @@ function resourceBlock<T>(r: BinaryReader, end: number, item: Item<T>): Resource
 }
 
 /** Export{Logs,Trace,Metrics}ServiceRequest: resource_logs / resource_spans / resource_metrics = 1. */
-export function request<T>(buf: Uint8Array, item: Item<T>): ResourceBlock<T>[] {
+export function request<T extends { invalid?: string }>(buf: Uint8Array, item: Item<T>, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): ResourceBlock<T>[] {
   const out: ResourceBlock<T>[] = []
+  beginDecode(limits)
   try {
     const r = new BinaryReader(buf)
     while (r.pos < r.len) {
@@ -248,10 +303,11 @@ export function request<T>(buf: Uint8Array, item: Item<T>): ResourceBlock<T>[] {
     }
     if (r.pos !== r.len) throw new RangeError('premature EOF')
   } catch (err) {
+    if (err instanceof DecodeError) throw err
     throw new DecodeError(`invalid OTLP protobuf: ${(err as Error).message}`)
   }
   return out
 }
 
-export const decodeLogsProtobuf = (buf: Uint8Array): ResourceBlock<LogIn>[] => request(buf, logRecord)
-export const decodeTracesProtobuf = (buf: Uint8Array): ResourceBlock<SpanIn>[] => request(buf, span)
+export const decodeLogsProtobuf = (buf: Uint8Array, limits?: DecodeLimits): ResourceBlock<LogIn>[] => request(buf, logRecord, limits)
+export const decodeTracesProtobuf = (buf: Uint8Array, limits?: DecodeLimits): ResourceBlock<SpanIn>[] => request(buf, span, limits)

@@ -1,8 +1,12 @@
 import { Counter, Histogram, type Registry } from 'prom-client'
 import type { IngestResult } from '../ingest/store'
+import type { RefusalReason } from './body'
 import type { Signal } from './response'
 
-/** The receiver's prom-client metrics; labels are bounded (signal, result, status, table). */
+/** Reasons a record is refused inside an accepted request (partial_success). */
+export type RecordRefusalReason = 'invalid_utf8' | 'expired' | 'contract' | 'unsupported'
+
+/** The receiver's prom-client metrics; labels are bounded (signal, result, status, table, reason, action). */
 export function otlpMetrics(registry?: Registry) {
   const registers = registry ? [registry] : []
   const records = new Counter({
@@ -24,9 +28,37 @@ export function otlpMetrics(registry?: Registry) {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers,
   })
+  const refused = new Counter({
+    name: 'factorwatch_otlp_refused_total',
+    help: 'OTLP export requests refused whole (4xx/5xx), by reason',
+    labelNames: ['reason'] as const,
+    registers,
+  })
+  const recordsRefused = new Counter({
+    name: 'factorwatch_otlp_records_refused_total',
+    help: 'Records (log records, spans, data points) refused in partial_success of an accepted request, by signal and reason',
+    labelNames: ['signal', 'reason'] as const,
+    registers,
+  })
+  const limited = new Counter({
+    name: 'factorwatch_otlp_attributes_limited_total',
+    help: 'Attribute values truncated (OTLP_MAX_ATTRIBUTE_VALUE_BYTES) and attributes dropped (OTLP_MAX_ATTRIBUTES), by signal',
+    labelNames: ['signal', 'action'] as const,
+    registers,
+  })
   return {
     request(signal: Signal | 'other', status: number) {
       requests.inc({ signal, status: String(status) })
+    },
+    refused(reason: RefusalReason) {
+      refused.inc({ reason })
+    },
+    recordsRefused(signal: Signal, reason: RecordRefusalReason, n: number) {
+      if (n > 0) recordsRefused.inc({ signal, reason }, n)
+    },
+    limited(signal: Signal, truncated: number, dropped: number) {
+      if (truncated > 0) limited.inc({ signal, action: 'truncated' }, truncated)
+      if (dropped > 0) limited.inc({ signal, action: 'dropped' }, dropped)
     },
     records(signal: Signal, r: IngestResult) {
       if (r.accepted) records.inc({ signal, result: 'accepted' }, r.accepted)

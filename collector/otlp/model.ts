@@ -1,3 +1,5 @@
+import { DEFAULT_OTLP_LIMITS } from './limits'
+
 /** Normalized OTLP data, identical whether it arrived as JSON or protobuf. */
 export type AttrValue = string | number | boolean | null | AttrValue[] | { [k: string]: AttrValue }
 export type Attrs = Record<string, AttrValue>
@@ -16,6 +18,8 @@ export interface LogIn {
   flags: number
   /** LogRecord.event_name (field 12, JSON `eventName`); '' when the producer left it out. */
   eventName: string
+  /** Set by a decoder when the record cannot be stored as sent (a string field that is not UTF-8); sanitize refuses it. */
+  invalid?: string
 }
 
 export interface SpanEventIn { timeNs: bigint; name: string; attributes: Attrs }
@@ -35,6 +39,8 @@ export interface SpanIn {
   links: SpanLinkIn[]
   statusCode: number
   statusMessage: string
+  /** As LogIn.invalid. */
+  invalid?: string
 }
 
 export interface ExemplarIn { timeNs: bigint; value: number; spanId: string; traceId: string; filteredAttributes: Attrs }
@@ -59,13 +65,28 @@ export interface MetricIn {
   histograms: HistogramPointIn[]
   /** Data points of kinds not stored (exponential histogram, summary). */
   unsupported: number
+  /** As LogIn.invalid: every data point of the metric is refused. */
+  invalid?: string
 }
 export const emptyMetric = (): MetricIn => ({ name: '', description: '', unit: '', kind: 'none', temporality: 0, monotonic: false, numbers: [], histograms: [], unsupported: 0 })
 
 export interface ResourceBlock<T> {
   resource: Attrs
   schemaUrl: string
-  scopes: { scope: Scope; items: T[] }[]
+  scopes: { scope: Scope; items: T[]; invalid?: string }[]
+  /** As LogIn.invalid, for the resource: every item of the block is refused. */
+  invalid?: string
+}
+
+/** Limits a decoder enforces while it reads (config OTLP_MAX_DEPTH). */
+export interface DecodeLimits {
+  /** Deepest nesting of AnyValue (an attribute value is level 1; each array or kvlist adds one); deeper → 400. */
+  maxDepth: number
+}
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxDepth: DEFAULT_OTLP_LIMITS.maxDepth }
+
+export function tooDeep(maxDepth: number): DecodeError {
+  return new DecodeError(`attribute value nested deeper than ${maxDepth} levels (OTLP_MAX_DEPTH)`)
 }
 
 /** Undecodable input: the whole request is refused with 400 and nothing is written. */

@@ -31,8 +31,11 @@ export function exportResponse(signal: Signal, encoding: Encoding, rejected: num
 /** gRPC status codes for the HTTP statuses this receiver answers with. */
 const GRPC_CODE: Record<number, number> = {
   400: 3, // INVALID_ARGUMENT
+  401: 16, // UNAUTHENTICATED
+  403: 7, // PERMISSION_DENIED
   404: 5, // NOT_FOUND
   405: 12, // UNIMPLEMENTED
+  408: 4, // DEADLINE_EXCEEDED
   413: 8, // RESOURCE_EXHAUSTED
   415: 3, // INVALID_ARGUMENT
   429: 8, // RESOURCE_EXHAUSTED

@@ -4,6 +4,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { Counter, Histogram, type Registry, Registry as PromRegistry } from 'prom-client'
 import type { z } from 'zod'
 import { type CatalogueResponse, type HealthResponse, QUERY_ROUTES, type QueryRoute } from '../../contract/query'
+import { clickhouseCheck, HealthRegistry, httpStatusOf } from '../health'
 import { catalogueListing } from './catalogue'
 import { type RouteDocs, errorResponses, queryOpenApiDocument } from './openapi'
 import {
@@ -28,6 +29,8 @@ export interface QueryServerOptions {
   extraRoutes?: ExtraRoute[]
   /** The clock, for tests; defaults to Date.now. */
   now?: () => number
+  /** The checks /healthz runs (collector/health.ts); without it, only whether ClickHouse answers SELECT 1. */
+  health?: HealthRegistry
 }
 
 /** Errors answered to clients; mapped once to HTTP status here. */
@@ -94,17 +97,18 @@ export function createQueryServer(opts: QueryServerOptions): Server {
   const now = opts.now ?? Date.now
   const m = metricsFor(registry)
   const started = now()
+  const health = opts.health ?? new HealthRegistry().register(clickhouseCheck(client, transport))
+  let lastHealth = ''
 
   const routes: ExtraRoute[] = [
     { method: 'GET', path: '/healthz', handle: async () => {
-      try {
-        await client.query({ query: 'SELECT 1', format: 'JSONEachRow', abort_signal: AbortSignal.timeout(5000) }).then((r) => r.json())
-        return json(200, { status: 'ok', clickhouse: transport, uptime_s: Math.round((now() - started) / 1000) } satisfies HealthResponse)
-      } catch (err) {
-        log(`query api: healthz: ClickHouse SELECT 1 failed: ${(err as Error).message.split('\n')[0]}`)
-        return json(503, { status: 'unavailable', clickhouse: transport, error: 'ClickHouse did not answer SELECT 1' } satisfies HealthResponse)
-      }
-    }, docs: { summary: 'Liveness: whether ClickHouse answers SELECT 1', responses: { 200: ['ClickHouse answers', QUERY_ROUTES['/healthz']], 503: ['ClickHouse does not answer', QUERY_ROUTES['/healthz']] } } },
+      const r = await health.report()
+      // Logged when the state changes, not at every probe of a load balancer.
+      const state = r.checks.filter((c) => c.status !== 'ok').map((c) => `${c.name} ${c.status}`).join(', ')
+      if (state !== lastHealth) log(`query api: healthz: ${state ? `${r.status}: ${r.checks.filter((c) => c.status !== 'ok').map((c) => `${c.name} ${c.status}: ${c.reason}`).join('; ')}` : 'ok'}`)
+      lastHealth = state
+      return json(httpStatusOf(r.status), { status: r.status, clickhouse: transport, uptime_s: Math.round((now() - started) / 1000), checks: r.checks } satisfies HealthResponse)
+    }, docs: { summary: 'Health: ok, degraded or failing, with each check and its reason (disk, ClickHouse, write path)', responses: { 200: ['ok or degraded', QUERY_ROUTES['/healthz']], 503: ['failing', QUERY_ROUTES['/healthz']] } } },
     { method: 'GET', path: '/metrics', handle: async () => ({ status: 200, body: await registry.metrics(), contentType: registry.contentType }) },
     { method: 'GET', path: '/api/v1/metrics/catalogue', handle: async () => json(200, { ...catalogueListing(), reports: REPORTS.map(({ path, title }) => ({ path, title })) } satisfies CatalogueResponse),
       docs: { summary: 'Each metric (id, title, unit, description, honoured filters) and each report (path, title)', responses: { 200: ['OK', QUERY_ROUTES['/api/v1/metrics/catalogue']] } } },
