@@ -25,6 +25,8 @@ export interface RowWriter {
   /** Resolves when the rows may be acknowledged (stored, or durable in the spool). */
   write(records: EncodedRows[]): Promise<void>
   health(): Health
+  /** Resolves once rows acknowledged by an earlier process (a spool replay) are stored. */
+  replayed?(): Promise<void>
   /** Stop: flush what can be flushed within the deadline, leave the rest consistent on disk. */
   close(deadlineMs?: number): Promise<void>
 }
@@ -115,7 +117,11 @@ export function classifyInsertError(err: unknown): ErrorKind {
 }
 
 export interface InsertOptions {
-  /** Abort an INSERT after this long (a hanging server must not hold the path). */
+  /**
+   * Abort an INSERT after this long (a hanging server must not hold the path); 0: never. Not
+   * for chDB: its queries cannot be cancelled (an abort only stops waiting while the insert goes
+   * on), so a retry would overlap the insert it retries.
+   */
   timeoutMs: number
   observer?: WriteObserver
 }
@@ -158,7 +164,7 @@ export async function insertOnce(
   const body = group.length === 1 ? first.body : Buffer.concat(group.map((r) => r.body))
   const rows = group.reduce((n, r) => n + r.rows, 0)
   const t0 = performance.now()
-  const res = await client.exec({ query, values: Readable.from([body]), abort_signal: AbortSignal.timeout(opts.timeoutMs) })
+  const res = await client.exec({ query, values: Readable.from([body]), ...(opts.timeoutMs > 0 ? { abort_signal: AbortSignal.timeout(opts.timeoutMs) } : {}) })
   // The answer of an INSERT is empty; drain it so the socket goes back to the pool.
   res.stream.resume()
   await new Promise<void>((resolve) => {
@@ -255,8 +261,23 @@ export class SpoolWriter implements RowWriter {
   private refusedRows = 0
   private closed = false
 
+  /** Segments an earlier process left, until inserted. */
+  private readonly leftover: Set<Segment>
+  private replayDone!: () => void
+  private readonly replay = new Promise<void>((resolve) => (this.replayDone = resolve))
+
   constructor(private readonly o: SpoolWriterOptions) {
+    this.leftover = new Set(o.spool.sealedSegments())
+    if (this.leftover.size === 0) this.replayDone()
     for (const t of o.spool.tableNames()) this.ensureLoop(t)
+  }
+
+  /**
+   * Resolves once what an earlier process left in the spool is in ClickHouse: from then on the
+   * tables hold every acknowledged row (e.g. to fill a deduplication memory from them).
+   */
+  replayed(): Promise<void> {
+    return this.replay
   }
 
   /** Why a new request would be refused now, or undefined. Pure function of the backlog and `now`. */
@@ -334,6 +355,7 @@ export class SpoolWriter implements RowWriter {
         }
       }
       await spool.release(seg)
+      if (this.leftover.delete(seg) && this.leftover.size === 0) this.replayDone()
     }
   }
 

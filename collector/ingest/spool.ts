@@ -333,6 +333,11 @@ export class Spool {
     return log
   }
 
+  /** Sealed segments not yet released, oldest first per table (at open: what an earlier process left). */
+  sealedSegments(): Segment[] {
+    return [...this.tables.values()].flatMap((l) => l.sealed)
+  }
+
   /** Tables with a log (segments found at open, or appended to since). */
   tableNames(): string[] {
     return [...this.tables.keys()]

@@ -15,7 +15,7 @@ export const MAX_INSERT_DAYS = 90
  * `health()` of the result is what /healthz reports for ingest.
  */
 export async function openWritePath(opts: {
-  config: Pick<CollectorConfig, 'dataDir' | 'batchRows' | 'batchMs' | 'maxSpoolBytes' | 'maxSpoolAgeS' | 'insertTimeoutMs' | 'spoolFsync'>
+  config: Pick<CollectorConfig, 'clickhouseUrl' | 'dataDir' | 'batchRows' | 'batchMs' | 'maxSpoolBytes' | 'maxSpoolAgeS' | 'insertTimeoutMs' | 'spoolFsync'>
   client: Pick<ClickHouseClient, 'exec'>
   registry?: Registry
   now: () => number
@@ -42,7 +42,8 @@ export async function openWritePath(opts: {
     client: opts.client,
     maxSpoolBytes: config.maxSpoolBytes,
     maxSpoolAgeMs: config.maxSpoolAgeS * 1000,
-    timeoutMs: config.insertTimeoutMs,
+    // A ClickHouse server's INSERT is bounded; chDB's cannot be cancelled (see InsertOptions).
+    timeoutMs: config.clickhouseUrl ? config.insertTimeoutMs : 0,
     now,
     log,
     observer: {
