@@ -47,7 +47,7 @@ const TIME_UNIX = OTEL_METRICS_GAUGE_COLUMNS.indexOf('TimeUnix')
 export function createIngest(client: Pick<ClickHouseClient, 'exec'>, opts: { recent?: RecentIds; onInsert?: InsertObserver; writer?: RowWriter } = {}): Ingest {
   const recent = opts.recent ?? new RecentIds()
   const onInsert = opts.onInsert ?? (() => {})
-  const writer = opts.writer ?? new DirectWriter({ client, batchRows: 100_000, maxDays: 90, timeoutMs: 30_000, observer: { insert: onInsert } })
+  const writer = opts.writer ?? new DirectWriter({ client, batchRows: 100_000, maxDays: 90, timeoutMs: 0, observer: { insert: onInsert } })
 
   return {
     async logs(blocks) {
