@@ -26,7 +26,7 @@ export interface ClusterSchema { sharded: Set<string> }
 export const newClusterSchema = (): ClusterSchema => ({ sharded: new Set() })
 
 const NAME = '([A-Za-z_][A-Za-z0-9_]*)'
-const ON_CLUSTER = /\s+ON\s+CLUSTER\s+[A-Za-z0-9_'"`{}]+/i
+const ON_CLUSTER = /^\s+ON\s+CLUSTER\s+[A-Za-z0-9_'"`{}]+/i
 /** What follows a statement's head, without an ON CLUSTER of its own (it is placed anew) and with one space before it. */
 const tail = (s: string) => {
   const rest = s.replace(ON_CLUSTER, ' ').replace(/^[ \t]+/, ' ')

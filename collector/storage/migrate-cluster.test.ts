@@ -134,6 +134,15 @@ describe('cluster rendering of statement forms (cluster-ddl.ts)', () => {
     expect(dropSplit).toEqual(['DROP TABLE IF EXISTS s ON CLUSTER fw', 'DROP TABLE IF EXISTS s_local ON CLUSTER fw'])
   })
 
+  it('an ON CLUSTER written in the migration is replaced by the configured one; a JOIN … ON cluster … is left alone', () => {
+    const [t, v] = render([
+      "CREATE TABLE IF NOT EXISTS y ON CLUSTER '{cluster}' (a UInt8) ENGINE = MergeTree ORDER BY a",
+      'CREATE VIEW w AS SELECT * FROM y JOIN z ON cluster IN (1, 2)',
+    ])
+    expect(t[0]).toMatch(/^CREATE TABLE IF NOT EXISTS y_local ON CLUSTER fw \(a UInt8\)/)
+    expect(v).toEqual(['CREATE VIEW w ON CLUSTER fw AS SELECT * FROM y JOIN z ON cluster IN (1, 2)'])
+  })
+
   it('refuses a statement it does not know, by name, instead of running it on one node', () => {
     expect(() => clusterStatements('RENAME TABLE a TO b', CLUSTER, newClusterSchema())).toThrow(/cluster rendering does not know this statement .*RENAME TABLE a TO b/)
   })
