@@ -14,7 +14,7 @@ import { EVENTS_PER_FLOW, flowsInsertSql, GENERATOR_VERSION, sideEventsSql } fro
 const ROOT = new URL('../../', import.meta.url).pathname
 const DAY = 86_400_000
 /** Rows per generated INSERT: progress shows between them, and each stays within memory. */
-const CHUNK_EVENTS = 5_000_000
+const CHUNK_EVENTS = 2_000_000
 
 export interface Dataset { dataDir: string; events: number; fromMs: number; toMs: number; generatedS: number; cached: boolean }
 
