@@ -34,9 +34,8 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
   if (!session) {
     const returnTo = `${path}${req.nextUrl.search}`
     if (api) return NextResponse.json({ error: { code: 'unauthenticated', message: 'sign in to the console first (your session is missing or has expired)', login: '/auth/login' } }, { status: 401, headers: noStore })
-    const login = new URL('/auth/login', cfg.publicUrl)
-    login.searchParams.set('return_to', returnTo)
-    return NextResponse.redirect(login, { status: 303, headers: noStore })
+    // Relative: NextURL would rewrite an absolute 127.0.0.1 location to localhost (another origin for cookies).
+    return new NextResponse(null, { status: 303, headers: { ...noStore, location: `/auth/login?return_to=${encodeURIComponent(returnTo)}` } })
   }
   if (!api) {
     const need = pagePermission(path)

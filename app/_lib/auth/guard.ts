@@ -44,12 +44,20 @@ function pathOf(req: Request): string {
 }
 
 /** Writes must come from a page of this console (CSRF): Origin equal to its public or own origin. */
-function sameOrigin(req: Request, config: AuthConfig): boolean {
+export function sameOrigin(req: Request, config: AuthConfig): boolean {
   const origin = req.headers.get('origin')
   if (!origin) return false
   const allowed = new Set([new URL(req.url).origin])
   if (config.mode === 'oidc') allowed.add(new URL(config.publicUrl).origin)
-  return allowed.has(origin)
+  if (allowed.has(origin)) return true
+  // The page's own host as the browser addressed it (localhost vs 127.0.0.1), on the console's scheme.
+  const host = req.headers.get('host')
+  try {
+    const o = new URL(origin)
+    return host !== null && o.host === host && o.protocol === new URL(req.url).protocol
+  } catch {
+    return false
+  }
 }
 
 export async function authorize(req: Request, need: Need, deps: GuardDeps = {}): Promise<Authorized | Refused> {

@@ -3,6 +3,7 @@ import { authConfig } from '../../_lib/env'
 import { newRequestId, sourceIpOf } from '../../_lib/auth/actor'
 import { sendAudit } from '../../_lib/auth/audit'
 import { providerConfiguration, signedOutUri } from '../../_lib/auth/oidc'
+import { sameOrigin } from '../../_lib/auth/guard'
 import { authProblem } from '../../_lib/auth/responses'
 import { clearCookieHeader, cookieName, LOGOUT_COOKIE, openSession, readCookie, SESSION_COOKIE, unseal } from '../../_lib/auth/session'
 
@@ -21,8 +22,7 @@ export async function POST(req: Request): Promise<Response> {
     return authProblem(500, 'The console cannot sign you out', (err as Error).message)
   }
   if (cfg.mode === 'local') return new Response(null, { status: 303, headers: { location: '/' } })
-  const origin = req.headers.get('origin')
-  if (origin !== new URL(cfg.publicUrl).origin && origin !== new URL(req.url).origin) {
+  if (!sameOrigin(req, cfg)) {
     return authProblem(403, 'Sign-out refused', 'Sign out from the console’s own Sign out button.')
   }
   const nowS = Math.floor(Date.now() / 1000)
