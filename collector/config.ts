@@ -1,6 +1,15 @@
 import { parseEnv } from '../contract/env'
+import { parseApiTokens, parseIngestTokens, type ParseResult } from '../contract/access'
 import { z } from 'zod'
 import { DEFAULT_OTLP_LIMITS as OTLP } from './otlp/limits'
+
+/** A token list (contract/access.ts) as a config field: a bad entry is one issue naming it, never the token. */
+const tokenList = <T>(parse: (s: string | undefined) => ParseResult<Map<string, T>>) => z.string().optional().transform((s, ctx) => {
+  const r = parse(s)
+  if (r.ok) return r.value
+  ctx.addIssue({ code: 'custom', message: r.message.replace(/^COLLECTOR_(API|INGEST)_TOKENS /, '') })
+  return z.NEVER
+})
 
 /** Collector environment, read and validated once at start-up. */
 export const CollectorConfig = z.object({
@@ -69,6 +78,10 @@ export const CollectorConfig = z.object({
   sliWindowS: z.coerce.number().int().min(60).max(86_400).default(300),
   /** How long one read of the SLIs from ClickHouse serves scrapes. */
   sliCacheS: z.coerce.number().int().min(0).max(3600).default(15),
+  /** Bearer tokens of the query and control API, `role:token,…` (roles of contract/access.ts, or console); empty: the API is open. */
+  apiTokens: tokenList(parseApiTokens),
+  /** OTLP producer tokens, `tenant:token,…`; empty: ingest is open and every record is tenant `default`. */
+  ingestTokens: tokenList(parseIngestTokens),
 }).superRefine((c, ctx) => {
   // Node refuses a headers deadline longer than the request's; a failing level above the degraded one is a typo.
   if (c.otlpHeadersTimeoutMs > c.otlpRequestTimeoutMs) ctx.addIssue({ code: 'custom', path: ['otlpHeadersTimeoutMs'], message: `${c.otlpHeadersTimeoutMs} ms is longer than OTLP_REQUEST_TIMEOUT_MS (${c.otlpRequestTimeoutMs} ms)` })
@@ -120,6 +133,8 @@ const ENV_KEYS: Record<keyof CollectorConfig, string> = {
   gamedayMarginS: 'GAMEDAY_FAULT_MARGIN_S',
   sliWindowS: 'PROMETHEUS_SLI_WINDOW_S',
   sliCacheS: 'PROMETHEUS_SLI_CACHE_S',
+  apiTokens: 'COLLECTOR_API_TOKENS',
+  ingestTokens: 'COLLECTOR_INGEST_TOKENS',
 }
 
 /** The OTLP receiver's limits from the configuration (createOtlpServer's options). */

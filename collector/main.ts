@@ -12,6 +12,11 @@ import { createAlerting, loadAlertingFiles, type LoadedRules } from './alerting/
 import { annotationRoutes } from './gamedays/annotations'
 import { createGameDays, loadGameDayFiles } from './gamedays/setup'
 import { standardProcessMetrics } from './prometheus/process'
+import { AuditLog } from './access/audit-log'
+import { auditRoutes } from './access/audit-api'
+import { createAccessGuard } from './access/guard'
+import { ingestAuthorizer } from './access/ingest'
+import { isLoopback, routeTableProblems } from './access/routes'
 import { registerMfaSlis } from './prometheus/sli-metrics'
 import { systemClock } from '../contract/clock'
 
@@ -56,10 +61,13 @@ async function main(): Promise<void> {
     .register(diskCheck(config.dataDir, { degradedBelowBytes: config.healthDiskDegradedFreeBytes, failingBelowBytes: config.healthDiskFailingFreeBytes }))
     .register(clickhouseCheck(ch.client, ch.transport))
     .register({ name: 'write path', check: async () => writer.health() })
-  const otlp = createOtlpServer({ client: ch.client, writer, maxBodyBytes: config.maxBodyBytes, registry, log, ...otlpServerLimits(config), health })
+  const otlp = createOtlpServer({ client: ch.client, writer, maxBodyBytes: config.maxBodyBytes, registry, log, authorizeIngest: ingestAuthorizer(config.ingestTokens), ...otlpServerLimits(config), health })
   // The query server is created before its port is known; routes read the engine lazily.
-  const extraRoutes: Parameters<typeof createQueryServer>[0]['extraRoutes'] = []
-  const query = createQueryServer({ client: ch.client, transport: ch.transport, registry, log, extraRoutes, now, health })
+  // Access (collector/access): bearer tokens and roles on every route, an audit record of every action and refusal.
+  const audit = new AuditLog(ch.client, log, registry)
+  const access = createAccessGuard({ tokens: config.apiTokens, audit, now })
+  const extraRoutes: Parameters<typeof createQueryServer>[0]['extraRoutes'] = [...auditRoutes(audit, now)]
+  const query = createQueryServer({ client: ch.client, transport: ch.transport, registry, log, extraRoutes, now, access, health })
   const otlpPort = await listen(otlp, config.host, config.otlpPort)
   const queryPort = await listen(query, config.host, config.queryPort)
   const alerting = createAlerting(config, rules, ch.client, queryPort, now, log)
@@ -73,6 +81,16 @@ async function main(): Promise<void> {
   gamedays.controller.start()
   log(`gamedays: ${gamedayFiles.scenarios.length} scenarios, IdP ${config.idpUrl ?? 'not set (COLLECTOR_IDP_URL)'}${config.idpServiceKey ? '' : ' without a service key (COLLECTOR_IDP_SERVICE_KEY)'}, simulator ${config.simulatorUrl ?? 'not set (COLLECTOR_SIMULATOR_URL)'}${reverted.length ? `; reverted ${reverted.length} unfinished: ${reverted.map((r) => r.id).join(', ')}` : ''}`)
   log(`alerting: ${rules.rules.slos.length} SLOs, ${rules.rules.rules.length} rules, every ${config.alertIntervalS} s${config.alertmanagerUrls.length > 0 ? `, Alertmanager ${config.alertmanagerUrls.join(', ')}` : ''}${config.alertWebhookUrls.length > 0 ? `, ${config.alertWebhookUrls.length} webhook(s)` : ''}`)
+  // Every route declares what a caller needs; a table with one that does not is refused before serving is announced.
+  const problems = routeTableProblems(query.routes())
+  if (problems.length > 0) {
+    process.stderr.write(`collector: route table refused: ${problems.join('; ')}\n`)
+    process.exit(2)
+  }
+  if (!isLoopback(config.host) && (config.apiTokens.size === 0 || config.ingestTokens.size === 0)) {
+    log(`WARNING: listening on ${config.host} (not loopback) without ${[config.apiTokens.size === 0 ? 'COLLECTOR_API_TOKENS: the query and control API is open to anyone who can reach it' : '', config.ingestTokens.size === 0 ? 'COLLECTOR_INGEST_TOKENS: anyone who can reach the OTLP port can send telemetry' : ''].filter(Boolean).join(', and without ')}`)
+  }
+  log(`access: ${config.apiTokens.size > 0 ? `${config.apiTokens.size} API token(s)` : 'API open (no COLLECTOR_API_TOKENS)'}; ingest ${config.ingestTokens.size > 0 ? `${new Set(config.ingestTokens.values()).size} tenant(s)` : 'open, tenant default'}`)
   log(`collector otlp listening on http://${config.host}:${otlpPort}`)
   log(`collector query listening on http://${config.host}:${queryPort}`)
 

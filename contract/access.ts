@@ -214,7 +214,13 @@ export const AUDIT_PAGE_LIMIT = { default: 100, max: 1000 } as const
 export const AUDIT_EXPORT_FORMATS = ['csv', 'ndjson'] as const
 
 /** One route of the collector's query and control API with the permission it needs (`public`: none). */
-export const AccessRoute = z.object({ method: z.string(), path: z.string(), permission: z.union([z.enum(PERMISSIONS), z.literal('public')]) })
+export const AccessRoute = z.object({
+  method: z.string(),
+  path: z.string(),
+  permission: z.union([z.enum(PERMISSIONS), z.literal('public')]),
+  /** Only the console's own token may call it (POST /api/v1/audit); role tokens get 403. */
+  console_only: z.boolean().optional(),
+})
 /** `GET /api/v1/access/routes`: every mounted route and what it needs. */
 export const AccessRoutesResponse = z.object({ routes: z.array(AccessRoute) })
 export type AccessRoutesResponse = z.infer<typeof AccessRoutesResponse>

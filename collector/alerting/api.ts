@@ -95,21 +95,21 @@ export function alertingRoutes(engine: AlertEngine, now: () => number): ExtraRou
   }
 
   return [
-    { method: 'GET', path: '/api/v1/slos', handle: async (_req, url) => {
+    { method: 'GET', path: '/api/v1/slos', permission: 'dashboards.read', handle: async (_req, url) => {
       const q = parseQuery(SLOS_QUERY, url)
       if (!q.ok) return q.reply
       const slos = (await engine.slos()).filter((s) => !q.value.id || s.id === q.value.id)
       if (q.value.id && slos.length === 0) return bad('id', `unknown SLO ${q.value.id.slice(0, 80)}`)
       return ok(SlosResponse, { generated_at: new Date(now()).toISOString(), slos })
     }, docs: docs('Each SLO with its SLI, error budget and burn rates', { 200: ['OK', SlosResponse], 400: E400 }, { params: SLOS_QUERY.shape, describe: { id: 'Only this SLO (its id in dashboards/slos.yaml).' } }) },
-    { method: 'GET', path: '/api/v1/alerts', handle: async (_req, url) => {
+    { method: 'GET', path: '/api/v1/alerts', permission: 'dashboards.read', handle: async (_req, url) => {
       const q = parseQuery(ALERTS_QUERY, url)
       if (!q.ok) return q.reply
       const { id, state, severity } = q.value
       const alerts = engine.alerts().filter((a) => (!id || a.id === id) && (!state || a.state === state) && (!severity || a.severity === severity))
       return ok(AlertsResponse, { generated_at: new Date(now()).toISOString(), alerts })
     }, docs: docs('Each alert rule and its state', { 200: ['OK', AlertsResponse], 400: E400 }, { params: ALERTS_QUERY.shape, describe: { id: 'Only this alert rule.', state: 'Only alerts in this state.', severity: 'Only alerts of this severity.' } }) },
-    { method: 'GET', path: '/api/v1/alerts/history', handle: async (_req, url) => {
+    { method: 'GET', path: '/api/v1/alerts/history', permission: 'dashboards.read', handle: async (_req, url) => {
       const q = parseQuery(HISTORY_QUERY, url)
       if (!q.ok) return q.reply
       const t = now()
@@ -121,19 +121,19 @@ export function alertingRoutes(engine: AlertEngine, now: () => number): ExtraRou
       params: HISTORY_QUERY.shape,
       describe: { from: 'Start, ISO 8601 with an offset. Default: 7 days before `to`.', to: 'End, ISO 8601 with an offset. Default: now.', alert: 'Only this alert rule.', limit: 'Most transitions to return (default 500).' },
     }) },
-    { method: 'GET', path: '/api/v1/silences', handle: async () => ok(SilencesResponse, { silences: engine.mutes().filter((m) => m.kind === 'silence').map((m) => silenceJson(m, now())) }),
+    { method: 'GET', path: '/api/v1/silences', permission: 'dashboards.read', handle: async () => ok(SilencesResponse, { silences: engine.mutes().filter((m) => m.kind === 'silence').map((m) => silenceJson(m, now())) }),
       docs: docs('Silences (mute alerts matching their matchers)', { 200: ['OK', SilencesResponse] }) },
-    { method: 'POST', path: '/api/v1/silences', handle: (req) => createMute(req, 'silence'),
+    { method: 'POST', path: '/api/v1/silences', permission: 'silences.write', action: 'silence.create', handle: (req) => createMute(req, 'silence'),
       docs: docs('Create a silence', { 201: ['Created', IdResponse], ...MUTE_ERRORS }, { body: SilenceCreate }) },
-    { method: 'DELETE', path: '/api/v1/silences/{id}', handle: async (_req, url) => expireMute(url, 'silence'),
+    { method: 'DELETE', path: '/api/v1/silences/{id}', permission: 'silences.write', action: 'silence.expire', handle: async (_req, url) => expireMute(url, 'silence'),
       docs: docs('Expire a silence now', { 200: ['Expired', ExpiredResponse], 404: E404 }, { describe: { id: 'The silence id.' } }) },
-    { method: 'GET', path: '/api/v1/maintenance', handle: async () => ok(MaintenanceResponse, { windows: engine.mutes().filter((m) => m.kind === 'maintenance').map((m) => windowJson(m, now())) }),
+    { method: 'GET', path: '/api/v1/maintenance', permission: 'dashboards.read', handle: async () => ok(MaintenanceResponse, { windows: engine.mutes().filter((m) => m.kind === 'maintenance').map((m) => windowJson(m, now())) }),
       docs: docs('Maintenance windows (from the API and dashboards/maintenance.yaml)', { 200: ['OK', MaintenanceResponse] }) },
-    { method: 'POST', path: '/api/v1/maintenance', handle: (req) => createMute(req, 'maintenance'),
+    { method: 'POST', path: '/api/v1/maintenance', permission: 'silences.write', action: 'maintenance.create', handle: (req) => createMute(req, 'maintenance'),
       docs: docs('Create a maintenance window', { 201: ['Created', IdResponse], ...MUTE_ERRORS }, { body: MaintenanceCreate }) },
-    { method: 'DELETE', path: '/api/v1/maintenance/{id}', handle: async (_req, url) => expireMute(url, 'maintenance'),
+    { method: 'DELETE', path: '/api/v1/maintenance/{id}', permission: 'silences.write', action: 'maintenance.expire', handle: async (_req, url) => expireMute(url, 'maintenance'),
       docs: docs('End a maintenance window now', { 200: ['Expired', ExpiredResponse], ...EXPIRE_ERRORS }, { describe: { id: 'The window id.' } }) },
-    { method: 'GET', path: '/api/v1/runbooks/{name}', handle: async (_req, url) => {
+    { method: 'GET', path: '/api/v1/runbooks/{name}', permission: 'dashboards.read', handle: async (_req, url) => {
       const name = url.pathname.slice(url.pathname.lastIndexOf('/') + 1)
       if (!/^[a-z0-9-]+$/.test(name)) return bad('name', 'expected a runbook name of lower-case letters, digits and dashes')
       const path = dashboardsPath(`runbooks/${name}.md`)

@@ -37,7 +37,7 @@ export const shapeAnnotation = (r: Row): Annotation => ({
 
 export function annotationRoutes(client: ClickHouseClient, now: () => number): ExtraRoute[] {
   return [{
-    method: 'GET', path: '/api/v1/annotations', handle: async (_req, url) => {
+    method: 'GET', path: '/api/v1/annotations', permission: 'dashboards.read', handle: async (_req, url) => {
       const w = parseAnnotationsRequest(url.searchParams, now())
       if (!w.ok) return { status: 400, body: { error: { code: 'invalid_parameter', message: w.error.message, parameter: w.error.parameter } } }
       let rows: Row[]

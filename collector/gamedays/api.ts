@@ -77,14 +77,14 @@ export function gameDayRoutes(o: GameDayApiOptions): ExtraRoute[] {
     return { run, report: run.report }
   }
   return [
-    { method: 'GET', path: '/api/v1/gamedays/scenarios', handle: async () => ok(ScenarioList, {
+    { method: 'GET', path: '/api/v1/gamedays/scenarios', permission: 'dashboards.read', handle: async () => ok(ScenarioList, {
       scenarios: o.scenarios.map((s) => {
         const missing = missingSettings(s, o.settings)
         return { ...scenarioSummary(s), unavailable: missing.length ? `set ${missing.join(' and ')} on the collector to run it` : null }
       }),
     }) },
-    { method: 'GET', path: '/api/v1/gamedays', handle: async () => ok(GameDayList, { gamedays: c.list() }) },
-    { method: 'POST', path: '/api/v1/gamedays', handle: async (req) => {
+    { method: 'GET', path: '/api/v1/gamedays', permission: 'dashboards.read', handle: async () => ok(GameDayList, { gamedays: c.list() }) },
+    { method: 'POST', path: '/api/v1/gamedays', permission: 'gamedays.write', action: 'gameday.start', handle: async (req) => {
       const body = await readJson(req)
       if (!body.ok) return body.reply
       const parsed = StartGameDay.safeParse(body.value)
@@ -100,23 +100,23 @@ export function gameDayRoutes(o: GameDayApiOptions): ExtraRoute[] {
         return fromError(err)
       }
     } },
-    { method: 'GET', path: '/api/v1/gamedays/{id}', handle: async (_req, url) => {
+    { method: 'GET', path: '/api/v1/gamedays/{id}', permission: 'dashboards.read', handle: async (_req, url) => {
       const run = await withReport(idAt(url))
       return isReply(run) ? run : ok(GameDay, run)
     } },
-    { method: 'POST', path: '/api/v1/gamedays/{id}/abort', handle: async (_req, url) => {
+    { method: 'POST', path: '/api/v1/gamedays/{id}/abort', permission: 'gamedays.write', action: 'gameday.abort', handle: async (_req, url) => {
       try {
         return ok(GameDay, await c.abort(idAt(url)))
       } catch (err) {
         return fromError(err)
       }
     } },
-    { method: 'GET', path: '/api/v1/gamedays/{id}/report.json', handle: async (_req, url) => {
+    { method: 'GET', path: '/api/v1/gamedays/{id}/report.json', permission: 'dashboards.read', handle: async (_req, url) => {
       const r = await finishedReport(idAt(url))
       if (isReply(r)) return r
       return { ...ok(GameDayReport, r.report), headers: { 'content-disposition': `attachment; filename="${r.run.id}.json"` } }
     } },
-    { method: 'GET', path: '/api/v1/gamedays/{id}/report.md', handle: async (_req, url) => {
+    { method: 'GET', path: '/api/v1/gamedays/{id}/report.md', permission: 'dashboards.read', handle: async (_req, url) => {
       const r = await finishedReport(idAt(url))
       if (isReply(r)) return r
       return { status: 200, body: reportMarkdown(r.report, r.run), contentType: 'text/markdown; charset=utf-8', headers: { 'content-disposition': `attachment; filename="${r.run.id}.md"` } }

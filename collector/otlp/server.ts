@@ -6,6 +6,8 @@ import { type RowWriter, WriteRefused } from '../ingest/batcher'
 import { RecentIds } from '../ingest/dedup'
 import { createIngest, type IngestResult } from '../ingest/store'
 import { type HealthRegistry, httpStatusOf } from '../health'
+import { DEFAULT_TENANT } from '../../contract/access'
+import { type AuthorizeIngest, stampTenant } from '../access/ingest'
 import { byteBudget, decodeContent, HttpError, readBody, type RefusalReason } from './body'
 import { decodeLogsJson, decodeTracesJson } from './decode-json'
 import { decodeMetricsJson, decodeMetricsProtobuf } from './decode-metrics'
@@ -37,6 +39,8 @@ export interface OtlpServerOptions {
   now?: () => number
   /** GET /healthz on this port too (for a load balancer in front of ingest), when given. */
   health?: HealthRegistry
+  /** Producer tokens (collector/access/ingest.ts): asked before the body is read; its tenant is stamped on every resource. Default: all accepted as tenant `default`. */
+  authorizeIngest?: AuthorizeIngest
 }
 
 const PATHS: Record<string, Signal> = { '/v1/logs': 'logs', '/v1/traces': 'traces', '/v1/metrics': 'metrics' }
@@ -74,7 +78,7 @@ export function createOtlpServer(opts: OtlpServerOptions): Server {
   }
 
   /** Read the body (no in-flight slot held), then take a slot to decode, sanitize and write it. */
-  async function handle(req: IncomingMessage, signal: Signal, encoding: Encoding, held: { bytes: number }, slot: { taken: boolean }, startedAt: number): Promise<IngestResult> {
+  async function handle(req: IncomingMessage, signal: Signal, encoding: Encoding, held: { bytes: number }, slot: { taken: boolean }, startedAt: number, tenant: string): Promise<IngestResult> {
     reading++
     let raw: Buffer
     try {
@@ -90,14 +94,14 @@ export function createOtlpServer(opts: OtlpServerOptions): Server {
     const so: SanitizeOptions = { maxAttributes: limits.maxAttributes, maxAttributeValueBytes: limits.maxAttributeValueBytes, ttlDays: limits.ttlDays, nowMs: now() }
     if (signal === 'metrics') {
       const s = sanitizeMetrics(encoding === 'json' ? decodeMetricsJson(body, decodeLimits) : decodeMetricsProtobuf(body, decodeLimits), so)
-      return merge(signal, s, so, await ingest.metrics(s.blocks))
+      return merge(signal, s, so, await ingest.metrics(stampTenant(s.blocks, tenant)))
     }
     if (signal === 'traces') {
       const s = sanitizeSpans(encoding === 'json' ? decodeTracesJson(body, decodeLimits) : decodeTracesProtobuf(body, decodeLimits), so)
-      return merge(signal, s, so, await ingest.traces(s.blocks))
+      return merge(signal, s, so, await ingest.traces(stampTenant(s.blocks, tenant)))
     }
     const s = sanitizeLogs(encoding === 'json' ? decodeLogsJson(body, decodeLimits) : decodeLogsProtobuf(body, decodeLimits), so)
-    return merge(signal, s, so, await ingest.logs(s.blocks))
+    return merge(signal, s, so, await ingest.logs(stampTenant(s.blocks, tenant)))
   }
 
   /** Sockets whose current request reached the handler: a timeout on them is the body's, else the headers'. */
@@ -139,12 +143,15 @@ export function createOtlpServer(opts: OtlpServerOptions): Server {
     }
     if (!signal) return fail(404, 'not_found', `no OTLP endpoint at ${path.slice(0, 100)}: use /v1/logs, /v1/traces or /v1/metrics`)
     if (req.method !== 'POST') return fail(405, 'method', `method ${req.method} not allowed: OTLP exports use POST`, { allow: 'POST' })
+    // Before anything is read: the producer token names the tenant (the payload never does).
+    const auth = (opts.authorizeIngest ?? (() => ({ tenant: DEFAULT_TENANT })))(req)
+    if (auth instanceof HttpError) return fail(auth.status, 'unauthorized', auth.message, auth.headers)
     if (!encoding) return fail(415, 'content_type', `unsupported content type "${contentType.slice(0, 100) || '(none)'}": expected application/json or application/x-protobuf`)
     if (reading >= limits.maxReading) return fail(503, 'busy_reading', 'collector busy: too many exports being received, retry later', { 'retry-after': '1' })
 
     const held = { bytes: 0 }
     const slot = { taken: false }
-    handle(req, signal, encoding, held, slot, startedAt)
+    handle(req, signal, encoding, held, slot, startedAt, auth.tenant)
       .then((r) => {
         metrics.records(signal, r)
         send(200, exportResponse(signal, replyEncoding, r.rejected, r.message))

@@ -22,11 +22,20 @@ export interface RouteDocs {
   describe?: Readonly<Record<string, string>>
   /** JSON request body. */
   body?: z.ZodType
-  /** Status → [description, schema of the JSON body]. */
-  responses: Readonly<Record<number, readonly [string, z.ZodType]>>
+  /** Status → [description, schema of the JSON body, media types when not JSON (each gets the schema of one record)]. */
+  responses: Readonly<Record<number, readonly [string, z.ZodType] | readonly [string, z.ZodType, readonly string[]]>>
 }
 
-export interface DocumentedRoute { method: string; path: string; docs?: RouteDocs }
+/** `permission`: what a caller's role needs (contract/access.ts); `public` needs no token. */
+export interface DocumentedRoute { method: string; path: string; docs?: RouteDocs; permission?: string }
+
+/** The bearer scheme of COLLECTOR_API_TOKENS (collector/access). */
+const BEARER = {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'A token of COLLECTOR_API_TOKENS (role:token). Without it: 401; with a role that lacks the route\'s `x-factorwatch-permission`: 403. '
+    + 'A console token acts with the role and user hash it forwards in x-factorwatch-role and x-factorwatch-actor. Not required while no tokens are configured (loopback use).',
+}
 
 /** Descriptions of the parameters shared across routes, by name. */
 const PARAM_TEXT: Record<string, string> = {
@@ -89,16 +98,21 @@ export function queryOpenApiDocument(routes: readonly DocumentedRoute[], version
     return { $ref: `#/components/schemas/${n}` }
   }
   const paths: Record<string, Record<string, unknown>> = {}
-  for (const { method, path, docs } of routes) {
+  for (const { method, path, docs, permission } of routes) {
     if (!docs) continue
     const responses: Record<string, unknown> = {}
-    for (const [status, [description, schema]] of Object.entries(docs.responses)) {
+    const refusals: RouteDocs['responses'] = permission === undefined || permission === 'public' ? {} : {
+      401: ['unauthorized: no or an unknown bearer token (tokens configured); WWW-Authenticate: Bearer', ErrorBody],
+      403: [`forbidden: the token's role lacks ${permission}`, ErrorBody],
+    }
+    for (const [status, [description, schema, media]] of Object.entries({ ...refusals, ...docs.responses })) {
       const name = `${pascal(path)}${method === 'GET' ? '' : method[0] + method.slice(1).toLowerCase()}${Number(status) < 300 ? 'Response' : `Response${status}`}`
-      responses[status] = { description, content: { 'application/json': { schema: ref(schema, name) } } }
+      responses[status] = { description, content: Object.fromEntries((media ?? ['application/json']).map((t) => [t, { schema: ref(schema, name) }])) }
     }
     const params = [...pathParameters(path, docs), ...queryParameters(docs)]
     ;(paths[path] ??= {})[method.toLowerCase()] = {
       summary: docs.summary,
+      ...(permission === undefined ? {} : { security: permission === 'public' ? [] : [{ bearer: [] }], 'x-factorwatch-permission': permission }),
       operationId: `${method} ${path}`.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_|_$/g, ''),
       ...(params.length ? { parameters: params } : {}),
       ...(docs.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(docs.body, 'input') } } } } : {}),
@@ -115,7 +129,7 @@ export function queryOpenApiDocument(routes: readonly DocumentedRoute[], version
         + 'Unknown or repeated query parameters are refused; every error body is `{error: {code, message, parameter?}}`.',
     },
     paths,
-    components: { schemas },
+    components: { schemas, securitySchemes: { bearer: BEARER } },
   }
 }
 

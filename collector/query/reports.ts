@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { z } from 'zod'
+import type { Permission } from '../../contract/access'
 import type { QueryResponse, QueryRoute } from '../../contract/query'
 import { FAILURES_PARAMS, FLOW_PARAMS, parseFailuresRequest, parseFlowRequest, runBreakdown, runFailures, runFlow } from './explore'
 import { runExecutive } from './executive'
@@ -22,20 +23,22 @@ export interface ReportDef<R = any> {
   params: z.ZodRawShape
   required?: readonly string[]
   run: (client: ClickHouseClient, req: R, nowMs: number) => Promise<unknown>
+  /** What a caller's role needs (contract/access.ts): security reports need security.read. */
+  permission: Permission
 }
 
 /** A report whose `run` must answer its path's schema in contract/query.ts (QUERY_ROUTES). */
-const report = <P extends QueryRoute, R>(def: { path: P; title: string; parse: ReportDef<R>['parse']; params: z.ZodRawShape; required?: readonly string[]; run: (client: ClickHouseClient, req: R, nowMs: number) => Promise<QueryResponse<P>> }): ReportDef<R> => def
-const windowed = <P extends QueryRoute>(path: P, title: string, run: (client: ClickHouseClient, req: ReportRequest, nowMs: number) => Promise<QueryResponse<P>>): ReportDef =>
-  report({ path, title, parse: parseOutcomesRequest, params: OUTCOMES_PARAMS, run })
+const report = <P extends QueryRoute, R>(def: { path: P; title: string; permission: Permission; parse: ReportDef<R>['parse']; params: z.ZodRawShape; required?: readonly string[]; run: (client: ClickHouseClient, req: R, nowMs: number) => Promise<QueryResponse<P>> }): ReportDef<R> => def
+const windowed = <P extends QueryRoute>(path: P, title: string, permission: Permission, run: (client: ClickHouseClient, req: ReportRequest, nowMs: number) => Promise<QueryResponse<P>>): ReportDef =>
+  report({ path, title, permission, parse: parseOutcomesRequest, params: OUTCOMES_PARAMS, run })
 
 export const REPORTS: readonly ReportDef[] = [
-  windowed('/api/v1/security/enrollment', 'Enrollment coverage by group × factor with trend, phishing-resistant share, admins without a second factor, SMS-only users', runEnrollment),
-  windowed('/api/v1/security/bypasses', 'Bypasses by kind (this window vs the previous), each bypass, break-glass incidents', runBypasses),
-  windowed('/api/v1/security/recovery', 'Recovery steps, time to approve, backlog, abuse signals', runRecovery),
-  windowed('/api/v1/security/attacks', 'Credential stuffing, second-factor guessing, lockouts, push bombing, risk levels, revoked-session reuse', runAttacks),
-  windowed('/api/v1/explore/breakdown', 'Latency by region, errors by client, receipts in flight and outstanding by provider', runBreakdown),
-  windowed('/api/v1/executive', 'Leadership KPIs and cost per successful verification, this period vs the previous one', runExecutive),
-  report({ path: '/api/v1/explore/failures', title: 'Failed challenges, filterable by every dimension', parse: parseFailuresRequest, params: FAILURES_PARAMS, run: runFailures }),
-  report({ path: '/api/v1/explore/flow', title: "One flow's events in order and its spans", parse: parseFlowRequest, params: FLOW_PARAMS, required: ['flow_id'], run: runFlow }),
+  windowed('/api/v1/security/enrollment', 'Enrollment coverage by group × factor with trend, phishing-resistant share, admins without a second factor, SMS-only users', 'security.read', runEnrollment),
+  windowed('/api/v1/security/bypasses', 'Bypasses by kind (this window vs the previous), each bypass, break-glass incidents', 'security.read', runBypasses),
+  windowed('/api/v1/security/recovery', 'Recovery steps, time to approve, backlog, abuse signals', 'security.read', runRecovery),
+  windowed('/api/v1/security/attacks', 'Credential stuffing, second-factor guessing, lockouts, push bombing, risk levels, revoked-session reuse', 'security.read', runAttacks),
+  windowed('/api/v1/explore/breakdown', 'Latency by region, errors by client, receipts in flight and outstanding by provider', 'dashboards.read', runBreakdown),
+  windowed('/api/v1/executive', 'Leadership KPIs and cost per successful verification, this period vs the previous one', 'dashboards.read', runExecutive),
+  report({ path: '/api/v1/explore/failures', title: 'Failed challenges, filterable by every dimension', permission: 'dashboards.read', parse: parseFailuresRequest, params: FAILURES_PARAMS, run: runFailures }),
+  report({ path: '/api/v1/explore/flow', title: "One flow's events in order and its spans", permission: 'dashboards.read', parse: parseFlowRequest, params: FLOW_PARAMS, required: ['flow_id'], run: runFlow }),
 ]

@@ -4,6 +4,8 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { Counter, Histogram, type Registry, Registry as PromRegistry } from 'prom-client'
 import type { z } from 'zod'
 import { type CatalogueResponse, type HealthResponse, QUERY_ROUTES, type QueryRoute } from '../../contract/query'
+import { AccessRoutesResponse, type Permission } from '../../contract/access'
+import type { AccessGuard, Caller } from '../access/guard'
 import { clickhouseCheck, HealthRegistry, httpStatusOf } from '../health'
 import { catalogueListing } from './catalogue'
 import { type RouteDocs, errorResponses, queryOpenApiDocument } from './openapi'
@@ -16,10 +18,28 @@ import type { ParamError, Parsed } from './types'
 import { REPORTS } from './reports'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
-/** What a route answers: a status and a JSON body (or text with its content type). */
+/** What a route answers: a status and a JSON body (or text with its content type, or a text stream: `body` an async iterable of chunks). */
 export interface RouteReply { status: number; body: unknown; contentType?: string; headers?: Record<string, string> }
-/** An additional route (alerts, game days) mounted on the same server and metrics; `docs` puts it in /openapi.json. */
-export interface ExtraRoute { method: HttpMethod; path: string; handle: (req: IncomingMessage, url: URL) => Promise<RouteReply>; docs?: RouteDocs }
+/**
+ * A route of the query and control API (alerts, game days, …), mounted on the same server and
+ * metrics; `docs` puts it in /openapi.json. Every route declares what a caller needs
+ * (contract/access.ts): start-up refuses a table with a route without (collector/access/routes.ts).
+ */
+export interface ExtraRoute {
+  method: HttpMethod
+  path: string
+  /** `caller`: who is calling, as the access guard admitted them (absent on a server without one). */
+  handle: (req: IncomingMessage, url: URL, caller?: Caller) => Promise<RouteReply>
+  docs?: RouteDocs
+  /** The permission a caller's role needs; `public` only for /healthz. */
+  permission: Permission | 'public'
+  /** Audit verb of a control route (every non-GET): `silence.create`. */
+  action?: string
+  /** Only the console's own token may call it (POST /api/v1/audit). */
+  consoleOnly?: boolean
+  /** false: the route writes its own audit record. */
+  audited?: boolean
+}
 
 export interface QueryServerOptions {
   client: ClickHouseClient
@@ -27,6 +47,8 @@ export interface QueryServerOptions {
   registry?: Registry
   log?: (line: string) => void
   extraRoutes?: ExtraRoute[]
+  /** Token authentication, roles and the audit log (collector/access); without it every route is open and nothing is audited. */
+  access?: AccessGuard
   /** The clock, for tests; defaults to Date.now. */
   now?: () => number
   /** The checks /healthz runs (collector/health.ts); without it, only whether ClickHouse answers SELECT 1. */
@@ -78,7 +100,7 @@ function readDocs(path: QueryRoute, summary: string, params?: z.ZodRawShape, req
 /** The report endpoints (reports.ts): window and filters validated like /outcomes. */
 function reportRoutes(client: ClickHouseClient, now: () => number): ExtraRoute[] {
   return REPORTS.map((r) => ({
-    method: 'GET' as const, path: r.path, docs: readDocs(r.path as QueryRoute, r.title, r.params, r.required),
+    method: 'GET' as const, path: r.path, permission: r.permission, docs: readDocs(r.path as QueryRoute, r.title, r.params, r.required),
     handle: async (_req: IncomingMessage, url: URL) => json(200, await r.run(client, unwrap(r.parse(url.searchParams, now())), now())),
   }))
 }
@@ -90,7 +112,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
  * The collector's read API on :4320. Routes are a fixed table so the `route` metric label is
  * bounded; unknown paths are 404 JSON and a known path with another method is 405.
  */
-export function createQueryServer(opts: QueryServerOptions): Server {
+export function createQueryServer(opts: QueryServerOptions): Server & { routes: () => ExtraRoute[] } {
   const { client, transport } = opts
   const registry = opts.registry ?? new PromRegistry()
   const log = opts.log ?? (() => {})
@@ -101,7 +123,7 @@ export function createQueryServer(opts: QueryServerOptions): Server {
   let lastHealth = ''
 
   const routes: ExtraRoute[] = [
-    { method: 'GET', path: '/healthz', handle: async () => {
+    { method: 'GET', path: '/healthz', permission: 'public', handle: async () => {
       const r = await health.report()
       // Logged when the state changes, not at every probe of a load balancer.
       const state = r.checks.filter((c) => c.status !== 'ok').map((c) => `${c.name} ${c.status}`).join(', ')
@@ -109,21 +131,25 @@ export function createQueryServer(opts: QueryServerOptions): Server {
       lastHealth = state
       return json(httpStatusOf(r.status), { status: r.status, clickhouse: transport, uptime_s: Math.round((now() - started) / 1000), checks: r.checks } satisfies HealthResponse)
     }, docs: { summary: 'Health: ok, degraded or failing, with each check and its reason (disk, ClickHouse, write path)', responses: { 200: ['ok or degraded', QUERY_ROUTES['/healthz']], 503: ['failing', QUERY_ROUTES['/healthz']] } } },
-    { method: 'GET', path: '/metrics', handle: async () => ({ status: 200, body: await registry.metrics(), contentType: registry.contentType }) },
-    { method: 'GET', path: '/api/v1/metrics/catalogue', handle: async () => json(200, { ...catalogueListing(), reports: REPORTS.map(({ path, title }) => ({ path, title })) } satisfies CatalogueResponse),
+    // Prometheus scrapes with `authorization: { credentials: <token> }` when tokens are configured.
+    { method: 'GET', path: '/metrics', permission: 'dashboards.read', handle: async () => ({ status: 200, body: await registry.metrics(), contentType: registry.contentType }) },
+    { method: 'GET', path: '/api/v1/metrics/catalogue', permission: 'dashboards.read', handle: async () => json(200, { ...catalogueListing(), reports: REPORTS.map(({ path, title }) => ({ path, title })) } satisfies CatalogueResponse),
       docs: { summary: 'Each metric (id, title, unit, description, honoured filters) and each report (path, title)', responses: { 200: ['OK', QUERY_ROUTES['/api/v1/metrics/catalogue']] } } },
-    { method: 'GET', path: '/api/v1/metrics', handle: async (_req, url) => json(200, await runMetrics(client, unwrap(parseMetricsRequest(url.searchParams, now())), now())),
+    { method: 'GET', path: '/api/v1/metrics', permission: 'dashboards.read', handle: async (_req, url) => json(200, await runMetrics(client, unwrap(parseMetricsRequest(url.searchParams, now())), now())),
       docs: readDocs('/api/v1/metrics', 'Values and series of the requested metrics M1–M10', METRICS_PARAMS) },
-    { method: 'GET', path: '/api/v1/outcomes', handle: async (_req, url) => json(200, await runOutcomes(client, unwrap(parseOutcomesRequest(url.searchParams, now())))),
+    { method: 'GET', path: '/api/v1/outcomes', permission: 'dashboards.read', handle: async (_req, url) => json(200, await runOutcomes(client, unwrap(parseOutcomesRequest(url.searchParams, now())))),
       docs: readDocs('/api/v1/outcomes', 'Logins and verifications by outcome: totals and series', OUTCOMES_PARAMS) },
-    { method: 'GET', path: '/api/v1/events', handle: async (_req, url) => json(200, await runEvents(client, unwrap(parseEventsRequest(url.searchParams, now())))),
+    { method: 'GET', path: '/api/v1/events', permission: 'dashboards.read', handle: async (_req, url) => json(200, await runEvents(client, unwrap(parseEventsRequest(url.searchParams, now())))),
       docs: readDocs('/api/v1/events', 'Stored events, newest first', EVENTS_PARAMS) },
-    { method: 'GET', path: '/api/v1/providers', handle: async (_req, url) => json(200, await runProviders(client, unwrap(parseProvidersRequest(url.searchParams, now())))),
+    { method: 'GET', path: '/api/v1/providers', permission: 'dashboards.read', handle: async (_req, url) => json(200, await runProviders(client, unwrap(parseProvidersRequest(url.searchParams, now())))),
       docs: readDocs('/api/v1/providers', 'Sub-processor health per provider × channel', PROVIDERS_PARAMS) },
-    { method: 'GET', path: '/api/v1/providers/series', handle: async (_req, url) => json(200, await runProviderSeries(client, unwrap(parseProviderSeriesRequest(url.searchParams, now())))),
+    { method: 'GET', path: '/api/v1/providers/series', permission: 'dashboards.read', handle: async (_req, url) => json(200, await runProviderSeries(client, unwrap(parseProviderSeriesRequest(url.searchParams, now())))),
       docs: readDocs('/api/v1/providers/series', "One provider's buckets, totals and circuit history", PROVIDER_SERIES_PARAMS, ['provider']) },
     ...reportRoutes(client, now),
-    { method: 'GET', path: '/openapi.json', handle: async () => json(200, queryOpenApiDocument(allRoutes(), VERSION)) },
+    { method: 'GET', path: '/openapi.json', permission: 'dashboards.read', handle: async () => json(200, queryOpenApiDocument(allRoutes(), VERSION)) },
+    { method: 'GET', path: '/api/v1/access/routes', permission: 'dashboards.read', handle: async () => json(200, AccessRoutesResponse.parse({
+      routes: allRoutes().map((r) => ({ method: r.method, path: r.path, permission: r.permission, ...(r.consoleOnly ? { console_only: true } : {}) })),
+    })), docs: { summary: 'Every route of this API with the permission it needs (contract/access.ts)', responses: { 200: ['OK', AccessRoutesResponse] } } },
   ]
   // Read at each request: extra routes may be mounted after the port is known (alerting needs it).
   const allRoutes = (): ExtraRoute[] => (opts.extraRoutes && opts.extraRoutes.length > 0 ? [...routes, ...opts.extraRoutes] : routes)
@@ -131,13 +157,29 @@ export function createQueryServer(opts: QueryServerOptions): Server {
   async function dispatch(req: IncomingMessage, url: URL): Promise<{ route: string; reply: RouteReply }> {
     // A `{name}` segment of a path matches any one segment; the route label stays the pattern.
     const candidates = allRoutes().filter((r) => r.path === url.pathname || (r.path.includes('{') && matchesPattern(r.path, url.pathname)))
-    if (candidates.length === 0) throw Object.assign(new ApiError(404, 'not_found', `no route ${url.pathname.slice(0, 200)}`), { route: 'unmatched' })
     const route = candidates.find((r) => r.method === req.method)
+    const guard = opts.access
+    // Unknown paths and methods are answered only to an authenticated caller (no map of the API for strangers).
+    const label = route?.path ?? candidates[0]?.path ?? 'unmatched'
+    const needs = route ?? { method: String(req.method).slice(0, 10), path: label, permission: 'dashboards.read' as const }
+    // A route without a declared permission is never served (start-up refuses it too).
+    if (route && route.permission !== 'public' && typeof route.permission !== 'string') throw Object.assign(new Error(`${route.method} ${route.path} declares no permission`), { route: label })
+    const admitted = guard ? await guard.admit(req, needs, url) : undefined
+    if (admitted && !admitted.ok) return { route: label, reply: admitted.reply }
+    if (candidates.length === 0) throw Object.assign(new ApiError(404, 'not_found', `no route ${url.pathname.slice(0, 200)}`), { route: 'unmatched' })
     if (!route) {
       const allow = candidates.map((r) => r.method).join(', ')
       throw Object.assign(new ApiError(405, 'method_not_allowed', `${req.method} not allowed on ${url.pathname}, expected ${allow}`, undefined, { allow }), { route: candidates[0].path })
     }
-    return { route: route.path, reply: await route.handle(req, url) }
+    const caller = admitted?.ok ? admitted.caller : undefined
+    let reply: RouteReply
+    try {
+      reply = await route.handle(req, url, caller)
+    } catch (err) {
+      reply = errorReply(err)
+    }
+    if (guard && caller) reply = { ...reply, headers: { ...reply.headers, ...(await guard.settle(route, url, caller, reply)) } }
+    return { route: route.path, reply }
   }
 
   function errorReply(err: unknown): RouteReply {
@@ -152,17 +194,25 @@ export function createQueryServer(opts: QueryServerOptions): Server {
     return json(500, { error: { code: 'internal_error', message: 'internal error' } })
   }
 
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const t0 = process.hrtime.bigint()
     const url = new URL(req.url ?? '/', 'http://query.local')
     let route = 'unmatched'
     const finish = (reply: RouteReply) => {
+      const done = () => {
+        m.requests.inc({ route, method: ['GET', 'POST', 'PUT', 'DELETE', 'HEAD'].includes(req.method ?? '') ? req.method! : 'other', status: String(reply.status) })
+        m.duration.observe({ route }, Number(process.hrtime.bigint() - t0) / 1e9)
+      }
+      if (isStream(reply.body) && reply.contentType !== undefined) {
+        res.writeHead(reply.status, { 'content-type': reply.contentType, 'cache-control': 'no-store', ...reply.headers })
+        void streamOut(reply.body, res, log).then(done)
+        return
+      }
       const isText = typeof reply.body === 'string' && reply.contentType !== undefined
       const payload = isText ? (reply.body as string) : JSON.stringify(reply.body)
       res.writeHead(reply.status, { 'content-type': isText ? reply.contentType! : 'application/json; charset=utf-8', 'cache-control': 'no-store', ...reply.headers })
       res.end(payload)
-      m.requests.inc({ route, method: ['GET', 'POST', 'PUT', 'DELETE', 'HEAD'].includes(req.method ?? '') ? req.method! : 'other', status: String(reply.status) })
-      m.duration.observe({ route }, Number(process.hrtime.bigint() - t0) / 1e9)
+      done()
     }
     dispatch(req, url).then(
       (r) => { route = r.route; finish(r.reply) },
@@ -172,4 +222,21 @@ export function createQueryServer(opts: QueryServerOptions): Server {
       },
     )
   })
+  return Object.assign(server, { routes: allRoutes })
+}
+
+const isStream = (b: unknown): b is AsyncIterable<string> => typeof b === 'object' && b !== null && Symbol.asyncIterator in b
+
+/** Write a streamed body chunk by chunk, honouring backpressure; a failure mid-stream cuts the response (the client sees it incomplete). */
+async function streamOut(body: AsyncIterable<string>, res: ServerResponse, log: (line: string) => void): Promise<void> {
+  try {
+    for await (const chunk of body) {
+      if (res.destroyed) return
+      if (!res.write(chunk)) await new Promise<void>((r) => { res.once('drain', r); res.once('close', r) })
+    }
+    res.end()
+  } catch (err) {
+    log(`query api: stream failed: ${(err as Error).message.split('\n')[0].slice(0, 300)}`)
+    res.destroy(err as Error)
+  }
 }

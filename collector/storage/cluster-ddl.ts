@@ -6,9 +6,10 @@
  *   Replicated form of its engine under `/clickhouse/tables/{shard}/{database}/{table}` and
  *   replica `{replica}` (the nodes' macros);
  * - `t`, a Distributed table over `t_local` on every shard. The collector keeps inserting into
- *   and querying `t`, unchanged. The sharding key keeps rows that replace or merge with each other
- *   together: the hash of the ORDER BY key for Replacing/Aggregating/Summing/… engines (a re-sent
- *   event lands on the shard that already holds it), `rand()` for a plain MergeTree.
+ *   and querying `t`, unchanged. The sharding key is the hash of the table's ORDER BY key, never
+ *   `rand()`: rows that replace or merge with each other (Replacing/Aggregating engines, a re-sent
+ *   event) meet on one shard, and a batch inserted again after a crash splits across the shards
+ *   exactly as the first time, so each shard's insert deduplication recognises its part.
  *
  * A materialized view fires on the local table its rows are stored in (`FROM t` becomes
  * `FROM t_local`: each row once, on the shard that stores it) and writes to the Distributed
@@ -86,8 +87,7 @@ function parens(sql: string, open: number): { inner: string; end: number } {
   throw new Error(`unbalanced parentheses in: ${sql.slice(open, open + 60)}`)
 }
 
-function shardingKey(engine: string, body: string): string {
-  if (/^(Replicated)?MergeTree$/.test(engine)) return 'rand()'
+function shardingKey(body: string): string {
   const m = topLevel(body, /\bORDER\s+BY\s+/i)
   if (!m) return 'rand()'
   const rest = body.slice(m.index + m[0].length)
@@ -131,7 +131,7 @@ function splitCreate(head: RegExpExecArray, stmt: string, cluster: string, schem
   const body = `${rest.slice(0, engine.start)}${engine.replicated}${rest.slice(engine.end)}`
   schema.sharded.add(name)
   const local = `CREATE ${kind} ${ifNotExists}${name}${LOCAL_SUFFIX} ON CLUSTER ${cluster}${body}`
-  return [kind.toUpperCase().includes('MATERIALIZED') ? localSource(local, schema) : local, distributed(name, cluster, shardingKey(engine.engine, rest), ifNotExists)]
+  return [kind.toUpperCase().includes('MATERIALIZED') ? localSource(local, schema) : local, distributed(name, cluster, shardingKey(rest), ifNotExists)]
 }
 
 /** A materialized view fires on the local table its rows land in: its first top-level FROM names it. */

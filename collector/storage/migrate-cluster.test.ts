@@ -52,11 +52,12 @@ describe('every migration rendered for a cluster', () => {
     }
   })
 
-  it('shards rows that replace or merge together by their ORDER BY key, others at random', () => {
+  it('shards every table by its ORDER BY key: rows that merge meet, and a replayed batch splits as before', () => {
     expect(distributedOf('mfa_events')!.s).toMatch(/, mfa_events_local, cityHash64\(event, ts, event_id\)\)$/)
     expect(distributedOf('mfa_rollup_1m')!.s).toMatch(/cityHash64\(event, minute, outcome, reason, factor, provider, region, user_group, client\)\)$/)
     expect(distributedOf('otel_traces_trace_id_ts')!.s).toMatch(/cityHash64\(TraceId\)\)$/)
-    expect(distributedOf('otel_logs')!.s).toMatch(/, rand\(\)\)$/)
+    expect(distributedOf('otel_logs')!.s).toMatch(/, cityHash64\(ServiceName, TimestampTime, Timestamp\)\)$/)
+    for (const name of mergeTreeTables) expect(distributedOf(name)!.s, name).not.toContain('rand()')
   })
 
   it('fires materialized views on the local tables and writes through the Distributed ones', () => {
