@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { describe, expect, it } from 'vitest'
-import { backoffMs, classifyInsertError, groupRecords, insertIsolating } from './batcher'
+import { backoffMs, classifyInsertError, DirectWriter, groupRecords, insertIsolating, WriteRefused } from './batcher'
 import type { EncodedRows } from './spool-record'
 
 const chError = (code: number, message: string) => Object.assign(new Error(message), { code: String(code), type: 'X' })
@@ -83,5 +83,28 @@ describe('groupRecords', () => {
   it('groups by INSERT shape in first-appearance order', () => {
     const g = groupRecords([rec('a'), rec('x', 1, ['id', 'v']), rec('b'), { ...rec('s'), settings: { insert_allow_materialized_columns: 1 } }])
     expect(g.map((x) => x.map((r) => r.body.toString()[2]))).toEqual([['a', 'b'], ['x'], ['s']])
+  })
+})
+
+describe('DirectWriter', () => {
+  it('shares one INSERT among queued requests; a request ClickHouse refuses gets 400, the others are stored', async () => {
+    const f = fakeClient()
+    const w = new DirectWriter({ client: f.client, batchRows: 1000, maxDays: 90, timeoutMs: 0 })
+    const results = await Promise.allSettled([w.write([rec('a')]), w.write([rec('bad')]), w.write([rec('b')]), w.write([rec('c')])])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled'])
+    const err = (results[1] as PromiseRejectedResult).reason as WriteRefused
+    expect(err).toBeInstanceOf(WriteRefused)
+    expect(err.status).toBe(400)
+    const stored = f.calls.filter((c) => !c.rows.some((x) => x.startsWith('["bad')))
+    expect(stored.flatMap((c) => c.rows).sort()).toEqual(['["a0"]', '["b0"]', '["c0"]'])
+  })
+
+  it('rejects every request of a batch with 503 on a transient failure (nothing acknowledged)', async () => {
+    const f = fakeClient({ transientOnce: true })
+    const w = new DirectWriter({ client: f.client, batchRows: 1000, maxDays: 90, timeoutMs: 0 })
+    const err = await w.write([rec('a')]).catch((e: unknown) => e as WriteRefused)
+    expect(err).toMatchObject({ status: 503, retryAfterS: 5 })
+    await w.write([rec('b')])
+    expect(f.calls.at(-1)?.rows).toEqual(['["b0"]'])
   })
 })

@@ -104,7 +104,18 @@ class TableLog {
   private wake: (() => void) | undefined
   private seq = 0
 
+  private dirMade: Promise<unknown> | undefined
+
   constructor(readonly table: string, readonly dir: string, private readonly spool: Spool) {}
+
+  /** The table's directory exists (made once). */
+  ready(): Promise<unknown> {
+    this.dirMade ??= mkdir(this.dir, { recursive: true }).catch((err: unknown) => {
+      this.dirMade = undefined
+      throw err
+    })
+    return this.dirMade
+  }
 
   /** Run `fn` after everything queued before it (appends and seals never interleave). */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -353,7 +364,7 @@ export class Spool {
       list.push(r)
     }
     const logs = [...byTable.keys()].map((t) => this.table(t))
-    await Promise.all(logs.map((l) => mkdir(l.dir, { recursive: true })))
+    await Promise.all(logs.map((l) => l.ready()))
     await Promise.all(logs.map((l) => l.append(byTable.get(l.table)!)))
     for (const l of logs) l.poke()
   }
