@@ -1,6 +1,7 @@
 import { parseEnv } from '../contract/env'
 import { z } from 'zod'
 import { parseServiceKeys } from './service-auth/assertion'
+import { parseOidcClients, parseSigningKeys } from './oidc/settings'
 import { parseVendorCredentials, parseVendorUrls } from './subprocessors/adapters/credentials'
 
 const onOff = z.enum(['on', 'off'])
@@ -127,6 +128,29 @@ export const IdpConfig = z.object({
       c.addIssue({ code: 'custom', message: `not a regular expression: ${(e as Error).message}` })
     }
   }).optional(),
+  /**
+   * OpenID Connect relying parties, a JSON array: `[{"client_id", "client_secret" (absent: a public
+   * client), "redirect_uris": [...], "post_logout_redirect_uris": [...]}]` (reference-idp/oidc/settings.ts).
+   */
+  oidcClients: z.string().superRefine((s, c) => {
+    try {
+      parseOidcClients(s)
+    } catch (e) {
+      c.addIssue({ code: 'custom', message: (e as Error).message })
+    }
+  }).optional(),
+  /** A file holding the IDP_OIDC_CLIENTS array (a mounted secret); read at start. */
+  oidcClientsFile: z.string().min(1).optional(),
+  /** The provider's signing keys, a private JWK set: the first key signs, the others still verify (rotation). */
+  oidcSigningKeys: z.string().superRefine((s, c) => {
+    try {
+      parseSigningKeys(s)
+    } catch (e) {
+      c.addIssue({ code: 'custom', message: (e as Error).message })
+    }
+  }).optional(),
+  /** A file holding the IDP_OIDC_SIGNING_KEYS JWK set; read at start. */
+  oidcSigningKeysFile: z.string().min(1).optional(),
   /** Requests processed at once before new ones are refused with 503 + Retry-After. */
   maxInFlight: z.coerce.number().int().min(1).max(10_000).default(256),
 })
@@ -177,6 +201,10 @@ const ENV_KEYS: Record<keyof IdpConfig, string> = {
   sendgridWebhookPublicKey: 'IDP_SENDGRID_WEBHOOK_PUBLIC_KEY',
   snsCertUrlPrefixes: 'IDP_SNS_CERT_URL_PREFIXES',
   syntheticEmailPattern: 'IDP_SYNTHETIC_EMAIL_PATTERN',
+  oidcClients: 'IDP_OIDC_CLIENTS',
+  oidcClientsFile: 'IDP_OIDC_CLIENTS_FILE',
+  oidcSigningKeys: 'IDP_OIDC_SIGNING_KEYS',
+  oidcSigningKeysFile: 'IDP_OIDC_SIGNING_KEYS_FILE',
 }
 
 /** Parse the environment; a bad value throws an error naming the variable. Empty values count as unset. */

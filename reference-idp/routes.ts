@@ -34,6 +34,7 @@ import type { Repo } from './store/repo'
 import { WEBAUTHN_ROUTES, webauthnRoutes } from './webauthn-routes'
 import { FAULT_ROUTES, faultRoutes } from './fault-routes'
 import type { Gameday } from './faults/control'
+import { OIDC_ROUTES, oidcRoutes, type OidcRouteServices } from './oidc/routes'
 
 /** What the composition root (server.ts) hands the route files: the IdP's services, built once. */
 export interface RouteServices {
@@ -66,6 +67,8 @@ export interface RouteServices {
   now: () => Date
   publicUrl(): string
   secureCookies(): boolean
+  /** The OpenID Connect provider's interactions, roles and provisioning (reference-idp/oidc/); absent: its routes answer 404. */
+  oidc?: OidcRouteServices
 }
 
 /** One route file: its table of facts (what /openapi.json describes) and how it is mounted. */
@@ -93,6 +96,7 @@ export const ROUTE_FILES: readonly RouteFile[] = [
   { table: PUSH_ROUTES, routes: (s) => (s.push ? pushRoutes(s.push, fresh(s), s.publicUrl) : []) },
   { table: SNAPSHOT_ROUTES, routes: (s) => snapshotRoutes(requireAdmin(s), s.snapshot) },
   { table: FAULT_ROUTES, routes: (s) => (s.gameday ? faultRoutes({ gameday: s.gameday, requireAdmin: requireAdmin(s), serviceKeys: s.serviceKeys, now: s.now, region: s.region, vendors: s.vendors }) : []) },
+  { table: OIDC_ROUTES, routes: (s) => oidcRoutes({ ...s.oidc, requireAdmin: requireAdmin(s), serviceKeys: s.serviceKeys, now: s.now }) },
   { routes: (s) => s.vendorRoutes?.(s.receipts) ?? [] },
   { routes: (s) => pageRoutes(s.login, s.trusted, s.secureCookies, s.push) },
   { routes: (s) => accountPageRoutes({ oob: s.oob, trusted: s.trusted, recovery: s.recovery, fresh: freshPage(s.login) }) },

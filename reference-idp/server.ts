@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RiskLevel } from '../contract'
 import { clockFrom, systemClock, type Clock } from '../contract/clock'
 import type { IdpConfig } from './config'
@@ -52,6 +53,7 @@ import { scheduleSnapshots, scheduleSweeper } from './timers'
 import { vendorSettings } from './vendor-config'
 import { vendorLayer } from './vendors/wiring'
 import { createGameday } from './faults/control'
+import { oidcSettings, createOidc } from './oidc/wiring'
 
 /*
  * The IdP's composition root: configuration in, every service built once and handed to the
@@ -96,6 +98,8 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const secureCookies = () => secure
   // Keys first: without them nothing starts (and no data directory is created).
   const keys = keysFor(config, log)
+  // The OpenID Connect provider's clients and signing keys too (reference-idp/oidc/).
+  const oidcConfig = oidcSettings(config, log)
   // Vendor credentials too: missing ones stop start-up before the store is opened.
   const vendorConfig = o.sender ? undefined : vendorSettings(config)
   const db = o.db ?? (config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(config.dataDir))
@@ -152,6 +156,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const emailChange = createEmailChange({ db, repo, sender, audit, policy: DEFAULT_OOB_POLICY, keys, telemetry, metrics, region: config.region, now })
   const signup = createSignup({ db, repo, sender, audit, accounts: login, policy: DEFAULT_OOB_POLICY, keys, telemetry, metrics, region: config.region, now })
   let publicUrl = ''
+  const oidc = createOidc(oidcConfig, { db, repo, keys, audit, sessions, hashNewPassword: (email, password) => login.hashNewPassword(email, password), now, secure: secureCookies, sessionTtlSeconds: config.sessionTtlSeconds, log })
   const snapshot = (reason: 'scheduled' | 'on_demand') => emitEnrollmentSnapshot({ db, telemetry, metrics, region: config.region, reason, log })
   const routes = mountRoutes({
     login, signup, sessions, oob, trusted, webauthn, push, recovery, exemptions, security, emailChange, factorAdmin, audit, roles, repo, receipts,
@@ -160,7 +165,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
     snapshot: () => snapshot('on_demand'),
     serviceKeys: config.serviceKeys ? parseServiceKeys(config.serviceKeys) : undefined,
     gameday, region: config.region, vendors: () => vendors?.registry.vendors ?? [],
-    now, publicUrl: () => publicUrl, secureCookies,
+    now, publicUrl: () => publicUrl, secureCookies, oidc: oidc.routes,
   })
   gameday.guard(routes)
   // Start-up fails when a mounted API route has no docs (or a body schema has no JSON Schema).
@@ -178,10 +183,14 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
     health: () => ({ status: 'ok', store: db.kind, telemetry: config.telemetry }),
   })
 
-  const { server, port } = await listen({ host: config.host, port: config.port, maxInFlight: config.maxInFlight, metrics, log }, handle)
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!(await oidc.serve(req, res))) await handle(req, res)
+  }
+  const { server, port } = await listen({ host: config.host, port: config.port, maxInFlight: config.maxInFlight, metrics, log }, serve)
   const url = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   secure = secureCookiesFor(url, config.loopbackSecureCookies === 'on')
   publicUrl = url
+  oidc.start(url)
 
   const stopSnapshots = scheduleSnapshots(config.snapshotSeconds, () => snapshot('scheduled'), log)
   await vendors?.start(config.webhookUrl ?? url)
