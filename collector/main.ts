@@ -14,6 +14,7 @@ import { createGameDays, loadGameDayFiles } from './gamedays/setup'
 import { standardProcessMetrics } from './prometheus/process'
 import { AuditLog } from './access/audit-log'
 import { auditRoutes } from './access/audit-api'
+import { accessRoutes } from './access/routes-api'
 import { createAccessGuard } from './access/guard'
 import { ingestAuthorizer } from './access/ingest'
 import { isLoopback, routeTableProblems } from './access/routes'
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
   const access = createAccessGuard({ tokens: config.apiTokens, audit, now })
   const extraRoutes: Parameters<typeof createQueryServer>[0]['extraRoutes'] = [...auditRoutes(audit, now)]
   const query = createQueryServer({ client: ch.client, transport: ch.transport, registry, log, extraRoutes, now, access, health })
+  extraRoutes.push(...accessRoutes(() => query.routes()))
   const otlpPort = await listen(otlp, config.host, config.otlpPort)
   const queryPort = await listen(query, config.host, config.queryPort)
   const alerting = createAlerting(config, rules, ch.client, queryPort, now, log)

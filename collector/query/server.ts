@@ -4,7 +4,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { Counter, Histogram, type Registry, Registry as PromRegistry } from 'prom-client'
 import type { z } from 'zod'
 import { type CatalogueResponse, type HealthResponse, QUERY_ROUTES, type QueryRoute } from '../../contract/query'
-import { AccessRoutesResponse, type Permission } from '../../contract/access'
+import type { Permission } from '../../contract/access'
 import type { AccessGuard, Caller } from '../access/guard'
 import { clickhouseCheck, HealthRegistry, httpStatusOf } from '../health'
 import { catalogueListing } from './catalogue'
@@ -147,9 +147,6 @@ export function createQueryServer(opts: QueryServerOptions): Server & { routes: 
       docs: readDocs('/api/v1/providers/series', "One provider's buckets, totals and circuit history", PROVIDER_SERIES_PARAMS, ['provider']) },
     ...reportRoutes(client, now),
     { method: 'GET', path: '/openapi.json', permission: 'dashboards.read', handle: async () => json(200, queryOpenApiDocument(allRoutes(), VERSION)) },
-    { method: 'GET', path: '/api/v1/access/routes', permission: 'dashboards.read', handle: async () => json(200, AccessRoutesResponse.parse({
-      routes: allRoutes().map((r) => ({ method: r.method, path: r.path, permission: r.permission, ...(r.consoleOnly ? { console_only: true } : {}) })),
-    })), docs: { summary: 'Every route of this API with the permission it needs (contract/access.ts)', responses: { 200: ['OK', AccessRoutesResponse] } } },
   ]
   // Read at each request: extra routes may be mounted after the port is known (alerting needs it).
   const allRoutes = (): ExtraRoute[] => (opts.extraRoutes && opts.extraRoutes.length > 0 ? [...routes, ...opts.extraRoutes] : routes)
