@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadCollectorConfig } from '../collector/config'
 import { openClickHouse } from '../collector/storage/client'
-import { freePort, type Running, startProcess, tempDir } from './support/processes'
+import { freePort, until, type Running, startProcess, tempDir } from './support/processes'
 
 /*
  * Nothing acknowledged is lost, nothing is counted twice: concurrent exporters send contract
@@ -67,7 +67,9 @@ describe('collector durability', () => {
       }
     }
     const load = Promise.all(Array.from({ length: 6 }, (_, e) => exporter(e)))
-    const killAfterMs = 1500 + Math.floor(Math.random() * 2500)
+    // Kill at a random moment once the load is flowing (a slow machine acknowledges late).
+    await until('first acknowledgements', () => (acked.length >= 1000 ? true : undefined), 60_000)
+    const killAfterMs = Math.floor(Math.random() * 2000)
     await new Promise((r) => setTimeout(r, killAfterMs))
     collector.proc.kill('SIGKILL')
     await new Promise((r) => collector!.proc.once('exit', r))
@@ -98,7 +100,7 @@ describe('collector durability', () => {
       const one = async (query: string, params: Record<string, unknown> = {}) =>
         Object.fromEntries(Object.entries((await (await ch.client.query({ query, query_params: params, format: 'JSONEachRow' })).json<Record<string, string | number>>())[0]).map(([k, v]) => [k, Number(v)]))
       const stored = await one(`SELECT count() AS rows, uniqExact(event_id) AS ids, countIf(event_id IN {acked:Array(String)}) AS acked FROM mfa_events WHERE flow_id LIKE 'flow-e%'`, { acked })
-      const context = `kill after ${killAfterMs} ms, ${sent} exports sent, ${acked.length} events acknowledged`
+      const context = `kill ${killAfterMs} ms after the first 1,000 acknowledgements, ${sent} exports sent, ${acked.length} events acknowledged`
       // None lost: every acknowledged id is there. None doubled: as many rows as ids.
       expect({ ...stored, context }).toEqual({ rows: stored.ids, ids: stored.ids, acked: acked.length, context })
       // The rollup counts each stored event once (cost_micros is 1 per event; summed, a replayed insert would show).
