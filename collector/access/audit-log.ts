@@ -50,9 +50,16 @@ export class AuditLog {
     }
   }
 
-  /** True when nothing is pending, or the pending records were stored now. */
-  async ready(): Promise<boolean> {
-    if (this.pending.length === 0) return true
+  /** True when nothing is pending, or the pending records were stored now (one retry at a time: concurrent callers share it). */
+  ready(): Promise<boolean> {
+    if (this.pending.length === 0) return Promise.resolve(true)
+    this.retrying ??= this.retry().finally(() => { this.retrying = undefined })
+    return this.retrying
+  }
+
+  private retrying?: Promise<boolean>
+
+  private async retry(): Promise<boolean> {
     const rows = this.pending
     try {
       await this.writer.write(rows)
