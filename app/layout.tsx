@@ -2,6 +2,7 @@ import type { Metadata } from 'next'
 import type { ReactNode } from 'react'
 import { CollectorStatus } from './_components/CollectorStatus'
 import { Nav } from './_components/Nav'
+import { PermissionsProvider } from './_components/Permissions'
 import { Providers } from './_components/Providers'
 import { UserMenu } from './_components/UserMenu'
 import { currentViewer } from './_lib/auth/server'
@@ -34,6 +35,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           Skip to content
         </a>
         <Providers>
+          <PermissionsProvider permissions={[...ROLE_PERMISSIONS[viewer.role]]}>
           <div className="shell">
             <Nav permissions={[...ROLE_PERMISSIONS[viewer.role]]} />
             <div className="shell-main">
@@ -54,6 +56,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               </main>
             </div>
           </div>
+          </PermissionsProvider>
         </Providers>
       </body>
     </html>

@@ -256,13 +256,15 @@ describe.runIf(hasChromium())('console Game days', () => {
     // Nothing new in the history: the refused starts created no game day.
     expect(await page.getByTestId('history').locator('tbody tr').count()).toBe(3)
 
-    const direct = await fetch(`${base}/api/gamedays`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scenario: 'Bad Id' }) })
+    // Writes carry the console's Origin (a browser sends it); without one the console refuses before reading the body.
+    expect((await fetch(`${base}/api/gamedays`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scenario: 'sms-outage' }) })).status).toBe(403)
+    const direct = await fetch(`${base}/api/gamedays`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: JSON.stringify({ scenario: 'Bad Id' }) })
     expect([direct.status, ((await direct.json()) as { error: { parameter: string } }).error.parameter]).toEqual([400, 'scenario'])
-    expect((await fetch(`${base}/api/gamedays`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'scenario=x' })).status).toBe(400)
+    expect((await fetch(`${base}/api/gamedays`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base }, body: 'scenario=x' })).status).toBe(400)
     expect(fake.state.starts).toHaveLength(3)
     // An abort that is not a JSON request (a cross-site form post) is refused before the collector.
-    expect((await fetch(`${base}/api/gamedays/gd-done-1/abort`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' })).status).toBe(400)
-    expect((await fetch(`${base}/api/gamedays/..%2Fslos/abort`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(400)
+    expect((await fetch(`${base}/api/gamedays/gd-done-1/abort`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base }, body: '' })).status).toBe(400)
+    expect((await fetch(`${base}/api/gamedays/..%2Fslos/abort`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: '{}' })).status).toBe(400)
     expect(fake.state.aborts).toEqual(['gd-run-1'])
   })
 })

@@ -217,12 +217,12 @@ describe.runIf(hasChromium())('console On-call, SLOs and Alerts', () => {
   })
 
   it('route handlers refuse bad silences and say when the collector is down', async () => {
-    const post = (body: unknown, type = 'application/json') => fetch(`${base}/api/silences`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+    const post = (body: unknown, type = 'application/json') => fetch(`${base}/api/silences`, { method: 'POST', headers: { 'content-type': type, origin: base }, body: typeof body === 'string' ? body : JSON.stringify(body) })
     const bad = await post({ matchers: '1x="y"', durationMinutes: 60, comment: 'c', createdBy: 'sam' })
     expect(bad.status).toBe(400)
     expect(((await bad.json()) as { error: { parameter: string } }).error.parameter).toBe('matchers')
     expect((await post('matchers=x', 'application/x-www-form-urlencoded')).status).toBe(400)
-    expect((await fetch(`${base}/api/silences/..%2Fetc`, { method: 'DELETE' })).status).toBe(400)
+    expect((await fetch(`${base}/api/silences/..%2Fetc`, { method: 'DELETE', headers: { origin: base } })).status).toBe(400)
     expect((await fetch(`${base}/api/alerts?range=2y`)).status).toBe(400)
     expect(fake.state.created).toHaveLength(1)
 

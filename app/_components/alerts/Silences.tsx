@@ -1,6 +1,7 @@
 'use client'
 import { type FormEvent, useId, useState } from 'react'
 import { useSilenceMutations } from '../../_lib/api-client'
+import { useCan } from '../Permissions'
 import type { Silence } from '../../_lib/alerting-api'
 import { formatAge, formatDateTime } from '../../_lib/format'
 import { formatMatcher, parseMatchers, SILENCE_DURATIONS } from '../../_lib/silences'
@@ -9,6 +10,7 @@ const STATE_BADGE: Record<Silence['state'], string> = { active: 'badge badge-war
 
 /** Create a silence (matchers prefilled from the alert picked in the rules table) and expire them. */
 export function Silences({ silences, prefill, now }: { silences: Silence[]; prefill: string; now: number }) {
+  const canWrite = useCan('silences.write')
   return (
     <section className="card al-section" aria-labelledby="silences-title" id="silences">
       <header className="al-head">
@@ -16,7 +18,7 @@ export function Silences({ silences, prefill, now }: { silences: Silence[]; pref
         <span className="al-sub">hold back notifications for matching alerts; their history is still kept</span>
       </header>
       {/* Keyed on the prefill so picking another alert's "Silence" starts a fresh form. */}
-      <SilenceForm key={prefill} prefill={prefill} />
+      {canWrite ? <SilenceForm key={prefill} prefill={prefill} /> : <p className="al-sub">Creating and expiring silences needs the sre role or stronger.</p>}
       {silences.length === 0 ? (
         <p className="al-empty">No silences.</p>
       ) : (
@@ -95,6 +97,7 @@ function SilenceForm({ prefill }: { prefill: string }) {
 
 function SilenceTable({ silences, now }: { silences: Silence[]; now: number }) {
   const { expire } = useSilenceMutations()
+  const canWrite = useCan('silences.write')
   return (
     <div className="al-wrap">
       {expire.isError && (
@@ -135,7 +138,7 @@ function SilenceTable({ silences, now }: { silences: Silence[]; now: number }) {
                 <td>{s.createdBy}</td>
                 <td>{s.comment}</td>
                 <td>
-                  {s.state !== 'expired' && (
+                  {s.state !== 'expired' && canWrite && (
                     <button type="button" className="btn btn-small btn-danger" onClick={() => expire.mutate(s.id)} disabled={expire.isPending && expire.variables === s.id}>
                       Expire<span className="sr-only"> silence {s.id}</span>
                     </button>

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react'
 import type { GameDayStep, GuardrailReading } from '../../../contract/gameday'
 import { useGameDayMutations } from '../../_lib/api-client'
+import { useCan } from '../Permissions'
 import { formatBudget, formatBurn, formatDateTime } from '../../_lib/format'
 import type { GameDayView, SloBurn } from '../../_lib/gamedays-api'
 import { elapsed, formatClock, formatReading, readingStatus, stepCounts } from '../../_lib/gameday-view'
@@ -58,10 +59,12 @@ export function LiveView({ v }: { v: GameDayView }) {
 function AbortButton({ id, name }: { id: string; name: string }) {
   const { abort } = useGameDayMutations()
   const [open, setOpen] = useState(false)
+  const canRun = useCan('gamedays.write')
   const close = () => {
     abort.reset()
     setOpen(false)
   }
+  if (!canRun) return null
   return (
     <>
       <button type="button" className="btn btn-danger-solid gd-abort" onClick={() => setOpen(true)}>

@@ -2,6 +2,7 @@
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
 import { useGameDayMutations } from '../../_lib/api-client'
+import { useCan } from '../Permissions'
 import type { GameDaySummary, ScenarioSummary } from '../../_lib/gamedays-api'
 import { formatSeconds } from '../../_lib/gameday-view'
 import { humanize } from '../../_lib/format'
@@ -10,6 +11,7 @@ import { ConfirmDialog } from './ConfirmDialog'
 /** The scenarios of dashboards/gamedays/, each with its hypothesis and blast radius, and Start. */
 export function Scenarios({ scenarios, active }: { scenarios: ScenarioSummary[]; active: GameDaySummary[] }) {
   const [picked, setPicked] = useState<ScenarioSummary | null>(null)
+  const canRun = useCan('gamedays.write')
   return (
     <section className="card al-section" aria-labelledby="scenarios-title">
       <header className="al-head">
@@ -27,9 +29,11 @@ export function Scenarios({ scenarios, active }: { scenarios: ScenarioSummary[];
                 <span className="al-label">{s.id}</span>
                 <span className="al-sub">{formatSeconds(s.duration_seconds)}</span>
                 {s.pages && <span className="badge badge-page">pages on-call</span>}
-                <button type="button" className="btn btn-small btn-primary gd-start" onClick={() => setPicked(s)} aria-label={`Start ${s.name}…`}>
-                  Start…
-                </button>
+                {canRun && (
+                  <button type="button" className="btn btn-small btn-primary gd-start" onClick={() => setPicked(s)} aria-label={`Start ${s.name}…`}>
+                    Start…
+                  </button>
+                )}
               </div>
               <p className="gd-hypothesis"><span className="gd-k">Hypothesis</span> {s.hypothesis}</p>
               <p className="gd-blast" data-testid={`scenario-${s.id}-blast`}><span className="gd-k">Blast radius</span> {s.blast_radius}</p>
