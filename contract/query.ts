@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { IngestConflictsResponse } from './ingest'
 import { CircuitState } from './enums'
 import { AttackReport, Breakdown, BypassReport, EnrollmentReport, ExecutiveSnapshot, FailuresReport, FlowTimeline, RecoveryReport, ReportWindow } from './security'
 
@@ -219,6 +220,7 @@ export const QUERY_ROUTES = {
   '/api/v1/executive': ExecutiveSnapshot,
   '/api/v1/explore/failures': FailuresReport,
   '/api/v1/explore/flow': FlowTimeline,
+  '/api/v1/ingest/conflicts': IngestConflictsResponse,
 } as const
 export type QueryRoute = keyof typeof QUERY_ROUTES
 export type QueryResponse<R extends QueryRoute> = z.infer<(typeof QUERY_ROUTES)[R]>

@@ -45,6 +45,7 @@ const REQUESTS: Record<QueryRoute, string[]> = {
   '/api/v1/executive': [win(7 * 24 * HOUR, 7 * 24 * 3600)],
   '/api/v1/explore/failures': [`${win(24 * HOUR, 900).replace(/&step=\d+/, '')}&limit=200`],
   '/api/v1/explore/flow': [`flow_id=${FLOW}`],
+  '/api/v1/ingest/conflicts': ['', `${win(24 * HOUR, 900).replace(/&step=\d+/, '')}&limit=10`],
 }
 
 let dir: string
@@ -82,7 +83,7 @@ async function get(path: string): Promise<{ status: number; body: unknown }> {
 
 describe('query API responses match contract/query.ts', () => {
   it('every route the server mounts has a schema, and every schema a route', () => {
-    const fixed = ['/healthz', '/api/v1/metrics/catalogue', '/api/v1/metrics', '/api/v1/outcomes', '/api/v1/events', '/api/v1/providers', '/api/v1/providers/series']
+    const fixed = ['/healthz', '/api/v1/metrics/catalogue', '/api/v1/metrics', '/api/v1/outcomes', '/api/v1/events', '/api/v1/providers', '/api/v1/providers/series', '/api/v1/ingest/conflicts']
     expect([...fixed, ...REPORTS.map((r) => r.path)].sort()).toEqual(Object.keys(QUERY_ROUTES).sort())
   })
 

@@ -6,13 +6,16 @@ import type { ClickHouseClient } from '@clickhouse/client'
  * key carries a 32-bit fingerprint of the content it was first stored with, so an event id
  * that comes back with different content is told apart from a plain resend (a conflict).
  *
- * Window: the last `capacity` keys (default 200,000) that were stored, oldest forgotten
- * first; at start `loadRecentKeys` fills it from the tables with what was stored in the last
- * `windowS` seconds (default 1 h), newest first up to capacity. At 10,000 records/s that is
- * the last ~20 s of traffic per signal family held in memory, far beyond the exporters' own retry
- * of an unanswered request; beyond it `mfa_events` (ReplacingMergeTree on the id, uniq states
- * in the rollups) still drops duplicates of contract events, while otel_logs and otel_traces
- * would keep a copy.
+ * Window: the last `capacity` keys (default 200,000, one memory for all three kinds) that
+ * were stored, oldest forgotten first; at start `loadRecentKeys` fills it from the tables with
+ * what was stored (insertion time, whatever the records' own times) in the last `windowS`
+ * seconds (default 1 h), newest first up to capacity. So the window is the smaller of 1 h and
+ * the last 200,000 records: ~20 s at 10,000 records/s, the whole hour below ~55 records/s —
+ * either way longer than an exporter waits before resending an unanswered request. Beyond it a
+ * resent contract event is still merged away by mfa_events' ReplacingMergeTree (same event, ts
+ * and id) and counted once by the rollups' uniq states, but cost sums in the rollups, otel_logs
+ * and otel_traces would keep a second copy. Not covered: rows acknowledged into the spool but
+ * not yet inserted when the process stopped (they are replayed from the spool after the load).
  */
 
 /** What a lookup tells the row builder. */
@@ -117,7 +120,7 @@ export const eventKey = (eventId: string): string => `e:${eventId}`
 export const logKey = (hash: string): string => `l:${hash}`
 
 export interface LoadOptions {
-  /** How far back to look (seconds of insertion time for events, of record time for spans and logs). Default 3600. */
+  /** How far back to look, in seconds of insertion time (migration 0072). Default 3600. */
   windowS?: number
   log?: (line: string) => void
 }
@@ -143,9 +146,10 @@ export async function loadRecentKeys(client: Pick<ClickHouseClient, 'query'>, re
   // Oldest first into the memory, so the newest are the last to be forgotten.
   const [events, spans, logs] = await Promise.all([
     read(`SELECT concat('e:', event_id), content_hash FROM (SELECT event_id, any(content_hash) AS content_hash, max(inserted_at) AS at FROM mfa_events WHERE inserted_at > now64(3) - INTERVAL ${windowS} SECOND GROUP BY event_id ORDER BY at DESC LIMIT ${limit}) ORDER BY at`),
-    read(`SELECT concat('s:', TraceId, ':', SpanId), 0 FROM (SELECT TraceId, SpanId, Timestamp FROM otel_traces WHERE Timestamp > now64(9) - INTERVAL ${windowS} SECOND ORDER BY Timestamp DESC LIMIT ${limit}) ORDER BY Timestamp`),
-    read(`SELECT concat('l:', toString(FactorWatchHash)), 0 FROM (SELECT FactorWatchHash, Timestamp FROM otel_logs WHERE FactorWatchHash != 0 AND Timestamp > now64(9) - INTERVAL ${windowS} SECOND ORDER BY Timestamp DESC LIMIT ${limit}) ORDER BY Timestamp`),
+    read(`SELECT concat('s:', TraceId, ':', SpanId), 0 FROM (SELECT TraceId, SpanId, FactorWatchInsertedAt AS at FROM otel_traces WHERE at > now() - INTERVAL ${windowS} SECOND ORDER BY at DESC LIMIT ${limit}) ORDER BY at`),
+    read(`SELECT concat('l:', toString(FactorWatchHash)), 0 FROM (SELECT FactorWatchHash, FactorWatchInsertedAt AS at FROM otel_logs WHERE FactorWatchHash != 0 AND at > now() - INTERVAL ${windowS} SECOND ORDER BY at DESC LIMIT ${limit}) ORDER BY at`),
   ])
+
   // Tab-separated output escapes nothing in these keys (hex ids, digits); event ids with a tab or
   // backslash come back escaped and simply miss.
   recent.mark([...spans, ...logs, ...events])

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { LogIn, MetricIn, ResourceBlock, SpanIn } from '../otlp/model'
 import { DirectWriter, type RowWriter } from './batcher'
-import { RecentIds } from './dedup'
+import { loadRecentKeys, RecentIds } from './dedup'
 import { logRecords, logRows } from './log-rows'
 import { metricRows, OTEL_METRICS_GAUGE_COLUMNS, OTEL_METRICS_HISTOGRAM_COLUMNS, OTEL_METRICS_SUM_COLUMNS } from './metric-rows'
 import { spanRows } from './span-rows'
@@ -38,19 +38,32 @@ const dayOfNsTime = (t: string) => {
 const TIME_UNIX = OTEL_METRICS_GAUGE_COLUMNS.indexOf('TimeUnix')
 
 /**
- * Storage side of the receiver: a request's rows are encoded (JSONCompactEachRow, split so no
- * record spans too many partition days) and handed to the write path, which resolves once they
- * may be acknowledged — durable in the spool (the collector process, SpoolWriter) or inserted
- * (DirectWriter, the default without one). A thrown error means nothing was acknowledged and
- * the exporter must retry (WriteRefused carries the status); ids are remembered only then.
+ * Storage side of the receiver: a request's rows are encoded (logs and spans as TabSeparated,
+ * log-rows.ts / span-rows.ts; metrics as JSONCompactEachRow; split so no record spans too many
+ * partition days) and handed to the write path, which resolves once they may be acknowledged —
+ * durable in the spool (the collector process, SpoolWriter) or inserted (DirectWriter, the
+ * default without one). A thrown error means nothing was acknowledged and the exporter must
+ * retry (WriteRefused carries the status); keys are remembered only then.
+ *
+ * When `client` can query, the dedup memory is first filled from the tables (loadRecentKeys),
+ * so a batch resent after a restart is recognised; logs and traces wait for that (a failed
+ * load is reported through `log` and ingest goes on without it).
  */
-export function createIngest(client: Pick<ClickHouseClient, 'exec'>, opts: { recent?: RecentIds; onInsert?: InsertObserver; writer?: RowWriter } = {}): Ingest {
+export function createIngest(
+  client: Pick<ClickHouseClient, 'exec'> & Partial<Pick<ClickHouseClient, 'query'>>,
+  opts: { recent?: RecentIds; onInsert?: InsertObserver; writer?: RowWriter; dedupWindowS?: number; log?: (line: string) => void } = {},
+): Ingest {
   const recent = opts.recent ?? new RecentIds()
   const onInsert = opts.onInsert ?? (() => {})
   const writer = opts.writer ?? new DirectWriter({ client, batchRows: 100_000, maxDays: 90, timeoutMs: 0, observer: { insert: onInsert } })
+  const ready: Promise<unknown> = typeof client.query === 'function'
+    ? loadRecentKeys(client as Pick<ClickHouseClient, 'query'>, recent, { windowS: opts.dedupWindowS, log: opts.log })
+      .catch((err: unknown) => opts.log?.(`dedup: could not load recent keys, resends from before this start are not recognised: ${(err as Error).message.slice(0, 200)}`))
+    : Promise.resolve()
 
   return {
     async logs(blocks) {
+      await ready
       const batch = logRows(blocks, recent)
       const write = writer.write(logRecords(batch))
       // Later copies of these records (another request, or a retry while this one is in
@@ -62,6 +75,7 @@ export function createIngest(client: Pick<ClickHouseClient, 'exec'>, opts: { rec
     },
 
     async traces(blocks) {
+      await ready
       const batch = spanRows(blocks, recent)
       const write = writer.write(batch.rows.records())
       recent.track(batch.fresh, write)

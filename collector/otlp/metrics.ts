@@ -11,7 +11,7 @@ export function otlpMetrics(registry?: Registry) {
   const registers = registry ? [registry] : []
   const records = new Counter({
     name: 'factorwatch_otlp_records_total',
-    help: 'OTLP records received, by signal and result (accepted, rejected, duplicate)',
+    help: 'OTLP records received, by signal and result (accepted, rejected, duplicate, conflict: an event.id stored with other content)',
     labelNames: ['signal', 'result'] as const,
     registers,
   })
@@ -64,6 +64,7 @@ export function otlpMetrics(registry?: Registry) {
       if (r.accepted) records.inc({ signal, result: 'accepted' }, r.accepted)
       if (r.rejected) records.inc({ signal, result: 'rejected' }, r.rejected)
       if (r.duplicates) records.inc({ signal, result: 'duplicate' }, r.duplicates)
+      if (r.conflicts) records.inc({ signal, result: 'conflict' }, r.conflicts)
     },
     insert(table: string, _rows: number, seconds: number) {
       inserts.observe({ table }, seconds)

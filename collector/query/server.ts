@@ -8,6 +8,7 @@ import type { Permission } from '../../contract/access'
 import type { AccessGuard, Caller } from '../access/guard'
 import { clickhouseCheck, HealthRegistry, httpStatusOf } from '../health'
 import { catalogueListing } from './catalogue'
+import { CONFLICTS_PARAMS, parseConflictsRequest, runConflicts } from './conflicts'
 import { type RouteDocs, errorResponses, queryOpenApiDocument } from './openapi'
 import {
   EVENTS_PARAMS, METRICS_PARAMS, OUTCOMES_PARAMS, PROVIDER_SERIES_PARAMS, PROVIDERS_PARAMS,
@@ -146,6 +147,8 @@ export function createQueryServer(opts: QueryServerOptions): Server & { routes: 
     { method: 'GET', path: '/api/v1/providers/series', permission: 'dashboards.read', handle: async (_req, url) => json(200, await runProviderSeries(client, unwrap(parseProviderSeriesRequest(url.searchParams, now())))),
       docs: readDocs('/api/v1/providers/series', "One provider's buckets, totals and circuit history", PROVIDER_SERIES_PARAMS, ['provider']) },
     ...reportRoutes(client, now),
+    { method: 'GET', path: '/api/v1/ingest/conflicts', permission: 'dashboards.read', handle: async (_req, url) => json(200, await runConflicts(client, unwrap(parseConflictsRequest(url.searchParams, now())))),
+      docs: readDocs('/api/v1/ingest/conflicts', 'Contract events refused because their event.id was stored with other content (the first is kept), newest first', CONFLICTS_PARAMS) },
     { method: 'GET', path: '/openapi.json', permission: 'dashboards.read', handle: async () => json(200, queryOpenApiDocument(allRoutes(), VERSION)) },
   ]
   // Read at each request: extra routes may be mounted after the port is known (alerting needs it).
