@@ -15,6 +15,7 @@ const PAGES: { label: string; href?: string }[] = [
   { label: 'Alerts', href: '/alerts' },
   { label: 'Game days', href: '/gamedays' },
   { label: 'Explore', href: '/explore' },
+  { label: 'Audit', href: '/audit' },
 ]
 
 /** The page a path belongs to: `/subprocessors/twilio` is under Sub-processors. */
