@@ -17,7 +17,7 @@ import { auditRoutes } from './access/audit-api'
 import { accessRoutes } from './access/routes-api'
 import { createAccessGuard } from './access/guard'
 import { ingestAuthorizer } from './access/ingest'
-import { isLoopback, routeTableProblems } from './access/routes'
+import { exposureWarning, routeTableProblems } from './access/routes'
 import { registerMfaSlis } from './prometheus/sli-metrics'
 import { systemClock } from '../contract/clock'
 
@@ -89,9 +89,8 @@ async function main(): Promise<void> {
     process.stderr.write(`collector: route table refused: ${problems.join('; ')}\n`)
     process.exit(2)
   }
-  if (!isLoopback(config.host) && (config.apiTokens.size === 0 || config.ingestTokens.size === 0)) {
-    log(`WARNING: listening on ${config.host} (not loopback) without ${[config.apiTokens.size === 0 ? 'COLLECTOR_API_TOKENS: the query and control API is open to anyone who can reach it' : '', config.ingestTokens.size === 0 ? 'COLLECTOR_INGEST_TOKENS: anyone who can reach the OTLP port can send telemetry' : ''].filter(Boolean).join(', and without ')}`)
-  }
+  const warning = exposureWarning(config.host, config.apiTokens.size, config.ingestTokens.size)
+  if (warning) log(warning)
   log(`access: ${config.apiTokens.size > 0 ? `${config.apiTokens.size} API token(s)` : 'API open (no COLLECTOR_API_TOKENS)'}; ingest ${config.ingestTokens.size > 0 ? `${new Set(config.ingestTokens.values()).size} tenant(s)` : 'open, tenant default'}`)
   log(`collector otlp listening on http://${config.host}:${otlpPort}`)
   log(`collector query listening on http://${config.host}:${queryPort}`)

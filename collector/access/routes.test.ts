@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { auditAction, auditTarget, isLoopback, routeTableProblems } from './routes'
+import { auditAction, auditTarget, exposureWarning, isLoopback, routeTableProblems } from './routes'
 
 describe('routeTableProblems', () => {
   it('accepts a table where every route declares a permission and every control route a verb', () => {
@@ -43,3 +43,12 @@ describe('audit names', () => {
 
 it.each([['127.0.0.1', true], ['127.1.2.3', true], ['localhost', true], ['::1', true], ['[::1]', true], ['0.0.0.0', false], ['::', false], ['10.0.0.5', false], ['collector.internal', false]] as const)(
   'isLoopback(%s) = %s', (host, want) => expect(isLoopback(host)).toBe(want))
+
+describe('exposureWarning', () => {
+  it('warns once, naming what is open, only off loopback', () => {
+    expect(exposureWarning('127.0.0.1', 0, 0)).toBeUndefined()
+    expect(exposureWarning('0.0.0.0', 2, 1)).toBeUndefined()
+    expect(exposureWarning('0.0.0.0', 0, 1)).toBe('WARNING: listening on 0.0.0.0 (not loopback) without COLLECTOR_API_TOKENS: the query and control API is open to anyone who can reach it')
+    expect(exposureWarning('10.0.0.5', 0, 0)).toMatch(/^WARNING: listening on 10\.0\.0\.5 \(not loopback\) without COLLECTOR_API_TOKENS: .*, and without COLLECTOR_INGEST_TOKENS: /)
+  })
+})

@@ -58,3 +58,13 @@ export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase()
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::ffff:127.0.0.1'
 }
+
+/** The one start-up warning of a collector reachable beyond this host without tokens, or undefined. */
+export function exposureWarning(host: string, apiTokens: number, ingestTokens: number): string | undefined {
+  if (isLoopback(host)) return undefined
+  const open = [
+    apiTokens === 0 ? 'COLLECTOR_API_TOKENS: the query and control API is open to anyone who can reach it' : '',
+    ingestTokens === 0 ? 'COLLECTOR_INGEST_TOKENS: anyone who can reach the OTLP port can send telemetry' : '',
+  ].filter(Boolean)
+  return open.length ? `WARNING: listening on ${host} (not loopback) without ${open.join(', and without ')}` : undefined
+}
