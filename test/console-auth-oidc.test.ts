@@ -178,6 +178,13 @@ describe('sign-in through a real OpenID Connect provider', () => {
     expect(done.headers.get('location')).toBe('/')
   })
 
+  it('a sign-in started on another host name of the console moves to CONSOLE_PUBLIC_URL first (its cookies must come back)', async () => {
+    const res = await login.GET(new Request('http://127.0.0.1:3000/auth/login?return_to=/slos', { headers: { host: '127.0.0.1:3000' } }))
+    expect(res.status).toBe(303)
+    expect(res.headers.get('location')).toBe(`${CONSOLE}/auth/login?return_to=/slos`)
+    expect(res.headers.getSetCookie()).toEqual([])
+  })
+
   it('signs out: clears the session and goes to the end_session endpoint with id_token_hint and post_logout_redirect_uri', async () => {
     const { done } = await signIn('ada-otp')
     const set = setCookies(done)

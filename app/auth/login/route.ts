@@ -21,6 +21,15 @@ export async function GET(req: Request): Promise<Response> {
     return authProblem(500, 'The console cannot sign you in', (err as Error).message)
   }
   if (cfg.mode === 'local') return new Response(null, { status: 303, headers: { location: returnTo, 'cache-control': 'no-store' } })
+  // The flow cookie must be set on the host the provider sends the user back to (localhost and
+  // 127.0.0.1 keep separate cookies): start again on CONSOLE_PUBLIC_URL's host first.
+  const here = req.headers.get('host') ?? new URL(req.url).host
+  const canonical = new URL(cfg.publicUrl)
+  if (here !== canonical.host) {
+    const again = new URL('/auth/login', canonical)
+    again.search = new URL(req.url).search
+    return new Response(null, { status: 303, headers: { location: again.href, 'cache-control': 'no-store' } })
+  }
   try {
     const conf = await providerConfiguration(cfg)
     const { url, flow } = await beginSignIn(cfg, conf, { returnTo, reauth: params.get('reauth') === '1' }, Math.floor(Date.now() / 1000))
