@@ -52,11 +52,19 @@ export async function benchAck(o: { eventsPerS: number; seconds: number; seedEve
       o.log(`  ${o.eventsPerS.toLocaleString('en-US')} events/s in exports of 512 for ${o.seconds} s, M1 over 30 days in a loop`)
       const dashMs: number[] = []
       let dashboardOn = true
+      let dashErrors = 0
+      let lastDashError = ''
       const dashboard = (async () => {
         while (dashboardOn) {
           const s = performance.now()
-          await c.get(dash)
-          dashMs.push(performance.now() - s)
+          try {
+            await c.get(dash)
+            dashMs.push(performance.now() - s)
+          } catch (err) {
+            dashErrors++
+            lastDashError = (err as Error).message
+            await new Promise((r) => setTimeout(r, 200))
+          }
         }
       })()
       const rss: number[] = []
@@ -71,6 +79,7 @@ export async function benchAck(o: { eventsPerS: number; seconds: number; seedEve
       clearInterval(sample)
       dashboardOn = false
       await dashboard
+      if (dashErrors > 0) o.log(`  ${dashErrors} dashboard queries failed; last: ${lastDashError.slice(0, 300)}`)
       if (load.stats.failed > 0) o.log(`  ${load.stats.failed} exports failed; last: ${load.stats.lastError}`)
       const lat = [...load.latencies].sort((a, b) => a - b)
       const d = [...dashMs].sort((a, b) => a - b)

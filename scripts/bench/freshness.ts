@@ -40,12 +40,15 @@ export async function benchFreshness(o: { probes: number; backgroundPerS: number
     }
     try {
       // Probes overlap (one leaves every `everyMs` whether or not the last one is visible yet).
-      const pending: Promise<number>[] = []
+      const pending: Promise<number | Error>[] = []
       for (let k = 0; k < o.probes; k++) {
-        pending.push(probe(k))
+        pending.push(probe(k).catch((e: unknown) => e as Error))
         await new Promise((res) => setTimeout(res, o.everyMs))
       }
-      const ms = (await Promise.all(pending)).sort((a, b) => a - b)
+      const results = await Promise.all(pending)
+      const failed = results.find((r): r is Error => r instanceof Error)
+      if (failed) throw failed
+      const ms = (results as number[]).sort((a, b) => a - b)
       return { probes: ms.length, backgroundPerS: o.backgroundPerS, p50Ms: quantile(ms, 0.5), p95Ms: quantile(ms, 0.95), maxMs: ms.at(-1)! }
     } finally {
       sender.close()

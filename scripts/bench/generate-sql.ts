@@ -11,16 +11,17 @@
  * one to three verification attempts with log-normal latency per factor; 5 % abandoned; the
  * login's completion and, after repeated failures, a lockout. Besides the flows: hourly
  * enrollment snapshots, Twilio's circuit opening and closing around the outage, and a trickle of
- * recoveries, bypasses and step-ups. Values are the contract's (contract/enums.ts).
+ * recoveries, bypasses and step-ups. Values are the contract's (contract/enums.ts). Each row's
+ * `inserted_at` is its own time, as if it had arrived then (not all in the last hour).
  *
  * Bump GENERATOR_VERSION whenever the SQL changes what is generated: cached data dirs carry it.
  */
-export const GENERATOR_VERSION = 2
+export const GENERATOR_VERSION = 3
 
 const COLUMNS = [
   'ts', 'event', 'event_id', 'schema_version', 'service', 'flow_id', 'factor', 'provider', 'channel', 'outcome', 'reason',
   'latency_ms', 'attempt', 'user_hash', 'user_group', 'region', 'country', 'client', 'risk_level', 'cost_micros', 'intent',
-  'provider_message_id', 'http_status_class', 'fallback_from', 'fallback_to', 'trace_id', 'span_id',
+  'provider_message_id', 'http_status_class', 'fallback_from', 'fallback_to', 'trace_id', 'span_id', 'inserted_at',
 ].join(', ')
 
 /** Uniform 0..999 draw number `k` of flow `n`. */
@@ -103,7 +104,7 @@ export function flowsInsertSql(o: { lo: number; count: number; total: number; fr
 INSERT INTO ${o.table ?? 'mfa_events'} (${COLUMNS})
 SELECT fromUnixTimestamp64Milli(toInt64(t0 + e.2)), e.1, ${uuid('n', 'k')}, '1.0.0', 'reference-idp', flow_id, factor, e.3,
   channel, e.4, e.5, e.6, e.7, user_hash, user_group, region, country, client, risk, e.8, 'login', e.11, e.12, e.9, e.10,
-  trace_id, lower(hex(cityHash64(n, 50 + k)))
+  trace_id, lower(hex(cityHash64(n, 50 + k))), fromUnixTimestamp64Milli(toInt64(t0 + e.2))
 FROM (${flowsSubquery(o.lo, o.count, o.total, o.fromMs, o.toMs)})
 ARRAY JOIN evs AS e, arrayEnumerate(evs) AS k${o.limit === undefined ? '' : `
 LIMIT ${o.limit}`}
@@ -121,23 +122,26 @@ export function sideEventsSql(fromMs: number, toMs: number, flows: number): stri
   const span = toMs - fromMs
   const hours = Math.floor(span / 3_600_000)
   const outageFrom = fromMs + Math.floor(span * 0.4)
-  const cols = 'ts, event, event_id, schema_version, service, flow_id, factor, provider, channel, reason, user_hash, user_group, region, intent, circuit_from_state, circuit_state, enrolled_count, total_count'
+  const cols = 'ts, event, event_id, schema_version, service, flow_id, factor, provider, channel, reason, user_hash, user_group, region, intent, circuit_from_state, circuit_state, enrolled_count, total_count, inserted_at'
   const rare = Math.max(1, Math.floor(flows / 200))
   return [
     `INSERT INTO mfa_events (${cols})
 SELECT fromUnixTimestamp64Milli(toInt64(${fromMs} + h * 3600000 + 240000)), 'mfa.enrollment.snapshot', ${uuid("'snapshot'", 'h', 'g', 'f')}, '1.0.0', 'reference-idp', '', f, '', '', 'scheduled', '', g, '', '', '', '',
-  toUInt32(total * multiIf(f = 'totp', 0.55, f = 'webauthn', if(g IN ('admin', 'workforce'), 0.6, 0.12), f = 'push', 0.3, f = 'sms', 0.45, f = 'voice', 0.04, 0.2) + h % 7), total
+  toUInt32(total * multiIf(f = 'totp', 0.55, f = 'webauthn', if(g IN ('admin', 'workforce'), 0.6, 0.12), f = 'push', 0.3, f = 'sms', 0.45, f = 'voice', 0.04, 0.2) + h % 7), total,
+  fromUnixTimestamp64Milli(toInt64(${fromMs} + h * 3600000 + 240000))
 FROM (SELECT number AS h FROM numbers(${hours}))
 ARRAY JOIN ['admin', 'workforce', 'customer', 'vendor'] AS g, [50, 4000, 1500000, 20000] AS total
 ARRAY JOIN ['totp', 'webauthn', 'push', 'sms', 'voice', 'email'] AS f`,
     `INSERT INTO mfa_events (${cols})
-SELECT fromUnixTimestamp64Milli(toInt64(${outageFrom} + c.1)), 'mfa.circuit.changed', ${uuid("'circuit'", 'c.1', 'r')}, '1.0.0', 'reference-idp', '', 'sms', 'twilio', 'sms', c.4, '', '', r, '', c.2, c.3, 0, 0
+SELECT fromUnixTimestamp64Milli(toInt64(${outageFrom} + c.1)), 'mfa.circuit.changed', ${uuid("'circuit'", 'c.1', 'r')}, '1.0.0', 'reference-idp', '', 'sms', 'twilio', 'sms', c.4, '', '', r, '', c.2, c.3, 0, 0,
+  fromUnixTimestamp64Milli(toInt64(${outageFrom} + c.1))
 FROM (SELECT 1) ARRAY JOIN [(60000, 'closed', 'open', 'failure_threshold'), (90000, 'open', 'half_open', 'cooldown_elapsed'), (91000, 'half_open', 'open', 'probe_failed'),
   (7200000, 'open', 'half_open', 'cooldown_elapsed'), (7201000, 'half_open', 'closed', 'probe_succeeded')] AS c ARRAY JOIN ['eu-west', 'us-east'] AS r`,
     `INSERT INTO mfa_events (${cols})
 SELECT fromUnixTimestamp64Milli(toInt64(${fromMs} + intDiv(toUInt64(number) * ${span}, ${rare}))), x.1, ${uuid("'rare'", 'number', 'x.3')}, '1.0.0', 'reference-idp',
   lower(hex(cityHash64(number, 60))), x.2, '', '', x.3, lower(concat(hex(cityHash64(number % 2000000, 1)), hex(cityHash64(number % 2000000, 2)))),
-  ['customer', 'customer', 'workforce', 'admin'][1 + number % 4], if(number % 20 < 11, 'eu-west', 'us-east'), x.4, '', '', 0, 0
+  ['customer', 'customer', 'workforce', 'admin'][1 + number % 4], if(number % 20 < 11, 'eu-west', 'us-east'), x.4, '', '', 0, 0,
+  fromUnixTimestamp64Milli(toInt64(${fromMs} + intDiv(toUInt64(number) * ${span}, ${rare})))
 FROM numbers(${rare})
 ARRAY JOIN [[('mfa.recovery', 'recovery_code', 'requested', 'recovery'), ('mfa.recovery', 'recovery_code', 'completed', 'recovery')],
   [('mfa.bypass', '', 'trusted_device', 'login')], [('mfa.stepup', 'webauthn', 'satisfied', 'stepup')],

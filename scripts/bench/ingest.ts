@@ -98,6 +98,9 @@ async function closedLoop(c: Collector, encoding: Encoding, tpls: Template[], o:
   }
   try {
     await Promise.all(Array.from({ length: o.exporters }, (_, i) => exporter(i)))
+  } catch (err) {
+    clearInterval(rss)
+    throw err
   } finally {
     clearInterval(progress)
     sender.close()
