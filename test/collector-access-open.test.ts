@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ACTOR_HEADERS, AuditPage } from '../contract/access'
 import { loadCollectorConfig } from '../collector/config'
 import { openClickHouse } from '../collector/storage/client'
-import { freePort, startProcess, tempDir, type Running } from './support/processes'
+import { freePort, runToExit, startProcess, tempDir, type Running } from './support/processes'
 
 /**
  * The real collector without COLLECTOR_API_TOKENS or COLLECTOR_INGEST_TOKENS (loopback use):
@@ -76,4 +76,16 @@ describe('collector without tokens', () => {
       await ch.close()
     }
   }, 60_000)
+})
+
+describe('collector start-up with bad access settings', () => {
+  it('exits 2 naming the variable, without echoing the token', async () => {
+    const run = await runToExit('collector/main.ts', [], { COLLECTOR_API_TOKENS: 'viewer:short-secret', FACTORWATCH_DATA_DIR: tempDir('access-bad'), COLLECTOR_OTLP_PORT: '0', COLLECTOR_QUERY_PORT: '0' }, 60_000)
+    expect(run.code).toBe(2)
+    expect(run.output).toMatch(/collector: invalid configuration COLLECTOR_API_TOKENS: entry 1 \(viewer\): the token is shorter than 16 characters/)
+    expect(run.output).not.toContain('short-secret')
+    const ingest = await runToExit('collector/main.ts', [], { COLLECTOR_INGEST_TOKENS: 'Bad Tenant:0123456789abcdefgh', FACTORWATCH_DATA_DIR: tempDir('access-bad'), COLLECTOR_OTLP_PORT: '0', COLLECTOR_QUERY_PORT: '0' }, 60_000)
+    expect(ingest.code).toBe(2)
+    expect(ingest.output).toMatch(/invalid configuration COLLECTOR_INGEST_TOKENS: entry 1: tenant "Bad Tenant" must match/)
+  }, 90_000)
 })
