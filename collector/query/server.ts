@@ -48,10 +48,10 @@ export interface QueryServerOptions {
   registry?: Registry
   log?: (line: string) => void
   extraRoutes?: ExtraRoute[]
-  /** Token authentication, roles and the audit log (collector/access); without it every route is open and nothing is audited. */
-  access?: AccessGuard
   /** The clock, for tests; defaults to Date.now. */
   now?: () => number
+  /** Token authentication, roles and the audit log (collector/access); without it every route is open and nothing is audited. */
+  access?: AccessGuard
   /** The checks /healthz runs (collector/health.ts); without it, only whether ClickHouse answers SELECT 1. */
   health?: HealthRegistry
 }
