@@ -65,7 +65,7 @@ describe.each(testStores(afterAll))('the IdP as an OpenID Connect provider on %s
     expect(decodeProtectedHeader(t2.id_token!).kid).toBe('key-1')
   })
 
-  it('prompt=login and a max_age the session is older than force a new sign-in', async ({ skip: s }) => {
+  it('prompt=login (with max_age=0) and a max_age the session is older than force a new sign-in', async ({ skip: s }) => {
     if (skip) return s()
     const b = browser(t.idp.url)
     const first = await t.authorization()
@@ -73,7 +73,8 @@ describe.each(testStores(afterAll))('the IdP as an OpenID Connect provider on %s
     const viewer = await t.account(['viewer'])
     const signed = await signInWithTotp(b, viewer.email, viewer.secret)
     expect((await t.tokens(signed.left!, first)).claims()![DEFAULT_ROLES_CLAIM]).toEqual(['viewer'])
-    const forced = await t.authorization({ prompt: 'login' })
+    // What the console asks before a dangerous action: prompt=login with max_age=0.
+    const forced = await t.authorization({ prompt: 'login', max_age: '0' })
     const r = await b.follow(forced.url)
     expect(r.seen).toContain('/login')
     expect(r.left).toBeUndefined()

@@ -60,12 +60,14 @@ export type InteractionDecision = { kind: 'finish'; reason: string } | { kind: '
 
 /**
  * Finish the interaction with the browser's IdP session, or send the browser through the IdP's
- * sign-in first. A session counts when it exists, is not older than max_age, and — when the
- * client asked prompt=login — was started after this interaction sent the browser to sign in.
+ * sign-in first. A session signed in after this interaction sent the browser to sign in always
+ * counts; an older one only when the client asked neither prompt=login nor a max_age it exceeds.
  */
 export function decideInteraction(i: InteractionInput): InteractionDecision {
   if (!i.session) return { kind: 'sign_in', reason: 'no_session' }
-  if (i.prompt.reasons.includes('login_prompt') && !(i.sentToSignInAt && i.session.authAt.getTime() >= i.sentToSignInAt.getTime())) return { kind: 'sign_in', reason: 'login_prompt' }
+  // Signed in since this interaction sent the browser to: as fresh as it gets (max_age=0 included).
+  if (i.sentToSignInAt && i.session.authAt.getTime() >= i.sentToSignInAt.getTime()) return { kind: 'finish', reason: 'signed_in' }
+  if (i.prompt.reasons.includes('login_prompt')) return { kind: 'sign_in', reason: 'login_prompt' }
   if (i.maxAge !== undefined && i.now.getTime() - i.session.authAt.getTime() > i.maxAge * 1000) return { kind: 'sign_in', reason: 'max_age' }
   return { kind: 'finish', reason: i.prompt.name === 'consent' ? 'first_party_consent' : 'session' }
 }

@@ -27,13 +27,13 @@ export function browser(base: string) {
   // Cookies by name and path, sent where their path is a prefix of the request's, as a browser does.
   const jar = new Map<string, { name: string; value: string; path: string }>()
   const cookiesFor = (path: string) => [...jar.values()].filter((c) => path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`) || c.path === '/').map((c) => `${c.name}=${c.value}`).join('; ')
-  const go = async (url: string, init: { method?: string; form?: Record<string, string> } = {}) => {
+  const go = async (url: string, init: { method?: string; form?: Record<string, string>; json?: unknown } = {}) => {
     const target = new URL(url, base)
     const cookie = cookiesFor(target.pathname)
     const res = await fetch(target, {
-      method: init.method ?? (init.form ? 'POST' : 'GET'), redirect: 'manual',
-      headers: { ...(cookie ? { cookie } : {}), ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-      body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+      method: init.method ?? (init.form || init.json !== undefined ? 'POST' : 'GET'), redirect: 'manual',
+      headers: { ...(cookie ? { cookie } : {}), ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: init.form ? new URLSearchParams(init.form).toString() : init.json !== undefined ? JSON.stringify(init.json) : undefined,
     })
     for (const c of res.headers.getSetCookie()) {
       const [pair, ...attrs] = c.split(';').map((x) => x.trim())
@@ -63,7 +63,12 @@ export function browser(base: string) {
     }
     return { ...r, left: undefined, seen }
   }
-  return { go, follow, jar }
+  /** A JSON call of the IdP API with this browser's cookies; the parsed answer. */
+  const api = async (path: string, body: unknown = {}) => {
+    const r = await go(path, { json: body })
+    return { status: r.status, body: JSON.parse(r.text || '{}') as Record<string, unknown> }
+  }
+  return { go, follow, api, jar }
 }
 
 /** Sign in on the IdP's pages: the password form, then the TOTP form. Returns where the browser leaves for. */
