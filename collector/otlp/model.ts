@@ -86,11 +86,13 @@ export interface DecodeLimits {
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxDepth: DEFAULT_OTLP_LIMITS.maxDepth }
 
 export function tooDeep(maxDepth: number): DecodeError {
-  return new DecodeError(`attribute value nested deeper than ${maxDepth} levels (OTLP_MAX_DEPTH)`)
+  return new TooDeepError(`attribute value nested deeper than ${maxDepth} levels (OTLP_MAX_DEPTH)`)
 }
 
 /** Undecodable input: the whole request is refused with 400 and nothing is written. */
 export class DecodeError extends Error {}
+/** AnyValue nested deeper than the limit: a 400 like any DecodeError, counted apart. */
+export class TooDeepError extends DecodeError {}
 
 export const emptyScope = (): Scope => ({ name: '', version: '', attributes: {}, schemaUrl: '', droppedAttributes: 0 })
 

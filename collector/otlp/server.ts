@@ -14,7 +14,7 @@ import { decodeMetricsJson, decodeMetricsProtobuf } from './decode-metrics'
 import { decodeLogsProtobuf, decodeTracesProtobuf } from './decode-protobuf'
 import { DEFAULT_OTLP_LIMITS, type OtlpLimits } from './limits'
 import { otlpMetrics } from './metrics'
-import { DecodeError } from './model'
+import { DecodeError, TooDeepError } from './model'
 import { CONTENT_TYPE, type Encoding, exportResponse, type Signal, statusBody } from './response'
 import { type Sanitized, sanitizeLogs, sanitizeMessage, sanitizeMetrics, type SanitizeOptions, sanitizeSpans } from './sanitize'
 
@@ -158,7 +158,7 @@ export function createOtlpServer(opts: OtlpServerOptions): Server {
       })
       .catch((err: unknown) => {
         if (err instanceof HttpError) return fail(err.status, err.reason ?? 'invalid_body', err.message, err.headers)
-        if (err instanceof DecodeError) return fail(400, err.message.includes('OTLP_MAX_DEPTH') ? 'too_deep' : 'invalid_body', err.message)
+        if (err instanceof DecodeError) return fail(400, err instanceof TooDeepError ? 'too_deep' : 'invalid_body', err.message)
         // The write path refused (spool over its limits: 503 storage behind) or storage refused the rows (400).
         if (err instanceof WriteRefused) return fail(err.status, err.status === 429 ? 'overloaded' : err.status === 400 ? 'storage_refused' : 'storage', err.message, err.retryAfterS ? { 'retry-after': String(err.retryAfterS) } : {})
         // Storage failed: nothing was acknowledged, so the exporter's retry loses nothing.
