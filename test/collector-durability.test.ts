@@ -22,8 +22,8 @@ afterAll(async () => {
 async function startCollector(otlpPort: number, queryPort: number): Promise<Running> {
   return startProcess('collector', 'collector/main.ts', [], {
     FACTORWATCH_DATA_DIR: dataDir, COLLECTOR_HOST: '127.0.0.1', COLLECTOR_OTLP_PORT: String(otlpPort), COLLECTOR_QUERY_PORT: String(queryPort),
-    // Batches held for a second: a kill at any moment finds rows spooled but not yet inserted.
-    OTLP_BATCH_MS: '1000', OTLP_BATCH_ROWS: '20000', ALERT_EVAL_INTERVAL_S: '3600',
+    // Batches held for 5 s: a kill while exports flow finds rows spooled but not yet inserted.
+    OTLP_BATCH_MS: '5000', OTLP_BATCH_ROWS: '1000000', ALERT_EVAL_INTERVAL_S: '3600',
   }, [/collector otlp listening/, /collector query listening/])
 }
 
