@@ -145,7 +145,7 @@ export function createOtlpServer(opts: OtlpServerOptions): Server {
     if (req.method !== 'POST') return fail(405, 'method', `method ${req.method} not allowed: OTLP exports use POST`, { allow: 'POST' })
     // Before anything is read: the producer token names the tenant (the payload never does).
     const auth = (opts.authorizeIngest ?? (() => ({ tenant: DEFAULT_TENANT })))(req)
-    if (auth instanceof HttpError) return fail(auth.status, 'unauthorized', auth.message, auth.headers)
+    if (auth instanceof HttpError) return fail(auth.status, auth.status === 403 ? 'forbidden' : 'unauthorized', auth.message, auth.headers)
     if (!encoding) return fail(415, 'content_type', `unsupported content type "${contentType.slice(0, 100) || '(none)'}": expected application/json or application/x-protobuf`)
     if (reading >= limits.maxReading) return fail(503, 'busy_reading', 'collector busy: too many exports being received, retry later', { 'retry-after': '1' })
 
