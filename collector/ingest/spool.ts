@@ -204,14 +204,16 @@ class TableLog {
     const cur = this.current
     if (!cur) return
     this.current = undefined
-    await cur.fh.close()
     if (cur.records === 0) {
+      await cur.fh.close()
       await unlink(cur.path).catch(() => {})
       return
     }
-    const { fh: _fh, days: _days, ...seg } = cur
+    // Listed as sealed before the first await: the backlog never misses it (it is complete on disk).
+    const { fh, days: _days, ...seg } = cur
     this.sealed.push(seg)
     this.wake?.()
+    await fh.close()
   }
 
   /** Seal the open segment now (shutdown, or the inserter found it due). */
