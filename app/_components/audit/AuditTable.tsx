@@ -34,8 +34,8 @@ export function AuditTable({ records, state, me }: { records: AuditRecord[]; sta
           </tr>
         </thead>
         <tbody>
-          {records.map((r) => (
-            <tr key={`${r.ts}-${r.request_id}-${r.action}-${r.source}`} data-testid="audit-row" data-action={r.action} data-result={r.result} className={r.result === 'ok' ? undefined : 'row-bad'}>
+          {records.map((r, i) => (
+            <tr key={`${i}-${r.ts}-${r.request_id}-${r.action}`} data-testid="audit-row" data-action={r.action} data-result={r.result} className={r.result === 'ok' ? undefined : 'row-bad'}>
               <th scope="row"><time dateTime={r.ts}>{when(r.ts)}</time></th>
               <td><Who actor={r.actor} state={state} me={me} /></td>
               <td>{r.role}</td>
