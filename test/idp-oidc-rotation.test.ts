@@ -27,7 +27,7 @@ describe.each(testStores(afterAll))('provider keys, state and roles on %s', (_st
   })
   afterAll(async () => t?.idp.close())
 
-  it('after key rotation, a token signed by the old key still verifies through JWKS, new tokens use the new key, and the session survives the restart', async ({ skip: s }) => {
+  it('after key rotation, a token signed by the old key still verifies through JWKS, new tokens use the new key, and the provider state stays in the store', async ({ skip: s }) => {
     if (skip) return s()
     const b = browser(t.idp.url)
     const a = await t.authorization()
@@ -44,7 +44,6 @@ describe.each(testStores(afterAll))('provider keys, state and roles on %s', (_st
     // The old token names the old port as issuer; its signature is what rotation must keep valid.
     expect((await jwtVerify(oldToken, jwks, { audience: 'factorwatch-console' })).protectedHeader.kid).toBe('key-1')
     t.rp = await discover(t.idp.url)
-    // A new port: the browser's cookies are the same host's, so its sessions (in the store) carry over.
     const b2 = browser(t.idp.url)
     const a2 = await t.authorization()
     await b2.follow(a2.url)
@@ -53,12 +52,12 @@ describe.each(testStores(afterAll))('provider keys, state and roles on %s', (_st
     expect(decodeProtectedHeader(fresh).kid).toBe('key-2')
     const verified = await jwtVerify(fresh, jwks, { issuer: `${t.idp.url}/oidc`, audience: 'factorwatch-console' })
     expect(verified.payload[DEFAULT_ROLES_CLAIM]).toEqual(['operator', 'admin'])
-    // The refresh of state: the provider's grant for the first user is still in the store.
+    // The provider's grants of both sign-ins are in the store, the first one from before the restart.
     const rows = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM oidc_payloads WHERE model = 'Grant'")
     expect(Number(rows[0].n)).toBeGreaterThanOrEqual(2)
   })
 
-  it('roles: a service assertion sets them, nothing without one, bad input refused; the claim follows; provisioning is idempotent', async ({ skip: s }) => {
+  it('roles: a service assertion or an admin with a fresh second factor sets them (never their own), nothing without one, bad input refused; the claim follows; provisioning is idempotent', async ({ skip: s }) => {
     if (skip) return s()
     const target = await t.account(['viewer'])
     const call = (body: unknown, headers: Record<string, string> = {}) => fetch(`${t.idp.url}/api/v1/admin/roles`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
@@ -81,6 +80,20 @@ describe.each(testStores(afterAll))('provider keys, state and roles on %s', (_st
     // Provisioning is idempotent: the same password and secret again change nothing but say "updated".
     const again = await fetch(`${t.idp.url}/api/v1/admin/provision`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer() }, body: JSON.stringify({ email: target.email, password: PASSWORD, roles: ['security'], totp_secret: target.secret }) })
     expect(await again.json()).toEqual({ status: 'updated', totp_secret: target.secret })
+    // An admin with a fresh second factor (signed in with password + TOTP just now) sets roles, never their own.
+    const admin = await t.account([])
+    const made = await fetch(`${t.idp.url}/api/v1/admin/account-type`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer() }, body: JSON.stringify({ email: admin.email, user_group: 'admin', reason: 'test admin' }) })
+    expect(made.status).toBe(200)
+    const ab = browser(t.idp.url)
+    await signInWithTotp(ab, admin.email, admin.secret)
+    const byAdmin = await ab.api('/api/v1/admin/roles', { email: target.email, roles: ['operator'], reason: 'on call rota' })
+    expect(byAdmin).toEqual({ status: 200, body: { roles: ['operator'], before: ['security'] } })
+    expect((await ab.api('/api/v1/admin/roles', { email: admin.email, roles: ['admin'], reason: 'myself' })).status).toBe(403)
+    // A signed-in account that is not an IdP admin is refused.
+    const plain = browser(t.idp.url)
+    const other = await t.account(['viewer'])
+    await signInWithTotp(plain, other.email, other.secret)
+    expect((await plain.api('/api/v1/admin/roles', { email: admin.email, roles: ['admin'], reason: 'grab' })).status).toBe(403)
     const noBearer = await fetch(`${t.idp.url}/api/v1/admin/provision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'x@example.test', password: PASSWORD, roles: [] }) })
     expect(noBearer.status).toBe(401)
   })
