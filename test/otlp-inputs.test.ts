@@ -13,7 +13,7 @@ import { createOtlpServer } from '../collector/otlp/server'
 import { createQueryServer } from '../collector/query/server'
 import { openTestStore, type TestStore } from './support/chdb-store'
 import { sdkLogs } from './support/otel-records'
-import { requirePrerequisite, tempDir } from './support/processes'
+import { freePort, requirePrerequisite, startProcess, tempDir } from './support/processes'
 
 /*
  * The inputs of issue 11's table that belong to the wire, against embedded ClickHouse: each is
@@ -217,4 +217,32 @@ describe('/healthz on the query server', () => {
     expect(text).toMatch(/^factorwatch_otlp_records_refused_total\{signal="logs",reason="expired"\} 1$/m)
     expect(text).toMatch(/^factorwatch_otlp_attributes_limited_total\{signal="logs",action="dropped"\} 199875$/m)
   })
+})
+
+describe('the collector process reads the limits from its environment', () => {
+  it('OTLP_MAX_DEPTH and HEALTH_DISK_DEGRADED_FREE_BYTES reach the receiver and /healthz on both ports', async () => {
+    const [o, q] = await Promise.all([freePort(), freePort()])
+    const dataDir = tempDir('inputs-process')
+    const collector = await startProcess('collector', 'collector/main.ts', [], {
+      COLLECTOR_OTLP_PORT: String(o), COLLECTOR_QUERY_PORT: String(q), FACTORWATCH_DATA_DIR: dataDir,
+      OTLP_MAX_DEPTH: '4', HEALTH_DISK_DEGRADED_FREE_BYTES: String(2 ** 50), HEALTH_DISK_FAILING_FREE_BYTES: '0',
+    }, [/collector query listening/])
+    try {
+      const deep = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":${'{"arrayValue":{"values":['.repeat(5)}{"stringValue":"x"}${']}}'.repeat(5)}}]}]}]}`
+      const res = await fetch(`http://127.0.0.1:${o}/v1/logs`, { method: 'POST', body: deep, headers: { 'content-type': 'application/json' } })
+      expect(res.status).toBe(400)
+      expect((await res.json()).message).toBe('attribute value nested deeper than 4 levels (OTLP_MAX_DEPTH)')
+      for (const port of [q, o]) {
+        const h = await fetch(`http://127.0.0.1:${port}/healthz`)
+        expect(h.status).toBe(200)
+        const body = await h.json()
+        expect(body.status).toBe('degraded')
+        expect(body.checks.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['disk', 'clickhouse']))
+        expect(body.checks.find((c: { name: string }) => c.name === 'disk')).toMatchObject({ status: 'degraded', reason: expect.stringMatching(/HEALTH_DISK_DEGRADED_FREE_BYTES/) })
+      }
+    } finally {
+      await collector.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }, 60_000)
 })
