@@ -122,6 +122,8 @@ export const logKey = (hash: string): string => `l:${hash}`
 export interface LoadOptions {
   /** How far back to look, in seconds of insertion time (migration 0072). Default 3600. */
   windowS?: number
+  /** Give up (and go on without) after this long. Default 10,000 ms. */
+  timeoutMs?: number
   log?: (line: string) => void
 }
 
@@ -133,8 +135,10 @@ export interface LoadOptions {
 export async function loadRecentKeys(client: Pick<ClickHouseClient, 'query'>, recent: RecentIds, opts: LoadOptions = {}): Promise<number> {
   const windowS = Math.floor(opts.windowS ?? 3600)
   const limit = recent.capacity
+  // Bounded: a slow read (a huge recent backlog) must not hold ingest; it goes on without.
+  const signal = AbortSignal.timeout(opts.timeoutMs ?? 10_000)
   const read = async (query: string): Promise<[string, number][]> => {
-    const rs = await client.query({ query, format: 'TabSeparated' })
+    const rs = await client.query({ query, format: 'TabSeparated', abort_signal: signal })
     const out: [string, number][] = []
     for (const line of (await rs.text()).split('\n')) {
       if (line === '') continue
@@ -145,7 +149,7 @@ export async function loadRecentKeys(client: Pick<ClickHouseClient, 'query'>, re
   }
   // Oldest first into the memory, so the newest are the last to be forgotten.
   const [events, spans, logs] = await Promise.all([
-    read(`SELECT concat('e:', event_id), content_hash FROM (SELECT event_id, any(content_hash) AS content_hash, max(inserted_at) AS at FROM mfa_events WHERE inserted_at > now64(3) - INTERVAL ${windowS} SECOND GROUP BY event_id ORDER BY at DESC LIMIT ${limit}) ORDER BY at`),
+    read(`SELECT concat('e:', event_id), content_hash FROM (SELECT event_id, content_hash, inserted_at AS at FROM mfa_events WHERE at > now64(3) - INTERVAL ${windowS} SECOND ORDER BY at DESC LIMIT ${limit}) ORDER BY at`),
     read(`SELECT concat('s:', TraceId, ':', SpanId), 0 FROM (SELECT TraceId, SpanId, FactorWatchInsertedAt AS at FROM otel_traces WHERE at > now() - INTERVAL ${windowS} SECOND ORDER BY at DESC LIMIT ${limit}) ORDER BY at`),
     read(`SELECT concat('l:', toString(FactorWatchHash)), 0 FROM (SELECT FactorWatchHash, FactorWatchInsertedAt AS at FROM otel_logs WHERE FactorWatchHash != 0 AND at > now() - INTERVAL ${windowS} SECOND ORDER BY at DESC LIMIT ${limit}) ORDER BY at`),
   ])
