@@ -4,7 +4,7 @@ import type { LogRecord } from '@opentelemetry/api-logs'
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sdkLogs } from './support/otel-records'
-import { freePort, requirePrerequisite, startProcess, tempDir, type Running } from './support/processes'
+import { eventually, freePort, requirePrerequisite, startProcess, tempDir, type Running } from './support/processes'
 
 /**
  * The collector's /metrics as Prometheus reads it: `promtool check metrics` (Debian
@@ -64,10 +64,23 @@ function samples(text: string, name: string): { labels: Record<string, string>; 
 
 describe('collector /metrics for Prometheus', () => {
   it.skipIf(!hasPromtool)('passes promtool check metrics and shows the MFA SLIs of stored events', async () => {
-    const body = ProtobufLogsSerializer.serializeRequest(await sdkLogs(events(), 'idp-prom'))!
+    const sent = events()
+    const body = ProtobufLogsSerializer.serializeRequest(await sdkLogs(sent, 'idp-prom'))!
     const res = await fetch(`${otlp}/v1/logs`, { method: 'POST', body: body as BodyInit, headers: { 'content-type': 'application/x-protobuf' } })
     expect(res.status).toBe(200)
     expect(Buffer.from(await res.arrayBuffer()).toString('latin1')).toBe('') // nothing rejected
+
+    // A 200 means the rows are in the spool, not yet inserted: wait until every sent event is
+    // queryable (bounded), then scrape.
+    const ids = sent.map((r) => String(r.attributes!['event.id'])).sort()
+    const from = new Date(Date.now() - 600_000).toISOString()
+    const to = new Date(Date.now() + 60_000).toISOString()
+    const stored = await eventually(async () => {
+      const r = await fetch(`${query}/api/v1/events?from=${from}&to=${to}&limit=100`)
+      const got = ((await r.json()) as { events: { event_id?: string }[] }).events.map((e) => e.event_id ?? '').filter((id) => id.startsWith('prom-')).sort()
+      return got.length === ids.length ? got : undefined
+    }, 30_000, 100)
+    expect(stored).toEqual(ids)
 
     const scrape = await fetch(`${query}/metrics`)
     expect(scrape.status).toBe(200)
