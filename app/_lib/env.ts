@@ -39,6 +39,8 @@ export type AuthConfig =
   | {
       mode: 'oidc'
       issuer: string
+      /** OIDC_ISSUER_INTERNAL_URL: the origin the console's own calls to the issuer go to (a container network's address); unset: the issuer's. */
+      issuerInternalUrl?: string
       clientId: string
       clientSecret: string
       tokenAuthMethod: 'client_secret_basic' | 'client_secret_post'
@@ -128,9 +130,11 @@ export function parseAuthConfig(env: Record<string, string | undefined>): AuthCo
   const acr = env.OIDC_ACCEPTED_ACR ? env.OIDC_ACCEPTED_ACR.split(',').map((s) => s.trim()).filter(Boolean) : undefined
   const scopes = (env.OIDC_SCOPES || 'openid profile').trim()
   if (!scopes.split(/\s+/).includes('openid')) throw new Error(`invalid configuration OIDC_SCOPES: must include openid, got "${scopes.slice(0, 80)}"`)
+  const issuerInternalUrl = env.OIDC_ISSUER_INTERNAL_URL ? httpUrl('OIDC_ISSUER_INTERNAL_URL', env.OIDC_ISSUER_INTERNAL_URL, 'http://reference-idp:8080') : undefined
   return {
     mode: 'oidc',
     issuer,
+    issuerInternalUrl,
     clientId: env.OIDC_CLIENT_ID || 'factorwatch-console',
     clientSecret,
     tokenAuthMethod: method,

@@ -6,6 +6,7 @@ import { LOOPBACK } from '../env'
 import { decideSignIn, type SignInDecision } from './decide'
 import { EMPTY_ROLE_MAP, parseRoleMap, type RoleMap } from './roles'
 import { deriveKey, FLOW_MAX_AGE_S, seal, unseal } from './session'
+import { internalOriginFetch } from './internal-fetch'
 
 /**
  * The console as an OpenID Connect relying party (openid-client v6): authorization code flow
@@ -17,7 +18,7 @@ const discovered = new Map<string, Promise<client.Configuration>>()
 
 /** The provider's configuration (discovery), fetched once per issuer + client; a failure is retried next time. */
 export function providerConfiguration(cfg: OidcConfig, fetchImpl?: typeof fetch): Promise<client.Configuration> {
-  const key = `${cfg.issuer}\u0000${cfg.clientId}\u0000${cfg.tokenAuthMethod}`
+  const key = `${cfg.issuer}\u0000${cfg.clientId}\u0000${cfg.tokenAuthMethod}\u0000${cfg.issuerInternalUrl ?? ''}`
   let p = discovered.get(key)
   if (!p) {
     const issuer = new URL(cfg.issuer)
@@ -29,8 +30,9 @@ export function providerConfiguration(cfg: OidcConfig, fetchImpl?: typeof fetch)
     const auth = cfg.tokenAuthMethod === 'client_secret_post' ? client.ClientSecretPost(cfg.clientSecret) : client.ClientSecretBasic(cfg.clientSecret)
     const execute: ((c: client.Configuration) => void)[] = []
     if (insecure) execute.push(client.allowInsecureRequests)
-    if (fetchImpl) execute.push((c) => void (c[client.customFetch] = fetchImpl as never))
-    p = client.discovery(issuer, cfg.clientId, { redirect_uris: [redirectUri(cfg)], response_types: ['code'] }, auth, { execute, timeout: 10 })
+    // OIDC_ISSUER_INTERNAL_URL: server-to-server calls (discovery too, hence the option, not `execute`) go to that origin.
+    const viaFetch = cfg.issuerInternalUrl ? internalOriginFetch(cfg.issuer, cfg.issuerInternalUrl, fetchImpl) : (fetchImpl as client.CustomFetch | undefined)
+    p = client.discovery(issuer, cfg.clientId, { redirect_uris: [redirectUri(cfg)], response_types: ['code'] }, auth, { execute, timeout: 10, ...(viaFetch ? { [client.customFetch]: viaFetch } : {}) })
     p.catch(() => discovered.delete(key))
     discovered.set(key, p)
   }
