@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { METRIC_IDS, QUERY_ROUTES, type QueryRoute } from '../contract/query'
 import { loadCollectorConfig } from '../collector/config'
+import { auditRoutes } from '../collector/access/audit-api'
+import { AuditLog } from '../collector/access/audit-log'
+import { accessRoutes } from '../collector/access/routes-api'
 import { alertingRoutes } from '../collector/alerting/api'
 import { AlertEngine } from '../collector/alerting/engine'
 import { loadRuleSet } from '../collector/alerting/load'
@@ -19,7 +22,7 @@ import { FLOW, securityEvents } from './support/security-events'
 
 /**
  * The query API's OpenAPI document (`GET /openapi.json`) against the server that serves it (with
- * the SLO and alerting routes mounted, as the collector mounts them): it is structurally OpenAPI
+ * the audit, access-listing, SLO and alerting routes mounted, as the collector mounts them): it is structurally OpenAPI
  * 3.1 with every route of QUERY_ROUTES and of the alerting API, every `$ref` resolves, each GET
  * route's documented query parameters are exactly those the server accepts, and real answers
  * of a real chDB store with generated traffic conform to the JSON Schema the document publishes
@@ -62,7 +65,11 @@ beforeAll(async () => {
   await ch.client.insert({ table: 'otel_traces', values: security.spans, format: 'JSONEachRow' })
   const engine = new AlertEngine({ client: ch.client, store: new AlertStore(ch.client), rules: loadRuleSet(), now: () => NOW, publicUrl: 'http://collector.test', webhooks: [] })
   await engine.init()
-  server = createQueryServer({ client: ch.client, transport: ch.transport, now: () => NOW, extraRoutes: alertingRoutes(engine, () => NOW) })
+  // Mounted as collector/main.ts mounts them: audit, access listing, alerting.
+  const extraRoutes = [...auditRoutes(new AuditLog(ch.client, () => {}), () => NOW), ...alertingRoutes(engine, () => NOW)]
+  const query = createQueryServer({ client: ch.client, transport: ch.transport, now: () => NOW, extraRoutes })
+  extraRoutes.push(...accessRoutes(() => query.routes()))
+  server = query
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const res = await fetch(`${base}/openapi.json`)
@@ -82,6 +89,7 @@ async function get(path: string, init?: RequestInit): Promise<{ status: number; 
   return { status: res.status, body: await res.json() }
 }
 
+const ACCESS_PATHS = ['/api/v1/audit', '/api/v1/audit/export', '/api/v1/access/routes']
 const ALERTING_PATHS = ['/api/v1/slos', '/api/v1/alerts', '/api/v1/alerts/history', '/api/v1/silences', '/api/v1/silences/{id}', '/api/v1/maintenance', '/api/v1/maintenance/{id}', '/api/v1/runbooks/{name}']
 
 /** Every `$ref` string anywhere under `node`. */
@@ -94,11 +102,14 @@ function refs(node: unknown): string[] {
 const schemaOf = (route: string, status: number, method = 'get') => doc.paths[route][method].responses[String(status)].content['application/json'].schema
 
 describe('GET /openapi.json of the query API', () => {
-  it('is an OpenAPI 3.1 document with every route of QUERY_ROUTES and of the alerting API, each with a typed 2xx', () => {
+  it('is an OpenAPI 3.1 document with every route of QUERY_ROUTES and of the audit, access and alerting APIs, each with a typed 2xx', () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/)
     expect(doc.info.title).toBe('FactorWatch query API')
     expect(doc.info.version).toMatch(/^\d+\.\d+\.\d+/)
-    expect(Object.keys(doc.paths).sort()).toEqual([...Object.keys(QUERY_ROUTES), ...ALERTING_PATHS].sort())
+    expect(Object.keys(doc.paths).sort()).toEqual([...Object.keys(QUERY_ROUTES), ...ACCESS_PATHS, ...ALERTING_PATHS].sort())
+    expect(Object.keys(QUERY_ROUTES)).toContain('/api/v1/ingest/conflicts')
+    expect(Object.keys(doc.paths['/api/v1/audit']).sort()).toEqual(['get', 'post'])
+    expect(doc.paths['/api/v1/audit'].post.responses['201']).toBeDefined()
     expect(Object.keys(doc.paths['/api/v1/silences']).sort()).toEqual(['get', 'post'])
     expect(doc.paths['/api/v1/silences'].post.responses['201']).toBeDefined()
     const ids = new Set<string>()
@@ -114,7 +125,8 @@ describe('GET /openapi.json of the query API', () => {
         for (const [status, r] of Object.entries(op.responses)) {
           expect(status, path).toMatch(/^[1-5]\d\d$/)
           expect(r.description.length, `${path} ${status}`).toBeGreaterThan(0)
-          expect(Object.keys(r.content), `${path} ${status}`).toEqual(['application/json'])
+          // JSON everywhere but the audit export, which streams CSV or NDJSON (one AuditRecord each).
+          expect(Object.keys(r.content), `${path} ${status}`).toEqual(path === '/api/v1/audit/export' && status === '200' ? ['text/csv', 'application/x-ndjson'] : ['application/json'])
         }
         for (const p of op.parameters ?? []) {
           expect(['query', 'path'], `${path} ${p.name}`).toContain(p.in)
@@ -133,7 +145,9 @@ describe('GET /openapi.json of the query API', () => {
     for (const r of all) expect(() => resolveRef(doc, r), r).not.toThrow()
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
-        for (const [status, r] of Object.entries(op.responses)) expect(r.content['application/json'].schema.$ref, `${method} ${path} ${status}`).toMatch(/^#\/components\/schemas\//)
+        for (const [status, r] of Object.entries(op.responses)) {
+          for (const [media, c] of Object.entries(r.content)) expect(c.schema.$ref, `${method} ${path} ${status} ${media}`).toMatch(/^#\/components\/schemas\//)
+        }
       }
     }
     // Validating null against each component walks its top-level keywords; an unknown one throws.
@@ -151,7 +165,7 @@ describe('GET /openapi.json of the query API', () => {
   })
 
   it("each route's documented query parameters are exactly the ones the server accepts; required ones are refused when absent", async () => {
-    for (const route of [...Object.keys(QUERY_ROUTES), '/api/v1/slos', '/api/v1/alerts', '/api/v1/alerts/history']) {
+    for (const route of [...Object.keys(QUERY_ROUTES), ...ACCESS_PATHS, '/api/v1/slos', '/api/v1/alerts', '/api/v1/alerts/history']) {
       const documented = (doc.paths[route].get.parameters ?? []).filter((p) => p.in === 'query')
       const { status, body } = await get(`${route}?zz_unknown=1`)
       if (documented.length === 0) {
@@ -182,6 +196,9 @@ describe('GET /openapi.json of the query API', () => {
     ['/api/v1/slos', ''],
     ['/api/v1/alerts', ''],
     ['/api/v1/maintenance', ''],
+    ['/api/v1/audit', ''],
+    ['/api/v1/access/routes', ''],
+    ['/api/v1/ingest/conflicts', ''],
   ]
 
   it.each(REAL)('a real answer of %s?%s conforms to the JSON Schema of its 200', async (route, q) => {
