@@ -60,6 +60,23 @@ describe('insert deduplication in chDB', () => {
     expect(await rollup('mfa_rollup_1m', start, start + DAY)).toBe(100)
   })
 
+  it('drops a repeated token in ingest_conflicts too (migration 0073), and every table the spool writes keeps a window', async () => {
+    const start = Date.UTC(2026, 0, 2)
+    const conflict = (i: number) => [chTime(start + i * 1000), 'mfa.challenge.issued', `cf-${i}`, 'idp', 'default', 1, 2, {}]
+    const recs = encodeJsonRows('ingest_conflicts', ['ts', 'event', 'event_id', 'service', 'tenant', 'first_hash', 'conflict_hash', 'attributes'], [0, 1, 2].map(conflict), () => dayOfMs(start))
+    const stored = async () => Number(await one(`SELECT count() FROM ingest_conflicts WHERE event_id LIKE 'cf-%'`))
+    await insertOnce(store.client, recs, { ...opts, token: 'test/cf/0' })
+    await insertOnce(store.client, recs, { ...opts, token: 'test/cf/0' })
+    expect(await stored()).toBe(3)
+    await insertOnce(store.client, recs, { ...opts, token: 'test/cf/1' })
+    expect(await stored()).toBe(6)
+    const windows = await (await store.client.query({
+      query: `SELECT name, engine_full LIKE '%non_replicated_deduplication_window = 1000%' AS ok FROM system.tables WHERE database = currentDatabase() AND name IN ('mfa_events', 'otel_logs', 'otel_traces', 'ingest_conflicts') ORDER BY name`,
+      format: 'JSONEachRow',
+    })).json<{ name: string; ok: number }>()
+    expect(windows.map((r) => [r.name, Number(r.ok)])).toEqual([['ingest_conflicts', 1], ['mfa_events', 1], ['otel_logs', 1], ['otel_traces', 1]])
+  })
+
   it('replays a batch inserted before a crash but not deleted from the spool without counting it twice', async () => {
     const dir = tempDir('dedup-spool')
     dirs.push(dir)
