@@ -106,7 +106,7 @@ export async function startOidcIdp(open: () => Promise<Db | null>, config: Parti
     async authorization(extra: Record<string, string> = {}) {
       const verifier = oidc.randomPKCECodeVerifier()
       const st = oidc.randomState()
-      const url = oidc.buildAuthorizationUrl(state.rp, { redirect_uri: REDIRECT, scope: 'openid email', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: st, ...extra })
+      const url = oidc.buildAuthorizationUrl(state.rp, { redirect_uri: REDIRECT, scope: 'openid profile email', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: st, ...extra })
       return { url: url.href, verifier, state: st }
     },
     tokens: (left: URL, a: { verifier: string; state: string }) => oidc.authorizationCodeGrant(state.rp, left, { pkceCodeVerifier: a.verifier, expectedState: a.state }),
