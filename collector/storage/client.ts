@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { type ClickHouseClient, createClient } from '@clickhouse/client'
+import { type ClickHouseClient, ClickHouseLogLevel, createClient, type ErrorLogParams, type Logger, type WarnLogParams } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 import type { CollectorConfig } from '../config'
 
@@ -20,6 +20,28 @@ export interface OpenClickHouse {
 }
 
 /**
+ * The client's log, quietened: only warnings and errors, each one line with the error's message
+ * and no stack. The client's DefaultLogger prints a full stack (and its arguments) for every
+ * failed or aborted request, which on a hanging server is every insert timeout; the write path
+ * already counts and reports those failures itself.
+ */
+export class OneLineLogger implements Logger {
+  trace(): void {}
+  debug(): void {}
+  info(): void {}
+  warn(p: WarnLogParams): void { console.warn(clientLogLine('WARN', p)) }
+  error(p: ErrorLogParams): void { console.warn(clientLogLine('ERROR', p)) }
+}
+
+/** `[clickhouse client][ERROR][Connection] insert: HTTP request error.: The user aborted a request.` */
+export function clientLogLine(level: 'WARN' | 'ERROR', { module, message, err }: WarnLogParams): string {
+  const cause = err ? `: ${(err.message || err.name).split('\n')[0]}` : ''
+  return `[clickhouse client][${level}][${module}] ${message}${cause}`
+}
+
+const LOG = { LoggerClass: OneLineLogger, level: ClickHouseLogLevel.WARN }
+
+/**
  * One SQL code path, two transports: a ClickHouse server when CLICKHOUSE_URL is set,
  * otherwise chDB embedded in this process (the collector owns the data directory).
  *
@@ -32,7 +54,7 @@ export interface OpenClickHouse {
 export async function openClickHouse(config: CollectorConfig): Promise<OpenClickHouse> {
   const db = config.clickhouseDatabase
   if (config.clickhouseUrl) {
-    const bootstrap = createClient({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword })
+    const bootstrap = createClient({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, log: LOG })
     await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` })
     await bootstrap.close()
     const open = () => createClient({
@@ -41,6 +63,7 @@ export async function openClickHouse(config: CollectorConfig): Promise<OpenClick
       password: config.clickhousePassword,
       database: db,
       clickhouse_settings: { date_time_input_format: 'best_effort' },
+      log: LOG,
     })
     // Separate clients, so separate keep-alive sockets: queries never hold ingest's.
     const client = open()
@@ -54,6 +77,7 @@ export async function openClickHouse(config: CollectorConfig): Promise<OpenClick
     // chdb types against its own copy of @clickhouse/client-common; the runtime shape is the same.
     connection: createChdbConnection({ path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
     clickhouse_settings: { date_time_input_format: 'best_effort' },
+    log: LOG,
   })
   const client = open()
   const ingest = open()
