@@ -1,7 +1,8 @@
 -- Same columns, types, indexes and keys as the OpenTelemetry Collector contrib ClickHouse
 -- exporter's otel_logs (exporter/clickhouseexporter/internal/sqltemplates/logs_table.sql), so
--- tools written for that exporter read this table unchanged. Every log record lands here,
--- contract events included; records refused by the contract do not.
+-- tools written for that exporter read this table unchanged. Since migration 0070 the receiver
+-- writes contract events to mfa_events only and the other log records here; the view
+-- otel_logs_all shows both. Records refused by the contract land nowhere.
 CREATE TABLE IF NOT EXISTS otel_logs {on_cluster}
 (
     Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
