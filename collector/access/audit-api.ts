@@ -1,10 +1,10 @@
-import type { IncomingMessage } from 'node:http'
 import { z } from 'zod'
 import {
   AUDIT_EXPORT_FORMATS, AUDIT_PAGE_LIMIT, AUDIT_RESULTS, AuditPage, AuditPost, AuditPostResponse, AuditRecord,
 } from '../../contract/access'
 import { ErrorBody } from '../../contract/query'
 import { formatPath } from '../../dashboards/schema/yaml-file'
+import { readJsonBody } from '../query/body'
 import type { RouteDocs } from '../query/openapi'
 import { intParam, label, oneOf, parseObject } from '../query/params'
 import type { ExtraRoute, RouteReply } from '../query/server'
@@ -58,21 +58,6 @@ function filterOf(v: { from?: number; to?: number; action?: string; actor?: stri
 }
 const isReply = (x: object): x is RouteReply => 'status' in x && 'body' in x
 
-async function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; reply: RouteReply }> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const c of req) {
-    size += (c as Buffer).length
-    if (size > MAX_BODY) return { ok: false, reply: error(413, 'body_too_large', `request body exceeds ${MAX_BODY} bytes`) }
-    chunks.push(c as Buffer)
-  }
-  try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) }
-  } catch {
-    return { ok: false, reply: bad('body', 'body: expected a JSON object') }
-  }
-}
-
 async function* exportLines(audit: AuditLog, f: AuditFilter, format: (typeof AUDIT_EXPORT_FORMATS)[number]): AsyncGenerator<string> {
   if (format === 'csv') yield csvLine(COLUMNS)
   for await (const page of audit.all(f)) {
@@ -111,7 +96,7 @@ export function auditRoutes(audit: AuditLog, now: () => number): ExtraRoute[] {
       }
     }, docs: docs({ summary: 'Every matching audit record, newest first, streamed as CSV or NDJSON (one AuditRecord per line)', params: AUDIT_EXPORT_PARAMS, describe: DESCRIBE, responses: { 200: ['The records', AuditRecord, ['text/csv', 'application/x-ndjson']], 400: E400 } }) },
     { method: 'POST', path: '/api/v1/audit', permission: 'dashboards.read', consoleOnly: true, audited: false, action: 'audit.write', handle: async (req, _url, caller) => {
-      const body = await readJson(req)
+      const body = await readJsonBody(req, MAX_BODY)
       if (!body.ok) return body.reply
       const parsed = AuditPost.safeParse(body.value)
       if (!parsed.success) {

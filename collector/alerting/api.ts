@@ -8,6 +8,7 @@ import {
 } from '../../contract'
 import { dashboardsPath, formatPath } from '../../dashboards/schema/yaml-file'
 import { ErrorBody } from '../../contract/query'
+import { readJsonBody } from '../query/body'
 import { type RouteDocs } from '../query/openapi'
 import type { ExtraRoute, RouteReply } from '../query/server'
 import type { AlertEngine } from './engine'
@@ -20,21 +21,6 @@ const bad = (parameter: string, message: string): RouteReply => ({ status: 400, 
 const notFound = (what: string): RouteReply => ({ status: 404, body: { error: { code: 'not_found', message: what } } })
 /** Responses are checked against the contract before they leave: a drift is our bug, caught here. */
 const ok = <S extends z.ZodType>(schema: S, body: z.infer<S>, status = 200): RouteReply => ({ status, body: schema.parse(body) })
-
-async function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; reply: RouteReply }> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const c of req) {
-    size += (c as Buffer).length
-    if (size > MAX_BODY) return { ok: false, reply: { status: 413, body: { error: { code: 'body_too_large', message: `request body exceeds ${MAX_BODY} bytes` } } } }
-    chunks.push(c as Buffer)
-  }
-  try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) }
-  } catch {
-    return { ok: false, reply: bad('body', 'expected a JSON object') }
-  }
-}
 
 function parseQuery<S extends z.ZodObject>(schema: S, url: URL): { ok: true; value: z.infer<S> } | { ok: false; reply: RouteReply } {
   const known = Object.keys(schema.shape)
@@ -65,7 +51,7 @@ const windowJson = (m: Mute, now: number): MaintenanceWindow => ({ id: m.id, nam
 /** The SLO and alerting routes of the query port (contract/slo.ts). */
 export function alertingRoutes(engine: AlertEngine, now: () => number): ExtraRoute[] {
   const createMute = async (req: IncomingMessage, kind: Mute['kind']): Promise<RouteReply> => {
-    const body = await readJson(req)
+    const body = await readJsonBody(req, MAX_BODY)
     if (!body.ok) return body.reply
     const t = now()
     const parsed = kind === 'silence' ? SilenceCreate.safeParse(body.value) : MaintenanceCreate.safeParse(body.value)

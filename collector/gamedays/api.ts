@@ -1,8 +1,8 @@
-import type { IncomingMessage } from 'node:http'
 import { z } from 'zod'
 import { GameDay, GameDayList, GameDayReport, StartGameDay } from '../../contract'
 import { ScenarioList, scenarioSummary, type Scenario } from '../../dashboards/schema/gameday'
 import { formatPath } from '../../dashboards/schema/yaml-file'
+import { readJsonBody } from '../query/body'
 import type { ExtraRoute, RouteReply } from '../query/server'
 import { GameDayError, type GameDayController } from './controller'
 import { reportMarkdown } from './report'
@@ -14,21 +14,6 @@ const error = (status: number, code: string, message: string, parameter?: string
 const bad = (parameter: string, message: string) => error(400, 'invalid_parameter', `${parameter}: ${message}`, parameter)
 /** Responses are checked against the contract before they leave (a drift is our bug, caught here). */
 const ok = <S extends z.ZodType>(schema: S, body: unknown, status = 200): RouteReply => ({ status, body: schema.parse(body) })
-
-async function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; reply: RouteReply }> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const c of req) {
-    size += (c as Buffer).length
-    if (size > MAX_BODY) return { ok: false, reply: error(413, 'body_too_large', `request body exceeds ${MAX_BODY} bytes`) }
-    chunks.push(c as Buffer)
-  }
-  try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') }
-  } catch {
-    return { ok: false, reply: bad('body', 'expected a JSON object') }
-  }
-}
 
 const fromError = (err: unknown): RouteReply => {
   if (!(err instanceof GameDayError)) throw err
@@ -85,7 +70,7 @@ export function gameDayRoutes(o: GameDayApiOptions): ExtraRoute[] {
     }) },
     { method: 'GET', path: '/api/v1/gamedays', permission: 'dashboards.read', handle: async () => ok(GameDayList, { gamedays: c.list() }) },
     { method: 'POST', path: '/api/v1/gamedays', permission: 'gamedays.write', action: 'gameday.start', handle: async (req) => {
-      const body = await readJson(req)
+      const body = await readJsonBody(req, MAX_BODY, { emptyAsNull: true })
       if (!body.ok) return body.reply
       const parsed = StartGameDay.safeParse(body.value)
       if (!parsed.success) return bad(formatPath(parsed.error.issues[0].path), parsed.error.issues[0].message)
