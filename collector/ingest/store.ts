@@ -49,6 +49,9 @@ const TIME_UNIX = OTEL_METRICS_GAUGE_COLUMNS.indexOf('TimeUnix')
  * so a batch resent after a restart is recognised; logs and traces wait for that (a failed
  * load is reported through `log` and ingest goes on without it).
  */
+/** Longest wait for the spool's replay before the dedup memory is loaded without it. */
+const REPLAY_WAIT_MS = 30_000
+
 export function createIngest(
   client: Pick<ClickHouseClient, 'exec'> & Partial<Pick<ClickHouseClient, 'query'>>,
   opts: { recent?: RecentIds; onInsert?: InsertObserver; writer?: RowWriter; dedupWindowS?: number; log?: (line: string) => void } = {},
@@ -56,8 +59,17 @@ export function createIngest(
   const recent = opts.recent ?? new RecentIds()
   const onInsert = opts.onInsert ?? (() => {})
   const writer = opts.writer ?? new DirectWriter({ client, batchRows: 100_000, maxDays: 90, timeoutMs: 0, observer: { insert: onInsert } })
+  // What an earlier process left in the spool is inserted first (bounded wait), so its keys are
+  // among those loaded: an exporter that never got its answer resends exactly those records.
+  const replayed = (): Promise<void> => {
+    const w = writer as RowWriter
+    if (!w.replayed) return Promise.resolve()
+    let timer: NodeJS.Timeout | undefined
+    const cap = new Promise<void>((resolve) => { timer = setTimeout(resolve, REPLAY_WAIT_MS) })
+    return Promise.race([w.replayed(), cap]).finally(() => clearTimeout(timer))
+  }
   const ready: Promise<unknown> = typeof client.query === 'function'
-    ? loadRecentKeys(client as Pick<ClickHouseClient, 'query'>, recent, { windowS: opts.dedupWindowS, log: opts.log })
+    ? replayed().then(() => loadRecentKeys(client as Pick<ClickHouseClient, 'query'>, recent, { windowS: opts.dedupWindowS, log: opts.log }))
       .catch((err: unknown) => opts.log?.(`dedup: could not load recent keys, resends from before this start are not recognised: ${(err as Error).message.slice(0, 200)}`))
     : Promise.resolve()
 
