@@ -41,8 +41,8 @@ options:
   --exporters N      ingest: concurrent exporters (8; quick 4)
   --rate N           ack: offered events/s (10000; quick 2000)
   --ack-seconds N    ack: seconds of paced load (30; quick 3)
-  --seed-events N    ack: events over 30 days behind the dashboard query (2000000; quick 50000)
-  --events N         panels: generated events over 30 days (100000000; quick 100000)
+  --seed-events N    ack: events over 30 days behind the dashboard query (2000000; quick 20000)
+  --events N         panels: generated events over 30 days (100000000; quick 30000)
   --runs N           panels: timed runs per query (20; quick 3)
   --probes N         freshness: probes (20; quick 3)
 env: BENCH_SECONDS (idp, adapters), BENCH_ALERTING_EVENTS, BENCH_SECURITY_RATE/DAYS/RUNS,
@@ -121,7 +121,7 @@ const RUNNERS: Record<BenchName, Runner> = {
   async ack(o, add) {
     const eventsPerS = o.num('--rate', 10_000, 2000)
     const seconds = o.num('--ack-seconds', 30, 3)
-    const seedEvents = o.num('--seed-events', 2_000_000, 50_000)
+    const seedEvents = o.num('--seed-events', 2_000_000, 20_000)
     log(`ack: acknowledgement latency at a paced ${fmt(eventsPerS)} events/s (open loop) for ${seconds} s, M1 over 30 days looping on the query API`)
     const r = await (await import('./bench/ack')).benchAck({ eventsPerS, seconds, seedEvents, log })
     const p99 = add({ bench: 'ack', name: 'ack latency p99', value: r.p99Ms, unit: 'ms', target: TARGETS.ackP99Ms, kind: 'below' })
@@ -135,11 +135,11 @@ const RUNNERS: Record<BenchName, Runner> = {
   },
 
   async panels(o, add) {
-    const events = o.num('--events', 100_000_000, 100_000)
+    const events = o.num('--events', 100_000_000, 30_000)
     const runs = o.num('--runs', 20, 3)
     log(`panels: M1, M2, M3 and the sub-processor table through the query API, last 1 h / 24 h / 30 d of ${fmt(events)} generated events, ${runs} runs each after one warm-up`)
     const r = await (await import('./bench/panels')).benchPanels({
-      events, runs, log, settleS: o.quick ? 15 : 120,
+      events, runs, log, settleS: o.quick ? 5 : 120,
       onTiming: (t) => {
         const f = add({ bench: 'panels', name: `${t.panel}, ${t.range} p95`, value: t.p95Ms, unit: 'ms', target: TARGETS.panelP95Ms, kind: 'below' })
         log(`  ${`${t.panel}, ${t.range}`.padEnd(26)} p50 ${ms(t.p50Ms).padStart(6)} ms, p95 ${ms(t.p95Ms).padStart(6)} ms${vsTarget(f)}`)

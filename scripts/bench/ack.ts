@@ -45,7 +45,7 @@ export async function benchAck(o: { eventsPerS: number; seconds: number; seedEve
     const c = await startCollector({ dataDir })
     try {
       // Idle: started, its start-up work done, nothing sent yet.
-      await c.settle(o.seconds < 10 ? 15 : 60)
+      await c.settle(o.seconds < 10 ? 5 : 60)
       const idleRssBytes = c.rssBytes()
       const dash = `/api/v1/metrics?ids=M1&from=${new Date(now - 30 * DAY).toISOString()}&to=${new Date(now).toISOString()}`
       await c.get(dash) // warm: first-query compilation and caches are not what this measures

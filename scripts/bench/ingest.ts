@@ -170,7 +170,7 @@ export async function benchIngest(o: { seconds: number; exporters: number; log: 
     for (const encoding of ['protobuf', 'json'] as const) {
       const tpls = await templates(encoding, pool)
       // Merges left over from the previous run are not this one's cost.
-      await c.settle(runs.length === 0 ? 15 : 30)
+      await c.settle(o.seconds < 5 ? 5 : runs.length === 0 ? 15 : 30)
       o.log(`  ${encoding}: ${o.exporters} exporters for ${o.seconds} s`)
       runs.push(await closedLoop(c, encoding, tpls, { seconds: o.seconds, exporters: o.exporters, window, sent, log: o.log }))
     }
