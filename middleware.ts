@@ -34,8 +34,12 @@ export async function middleware(req: NextRequest): Promise<NextResponse> {
   if (!session) {
     const returnTo = `${path}${req.nextUrl.search}`
     if (api) return NextResponse.json({ error: { code: 'unauthenticated', message: 'sign in to the console first (your session is missing or has expired)', login: '/auth/login' } }, { status: 401, headers: noStore })
-    // Relative: NextURL would rewrite an absolute 127.0.0.1 location to localhost (another origin for cookies).
-    return new NextResponse(null, { status: 303, headers: { ...noStore, location: `/auth/login?return_to=${encodeURIComponent(returnTo)}` } })
+    // Served by the sign-in route in place (its answer is the redirect to the provider): a Location
+    // set here goes through NextURL, which refuses a relative one (500 Invalid URL under next start)
+    // and rewrites an absolute 127.0.0.1 one to localhost (another origin for cookies).
+    const login = new URL('/auth/login', req.url)
+    login.searchParams.set('return_to', returnTo)
+    return NextResponse.rewrite(login, { headers: noStore })
   }
   if (!api) {
     const need = pagePermission(path)
