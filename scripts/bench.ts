@@ -76,7 +76,9 @@ export function parseArgs(argv: string[]): Options {
 }
 
 const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n))
-const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : fmt(n)) : 'n/a')
+/** A latency; ∞ is an export that was never acknowledged. */
+const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : fmt(n)) : n === Number.POSITIVE_INFINITY ? '∞' : 'n/a')
+const times = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}x` : '∞x')
 const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024)} MB`
 const log = (line: string) => console.log(line)
 
@@ -93,7 +95,7 @@ function vsTarget(f: Figure): string {
   const r = ratio(f)
   if (r === undefined || f.target === undefined) return ''
   const t = f.unit === 'MB' ? fmt(f.target / 1024 / 1024) : fmt(f.target)
-  return `   (${r.toFixed(2)}x of the target ${f.kind === 'below' ? '<' : '≥'} ${t} ${f.unit}: ${passes(f) ? 'pass' : 'miss'})`
+  return `   (${times(r)} of the target ${f.kind === 'below' ? '<' : '≥'} ${t} ${f.unit}: ${passes(f) ? 'pass' : 'miss'})`
 }
 
 type Runner = (o: Options, add: (f: Figure) => Figure) => Promise<void>
@@ -220,7 +222,7 @@ function summary(figures: Figure[], failed: string[]): string[] {
     const value = f.unit === 'MB' ? fmt(f.value / 1024 / 1024) : f.unit === 'ms' || f.unit === 's' ? ms(f.value) : fmt(f.value)
     const target = f.target === undefined ? '—' : `${f.kind === 'below' ? '<' : '≥'} ${f.unit === 'MB' ? fmt(f.target / 1024 / 1024) : fmt(f.target)}`
     const verdict = passes(f)
-    return [`${f.bench}: ${f.name}`, `${value} ${f.unit}`, target, r === undefined ? '—' : `${r.toFixed(2)}x`, verdict === undefined ? '—' : verdict ? 'pass' : 'miss']
+    return [`${f.bench}: ${f.name}`, `${value} ${f.unit}`, target, r === undefined ? '—' : times(r), verdict === undefined ? '—' : verdict ? 'pass' : 'miss']
   })
   const head = ['figure', 'value', 'target', 'ratio', 'result']
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))

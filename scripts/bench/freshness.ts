@@ -27,7 +27,13 @@ export async function benchFreshness(o: { probes: number; backgroundPerS: number
         'mfa.flow_id': `fresh-${run}-${k}`, 'mfa.factor': 'totp', 'mfa.outcome': 'success', 'mfa.reason': 'ok', 'mfa.attempt': 1, 'mfa.latency_ms': 4200,
         'mfa.region': region, 'mfa.user_group': 'workforce', 'mfa.client': 'web', 'mfa.user_hash': 'f'.repeat(32),
       })
-      const r = await sender.send(await encode('protobuf', [{ tsMs: ts, service: 'reference-idp', attrs }]))
+      const body = await encode('protobuf', [{ tsMs: ts, service: 'reference-idp', attrs }])
+      // Refused for overload: retried after Retry-After as an exporter would; freshness counts from the acknowledgement.
+      let r = await sender.send(body)
+      for (let attempt = 0; (r.status === 429 || r.status === 503) && attempt < 10; attempt++) {
+        await new Promise((res) => setTimeout(res, Math.min(5, r.retryAfterS ?? 1) * 1000))
+        r = await sender.send(body)
+      }
       if (r.status !== 200 || r.rejected > 0) throw new Error(`probe ${k} answered ${r.status}${r.rejected ? `, ${r.rejected} rejected` : ''}: ${r.error ?? ''}`)
       const acked = performance.now()
       const q = `/api/v1/metrics?ids=M1&region=${region}&from=${new Date(ts - 300_000).toISOString()}&to=${new Date(ts + 300_000).toISOString()}`
