@@ -2,7 +2,8 @@
  * `freshness`: how long after its acknowledgement an event shows in `/api/v1/metrics`, under a
  * steady background load. Every probe is one sign-in (a successful verification) in a region
  * of its own; after the collector acknowledges it, the probe asks M1 for that region every
- * 50 ms until the flow is counted. The figure is acknowledgement → first answer that counts it.
+ * 50 ms until the flow is counted. The figure is acknowledgement → first answer that counts it;
+ * a probe refused until its retries ran out, or never visible within 60 s, counts as ∞.
  */
 import { buildEvent } from '../../contract'
 import { withCollector } from './collector-process'
@@ -52,9 +53,10 @@ export async function benchFreshness(o: { probes: number; backgroundPerS: number
         await new Promise((res) => setTimeout(res, o.everyMs))
       }
       const results = await Promise.all(pending)
-      const failed = results.find((r): r is Error => r instanceof Error)
-      if (failed) throw failed
-      const ms = (results as number[]).sort((a, b) => a - b)
+      // A probe never acknowledged (overload outlasting its retries) or never visible counts as ∞.
+      const failed = results.filter((r): r is Error => r instanceof Error)
+      if (failed.length > 0) o.log(`  ${failed.length} of ${results.length} probes failed; last: ${failed.at(-1)!.message.slice(0, 300)}`)
+      const ms = results.map((r) => (r instanceof Error ? Number.POSITIVE_INFINITY : r)).sort((a, b) => a - b)
       return { probes: ms.length, backgroundPerS: o.backgroundPerS, p50Ms: quantile(ms, 0.5), p95Ms: quantile(ms, 0.95), maxMs: ms.at(-1)! }
     } finally {
       sender.close()
