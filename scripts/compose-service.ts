@@ -24,11 +24,13 @@ import { DEMO_ACCOUNTS_FILE, provisionDemoAccounts } from './demo-accounts'
 const root = new URL('..', import.meta.url).pathname
 
 type KeyPair = ReturnType<typeof newServiceKeyPair>
+/** The environment as read here (a plain record: tests pass their own). */
+type Env = Record<string, string | undefined>
 /** The demo's shared secrets (base64url, 32 random bytes each). */
 export interface DemoAccess { console_api_token: string; admin_api_token: string; ingest_token: string; oidc_client_secret: string; session_secret: string }
 export interface DemoFiles { keyFile: string; accessFile: string }
 
-export const demoFiles = (env: NodeJS.ProcessEnv): DemoFiles => ({
+export const demoFiles = (env: Env): DemoFiles => ({
   keyFile: env.DEMO_SERVICE_KEY_FILE || join(root, '.data/demo/service-key.json'),
   accessFile: env.DEMO_ACCESS_FILE || join(root, '.data/demo/access.json'),
 })
@@ -64,7 +66,7 @@ export interface Launch {
 }
 
 /** What `compose-service.ts <name>` starts, with which settings; throws for an unknown name. */
-export function launchFor(name: string | undefined, env: NodeJS.ProcessEnv, files: DemoFiles = demoFiles(env)): Launch {
+export function launchFor(name: string | undefined, env: Env, files: DemoFiles = demoFiles(env)): Launch {
   const sharedKeyPair = (): KeyPair => sharedFile(files.keyFile, () => newServiceKeyPair(`compose-${Date.now().toString(36)}`))
   const sharedAccess = (): DemoAccess => sharedFile(files.accessFile, () => ({ console_api_token: secret(), admin_api_token: secret(), ingest_token: secret(), oidc_client_secret: secret(), session_secret: secret() }))
   const tsx = (file: string, ...args: string[]) => ['--import', 'tsx', join(root, file), ...args]
@@ -129,7 +131,7 @@ export function launchFor(name: string | undefined, env: NodeJS.ProcessEnv, file
 }
 
 /** The child's environment: the demo's settings, then every non-empty variable already set (those win). */
-export const childEnv = (extra: Record<string, string>, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+export const childEnv = (extra: Record<string, string>, env: Env): NodeJS.ProcessEnv =>
   ({ ...extra, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) }) as NodeJS.ProcessEnv
 
 async function main(role: string | undefined): Promise<void> {
