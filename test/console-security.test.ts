@@ -37,6 +37,7 @@ describe.runIf(hasChromium())('console Security, Executive, Explore and the mont
   let page: Page
   let dataDir = ''
   let base = ''
+  let query = ''
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true })
@@ -45,7 +46,7 @@ describe.runIf(hasChromium())('console Security, Executive, Explore and the mont
     collector = await startProcess('collector', 'collector/main.ts', [], {
       COLLECTOR_OTLP_PORT: String(otlpPort), COLLECTOR_QUERY_PORT: String(queryPort), FACTORWATCH_DATA_DIR: dataDir,
     }, [/collector query listening/])
-    const query = `http://127.0.0.1:${queryPort}`
+    query = `http://127.0.0.1:${queryPort}`
     const { records, spanRecords } = securityEvents(T0)
     const body = otlpJson(records, spanRecords)
     for (const [path, payload] of [['/v1/logs', body.logs], ['/v1/traces', body.traces]] as const) {
@@ -142,6 +143,11 @@ describe.runIf(hasChromium())('console Security, Executive, Explore and the mont
     const bytes = Buffer.from(await pdf.arrayBuffer())
     expect(bytes.subarray(0, 5).toString()).toBe('%PDF-')
     writeFileSync(join(SHOTS, 'report.pdf'), bytes)
+    // Both downloads are security exports, audited at the collector.
+    await expect.poll(async () => {
+      const page = (await (await fetch(`${query}/api/v1/audit?action=security.export`)).json()) as { records: { target: string; result: string }[] }
+      return page.records.filter((r) => r.result === 'ok').map((r) => r.target).sort()
+    }, { timeout: 10_000 }).toEqual(['csv', 'pdf'])
     for (const f of readdirSync(SHOTS).filter((x) => /^report-\d+\.png$/.test(x))) rmSync(join(SHOTS, f))
     execFileSync('pdftoppm', ['-png', '-r', '70', join(SHOTS, 'report.pdf'), join(SHOTS, 'report')])
     expect(readdirSync(SHOTS).filter((x) => /^report-\d+\.png$/.test(x)).length).toBeGreaterThan(0)

@@ -10,7 +10,7 @@ function newestMtime(path: string): number {
 }
 
 /** Why the console needs a (re)build, or null when `.next` is newer than every source. */
-export function consoleBuildReason(root: string, sources = ['app', 'contract', 'next.config.ts', 'package-lock.json']): string | null {
+export function consoleBuildReason(root: string, sources = ['app', 'contract', 'dashboards/schema', 'middleware.ts', 'instrumentation.ts', 'next.config.ts', 'package-lock.json']): string | null {
   const buildId = join(root, '.next', 'BUILD_ID')
   if (!existsSync(buildId)) return 'first run: no console build yet'
   const built = statSync(buildId).mtimeMs
