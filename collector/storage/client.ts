@@ -51,6 +51,9 @@ const LOG = { LoggerClass: OneLineLogger, level: ClickHouseLogLevel.WARN }
  * another. chdb serializes parameterized queries process-wide (its binder is not isolated per
  * connection), so ingest sends none: its inserts never wait for a `{name:Type}` query.
  */
+/** Nice value of embedded query threads (0 normal … 19 lowest). */
+export const QUERY_THREAD_NICE = 10
+
 export async function openClickHouse(config: CollectorConfig): Promise<OpenClickHouse> {
   const db = config.clickhouseDatabase
   if (config.clickhouseUrl) {
@@ -73,13 +76,16 @@ export async function openClickHouse(config: CollectorConfig): Promise<OpenClick
   // chDB's connection ignores `database`: the embedded engine keeps our tables in `default`.
   const path = resolve(config.dataDir, 'chdb')
   mkdirSync(path, { recursive: true })
-  const open = () => createClient({
+  const open = (settings: Record<string, number> = {}) => createClient({
     // chdb types against its own copy of @clickhouse/client-common; the runtime shape is the same.
     connection: createChdbConnection({ path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
-    clickhouse_settings: { date_time_input_format: 'best_effort' },
+    clickhouse_settings: { date_time_input_format: 'best_effort', ...settings },
     log: LOG,
   })
-  const client = open()
+  // Embedded, queries and ingest share this process's cores: the query connection's threads run
+  // at a lower OS priority (os_thread_priority, a nice value), so a heavy panel yields the CPU
+  // to inserts and to the event loop that acknowledges exports.
+  const client = open({ os_thread_priority: QUERY_THREAD_NICE })
   const ingest = open()
   return { client, ingest, transport: 'chdb', close: async () => { await Promise.all([ingest.close(), client.close()]) } }
 }
