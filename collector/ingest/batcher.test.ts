@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { describe, expect, it } from 'vitest'
-import { backoffMs, classifyInsertError, DirectWriter, groupRecords, insertIsolating, WriteRefused } from './batcher'
+import { backoffMs, classifyInsertError, groupRecords, insertIsolating, WriteRefused } from './batcher'
+import { DirectWriter } from './direct-writer'
 import type { EncodedRows } from './spool-record'
 
 const chError = (code: number, message: string) => Object.assign(new Error(message), { code: String(code), type: 'X' })

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
+import { systemClock } from '../../contract/clock'
 import type { EncodedRows } from './spool-record'
 import type { Segment, Spool } from './spool'
 
@@ -12,8 +13,8 @@ import type { Segment, Spool } from './spool'
  *   dropped by ClickHouse (the tables keep a non_replicated_deduplication_window, migration
  *   0060, and the token reaches the rollups fed by materialized views). Transient failures
  *   retry with backoff while requests keep being spooled, up to the spool's limits (then 503).
- * - DirectWriter (tests, tools): no spool; a request resolves once an INSERT holding its rows
- *   completed, and concurrent requests share INSERTs.
+ * - DirectWriter (direct-writer.ts; tests, tools): no spool; a request resolves once an INSERT
+ *   holding its rows completed, and concurrent requests share INSERTs.
  *
  * Either way an INSERT never spans more partition days than allowed, and an INSERT that fails
  * for a data reason is bisected by record: the records that fail alone are refused and counted,
@@ -228,16 +229,8 @@ export async function insertIsolating(
   return { refused }
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms)
-    function done() {
-      clearTimeout(t)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    signal?.addEventListener('abort', done)
-  })
+/** Waits go through the one Clock seam's real timers (resolves early when `signal` aborts). */
+export const sleep = systemClock.sleep
 
 /** Backoff before retry `attempt` (1-based): 0.5 s doubling to 30 s. Pure. */
 export const backoffMs = (attempt: number): number => Math.min(30_000, 500 * 2 ** Math.max(0, attempt - 1))
@@ -387,94 +380,3 @@ export class SpoolWriter implements RowWriter {
 }
 
 const mib = (b: number) => (b / 1048576).toFixed(1)
-
-export interface DirectWriterOptions extends InsertOptions {
-  client: Pick<ClickHouseClient, 'exec'>
-  batchRows: number
-  maxDays: number
-}
-
-interface Waiting { records: EncodedRows[]; resolve: () => void; reject: (e: unknown) => void }
-
-/**
- * No spool: a request resolves once an INSERT holding its rows completed. Requests that queue
- * while an INSERT of their table runs share the next one (up to `batchRows` rows and
- * `maxDays` days). A request whose rows ClickHouse refuses alone gets a 400; a transient
- * failure rejects every request of the batch with 503 (nothing acknowledged: they retry).
- */
-export class DirectWriter implements RowWriter {
-  private readonly queues = new Map<string, Waiting[]>()
-  private readonly running = new Set<string>()
-
-  constructor(private readonly o: DirectWriterOptions) {}
-
-  async write(records: EncodedRows[]): Promise<void> {
-    const byTable = new Map<string, EncodedRows[]>()
-    for (const r of records) {
-      if (r.rows === 0) continue
-      let l = byTable.get(r.table)
-      if (!l) byTable.set(r.table, (l = []))
-      l.push(r)
-    }
-    await Promise.all([...byTable].map(([table, recs]) => new Promise<void>((resolve, reject) => {
-      let q = this.queues.get(table)
-      if (!q) this.queues.set(table, (q = []))
-      q.push({ records: recs, resolve, reject })
-      if (!this.running.has(table)) void this.drain(table)
-    })))
-  }
-
-  private async drain(table: string): Promise<void> {
-    this.running.add(table)
-    const q = this.queues.get(table)!
-    while (q.length > 0) {
-      // Whole requests up to batchRows rows and maxDays days (at least one).
-      let n = 0
-      let rows = 0
-      const days = new Set<number>()
-      while (n < q.length) {
-        const recRows = q[n].records.reduce((a, r) => a + r.rows, 0)
-        const newDays = new Set(days)
-        for (const r of q[n].records) for (const d of r.days) newDays.add(d)
-        if (n > 0 && (rows + recRows > this.o.batchRows || newDays.size > this.o.maxDays)) break
-        rows += recRows
-        for (const d of newDays) days.add(d)
-        n++
-      }
-      const batch = q.splice(0, n)
-      await this.insertBatch(batch)
-    }
-    this.running.delete(table)
-  }
-
-  private async insertBatch(batch: Waiting[]): Promise<void> {
-    // Flatten to records, remembering whose each is; one group per INSERT shape.
-    const owner = new Map<EncodedRows, Waiting>()
-    for (const w of batch) for (const r of w.records) owner.set(r, w)
-    const bad = new Map<Waiting, string>()
-    try {
-      for (const group of groupRecords([...owner.keys()])) {
-        // A request split over many records: its records stay together when the group is bisected
-        // only if it is refused as a whole; a partly refused request is refused as a whole below.
-        const { refused } = await insertIsolating(this.o.client, group, { ...this.o, attempt: 0 })
-        for (const r of refused) bad.set(owner.get(group[r.index])!, r.reason)
-      }
-    } catch (err) {
-      for (const w of batch) w.reject(new WriteRefused(503, `storage unavailable (${(err as Error).message.split('\n')[0].slice(0, 120)}), retry later`, 5))
-      return
-    }
-    for (const w of batch) {
-      const reason = bad.get(w)
-      if (reason) w.reject(new WriteRefused(400, `rows refused by storage: ${reason}`))
-      else w.resolve()
-    }
-  }
-
-  health(): Health {
-    return { status: 'ok', reason: 'direct inserts (no spool)' }
-  }
-
-  async close(): Promise<void> {
-    while (this.running.size > 0) await sleep(20)
-  }
-}

@@ -24,6 +24,18 @@ export interface EncodedRows {
   settings?: Readonly<Record<string, number>>
 }
 
+/** Records by table, in arrival order, without empty ones. */
+export function recordsByTable(records: readonly EncodedRows[]): Map<string, EncodedRows[]> {
+  const byTable = new Map<string, EncodedRows[]>()
+  for (const r of records) {
+    if (r.rows === 0) continue
+    const list = byTable.get(r.table)
+    if (list) list.push(r)
+    else byTable.set(r.table, [r])
+  }
+  return byTable
+}
+
 /** Days one record may span: a request spanning more is split into several records. */
 export const MAX_RECORD_DAYS = 40
 const DAY_MS = 86_400_000

@@ -2,7 +2,7 @@ import { type FileHandle, mkdir, open, readdir, readFile, rm, stat, truncate, un
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { crc32 } from 'node:zlib'
-import { type EncodedRows, parseRecordPayload, recordPayload } from './spool-record'
+import { type EncodedRows, parseRecordPayload, recordPayload, recordsByTable } from './spool-record'
 
 /*
  * The write-ahead spool of the OTLP receiver (<dataDir>/spool/<table>/<segment>.seg).
@@ -358,13 +358,7 @@ export class Spool {
 
   /** Append records (any tables); resolves once they are on disk (fdatasync'd when `fsync`). */
   async append(records: EncodedRows[]): Promise<void> {
-    const byTable = new Map<string, EncodedRows[]>()
-    for (const r of records) {
-      if (r.rows === 0) continue
-      let list = byTable.get(r.table)
-      if (!list) byTable.set(r.table, (list = []))
-      list.push(r)
-    }
+    const byTable = recordsByTable(records)
     const logs = [...byTable.keys()].map((t) => this.table(t))
     await Promise.all(logs.map((l) => l.ready()))
     await Promise.all(logs.map((l) => l.append(byTable.get(l.table)!)))

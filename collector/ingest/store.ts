@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { LogIn, MetricIn, ResourceBlock, SpanIn } from '../otlp/model'
-import { DirectWriter, type RowWriter } from './batcher'
+import type { RowWriter } from './batcher'
+import { DirectWriter } from './direct-writer'
 import { loadRecentKeys, RecentIds } from './dedup'
 import { logRecords, logRows } from './log-rows'
 import { metricRows, OTEL_METRICS_GAUGE_COLUMNS, OTEL_METRICS_HISTOGRAM_COLUMNS, OTEL_METRICS_SUM_COLUMNS } from './metric-rows'
