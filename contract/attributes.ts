@@ -3,6 +3,8 @@ import {
   Channel,
   CircuitState,
   Client,
+  ExemptionKind,
+  RISK_SIGNALS,
   Factor,
   HttpStatusClass,
   Intent,
@@ -49,6 +51,13 @@ export const ATTR = {
   faultKind: 'mfa.fault_kind',
   faultShare: 'mfa.fault_share',
   faultScope: 'mfa.fault_scope',
+  network: 'mfa.network',
+  riskSignals: 'mfa.risk_signals',
+  requestId: 'mfa.request_id',
+  requesterHash: 'mfa.requester_hash',
+  approverHash: 'mfa.approver_hash',
+  durationS: 'mfa.duration_s',
+  bypassKind: 'mfa.bypass_kind',
 } as const
 export type AttrKey = (typeof ATTR)[keyof typeof ATTR]
 
@@ -61,6 +70,16 @@ const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 const userHash = z
   .string()
   .regex(/^[0-9a-f]{16,64}$/, 'expected a lowercase hex HMAC of the user id (16-64 chars), never a raw id')
+
+/** The client's network, never its address: an IPv4 /24 or an IPv6 /48 in CIDR form. */
+export const NETWORK_PATTERN = /^(?:\d{1,3}\.\d{1,3}\.\d{1,3}\.0\/24|[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::\/48)$/
+const Network = z.string().regex(NETWORK_PATTERN, 'expected an IPv4 /24 (203.0.113.0/24) or an IPv6 /48 (2001:db8:1::/48), never an address')
+/** Comma-joined, in RISK_SIGNALS order, no repeats; empty is not sent (absent = none). */
+const RiskSignals = z.string().refine((v) => {
+  const parts = v.split(',')
+  const idx = parts.map((p) => (RISK_SIGNALS as readonly string[]).indexOf(p))
+  return idx.every((i, k) => i >= 0 && (k === 0 || i > idx[k - 1]))
+}, `expected signals from ${RISK_SIGNALS.join(', ')} joined by commas in that order`)
 
 /**
  * The typed attributes of an MFA event. Keys are the wire keys; all are optional at this
@@ -101,6 +120,13 @@ export const MfaAttributes = z
     [ATTR.faultKind]: z.enum([...IDP_FAULT_KINDS, ...RUNBOOK_ACTIONS]).optional(),
     [ATTR.faultShare]: z.number().min(0).max(1).optional(),
     [ATTR.faultScope]: z.string().max(64).optional(),
+    [ATTR.network]: Network.optional(),
+    [ATTR.riskSignals]: RiskSignals.optional(),
+    [ATTR.requestId]: id.optional(),
+    [ATTR.requesterHash]: userHash.optional(),
+    [ATTR.approverHash]: userHash.optional(),
+    [ATTR.durationS]: count.max(366 * 86_400).optional(),
+    [ATTR.bypassKind]: ExemptionKind.optional(),
   })
   .passthrough()
 export type MfaAttributes = z.infer<typeof MfaAttributes>
@@ -139,6 +165,13 @@ export const ATTR_DOCS: Record<AttrKey, string> = {
   'mfa.fault_kind': 'Game days: error, timeout, latency, rate_limit, idp_unavailable (faults) or drain_vendor, promote_fallback (runbook actions).',
   'mfa.fault_share': 'Game days: fraction (0..1) of matching calls a fault touches.',
   'mfa.fault_scope': 'Game days: who a fault touches: `all`, `synthetic`, `user_group:<group>` or both joined by `,`.',
+  'mfa.network': 'Source network of the client: the IPv4 /24 or IPv6 /48 holding its address, in CIDR form (203.0.113.0/24, 2001:db8:1::/48). Never the address itself.',
+  'mfa.risk_signals': 'Signals behind the risk level, comma-joined in this order: new_device, new_country, impossible_travel, known_bad_ip (a block-list hit). Absent when none.',
+  'mfa.request_id': 'Id of a recovery request or exemption in the producer\'s store; pairs its requested / approved / denied / completed steps.',
+  'mfa.requester_hash': 'HMAC of the admin who asked for an exemption (same key as mfa.user_hash).',
+  'mfa.approver_hash': 'HMAC of the second admin who approved (or denied, or revoked) an exemption or recovery.',
+  'mfa.duration_s': 'Exemptions: how long the exemption lasts once approved, in seconds.',
+  'mfa.bypass_kind': 'Exemptions: policy_exempt, admin_override or break_glass.',
 }
 
 /**

@@ -18,6 +18,7 @@ export const EVENT_NAMES = [
   'mfa.enrollment.snapshot',
   'mfa.recovery',
   'mfa.bypass',
+  'mfa.exemption',
   'mfa.lockout',
   'mfa.stepup',
   'mfa.circuit.changed',
@@ -68,6 +69,12 @@ export const Client = z.enum(['web', 'ios', 'android', 'api'])
 export type Client = z.infer<typeof Client>
 
 export const RiskLevel = z.enum(['low', 'medium', 'high'])
+/** Signals behind a risk level (`mfa.risk_signals`); `known_bad_ip` is a block-list hit. */
+export const RISK_SIGNALS = ['new_device', 'new_country', 'impossible_travel', 'known_bad_ip'] as const
+export type RiskSignal = (typeof RISK_SIGNALS)[number]
+/** Kinds of an exemption from MFA granted on the two-person rule (`mfa.bypass_kind` of `mfa.exemption`). */
+export const EXEMPTION_KINDS = ['policy_exempt', 'admin_override', 'break_glass'] as const
+export const ExemptionKind = z.enum(EXEMPTION_KINDS)
 export type RiskLevel = z.infer<typeof RiskLevel>
 
 export const Intent = z.enum(['login', 'enrollment', 'recovery', 'stepup'])
@@ -117,7 +124,7 @@ export const REASONS = {
   'mfa.provider.request': ['ok', 'http_4xx', 'http_5xx', 'timeout', 'network_error', 'rate_limited', 'circuit_open'],
   'mfa.provider.delivery': ['delivered', 'failed', 'undeliverable', 'late', 'never_receipted'],
   'mfa.enrollment.changed': ['enrolled', 'activated', 'removed', 'renamed', 'reset', 'verification_failed'],
-  'mfa.enrollment.snapshot': ['scheduled', 'on_demand'],
+  'mfa.enrollment.snapshot': ['scheduled', 'on_demand', 'unprotected_admin'],
   'mfa.recovery': [
     'requested',
     'approved',
@@ -128,6 +135,7 @@ export const REASONS = {
     'recovery_codes_regenerated',
   ],
   'mfa.bypass': ['trusted_device', 'policy_exempt', 'admin_override', 'break_glass'],
+  'mfa.exemption': ['requested', 'approved', 'denied', 'revoked', 'expired'],
   'mfa.lockout': ['too_many_failures', 'fraud_reported', 'push_bombing', 'admin_lock', 'unlocked'],
   'mfa.stepup': ['required', 'satisfied', 'failed', 'fresh_enough'],
   'mfa.circuit.changed': ['failure_threshold', 'cooldown_elapsed', 'probe_succeeded', 'probe_failed', 'manual'],

@@ -32,16 +32,20 @@ export const EVENT_SPECS: Record<EventName, { meaning: string; required: readonl
     required: [ATTR.userHash, ATTR.factor, ATTR.reason],
   },
   'mfa.enrollment.snapshot': {
-    meaning: 'Periodic count of users with a factor active, per user group: the denominator of coverage (M8).',
+    meaning: 'Periodic count of users with a factor active, per user group: the denominator of coverage (M8). Reason unprotected_admin: one row per admin account with no active second factor at that snapshot (user_hash set, factor password, counts 1 of 1), so admins who never sign in are still listed.',
     required: [ATTR.userGroup, ATTR.factor, ATTR.enrolledCount, ATTR.totalCount],
   },
   'mfa.recovery': {
-    meaning: 'A step of account recovery: recovery codes or admin-assisted recovery.',
+    meaning: 'A step of account recovery: recovery codes or admin-assisted recovery. Admin-assisted steps carry the request id (mfa.request_id) and, for decisions, the deciding admin (mfa.approver_hash).',
     required: [ATTR.reason],
   },
   'mfa.bypass': {
     meaning: 'MFA was skipped or overridden (trusted device, policy exemption, admin override, break-glass).',
     required: [ATTR.reason],
+  },
+  'mfa.exemption': {
+    meaning: 'A step of an exemption from MFA on the two-person rule: requested, approved (active until approval + duration_s), denied, revoked or expired. Its use at sign-in is an mfa.bypass with the same request id.',
+    required: [ATTR.reason, ATTR.requestId, ATTR.bypassKind],
   },
   'mfa.lockout': {
     meaning: 'A user or factor was locked (or unlocked) by an abuse control.',
