@@ -32,7 +32,7 @@ export const WindowJson = ReportWindow
 export type WindowJson = z.infer<typeof WindowJson>
 
 /** Where counts and latencies were read: raw events or the per-minute / hourly rollups. */
-export const DataSource = z.enum(['raw', 'rollup_1m', 'rollup_1h'])
+export const DataSource = z.enum(['raw', 'rollup_1m', 'rollup_1h', 'flow_rollup_1h'])
 
 export const Quantiles = z.object({ p50: Ms, p95: Ms, p99: Ms })
 export type Quantiles = z.infer<typeof Quantiles>

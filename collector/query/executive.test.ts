@@ -11,6 +11,12 @@ describe('executive snapshot', () => {
     expect(previousWindow(wholeWindow(1000_000, 2000_000))).toEqual({ fromMs: 0, toMs: 1000_000, stepS: 1000 })
   })
 
+  it('a long window gets a step of whole hours, so rollups can answer it', () => {
+    const day = 86_400_000
+    expect(wholeWindow(0, 30 * day + 1234).stepS).toBe(30 * 24 * 3600 + 3600)
+    expect(wholeWindow(0, 7 * day).stepS).toBe(7 * 24 * 3600)
+  })
+
   it('KPIs per period; cost per success sums vendors of a channel over its verifications', () => {
     const cur = period({ M1: { value: 0.9 }, M4: { by_reason: { requested: 4, completed: 1 } }, M7: { value: 3, by_reason: { break_glass: 1 } }, M8: { value: 0.7 } },
       [{ channel: 'sms', requests: 10, successes: 9, micros: 700, verified: 7 }, { channel: 'sms', requests: 10, successes: 10, micros: 700, verified: 7 }])

@@ -4,6 +4,7 @@ import type { ExecutiveSnapshot } from '../../contract/security'
 import { runMetrics, runProviders, windowJson } from './run'
 import type { ReportRequest } from './security-sql'
 import { ratio, round } from './series'
+import { ROLLUP_AFTER_S } from './source'
 import type { QueryWindow } from './types'
 
 /**
@@ -17,9 +18,13 @@ interface Period {
   providers: (Pick<ProviderHealth, 'channel' | 'requests' | 'successes'> & { cost: Pick<ProviderHealth['cost'], 'total_micros' | 'successful_verifications'> })[]
 }
 
-/** One bucket over the whole window: the snapshot wants totals, not series. */
+/**
+ * One bucket over the whole window: the snapshot wants totals, not series. A window long enough
+ * for rollups gets a step of whole hours, so the hourly and flow rollups can answer it.
+ */
 export function wholeWindow(fromMs: number, toMs: number): QueryWindow {
-  return { fromMs, toMs, stepS: Math.max(10, Math.round((toMs - fromMs) / 1000)) }
+  const s = Math.max(10, Math.round((toMs - fromMs) / 1000))
+  return { fromMs, toMs, stepS: s > ROLLUP_AFTER_S ? Math.ceil(s / 3600) * 3600 : s }
 }
 
 export function previousWindow(w: QueryWindow): QueryWindow {

@@ -27,6 +27,7 @@ function shapeRatio<H extends string>(rows: Row[], ctx: MetricContext, hitsName:
  * verifications did. The flow is bucketed by its first verification.
  */
 export function m1Sql(ctx: MetricContext): SqlQuery {
+  if (ctx.tailFromMs !== undefined) return m1TailSql(ctx)
   const query = `
 SELECT t, count() AS flows, countIf(ok) AS hits
 FROM (
@@ -39,38 +40,73 @@ GROUP BY t ORDER BY t`
   return { query, params: ctxParams(ctx) }
 }
 
+/** M1 for the raw part of a window whose earlier hours come from the flow rollup: flows first verified at or after `from`. */
+function m1TailSql(ctx: MetricContext): SqlQuery {
+  const f = `(ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ${filterSql(ctx.filters, FILTER_KEYS)})`
+  const query = `
+SELECT t, count() AS flows, countIf(ok) AS hits
+FROM (
+  SELECT flow_id, ${bucket(`minIf(ts, ${f})`)} AS t, maxIf(outcome = 'success', ${f}) AS ok
+  FROM ${EVENTS}
+  WHERE event = ${lit(VERIFIED)} AND flow_id != '' AND ts >= fromUnixTimestamp64Milli({tail_lo_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+  GROUP BY flow_id
+  HAVING countIf(${f}) > 0 AND min(ts) >= fromUnixTimestamp64Milli({from_ms:Int64})
+)
+GROUP BY t ORDER BY t`
+  return { query, params: ctxParams(ctx, { tail_lo_ms: ctx.window.fromMs - FLOW_LOOKAHEAD_MS }) }
+}
+
 /**
  * A flow-level ratio read in one scan grouped by flow: the flow counts when its anchor event
  * (filtered, inside the window) exists; `hit` and `decided` are per-flow aggregate expressions.
  */
-export function flowRatioSql(ctx: MetricContext, spec: { events: readonly string[]; anchor: string; hit: string; decided?: string }, extra: Record<string, number> = {}): SqlQuery {
-  const anchor = `(${spec.anchor} AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${filterSql(ctx.filters, FILTER_KEYS)})`
+export function flowRatioSql(ctx: MetricContext, spec: FlowSpec, extra: Record<string, number> = {}): SqlQuery {
+  const tail = ctx.tailFromMs !== undefined
+  // A tail (flow-rollup.ts) reads back one lookahead to find each flow's true first anchor.
+  const anchor = `(${spec.anchor}${tail ? ' AND ts >= fromUnixTimestamp64Milli({from_ms:Int64})' : ''} AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${filterSql(ctx.filters, FILTER_KEYS)})`
+  const lower = tail ? 'ts >= fromUnixTimestamp64Milli({tail_lo_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64} + {lookahead_ms:Int64})' : WINDOW_LOOKAHEAD
   const query = `
 SELECT t, countIf(decided) AS flows, countIf(decided AND hit) AS hits, count() AS seen
 FROM (
   SELECT flow_id, ${bucket(`minIf(ts, ${anchor})`)} AS t, toUnixTimestamp64Milli(minIf(ts, ${anchor})) AS first_ms,
     ${spec.hit} AS hit, ${spec.decided ?? '1'} AS decided
   FROM ${EVENTS}
-  WHERE event IN ${litList(spec.events)} AND flow_id != '' AND ${WINDOW_LOOKAHEAD}
+  WHERE event IN ${litList(spec.events)} AND flow_id != '' AND ${lower}
   GROUP BY flow_id
-  HAVING countIf(${anchor}) > 0
+  HAVING countIf(${anchor}) > 0${tail ? ` AND minIf(ts, ${spec.anchor}) >= fromUnixTimestamp64Milli({from_ms:Int64})` : ''}
 )
 GROUP BY t ORDER BY t`
-  return { query, params: ctxParams(ctx, { lookahead_ms: FLOW_LOOKAHEAD_MS, ...extra }) }
+  return { query, params: ctxParams(ctx, { lookahead_ms: FLOW_LOOKAHEAD_MS, ...(tail ? { tail_lo_ms: ctx.window.fromMs - FLOW_LOOKAHEAD_MS } : {}), ...extra }) }
+}
+
+/** What a flow-level ratio reads: its events, its anchor, and per-flow aggregate expressions for hit and decided. */
+export interface FlowSpec { events: readonly string[]; anchor: string; hit: string; decided?: string }
+
+export const M3_SPEC: FlowSpec = { events: [ISSUED, 'mfa.fallback'], anchor: `event = ${lit(ISSUED)}`, hit: `countIf(event = 'mfa.fallback') > 0` }
+
+/** M6; with a provider filter the failing request must be that provider's too. */
+export function m6Spec(providerFiltered: boolean): FlowSpec {
+  const provider = providerFiltered ? ' AND provider = {f_provider:String}' : ''
+  return { events: [ISSUED, 'mfa.provider.request'], anchor: `event = ${lit(ISSUED)}`, hit: `countIf(event = 'mfa.provider.request' AND outcome IN ('error', 'timeout')${provider}) > 0` }
 }
 
 export function m3Sql(ctx: MetricContext): SqlQuery {
-  return flowRatioSql(ctx, { events: [ISSUED, 'mfa.fallback'], anchor: `event = ${lit(ISSUED)}`, hit: `countIf(event = 'mfa.fallback') > 0` })
+  return flowRatioSql(ctx, M3_SPEC)
 }
 
 export function m6Sql(ctx: MetricContext): SqlQuery {
-  const provider = ctx.filters.provider !== undefined ? ' AND provider = {f_provider:String}' : ''
-  return flowRatioSql(ctx, {
-    events: [ISSUED, 'mfa.provider.request'],
-    anchor: `event = ${lit(ISSUED)}`,
-    hit: `countIf(event = 'mfa.provider.request' AND outcome IN ('error', 'timeout')${provider}) > 0`,
-  })
+  return flowRatioSql(ctx, m6Spec(ctx.filters.provider !== undefined))
 }
+
+/** M10's expressions read `first_ms` (the flow's first challenge) and `{now_ms}`, `{abandon_ms}`. */
+export const M10_SPEC: FlowSpec = (() => {
+  const explicit = `(event = 'mfa.login.completed' AND (outcome = 'abandoned' OR reason = 'abandoned'))`
+  const terminal = `((event = 'mfa.login.completed' AND NOT ${explicit}) OR (event = ${lit(VERIFIED)} AND outcome = 'success'))`
+  const inTime = `(countIf(${terminal}) > 0 AND toUnixTimestamp64Milli(minIf(ts, ${terminal})) - first_ms <= {abandon_ms:Int64})`
+  const old = `(first_ms <= {now_ms:Int64} - {abandon_ms:Int64})`
+  const isExplicit = `(countIf(${explicit}) > 0)`
+  return { events: [ISSUED, VERIFIED, 'mfa.login.completed'], anchor: `event = ${lit(ISSUED)}`, hit: `${isExplicit} OR (NOT ${inTime} AND ${old})`, decided: `${isExplicit} OR ${inTime} OR ${old}` }
+})()
 
 /**
  * M10. Terminal = a login.completed that is not an abandonment, or a successful verification.
@@ -78,21 +114,7 @@ export function m6Sql(ctx: MetricContext): SqlQuery {
  * 10 minutes of the first challenge. Flows younger than 10 minutes without either are pending.
  */
 export function m10Sql(ctx: MetricContext): SqlQuery {
-  const explicit = `(event = 'mfa.login.completed' AND (outcome = 'abandoned' OR reason = 'abandoned'))`
-  const terminal = `((event = 'mfa.login.completed' AND NOT ${explicit}) OR (event = ${lit(VERIFIED)} AND outcome = 'success'))`
-  const inTime = `(countIf(${terminal}) > 0 AND toUnixTimestamp64Milli(minIf(ts, ${terminal})) - first_ms <= {abandon_ms:Int64})`
-  const old = `(first_ms <= {now_ms:Int64} - {abandon_ms:Int64})`
-  const isExplicit = `(countIf(${explicit}) > 0)`
-  return flowRatioSql(
-    ctx,
-    {
-      events: [ISSUED, VERIFIED, 'mfa.login.completed'],
-      anchor: `event = ${lit(ISSUED)}`,
-      hit: `${isExplicit} OR (NOT ${inTime} AND ${old})`,
-      decided: `${isExplicit} OR ${inTime} OR ${old}`,
-    },
-    { now_ms: ctx.nowMs, abandon_ms: ABANDON_AFTER_MS },
-  )
+  return flowRatioSql(ctx, M10_SPEC, { now_ms: ctx.nowMs, abandon_ms: ABANDON_AFTER_MS })
 }
 
 export const FLOW_METRICS: AnyMetricDef[] = [

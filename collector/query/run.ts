@@ -1,13 +1,14 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { metricDef } from './catalogue'
-import type { EventsResponse, MetricsResponse, OutcomesResponse, ProviderSeriesResponse, ProvidersResponse, WindowJson } from '../../contract/query'
+import type { DataSource, EventsResponse, MetricsResponse, OutcomesResponse, ProviderSeriesResponse, ProvidersResponse, WindowJson } from '../../contract/query'
 import { eventsSql, shapeEvent } from './events'
 import { outcomesSql, shapeOutcomes } from './outcomes'
 import { RAW, chooseSource } from './source'
 import type { EventsRequest, MetricsRequest, OutcomesRequest, ProviderSeriesRequest, ProvidersRequest } from './params'
 import { circuitsSql, providerFallbacksSql, providerSeriesSql, providerStatsSql, successfulVerificationsSql } from './providers'
 import { shapeProviderSeries, shapeProviders } from './providers-shape'
-import { FILTER_KEYS, type QueryWindow, type Row, type SqlQuery } from './types'
+import { FILTER_KEYS, type MetricContext, type QueryWindow, type Row, type SqlQuery } from './types'
+import { finalizedUntil, isFlowRollupMetric, rollupKey, rollupReadSql, splitWindow, tailContext } from './flow-rollup'
 
 /** The thin shell around the pure builders: run SQL, hand rows to the shapers. Answers are contract/query.ts shapes. */
 
@@ -47,13 +48,23 @@ export function windowJson(w: QueryWindow): WindowJson {
 /** Every requested metric, queried in sequence (chDB runs one query at a time anyway). */
 export async function runMetrics(client: ClickHouseClient, req: MetricsRequest, nowMs: number): Promise<MetricsResponse> {
   const out: MetricsResponse = { window: windowJson(req.window) }
+  let finalized: number | null | undefined
   for (const id of req.ids) {
     const def = metricDef(id)
-    const ctx = { window: req.window, filters: req.filters, nowMs, source: def.rollups ? chooseSource(req.window) : RAW }
-    const result = def.shape(await runSql(client, def.sql(ctx)), ctx)
+    const ctx: MetricContext = { window: req.window, filters: req.filters, nowMs, source: def.rollups ? chooseSource(req.window) : RAW }
+    let rows: Row[]
+    let source: DataSource = ctx.source.name
+    const key = isFlowRollupMetric(id) && chooseSource(req.window) !== RAW ? rollupKey(id, ctx) : null
+    const split = key && isFlowRollupMetric(id) ? splitWindow(ctx, finalized === undefined ? (finalized = await finalizedUntil(client)) : finalized) : null
+    if (key && split !== null && isFlowRollupMetric(id)) {
+      // Finalized hours from the flow rollup, the rest from raw events (flow-rollup.ts).
+      rows = [...(await runSql(client, rollupReadSql(id, ctx, key, split))), ...(await runSql(client, def.sql(tailContext(ctx, split))))]
+      source = 'flow_rollup_1h'
+    } else rows = await runSql(client, def.sql(ctx))
+    const result = def.shape(rows, ctx)
     const ignored = FILTER_KEYS.filter((k) => k in req.filters && !def.filters.includes(k))
     // `def` and `id` agree (the catalogue is keyed by id); TypeScript cannot follow that through the loop.
-    Object.assign(out, { [id]: { ...result, source: ctx.source.name, ...(ignored.length > 0 ? { ignored_filters: ignored } : {}) } })
+    Object.assign(out, { [id]: { ...result, source, ...(ignored.length > 0 ? { ignored_filters: ignored } : {}) } })
   }
   return out
 }

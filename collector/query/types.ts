@@ -19,6 +19,11 @@ export interface MetricContext {
   nowMs: number
   /** Raw events or a rollup table; only metrics with `rollups: true` look at it. */
   source: Source
+  /**
+   * Set when finalized-flow rollups (flow-rollup.ts) hold the window's earlier hours: count only
+   * flows whose first anchor event, unfiltered, is at or after `window.fromMs`.
+   */
+  tailFromMs?: number
 }
 
 /** A statement plus its server-side parameters (`{name:Type}` placeholders). */

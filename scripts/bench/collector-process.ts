@@ -22,6 +22,11 @@ export interface Collector {
    * Gives up after `maxS` and says how long it waited.
    */
   settle: (maxS?: number) => Promise<{ seconds: number; quiet: boolean }>
+  /**
+   * Wait until the flow rollup (collector/query/flow-rollup-job.ts) has finalized every hour that
+   * can be, read from /metrics' factorwatch_flow_rollup_lag_seconds; gives up after `maxS`.
+   */
+  flowRollupCaughtUp: (maxS?: number) => Promise<{ seconds: number; lagS: number | null }>
   /** SIGTERM, wait for it to exit (releases chDB's lock); the data dir stays. */
   stop: () => Promise<void>
 }
@@ -78,6 +83,19 @@ export async function startCollector(opts: { dataDir?: string; env?: Record<stri
         if (quietFor >= 2) return { seconds: (performance.now() - t0) / 1000, quiet: true }
       }
       return { seconds: maxS, quiet: false }
+    },
+    flowRollupCaughtUp: async (maxS = 1800) => {
+      const t0 = performance.now()
+      let lagS: number | null = null
+      while (performance.now() - t0 < maxS * 1000) {
+        const text = await (await fetch(`${queryUrl}/metrics`)).text()
+        const m = /^factorwatch_flow_rollup_lag_seconds (\S+)$/m.exec(text)
+        lagS = m ? Number(m[1]) : null
+        // Caught up: the newest final hour ends at most an hour and 25 minutes ago.
+        if (lagS !== null && lagS < 3600 + 1500) break
+        await new Promise((r) => setTimeout(r, 1000))
+      }
+      return { seconds: (performance.now() - t0) / 1000, lagS }
     },
     stop: running.stop,
   }

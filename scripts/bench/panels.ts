@@ -36,6 +36,9 @@ export async function benchPanels(o: { events: number; runs: number; settleS?: n
       url: `${p.path}?${new URLSearchParams({ ...p.params, from: new Date(ds.toMs - r.ms).toISOString(), to: new Date(ds.toMs).toISOString() })}`,
       times: [] as number[],
     })))
+    // The flow rollup finalizes the dataset's hours after start (M1 and M3 over long windows read it).
+    const rolled = await c.flowRollupCaughtUp()
+    o.log(`  flow rollup caught up in ${rolled.seconds.toFixed(0)} s after start (lag ${rolled.lagS === null ? 'unknown' : `${(rolled.lagS / 60).toFixed(0)} min`})`)
     // One warm-up round (first-query compilation, marks and caches), then wait out start-up work.
     for (const q of queries) await c.get(q.url)
     const settled = await c.settle(o.settleS)

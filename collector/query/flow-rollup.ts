@@ -1,0 +1,118 @@
+import type { ClickHouseClient } from '@clickhouse/client'
+import { ABANDON_AFTER_MS, FLOW_LOOKAHEAD_MS, M10_SPEC, M3_SPEC, m6Spec, type FlowSpec } from './metrics-flow'
+import { lit, litList } from './sql'
+import { FILTER_KEYS, type FilterKey, type MetricContext, type MetricId, type Row, type SqlQuery } from './types'
+
+/**
+ * Finalized-flow rollups (migration 0080). The flow metrics (M1, M3, M6, M10) group events by
+ * flow_id; over 30 days that is millions of flows per panel. Once an hour's flows can no longer
+ * change, `finalizeHoursSql` groups them once into `mfa_flow_rollup_1h`, one row per metric,
+ * filter dimension and value; a query then reads those rows for the finalized hours and raw
+ * events only for the rest (`rollupReadSql` + `tailContext`). Exact for no filter or one
+ * filter; a query with two or more filters reads raw events as before.
+ */
+
+const HOUR_MS = 3_600_000
+/** An hour is final this long after it ends: the flow lookahead plus a margin for late exports. */
+export const FINALIZE_AFTER_MS = Math.max(FLOW_LOOKAHEAD_MS, ABANDON_AFTER_MS) + 5 * 60_000
+/** Hours finalized per statement: a day of flows is a few hundred thousand groups at the demo's rate. */
+export const HOURS_PER_STATEMENT = 24
+
+export const FLOW_ROLLUP_METRICS = ['M1', 'M3', 'M6', 'M10'] as const
+export type FlowRollupMetric = (typeof FLOW_ROLLUP_METRICS)[number]
+export const isFlowRollupMetric = (id: MetricId): id is FlowRollupMetric => (FLOW_ROLLUP_METRICS as readonly string[]).includes(id)
+
+const VERIFIED = 'mfa.challenge.verified'
+/**
+ * Each metric's spec for the finalizer. M1 is not a flowRatioSql metric: a flow counts when it
+ * has a verification (matching the filter) and succeeds when one of those succeeded, so its
+ * hit is per dimension value (`subsetHit`), not per flow.
+ */
+const SPECS: Record<FlowRollupMetric, FlowSpec & { subsetHit?: string; dims: readonly FilterKey[] }> = {
+  M1: { events: [VERIFIED], anchor: `event = ${lit(VERIFIED)}`, hit: '1', subsetHit: "outcome = 'success'", dims: FILTER_KEYS },
+  M3: { ...M3_SPEC, dims: FILTER_KEYS },
+  // With a provider filter M6's failing request must be that provider's: not a per-anchor fact, read raw.
+  M6: { ...m6Spec(false), dims: FILTER_KEYS.filter((k) => k !== 'provider') },
+  M10: { ...M10_SPEC, dims: FILTER_KEYS },
+}
+
+/** Every event name a finalized hour reads (the dirty-hour view of migration 0080 watches the same). */
+export const FLOW_EVENTS = [...new Set(Object.values(SPECS).flatMap((s) => s.events))]
+
+const dimsArray = (dims: readonly FilterKey[]) => `[('', ''), ${dims.map((d) => `(${lit(d)}, toString(${d}))`).join(', ')}]`
+
+/**
+ * One metric's rows for the hours [from_h, to_h): per flow (anchored at its first anchor event),
+ * the (dimension, value) pairs of its anchor events, then counted per hour and pair. Read without
+ * FINAL: every per-flow expression is an existence test, which a re-delivered event cannot change.
+ */
+export function finalizeHoursSql(metric: FlowRollupMetric, fromHourMs: number, toHourMs: number, computedAtMs: number): SqlQuery {
+  const s = SPECS[metric]
+  const dims = dimsArray(s.dims)
+  const hit = s.subsetHit ? 'has(ok_pairs, pair)' : 'hit'
+  const query = `
+INSERT INTO mfa_flow_rollup_1h (hour, metric, dim, value, flows, hits, seen, computed_at)
+SELECT hour, {metric:String}, pair.1 AS dim, pair.2 AS value, countIf(decided), countIf(decided AND ${hit}), count(), fromUnixTimestamp64Milli({computed_ms:Int64})
+FROM (
+  SELECT flow_id, toStartOfHour(minIf(ts, ${s.anchor})) AS hour, toUnixTimestamp64Milli(minIf(ts, ${s.anchor})) AS first_ms,
+    ${s.hit} AS hit, ${s.decided ?? '1'} AS decided,
+    groupUniqArrayArrayIf(${dims}, ${s.anchor}) AS pairs
+    ${s.subsetHit ? `, groupUniqArrayArrayIf(${dims}, ${s.anchor} AND ${s.subsetHit}) AS ok_pairs` : ''}
+  FROM mfa_events
+  WHERE event IN ${litList(s.events)} AND flow_id != ''
+    AND ts >= fromUnixTimestamp64Milli({lo_ms:Int64}) AND ts < fromUnixTimestamp64Milli({hi_ms:Int64})
+  GROUP BY flow_id
+  HAVING countIf(${s.anchor}) > 0 AND hour >= fromUnixTimestamp64Milli({from_ms:Int64}) AND hour < fromUnixTimestamp64Milli({to_ms:Int64})
+)
+ARRAY JOIN pairs AS pair
+WHERE pair.1 = '' OR pair.2 != ''
+GROUP BY hour, dim, value`
+  const lookahead = Math.max(FLOW_LOOKAHEAD_MS, ABANDON_AFTER_MS)
+  return {
+    query,
+    params: { metric, from_ms: fromHourMs, to_ms: toHourMs, lo_ms: fromHourMs - lookahead, hi_ms: toHourMs + lookahead, computed_ms: computedAtMs, now_ms: computedAtMs, abandon_ms: ABANDON_AFTER_MS },
+  }
+}
+
+/** The dimension and value a query reads the rollup by, or null when it must read raw events. */
+export function rollupKey(metric: FlowRollupMetric, ctx: Pick<MetricContext, 'filters'>): { dim: string; value: string } | null {
+  const given = FILTER_KEYS.filter((k) => ctx.filters[k] !== undefined)
+  if (given.length === 0) return { dim: '', value: '' }
+  if (given.length > 1 || !SPECS[metric].dims.includes(given[0])) return null
+  return { dim: given[0], value: ctx.filters[given[0]]! }
+}
+
+/** The finalized hours [startOfHour(from), untilMs) of one metric, bucketed like the raw query (rows t, flows, hits, seen). */
+export function rollupReadSql(metric: FlowRollupMetric, ctx: MetricContext, key: { dim: string; value: string }, untilMs: number): SqlQuery {
+  const query = `
+SELECT intDiv(toInt64(toUnixTimestamp(hour)) * 1000, {step_ms:Int64}) * {step_ms:Int64} AS t, sum(flows) AS flows, sum(hits) AS hits, sum(seen) AS seen
+FROM mfa_flow_rollup_1h FINAL
+WHERE metric = {metric:String} AND dim = {dim:String} AND value = {value:String}
+  AND hour >= toStartOfHour(fromUnixTimestamp64Milli({from_ms:Int64})) AND hour < fromUnixTimestamp64Milli({until_ms:Int64})
+GROUP BY t ORDER BY t`
+  return { query, params: { metric, from_ms: ctx.window.fromMs, until_ms: untilMs, step_ms: ctx.window.stepS * 1000, dim: key.dim, value: key.value } }
+}
+
+/**
+ * How a window splits: the rollup covers whole finalized hours from the start of `from`'s hour
+ * up to `splitMs`; raw events cover flows anchored from `splitMs` to `to`. Null when the rollup
+ * cannot help (nothing finalized inside the window, or buckets that are not whole hours).
+ */
+export function splitWindow(ctx: MetricContext, finalizedUntilMs: number | null): number | null {
+  const { fromMs, toMs, stepS } = ctx.window
+  if (finalizedUntilMs === null || stepS % 3600 !== 0) return null
+  const split = Math.min(finalizedUntilMs, Math.floor(toMs / HOUR_MS) * HOUR_MS)
+  return split > Math.floor(fromMs / HOUR_MS) * HOUR_MS ? split : null
+}
+
+/** The raw part of a split window: flows whose first anchor event (unfiltered) is at or after `splitMs`. */
+export function tailContext(ctx: MetricContext, splitMs: number): MetricContext {
+  return { ...ctx, window: { ...ctx.window, fromMs: Math.max(ctx.window.fromMs, splitMs) }, tailFromMs: splitMs }
+}
+
+/** End of the newest finalized hour, or null before the first run. */
+export async function finalizedUntil(client: ClickHouseClient): Promise<number | null> {
+  const rs = await client.query({ query: 'SELECT toUnixTimestamp64Milli(toDateTime64(max(hour), 3)) AS h, count() AS n FROM mfa_flow_rollup_hours', format: 'JSONEachRow' })
+  const [r] = await rs.json<Row>()
+  return r && Number(r.n) > 0 ? Number(r.h) + HOUR_MS : null
+}
