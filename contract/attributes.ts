@@ -75,11 +75,11 @@ const userHash = z
 export const NETWORK_PATTERN = /^(?:\d{1,3}\.\d{1,3}\.\d{1,3}\.0\/24|[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::\/48)$/
 const Network = z.string().regex(NETWORK_PATTERN, 'expected an IPv4 /24 (203.0.113.0/24) or an IPv6 /48 (2001:db8:1::/48), never an address')
 /** Comma-joined, in RISK_SIGNALS order, no repeats; empty is not sent (absent = none). */
-const RiskSignals = z.string().refine((v) => {
-  const parts = v.split(',')
-  const idx = parts.map((p) => (RISK_SIGNALS as readonly string[]).indexOf(p))
-  return idx.every((i, k) => i >= 0 && (k === 0 || i > idx[k - 1]))
-}, `expected signals from ${RISK_SIGNALS.join(', ')} joined by commas in that order`)
+// A regex, not a refine: the collector compiles the contract's string checks into plain
+// predicates for ingest (collector/ingest/contract-check.ts) and refuses custom ones at start-up.
+// One alternative per first signal, each later one optional after a comma: in order, no repeats.
+const RISK_SIGNALS_PATTERN = new RegExp(`^(?:${RISK_SIGNALS.map((s, i) => s + RISK_SIGNALS.slice(i + 1).map((t) => `(?:,${t})?`).join('')).join('|')})$`)
+const RiskSignals = z.string().regex(RISK_SIGNALS_PATTERN, `expected signals from ${RISK_SIGNALS.join(', ')} joined by commas in that order`)
 
 /**
  * The typed attributes of an MFA event. Keys are the wire keys; all are optional at this
