@@ -62,6 +62,20 @@ export const RecoveryReport = z.object({
 })
 export type RecoveryReport = z.infer<typeof RecoveryReport>
 
+/**
+ * Where an attack came from: its source network (`mfa.network`, an IPv4 /24 or IPv6 /48; "unknown"
+ * when the events carry none), the country most of its events came from, the users it touched.
+ */
+const NetworkRow = z.object({
+  network: z.string(),
+  country: z.string(),
+  users: Count,
+  /** The touched users' hashes when there are at most `users_listed` of them, else empty. */
+  user_hashes: z.array(Hash),
+  /** A sign-in from this network hit the IdP's block list in the window (`mfa.risk_signals` known_bad_ip). */
+  block_listed: z.boolean(),
+})
+
 export const AttackReport = z.object({
   window: ReportWindow,
   /** mfa.login.completed reason password_failed, by country. */
@@ -74,7 +88,18 @@ export const AttackReport = z.object({
   lockouts: z.object({ by_reason: z.record(z.string(), Count), users: Count }),
   /** Denied pushes, fraud reports and push-bombing locks, by country. */
   push_bombing: z.array(z.object({ country: z.string(), denied: Count, fraud_reports: Count, lockouts: Count, users: Count })),
+  /** The same attacks by source network: failed passwords, failed second-factor checks, locks (not unlocks), push bombing. */
+  by_network: z.object({
+    users_listed: Count,
+    credential_stuffing: z.array(NetworkRow.extend({ failures: Count })),
+    brute_force: z.array(NetworkRow.extend({ failures: Count })),
+    lockouts: z.array(NetworkRow.extend({ lockouts: Count, reasons: z.array(z.string()) })),
+    push_bombing: z.array(NetworkRow.extend({ denied: Count, fraud_reports: Count, lockouts: Count })),
+  }),
+  /** Sign-ins (mfa.login.started) per bucket: [t, low, medium, high] risk. */
   risk: z.array(z.tuple([z.number(), Count, Count, Count])),
+  /** Sign-ins (mfa.login.started) per bucket with each signal: [t, new_device, new_country, impossible_travel, known_bad_ip] (RISK_SIGNALS order). */
+  risk_signals: z.array(z.tuple([z.number(), Count, Count, Count, Count])),
   /** Resumes of a revoked session (mfa.login.completed reason session_revoked). */
   revoked_session_reuse: z.array(z.object({ ts: Iso, user_hash: Hash.nullable(), country: Str, client: Str })),
   not_in_telemetry: NotInTelemetry,

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consolePage, hasChromium, launchChromium } from './support/browser'
 import { startConsole } from './support/console'
 import { eventually, freePort, ROOT, type Running, startProcess, tempDir } from './support/processes'
-import { FLOW, h, otlpJson, securityEvents } from './support/security-events'
+import { BOMBER_NET, FLOW, STUFFING_NET, h, otlpJson, securityEvents } from './support/security-events'
 
 const SHOTS = join(ROOT, 'test-results')
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
@@ -87,6 +87,12 @@ describe.runIf(hasChromium())('console Security, Executive, Explore and the mont
     expect(await page.getByTestId('recovery-backlog').locator('tbody tr').count()).toBe(1)
     expect(await page.getByTestId('stuffing').textContent()).toContain('RU')
     expect(await page.getByTestId('push-bombing').locator('tbody tr').first().textContent()).toBe('CN2111')
+    // By source network: the block-list marker is words, not colour alone; the users touched are listed by hash.
+    const stuffingNet = page.getByTestId('net-credential_stuffing').locator('tbody tr')
+    expect(await stuffingNet.first().textContent()).toMatch(new RegExp(`^${STUFFING_NET.replace(/[./]/g, '\\$&')}RU32: .*Block-listed$`))
+    expect(await stuffingNet.first().locator('code.hash').evaluateAll((els) => els.map((e) => e.getAttribute('title')))).toEqual([h('stuffed-0'), h('stuffed-1')].sort())
+    expect(await page.getByTestId('net-push_bombing').locator('tbody tr').first().textContent()).toMatch(new RegExp(`^${BOMBER_NET.replace(/[./]/g, '\\$&')}CN211`))
+    expect(await page.locator('#chart-risk-signals-title').textContent()).toBe('Risk signals of sign-ins (F5)')
     expect(await page.getByTestId('revoked').locator('tbody tr').count()).toBe(1)
     expect(await page.getByRole('link', { name: 'Security' }).getAttribute('aria-current')).toBe('page')
     expect(await axeViolations(page)).toEqual([])
@@ -138,6 +144,10 @@ describe.runIf(hasChromium())('console Security, Executive, Explore and the mont
     expect(lines[0]).toBe('section,time,user_hash,item,value,previous')
     expect(lines.some((l) => l.startsWith('break_glass_incident,') && l.includes(h('bypass-2')))).toBe(true)
     expect(lines.some((l) => l.startsWith('revoked_session_reuse,'))).toBe(true)
+    expect(lines).toContain(`push_bombing_by_network,,,${BOMBER_NET} CN denied,2,`)
+    expect(lines).toContain(`credential_stuffing_by_network_user,,${h('stuffed-0')},${STUFFING_NET},,`)
+    expect(lines.filter((l) => l.startsWith('risk_signal,') && l.includes(',known_bad_ip,'))).toHaveLength(1)
+    expect(text).toContain('Push bombing by source network')
     const pdf = await fetch(`${base}/api/report?format=pdf&range=24h`)
     expect(pdf.status).toBe(200)
     const bytes = Buffer.from(await pdf.arrayBuffer())

@@ -8,7 +8,7 @@ import { createQueryServer } from '../collector/query/server'
 import { openClickHouse } from '../collector/storage/client'
 import { migrate } from '../collector/storage/migrate'
 import { tempDir } from './support/processes'
-import { FLOW, TRACE, h, securityEvents } from './support/security-events'
+import { BOMBER_NET, FLOW, GUESSER_NET, STUFFING_NET, TRACE, h, securityEvents } from './support/security-events'
 
 /** The security, explore and executive endpoints against IdP-shaped events stored in a real chDB. */
 
@@ -88,8 +88,35 @@ describe('security reports', () => {
     expect(r.brute_force.users[1]).toEqual({ user_hash: h('guesser'), user_group: 'workforce', failures: 3, factors: ['totp'], countries: ['US'], last: iso(T0 + 35 * 60_000 + 20_000) })
     expect(r.lockouts).toEqual({ by_reason: { too_many_failures: 1, fraud_reported: 0, push_bombing: 1, admin_lock: 0, unlocked: 0 }, users: 2 })
     expect(r.push_bombing).toEqual([{ country: 'CN', denied: 2, fraud_reports: 1, lockouts: 1, users: 1 }])
-    expect(r.risk).toEqual([[T0, 3, 1, 1], [T0 + 3_600_000, 0, 1, 0]])
+    expect(r.risk).toEqual([[T0, 6, 1, 1], [T0 + 3_600_000, 0, 1, 0]])
     expect(r.revoked_session_reuse).toEqual([{ ts: iso(T0 + 41 * 60_000 + 1000), user_hash: h('revoked'), country: 'FR', client: 'web' }])
+    expect(r.not_in_telemetry).toEqual([])
+  })
+
+  it('attacks by source network (/24, /48) with the users touched and block-list hits; risk signals over time', async () => {
+    const r = AttackReport.parse((await get(`/api/v1/security/attacks?${WIN}&step=3600`)).body)
+    const n = r.by_network
+    const where = (network: string, country: string, hashes: string[], block_listed = false) => ({ network, country, users: hashes.length, user_hashes: hashes.sort(), block_listed })
+    expect(n.credential_stuffing).toEqual([
+      { ...where(STUFFING_NET, 'RU', [h('stuffed-0'), h('stuffed-1')], true), failures: 3 },
+      { ...where('unknown', 'RU', []), failures: 1 },
+    ])
+    expect(n.brute_force).toEqual([
+      { ...where(BOMBER_NET, 'CN', [h('bombed')]), failures: 3 },
+      { ...where(GUESSER_NET, 'US', [h('guesser')]), failures: 3 },
+      { ...where('unknown', 'DE', [h('flow-user')]), failures: 1 },
+    ])
+    expect(n.lockouts).toEqual([
+      { ...where(BOMBER_NET, 'CN', [h('bombed')]), lockouts: 1, reasons: ['push_bombing'] },
+      { ...where(GUESSER_NET, 'US', [h('guesser')]), lockouts: 1, reasons: ['too_many_failures'] },
+    ])
+    expect(n.push_bombing).toEqual([{ ...where(BOMBER_NET, 'CN', [h('bombed')]), denied: 2, fraud_reports: 1, lockouts: 1 }])
+    expect(r.risk_signals).toEqual([[T0, 2, 2, 1, 1], [T0 + 3_600_000, 0, 0, 0, 0]])
+    // The request's filters narrow the network view as they do the country view.
+    const ios = await get(`/api/v1/security/attacks?${WIN}&step=3600&client=ios`)
+    expect(ios.status, JSON.stringify(ios.body)).toBe(200)
+    const byNet = AttackReport.parse(ios.body).by_network
+    expect([byNet.credential_stuffing, byNet.push_bombing.map((x) => [x.network, x.denied])]).toEqual([[], [[BOMBER_NET, 2]]])
   })
 })
 

@@ -1,4 +1,5 @@
 import { AttackReport, BypassReport, EnrollmentReport, RecoveryReport } from '../../contract/security'
+import { attackCsvRows } from './attacks'
 import { type CollectorDeps, ConsoleError, getFromCollector } from './collector-client'
 import { parseFilters } from './filters'
 import { windowParams } from './security'
@@ -85,6 +86,7 @@ export function reportCsv(r: MonthlyReport): string {
     ...r.attacks.brute_force.users.map((u) => ({ section: 'second_factor_guessing', time: u.last, user_hash: u.user_hash, item: u.factors.join(' '), value: u.failures })),
     ...Object.entries(r.attacks.lockouts.by_reason).map(([k, n]) => ({ section: 'lockouts', item: k, value: n })),
     ...r.attacks.push_bombing.map((p) => ({ section: 'push_bombing', item: p.country, value: p.denied + p.fraud_reports })),
+    ...attackCsvRows(r.attacks),
     ...r.attacks.revoked_session_reuse.map((v) => ({ section: 'revoked_session_reuse', time: v.ts, user_hash: v.user_hash, item: v.client, value: v.country })),
   ]
   return [CSV_COLUMNS.join(','), ...rows.map((row) => CSV_COLUMNS.map((c) => csvField(row[c])).join(','))].join('\r\n') + '\r\n'

@@ -1,6 +1,8 @@
 import type { Metadata } from 'next'
 import { ConsoleError } from '../_lib/collector-client'
 import { currentViewer, pageAccess, viewerDeps } from '../_lib/auth/server'
+import { RISK_SIGNALS } from '../../contract/enums'
+import { SIGNAL_LABEL, blockListText, networkTables, usersText } from '../_lib/attacks'
 import { formatCount, formatDuration, formatPercent, humanize } from '../_lib/format'
 import { loadReport, type MonthlyReport } from '../_lib/report'
 import '../_components/security/security.css'
@@ -81,7 +83,11 @@ function Report({ r }: { r: MonthlyReport }) {
         <T caption={`Users with ${a.brute_force.threshold} or more failed second factors`} head={['User (hash)', 'Failures', 'Factors', 'Countries']} empty="None."
           rows={a.brute_force.users.slice(0, 25).map((u) => [short(u.user_hash), u.failures, u.factors.join(', '), u.countries.join(', ')])} />
         <T caption="Push bombing by country" head={['Country', 'Denied', 'Fraud reports', 'Locks', 'Users']} empty="None." rows={a.push_bombing.map((p) => [p.country, p.denied, p.fraud_reports, p.lockouts, p.users])} />
-        <p className="muted">Not in the events: {a.not_in_telemetry.join('; ')}.</p>
+        {networkTables(a.by_network).map((t) => <T key={t.key} caption={t.title} head={['Network', 'Country', ...t.counts, 'Users (hash)', 'Block list']} empty={`${t.title}: none.`}
+          rows={t.rows.map(({ row, counts }) => [row.network, row.country, ...counts, usersText(row, short), blockListText(row.block_listed)])} />)}
+        <T caption="Sign-ins by risk signal (UTC buckets with at least one)" head={['From (UTC)', ...RISK_SIGNALS.map((s) => SIGNAL_LABEL[s])]} empty="No sign-in carried a risk signal."
+          rows={a.risk_signals.filter(([, ...n]) => n.some((x) => x > 0)).map(([t, ...n]) => [d(new Date(t).toISOString()), ...n])} />
+        {a.not_in_telemetry.length > 0 && <p className="muted">Not in the events: {a.not_in_telemetry.join('; ')}.</p>}
       </section>
     </article>
   )

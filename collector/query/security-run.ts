@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { PHISHING_RESISTANT_FACTORS, REASONS } from '../../contract'
-import type { AttackReport, BypassReport, EnrollmentReport, RecoveryReport } from '../../contract/security'
+import type { BypassReport, EnrollmentReport, RecoveryReport } from '../../contract/security'
 import { isoFromClickHouse } from './events'
 import { buildRecoveryReport, contextOf, stepOf } from './recovery-report'
 import { runSql, windowJson } from './run'
@@ -11,7 +11,8 @@ import type { Row } from './types'
 
 /** Thin shell of the security reports: run the builders' SQL, shape rows into the contract/security.ts shapes. */
 
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
+/** A ClickHouse string column as the API's nullable string (attack-run.ts too). */
+export const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
 
 export async function runEnrollment(client: ClickHouseClient, req: q.ReportRequest): Promise<EnrollmentReport> {
   const cov = await runSql(client, q.coverageSql(req))
@@ -72,32 +73,5 @@ export async function runRecovery(client: ClickHouseClient, req: q.ReportRequest
     window: windowJson(req.window),
     ...buildRecoveryReport(req.window, steps, ctx),
     not_in_telemetry: ['source network (/24, /48) and block-list hits: the IdP uses the address for risk but never emits it; country and risk level stand in'],
-  }
-}
-
-export async function runAttacks(client: ClickHouseClient, req: q.ReportRequest): Promise<AttackReport> {
-  const stuffing = await runSql(client, q.credentialStuffingSql(req))
-  const brute = await runSql(client, q.bruteForceSql(req))
-  const locks = await runSql(client, q.lockoutsSql(req))
-  const push = await runSql(client, q.pushBombingSql(req))
-  const risk = await runSql(client, q.riskSeriesSql(req))
-  const revoked = await runSql(client, q.revokedSessionSql(req))
-  const byReason: Record<string, number> = Object.fromEntries(REASONS['mfa.lockout'].map((r) => [r, 0]))
-  for (const r of locks) if (r.reason !== '') byReason[String(r.reason)] = num(r.n)
-  return {
-    window: windowJson(req.window),
-    credential_stuffing: stuffing.map((r) => ({ country: String(r.country) || 'unknown', failures: num(r.failures), users: num(r.users) })),
-    brute_force: {
-      threshold: q.BRUTE_FORCE_THRESHOLD,
-      users: brute.map((r) => ({ user_hash: String(r.user_hash), user_group: str(r.user_group), failures: num(r.failures), factors: (r.factors as string[]).filter(Boolean), countries: r.countries as string[], last: isoFromClickHouse(r.last) })),
-    },
-    lockouts: { by_reason: byReason, users: num(locks.find((r) => r.reason === '')?.n ?? 0) },
-    push_bombing: push.map((r) => ({ country: String(r.country) || 'unknown', denied: num(r.denied), fraud_reports: num(r.fraud_reports), lockouts: num(r.lockouts), users: num(r.users) })),
-    risk: fillSeries(req.window, risk, (b) => [b.reduce((a, r) => a + num(r.low), 0), b.reduce((a, r) => a + num(r.medium), 0), b.reduce((a, r) => a + num(r.high), 0)]),
-    revoked_session_reuse: revoked.map((r) => ({ ts: isoFromClickHouse(r.ts), user_hash: str(r.user_hash), country: str(r.country), client: str(r.client) })),
-    not_in_telemetry: [
-      'source network (/24, /48): not an event attribute, attacks are grouped by country',
-      'risk signals (new device, new country, impossible travel): the IdP emits only the resulting risk level',
-    ],
   }
 }

@@ -16,20 +16,12 @@ export const SNAPSHOT_LOOKBACK_MS = 30 * DAY_MS
 export const HISTORY_MS = 90 * DAY_MS
 /** A recovery this soon after a factor change is the SIM-swap pattern (F6). */
 export const FACTOR_CHANGE_WINDOW_MS = 7 * DAY_MS
-export const BRUTE_FORCE_THRESHOLD = 3
-/**
- * The attack reports scan every sign-in of the window: they read the table without FINAL and
- * count distinct event ids instead (as the rollups do with uniq), which tolerates re-deliveries
- * at a fraction of FINAL's cost.
- */
-const RAW = 'mfa_events'
 const ACTIVE_REASONS = ['enrolled', 'activated', 'renamed'] as const
 const SECOND_FACTORS_EXCLUDED = ['password', 'recovery_code', 'admin_recovery'] as const
-const FAILED = ['failure', 'expired', 'replayed', 'rate_limited', 'locked_out', 'error', 'timeout'] as const
 
-const where = (req: ReportRequest, event: string, extra = '1') =>
+export const where = (req: ReportRequest, event: string, extra = '1') =>
   `event = '${event}' AND ${WINDOW} AND ${filterSql(req.filters, FILTER_KEYS)} AND ${extra}`
-const params = (req: ReportRequest, extra: Record<string, number | string> = {}) => baseParams(req.window, req.filters, extra)
+export const params = (req: ReportRequest, extra: Record<string, number | string> = {}) => baseParams(req.window, req.filters, extra)
 
 export function coverageSql(req: ReportRequest): SqlQuery {
   const query = `
@@ -141,57 +133,4 @@ FROM (
   GROUP BY user_hash, country)
 GROUP BY user_hash`
   return { query, params: params(req, { history_ms: req.window.fromMs - HISTORY_MS }) }
-}
-
-export function credentialStuffingSql(req: ReportRequest): SqlQuery {
-  const query = `
-SELECT country, uniq(event_id) AS failures, uniqExactIf(user_hash, user_hash != '') AS users
-FROM ${RAW} WHERE ${where(req, 'mfa.login.completed', "reason = 'password_failed'")}
-GROUP BY country ORDER BY failures DESC LIMIT 50`
-  return { query, params: params(req) }
-}
-
-export function bruteForceSql(req: ReportRequest): SqlQuery {
-  const query = `
-SELECT user_hash, any(user_group) AS user_group, uniq(event_id) AS failures, arraySort(groupUniqArray(factor)) AS factors,
-  arraySort(groupUniqArrayIf(country, country != '')) AS countries, max(ts) AS last
-FROM ${RAW}
-WHERE ${where(req, 'mfa.challenge.verified', `outcome IN ${litList(FAILED)} AND user_hash != ''`)}
-GROUP BY user_hash HAVING failures >= {threshold:UInt32} ORDER BY failures DESC, last DESC LIMIT 200`
-  return { query, params: params(req, { threshold: BRUTE_FORCE_THRESHOLD }) }
-}
-
-export function lockoutsSql(req: ReportRequest): SqlQuery {
-  const query = `
-SELECT reason, uniq(event_id) AS n FROM ${RAW} WHERE ${where(req, 'mfa.lockout')} GROUP BY reason
-UNION ALL
-SELECT '' AS reason, uniqExactIf(user_hash, user_hash != '' AND reason != 'unlocked') AS n FROM ${RAW} WHERE ${where(req, 'mfa.lockout')}`
-  return { query, params: params(req) }
-}
-
-export function pushBombingSql(req: ReportRequest): SqlQuery {
-  const query = `
-SELECT country,
-  uniqIf(event_id, event = 'mfa.challenge.verified' AND reason = 'user_denied') AS denied,
-  uniqIf(event_id, event = 'mfa.challenge.verified' AND reason = 'fraud_reported') AS fraud_reports,
-  uniqIf(event_id, event = 'mfa.lockout' AND reason IN ('push_bombing', 'fraud_reported')) AS lockouts,
-  uniqExactIf(user_hash, user_hash != '') AS users
-FROM ${RAW}
-WHERE event IN ('mfa.challenge.verified', 'mfa.lockout') AND factor = 'push' AND ${WINDOW} AND ${filterSql(req.filters, FILTER_KEYS)}
-  AND reason IN ('user_denied', 'fraud_reported', 'push_bombing')
-GROUP BY country ORDER BY denied + fraud_reports + lockouts DESC LIMIT 50`
-  return { query, params: params(req) }
-}
-
-export function riskSeriesSql(req: ReportRequest): SqlQuery {
-  const query = `
-SELECT ${bucket('ts')} AS t, uniqIf(event_id, risk_level = 'low') AS low, uniqIf(event_id, risk_level = 'medium') AS medium, uniqIf(event_id, risk_level = 'high') AS high
-FROM ${RAW} WHERE ${where(req, 'mfa.login.started')} GROUP BY t ORDER BY t`
-  return { query, params: params(req) }
-}
-
-export function revokedSessionSql(req: ReportRequest): SqlQuery {
-  const query = `
-SELECT ts, user_hash, country, client FROM ${RAW} WHERE ${where(req, 'mfa.login.completed', "reason = 'session_revoked'")} ORDER BY ts DESC LIMIT 1 BY event_id LIMIT 200`
-  return { query, params: params(req) }
 }

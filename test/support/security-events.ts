@@ -13,8 +13,15 @@ export const h = (s: string) => createHash('sha256').update(s).digest('hex').sli
 export const FLOW = '7f1c2d3e-0000-4000-8000-00000000f10a'
 export const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
 const MIN = 60
+/** Source networks of the attacks (mfa.network): IPv4 /24s and an IPv6 /48, documentation ranges. */
+export const STUFFING_NET = '203.0.113.0/24'
+export const GUESSER_NET = '2001:db8:1::/48'
+export const BOMBER_NET = '198.51.100.0/24'
+/** The bombed user's phone: its answers come from here, the attack from BOMBER_NET. */
+export const PHONE_NET = '100.64.7.0/24'
 
-type Who = { user?: string; group?: string; country?: string; client?: string; risk?: string; region?: string }
+/** `network` and `signals` are mfa.network and mfa.risk_signals, sent only when given (as the IdP does). */
+type Who = { user?: string; group?: string; country?: string; client?: string; risk?: string; region?: string; network?: string; signals?: string }
 
 export interface EventRecord { tsMs: number; attrs: Record<string, string | number>; traceId?: string; spanId?: string }
 export interface SpanRecord { traceId: string; spanId: string; parentSpanId: string; name: string; startMs: number; durMs: number; status: 'Ok' | 'Error' }
@@ -26,6 +33,7 @@ export function securityEvents(t0: number): { rows: MfaEventRow[]; spans: Record
     const base: EventAttributes = {
       'mfa.region': who.region ?? 'eu-west', 'mfa.country': who.country ?? 'DE', 'mfa.client': who.client ?? 'web', 'mfa.risk_level': who.risk ?? 'low',
       ...(who.user ? { 'mfa.user_hash': h(who.user), 'mfa.user_group': who.group ?? 'workforce' } : {}),
+      ...(who.network ? { 'mfa.network': who.network } : {}), ...(who.signals ? { 'mfa.risk_signals': who.signals } : {}),
     }
     const attrsOut = buildEvent(name, { ...base, ...attrs }, () => `sec-${++n}`)
     records.push({ tsMs: t0 + at * 1000, attrs: attrsOut, traceId: trace?.traceId, spanId: trace?.spanId })
@@ -59,16 +67,20 @@ export function securityEvents(t0: number): { rows: MfaEventRow[]; spans: Record
   rec(20 * MIN, 'rec-open', 'requested')
   rec(25 * MIN, 'rec-denied', 'requested', 'DE', 'high'); rec(50 * MIN, 'rec-denied', 'denied')
 
-  // Attacks: credential stuffing from RU, a second-factor guesser, push bombing from CN, a revoked session resumed.
-  for (let i = 0; i < 4; i++) e(30 * MIN + i, 'mfa.login.completed', { 'mfa.flow_id': `fs${i}`, 'mfa.outcome': 'failure', 'mfa.reason': 'password_failed', 'mfa.factor': 'password', 'mfa.intent': 'login' }, i < 2 ? { user: `stuffed-${i}`, country: 'RU' } : { country: 'RU' })
-  for (let i = 0; i < 3; i++) e(35 * MIN + i * 10, 'mfa.challenge.verified', { 'mfa.flow_id': 'fbf', 'mfa.factor': 'totp', 'mfa.outcome': 'failure', 'mfa.reason': 'invalid_code', 'mfa.attempt': i + 1, 'mfa.intent': 'login' }, { user: 'guesser', country: 'US', risk: 'medium', region: 'us-east', client: 'api' })
-  e(36 * MIN, 'mfa.lockout', { 'mfa.flow_id': 'fbf', 'mfa.factor': 'totp', 'mfa.reason': 'too_many_failures' }, { user: 'guesser', country: 'US' })
-  for (let i = 0; i < 2; i++) e(38 * MIN + i, 'mfa.challenge.verified', { 'mfa.flow_id': `fp${i}`, 'mfa.factor': 'push', 'mfa.channel': 'push', 'mfa.outcome': 'failure', 'mfa.reason': 'user_denied', 'mfa.intent': 'login' }, { user: 'bombed', country: 'CN', client: 'ios' })
-  e(39 * MIN, 'mfa.challenge.verified', { 'mfa.flow_id': 'fp2', 'mfa.factor': 'push', 'mfa.channel': 'push', 'mfa.outcome': 'failure', 'mfa.reason': 'fraud_reported', 'mfa.intent': 'login' }, { user: 'bombed', country: 'CN', client: 'ios' })
-  e(39 * MIN + 1, 'mfa.lockout', { 'mfa.factor': 'push', 'mfa.channel': 'push', 'mfa.reason': 'push_bombing' }, { user: 'bombed', country: 'CN' })
+  // Attacks: credential stuffing from RU (three from a block-listed /24, one with no network), a second-factor guesser
+  // from an IPv6 /48, push bombing from CN (answered from the victim's phone elsewhere), a revoked session resumed.
+  const stuffer = (i: number) => (i === 3 ? {} : { network: STUFFING_NET, ...(i === 0 ? { signals: 'known_bad_ip' } : {}) })
+  for (let i = 0; i < 4; i++) e(30 * MIN + i, 'mfa.login.completed', { 'mfa.flow_id': `fs${i}`, 'mfa.outcome': 'failure', 'mfa.reason': 'password_failed', 'mfa.factor': 'password', 'mfa.intent': 'login' }, { ...(i < 2 ? { user: `stuffed-${i}` } : {}), country: 'RU', ...stuffer(i) })
+  for (let i = 0; i < 3; i++) e(35 * MIN + i * 10, 'mfa.challenge.verified', { 'mfa.flow_id': 'fbf', 'mfa.factor': 'totp', 'mfa.outcome': 'failure', 'mfa.reason': 'invalid_code', 'mfa.attempt': i + 1, 'mfa.intent': 'login' }, { user: 'guesser', country: 'US', risk: 'medium', region: 'us-east', client: 'api', network: GUESSER_NET, signals: 'new_device,new_country' })
+  e(36 * MIN, 'mfa.lockout', { 'mfa.flow_id': 'fbf', 'mfa.factor': 'totp', 'mfa.reason': 'too_many_failures' }, { user: 'guesser', country: 'US', network: GUESSER_NET })
+  for (let i = 0; i < 3; i++) e(37 * MIN + i, 'mfa.login.started', { 'mfa.flow_id': `fp${i}`, 'mfa.reason': 'password_verified', 'mfa.intent': 'login' }, { user: 'bombed', country: 'CN', network: BOMBER_NET })
+  for (let i = 0; i < 2; i++) e(38 * MIN + i, 'mfa.challenge.verified', { 'mfa.flow_id': `fp${i}`, 'mfa.factor': 'push', 'mfa.channel': 'push', 'mfa.outcome': 'failure', 'mfa.reason': 'user_denied', 'mfa.intent': 'login' }, { user: 'bombed', country: 'CN', client: 'ios', network: PHONE_NET })
+  e(39 * MIN, 'mfa.challenge.verified', { 'mfa.flow_id': 'fp2', 'mfa.factor': 'push', 'mfa.channel': 'push', 'mfa.outcome': 'failure', 'mfa.reason': 'fraud_reported', 'mfa.intent': 'login' }, { user: 'bombed', country: 'CN', client: 'ios', network: PHONE_NET })
+  e(39 * MIN + 1, 'mfa.lockout', { 'mfa.factor': 'push', 'mfa.channel': 'push', 'mfa.reason': 'push_bombing' }, { user: 'bombed', country: 'CN', network: BOMBER_NET })
   e(41 * MIN, 'mfa.login.started', { 'mfa.flow_id': 'fv', 'mfa.reason': 'session_resume', 'mfa.intent': 'login' }, { user: 'revoked', country: 'FR' })
   e(41 * MIN + 1, 'mfa.login.completed', { 'mfa.flow_id': 'fv', 'mfa.outcome': 'failure', 'mfa.reason': 'session_revoked', 'mfa.intent': 'login' }, { user: 'revoked', country: 'FR' })
-  for (const [i, risk] of (['low', 'low', 'medium', 'high'] as const).entries()) e(2 * MIN + i * 15 * MIN, 'mfa.login.started', { 'mfa.flow_id': `fk${i}`, 'mfa.reason': 'password_verified', 'mfa.intent': 'login' }, { user: `risk-${i}`, risk })
+  const signals = [undefined, 'new_device', 'new_device,new_country', 'new_country,impossible_travel,known_bad_ip']
+  for (const [i, risk] of (['low', 'low', 'medium', 'high'] as const).entries()) e(2 * MIN + i * 15 * MIN, 'mfa.login.started', { 'mfa.flow_id': `fk${i}`, 'mfa.reason': 'password_verified', 'mfa.intent': 'login' }, { user: `risk-${i}`, risk, signals: signals[i], network: i === 3 ? '192.0.2.0/24' : undefined })
 
   // One failed sign-in end to end, with its trace: password, risk, a wrong code, SMS send, the right code.
   const who = { user: 'flow-user', client: 'android', risk: 'medium' }

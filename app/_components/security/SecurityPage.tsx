@@ -9,7 +9,8 @@ import { RefreshStatus, StaleBanner } from '../RefreshStatus'
 import { ChartsSkeleton, ErrorState, StatsSkeleton } from '../States'
 import { StatCard } from '../StatCard'
 import { Toolbar, OVERVIEW_FILTERS } from '../Toolbar'
-import { AttackSection, BypassSection, EnrollmentSection, RecoverySection } from './SecuritySections'
+import { AttackSection } from './AttackSection'
+import { BypassSection, EnrollmentSection, RecoverySection } from './SecuritySections'
 
 /** The security lead's report; without a range in the URL it covers the last 7 days. */
 export function SecurityPage() {

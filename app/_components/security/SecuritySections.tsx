@@ -1,7 +1,7 @@
-import type { AttackReport, BypassReport, EnrollmentReport, RecoveryReport } from '../../../contract/security'
+import type { BypassReport, EnrollmentReport, RecoveryReport } from '../../../contract/security'
 import { formatCount, formatDateTime, formatDuration, formatPercent, humanize } from '../../_lib/format'
 import { DataTable, Delta, Gaps, UserHash } from './DataTable'
-import { CoverageTrend, RiskChart } from './SecurityCharts'
+import { CoverageTrend } from './SecurityCharts'
 
 const when = (iso: string) => formatDateTime(Date.parse(iso))
 
@@ -74,29 +74,6 @@ export function RecoverySection({ r }: { r: RecoveryReport }) {
       <h3>Backlog (requests awaiting a decision)</h3>
       <DataTable testId="recovery-backlog" caption="Open recovery requests" columns={['User', 'Requested', 'Waiting']}
         empty="No request is waiting." rows={r.backlog.map((x) => [<UserHash key="h" hash={x.user_hash} />, when(x.requested_at), formatDuration(x.age_ms)])} />
-      <Gaps items={r.not_in_telemetry} />
-    </section>
-  )
-}
-
-export function AttackSection({ r }: { r: AttackReport }) {
-  return (
-    <section className="card sec-card" aria-labelledby="atk-title">
-      <h2 id="atk-title" className="section-title">Attacks</h2>
-      <p className="kv">{Object.entries(r.lockouts.by_reason).map(([k, n]) => <span key={k}>Lockouts, {humanize(k).toLowerCase()} <b>{n}</b></span>)}</p>
-      <h3>Credential stuffing (failed passwords by country)</h3>
-      <DataTable testId="stuffing" caption="Failed passwords by country" columns={['Country', 'Failures', 'Users touched']} num={[1, 2]}
-        empty="No failed password in this range." rows={r.credential_stuffing.map((c) => [c.country, c.failures, c.users])} />
-      <h3>Second-factor guessing (≥ {r.brute_force.threshold} failures per user)</h3>
-      <DataTable testId="brute-force" caption="Users with repeated failed second factors" columns={['User', 'Failures', 'Factors', 'Countries', 'Last']} num={[1]}
-        empty="No user failed a second factor repeatedly." rows={r.brute_force.users.slice(0, 15).map((u) => [<UserHash key="h" hash={u.user_hash} />, u.failures, u.factors.map(humanize).join(', '), u.countries.join(', '), when(u.last)])} />
-      <h3>Push bombing by country</h3>
-      <DataTable testId="push-bombing" caption="Denied pushes, fraud reports and locks by country" columns={['Country', 'Denied', 'Fraud reports', 'Locks', 'Users']} num={[1, 2, 3, 4]}
-        empty="No denied push or fraud report." rows={r.push_bombing.map((p) => [p.country, p.denied, p.fraud_reports, p.lockouts, p.users])} />
-      <h3>Revoked sessions used again (F7)</h3>
-      <DataTable testId="revoked" caption="Resumes of revoked sessions" columns={['When', 'User', 'Country', 'Client']}
-        empty="None seen. The reference IdP does not emit this yet (mfa.login.completed reason session_revoked)." rows={r.revoked_session_reuse.map((v) => [when(v.ts), <UserHash key="h" hash={v.user_hash} />, v.country ?? '—', v.client ?? '—'])} />
-      <RiskChart r={r} />
       <Gaps items={r.not_in_telemetry} />
     </section>
   )
