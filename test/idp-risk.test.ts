@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { validateEvent } from '../contract'
 import { loadIdpConfig } from '../reference-idp/config'
 import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { testStores } from '../reference-idp/store/test-stores'
@@ -47,7 +48,8 @@ describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, op
     const again = await browser.post('/api/v1/login', { email: alice.email, password: PASSWORD })
     expect(again.body).toEqual({ status: 'authenticated' })
     const bypass = tel.named('mfa.bypass').at(-1)!
-    expect(bypass).toMatchObject({ 'mfa.reason': 'trusted_device', 'mfa.risk_level': 'low' })
+    expect(bypass).toMatchObject({ 'mfa.reason': 'trusted_device', 'mfa.risk_level': 'low', 'mfa.network': '127.0.0.0/24' }) // no X-Demo-IP: the socket's
+    expect(bypass).not.toHaveProperty('mfa.risk_signals') // none: absent, never empty
     expect(tel.named('mfa.login.completed').at(-1)).toMatchObject({ 'mfa.flow_id': bypass['mfa.flow_id'], 'mfa.reason': 'trusted_device' })
 
     // The same browser (with alice's cookie) signing in as bob still needs bob's second factor.
@@ -72,8 +74,8 @@ describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, op
     risky.setCookie(browser.cookie())
     const r = await risky.post('/api/v1/login', { email: carol.email, password: PASSWORD })
     expect(r.body.next).toBe('totp')
-    expect(tel.named('mfa.login.started').at(-1)).toMatchObject({ 'mfa.risk_level': 'high' })
-    expect(tel.named('mfa.challenge.issued').at(-1)).toMatchObject({ 'mfa.reason': 'risk_high' })
+    expect(tel.named('mfa.login.started').at(-1)).toMatchObject({ 'mfa.risk_level': 'high', 'mfa.risk_signals': 'known_bad_ip', 'mfa.network': '203.0.113.0/24' })
+    expect(tel.named('mfa.challenge.issued').at(-1)).toMatchObject({ 'mfa.reason': 'risk_high', 'mfa.network': '203.0.113.0/24' })
 
     // An SMS-only account at high risk cannot finish with SMS.
     const phone = '+4915100000099'
@@ -85,7 +87,26 @@ describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, op
     await sms.post('/api/v1/enroll/oob/verify', { factor_id: e.body.factor_id, code })
     const refused = await client(idp.url, BAD_IP).post('/api/v1/login', { email, password: PASSWORD })
     expect([refused.status, refused.body.code, refused.body.risk_level]).toEqual([403, 'forbidden', 'high'])
-    expect(tel.named('mfa.login.completed').at(-1)).toMatchObject({ 'mfa.outcome': 'failure', 'mfa.reason': 'risk_blocked', 'mfa.risk_level': 'high' })
+    expect(tel.named('mfa.login.completed').at(-1)).toMatchObject({ 'mfa.outcome': 'failure', 'mfa.reason': 'risk_blocked', 'mfa.risk_level': 'high', 'mfa.risk_signals': 'known_bad_ip' }) // a first sign-in: only the block list speaks
+  })
+
+  it('events carry the source network (/24, /48, an IPv4-mapped address as its /24), never the address; all valid per the contract', async ({ skip: s }) => {
+    if (skip) return s()
+    const fay = await totpUser('fay')
+    const from = async (ip: string) => {
+      await client(idp.url, { 'x-demo-country': 'DE', 'x-demo-ip': ip }).post('/api/v1/login', { email: fay.email, password: PASSWORD })
+      return tel.named('mfa.login.started').at(-1)!
+    }
+    const v6 = await from('2001:DB8:aa:bb::17')
+    expect(v6).toMatchObject({ 'mfa.network': '2001:db8:aa::/48', 'mfa.risk_level': 'low' })
+    expect(v6).not.toHaveProperty('mfa.risk_signals')
+    expect(await from('::ffff:198.51.100.66')).toMatchObject({ 'mfa.network': '198.51.100.0/24', 'mfa.risk_signals': 'known_bad_ip', 'mfa.risk_level': 'high' })
+    const wrong = await client(idp.url, { 'x-demo-ip': '192.0.2.200' }).post('/api/v1/login', { email: fay.email, password: 'not the password' })
+    expect(wrong.status).toBe(401)
+    expect(tel.named('mfa.login.completed').at(-1)).toMatchObject({ 'mfa.reason': 'password_failed', 'mfa.network': '192.0.2.0/24' })
+    const all = JSON.stringify(tel.events)
+    for (const address of ['203.0.113.7', '2001:db8:aa:bb', '198.51.100.66', '192.0.2.200', '127.0.0.1']) expect(all).not.toContain(address)
+    for (const e of tel.events) expect(validateEvent(e)).toMatchObject({ ok: true })
   })
 
   it('an account with only a password cannot sign in at high risk (policy passwordOnly: deny); at low risk it can', async ({ skip: s }) => {
@@ -109,7 +130,7 @@ describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, op
     expect((await home.post('/api/v1/login/totp', { flow_id: f, code: totpAt(erin.secret, clock) })).body.status).toBe('authenticated')
     clock += 5 * 60_000
     await client(idp.url, { 'x-demo-country': 'BR' }).post('/api/v1/login', { email: erin.email, password: PASSWORD })
-    expect(tel.named('mfa.login.started').at(-1)).toMatchObject({ 'mfa.risk_level': 'high', 'mfa.country': 'BR' })
+    expect(tel.named('mfa.login.started').at(-1)).toMatchObject({ 'mfa.risk_level': 'high', 'mfa.country': 'BR', 'mfa.risk_signals': 'new_device,new_country,impossible_travel' })
   })
 })
 

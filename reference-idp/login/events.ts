@@ -1,17 +1,18 @@
 import type { Span } from '@opentelemetry/api'
-import { ATTR, type Client, type EventAttributes, type EventName, type RiskLevel } from '../../contract'
+import { ATTR, RISK_SIGNALS, type Client, type EventAttributes, type EventName, type RiskLevel, type RiskSignal } from '../../contract'
 import type { IdpKeys } from '../keys'
 import type { UserRow } from '../store/repo'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { SendResult } from '../subprocessors/types'
 import type { Telemetry } from '../telemetry/telemetry'
+import { networkOf } from './network'
 
 /** Who is asking: what every event of the request carries (never an address or a raw id). */
 export interface RequestCtx {
   span?: Span
   country?: string
   client: Client
-  /** Client address (risk signals only; never emitted). */
+  /** Client address (risk signals, and its /24 or /48 as `mfa.network`; the address is never emitted). */
   ip?: string
   /** The browser's device-id cookie (risk: new device; never emitted). */
   deviceId?: string
@@ -19,6 +20,14 @@ export interface RequestCtx {
   trustedToken?: string
   /** Set once the sign-in's risk is known; carried on its events. */
   riskLevel?: RiskLevel
+  /** The signals behind `riskLevel`, set with it from the risk assessment. */
+  riskSignals?: readonly RiskSignal[]
+}
+
+/** `mfa.risk_signals`: the signals in the contract's order, comma-joined; undefined (left out) when none. */
+export function riskSignalsAttr(signals: readonly RiskSignal[] | undefined): string | undefined {
+  const on = RISK_SIGNALS.filter((s) => signals?.includes(s))
+  return on.length ? on.join(',') : undefined
 }
 
 /** What a security notice to an account's owner is about (login/notices.ts words and sends them). */
@@ -45,6 +54,8 @@ export function eventHelpers(d: EventDeps) {
     [ATTR.country]: ctx.country,
     [ATTR.client]: ctx.client,
     [ATTR.riskLevel]: ctx.riskLevel,
+    [ATTR.riskSignals]: riskSignalsAttr(ctx.riskSignals),
+    [ATTR.network]: networkOf(ctx.ip),
     ...(user ? { [ATTR.userHash]: d.keys.userHash(user.id), [ATTR.userGroup]: user.user_group } : {}),
   })
   const emit = (name: EventName, attrs: EventAttributes, ctx: RequestCtx) => d.telemetry.emit(name, attrs, { span: ctx.span })

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { ATTR, MfaAttributes } from '../../contract'
+import { riskSignalsAttr } from './events'
 import { assessRisk, blockList, loadRiskPolicy, RiskPolicy } from './risk'
 
 const policy = loadRiskPolicy()
@@ -17,6 +19,17 @@ describe('assessRisk with the shipped policy', () => {
   ] as const)('%s → %s', (_n, input, level, signals) => {
     const r = assessRisk({ ...input, recent: [...input.recent], now }, policy, bad)
     expect([r.level, r.signals]).toEqual([level, signals])
+    // What the events carry: the same signals, comma-joined, absent when none; valid per the contract.
+    const attr = riskSignalsAttr(r.signals)
+    expect(attr).toBe(signals.length ? signals.join(',') : undefined)
+    expect(MfaAttributes.safeParse({ [ATTR.eventName]: 'mfa.login.started', [ATTR.riskLevel]: r.level, ...(attr ? { [ATTR.riskSignals]: attr } : {}) }).success).toBe(true)
+  })
+
+  it('mfa.risk_signals is in the contract\'s order whatever order the signals came in, without repeats', () => {
+    expect(riskSignalsAttr(['known_bad_ip', 'impossible_travel', 'new_device', 'known_bad_ip'])).toBe('new_device,impossible_travel,known_bad_ip')
+    expect(riskSignalsAttr([])).toBeUndefined()
+    expect(riskSignalsAttr(undefined)).toBeUndefined()
+    expect(MfaAttributes.safeParse({ [ATTR.eventName]: 'mfa.login.started', [ATTR.riskSignals]: 'known_bad_ip,new_device' }).success).toBe(false) // the order the contract refuses
   })
 
   it('high risk forbids the trusted-device skip and SMS', () => {

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs'
 import { BlockList, isIPv4 } from 'node:net'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
-import { Factor, type RiskLevel } from '../../contract'
+import { Factor, RISK_SIGNALS, type RiskLevel } from '../../contract'
 
-const Signal = z.enum(['new_device', 'new_country', 'impossible_travel', 'known_bad_ip'])
+const Signal = z.enum(RISK_SIGNALS)
 export type Signal = z.infer<typeof Signal>
 const Rule = z.object({
   trustedDeviceSkip: z.boolean(),

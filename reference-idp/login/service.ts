@@ -167,7 +167,7 @@ export function createLoginService(d: LoginDeps) {
         const history = await d.trusted.recent(user.id, d.risk.policy.recentLogins, ctx.deviceId)
         return assessRisk({ ...history, country: ctx.country, ip: ctx.ip, now }, d.risk.policy, d.risk.bad)
       })
-      const riskCtx = { ...ctx, riskLevel: risk.level }
+      const riskCtx = { ...ctx, riskLevel: risk.level, riskSignals: risk.signals }
       // A locked push device still counts as enrolled: locking must never mean "no MFA".
       if (creds.length === 0 && channels.length === 0 && passkeys === 0 && !pushEnrolled) {
         if (risk.passwordOnly === 'deny') {
