@@ -132,17 +132,17 @@ export function adminRoutes(o: { recovery: AdminRecovery; exemptions: Exemptions
     route(ADMIN_ROUTES.adminExemptions, async (x) => {
       const adminId = await admin(x, 'asking to turn MFA off for someone')
       const input = parseInput(ADMIN_ROUTES.adminExemptions.body, await x.body())
-      sendJson(x.res, 202, { id: await o.exemptions.request(adminId, input), status: 'requested', message: 'a second admin must approve it' })
+      sendJson(x.res, 202, { id: await o.exemptions.request(adminId, input, x.ctx), status: 'requested', message: 'a second admin must approve it' })
     }),
     route(ADMIN_ROUTES.adminExemptionsApprove, async (x) => {
       const adminId = await admin(x, 'approving an MFA exemption')
       const input = parseInput(ADMIN_ROUTES.adminExemptionsApprove.body, await x.body())
-      sendJson(x.res, 200, { status: 'active', expires_at: await o.exemptions.approve(adminId, input.id) })
+      sendJson(x.res, 200, { status: 'active', expires_at: await o.exemptions.approve(adminId, input.id, x.ctx) })
     }),
     route(ADMIN_ROUTES.adminExemptionsEnd, async (x) => {
       const adminId = await admin(x, 'ending an MFA exemption')
       const input = parseInput(ADMIN_ROUTES.adminExemptionsEnd.body, await x.body())
-      sendJson(x.res, 200, { status: await o.exemptions.end(adminId, input.id, input.reason) })
+      sendJson(x.res, 200, { status: await o.exemptions.end(adminId, input.id, input.reason, x.ctx) })
     }),
     route(ADMIN_ROUTES.getAdminExemptions, async (x) => {
       const adminId = await admin(x, 'reviewing MFA exemptions')

@@ -157,7 +157,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const signup = createSignup({ db, repo, sender, audit, accounts: login, policy: DEFAULT_OOB_POLICY, keys, telemetry, metrics, region: config.region, now })
   let publicUrl = ''
   const oidc = createOidc(oidcConfig, { db, repo, keys, audit, sessions, hashNewPassword: (email, password) => login.hashNewPassword(email, password), now, secure: secureCookies, sessionTtlSeconds: config.sessionTtlSeconds, log })
-  const snapshot = (reason: 'scheduled' | 'on_demand') => emitEnrollmentSnapshot({ db, telemetry, metrics, region: config.region, reason, log })
+  const snapshot = (reason: 'scheduled' | 'on_demand') => emitEnrollmentSnapshot({ db, telemetry, metrics, keys, region: config.region, reason, log })
   const routes = mountRoutes({
     login, signup, sessions, oob, trusted, webauthn, push, recovery, exemptions, security, emailChange, factorAdmin, audit, roles, repo, receipts,
     vendorRoutes: vendors ? (r) => vendors.routes(r) : undefined,
@@ -195,7 +195,7 @@ export async function startIdp(config: IdpConfig, o: IdpOptions = {}): Promise<R
   const stopSnapshots = scheduleSnapshots(config.snapshotSeconds, () => snapshot('scheduled'), log)
   await vendors?.start(config.webhookUrl ?? url)
   gameday.start()
-  const sweep = async () => (await login.sweepAbandoned()) + (await receipts.sweep()) + (await recovery.sweep({ client: 'api' })) + ((await push?.sweepExpired()) ?? 0) + (await signup.sweep())
+  const sweep = async () => (await login.sweepAbandoned()) + (await receipts.sweep()) + (await recovery.sweep({ client: 'api' })) + (await exemptions.sweep({ client: 'api' })) + ((await push?.sweepExpired()) ?? 0) + (await signup.sweep())
   const stopSweeper = scheduleSweeper(config.flowTtlSeconds, sweep, log)
 
   return {

@@ -1,7 +1,7 @@
 /**
  * The IdP's background jobs on timers: the enrollment snapshot (coverage, M8) and the sweeper
  * that closes flows past their TTL (abandonment, M10), expired receipts, recovery requests,
- * push challenges and sign-ups. Timers are unref'd: they never keep the process alive.
+ * MFA exemptions past their end, push challenges and sign-ups. Timers are unref'd: they never keep the process alive.
  */
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e))

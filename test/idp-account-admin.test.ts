@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningIdp } from '../reference-idp/server'
 import type { LocalOutbox } from '../reference-idp/subprocessors/local'
 import { testStores } from '../reference-idp/store/test-stores'
-import { capture, client, startTestIdp, totpAccount } from './support/idp-client'
+import { capture, client, startTestIdp, testKeys, totpAccount } from './support/idp-client'
 import { totpAt } from './support/totp'
 
 const PASSWORD = 'correct horse battery'
 let clock = Date.now()
+const keys = testKeys()
 
 /**
  * Account settings (e-mail, password) behind step-up, factor rename/remove by form, and the
@@ -18,7 +19,7 @@ describe.each(testStores(afterAll))('account settings and admin actions on %s', 
   let box: LocalOutbox
   let skip = false
   beforeAll(async () => {
-    const t = await startTestIdp(open, () => new Date(clock), { stepUpMaxAgeSeconds: 600 })
+    const t = await startTestIdp(open, () => new Date(clock), { stepUpMaxAgeSeconds: 600, ...keys.config })
     if (!t) return void (skip = true)
     ;({ idp, tel, box } = t)
   })
@@ -27,6 +28,7 @@ describe.each(testStores(afterAll))('account settings and admin actions on %s', 
   const clk = { at: () => clock, advance: (ms: number) => void (clock += ms) }
   /** An account with TOTP and a client signed in with password + TOTP (a fresh second factor). */
   const account = (name: string, group: 'admin' | 'workforce' = 'workforce') => totpAccount(idp.url, `${name}-${store}@example.test`.toLowerCase(), group, clk, PASSWORD)
+  const hashOf = async (email: string) => keys.userHash((await idp.account(email))!.id)
   const signIn = async (email: string, password = PASSWORD) => (await client(idp.url).post('/api/v1/login', { email, password })).body
 
   it('an exemption can be denied while asked and revoked while active, by another admin, with a reason', async ({ skip: s }) => {
@@ -50,6 +52,17 @@ describe.each(testStores(afterAll))('account settings and admin actions on %s', 
     expect((await signIn(user.email)).next).toBe('totp')
     const audit = (await carol.api.get('/api/v1/admin/audit')).body.entries.map((e: { action: string }) => e.action)
     expect(audit).toEqual(expect.arrayContaining(['exemption_denied:policy_exempt', 'exemption_revoked:policy_exempt']))
+    // mfa.exemption: the admin who ended it is the approver hash (dave denied the first, carol revoked the second).
+    const [userHash, carolHash, daveHash] = [await hashOf(user.email), await hashOf(carol.email), await hashOf(dave.email)]
+    const steps = (id: string) => tel.named('mfa.exemption').filter((e) => e['mfa.request_id'] === id).map((e) => [e['mfa.reason'], e['mfa.approver_hash']])
+    expect(steps(first)).toEqual([['requested', undefined], ['denied', daveHash]])
+    expect(steps(second)).toEqual([['requested', undefined], ['approved', daveHash], ['revoked', carolHash]])
+    for (const e of tel.named('mfa.exemption').filter((x) => [first, second].includes(String(x['mfa.request_id']))))
+      expect(e).toMatchObject({ 'mfa.user_hash': userHash, 'mfa.requester_hash': carolHash, 'mfa.bypass_kind': 'policy_exempt', 'mfa.network': '127.0.0.0/24' })
+    // Revoked is final: the sweeper never reports it expired, even once its end has passed.
+    clock += 121 * 60_000
+    await idp.sweep()
+    expect(steps(second).map(([r]) => r)).toEqual(['requested', 'approved', 'revoked'])
   })
 
   it('an admin unlocks an account locked by wrong codes; never their own; mfa.lockout unlocked', async ({ skip: s }) => {
@@ -147,6 +160,7 @@ describe.each(testStores(afterAll))('account settings and admin actions on %s', 
     const asked = await admin.api.form('/admin/exemptions', { email: `pages-moved-${store}@example.test`, kind: 'break_glass', minutes: '30', reason: 'outage of the SMS vendor' })
     expect([asked.status, asked.text]).toEqual([200, expect.stringContaining('A second admin must approve it')])
     expect(asked.text).toContain('waiting for a second admin')
+    expect(tel.named('mfa.exemption').at(-1)).toMatchObject({ 'mfa.reason': 'requested', 'mfa.bypass_kind': 'break_glass', 'mfa.duration_s': 1800, 'mfa.requester_hash': await hashOf(admin.email), 'mfa.user_hash': await hashOf(`pages-moved-${store}@example.test`) })
     const refused = await admin.api.form('/admin/exemptions', { email: `pages-moved-${store}@example.test`, kind: 'break_glass', minutes: '90', reason: 'too long' })
     expect([refused.status, refused.text]).toEqual([400, expect.stringContaining('break_glass lasts at most 60 minutes')])
     const unlock = await admin.api.form('/admin/unlock', { unlock_email: `pages-moved-${store}@example.test`, reason: 'nothing is locked' })

@@ -2,19 +2,20 @@ import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningIdp } from '../reference-idp/server'
 import { testStores } from '../reference-idp/store/test-stores'
-import { capture, client, mailedCode, provision, startTestIdp, totpAccount } from './support/idp-client'
+import { capture, client, mailedCode, provision, startTestIdp, testKeys, totpAccount } from './support/idp-client'
 import { signUp } from './support/signup'
 import { totpAt } from './support/totp'
 
 const PASSWORD = 'correct horse battery'
 let clock = Date.now()
+const keys = testKeys()
 
 describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
   let idp: RunningIdp
   let tel: ReturnType<typeof capture>
   let skip = false
   beforeAll(async () => {
-    const t = await startTestIdp(open, () => new Date(clock), { flowTtlSeconds: 60, demoHeaders: 'on' })
+    const t = await startTestIdp(open, () => new Date(clock), { flowTtlSeconds: 60, demoHeaders: 'on', ...keys.config })
     if (!t) return void (skip = true)
     ;({ idp, tel } = t)
   })
@@ -193,6 +194,7 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
     expect((await bare.post('/api/v1/admin/enrollment-snapshot')).body).toMatchObject({ code: 'enrollment_required' })
     clock += 30_000
     const { api: admin } = await totpAccount(idp.url, `root-${_store}@example.test`, 'admin', { at: () => clock, advance: (ms) => void (clock += ms) }, PASSWORD)
+    const mark = tel.events.length
     const r = await admin.post('/api/v1/admin/enrollment-snapshot')
     expect(r.status).toBe(200)
     const byGroup = Object.fromEntries(r.body.groups.map((g: { user_group: string }) => [g.user_group, g]))
@@ -203,6 +205,23 @@ describe.each(testStores(afterAll))('reference IdP on %s', (_store, open) => {
     expect(byGroup.admin.none).toBeGreaterThanOrEqual(1) // the bare admin has no second factor
     const events = tel.named('mfa.enrollment.snapshot').filter((e) => e['mfa.user_group'] === 'workforce' && e['mfa.factor'] === 'totp')
     expect(events.at(-1)).toMatchObject({ 'mfa.enrolled_count': byGroup.workforce.factors.totp, 'mfa.total_count': byGroup.workforce.total, 'mfa.reason': 'on_demand' })
+    // One unprotected_admin row per admin with no second factor: the bare admin, not root (TOTP), not the plain workforce account.
+    const hashOf = async (email: string) => keys.userHash((await idp.account(email))!.id)
+    // (A scheduled snapshot may run meanwhile: rows are counted by distinct hash.)
+    const unprotected = tel.events.slice(mark).filter((e) => e['event.name'] === 'mfa.enrollment.snapshot' && e['mfa.reason'] === 'unprotected_admin')
+    const listed = [...new Set(unprotected.map((e) => e['mfa.user_hash']))]
+    expect(listed.length).toBe(byGroup.admin.none)
+    const bareHash = await hashOf(`bare-${_store}@example.test`)
+    const bareRow = unprotected.find((e) => e['mfa.user_hash'] === bareHash)
+    expect(bareRow).toMatchObject({ 'mfa.user_group': 'admin', 'mfa.factor': 'password', 'mfa.enrolled_count': 1, 'mfa.total_count': 1 })
+    for (const other of [`root-${_store}@example.test`, `plain-${_store}@example.test`]) expect(listed).not.toContain(await hashOf(other))
+    // Once the bare admin has a second factor, the next snapshot no longer lists them.
+    const e = await bare.post('/api/v1/enroll/totp')
+    const secret = new URL(e.body.otpauth_uri).searchParams.get('secret')!
+    expect((await bare.post('/api/v1/enroll/totp/verify', { credential_id: e.body.credential_id, code: totpAt(secret, clock) })).body).toEqual({ status: 'active' })
+    const before = tel.events.length
+    await idp.snapshot()
+    expect(tel.events.slice(before).filter((x) => x['mfa.reason'] === 'unprotected_admin').map((x) => x['mfa.user_hash'])).not.toContain(bareHash)
   })
 
   it('GET /openapi.json describes every JSON route, its body schema and its error codes', async ({ skip: s }) => {

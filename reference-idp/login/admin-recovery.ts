@@ -19,7 +19,8 @@ const state = (r: RequestRow | undefined) => r && { status: r.status, userId: r.
  * Admin-assisted recovery: the user proves the password (not the lost factor) and files a
  * request; another admin approves or denies with a reason; approval yields a one-time,
  * short-lived link that removes the old factors and signs in fresh so a new one can be
- * enrolled. Every step is an `mfa.recovery` event and a row in `audit_log`.
+ * enrolled. Every step is an `mfa.recovery` event and a row in `audit_log`; the events carry
+ * the request's id (`mfa.request_id`) and, once decided, the deciding admin's hash.
  */
 export interface AdminRecoveryDeps extends EventDeps {
   db: Db; repo: Repo; policy: RecoveryPolicy; now: () => Date
@@ -36,8 +37,12 @@ export function createAdminRecovery(d: AdminRecoveryDeps) {
   const verify = d.verifyPassword ?? verifyPassword
   const hash = (id: string | null | undefined) => (id ? d.keys.userHash(id) : null)
   const audit = createAudit(d).write
-  const event = (reason: 'requested' | 'approved' | 'denied' | 'completed' | 'expired', user: UserRow | undefined, ctx: RequestCtx) =>
-    emit('mfa.recovery', { ...base(ctx, user), [ATTR.factor]: 'admin_recovery', [ATTR.reason]: reason, [ATTR.intent]: 'recovery' }, ctx)
+  /** One step of request `r`; `r.decided_by` is the admin who approved or denied it, once someone has. */
+  const event = (reason: 'requested' | 'approved' | 'denied' | 'completed' | 'expired', user: UserRow | undefined, ctx: RequestCtx, r: { id: string; decided_by?: string | null }) =>
+    emit('mfa.recovery', {
+      ...base(ctx, user), [ATTR.factor]: 'admin_recovery', [ATTR.reason]: reason, [ATTR.intent]: 'recovery',
+      [ATTR.requestId]: r.id, [ATTR.approverHash]: hash(r.decided_by) ?? undefined,
+    }, ctx)
   const load = async (id: string) => (await d.db.query<RequestRow>('SELECT * FROM recovery_requests WHERE id = $1', [id]))[0]
   const move = async (id: string, from: RecoveryStatus, to: RecoveryStatus, extra = '', params: unknown[] = []) =>
     (await d.db.query(`UPDATE recovery_requests SET status = $3${extra} WHERE id = $1 AND status = $2 RETURNING id`, [id, from, to, ...params])).length === 1
@@ -45,7 +50,7 @@ export function createAdminRecovery(d: AdminRecoveryDeps) {
   async function expire(r: RequestRow, ctx: RequestCtx): Promise<void> {
     if (!(await move(r.id, r.status, 'expired'))) return
     await audit('expired', null, r.user_id, r.id)
-    event('expired', await d.repo.userById(r.user_id), ctx)
+    event('expired', await d.repo.userById(r.user_id), ctx, r)
   }
 
   return {
@@ -63,7 +68,7 @@ export function createAdminRecovery(d: AdminRecoveryDeps) {
       const id = randomUUID()
       await d.db.query("INSERT INTO recovery_requests (id, user_id, status, created_at) VALUES ($1, $2, 'requested', $3)", [id, user.id, d.now()])
       await audit('requested', user.id, user.id, id)
-      event('requested', user, ctx)
+      event('requested', user, ctx, { id })
       await d.notices?.send(user, 'recovery_requested', ctx)
     },
 
@@ -92,7 +97,7 @@ export function createAdminRecovery(d: AdminRecoveryDeps) {
       if (!moved) throw new MfaError('already_active', 'this request was decided by someone else just now')
       await audit(approve ? 'approved' : 'denied', adminId, r!.user_id, requestId, reason)
       const subject = await d.repo.userById(r!.user_id)
-      event(approve ? 'approved' : 'denied', subject, ctx)
+      event(approve ? 'approved' : 'denied', subject, ctx, { id: requestId, decided_by: adminId })
       if (approve && subject) await d.notices?.send(subject, 'recovery_approved', ctx)
       return { token, expiresAt }
     },
@@ -116,7 +121,7 @@ export function createAdminRecovery(d: AdminRecoveryDeps) {
       const devices = (await d.trusted?.revoke(r.user_id)) ?? 0
       const sessions = await d.repo.revokeUserSessions(r.user_id)
       await audit('completed', r.user_id, r.user_id, r.id, `ended ${sessions} session(s), forgot ${devices} remembered device(s)`)
-      event('completed', user, ctx)
+      event('completed', user, ctx, r)
       if (user) await d.notices?.send(user, 'recovery_completed', ctx)
       return r.user_id
     },

@@ -11,12 +11,13 @@ import { eventHelpers, type EventDeps, type RequestCtx } from './events'
  * Turning MFA off for someone, on a two-person rule: an admin with a fresh second factor asks,
  * a different admin approves, and only then does it apply. Kinds: `policy_exempt` (a
  * time-boxed exemption), `admin_override` (the next sign-in only), `break_glass` (an
- * emergency, at most an hour). Every skip is an `mfa.bypass` event with its kind.
+ * emergency, at most an hour). Every step is an `mfa.exemption` event and every skip an
+ * `mfa.bypass`, both with the exemption's id as `mfa.request_id`, so a report pairs them.
  */
 export type ExemptionKind = 'policy_exempt' | 'admin_override' | 'break_glass'
 export const MAX_MINUTES: Record<ExemptionKind, number> = { policy_exempt: 7 * 24 * 60, admin_override: 24 * 60, break_glass: 60 }
 
-interface Row { id: string; user_id: string; kind: ExemptionKind; requested_by: string; status: string; minutes: number; created_at: Date; expires_at: Date | null }
+interface Row { id: string; user_id: string; kind: ExemptionKind; requested_by: string; approved_by: string | null; status: string; minutes: number; created_at: Date; expires_at: Date | null }
 /** What an admin sees of an exemption: whose (e-mail; admins only, never in telemetry), what, why, until when. */
 export interface ExemptionView { id: string; email: string; user_group: string; kind: ExemptionKind; reason: string; status: string; minutes: number; created_at: Date; expires_at: Date | null; requested_by_you: boolean }
 
@@ -44,8 +45,16 @@ export function createExemptions(d: EventDeps & { db: Db; repo: Repo; now: () =>
   const { base, emit } = eventHelpers(d)
   const audit = createAudit(d).write
   const isAdmin = async (id: string) => (await d.repo.userById(id))?.user_group === 'admin'
+  const hash = (id: string | null | undefined) => (id ? d.keys.userHash(id) : undefined)
+  /** Which exemption, its kind, who asked and who approved it (or `approver`: who ended it): what its steps and uses carry. */
+  const about = (row: Row, approver: string | null | undefined = row.approved_by) => ({
+    [ATTR.requestId]: row.id, [ATTR.bypassKind]: row.kind, [ATTR.requesterHash]: hash(row.requested_by), [ATTR.approverHash]: hash(approver),
+  })
+  /** One `mfa.exemption` step, with the subject's user hash and group (the ctx is that of the admin acting, or of the sweeper). */
+  const step = async (reason: 'requested' | 'approved' | 'denied' | 'revoked' | 'expired', row: Row, ctx: RequestCtx, o: { approver?: string | null; subject?: UserRow; durationS?: number } = {}) =>
+    emit('mfa.exemption', { ...base(ctx, o.subject ?? (await d.repo.userById(row.user_id))), ...about(row, o.approver ?? undefined), [ATTR.durationS]: o.durationS, [ATTR.reason]: reason }, ctx)
   return {
-    async request(adminId: string, o: { email: string; kind: ExemptionKind; reason: string; minutes: number }): Promise<string> {
+    async request(adminId: string, o: { email: string; kind: ExemptionKind; reason: string; minutes: number }, ctx: RequestCtx): Promise<string> {
       if (!(await isAdmin(adminId))) throw new MfaError('forbidden', 'only an admin can ask to turn MFA off')
       if (o.minutes > MAX_MINUTES[o.kind]) throw new MfaError('bad_request', `minutes: ${o.kind} lasts at most ${MAX_MINUTES[o.kind]} minutes`, { field: 'minutes' })
       const target = await d.repo.userByEmail(o.email)
@@ -53,9 +62,10 @@ export function createExemptions(d: EventDeps & { db: Db; repo: Repo; now: () =>
       const id = randomUUID()
       await d.db.query("INSERT INTO mfa_exemptions (id, user_id, kind, reason, requested_by, status, minutes, created_at) VALUES ($1, $2, $3, $4, $5, 'requested', $6, $7)", [id, target.id, o.kind, o.reason, adminId, o.minutes, d.now()])
       await audit(`exemption_requested:${o.kind}`, adminId, target.id, id, o.reason)
+      await step('requested', { id, user_id: target.id, kind: o.kind, requested_by: adminId, approved_by: null, status: 'requested', minutes: o.minutes, created_at: d.now(), expires_at: null }, ctx, { subject: target, durationS: o.minutes * 60 })
       return id
     },
-    async approve(adminId: string, id: string): Promise<Date> {
+    async approve(adminId: string, id: string, ctx: RequestCtx): Promise<Date> {
       const row = (await d.db.query<Row>('SELECT * FROM mfa_exemptions WHERE id = $1', [id]))[0]
       const v = canApprove(row, { id: adminId, isAdmin: await isAdmin(adminId) })
       if (!v.ok) {
@@ -66,19 +76,21 @@ export function createExemptions(d: EventDeps & { db: Db; repo: Repo; now: () =>
       const done = await d.db.query("UPDATE mfa_exemptions SET status = 'active', approved_by = $2, expires_at = $3 WHERE id = $1 AND status = 'requested' RETURNING id", [id, adminId, expires])
       if (!done.length) throw new MfaError('already_active', 'approved by someone else just now')
       await audit(`exemption_approved:${row.kind}`, adminId, row.user_id, id)
+      await step('approved', row, ctx, { approver: adminId, durationS: row.minutes * 60 })
       return expires
     },
     /**
      * End a request: deny it while it waits for approval, or revoke it while active (the
      * person signs in with MFA again from now on). Any other admin may; the reason is audited.
      */
-    async end(adminId: string, id: string, reason: string): Promise<'denied' | 'revoked'> {
+    async end(adminId: string, id: string, reason: string, ctx: RequestCtx): Promise<'denied' | 'revoked'> {
       const row = (await d.db.query<Row>('SELECT * FROM mfa_exemptions WHERE id = $1', [id]))[0]
       const v = canEnd(row, { id: adminId, isAdmin: await isAdmin(adminId) })
       if (!v.ok) throw new MfaError(v.error, v.message)
       const done = await d.db.query('UPDATE mfa_exemptions SET status = $2, ended_by = $3, ended_at = $4 WHERE id = $1 AND status = $5 RETURNING id', [id, v.to, adminId, d.now(), row.status])
       if (!done.length) throw new MfaError('already_active', 'someone else changed this exemption just now; reload')
       await audit(`exemption_${v.to}:${row.kind}`, adminId, row.user_id, id, reason)
+      await step(v.to, row, ctx, { approver: adminId })
       return v.to
     },
     /** Newest first; exemptions past their end show as expired. */
@@ -101,8 +113,24 @@ export function createExemptions(d: EventDeps & { db: Db; repo: Repo; now: () =>
         if (!used.length) return undefined
       }
       await audit(`exemption_used:${row.kind}`, user.id, user.id, row.id)
-      emit('mfa.bypass', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.reason]: row.kind, [ATTR.intent]: 'login' }, ctx)
+      emit('mfa.bypass', { ...base(ctx, user), ...about(row), [ATTR.durationS]: row.minutes * 60, [ATTR.flowId]: flowId, [ATTR.reason]: row.kind, [ATTR.intent]: 'login' }, ctx)
       return row.kind
+    },
+    /**
+     * Mark active exemptions past their end as expired, each with one `mfa.exemption` expired
+     * event: the UPDATE moves a row once, so a second sweep (or a second IdP on the same store)
+     * finds nothing more to say. Runs on the IdP's sweeper timer.
+     */
+    async sweep(ctx: RequestCtx): Promise<number> {
+      const rows = await d.db.query<Row>(
+        "UPDATE mfa_exemptions SET status = 'expired', ended_at = expires_at WHERE id IN (SELECT id FROM mfa_exemptions WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at LIMIT 500) AND status = 'active' RETURNING *",
+        [d.now()],
+      )
+      for (const row of rows) {
+        await audit(`exemption_expired:${row.kind}`, null, row.user_id, row.id)
+        await step('expired', row, ctx)
+      }
+      return rows.length
     },
   }
 }

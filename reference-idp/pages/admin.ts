@@ -113,18 +113,18 @@ ${table('Latest 30 entries (people as HMAC hashes)', ['When', 'Action', 'Actor',
         ? `Approved. Give this one-time link to the person on a channel you trust; it works once, for 30 minutes, and is not shown again: <code>${esc(`/recover#${r.token}`)}</code>`
         : 'Denied.'
     }),
-    action('/admin/exemptions', 'Asking to turn MFA off for someone', async (adminId, body) => {
+    action('/admin/exemptions', 'Asking to turn MFA off for someone', async (adminId, body, x) => {
       const input = parseInput(ExemptionInput, { ...body, minutes: Number(body.minutes) })
-      await d.exemptions.request(adminId, input)
+      await d.exemptions.request(adminId, input, x.ctx)
       return 'Asked. A second admin must approve it before it applies.'
     }),
-    action('/admin/exemptions/approve', 'Approving an MFA exemption', async (adminId, body) => {
+    action('/admin/exemptions/approve', 'Approving an MFA exemption', async (adminId, body, x) => {
       const input = parseInput(ApproveExemptionInput, body)
-      return `Approved: MFA is off for that account until ${when(await d.exemptions.approve(adminId, input.id))}.`
+      return `Approved: MFA is off for that account until ${when(await d.exemptions.approve(adminId, input.id, x.ctx))}.`
     }),
-    action('/admin/exemptions/end', 'Ending an MFA exemption', async (adminId, body) => {
+    action('/admin/exemptions/end', 'Ending an MFA exemption', async (adminId, body, x) => {
       const input = parseInput(EndExemptionInput, body)
-      return (await d.exemptions.end(adminId, input.id, input.reason)) === 'denied' ? 'Denied.' : 'Revoked: MFA applies again from the next sign-in.'
+      return (await d.exemptions.end(adminId, input.id, input.reason, x.ctx)) === 'denied' ? 'Denied.' : 'Revoked: MFA applies again from the next sign-in.'
     }),
     action('/admin/account-type', 'Changing an account type', async (adminId, body) => {
       const input = parseInput(AccountTypeInput, { email: body.type_email, user_group: body.user_group, reason: body.reason })

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { EventAttributes, EventName } from '../../contract'
 import { buildEvent } from '../../contract'
 import { loadIdpConfig, type IdpConfig } from '../../reference-idp/config'
@@ -7,6 +8,7 @@ import { createLocalOutbox, type LocalOutbox } from '../../reference-idp/subproc
 import type { Telemetry } from '../../reference-idp/telemetry/telemetry'
 import type { Clock } from '../../contract/clock'
 import { newServiceKeyPair, signServiceAssertion } from '../../reference-idp/service-auth/assertion'
+import { loadKeys } from '../../reference-idp/keys'
 import { msToNextTotpStep, totpAt, totpStep } from './totp'
 import { outboxCode, signUp, type ReadCode } from './signup'
 
@@ -130,4 +132,14 @@ export async function totpAccount(url: string, email: string, group: 'admin' | '
   const done = await api.post('/api/v1/login/totp', { flow_id: flow, code: totpAt(secret, clock.at()) })
   if (done.body.status !== 'authenticated') throw new Error(`totpAccount: sign-in failed: ${JSON.stringify(done.body)}`)
   return { email, api, secret, setup, totpId: e.body.credential_id as string }
+}
+
+/**
+ * Fixed IdP keys for a test (pass `config` to startTestIdp) and the user hash they give, so a
+ * test can say whose hash an event carries (the IdP's own userHash, not a copy of it).
+ */
+export function testKeys() {
+  const config = { secretKey: randomBytes(32).toString('hex'), userHashKey: randomBytes(32).toString('hex') }
+  const keys = loadKeys({ ...config, dataDir: 'memory://' })
+  return { config, userHash: (userId: string) => keys.userHash(userId) }
 }
