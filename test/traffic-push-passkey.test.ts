@@ -5,7 +5,8 @@ import { startIdp, type RunningIdp } from '../reference-idp/server'
 import { startSimulator, type Simulator } from '../reference-idp/simulator'
 import { seededRand } from '../reference-idp/simulator/random'
 import type { Options } from '../reference-idp/traffic/args'
-import { CookieJar, IdpClient } from '../reference-idp/traffic/client'
+import { attackerNetwork } from '../reference-idp/traffic/attack-plan'
+import { CookieJar, IdpClient, USER_NETWORKS } from '../reference-idp/traffic/client'
 import { DeviceReader } from '../reference-idp/traffic/device'
 import { runAttempt } from '../reference-idp/traffic/flows'
 import { Phones } from '../reference-idp/traffic/push-phone'
@@ -77,6 +78,13 @@ describe('traffic generator: passkey and push users, push bombing (real IdP and 
     expect(lockouts.length).toBeGreaterThan(0)
     expect(new Set(lockouts.map((e) => e['mfa.reason'])).size).toBeGreaterThan(0)
     expect(count(out, /locked out (\d+)/)).toBeGreaterThan(0)
+
+    // Where from (mfa.network): the users from their home /24s, the bombers from their own IPv6 /48.
+    const started = tel.named('mfa.login.started')
+    const networks = new Set(started.map((e) => e['mfa.network']))
+    expect(networks).toContain(attackerNetwork('push_bombing'))
+    expect([...networks].filter((n) => String(n).startsWith('100.64.')).length).toBe(USER_NETWORKS)
+    expect(started.every((e) => e['mfa.network'] !== undefined)).toBe(true)
 
     expect(count(out, /unexpected responses (\d+)/)).toBe(0)
     expect(count(out, /outcomes +authenticated (\d+)/)).toBeGreaterThan(0)

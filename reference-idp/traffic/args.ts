@@ -33,7 +33,7 @@ export interface Options {
   pushShare: number
   /** Share of users (0..1) whose only factor is a passkey (passwordless most of the time). */
   passkeyShare: number
-  /** Share of attempts (0..0.5) that are attacks from block-listed addresses (203.0.113.0/24). */
+  /** Share of attempts (0..0.5) that are attacks, each kind from its own network (attack-plan.ts; stuffing from the block-listed 203.0.113.0/24). */
   attackers: number
   /** Share of legit attempts (0..1) in which a TOTP user with recovery codes lost the phone. */
   lostDevice: number
@@ -69,7 +69,8 @@ export const USAGE = `usage: npx tsx reference-idp/traffic/main.ts [options]
                         password most of the time (default 0.1)
                         (the four shares together must be at most 1; the rest use TOTP or the password alone)
   --attackers X         share of attempts that are attacks (credential stuffing, second-factor
-                        brute force, recovery abuse, push bombing) from 203.0.113.0/24 (default 0.05, at most 0.5)
+                        brute force, recovery abuse, push bombing), each from its own network,
+                        stuffing from the block-listed 203.0.113.0/24 (default 0.05, at most 0.5)
   --push-bombing X      share of those attacks that bomb a push user with pushes after a stuffing
                         hit (default 0.2; only when there are push users)
   --lost-device X       share of logins in which a TOTP user lost the phone and uses a recovery

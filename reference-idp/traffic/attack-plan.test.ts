@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { blockList, loadRiskPolicy } from '../login/risk'
+import { networkOf } from '../login/network'
 import { seededRand } from '../simulator/random'
-import { ATTACK_KINDS, ATTACK_WEIGHTS, ATTACKER_HOSTS, attackerIp, attackWeights, inAttackerNet, planExtra, STUFFING_BURST, STUFFING_HIT_SHARE, type ExtraPlan } from './attack-plan'
-import { userIp } from './client'
+import { ATTACK_KINDS, ATTACK_WEIGHTS, ATTACKER_HOSTS, attackerHost, attackerIp, attackerNetwork, attackWeights, inAttackerNet, planExtra, STUFFING_BURST, STUFFING_HIT_SHARE, type AttackerPersona, type ExtraPlan } from './attack-plan'
+import { USER_NETWORKS, userIp } from './client'
 import { planAttempt } from './plan'
 
 const N = 20_000
@@ -75,17 +77,48 @@ describe('planExtra', () => {
 })
 
 describe('attacker addresses', () => {
-  it('stay inside 203.0.113.0/24, on a few hosts, and never match a user address', () => {
-    const ips = new Set(draw(4, 0.5, 0).flatMap((p) => (p.attack ? [p.attack.ip] : [])))
-    expect(ips.size).toBe(ATTACKER_HOSTS)
-    for (const ip of ips) expect(inAttackerNet(ip), ip).toBe(true)
-    for (const host of [-5, 0, 1, 2, 3, 254, 255, 1e6]) expect(inAttackerNet(attackerIp(host)), String(host)).toBe(true)
+  const PERSONAS: AttackerPersona[] = ['stuffing', 'code_guessing', 'recovery_abuse', 'push_bombing']
+  const bad = blockList(loadRiskPolicy())
+  const listed = (ip: string) => bad.check(ip, ip.includes(':') ? 'ipv6' : 'ipv4')
+
+  it('each kind of attack comes from its own network, on a few hosts, never a user address', () => {
+    const plans = draw(4, 0.5, 0, N, 0.2).flatMap((p) => (p.attack ? [p.attack] : []))
+    for (const kind of ATTACK_KINDS) {
+      const ips = new Set(plans.filter((a) => a.kind === kind).map((a) => a.ip))
+      expect(ips.size, kind).toBe(ATTACKER_HOSTS)
+      expect(new Set([...ips].map(networkOf)), kind).toEqual(new Set([attackerNetwork(kind)]))
+    }
+    expect(PERSONAS.map(attackerNetwork)).toEqual(['203.0.113.0/24', '192.0.2.0/24', '198.51.100.0/24', '2001:db8:bad::/48'])
+    for (const p of PERSONAS) for (const host of [-5, 0, 1, 2, 3, 254, 255, 1e6]) {
+      const ip = attackerIp(p, host)
+      expect(inAttackerNet(ip), ip).toBe(true)
+    }
     for (const i of [0, 1, 255, 256, 65_535, 99_999]) expect(inAttackerNet(userIp(i))).toBe(false)
+    // The host number (last part) picks a campaign's related address and country.
+    expect(['203.0.113.2', '198.51.100.66', '2001:db8:bad::3', 'garbage'].map(attackerHost)).toEqual([2, 66, 3, 0])
   })
 
-  it('inAttackerNet: the /24 and nothing else', () => {
-    expect(inAttackerNet('203.0.113.0')).toBe(true)
-    expect(inAttackerNet('203.0.113.255')).toBe(true)
-    for (const ip of ['203.0.112.5', '203.0.114.5', '203.0.113.256', '1203.0.113.5', '203.0.113.5.1', '100.64.0.1']) expect(inAttackerNet(ip), ip).toBe(false)
+  it('stuffing is all on the risk policy\'s block list, recovery abuse partly, guessing and push bombing not', () => {
+    const hosts = (p: AttackerPersona) => Array.from({ length: ATTACKER_HOSTS }, (_, h) => listed(attackerIp(p, h)))
+    expect(hosts('stuffing')).toEqual([true, true, true])
+    expect(hosts('recovery_abuse')).toEqual([false, false, true])
+    expect(hosts('code_guessing')).toEqual([false, false, false])
+    expect(hosts('push_bombing')).toEqual([false, false, false])
+  })
+
+  it('inAttackerNet: the attackers\' networks and nothing else', () => {
+    for (const ip of ['203.0.113.0', '203.0.113.255', '192.0.2.9', '198.51.100.1', '2001:db8:bad:1::9', '::ffff:203.0.113.5']) expect(inAttackerNet(ip), ip).toBe(true)
+    for (const ip of ['203.0.112.5', '203.0.114.5', '203.0.113.256', '1203.0.113.5', '203.0.113.5.1', '100.64.0.1', '2001:db8:bae::1', '']) expect(inAttackerNet(ip), ip).toBe(false)
+  })
+})
+
+describe('user addresses', () => {
+  it('unique per user, stable, spread over a handful of /24s in 100.64.0.0/10', () => {
+    const ips = Array.from({ length: 3_000 }, (_, i) => userIp(i))
+    expect(new Set(ips).size).toBe(ips.length)
+    expect(ips.every((ip) => /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.\d{1,3}\.\d{1,3}$/.test(ip))).toBe(true)
+    expect(new Set(ips.slice(0, 60).map(networkOf)).size).toBe(USER_NETWORKS)
+    expect([userIp(0), userIp(7), userIp(6 * 256)]).toEqual(['100.64.0.0', '100.64.1.1', '100.64.6.0'])
+    expect(userIp(99_999)).toBe(userIp(99_999))
   })
 })

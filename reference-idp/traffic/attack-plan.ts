@@ -1,3 +1,4 @@
+import { networkOf } from '../login/network'
 import type { Rand } from '../simulator/random'
 import { weightedPick } from './plan'
 
@@ -37,21 +38,38 @@ export const RECOVERY_REQUESTS = 2
 export const ATTACK_GAP_MS = 100
 
 /**
- * Attackers come from TEST-NET-3 (203.0.113.0/24), which the reference IdP's risk policy
- * block-lists. A campaign reuses a handful of hosts, so its bursts trip the per-address limits.
+ * Who attacks from where: each persona has a network of its own, so the security report's
+ * by-network view tells them apart. All are documentation ranges (RFC 5737, RFC 3849), never
+ * real hosts. Credential stuffing: 203.0.113.0/24, which the shipped risk policy block-lists.
+ * Second-factor guessing on a flow a stuffing hit opened: 192.0.2.0/24, a tool elsewhere that
+ * the stolen flow is handed to (not listed). Recovery abuse: 198.51.100.64-66, one host of which
+ * (.66) is listed. Push bombing: 2001:db8:bad::/48 over IPv6 (not listed: its risk comes from
+ * the new device and country only). A campaign reuses a handful of hosts, so its bursts trip
+ * the per-address limits.
  */
-export const ATTACKER_NET = '203.0.113.'
-export const ATTACKER_HOSTS = 3
-export const attackerIp = (host: number): string => `${ATTACKER_NET}${1 + (Math.abs(Math.trunc(host)) % ATTACKER_HOSTS)}`
-/** Whether `ip` lies in 203.0.113.0/24. */
-export const inAttackerNet = (ip: string): boolean => {
-  const m = /^203\.0\.113\.(\d{1,3})$/.exec(ip)
-  return m !== null && Number(m[1]) <= 255
+export type AttackerPersona = AttackKind | 'code_guessing'
+const ATTACKER_NETS: Record<AttackerPersona, { prefix: string; first: number }> = {
+  stuffing: { prefix: '203.0.113.', first: 1 },
+  code_guessing: { prefix: '192.0.2.', first: 1 },
+  recovery_abuse: { prefix: '198.51.100.', first: 64 },
+  push_bombing: { prefix: '2001:db8:bad::', first: 1 },
 }
+export const ATTACKER_HOSTS = 3
+export const attackerIp = (persona: AttackerPersona, host: number): string => {
+  const net = ATTACKER_NETS[persona]
+  return `${net.prefix}${net.first + (Math.abs(Math.trunc(host)) % ATTACKER_HOSTS)}`
+}
+/** The network (mfa.network) each persona attacks from. */
+export const attackerNetwork = (persona: AttackerPersona): string => networkOf(attackerIp(persona, 0))!
+const ATTACKER_NETWORKS = new Set(Object.keys(ATTACKER_NETS).map((p) => attackerNetwork(p as AttackerPersona)))
+/** Whether `ip` lies in one of the attackers' networks (their /24s and /48). */
+export const inAttackerNet = (ip: string): boolean => ATTACKER_NETWORKS.has(networkOf(ip) ?? '')
+/** The host number of an attacker address (its last part), to pick that campaign's other addresses and country. */
+export const attackerHost = (ip: string): number => Number(ip.split(/[.:]/).at(-1)) || 0
 
 export interface AttackPlan {
   kind: AttackKind
-  /** Attacker address (X-Demo-IP), inside 203.0.113.0/24. */
+  /** Attacker address (X-Demo-IP), in the network of its kind (attackerIp). */
   ip: string
   /** stuffing: sign-ins in the burst. */
   burst: number
@@ -87,6 +105,6 @@ export function planExtra(rand: Rand, shares: ExtraShares): ExtraPlan {
   const victim = rand()
   const lost = rand() < shares.lostDevice
   const hits = kind === 'push_bombing' || (kind === 'stuffing' && hit)
-  if (isAttack) return { attack: { kind, ip: attackerIp(host), burst, hitAt: hits ? hitAt : null, victim }, lostDevice: false }
+  if (isAttack) return { attack: { kind, ip: attackerIp(kind, host), burst, hitAt: hits ? hitAt : null, victim }, lostDevice: false }
   return { attack: null, lostDevice: lost }
 }

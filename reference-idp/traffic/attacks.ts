@@ -1,4 +1,4 @@
-import { ATTACK_GAP_MS, RECOVERY_REQUESTS, type AttackPlan } from './attack-plan'
+import { ATTACK_GAP_MS, attackerHost, attackerIp, RECOVERY_REQUESTS, type AttackPlan } from './attack-plan'
 import { flowOf, surprise, type AttackDeps } from './attack-common'
 import { pushBombing } from './attack-push'
 import { CookieJar, isTransport, type Caller } from './client'
@@ -7,9 +7,9 @@ import { wrongCode } from './totp'
 import { stolenPassword, userClass, type SimUser } from './users'
 
 /**
- * Attacks from block-listed addresses (203.0.113.0/24), never from a user's own address or
+ * Attacks from the attackers' own networks (attack-plan.ts), never from a user's own address or
  * cookie jar: credential stuffing (a stuffed pair may be a real user's password, then the
- * attacker brute-forces the second factor, or bombs a push user with pushes: attack-push.ts)
+ * attacker brute-forces the second factor from a guessing network, or bombs a push user with pushes: attack-push.ts)
  * and recovery abuse. The attackers know nothing the users' devices hold; the generator only
  * makes sure their made-up codes never happen to be valid, so they cannot spend a TOTP step a
  * real user's bookkeeping counts on.
@@ -54,6 +54,8 @@ async function guessUntilLocked(d: AttackDeps, who: Caller, path: string, flowId
 }
 
 async function stuffing(d: AttackDeps, plan: AttackPlan, users: readonly SimUser[], who: Caller): Promise<void> {
+  // A hit's flow is handed to a code-guessing tool elsewhere (same cookies: the flow's device).
+  const guesser: Caller = { ...who, ip: attackerIp('code_guessing', attackerHost(plan.ip)) }
   const a = d.stats.attacks
   const bombing = plan.kind === 'push_bombing'
   const victim = plan.hitAt === null ? undefined : pickVictim(users, plan.victim, bombing ? pushVictim : codeVictim)
@@ -95,7 +97,7 @@ async function stuffing(d: AttackDeps, plan: AttackPlan, users: readonly SimUser
     }
     a.bruteForce++
     const key = victim.key
-    if (await guessUntilLocked(d, who, '/api/v1/login/totp', flowId, () => (key ? wrongCode(key, d.now(), d.rand) : sixDigits(d.rand)))) a.bruteForceLocked++
+    if (await guessUntilLocked(d, guesser, '/api/v1/login/totp', flowId, () => (key ? wrongCode(key, d.now(), d.rand) : sixDigits(d.rand)))) a.bruteForceLocked++
   }
 }
 
@@ -135,7 +137,7 @@ export async function runAttack(d: AttackDeps, plan: AttackPlan, users: readonly
   const a = d.stats.attacks
   a.started++
   a.inFlight++
-  const host = Number(plan.ip.split('.').at(-1))
+  const host = attackerHost(plan.ip)
   const who: Caller = { jar: new CookieJar(), country: COUNTRIES[host % COUNTRIES.length], client: 'web', ip: plan.ip }
   try {
     if (plan.kind === 'recovery_abuse') await recoveryAbuse(d, plan, users, who)

@@ -60,8 +60,17 @@ export interface Caller {
   bearer?: string
 }
 
-/** A stable address per simulated user in 100.64.0.0/10 (shared address space: never a real host, never on a block list). */
-export const userIp = (index: number): string => `100.${64 + ((index >> 16) & 63)}.${(index >> 8) & 255}.${index & 255}`
+/** Home networks the simulated users are spread over (/24s), so by-network views have more than one row of legit traffic. */
+export const USER_NETWORKS = 6
+/**
+ * A stable address per simulated user in 100.64.0.0/10 (shared address space: never a real
+ * host, never on a block list), unique per user, users taking turns among USER_NETWORKS /24s.
+ */
+export const userIp = (index: number): string => {
+  const k = Math.floor(index / USER_NETWORKS)
+  const block = (index % USER_NETWORKS) + USER_NETWORKS * (k >> 8) // which /24 of the /10
+  return `100.${64 + ((block >> 8) & 63)}.${block & 255}.${k & 255}`
+}
 
 /** A short, secret-free description of a fetch failure. */
 export function describeFetchError(err: unknown, timeoutMs = REQUEST_TIMEOUT_MS): string {

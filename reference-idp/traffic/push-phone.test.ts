@@ -51,7 +51,7 @@ describe('Phones: the push users’ phones', () => {
     expect(path).toBe('/api/v1/push/respond')
     expect(body).toMatchObject({ number: 42, decision: 'approved' })
     expect(verifyPushSignature(t.push.device.publicKey, body.challenge_id as string, 42, 'approved', body.signature as string)).toBe(true)
-    expect(who).toMatchObject({ client: 'android', country: 'DE', ip: '100.64.0.7' })
+    expect(who).toMatchObject({ client: 'android', country: 'DE', ip: '100.64.1.1' }) // user 7: the second of the users' home networks
     expect(who.jar.header()).toBeUndefined() // the app has no session: its signature is the credential
     expect(t.push.pending.answered).toBe(true)
     await t.phones.check(t.user)

@@ -1,7 +1,10 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { networkOf } from '../login/network'
 import type { Options } from './args'
+import { inAttackerNet } from './attack-plan'
+import { USER_NETWORKS } from './client'
 import { FAKE_SERVICE_AUTH, startFakeIdp, type FakeIdp } from './fake-idp'
 import { runTraffic } from './run'
 import { manualClock, type Clock } from '../../contract/clock'
@@ -66,7 +69,7 @@ describe('runTraffic against a fake IdP', () => {
     expect(without.err).toEqual([expect.stringMatching(/^traffic: --simulator URL is needed: the IdP mails a code to every new address/)])
   })
 
-  it('--attackers and --lost-device: attacks from 203.0.113.0/24 and recoveries get their own lines, nothing unexpected', async () => {
+  it('--attackers and --lost-device: attacks from the attackers\' networks and recoveries get their own lines, nothing unexpected', async () => {
     fake = await startFakeIdp()
     const { code, out, err } = await run(options(fake.url, { users: 20, count: 60, rate: 60, attackers: 0.3, lostDevice: 0.5 }))
     expect(code).toBe(0)
@@ -80,9 +83,11 @@ describe('runTraffic against a fake IdP', () => {
     const outcomes = ['authenticated', 'failed', 'failed_delivery', 'abandoned', 'locked', 'expired', 'rate_limited', 'error', 'unfinished'].map((o) => field(out, 'outcomes', o))
     expect(outcomes.reduce((a, n) => a + n, 0)).toBe(started)
     expect(err.join('\n')).not.toContain('@example')
-    const attackerCalls = fake.seen.filter((s) => s.ip?.startsWith('203.0.113.'))
+    const attackerCalls = fake.seen.filter((s) => inAttackerNet(s.ip ?? ''))
     expect(attackerCalls.length).toBeGreaterThan(0)
-    for (const s of fake.seen.filter((x) => x.ip && !x.ip.startsWith('203.0.113.'))) expect(s.ip).toMatch(/^100\./)
+    const userCalls = fake.seen.filter((x) => x.ip && !inAttackerNet(x.ip))
+    for (const s of userCalls) expect(s.ip).toMatch(/^100\./)
+    expect(new Set(userCalls.map((s) => networkOf(s.ip)))).toHaveProperty('size', USER_NETWORKS) // 20 users over the home networks
   })
 
   it('an unreachable simulator: exit 1 with a clear line', async () => {

@@ -58,7 +58,7 @@ export const newDeviceStats = (): DeviceStats => ({ reads: 0, errors: 0 })
 
 const FACTOR_LABELS: readonly [SecondFactor, string][] = [['totp', 'TOTP'], ['sms', 'SMS'], ['voice', 'voice'], ['push', 'push'], ['passkey', 'passkey'], ['none', 'password-only']]
 
-/** Attacks from block-listed addresses (attack.ts), counted apart from the users' logins. */
+/** Attacks from the attackers' networks (attacks.ts), counted apart from the users' logins. */
 export interface AttackStats {
   started: number
   inFlight: number
