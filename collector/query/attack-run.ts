@@ -8,7 +8,7 @@ import { str } from './security-run'
 import type { ReportRequest } from './security-sql'
 import { fillSeries, sum } from './series'
 import { num } from './sql'
-import type { Row } from './types'
+import type { Row, SqlQuery } from './types'
 
 /** Thin shell of the attack report: run attack-sql.ts's builders, shape rows into AttackReport. */
 
@@ -26,7 +26,7 @@ function origin(r: Row, blockListed: ReadonlySet<string>) {
 }
 
 export async function runAttacks(client: ClickHouseClient, req: ReportRequest): Promise<AttackReport> {
-  const run = (sql: ReturnType<typeof q.riskSeriesSql>) => runSql(client, sql)
+  const run = (sql: SqlQuery) => runSql(client, sql)
   const stuffing = await run(q.credentialStuffingSql(req, 'country'))
   const brute = await run(q.bruteForceSql(req))
   const locks = await run(q.lockoutsSql(req))
