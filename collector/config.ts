@@ -53,6 +53,7 @@ export const CollectorConfig = z.object({
   slosFile: z.string().optional(),
   alertsFile: z.string().optional(),
   maintenanceFile: z.string().optional(),
+  enrollmentTargetsFile: z.string().optional(),
   alertmanagerUrls: z.string().optional().transform((s, ctx) => {
     const urls = (s ?? '').split(',').map((u) => u.trim()).filter(Boolean)
     for (const u of urls) if (!z.url({ protocol: /^https?$/ }).safeParse(u).success) ctx.addIssue({ code: 'custom', message: `got ${JSON.stringify(u.slice(0, 100))}, expected http(s) URLs separated by commas` })
@@ -121,6 +122,7 @@ const ENV_KEYS: Record<keyof CollectorConfig, string> = {
   slosFile: 'FACTORWATCH_SLOS_FILE',
   alertsFile: 'FACTORWATCH_ALERTS_FILE',
   maintenanceFile: 'FACTORWATCH_MAINTENANCE_FILE',
+  enrollmentTargetsFile: 'FACTORWATCH_ENROLLMENT_TARGETS_FILE',
   alertmanagerUrls: 'ALERTMANAGER_URL',
   alertWebhookUrls: 'ALERT_WEBHOOK_URL',
   alertIntervalS: 'ALERT_EVAL_INTERVAL_S',

@@ -20,6 +20,7 @@ import { ingestAuthorizer } from './access/ingest'
 import { exposureWarning, routeTableProblems } from './access/routes'
 import { registerMfaSlis } from './prometheus/sli-metrics'
 import { systemClock } from '../contract/clock'
+import { loadEnrollmentTargets } from '../dashboards/schema/enrollment-targets'
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
 
@@ -34,11 +35,13 @@ async function main(): Promise<void> {
   let config
   let rules: LoadedRules
   let gamedayFiles: ReturnType<typeof loadGameDayFiles>
+  let enrollmentTargets: ReturnType<typeof loadEnrollmentTargets>
   try {
     config = loadCollectorConfig()
     // Rule files are checked before anything starts: a bad one names file, path and reason.
     rules = loadAlertingFiles(config)
     gamedayFiles = loadGameDayFiles(config)
+    enrollmentTargets = loadEnrollmentTargets(config.enrollmentTargetsFile)
   } catch (err) {
     process.stderr.write(`collector: ${(err as Error).message}\n`)
     process.exit(2)
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
   const audit = new AuditLog(ch.client, log, registry)
   const access = createAccessGuard({ tokens: config.apiTokens, audit, now })
   const extraRoutes: Parameters<typeof createQueryServer>[0]['extraRoutes'] = [...auditRoutes(audit, now)]
-  const query = createQueryServer({ client: ch.client, transport: ch.transport, registry, log, extraRoutes, now, access, health })
+  const query = createQueryServer({ client: ch.client, transport: ch.transport, registry, log, extraRoutes, now, access, health, enrollmentTargets })
   extraRoutes.push(...accessRoutes(() => query.routes()))
   const otlpPort = await listen(otlp, config.host, config.otlpPort)
   const queryPort = await listen(query, config.host, config.queryPort)

@@ -19,45 +19,105 @@ export const ReportWindow = z.object({ from: Iso, to: Iso, step: z.number().int(
 /** What a report could not show because the events do not carry it (said, never invented). */
 const NotInTelemetry = z.array(z.string())
 
+/** Judged against dashboards/enrollment-targets.yaml: no_target when the group has none, no_data without a figure. */
+export const TargetStatus = z.enum(['met', 'missed', 'no_target', 'no_data'])
+export type TargetStatus = z.infer<typeof TargetStatus>
+const Target = z.number().min(0).max(1).nullable()
+/** Where an admin without a second factor was seen: the IdP's unprotected_admin snapshot row, or a password-only sign-in. */
+export const UnprotectedSource = z.enum(['snapshot', 'sign_in'])
+
 export const EnrollmentReport = z.object({
   window: ReportWindow,
+  /** The targets the collector read at start-up (dashboards/enrollment-targets.yaml), per user group. */
+  targets: z.object({
+    coverage: z.record(z.string(), z.number().min(0).max(1)),
+    phishing_resistant: z.record(z.string(), z.number().min(0).max(1)),
+    sms_only_max_share: Target,
+    source: z.string(),
+  }),
   /** Latest snapshot per user group × factor, and the latest one before the window (the trend). */
   coverage: z.array(z.object({ user_group: z.string(), factor: z.string(), enrolled: Count, total: Count, coverage: Ratio, previous: Ratio })),
+  /** Per group: the best-covered factor's share (a lower bound of "any second factor") against the group's target. */
+  coverage_by_group: z.array(z.object({ user_group: z.string(), coverage: Ratio, target: Target, status: TargetStatus })),
   /** Per bucket and group: the best-covered factor's share (a lower bound of "any second factor"). */
   trend: z.array(z.object({ t: z.number(), by_group: z.record(z.string(), Ratio) })),
-  phishing_resistant: z.array(z.object({ user_group: z.string(), enrolled: Count, total: Count, share: Ratio })),
-  /** Admins who signed in with the password alone (mfa.login.completed reason mfa_not_enrolled). */
-  admins_without_mfa: z.array(z.object({ user_hash: Hash, sign_ins: Count, last_seen: Iso, /** service.name of the emitting IdP. */ producer: Str })),
+  phishing_resistant: z.array(z.object({ user_group: z.string(), enrolled: Count, total: Count, share: Ratio, target: Target, status: TargetStatus })),
+  /**
+   * Admins with no second factor: the rows of the latest unprotected_admin snapshot in the window
+   * (listed even when they never sign in) united with admins who signed in with the password alone
+   * (mfa.login.completed reason mfa_not_enrolled). sign_ins and last_seen come from the sign-ins.
+   */
+  admins_without_mfa: z.array(z.object({ user_hash: Hash, sign_ins: Count, last_seen: Iso.nullable(), /** service.name of the emitting IdP. */ producer: Str, sources: z.array(UnprotectedSource) })),
+  /** When the unprotected_admin rows listed were taken; null when no such snapshot came in the window. */
+  unprotected_snapshot_at: Iso.nullable(),
   /** Users whose only active factor, by their mfa.enrollment.changed history, is SMS. */
   sms_only: z.array(z.object({ user_hash: Hash, user_group: Str, since: Iso })),
+  /** SMS-only users over all accounts of the latest snapshots, against the maximum allowed. */
+  sms_only_share: z.object({ users: Count, accounts: Count, share: Ratio, max: Target, status: TargetStatus }),
   history_from: Iso,
   not_in_telemetry: NotInTelemetry,
 })
 export type EnrollmentReport = z.infer<typeof EnrollmentReport>
 
-export const BypassEvent = z.object({ ts: Iso, kind: z.string(), user_hash: Hash.nullable(), user_group: Str, flow_id: Str, country: Str, client: Str })
+/** A sign-in that skipped MFA (mfa.bypass); an exemption's use carries its request id, requester and approver. */
+export const BypassEvent = z.object({
+  ts: Iso, kind: z.string(), user_hash: Hash.nullable(), user_group: Str, flow_id: Str, country: Str, client: Str,
+  request_id: Str, requester_hash: Hash.nullable(), approver_hash: Hash.nullable(),
+})
+export type BypassEvent = z.infer<typeof BypassEvent>
+/**
+ * open: requested, awaiting a second admin; active: approved and not yet ended; expiring: active
+ * and ending within 24 h of the report's end; used: an admin override consumed at a sign-in.
+ */
+export const ExemptionStatus = z.enum(['open', 'active', 'expiring', 'expired', 'denied', 'revoked', 'used'])
+export const Exemption = z.object({
+  request_id: z.string(), kind: z.string(), status: ExemptionStatus,
+  /** The exempted account. */
+  user_hash: Hash.nullable(), user_group: Str, requester_hash: Hash.nullable(), approver_hash: Hash.nullable(),
+  duration_s: Count.nullable(), requested_at: Iso.nullable(), approved_at: Iso.nullable(),
+  /** approved + duration; null until approved. */
+  expires_at: Iso.nullable(),
+  /** Denied, revoked or expired: when (an expiry without its event is approved + duration). */
+  ended_at: Iso.nullable(),
+  /** Sign-ins that skipped MFA on it (mfa.bypass with this request id) in the window. */
+  uses: Count,
+})
+export type Exemption = z.infer<typeof Exemption>
 export const BypassReport = z.object({
   window: ReportWindow,
   by_kind: z.record(z.string(), Count),
   previous_by_kind: z.record(z.string(), Count),
   series: z.array(z.tuple([z.number(), Count])),
   events: z.array(BypassEvent),
-  /** Break-glass uses, each an incident. */
-  incidents: z.array(BypassEvent),
+  /** Every exemption with a step in the window or still open or active at its start, latest step first. */
+  exemptions: z.array(Exemption),
+  /** Requested and not yet decided, at the report's end. */
+  open: z.array(Exemption),
+  /** Active and ending within `expiring_within_s` of the report's end. */
+  expiring: z.array(Exemption),
+  expiring_within_s: Count,
+  /** Break-glass exemptions, each an incident, with its requester, approver, duration and uses. */
+  incidents: z.array(Exemption),
+  /** Break-glass uses with no exemption step in the telemetry (producers without mfa.exemption). */
+  unpaired_break_glass: z.array(BypassEvent),
   not_in_telemetry: NotInTelemetry,
 })
 export type BypassReport = z.infer<typeof BypassReport>
 
-export const RecoverySignal = z.enum(['after_factor_change', 'new_country', 'high_risk', 'many_from_country'])
+export const RecoverySignal = z.enum(['after_factor_change', 'new_country', 'high_risk', 'blocklisted_network', 'many_from_network'])
 export const RecoveryReport = z.object({
   window: ReportWindow,
   by_reason: z.record(z.string(), Count),
   series: z.array(z.tuple([z.number(), Count, Count, Count])),
-  /** Admin recovery: request → first approval of the same user. */
+  /** Admin recovery: request → its approval, paired by mfa.request_id (or, without one, the same user's next decision). */
   time_to_approve_ms: z.object({ n: Count, p50: Ms, p95: Ms }),
-  backlog: z.array(z.object({ user_hash: Hash, requested_at: Iso, age_ms: z.number().nonnegative() })),
+  backlog: z.array(z.object({ user_hash: Hash, request_id: Str, requested_at: Iso, age_ms: z.number().nonnegative(), network: Str })),
   by_country: z.array(z.object({ country: z.string(), requests: Count, users: Count })),
-  suspicious: z.array(z.object({ ts: Iso, user_hash: Hash, reason: z.string(), country: Str, signals: z.array(RecoverySignal) })),
+  /** Recovery starts by source network (/24 or /48); `unknown` when the producer does not send mfa.network. */
+  by_network: z.array(z.object({ network: z.string(), requests: Count, users: Count })),
+  /** Distinct users recovering from one network that flag each of them (many_from_network). */
+  many_from_network_threshold: Count,
+  suspicious: z.array(z.object({ ts: Iso, user_hash: Hash, request_id: Str, reason: z.string(), country: Str, network: Str, signals: z.array(RecoverySignal) })),
   not_in_telemetry: NotInTelemetry,
 })
 export type RecoveryReport = z.infer<typeof RecoveryReport>

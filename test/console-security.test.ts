@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consolePage, hasChromium, launchChromium } from './support/browser'
 import { startConsole } from './support/console'
 import { eventually, freePort, ROOT, type Running, startProcess, tempDir } from './support/processes'
-import { BOMBER_NET, FLOW, STUFFING_NET, h, otlpJson, securityEvents } from './support/security-events'
+import { BOMBER_NET, FLOW, RECOVERY_BUSY_NET, STUFFING_NET, h, otlpJson, securityEvents } from './support/security-events'
 
 const SHOTS = join(ROOT, 'test-results')
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
@@ -76,14 +76,32 @@ describe.runIf(hasChromium())('console Security, Executive, Explore and the mont
     expect(api.status, (await api.clone().text()).slice(0, 500)).toBe(200)
     await page.goto(`${base}/security?range=24h`)
     await page.getByTestId('admins-without-mfa').waitFor({ timeout: 30_000 })
-    expect(await page.getByTestId('admins-without-mfa').getAttribute('aria-label')).toBe('Admins who signed in with the password alone')
-    expect(await page.locator('[data-testid=admins-without-mfa] code').getAttribute('title')).toBe(h('admin-nofactor'))
+    // Admins with no second factor: the IdP's unprotected_admin snapshot (one never signs in) and password-only sign-ins.
+    expect(await page.getByTestId('admins-without-mfa').getAttribute('aria-label')).toBe('Admins with no second factor')
+    expect(await page.locator('[data-testid=admins-without-mfa] code').evaluateAll((els) => els.map((e) => e.getAttribute('title')))).toEqual([h('admin-nofactor'), h('admin-dormant')])
+    expect(await page.getByTestId('admins-without-mfa').locator('tbody tr').nth(1).textContent()).toContain('IdP snapshot')
     expect(await page.getByTestId('admin-cov-value').textContent()).toBe('90.0%')
-    expect(await page.getByTestId('break-glass').textContent()).toContain('Break-glass used 1×')
+    // Target against actual, met or missed in words (not colour alone).
+    expect(await page.getByTestId('coverage-targets').locator('tbody tr').first().textContent()).toBe('Admin90.0%100%✗ Missed')
+    expect(await page.getByTestId('phishing-targets').locator('tbody tr').nth(1).textContent()).toBe('Workforce10.0%50.0%✗ Missed')
+    expect(await page.getByTestId('sms-only-share').textContent()).toContain('✓ Met')
+    // Exemptions: break-glass as an incident with requester, approver, duration and uses; open and about to expire.
+    expect(await page.getByTestId('break-glass-banner').textContent()).toContain('Break-glass: 1 incident(s).')
+    const incident = page.getByTestId('break-glass').locator('tbody tr')
+    expect(await incident.count()).toBe(1)
+    expect(await incident.locator('code.hash').evaluateAll((els) => els.map((e) => e.getAttribute('title')))).toEqual([h('bypass-2'), h('admin-a'), h('admin-b')])
+    expect(await incident.textContent()).toMatch(/^Break glass.*1 h 0 min.*Expired.*1$/)
+    expect(await page.getByTestId('exemptions-open').locator('tbody tr').count()).toBe(1)
+    expect(await page.getByTestId('exemptions-expiring').locator('tbody tr').first().textContent()).toContain('Expiring')
+    expect(await page.getByTestId('exemptions').locator('tbody tr').count()).toBe(6)
     expect(await page.getByTestId('bypass-list').locator('tbody tr').count()).toBe(4)
     const suspicious = await page.getByTestId('recovery-suspicious').textContent()
     expect(suspicious).toContain('After factor change')
     expect(suspicious).toContain('New country')
+    expect(suspicious).toContain('Blocklisted network')
+    expect(suspicious).toContain('Many from network')
+    expect(suspicious).toContain(RECOVERY_BUSY_NET)
+    expect(await page.getByTestId('recovery-networks').locator('tbody tr').first().textContent()).toBe(`${RECOVERY_BUSY_NET}33`)
     expect(await page.getByTestId('recovery-backlog').locator('tbody tr').count()).toBe(1)
     expect(await page.getByTestId('stuffing').textContent()).toContain('RU')
     expect(await page.getByTestId('push-bombing').locator('tbody tr').first().textContent()).toBe('CN2111')
@@ -143,6 +161,10 @@ describe.runIf(hasChromium())('console Security, Executive, Explore and the mont
     const lines = (await csv.text()).split('\r\n')
     expect(lines[0]).toBe('section,time,user_hash,item,value,previous')
     expect(lines.some((l) => l.startsWith('break_glass_incident,') && l.includes(h('bypass-2')))).toBe(true)
+    expect(lines.some((l) => l.startsWith('exemption_approver,') && l.includes(h('admin-b')) && l.includes('break_glass ex-bg,expired'))).toBe(true)
+    expect(lines).toContain('coverage_vs_target,,,admin (target 1): missed,0.9,')
+    expect(lines.some((l) => l.startsWith('recovery_abuse_signal,') && l.includes('blocklisted_network'))).toBe(true)
+    expect(text).toContain('Break-glass incidents')
     expect(lines.some((l) => l.startsWith('revoked_session_reuse,'))).toBe(true)
     expect(lines).toContain(`push_bombing_by_network,,,${BOMBER_NET} CN denied,2,`)
     expect(lines).toContain(`credential_stuffing_by_network_user,,${h('stuffed-0')},${STUFFING_NET},,`)

@@ -8,7 +8,7 @@ import { createQueryServer } from '../collector/query/server'
 import { openClickHouse } from '../collector/storage/client'
 import { migrate } from '../collector/storage/migrate'
 import { tempDir } from './support/processes'
-import { BOMBER_NET, FLOW, GUESSER_NET, STUFFING_NET, TRACE, h, securityEvents } from './support/security-events'
+import { BOMBER_NET, FLOW, GUESSER_NET, RECOVERY_BAD_NET, RECOVERY_BUSY_NET, STUFFING_NET, TRACE, h, securityEvents } from './support/security-events'
 
 /** The security, explore and executive endpoints against IdP-shaped events stored in a real chDB. */
 
@@ -53,32 +53,97 @@ describe('security reports', () => {
   it('enrollment: coverage now and before, phishing-resistant share, admins without a factor, SMS-only users', async () => {
     const r = EnrollmentReport.parse((await get(`/api/v1/security/enrollment?${WIN}&step=3600`)).body)
     expect(r.coverage.find((c) => c.user_group === 'admin' && c.factor === 'totp')).toEqual({ user_group: 'admin', factor: 'totp', enrolled: 9, total: 10, coverage: 0.9, previous: 0.8 })
-    expect(r.phishing_resistant).toEqual(expect.arrayContaining([{ user_group: 'admin', enrolled: 5, total: 10, share: 0.5 }, { user_group: 'workforce', enrolled: 10, total: 100, share: 0.1 }]))
-    expect(r.admins_without_mfa).toEqual([{ user_hash: h('admin-nofactor'), sign_ins: 2, last_seen: iso(T0 + 16 * 60_000), producer: 'reference-idp' }])
+    expect(r.phishing_resistant.map(({ user_group, enrolled, total, share }) => ({ user_group, enrolled, total, share }))).toEqual([{ user_group: 'admin', enrolled: 5, total: 10, share: 0.5 }, { user_group: 'workforce', enrolled: 10, total: 100, share: 0.1 }])
+    // The latest unprotected_admin run (90 min) united with password-only sign-ins; admin-fixed was only in the 5-minute run.
+    expect(r.admins_without_mfa).toEqual(expect.arrayContaining([
+      { user_hash: h('admin-nofactor'), sign_ins: 2, last_seen: iso(T0 + 16 * 60_000), producer: 'reference-idp', sources: ['snapshot', 'sign_in'] },
+      { user_hash: h('admin-dormant'), sign_ins: 0, last_seen: null, producer: 'reference-idp', sources: ['snapshot'] },
+    ]))
+    expect(r.admins_without_mfa).toHaveLength(2)
+    expect(r.unprotected_snapshot_at).toBe(iso(T0 + 90 * 60_000))
     expect(r.sms_only.map((u) => u.user_hash).sort()).toEqual([h('rec-swap'), h('sms-left'), h('sms-only')].sort())
     expect(r.trend.find((p) => p.t === T0)?.by_group).toEqual({ admin: 0.9, workforce: 0.6 })
+    // The unprotected_admin rows (factor password, 1 of 1) are not a factor's coverage.
+    expect(r.coverage.some((c) => c.factor === 'password')).toBe(false)
   })
 
-  it('bypasses: every kind counted against the previous window, break-glass as an incident', async () => {
+  it('enrollment: each group and the phishing-resistant share against dashboards/enrollment-targets.yaml, SMS-only share against its maximum', async () => {
+    const r = EnrollmentReport.parse((await get(`/api/v1/security/enrollment?${WIN}`)).body)
+    expect(r.targets).toEqual({ coverage: { admin: 1, workforce: 0.95, customer: 0.6, vendor: 0.9 }, phishing_resistant: { admin: 1, workforce: 0.5 }, sms_only_max_share: 0.05, source: 'dashboards/enrollment-targets.yaml' })
+    expect(r.coverage_by_group).toEqual([
+      { user_group: 'admin', coverage: 0.9, target: 1, status: 'missed' },
+      { user_group: 'customer', coverage: null, target: 0.6, status: 'no_data' },
+      { user_group: 'vendor', coverage: null, target: 0.9, status: 'no_data' },
+      { user_group: 'workforce', coverage: 0.6, target: 0.95, status: 'missed' },
+    ])
+    expect(r.phishing_resistant).toEqual([
+      { user_group: 'admin', enrolled: 5, total: 10, share: 0.5, target: 1, status: 'missed' },
+      { user_group: 'workforce', enrolled: 10, total: 100, share: 0.1, target: 0.5, status: 'missed' },
+    ])
+    // Three SMS-only users among the 110 accounts of the latest snapshots: 2.7 %, under the 5 % maximum.
+    expect(r.sms_only_share).toEqual({ users: 3, accounts: 110, share: 0.027273, max: 0.05, status: 'met' })
+    // Narrowed to a group (this filter once broke the SMS-only query: its alias shadowed the column).
+    const admins = EnrollmentReport.parse((await get(`/api/v1/security/enrollment?${WIN}&user_group=admin`)).body)
+    expect(admins.coverage_by_group.map((g) => [g.user_group, g.status])).toEqual([['admin', 'missed']])
+  })
+
+  it('bypasses: every kind counted against the previous window; each use names its exemption, requester and approver', async () => {
     const r = BypassReport.parse((await get(`/api/v1/security/bypasses?${WIN}`)).body)
     expect(r.by_kind).toEqual({ trusted_device: 1, policy_exempt: 1, admin_override: 0, break_glass: 1 })
     expect(r.previous_by_kind.admin_override).toBe(1)
     expect(r.events.map((e) => e.kind)).toEqual(['policy_exempt', 'break_glass', 'trusted_device'])
-    expect(r.incidents).toEqual([{ ts: iso(T0 + 22 * 60_000), kind: 'break_glass', user_hash: h('bypass-2'), user_group: 'admin', flow_id: 'fb2', country: 'NL', client: 'web' }])
-    expect(r.not_in_telemetry.join(' ')).toContain('requester and approver')
+    expect(r.events[1]).toEqual({ ts: iso(T0 + 22 * 60_000), kind: 'break_glass', user_hash: h('bypass-2'), user_group: 'admin', flow_id: 'fb2', country: 'NL', client: 'web', request_id: 'ex-bg', requester_hash: h('admin-a'), approver_hash: h('admin-b') })
+    expect(r.events[2]).toMatchObject({ kind: 'trusted_device', request_id: null, requester_hash: null, approver_hash: null })
+    expect(r.unpaired_break_glass).toEqual([])
+    expect(r.not_in_telemetry).toEqual([expect.stringContaining('audit log')])
   })
 
-  it('recovery: time to approve, backlog, and the SIM-swap pattern flagged', async () => {
+  it('exemptions: status from the latest step, expiry from approval + duration, open and expiring lists, break-glass incidents', async () => {
+    const r = BypassReport.parse((await get(`/api/v1/security/bypasses?${WIN}`)).body)
+    const by = Object.fromEntries(r.exemptions.map((e) => [e.request_id, e]))
+    expect(Object.fromEntries(r.exemptions.map((e) => [e.request_id, e.status]))).toEqual({
+      'ex-open': 'open', 'ex-bg': 'expired', 'ex-pe': 'active', 'ex-soon': 'expiring', 'ex-denied': 'denied', 'ex-revoked': 'revoked',
+    })
+    expect(r.exemptions[0].request_id).toBe('ex-open')
+    expect(by['ex-bg']).toEqual({
+      request_id: 'ex-bg', kind: 'break_glass', status: 'expired', user_hash: h('bypass-2'), user_group: 'admin', requester_hash: h('admin-a'), approver_hash: h('admin-b'),
+      duration_s: 3600, requested_at: iso(T0 + 20 * 60_000), approved_at: iso(T0 + 21 * 60_000), expires_at: iso(T0 + 81 * 60_000), ended_at: iso(T0 + 81 * 60_000), uses: 1,
+    })
+    expect(by['ex-pe']).toMatchObject({ approver_hash: h('admin-c'), expires_at: iso(T0 + 31 * 60_000 + 7 * 86_400_000), ended_at: null, uses: 1 })
+    expect(by['ex-denied']).toMatchObject({ approver_hash: h('admin-b'), approved_at: null, expires_at: null, ended_at: iso(T0 + 45 * 60_000), uses: 0 })
+    expect(by['ex-revoked']).toMatchObject({ approver_hash: h('admin-b'), ended_at: iso(T0 + 60 * 60_000) })
+    expect(r.open.map((e) => e.request_id)).toEqual(['ex-open'])
+    expect(r.open[0]).toMatchObject({ requester_hash: h('admin-a'), approver_hash: null, duration_s: 86_400, user_hash: h('exempt-open') })
+    expect(r.expiring.map((e) => [e.request_id, e.expires_at])).toEqual([['ex-soon', iso(T0 + 3 * 60_000 + 12 * 3_600_000)]])
+    expect(r.expiring_within_s).toBe(86_400)
+    expect(r.incidents.map((e) => e.request_id)).toEqual(['ex-bg'])
+    // A window ending before the break-glass exemption ran out sees it active, and about to expire.
+    const early = BypassReport.parse((await get(`/api/v1/security/bypasses?from=${iso(T0)}&to=${iso(T0 + 30 * 60_000)}`)).body)
+    expect(early.exemptions.find((e) => e.request_id === 'ex-bg')?.status).toBe('expiring')
+    expect(early.exemptions.some((e) => e.request_id === 'ex-open')).toBe(false)
+    // Filters apply to the exempted account: only the vendors' exemptions.
+    const vendors = BypassReport.parse((await get(`/api/v1/security/bypasses?${WIN}&user_group=vendor`)).body)
+    expect(vendors.exemptions.map((e) => e.request_id).sort()).toEqual(['ex-pe', 'ex-soon'])
+  })
+
+  it('recovery: steps paired by request id, time to approve, backlog, the SIM-swap pattern and abuse signals by network', async () => {
     const r = RecoveryReport.parse((await get(`/api/v1/security/recovery?${WIN}`)).body)
-    expect(r.by_reason).toMatchObject({ requested: 3, approved: 1, denied: 1, completed: 1 })
+    expect(r.by_reason).toMatchObject({ requested: 3, approved: 1, denied: 1, completed: 1, recovery_code_used: 1 })
     expect(r.time_to_approve_ms).toEqual({ n: 1, p50: 30 * 60_000, p95: 30 * 60_000 })
-    expect(r.backlog).toEqual([{ user_hash: h('rec-open'), requested_at: iso(T0 + 20 * 60_000), age_ms: 100 * 60_000 }])
+    // rec-open's steps carry no request id (an older producer): still paired by user, still open.
+    expect(r.backlog).toEqual([{ user_hash: h('rec-open'), request_id: null, requested_at: iso(T0 + 20 * 60_000), age_ms: 100 * 60_000, network: RECOVERY_BUSY_NET }])
     expect(r.suspicious).toEqual(expect.arrayContaining([
-      { ts: iso(T0 + 10 * 60_000), user_hash: h('rec-swap'), reason: 'requested', country: 'BR', signals: ['after_factor_change', 'new_country'] },
-      { ts: iso(T0 + 25 * 60_000), user_hash: h('rec-denied'), reason: 'requested', country: 'DE', signals: ['high_risk'] },
+      { ts: iso(T0 + 10 * 60_000), user_hash: h('rec-swap'), request_id: 'rr-swap', reason: 'requested', country: 'BR', network: RECOVERY_BAD_NET, signals: ['after_factor_change', 'new_country', 'high_risk', 'blocklisted_network'] },
+      { ts: iso(T0 + 25 * 60_000), user_hash: h('rec-denied'), request_id: 'rr-denied', reason: 'requested', country: 'DE', network: RECOVERY_BUSY_NET, signals: ['high_risk', 'many_from_network'] },
+      { ts: iso(T0 + 20 * 60_000), user_hash: h('rec-open'), request_id: null, reason: 'requested', country: 'DE', network: RECOVERY_BUSY_NET, signals: ['many_from_network'] },
+      { ts: iso(T0 + 30 * 60_000), user_hash: h('rec-code'), request_id: null, reason: 'recovery_code_used', country: 'DE', network: RECOVERY_BUSY_NET, signals: ['many_from_network'] },
     ]))
-    expect(r.suspicious.some((s) => s.user_hash === h('rec-open'))).toBe(false)
-    expect(r.by_country).toEqual(expect.arrayContaining([{ country: 'DE', requests: 2, users: 2 }, { country: 'BR', requests: 1, users: 1 }]))
+    expect(r.suspicious).toHaveLength(4)
+    expect(r.by_network).toEqual([{ network: RECOVERY_BUSY_NET, requests: 3, users: 3 }, { network: RECOVERY_BAD_NET, requests: 1, users: 1 }])
+    expect(r.many_from_network_threshold).toBe(3)
+    expect(r.by_country).toEqual(expect.arrayContaining([{ country: 'DE', requests: 3, users: 3 }, { country: 'BR', requests: 1, users: 1 }]))
+    // Narrowed to the vendors, the busy /48 has no recovery left: nobody is flagged for it.
+    expect(RecoveryReport.parse((await get(`/api/v1/security/recovery?${WIN}&user_group=vendor`)).body).suspicious).toEqual([])
   })
 
   it('attacks: stuffing by country, a second-factor guesser, lockouts, push bombing, risk over time, revoked-session reuse', async () => {
@@ -170,6 +235,9 @@ describe('executive snapshot and validation', () => {
 
   it.each([
     ['/api/v1/security/enrollment?user_group=root', 'user_group'],
+    ['/api/v1/security/bypasses?to=soon', 'to'],
+    ['/api/v1/security/recovery?step=-5', 'step'],
+    ['/api/v1/security/recovery?network=10.0.0.0/8', 'network'],
     ['/api/v1/security/attacks?from=yesterday', 'from'],
     ['/api/v1/executive?colour=red', 'colour'],
     ['/api/v1/explore/failures?country=de', 'country'],

@@ -1,4 +1,4 @@
-import { AttackReport, BypassReport, EnrollmentReport, RecoveryReport } from '../../contract/security'
+import { AttackReport, BypassReport, EnrollmentReport, type Exemption, RecoveryReport, type TargetStatus } from '../../contract/security'
 import { attackCsvRows } from './attacks'
 import { type CollectorDeps, ConsoleError, getFromCollector } from './collector-client'
 import { parseFilters } from './filters'
@@ -67,21 +67,40 @@ export function csvField(v: string | number | null | undefined): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
+/** "workforce (target 0.95): missed" — a row judged against dashboards/enrollment-targets.yaml. */
+const judged = (what: string, target: number | null, status: TargetStatus, bound: 'target' | 'max' = 'target') => `${what} (${bound} ${target ?? 'none'}): ${status}`
+
+/** An exemption in long form: the exempted account with its status, then who asked, who decided, how long and how often used. */
+function exemptionRows(e: Exemption): CsvRow[] {
+  const id = `${e.kind} ${e.request_id}`
+  return [
+    { section: e.kind === 'break_glass' ? 'break_glass_incident' : 'exemption', time: e.requested_at, user_hash: e.user_hash, item: id, value: e.status },
+    { section: 'exemption_requester', time: e.requested_at, user_hash: e.requester_hash, item: id },
+    { section: 'exemption_approver', time: e.approved_at ?? e.ended_at, user_hash: e.approver_hash, item: id, value: e.status },
+    { section: 'exemption_duration_s', time: e.expires_at, item: id, value: e.duration_s },
+    { section: 'exemption_uses', item: id, value: e.uses },
+  ]
+}
+
 /** One CSV, every section in long form: section, time, user hash, item, value, previous value. */
 export function reportCsv(r: MonthlyReport): string {
   const rows: CsvRow[] = [
     { section: 'period', item: 'from', value: r.period.from }, { section: 'period', item: 'to', value: r.period.to },
     { section: 'source', item: 'data source', value: r.source }, { section: 'source', item: 'generated at', value: r.generatedAt },
     ...r.enrollment.coverage.map((c) => ({ section: 'enrollment_coverage', item: `${c.user_group}/${c.factor} (${c.enrolled} of ${c.total})`, value: c.coverage, previous: c.previous })),
-    ...r.enrollment.phishing_resistant.map((p) => ({ section: 'phishing_resistant_share', item: p.user_group, value: p.share })),
-    ...r.enrollment.admins_without_mfa.map((a) => ({ section: 'admin_without_second_factor', time: a.last_seen, user_hash: a.user_hash, item: 'sign-ins', value: a.sign_ins })),
+    ...r.enrollment.coverage_by_group.map((g) => ({ section: 'coverage_vs_target', item: judged(g.user_group, g.target, g.status), value: g.coverage })),
+    ...r.enrollment.phishing_resistant.map((p) => ({ section: 'phishing_resistant_share', item: judged(p.user_group, p.target, p.status), value: p.share })),
+    { section: 'sms_only_share', item: judged(`${r.enrollment.sms_only_share.users} of ${r.enrollment.sms_only_share.accounts} accounts`, r.enrollment.sms_only_share.max, r.enrollment.sms_only_share.status, 'max'), value: r.enrollment.sms_only_share.share },
+    ...r.enrollment.admins_without_mfa.map((a) => ({ section: 'admin_without_second_factor', time: a.last_seen, user_hash: a.user_hash, item: `sign-ins (seen in ${a.sources.join(' and ')})`, value: a.sign_ins })),
     ...r.enrollment.sms_only.map((u) => ({ section: 'sms_only_user', time: u.since, user_hash: u.user_hash, item: u.user_group })),
     ...Object.entries(r.bypasses.by_kind).map(([k, n]) => ({ section: 'bypasses_by_kind', item: k, value: n, previous: r.bypasses.previous_by_kind[k] ?? 0 })),
-    ...r.bypasses.events.map((e) => ({ section: e.kind === 'break_glass' ? 'break_glass_incident' : 'bypass', time: e.ts, user_hash: e.user_hash, item: e.kind, value: e.country })),
+    ...r.bypasses.exemptions.flatMap(exemptionRows),
+    ...r.bypasses.events.map((e) => ({ section: e.kind === 'break_glass' && e.request_id === null ? 'break_glass_incident' : 'bypass', time: e.ts, user_hash: e.user_hash, item: e.request_id ? `${e.kind} ${e.request_id}` : e.kind, value: e.country })),
     ...Object.entries(r.recovery.by_reason).map(([k, n]) => ({ section: 'recovery', item: k, value: n })),
     { section: 'recovery', item: 'time_to_approve_p50_ms', value: r.recovery.time_to_approve_ms.p50 }, { section: 'recovery', item: 'time_to_approve_p95_ms', value: r.recovery.time_to_approve_ms.p95 },
-    ...r.recovery.backlog.map((b) => ({ section: 'recovery_backlog', time: b.requested_at, user_hash: b.user_hash, item: 'age_ms', value: b.age_ms })),
-    ...r.recovery.suspicious.map((s) => ({ section: 'recovery_abuse_signal', time: s.ts, user_hash: s.user_hash, item: s.signals.join(' '), value: s.country })),
+    ...r.recovery.backlog.map((b) => ({ section: 'recovery_backlog', time: b.requested_at, user_hash: b.user_hash, item: `age_ms${b.request_id ? ` ${b.request_id}` : ''}${b.network ? ` from ${b.network}` : ''}`, value: b.age_ms })),
+    ...r.recovery.suspicious.map((s) => ({ section: 'recovery_abuse_signal', time: s.ts, user_hash: s.user_hash, item: s.signals.join(' '), value: [s.country, s.network].filter(Boolean).join(' ') || null })),
+    ...r.recovery.by_network.map((n) => ({ section: 'recovery_by_network', item: `${n.network} (${n.users} users)`, value: n.requests })),
     ...r.attacks.credential_stuffing.map((c) => ({ section: 'credential_stuffing', item: c.country, value: c.failures, previous: null })),
     ...r.attacks.brute_force.users.map((u) => ({ section: 'second_factor_guessing', time: u.last, user_hash: u.user_hash, item: u.factors.join(' '), value: u.failures })),
     ...Object.entries(r.attacks.lockouts.by_reason).map(([k, n]) => ({ section: 'lockouts', item: k, value: n })),

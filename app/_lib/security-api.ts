@@ -13,8 +13,6 @@ export interface SecurityView {
   bypasses: BypassReport
   recovery: RecoveryReport
   attacks: AttackReport
-  /** Coverage target per user group (0..1). */
-  targets: Record<string, number>
   /** The reference IdP's admin page, when the console knows the IdP (IDP_URL). */
   idpAdminUrl: string | null
 }

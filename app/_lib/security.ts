@@ -36,11 +36,8 @@ export async function loadSecurity(params: Params, deps: CollectorDeps, now: Dat
   const bypasses = await getFromCollector(deps, '/api/v1/security/bypasses', q, BypassReport)
   const recovery = await getFromCollector(deps, '/api/v1/security/recovery', q, RecoveryReport)
   const attacks = await getFromCollector(deps, '/api/v1/security/attacks', q, AttackReport)
-  return { generatedAt: now.toISOString(), enrollment, bypasses, recovery, attacks, targets: ENROLLMENT_TARGETS, idpAdminUrl: idpUrl ? `${idpUrl}/admin` : null }
+  return { generatedAt: now.toISOString(), enrollment, bypasses, recovery, attacks, idpAdminUrl: idpUrl ? `${idpUrl}/admin` : null }
 }
-
-/** Enrollment targets per user group (the issue's "admins 100 %"); groups without one show none. */
-export const ENROLLMENT_TARGETS: Record<string, number> = { admin: 1 }
 
 export const PERIODS = { week: 7 * 86400, month: 30 * 86400 } as const
 export type Period = keyof typeof PERIODS

@@ -5,6 +5,9 @@ import { RISK_SIGNALS } from '../../contract/enums'
 import { SIGNAL_LABEL, blockListText, networkTables, usersText } from '../_lib/attacks'
 import { formatCount, formatDuration, formatPercent, humanize } from '../_lib/format'
 import { loadReport, type MonthlyReport } from '../_lib/report'
+import type { Exemption } from '../../contract/security'
+import { SOURCE } from '../_components/security/EnrollmentSection'
+import { targetText } from '../_components/security/TargetMark'
 import '../_components/security/security.css'
 import './report.css'
 
@@ -41,10 +44,10 @@ const T = ({ caption, head, rows, empty }: { caption: string; head: string[]; ro
 
 const d = (iso: string) => iso.slice(0, 16).replace('T', ' ')
 const short = (h: string | null) => (h ? `${h.slice(0, 16)}…` : 'unknown')
+const exemptionRow = (x: Exemption) => [x.requested_at ? d(x.requested_at) : '—', short(x.user_hash), short(x.requester_hash), short(x.approver_hash), x.duration_s === null ? '—' : formatDuration(x.duration_s * 1000), humanize(x.status), x.uses]
 
 function Report({ r }: { r: MonthlyReport }) {
   const e = r.enrollment, b = r.bypasses, rec = r.recovery, a = r.attacks
-  const admin = e.coverage.filter((c) => c.user_group === 'admin')
   return (
     <article className="report" data-testid="report">
       <header className="report-head">
@@ -55,26 +58,35 @@ function Report({ r }: { r: MonthlyReport }) {
       </header>
       <section>
         <h2>1. Enrollment coverage</h2>
-        <p>Admin coverage target 100 %: {admin.length === 0 ? 'no admin snapshot in the period.' : admin.every((c) => (c.coverage ?? 0) < 1) ? `not met (best factor ${formatPercent(Math.max(...admin.map((c) => c.coverage ?? 0)))}).` : 'met.'} Phishing-resistant share: {e.phishing_resistant.map((p) => `${humanize(p.user_group)} ${formatPercent(p.share)}`).join(', ') || 'no data'}.</p>
+        <p>Targets from {e.targets.source}. SMS-only users: <strong>{e.sms_only_share.users}</strong> of {formatCount(e.sms_only_share.accounts)} accounts ({formatPercent(e.sms_only_share.share)}), maximum {e.sms_only_share.max === null ? 'not set' : formatPercent(e.sms_only_share.max)}: {targetText(e.sms_only_share.status)} (listed in the CSV).</p>
+        <T caption="Coverage by user group (best-covered factor) against its target" head={['Group', 'Coverage', 'Target', 'Status']} empty="No enrollment snapshot in the period."
+          rows={e.coverage_by_group.map((g) => [humanize(g.user_group), formatPercent(g.coverage), g.target === null ? '—' : formatPercent(g.target), targetText(g.status)])} />
+        <T caption="Phishing-resistant share (WebAuthn / passkeys) against its target" head={['Group', 'Share', 'Target', 'Status']} empty="No snapshot of a phishing-resistant factor."
+          rows={e.phishing_resistant.map((p) => [humanize(p.user_group), formatPercent(p.share), p.target === null ? '—' : formatPercent(p.target), targetText(p.status)])} />
         <T caption="Coverage by user group and factor (latest snapshot in the period; Before: the last snapshot before it)" head={['Group', 'Factor', 'Enrolled', 'Coverage', 'Before']} empty="No enrollment snapshot in the period."
           rows={e.coverage.map((c) => [humanize(c.user_group), humanize(c.factor), `${formatCount(c.enrolled)} / ${formatCount(c.total)}`, formatPercent(c.coverage), formatPercent(c.previous)])} />
-        <T caption="Admins who signed in without a second factor" head={['Admin (hash)', 'Sign-ins', 'Last seen']} empty="None in the period."
-          rows={e.admins_without_mfa.map((x) => [short(x.user_hash), x.sign_ins, d(x.last_seen)])} />
-        <p>Users with SMS as their only factor: <strong>{e.sms_only.length}</strong> (listed in the CSV).</p>
+        <T caption="Admins with no second factor (IdP snapshot and password-only sign-ins)" head={['Admin (hash)', 'Seen in', 'Sign-ins', 'Last sign-in']} empty="None in the period."
+          rows={e.admins_without_mfa.map((x) => [short(x.user_hash), x.sources.map((k) => SOURCE[k]).join(', '), x.sign_ins, x.last_seen ? d(x.last_seen) : '—'])} />
       </section>
       <section>
         <h2>2. Exceptions and bypasses</h2>
         <T caption="Bypasses by kind, this period and the one before" head={['Kind', 'This period', 'Before']} empty="No bypass."
           rows={Object.entries(b.by_kind).map(([k, n]) => [humanize(k), n, b.previous_by_kind[k] ?? 0])} />
-        <T caption="Break-glass incidents" head={['When (UTC)', 'User (hash)', 'Group', 'Country']} empty="No break-glass use in the period."
-          rows={b.incidents.map((x) => [d(x.ts), short(x.user_hash), x.user_group ?? '—', x.country ?? '—'])} />
+        <T caption="Break-glass incidents" head={['Requested (UTC)', 'User (hash)', 'Requester', 'Approver', 'Duration', 'Status', 'Uses']} empty="No break-glass exemption in the period."
+          rows={b.incidents.map(exemptionRow)} />
+        {b.unpaired_break_glass.length > 0 && <p>Break-glass uses without an exemption in the events: {b.unpaired_break_glass.map((x) => `${d(x.ts)} (${short(x.user_hash)})`).join(', ')}.</p>}
+        <T caption={`Open exemptions and those expiring within ${b.expiring_within_s / 3600} h of the period's end`} head={['Requested (UTC)', 'User (hash)', 'Requester', 'Approver', 'Duration', 'Status', 'Uses']} empty="None open or about to expire."
+          rows={[...b.open, ...b.expiring].map(exemptionRow)} />
+        <T caption="Every exemption" head={['Requested (UTC)', 'User (hash)', 'Requester', 'Approver', 'Duration', 'Status', 'Uses']} empty="No exemption in the period."
+          rows={b.exemptions.slice(0, 50).map(exemptionRow)} />
         <p className="muted">Not in the events: {b.not_in_telemetry.join('; ')}.</p>
       </section>
       <section>
         <h2>3. Recoveries</h2>
         <p>Requested {rec.by_reason.requested ?? 0}, approved {rec.by_reason.approved ?? 0}, denied {rec.by_reason.denied ?? 0}, completed {rec.by_reason.completed ?? 0}, recovery codes used {rec.by_reason.recovery_code_used ?? 0}. Time to approve p50 {formatDuration(rec.time_to_approve_ms.p50)}, p95 {formatDuration(rec.time_to_approve_ms.p95)}. Open at the end of the period: {rec.backlog.length}.</p>
-        <T caption="Recoveries with abuse signals" head={['When (UTC)', 'User (hash)', 'Country', 'Signals']} empty="None."
-          rows={rec.suspicious.map((s) => [d(s.ts), short(s.user_hash), s.country ?? '—', s.signals.map(humanize).join(', ')])} />
+        <T caption="Recoveries with abuse signals" head={['When (UTC)', 'User (hash)', 'Country', 'Network', 'Signals']} empty="None."
+          rows={rec.suspicious.map((s) => [d(s.ts), short(s.user_hash), s.country ?? '—', s.network ?? '—', s.signals.map(humanize).join(', ')])} />
+        <T caption="Recovery starts by source network" head={['Network', 'Requests', 'Users']} empty="None." rows={rec.by_network.slice(0, 20).map((n) => [n.network, n.requests, n.users])} />
       </section>
       <section>
         <h2>4. Attacks</h2>

@@ -61,29 +61,27 @@ GROUP BY user_hash ORDER BY last DESC LIMIT 500`
   return { query, params: params(req) }
 }
 
-/** Latest enrollment change per user and factor over the history; SMS the only active one. */
-export function smsOnlySql(req: ReportRequest): SqlQuery {
-  const query = `
-SELECT user_hash, any(user_group) AS user_group, max(last_ts) AS since FROM (
-  SELECT user_hash, factor, argMax(reason, ts) AS last_reason, max(ts) AS last_ts, argMax(user_group, ts) AS user_group
+/**
+ * Latest enrollment change per user and factor over the history; SMS the only active one. The
+ * list stops at 500 users; `count` answers how many there are (the SMS-only share).
+ */
+export function smsOnlySql(req: ReportRequest, count = false): SqlQuery {
+  const users = `
+SELECT user_hash, any(grp) AS user_group, max(last_ts) AS since FROM (
+  SELECT user_hash, factor, argMax(reason, ts) AS last_reason, max(ts) AS last_ts, argMax(user_group, ts) AS grp
   FROM ${EVENTS}
   WHERE event = 'mfa.enrollment.changed' AND user_hash != '' AND factor NOT IN ${litList(SECOND_FACTORS_EXCLUDED)}
     AND ts >= fromUnixTimestamp64Milli({history_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
     AND ${filterSql(req.filters, ['user_group'])}
   GROUP BY user_hash, factor)
 GROUP BY user_hash
-HAVING countIf(last_reason IN ${litList(ACTIVE_REASONS)}) = 1 AND countIf(last_reason IN ${litList(ACTIVE_REASONS)} AND factor = 'sms') = 1
+HAVING countIf(last_reason IN ${litList(ACTIVE_REASONS)}) = 1 AND countIf(last_reason IN ${litList(ACTIVE_REASONS)} AND factor = 'sms') = 1`
+  const query = count ? `SELECT count() AS n FROM (${users})` : `${users}
 ORDER BY since DESC LIMIT 500`
   return { query, params: params(req, { history_ms: req.window.toMs - HISTORY_MS }) }
 }
 
 export const PHISHING_RESISTANT = PHISHING_RESISTANT_FACTORS
-
-const BYPASS_COLUMNS = 'ts, reason AS kind, user_hash, user_group, flow_id, country, client'
-
-export function bypassEventsSql(req: ReportRequest): SqlQuery {
-  return { query: `SELECT ${BYPASS_COLUMNS} FROM ${EVENTS} WHERE ${where(req, 'mfa.bypass')} ORDER BY ts DESC LIMIT 500`, params: params(req) }
-}
 
 /** This window and the one of the same length before it. */
 export function bypassCountsSql(req: ReportRequest): SqlQuery {
@@ -100,17 +98,6 @@ export function countSeriesSql(req: ReportRequest, event: 'mfa.bypass' | 'mfa.re
   const query = `
 SELECT ${bucket('ts')} AS t, reason, count() AS n FROM ${EVENTS} WHERE ${where(req, event)} GROUP BY t, reason ORDER BY t`
   return { query, params: params(req) }
-}
-
-/** Every recovery step in the window plus requests up to the history before it (backlog, time to approve). */
-export function recoveryStepsSql(req: ReportRequest): SqlQuery {
-  const query = `
-SELECT toUnixTimestamp64Milli(ts) AS ms, reason, factor, user_hash, country, risk_level
-FROM ${EVENTS}
-WHERE event = 'mfa.recovery' AND ts >= fromUnixTimestamp64Milli({history_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
-  AND ${filterSql(req.filters, FILTER_KEYS)}
-ORDER BY ts LIMIT 20000`
-  return { query, params: params(req, { history_ms: req.window.fromMs - HISTORY_MS }) }
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 } from './params'
 import { StorageError, runEvents, runMetrics, runOutcomes, runProviderSeries, runProviders } from './run'
 import type { ParamError, Parsed } from './types'
-import { REPORTS } from './reports'
+import { type ReportContext, REPORTS } from './reports'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
 /** What a route answers: a status and a JSON body (or text with its content type, or a text stream: `body` an async iterable of chunks). */
@@ -54,6 +54,8 @@ export interface QueryServerOptions {
   access?: AccessGuard
   /** The checks /healthz runs (collector/health.ts); without it, only whether ClickHouse answers SELECT 1. */
   health?: HealthRegistry
+  /** Enrollment targets read at start-up (main.ts); without them, dashboards/enrollment-targets.yaml is read here. */
+  enrollmentTargets?: ReportContext['enrollmentTargets']
 }
 
 /** Errors answered to clients; mapped once to HTTP status here. */
@@ -99,10 +101,10 @@ function readDocs(path: QueryRoute, summary: string, params?: z.ZodRawShape, req
 }
 
 /** The report endpoints (reports.ts): window and filters validated like /outcomes. */
-function reportRoutes(client: ClickHouseClient, now: () => number): ExtraRoute[] {
+function reportRoutes(client: ClickHouseClient, now: () => number, ctx: ReportContext | undefined): ExtraRoute[] {
   return REPORTS.map((r) => ({
     method: 'GET' as const, path: r.path, permission: r.permission, docs: readDocs(r.path as QueryRoute, r.title, r.params, r.required),
-    handle: async (_req: IncomingMessage, url: URL) => json(200, await r.run(client, unwrap(r.parse(url.searchParams, now())), now())),
+    handle: async (_req: IncomingMessage, url: URL) => json(200, await r.run(client, unwrap(r.parse(url.searchParams, now())), now(), ctx)),
   }))
 }
 
@@ -146,7 +148,7 @@ export function createQueryServer(opts: QueryServerOptions): Server & { routes: 
       docs: readDocs('/api/v1/providers', 'Sub-processor health per provider × channel', PROVIDERS_PARAMS) },
     { method: 'GET', path: '/api/v1/providers/series', permission: 'dashboards.read', handle: async (_req, url) => json(200, await runProviderSeries(client, unwrap(parseProviderSeriesRequest(url.searchParams, now())))),
       docs: readDocs('/api/v1/providers/series', "One provider's buckets, totals and circuit history", PROVIDER_SERIES_PARAMS, ['provider']) },
-    ...reportRoutes(client, now),
+    ...reportRoutes(client, now, opts.enrollmentTargets ? { enrollmentTargets: opts.enrollmentTargets } : undefined),
     { method: 'GET', path: '/api/v1/ingest/conflicts', permission: 'dashboards.read', handle: async (_req, url) => json(200, await runConflicts(client, unwrap(parseConflictsRequest(url.searchParams, now())))),
       docs: readDocs('/api/v1/ingest/conflicts', 'Contract events refused because their event.id was stored with other content (the first is kept), newest first', CONFLICTS_PARAMS) },
     { method: 'GET', path: '/openapi.json', permission: 'dashboards.read', handle: async () => json(200, queryOpenApiDocument(allRoutes(), VERSION)) },

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { buildEvent, type EventAttributes, type EventName } from '../../contract'
+import { ATTR, buildEvent, type EventAttributes, type EventName } from '../../contract'
 import { type MfaEventRow, chTime, mfaEventRow } from '../../collector/storage/rows'
 
 /**
@@ -19,6 +19,13 @@ export const GUESSER_NET = '2001:db8:1::/48'
 export const BOMBER_NET = '198.51.100.0/24'
 /** The bombed user's phone: its answers come from here, the attack from BOMBER_NET. */
 export const PHONE_NET = '100.64.7.0/24'
+/** Source networks of the recoveries: a block-listed /24 (the SIM swap) and a /48 three users recover from. */
+export const RECOVERY_BAD_NET = '198.18.7.0/24'
+export const RECOVERY_BUSY_NET = '2001:db8:77::/48'
+/** The attributes an exemption's steps and uses share (mfa.request_id, mfa.bypass_kind, requester and approver hashes). */
+const exemption = (id: string, kind: string, requester: string, approver?: string): EventAttributes => ({
+  [ATTR.requestId]: id, [ATTR.bypassKind]: kind, [ATTR.requesterHash]: h(requester), ...(approver ? { [ATTR.approverHash]: h(approver) } : {}),
+})
 
 /** `network` and `signals` are mfa.network and mfa.risk_signals, sent only when given (as the IdP does). */
 type Who = { user?: string; group?: string; country?: string; client?: string; risk?: string; region?: string; network?: string; signals?: string }
@@ -46,6 +53,13 @@ export function securityEvents(t0: number): { rows: MfaEventRow[]; spans: Record
   // Enrollment: a day before the window and inside it.
   snap(-24 * 60 * MIN, 'admin', 'totp', 8, 10); snap(-24 * 60 * MIN, 'admin', 'webauthn', 4, 10)
   snap(5 * MIN, 'admin', 'totp', 9, 10); snap(5 * MIN, 'admin', 'webauthn', 5, 10); snap(5 * MIN, 'workforce', 'sms', 60, 100); snap(5 * MIN, 'workforce', 'webauthn', 10, 100)
+  // Admins with no second factor, one row each, right after the admin counts (as reference-idp/login/snapshot.ts emits them).
+  // The 5-minute run named admin-fixed, who has enrolled by the 90-minute run: only the latest run counts.
+  const unprotected = (at: number, user: string) =>
+    e(at, 'mfa.enrollment.snapshot', { [ATTR.userGroup]: 'admin', [ATTR.userHash]: h(user), [ATTR.factor]: 'password', [ATTR.enrolledCount]: 1, [ATTR.totalCount]: 1, [ATTR.reason]: 'unprotected_admin' })
+  unprotected(5 * MIN, 'admin-fixed')
+  snap(90 * MIN, 'admin', 'totp', 9, 10); snap(90 * MIN, 'admin', 'webauthn', 5, 10)
+  unprotected(90 * MIN, 'admin-nofactor'); unprotected(90 * MIN, 'admin-dormant')
   e(6 * MIN, 'mfa.login.completed', { 'mfa.flow_id': 'fa1', 'mfa.outcome': 'success', 'mfa.reason': 'mfa_not_enrolled', 'mfa.factor': 'password', 'mfa.intent': 'login' }, { user: 'admin-nofactor', group: 'admin' })
   e(16 * MIN, 'mfa.login.completed', { 'mfa.flow_id': 'fa2', 'mfa.outcome': 'success', 'mfa.reason': 'mfa_not_enrolled', 'mfa.factor': 'password', 'mfa.intent': 'login' }, { user: 'admin-nofactor', group: 'admin' })
   enroll(-3 * 24 * 60 * MIN, 'sms-only', 'sms', 'enrolled')
@@ -55,17 +69,40 @@ export function securityEvents(t0: number): { rows: MfaEventRow[]; spans: Record
   // Bypasses: three kinds in the window, one admin override in the half hour before it.
   e(-30 * MIN, 'mfa.bypass', { 'mfa.flow_id': 'fb0', 'mfa.reason': 'admin_override', 'mfa.intent': 'login' }, { user: 'bypass-0' })
   e(12 * MIN, 'mfa.bypass', { 'mfa.flow_id': 'fb1', 'mfa.reason': 'trusted_device', 'mfa.intent': 'login' }, { user: 'bypass-1' })
-  e(22 * MIN, 'mfa.bypass', { 'mfa.flow_id': 'fb2', 'mfa.reason': 'break_glass', 'mfa.intent': 'login' }, { user: 'bypass-2', group: 'admin', country: 'NL' })
-  e(32 * MIN, 'mfa.bypass', { 'mfa.flow_id': 'fb3', 'mfa.reason': 'policy_exempt', 'mfa.intent': 'login' }, { user: 'bypass-3', group: 'vendor' })
+  e(22 * MIN, 'mfa.bypass', { 'mfa.flow_id': 'fb2', 'mfa.reason': 'break_glass', 'mfa.intent': 'login', ...exemption('ex-bg', 'break_glass', 'admin-a', 'admin-b'), [ATTR.durationS]: 3600 }, { user: 'bypass-2', group: 'admin', country: 'NL' })
+  e(32 * MIN, 'mfa.bypass', { 'mfa.flow_id': 'fb3', 'mfa.reason': 'policy_exempt', 'mfa.intent': 'login', ...exemption('ex-pe', 'policy_exempt', 'admin-a', 'admin-c'), [ATTR.durationS]: 7 * 86_400 }, { user: 'bypass-3', group: 'vendor' })
+
+  // Exemptions on the two-person rule (reference-idp/login/exemptions.ts): every step names the exemption, its kind
+  // and requester; approval, denial and revocation the deciding admin; request and approval the duration.
+  const step = (at: number, id: string, kind: string, reason: string, who: Who, requester: string, decider?: string, durationS?: number) =>
+    e(at, 'mfa.exemption', { ...exemption(id, kind, requester, decider), [ATTR.reason]: reason, ...(durationS === undefined ? {} : { [ATTR.durationS]: durationS }) }, who)
+  const grant = (at: number, id: string, kind: string, who: Who, durationS: number, approver = 'admin-b') => {
+    step(at, id, kind, 'requested', who, 'admin-a', undefined, durationS); step(at + MIN, id, kind, 'approved', who, 'admin-a', approver, durationS)
+  }
+  grant(20 * MIN, 'ex-bg', 'break_glass', { user: 'bypass-2', group: 'admin', country: 'NL' }, 3600) // ended at 81 min: expired without an event
+  grant(30 * MIN, 'ex-pe', 'policy_exempt', { user: 'bypass-3', group: 'vendor' }, 7 * 86_400, 'admin-c') // active for a week
+  grant(2 * MIN, 'ex-soon', 'policy_exempt', { user: 'exempt-soon', group: 'vendor' }, 12 * 3600) // ends within 24 h of the window's end
+  step(100 * MIN, 'ex-open', 'admin_override', 'requested', { user: 'exempt-open' }, 'admin-a', undefined, 86_400) // awaits a second admin
+  step(40 * MIN, 'ex-denied', 'admin_override', 'requested', { user: 'exempt-denied' }, 'admin-a', undefined, 86_400)
+  step(45 * MIN, 'ex-denied', 'admin_override', 'denied', { user: 'exempt-denied' }, 'admin-a', 'admin-b')
+  grant(55 * MIN, 'ex-revoked', 'policy_exempt', { user: 'exempt-revoked' }, 86_400)
+  step(60 * MIN, 'ex-revoked', 'policy_exempt', 'revoked', { user: 'exempt-revoked' }, 'admin-a', 'admin-c')
 
   // Recovery: SIM-swap pattern (factor change the day before, request from a new country), approved after 30 min.
-  const rec = (at: number, user: string, reason: string, country = 'DE', risk = 'low') =>
-    e(at, 'mfa.recovery', { 'mfa.factor': 'admin_recovery', 'mfa.reason': reason, 'mfa.intent': 'recovery' }, { user, country, risk })
+  // Admin-assisted steps carry the request id (rec-open's do not: an older producer, paired by user); decisions the approver.
+  const rec = (at: number, user: string, reason: string, country = 'DE', risk = 'low', o: { id?: string; approver?: string; network?: string; signals?: string } = {}) =>
+    e(at, 'mfa.recovery', {
+      'mfa.factor': 'admin_recovery', 'mfa.reason': reason, 'mfa.intent': 'recovery',
+      ...(o.id ? { [ATTR.requestId]: o.id } : {}), ...(o.approver ? { [ATTR.approverHash]: h(o.approver) } : {}),
+    }, { user, country, risk, network: o.network, signals: o.signals })
   e(-2 * 24 * 60 * MIN, 'mfa.login.completed', { 'mfa.flow_id': 'fr0', 'mfa.outcome': 'success', 'mfa.reason': 'mfa_satisfied', 'mfa.factor': 'totp', 'mfa.intent': 'login' }, { user: 'rec-swap' })
   enroll(-24 * 60 * MIN, 'rec-swap', 'sms', 'enrolled')
-  rec(10 * MIN, 'rec-swap', 'requested', 'BR'); rec(40 * MIN, 'rec-swap', 'approved'); rec(45 * MIN, 'rec-swap', 'completed', 'BR')
-  rec(20 * MIN, 'rec-open', 'requested')
-  rec(25 * MIN, 'rec-denied', 'requested', 'DE', 'high'); rec(50 * MIN, 'rec-denied', 'denied')
+  // The swap's request comes from a block-listed /24; three users recover from one /48 (many from one network).
+  rec(10 * MIN, 'rec-swap', 'requested', 'BR', 'high', { id: 'rr-swap', network: RECOVERY_BAD_NET, signals: 'new_country,known_bad_ip' })
+  rec(40 * MIN, 'rec-swap', 'approved', 'DE', 'low', { id: 'rr-swap', approver: 'admin-b' }); rec(45 * MIN, 'rec-swap', 'completed', 'BR', 'low', { id: 'rr-swap', network: RECOVERY_BAD_NET })
+  rec(20 * MIN, 'rec-open', 'requested', 'DE', 'low', { network: RECOVERY_BUSY_NET })
+  rec(25 * MIN, 'rec-denied', 'requested', 'DE', 'high', { id: 'rr-denied', network: RECOVERY_BUSY_NET }); rec(50 * MIN, 'rec-denied', 'denied', 'DE', 'low', { id: 'rr-denied', approver: 'admin-c' })
+  e(30 * MIN, 'mfa.recovery', { 'mfa.factor': 'recovery_code', 'mfa.reason': 'recovery_code_used', 'mfa.intent': 'recovery' }, { user: 'rec-code', network: RECOVERY_BUSY_NET })
 
   // Attacks: credential stuffing from RU (three from a block-listed /24, one with no network), a second-factor guesser
   // from an IPv6 /48, push bombing from CN (answered from the victim's phone elsewhere), a revoked session resumed.

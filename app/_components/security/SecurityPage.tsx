@@ -10,7 +10,9 @@ import { ChartsSkeleton, ErrorState, StatsSkeleton } from '../States'
 import { StatCard } from '../StatCard'
 import { Toolbar, OVERVIEW_FILTERS } from '../Toolbar'
 import { AttackSection } from './AttackSection'
-import { BypassSection, EnrollmentSection, RecoverySection } from './SecuritySections'
+import { BypassSection } from './BypassSection'
+import { EnrollmentSection } from './EnrollmentSection'
+import { RecoverySection } from './RecoverySection'
 
 /** The security lead's report; without a range in the URL it covers the last 7 days. */
 export function SecurityPage() {
@@ -33,8 +35,7 @@ export function SecurityPage() {
 }
 
 function SecurityBody({ v, stale, query }: { v: SecurityView; stale: boolean; query: string }) {
-  const admin = v.enrollment.coverage.filter((c) => c.user_group === 'admin')
-  const adminBest = admin.length ? Math.max(...admin.map((c) => c.coverage ?? 0)) : null
+  const admin = v.enrollment.coverage_by_group.find((g) => g.user_group === 'admin')
   const pr = v.enrollment.phishing_resistant
   const prAll = pr.reduce((a, p) => a + p.total, 0) > 0 ? pr.reduce((a, p) => a + p.enrolled, 0) / pr.reduce((a, p) => a + p.total, 0) : null
   const bypasses = Object.values(v.bypasses.by_kind).reduce((a, n) => a + n, 0)
@@ -42,10 +43,11 @@ function SecurityBody({ v, stale, query }: { v: SecurityView; stale: boolean; qu
   return (
     <div className={stale ? 'overview-body stale' : 'overview-body'} aria-busy={stale}>
       <div className="stats">
-        <StatCard id="admin-cov" label="Admin coverage" metric="M8" value={formatPercent(adminBest)} target={formatPercent(v.targets.admin ?? 1)} met={adminBest === null ? null : adminBest >= (v.targets.admin ?? 1)}
-          detail={<span className="stat-target">{v.enrollment.admins_without_mfa.length} admin(s) signed in without one</span>} />
+        <StatCard id="admin-cov" label="Admin coverage" metric="M8" value={formatPercent(admin?.coverage ?? null)} target={admin?.target === null || admin === undefined ? undefined : formatPercent(admin.target)}
+          met={admin === undefined || admin.status === 'no_data' || admin.status === 'no_target' ? null : admin.status === 'met'}
+          detail={<span className="stat-target">{v.enrollment.admins_without_mfa.length} admin(s) without a second factor</span>} />
         <StatCard id="pr-share" label="Phishing-resistant" value={formatPercent(prAll)} detail={<span className="stat-target">accounts with a passkey</span>} />
-        <StatCard id="bypasses" label="Bypasses" metric="M7" value={formatCount(bypasses)} detail={<span className="stat-target">{v.bypasses.incidents.length} break-glass</span>} />
+        <StatCard id="bypasses" label="Bypasses" metric="M7" value={formatCount(bypasses)} detail={<span className="stat-target">{v.bypasses.incidents.length + v.bypasses.unpaired_break_glass.length} break-glass, {v.bypasses.open.length} open exemption(s)</span>} />
         <StatCard id="backlog" label="Recovery backlog" metric="M4" value={formatCount(v.recovery.backlog.length)} detail={<span className="stat-target">{v.recovery.suspicious.length} with abuse signals</span>} />
         <StatCard id="lockouts" label="Lockouts" value={formatCount(locks)} detail={<span className="stat-target">{v.attacks.brute_force.users.length} users guessing codes</span>} />
       </div>
@@ -54,7 +56,7 @@ function SecurityBody({ v, stale, query }: { v: SecurityView; stale: boolean; qu
         <a className="row-link" href={`/api/report?format=csv${query ? `&${query}` : ''}`}>CSV</a> · <a className="row-link" href={`/api/report?format=pdf${query ? `&${query}` : ''}`}>PDF</a>
       </p>
       <div className="sec-grid">
-        <EnrollmentSection r={v.enrollment} targets={v.targets} idpAdminUrl={v.idpAdminUrl} />
+        <EnrollmentSection r={v.enrollment} idpAdminUrl={v.idpAdminUrl} />
         <BypassSection r={v.bypasses} />
         <RecoverySection r={v.recovery} />
         <AttackSection r={v.attacks} />
