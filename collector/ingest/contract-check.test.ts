@@ -11,6 +11,8 @@ const GOOD: Record<string, unknown> = {
   [ATTR.costMicros]: 7500, [ATTR.gamedayId]: 'gd-1', [ATTR.intent]: 'login', [ATTR.providerMessageId]: 'SM1', [ATTR.httpStatusClass]: '2xx',
   [ATTR.fallbackFrom]: 'twilio', [ATTR.fallbackTo]: 'vonage', [ATTR.circuitState]: 'open', [ATTR.circuitFromState]: 'closed',
   [ATTR.enrolledCount]: 3, [ATTR.totalCount]: 9, [ATTR.faultId]: 'f-1', [ATTR.faultKind]: 'error', [ATTR.faultShare]: 0.5, [ATTR.faultScope]: 'all',
+  [ATTR.network]: '203.0.113.0/24', [ATTR.riskSignals]: 'new_device,known_bad_ip', [ATTR.requestId]: 'req-1', [ATTR.requesterHash]: '0123456789abcdef',
+  [ATTR.approverHash]: 'fedcba9876543210', [ATTR.durationS]: 3600, [ATTR.bypassKind]: 'break_glass',
 }
 
 /** The contract's examples: each event with its required attributes, and with every attribute. */

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { metricDef } from './catalogue'
+import type { z } from 'zod'
 import type { DataSource, EventsResponse, MetricsResponse, OutcomesResponse, ProviderSeriesResponse, ProvidersResponse, WindowJson } from '../../contract/query'
 import { eventsSql, shapeEvent } from './events'
 import { outcomesSql, shapeOutcomes } from './outcomes'
@@ -53,7 +54,7 @@ export async function runMetrics(client: ClickHouseClient, req: MetricsRequest, 
     const def = metricDef(id)
     const ctx: MetricContext = { window: req.window, filters: req.filters, nowMs, source: def.rollups ? chooseSource(req.window) : RAW }
     let rows: Row[]
-    let source: DataSource = ctx.source.name
+    let source: z.infer<typeof DataSource> = ctx.source.name
     const key = isFlowRollupMetric(id) && chooseSource(req.window) !== RAW ? rollupKey(id, ctx) : null
     const split = key && isFlowRollupMetric(id) ? splitWindow(ctx, finalized === undefined ? (finalized = await finalizedUntil(client)) : finalized) : null
     if (key && split !== null && isFlowRollupMetric(id)) {
