@@ -65,6 +65,8 @@ export const CollectorConfig = z.object({
     return urls
   }),
   alertIntervalS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** How often hours of flows are finalized into the flow rollup (collector/query/flow-rollup-job.ts). */
+  flowRollupIntervalS: z.coerce.number().int().min(1).max(3600).default(60),
   publicUrl: z.string().url().optional(),
   /** Game days: the reference IdP's fault API, the provider simulator, and the key that signs the IdP's service assertions. */
   gamedaysDir: z.string().optional(),
@@ -126,6 +128,7 @@ const ENV_KEYS: Record<keyof CollectorConfig, string> = {
   alertmanagerUrls: 'ALERTMANAGER_URL',
   alertWebhookUrls: 'ALERT_WEBHOOK_URL',
   alertIntervalS: 'ALERT_EVAL_INTERVAL_S',
+  flowRollupIntervalS: 'FLOW_ROLLUP_INTERVAL_S',
   publicUrl: 'COLLECTOR_PUBLIC_URL',
   gamedaysDir: 'FACTORWATCH_GAMEDAYS_DIR',
   idpUrl: 'COLLECTOR_IDP_URL',

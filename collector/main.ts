@@ -1,11 +1,12 @@
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
-import { Registry } from 'prom-client'
+import { Gauge, Registry } from 'prom-client'
 import { loadCollectorConfig, otlpServerLimits } from './config'
 import { clickhouseCheck, diskCheck, HealthRegistry } from './health'
 import { openWritePath } from './ingest/write-path'
 import { createOtlpServer } from './otlp/server'
 import { createQueryServer } from './query/server'
+import { createFlowRollupJob } from './query/flow-rollup-job'
 import { openClickHouse } from './storage/client'
 import { migrate } from './storage/migrate'
 import { createAlerting, loadAlertingFiles, type LoadedRules } from './alerting/setup'
@@ -75,6 +76,10 @@ async function main(): Promise<void> {
   extraRoutes.push(...accessRoutes(() => query.routes()))
   const otlpPort = await listen(otlp, config.host, config.otlpPort)
   const queryPort = await listen(query, config.host, config.queryPort)
+  // Finalized-flow rollups for the flow metrics over long windows (collector/query/flow-rollup.ts).
+  const flowLag = new Gauge({ name: 'factorwatch_flow_rollup_lag_seconds', help: 'How far behind now the newest finalized hour of the flow rollup ends (about 25 min when caught up)', registers: [registry] })
+  const flowRollup = createFlowRollupJob({ client: ch.client, now, log, onRun: (r) => flowLag.set((r.nowMs - r.finalizedUntilMs) / 1000) })
+  flowRollup.start(config.flowRollupIntervalS * 1000)
   const alerting = createAlerting(config, rules, ch.client, queryPort, now, log)
   await alerting.engine.init()
   extraRoutes.push(...alerting.routes)
@@ -106,6 +111,7 @@ async function main(): Promise<void> {
     // Stop accepting, let in-flight exports finish their inserts, then release chDB's lock.
     await gamedays.controller.stop()
     await alerting.engine.stop()
+    await flowRollup.stop()
     await Promise.all([otlp, query].map((s) => new Promise<void>((r) => s.close(() => r()))))
     // Insert what is spooled for up to 5 s; the rest stays in the spool, complete, for the next start.
     await writer.close(5_000)
