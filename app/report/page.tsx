@@ -44,7 +44,7 @@ const T = ({ caption, head, rows, empty }: { caption: string; head: string[]; ro
 
 const d = (iso: string) => iso.slice(0, 16).replace('T', ' ')
 const short = (h: string | null) => (h ? `${h.slice(0, 16)}…` : 'unknown')
-const exemptionRow = (x: Exemption) => [x.requested_at ? d(x.requested_at) : '—', short(x.user_hash), short(x.requester_hash), short(x.approver_hash), x.duration_s === null ? '—' : formatDuration(x.duration_s * 1000), humanize(x.status), x.uses]
+const exemptionRow = (x: Exemption) => [x.requested_at ? d(x.requested_at) : '—', short(x.user_hash), short(x.requester_hash), x.approver_hash ? short(x.approver_hash) : 'none yet', x.duration_s === null ? '—' : formatDuration(x.duration_s * 1000), humanize(x.status), x.uses]
 
 function Report({ r }: { r: MonthlyReport }) {
   const e = r.enrollment, b = r.bypasses, rec = r.recovery, a = r.attacks

@@ -8,7 +8,7 @@ const duration = (s: number | null) => (s === null ? '—' : formatDuration(s * 
 function Exemptions({ rows, testId, caption, empty }: { rows: Exemption[]; testId: string; caption: string; empty: string }) {
   return (
     <DataTable testId={testId} caption={caption} columns={['Kind', 'User', 'Requester', 'Approver', 'Duration', 'Status', 'Ends', 'Uses']} num={[7]} empty={empty}
-      rows={rows.map((e) => [humanize(e.kind), <UserHash key="u" hash={e.user_hash} />, <UserHash key="r" hash={e.requester_hash} />, <UserHash key="a" hash={e.approver_hash} />,
+      rows={rows.map((e) => [humanize(e.kind), <UserHash key="u" hash={e.user_hash} />, <UserHash key="r" hash={e.requester_hash} />, e.approver_hash ? <UserHash key="a" hash={e.approver_hash} /> : <span key="a" className="muted">none yet</span>,
         duration(e.duration_s), humanize(e.status), when(e.ended_at ?? e.expires_at), e.uses])} />
   )
 }
