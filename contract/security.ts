@@ -193,6 +193,10 @@ export const Breakdown = z.object({
   /** Per provider: accepted sends still waiting for a receipt, young (in flight) or past the deadline. */
   queues: z.array(z.object({ provider: z.string(), channel: z.string(), sent: Count, in_flight: Count, receipts_outstanding: Count, oldest_outstanding_ms: Ms })),
   receipt_deadline_ms: Count,
+  /** Start of the sends the queues look at: the window's start, or the last day of a longer window. */
+  queue_from: Iso,
+  /** Where regions and clients were counted: raw events, or the hourly rollup for windows over 6 h (its first hour whole). */
+  source: z.enum(['raw', 'rollup_1h']),
 })
 export type Breakdown = z.infer<typeof Breakdown>
 

@@ -194,6 +194,10 @@ describe('explore', () => {
     expect(ios.events[0]).toMatchObject({ factor: 'push', country: 'CN', reason: 'fraud_reported', risk_level: 'low', user_hash: h('bombed') })
     expect((await get(`/api/v1/explore/failures?${WIN}&country=US&attempt=2&risk_level=medium`)).body.total).toBe(1)
     expect((await get(`/api/v1/explore/failures?${WIN}&region=us-east&factor=totp&limit=1`)).body.events).toHaveLength(1)
+    // A day-long window counts from the hourly rollup; re-deliveries still count once there.
+    const day = `from=${iso(NOW - 24 * 3_600_000)}&to=${iso(NOW)}`
+    expect(FailuresReport.parse((await get(`/api/v1/explore/failures?${day}`)).body).total).toBe(7)
+    expect((await get(`/api/v1/explore/failures?${day}&client=ios&reason=fraud_reported`)).body.total).toBe(1)
   })
 
   it('one flow: events in order with the gaps between them, and its spans as a tree', async () => {
@@ -211,6 +215,15 @@ describe('explore', () => {
     expect(r.clients.find((c) => c.client === 'ios')).toEqual({ client: 'ios', verifications: 3, failures: 3, error_rate: 1, by_reason: { user_denied: 2, fraud_reported: 1 } })
     expect(r.queues.find((q) => q.provider === 'vonage')).toEqual({ provider: 'vonage', channel: 'sms', sent: 3, in_flight: 1, receipts_outstanding: 1, oldest_outstanding_ms: 40 * 60_000 })
     expect(r.queues.find((q) => q.provider === 'twilio')).toMatchObject({ sent: 1, receipts_outstanding: 1 })
+    expect(r.source).toBe('raw')
+    // A day: regions and clients from the hourly rollup, the same counts; queues over the window's last day.
+    const d = Breakdown.parse((await get(`/api/v1/explore/breakdown?from=${iso(NOW - 24 * 3_600_000)}&to=${iso(NOW)}`)).body)
+    expect(d.source).toBe('rollup_1h')
+    expect(d.regions.map((x) => [x.region, x.verifications])).toEqual(r.regions.map((x) => [x.region, x.verifications]))
+    expect(d.clients.find((c) => c.client === 'ios')).toEqual(r.clients.find((c) => c.client === 'ios'))
+    expect(d.queues).toEqual(r.queues)
+    const week = Breakdown.parse((await get(`/api/v1/explore/breakdown?from=${iso(NOW - 7 * 24 * 3_600_000)}&to=${iso(NOW)}`)).body)
+    expect(week.queue_from).toBe(iso(NOW - 24 * 3_600_000))
   })
 })
 

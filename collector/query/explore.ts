@@ -9,6 +9,7 @@ import type { ReportRequest } from './security-sql'
 import { ratio } from './series'
 import { WINDOW, baseParams, filterSql, num, numOrNull } from './sql'
 import { FILTER_KEYS, type Parsed, type QueryWindow, type SqlQuery } from './types'
+import { RAW as RAW_SOURCE, ROLLUP_1H, ROLLUP_AFTER_S, type Source } from './source'
 
 /** Explore: failed challenges by every dimension, one flow's timeline with its spans, breakdowns. */
 
@@ -49,17 +50,28 @@ export function failuresSql(req: FailuresRequest, count = false): SqlQuery {
     where.push(`${k} = {x_${k}:${k === 'attempt' ? 'UInt16' : 'String'}}`)
     extra[`x_${k}`] = req[k]!
   }
+  // The list reads the table's sort order backwards from `to` and stops after the limit (no
+  // LIMIT BY, which would read the whole window): a few extra rows cover re-deliveries not yet
+  // merged away, dropped by event id in runFailures. The total of a long window without the
+  // filters the rollup lacks (risk level, country, attempt) is the hourly rollup's, its first
+  // hour whole; otherwise distinct event ids of the window.
+  const rollup = count && (req.window.toMs - req.window.fromMs) / 1000 > ROLLUP_AFTER_S && EXTRA.every((k) => k === 'outcome' || k === 'reason' || req[k] === undefined)
+  if (rollup) return { query: `SELECT ${ROLLUP_1H.countIf('1')} AS n FROM ${ROLLUP_1H.from} WHERE ${where.slice(0, 2).join(' AND ')} AND ${ROLLUP_1H.window} AND ${where.slice(3).join(' AND ')}`, params: baseParams(req.window, req.filters, extra) }
   const query = count
     ? `SELECT uniq(event_id) AS n FROM ${RAW} WHERE ${where.join(' AND ')}`
-    : `SELECT ts, flow_id, factor, provider, region, client, country, user_group, outcome, reason, risk_level, attempt, latency_ms, user_hash
-FROM ${RAW} WHERE ${where.join(' AND ')} ORDER BY ts DESC LIMIT 1 BY event_id LIMIT {limit:UInt32}`
-  return { query, params: baseParams(req.window, req.filters, extra) }
+    : `SELECT ts, event_id, flow_id, factor, provider, region, client, country, user_group, outcome, reason, risk_level, attempt, latency_ms, user_hash
+FROM ${RAW} WHERE ${where.join(' AND ')} ORDER BY ts DESC LIMIT {fetch:UInt32}`
+  return { query, params: baseParams(req.window, req.filters, { ...extra, fetch: req.limit + DUPLICATE_MARGIN }) }
 }
+
+/** Extra rows fetched so that dropping re-delivered duplicates still fills the limit. */
+const DUPLICATE_MARGIN = 20
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
 
 export async function runFailures(client: ClickHouseClient, req: FailuresRequest): Promise<FailuresReport> {
-  const rows = await runSql(client, failuresSql(req))
+  const seen = new Set<string>()
+  const rows = (await runSql(client, failuresSql(req))).filter((r) => !seen.has(String(r.event_id)) && seen.add(String(r.event_id))).slice(0, req.limit)
   const total = num((await runSql(client, failuresSql(req, true)))[0]?.n ?? 0)
   return {
     window: windowJson(req.window),
@@ -143,17 +155,31 @@ export function shapeSpans(rows: Record<string, unknown>[], t0Ms: number): FlowT
 /** A send older than this without a receipt is outstanding, younger ones are in flight. */
 export const RECEIPT_DEADLINE_MS = 120_000
 
-export function breakdownSql(req: ReportRequest): { regions: SqlQuery; clients: SqlQuery; queues: SqlQuery } {
+/** The queues follow sends of at most this long before `to`: older ones are receipted or reported never_receipted. */
+export const QUEUE_SPAN_MS = 24 * 3_600_000
+
+/**
+ * Latency by region and errors by client read the hourly rollup when the window is longer than
+ * ROLLUP_AFTER_S (its counts are uniq states, like the metrics' rollups), raw events otherwise.
+ * The queues join each accepted send to its receipt over the last day of the window at most.
+ */
+export function breakdownSql(req: ReportRequest): { regions: SqlQuery; clients: SqlQuery; queues: SqlQuery; source: Source; queueFromMs: number } {
   const f = filterSql(req.filters, FILTER_KEYS)
-  const params = baseParams(req.window, req.filters, { deadline_ms: RECEIPT_DEADLINE_MS })
+  const queueFromMs = Math.max(req.window.fromMs, req.window.toMs - QUEUE_SPAN_MS)
+  const params = baseParams(req.window, req.filters, { deadline_ms: RECEIPT_DEADLINE_MS, queue_from_ms: queueFromMs })
+  const long = (req.window.toMs - req.window.fromMs) / 1000 > ROLLUP_AFTER_S
+  const s = long ? ROLLUP_1H : RAW_SOURCE
+  const n = long ? s.countIf('1') : 'uniq(event_id)'
   return {
+    source: s,
+    queueFromMs,
     regions: { params, query: `
-SELECT region, uniq(event_id) AS n, quantiles(0.5, 0.95)(latency_ms) AS q
-FROM ${RAW} WHERE event = 'mfa.challenge.verified' AND ${WINDOW} AND ${f} GROUP BY region ORDER BY region` },
+SELECT region, ${n} AS n, ${s.latencyQuantiles} AS q
+FROM ${long ? s.from : RAW} WHERE event = 'mfa.challenge.verified' AND ${s.window} AND ${f} GROUP BY region ORDER BY region` },
     clients: { params, query: `
 SELECT client, sum(k) AS n, sumIf(k, failed) AS failures, sumMapIf([reason], [k], failed) AS reasons FROM (
-  SELECT client, reason, outcome != 'success' AS failed, uniq(event_id) AS k
-  FROM ${RAW} WHERE event = 'mfa.challenge.verified' AND ${WINDOW} AND ${f} GROUP BY client, reason, failed)
+  SELECT client, reason, outcome != 'success' AS failed, ${n} AS k
+  FROM ${long ? s.from : RAW} WHERE event = 'mfa.challenge.verified' AND ${s.window} AND ${f} GROUP BY client, reason, failed)
 GROUP BY client ORDER BY client` },
     queues: { params, query: `
 SELECT r.provider AS provider, r.channel AS channel, uniq(r.id) AS sent,
@@ -161,9 +187,10 @@ SELECT r.provider AS provider, r.channel AS channel, uniq(r.id) AS sent,
   uniqIf(r.id, d.id = '' AND {to_ms:Int64} - r.ms >= {deadline_ms:Int64}) AS outstanding,
   maxIf({to_ms:Int64} - r.ms, d.id = '') AS oldest, countIf(d.id = '') AS waiting
 FROM (SELECT provider, channel, provider_message_id AS id, toUnixTimestamp64Milli(ts) AS ms FROM ${RAW}
-      WHERE event = 'mfa.provider.request' AND outcome = 'success' AND provider_message_id != '' AND ${WINDOW} AND ${f}) AS r
+      WHERE event = 'mfa.provider.request' AND outcome = 'success' AND provider_message_id != ''
+        AND ts >= fromUnixTimestamp64Milli({queue_from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${f}) AS r
 LEFT JOIN (SELECT DISTINCT provider_message_id AS id FROM ${RAW}
-      WHERE event = 'mfa.provider.delivery' AND reason != 'never_receipted' AND ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})) AS d
+      WHERE event = 'mfa.provider.delivery' AND reason != 'never_receipted' AND ts >= fromUnixTimestamp64Milli({queue_from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})) AS d
 ON r.id = d.id
 GROUP BY provider, channel ORDER BY provider, channel` },
   }
@@ -183,5 +210,7 @@ export async function runBreakdown(client: ClickHouseClient, req: ReportRequest)
     }),
     queues: queues.map((r) => ({ provider: String(r.provider), channel: String(r.channel), sent: num(r.sent), in_flight: num(r.in_flight), receipts_outstanding: num(r.outstanding), oldest_outstanding_ms: num(r.waiting) > 0 ? num(r.oldest) : null })),
     receipt_deadline_ms: RECEIPT_DEADLINE_MS,
+    queue_from: new Date(sql.queueFromMs).toISOString(),
+    source: sql.source.name === 'rollup_1h' ? 'rollup_1h' : 'raw',
   }
 }

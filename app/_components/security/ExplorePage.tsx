@@ -97,6 +97,7 @@ function ExploreBody({ v, params }: { v: ExploreView; params: { get(k: string): 
           <h2 id="region-title" className="section-title">Verification latency by region</h2>
           <DataTable caption="Latency by region" columns={['Region', 'Verifications', 'p50', 'p95']} num={[1, 2, 3]} empty="No verification in range."
             rows={b.regions.map((r) => [r.region, formatCount(r.verifications), formatMs(r.p50_ms), formatMs(r.p95_ms)])} />
+          {b.source === 'rollup_1h' && <p className="gaps">Counted from the hourly rollup: the range&apos;s first hour is taken whole.</p>}
           <h2 className="section-title">Errors by client</h2>
           <DataTable caption="Errors by client" columns={['Client', 'Verifications', 'Error rate', 'Top reasons']} num={[1, 2]} empty="No verification in range."
             rows={b.clients.map((c) => [humanize(c.client), formatCount(c.verifications), formatPercent(c.error_rate), Object.entries(c.by_reason).sort((x, y) => y[1] - x[1]).slice(0, 3).map(([k, n]) => `${k} ${n}`).join(', ') || '—'])} />
@@ -105,7 +106,7 @@ function ExploreBody({ v, params }: { v: ExploreView; params: { get(k: string): 
           <h2 id="queue-title" className="section-title">Challenge queue by provider</h2>
           <DataTable testId="queues" caption="Sends awaiting a receipt by provider" columns={['Provider', 'Channel', 'Sent', 'In flight', 'Receipts outstanding', 'Oldest']} num={[2, 3, 4, 5]} empty="No accepted send in range."
             rows={b.queues.map((x) => [x.provider, humanize(x.channel), formatCount(x.sent), formatCount(x.in_flight), formatCount(x.receipts_outstanding), formatDuration(x.oldest_outstanding_ms)])} />
-          <p className="gaps">In flight: accepted by the vendor less than {b.receipt_deadline_ms / 1000} s before the end of the range, no receipt yet. Outstanding: older, still without a receipt.</p>
+          <p className="gaps">Sends since {formatDateTime(Date.parse(b.queue_from))} (at most the last day of the range). In flight: accepted by the vendor less than {b.receipt_deadline_ms / 1000} s before the end of the range, no receipt yet. Outstanding: older, still without a receipt.</p>
         </section>
       </div>
     </div>
