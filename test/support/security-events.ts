@@ -17,8 +17,6 @@ const MIN = 60
 export const STUFFING_NET = '203.0.113.0/24'
 export const GUESSER_NET = '2001:db8:1::/48'
 export const BOMBER_NET = '198.51.100.0/24'
-/** The bombed user's phone: its answers come from here, the attack from BOMBER_NET. */
-export const PHONE_NET = '100.64.7.0/24'
 /** Source networks of the recoveries: a block-listed /24 (the SIM swap) and a /48 three users recover from. */
 export const RECOVERY_BAD_NET = '198.18.7.0/24'
 export const RECOVERY_BUSY_NET = '2001:db8:77::/48'
@@ -105,14 +103,15 @@ export function securityEvents(t0: number): { rows: MfaEventRow[]; spans: Record
   e(30 * MIN, 'mfa.recovery', { 'mfa.factor': 'recovery_code', 'mfa.reason': 'recovery_code_used', 'mfa.intent': 'recovery' }, { user: 'rec-code', network: RECOVERY_BUSY_NET })
 
   // Attacks: credential stuffing from RU (three from a block-listed /24, one with no network), a second-factor guesser
-  // from an IPv6 /48, push bombing from CN (answered from the victim's phone elsewhere), a revoked session resumed.
+  // from an IPv6 /48, push bombing from CN (answered from the victim's phone elsewhere, but the IdP stamps every event
+  // of a sign-in with the network and signals of the request that started it: BOMBER_NET), a revoked session resumed.
   const stuffer = (i: number) => (i === 3 ? {} : { network: STUFFING_NET, ...(i === 0 ? { signals: 'known_bad_ip' } : {}) })
   for (let i = 0; i < 4; i++) e(30 * MIN + i, 'mfa.login.completed', { 'mfa.flow_id': `fs${i}`, 'mfa.outcome': 'failure', 'mfa.reason': 'password_failed', 'mfa.factor': 'password', 'mfa.intent': 'login' }, { ...(i < 2 ? { user: `stuffed-${i}` } : {}), country: 'RU', ...stuffer(i) })
   for (let i = 0; i < 3; i++) e(35 * MIN + i * 10, 'mfa.challenge.verified', { 'mfa.flow_id': 'fbf', 'mfa.factor': 'totp', 'mfa.outcome': 'failure', 'mfa.reason': 'invalid_code', 'mfa.attempt': i + 1, 'mfa.intent': 'login' }, { user: 'guesser', country: 'US', risk: 'medium', region: 'us-east', client: 'api', network: GUESSER_NET, signals: 'new_device,new_country' })
   e(36 * MIN, 'mfa.lockout', { 'mfa.flow_id': 'fbf', 'mfa.factor': 'totp', 'mfa.reason': 'too_many_failures' }, { user: 'guesser', country: 'US', network: GUESSER_NET })
   for (let i = 0; i < 3; i++) e(37 * MIN + i, 'mfa.login.started', { 'mfa.flow_id': `fp${i}`, 'mfa.reason': 'password_verified', 'mfa.intent': 'login' }, { user: 'bombed', country: 'CN', network: BOMBER_NET })
-  for (let i = 0; i < 2; i++) e(38 * MIN + i, 'mfa.challenge.verified', { 'mfa.flow_id': `fp${i}`, 'mfa.factor': 'push', 'mfa.channel': 'push', 'mfa.outcome': 'failure', 'mfa.reason': 'user_denied', 'mfa.intent': 'login' }, { user: 'bombed', country: 'CN', client: 'ios', network: PHONE_NET })
-  e(39 * MIN, 'mfa.challenge.verified', { 'mfa.flow_id': 'fp2', 'mfa.factor': 'push', 'mfa.channel': 'push', 'mfa.outcome': 'failure', 'mfa.reason': 'fraud_reported', 'mfa.intent': 'login' }, { user: 'bombed', country: 'CN', client: 'ios', network: PHONE_NET })
+  for (let i = 0; i < 2; i++) e(38 * MIN + i, 'mfa.challenge.verified', { 'mfa.flow_id': `fp${i}`, 'mfa.factor': 'push', 'mfa.channel': 'push', 'mfa.outcome': 'failure', 'mfa.reason': 'user_denied', 'mfa.intent': 'login' }, { user: 'bombed', country: 'CN', client: 'ios', network: BOMBER_NET })
+  e(39 * MIN, 'mfa.challenge.verified', { 'mfa.flow_id': 'fp2', 'mfa.factor': 'push', 'mfa.channel': 'push', 'mfa.outcome': 'failure', 'mfa.reason': 'fraud_reported', 'mfa.intent': 'login' }, { user: 'bombed', country: 'CN', client: 'ios', network: BOMBER_NET })
   e(39 * MIN + 1, 'mfa.lockout', { 'mfa.factor': 'push', 'mfa.channel': 'push', 'mfa.reason': 'push_bombing' }, { user: 'bombed', country: 'CN', network: BOMBER_NET })
   e(41 * MIN, 'mfa.login.started', { 'mfa.flow_id': 'fv', 'mfa.reason': 'session_resume', 'mfa.intent': 'login' }, { user: 'revoked', country: 'FR' })
   e(41 * MIN + 1, 'mfa.login.completed', { 'mfa.flow_id': 'fv', 'mfa.outcome': 'failure', 'mfa.reason': 'session_revoked', 'mfa.intent': 'login' }, { user: 'revoked', country: 'FR' })
