@@ -109,6 +109,33 @@ describe.each(testStores(afterAll))('trusted devices and risk on %s', (store, op
     for (const e of tel.events) expect(validateEvent(e)).toMatchObject({ ok: true })
   })
 
+  it('a code typed from another address carries the network and signals of the password step; an event without a flow keeps its own', async ({ skip: s }) => {
+    if (skip) return s()
+    const gus = await totpUser('gus')
+    const attacker = client(idp.url, { 'x-demo-country': 'DE', ...BAD_IP })
+    const flow = (await attacker.post('/api/v1/login', { email: gus.email, password: PASSWORD })).body.flow_id
+    const started = tel.named('mfa.login.started').at(-1)!
+    expect(started).toMatchObject({ 'mfa.flow_id': flow, 'mfa.network': '203.0.113.0/24', 'mfa.risk_level': 'high' })
+    expect(String(started['mfa.risk_signals'])).toMatch(/known_bad_ip$/)
+    const start = { 'mfa.network': '203.0.113.0/24', 'mfa.risk_signals': started['mfa.risk_signals'], 'mfa.risk_level': 'high' }
+    // The same browser (its cookies) from another network: a wrong code, then the right one over IPv6.
+    const moved = client(idp.url, { 'x-demo-country': 'DE', 'x-demo-ip': '192.0.2.55' })
+    moved.setCookie(attacker.cookie())
+    expect((await moved.post('/api/v1/login/totp', { flow_id: flow, code: totpAt(gus.secret, clock) === '000000' ? '111111' : '000000' })).body.code).toBe('invalid_code')
+    const v6 = client(idp.url, { 'x-demo-country': 'DE', 'x-demo-ip': '2001:db8:77::5' })
+    v6.setCookie(attacker.cookie())
+    expect((await v6.post('/api/v1/login/totp', { flow_id: flow, code: totpAt(gus.secret, clock) })).body.status).toBe('authenticated')
+    const ofFlow = tel.events.filter((e) => e['mfa.flow_id'] === flow)
+    expect(ofFlow.map((e) => e['event.name'])).toEqual(['mfa.login.started', 'mfa.challenge.issued', 'mfa.challenge.verified', 'mfa.challenge.verified', 'mfa.login.completed'])
+    for (const e of ofFlow) expect(e).toMatchObject(start)
+    // Signed in from 2001:db8:77::/48, new recovery codes are an account change: the request's own network.
+    expect((await v6.post('/api/v1/recovery-codes', {})).status).toBe(200)
+    const regenerated = tel.named('mfa.recovery').at(-1)!
+    expect(regenerated).toMatchObject({ 'mfa.reason': 'recovery_codes_regenerated', 'mfa.network': '2001:db8:77::/48' })
+    expect(regenerated).not.toHaveProperty('mfa.flow_id')
+    expect(JSON.stringify(tel.events)).not.toMatch(/192\.0\.2\.55|2001:db8:77::5/)
+  })
+
   it('an account with only a password cannot sign in at high risk (policy passwordOnly: deny); at low risk it can', async ({ skip: s }) => {
     if (skip) return s()
     const email = `pat-${store}@example.test`

@@ -81,12 +81,15 @@ async function enrolled(platform: 'ios' | 'android' = 'android') {
   return { userId, device, deviceId: reg.body.device_id as string, browser }
 }
 
+/** The password step of an attacker on a block-listed network, as the IdP stores it with the flow. */
+const ATTACKER = { network: '203.0.113.0/24', riskSignals: 'new_device,known_bad_ip', riskLevel: 'high' }
+
 /** What the password step would do: open a push flow for the user in a fresh browser, then send the push. */
-async function login(userId: string) {
+async function login(userId: string, origin?: typeof ATTACKER) {
   const browser = client(server.url)
   await browser.get(`/api/v1/login/push?flow_id=${randomUUID()}`) // any request: the browser gets its device cookie
   const flowId = randomUUID()
-  await repo.insertFlow({ id: flowId, userId, factor: 'push', issuedAt: now(), client: 'web', deviceId: browser.jar.get('fw_device') })
+  await repo.insertFlow({ id: flowId, userId, factor: 'push', issuedAt: now(), client: 'web', deviceId: browser.jar.get('fw_device'), ...origin })
   const sent = await browser.post('/api/v1/login/push', { flow_id: flowId })
   return { browser, flowId, sent, poll: () => browser.get(`/api/v1/login/push?flow_id=${flowId}`) }
 }
@@ -127,13 +130,18 @@ describe('push approval with number matching (FCM/APNs adapters, provider simula
     expect(events('mfa.challenge.verified', l.flowId).map((e) => e['mfa.reason'])).toEqual(['number_mismatch', 'code_replayed'])
   })
 
-  it('a denied push ends the sign-in', async () => {
+  it('a denied push ends the sign-in; its events carry the network and signals of the password step, not the phone\'s', async () => {
     const { userId, device } = await enrolled()
-    const l = await login(userId)
+    // This harness gives requests no client address: an event without a flow has no network, so
+    // the flow's events below can only have theirs from the stored flow.
+    expect(events('mfa.enrollment.changed').at(-1)).not.toHaveProperty('mfa.network')
+    const l = await login(userId, ATTACKER)
     expect((await device.answer((await device.nextPush()).data.challenge_id, 0, 'denied')).body).toEqual({ status: 'denied' })
     expect((await l.poll()).body).toEqual({ status: 'denied', reason: 'user_denied' })
-    expect(events('mfa.challenge.verified', l.flowId)).toMatchObject([{ 'mfa.outcome': 'failure', 'mfa.reason': 'user_denied' }])
-    expect(events('mfa.login.completed', l.flowId)).toMatchObject([{ 'mfa.outcome': 'failure', 'mfa.reason': 'mfa_failed' }])
+    const start = { 'mfa.network': ATTACKER.network, 'mfa.risk_signals': ATTACKER.riskSignals, 'mfa.risk_level': 'high' }
+    expect(events('mfa.challenge.issued', l.flowId)).toMatchObject([start]) // sent on the browser's later request
+    expect(events('mfa.challenge.verified', l.flowId)).toMatchObject([{ 'mfa.outcome': 'failure', 'mfa.reason': 'user_denied', ...start }]) // answered by the phone
+    expect(events('mfa.login.completed', l.flowId)).toMatchObject([{ 'mfa.outcome': 'failure', 'mfa.reason': 'mfa_failed', ...start }])
     expect((await l.browser.post('/api/v1/login/push', { flow_id: l.flowId })).status).toBe(410)
   })
 
@@ -150,10 +158,11 @@ describe('push approval with number matching (FCM/APNs adapters, provider simula
 
   it('a fraud report locks push for the user and emits mfa.lockout', async () => {
     const { userId, device, browser } = await enrolled()
-    const l = await login(userId)
+    const l = await login(userId, ATTACKER)
     expect((await device.answer((await device.nextPush()).data.challenge_id, 0, 'fraud')).body).toEqual({ status: 'fraud_reported' })
-    expect(events('mfa.lockout', l.flowId)).toMatchObject([{ 'mfa.reason': 'fraud_reported', 'mfa.factor': 'push' }])
-    expect(events('mfa.challenge.verified', l.flowId)).toMatchObject([{ 'mfa.outcome': 'failure', 'mfa.reason': 'fraud_reported' }])
+    const start = { 'mfa.network': ATTACKER.network, 'mfa.risk_signals': ATTACKER.riskSignals }
+    expect(events('mfa.lockout', l.flowId)).toMatchObject([{ 'mfa.reason': 'fraud_reported', 'mfa.factor': 'push', ...start }])
+    expect(events('mfa.challenge.verified', l.flowId)).toMatchObject([{ 'mfa.outcome': 'failure', 'mfa.reason': 'fraud_reported', ...start }])
     expect((await repo.flow(l.flowId))?.state).toBe('locked')
     const again = (await login(userId)).sent
     expect([again.status, again.body.code, again.body.reason]).toEqual([423, 'locked_out', 'fraud_reported'])

@@ -3,7 +3,7 @@ import { generateAuthenticationOptions, verifyAuthenticationResponse, type Authe
 import { ATTR, type Outcome } from '../../contract'
 import { MfaError } from '../errors'
 import { decideAttempt } from '../login/policy'
-import type { RequestCtx } from '../login/events'
+import { flowCtx, type RequestCtx } from '../login/events'
 import type { FlowRow, UserRow } from '../store/repo'
 import type { ChallengeRow, PasskeyRow } from '../store/webauthn-repo'
 import { CEREMONY_TIMEOUT_MS, type WebauthnCore } from './webauthn-core'
@@ -69,6 +69,7 @@ export function passkeyLogin(core: WebauthnCore) {
     const flowId = ch.flow_id!
     const flow = await repo.flow(flowId)
     const user = flow && (await repo.userById(flow.user_id))
+    ctx = flowCtx(ctx, flow)
     const snapshot = flow && { state: flow.state, attempts: flow.attempts, issuedAt: flow.issued_at }
     const pre = decideAttempt(snapshot, { ok: true }, d.now(), d.policy)
     const check: Assertion | undefined = pre.kind === 'success' ? await checkAssertion(ch, fresh, response, d.now(), flow!.user_id) : undefined
@@ -77,7 +78,7 @@ export function passkeyLogin(core: WebauthnCore) {
     const decision = check && !check.ok ? decideAttempt(snapshot, { ok: false, reason: 'invalid_code' }, now, d.policy) : pre
     if (flow) {
       const [outcome, reason] = check && !check.ok ? [outcomeOf(check.reason), check.reason] : [decision.outcome, decision.reason]
-      verified(flowId, outcome, reason, Math.max(0, now.getTime() - ch.created_at.getTime()), flow.attempts + 1, { ...ctx, country: ctx.country ?? flow.country ?? undefined }, user)
+      verified(flowId, outcome, reason, Math.max(0, now.getTime() - ch.created_at.getTime()), flow.attempts + 1, ctx, user)
     }
     switch (decision.kind) {
       case 'closed':
@@ -145,6 +146,7 @@ export function passkeyLogin(core: WebauthnCore) {
         if (pre.kind === 'closed') throw new MfaError(pre.error, pre.error === 'flow_not_found' ? 'no such sign-in; start again' : 'this sign-in is over; start again')
         if (pre.kind === 'expired') throw new MfaError('flow_expired', 'this sign-in took too long; start again')
         user = await core.requireUser(flow!.user_id)
+        ctx = flowCtx(ctx, flow)
         allow = await store.passkeysOf(user.id)
         if (allow.length === 0) throw new MfaError('not_found', 'this account has no passkey; use another factor')
       }

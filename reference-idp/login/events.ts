@@ -1,7 +1,7 @@
 import type { Span } from '@opentelemetry/api'
 import { ATTR, RISK_SIGNALS, type Client, type EventAttributes, type EventName, type RiskLevel, type RiskSignal } from '../../contract'
 import type { IdpKeys } from '../keys'
-import type { UserRow } from '../store/repo'
+import type { FlowRow, UserRow } from '../store/repo'
 import type { IdpMetrics } from '../telemetry/metrics'
 import type { SendResult } from '../subprocessors/types'
 import type { Telemetry } from '../telemetry/telemetry'
@@ -22,7 +22,29 @@ export interface RequestCtx {
   riskLevel?: RiskLevel
   /** The signals behind `riskLevel`, set with it from the risk assessment. */
   riskSignals?: readonly RiskSignal[]
+  /**
+   * Set by `flowCtx` on a request acting on a stored sign-in flow: the `mfa.network` of the
+   * request that started it (null when that one had none), carried instead of this request's.
+   */
+  network?: string | null
 }
+
+/**
+ * The context of a request acting on a stored flow (a push answered from the phone, a code typed
+ * later): its events carry the risk level, signals and network of the request that started the
+ * flow, so each is attributed to where the password or passkey was presented, not to the phone.
+ */
+export function flowCtx(ctx: RequestCtx, flow: FlowRow | undefined): RequestCtx {
+  if (!flow) return ctx
+  const signals = flow.risk_signals?.split(',').filter((s): s is RiskSignal => (RISK_SIGNALS as readonly string[]).includes(s))
+  return { ...ctx, country: ctx.country ?? flow.country ?? undefined, riskLevel: (flow.risk_level ?? undefined) as RiskLevel | undefined, riskSignals: signals, network: flow.network }
+}
+
+/** What a new flow stores of the request starting it, for `flowCtx` to restore on its later requests. */
+export const flowOrigin = (ctx: RequestCtx) => ({ network: networkAttr(ctx), riskSignals: riskSignalsAttr(ctx.riskSignals) })
+
+/** `mfa.network`: the starting request's for a flow's later requests (`flowCtx`), else this request's own. */
+const networkAttr = (ctx: RequestCtx): string | undefined => (ctx.network === undefined ? networkOf(ctx.ip) : (ctx.network ?? undefined))
 
 /** `mfa.risk_signals`: the signals in the contract's order, comma-joined; undefined (left out) when none. */
 export function riskSignalsAttr(signals: readonly RiskSignal[] | undefined): string | undefined {
@@ -55,7 +77,7 @@ export function eventHelpers(d: EventDeps) {
     [ATTR.client]: ctx.client,
     [ATTR.riskLevel]: ctx.riskLevel,
     [ATTR.riskSignals]: riskSignalsAttr(ctx.riskSignals),
-    [ATTR.network]: networkOf(ctx.ip),
+    [ATTR.network]: networkAttr(ctx),
     ...(user ? { [ATTR.userHash]: d.keys.userHash(user.id), [ATTR.userGroup]: user.user_group } : {}),
   })
   const emit = (name: EventName, attrs: EventAttributes, ctx: RequestCtx) => d.telemetry.emit(name, attrs, { span: ctx.span })

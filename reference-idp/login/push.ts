@@ -1,11 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { ATTR, type Client, type Intent, type RiskLevel } from '../../contract'
+import { ATTR, type Client, type Intent } from '../../contract'
 import { MfaError } from '../errors'
 import { decidePushResponse, parseDevicePublicKey, verifyPushSignature, VERDICT_EVENT, type PushDecision, type PushVerdict } from '../factors/push'
 import type { PushChallengeRow } from '../store/push-repo'
 import type { FlowRow, Repo, UserRow } from '../store/repo'
 import type { PushPlatform } from '../subprocessors/push-types'
-import { eventHelpers, type RequestCtx } from './events'
+import { eventHelpers, flowCtx, type RequestCtx } from './events'
 import { decideAttempt, isLocked, lockedError, type FlowPolicy } from './policy'
 import { createPushDelivery, type PushSendDeps } from './push-send'
 import type { TrustedDevices } from './trusted'
@@ -46,7 +46,6 @@ export function createPushService(d: PushDeps) {
   const { base, emit, completed } = eventHelpers(d)
   const delivery = createPushDelivery(d)
   const secondsLeft = (c: PushChallengeRow) => Math.max(0, Math.ceil((c.expires_at.getTime() - d.now().getTime()) / 1000))
-  const flowCtx = (ctx: RequestCtx, flow?: FlowRow): RequestCtx => (flow ? { ...ctx, country: ctx.country ?? flow.country ?? undefined, riskLevel: (flow.risk_level ?? undefined) as RiskLevel | undefined } : ctx)
 
   const verified = (c: PushChallengeRow, flow: FlowRow, user: UserRow | undefined, verdict: PushVerdict | 'signature_invalid', ctx: RequestCtx) => {
     const { outcome, reason } = verdict === 'signature_invalid' ? { outcome: 'failure' as const, reason: 'signature_invalid' as const } : VERDICT_EVENT[verdict]

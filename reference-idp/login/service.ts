@@ -7,7 +7,7 @@ import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode, recoveryCode
 import { base32Encode, newTotpSecret, otpauthUri, verifyTotp, type TotpParams } from '../factors/totp'
 import type { FlowRow, TotpRow, UserRow } from '../store/repo'
 import { progressiveDelayMs } from '../http/rate-limit'
-import { eventHelpers, type RequestCtx } from './events'
+import { eventHelpers, flowCtx, flowOrigin, type RequestCtx } from './events'
 import { assessRisk } from './risk'
 import { EMAIL_NOT_A_FACTOR } from './oob'
 import type { OobChannel } from '../subprocessors/types'
@@ -186,7 +186,7 @@ export function createLoginService(d: LoginDeps) {
         // neither guessed nor relayed, so it stays open: an attacker with the password cannot
         // lock out a real user who has one (the denial of service NIST SP 800-63B 5.2.2 warns of).
         if (passkeys > 0 && risk.factors.includes('webauthn')) {
-          await d.repo.insertFlow({ id: flowId, userId: user.id, factor: 'webauthn', issuedAt: now, country: ctx.country, client: ctx.client, riskLevel: risk.level, deviceId: ctx.deviceId })
+          await d.repo.insertFlow({ id: flowId, userId: user.id, factor: 'webauthn', issuedAt: now, country: ctx.country, client: ctx.client, riskLevel: risk.level, deviceId: ctx.deviceId, ...flowOrigin(riskCtx) })
           emit('mfa.login.started', { ...base(riskCtx, user), [ATTR.flowId]: flowId, [ATTR.intent]: 'login', [ATTR.reason]: 'password_verified' }, ctx)
           return { kind: 'challenge', flowId, factor: 'webauthn', factors: ['webauthn'], locked: true }
         }
@@ -224,7 +224,7 @@ export function createLoginService(d: LoginDeps) {
         completed(flowId, 'failure', 'risk_blocked', riskCtx, user, preferred)
         throw new MfaError('forbidden', 'this sign-in looks risky: it needs a passkey or an authenticator app, which this account does not have; use a recovery code or ask an admin', { risk_level: risk.level, factors })
       }
-      await d.repo.insertFlow({ id: flowId, userId: user.id, factor, issuedAt: now, country: ctx.country, client: ctx.client, riskLevel: risk.level, deviceId: ctx.deviceId })
+      await d.repo.insertFlow({ id: flowId, userId: user.id, factor, issuedAt: now, country: ctx.country, client: ctx.client, riskLevel: risk.level, deviceId: ctx.deviceId, ...flowOrigin(riskCtx) })
       emit('mfa.login.started', { ...flowAttrs, [ATTR.reason]: 'password_verified' }, ctx)
       if (factor !== preferred) emit('mfa.fallback', { ...flowAttrs, [ATTR.fallbackFrom]: preferred, [ATTR.fallbackTo]: factor, [ATTR.factor]: factor, [ATTR.reason]: preferred === 'push' && pushHeld ? 'rate_limited' : 'risk_policy' }, ctx)
       // A send that failed leaves the flow open on another factor; the client learns why.
@@ -261,6 +261,8 @@ export function createLoginService(d: LoginDeps) {
       if (factor === 'email') throw new MfaError('bad_request', EMAIL_NOT_A_FACTOR, { field: 'channel' })
       const flow = await d.repo.flow(flowId)
       const user = flow && (await d.repo.userById(flow.user_id))
+      // Every event of this flow carries the risk and network of the request that started it.
+      ctx = flowCtx(ctx, flow)
       const snapshot = flow && { state: flow.state, attempts: flow.attempts, issuedAt: flow.issued_at }
       // Only an open, in-time flow gets to check a code (and so to consume a step or a recovery code).
       const pre = decideAttempt(snapshot, { ok: true }, d.now(), d.policy)
@@ -275,7 +277,6 @@ export function createLoginService(d: LoginDeps) {
         emit('mfa.challenge.verified', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: factor, [ATTR.outcome]: 'locked_out', [ATTR.reason]: 'locked_out', [ATTR.intent]: flow!.intent }, ctx)
         throw refusal
       }
-      if (flow) ctx = { ...ctx, riskLevel: (flow.risk_level ?? undefined) as RiskLevel | undefined }
       // Answering with another factor than the one the flow offered (a code instead of the push) is the user's fallback.
       if (flow && user && pre.kind === 'success' && flow.factor !== factor) {
         emit('mfa.fallback', { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.fallbackFrom]: flow.factor, [ATTR.fallbackTo]: factor, [ATTR.factor]: factor, [ATTR.reason]: 'user_choice', [ATTR.intent]: flow.intent }, ctx)
@@ -303,7 +304,7 @@ export function createLoginService(d: LoginDeps) {
         d.metrics.verifications.inc({ factor, outcome: decision.outcome })
         if (latency !== undefined) d.metrics.verifyLatency.observe({ factor }, latency / 1000)
         emit('mfa.challenge.verified', {
-          ...base({ ...ctx, country: ctx.country ?? flow.country ?? undefined }, user), [ATTR.flowId]: flowId, [ATTR.factor]: factor, [ATTR.channel]: factor === 'totp' ? 'app' : factor === 'recovery_code' ? 'none' : factor,
+          ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.factor]: factor, [ATTR.channel]: factor === 'totp' ? 'app' : factor === 'recovery_code' ? 'none' : factor,
           [ATTR.outcome]: decision.outcome, [ATTR.reason]: decision.reason, [ATTR.latencyMs]: latency, [ATTR.attempt]: attempt, [ATTR.intent]: 'login',
         }, ctx)
       }
@@ -349,6 +350,7 @@ export function createLoginService(d: LoginDeps) {
       if (channel === 'email') throw new MfaError('bad_request', EMAIL_NOT_A_FACTOR, { field: 'channel' })
       const flow = await d.repo.flow(flowId)
       if (!flow) throw new MfaError('flow_not_found', 'no such sign-in; start again')
+      ctx = flowCtx(ctx, flow)
       if (!allowedAt(flow.risk_level, channel)) throw new MfaError('forbidden', `${channel} is not accepted for this sign-in: its risk is ${flow.risk_level}`, { risk_level: flow.risk_level })
       const pre = decideAttempt({ state: flow.state, attempts: flow.attempts, issuedAt: flow.issued_at }, { ok: true }, d.now(), d.policy)
       if (pre.kind !== 'success') throw new MfaError(pre.kind === 'closed' && pre.error === 'locked_out' ? 'locked_out' : 'flow_expired', 'this sign-in is over; start again')
@@ -372,7 +374,7 @@ export function createLoginService(d: LoginDeps) {
       for (const flow of await d.repo.openFlowsIssuedBefore(cutoff)) {
         if (!(await d.repo.closeFlow(flow.id, 'abandoned'))) continue
         const user = await d.repo.userById(flow.user_id)
-        finish(flow, 'abandoned', 'abandoned', { client: (flow.client as Client) ?? 'web', country: flow.country ?? undefined }, user, flow.factor)
+        finish(flow, 'abandoned', 'abandoned', flowCtx({ client: (flow.client as Client) ?? 'web' }, flow), user, flow.factor)
         n++
       }
       return n

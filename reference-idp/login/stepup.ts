@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { ATTR } from '../../contract'
 import { MfaError } from '../errors'
 import type { OobChannel } from '../subprocessors/types'
-import { eventHelpers, type RequestCtx } from './events'
+import { eventHelpers, flowOrigin, type RequestCtx } from './events'
 import { isLocked, lockedError } from './policy'
 import { decideAdminAccess } from './admin-access'
 import type { LoginDeps, LoginFactor, PasswordStepResult } from './types'
@@ -57,7 +57,7 @@ export function createStepUp(d: LoginDeps, factorsOf: (userId: string) => Promis
       if (locked && !factor) throw lockedError(user.mfa_locked_until!, now)
       if (!factor) throw new MfaError('bad_request', 'this account has no second factor to step up with')
       const flowId = randomUUID()
-      await d.repo.insertFlow({ id: flowId, userId, factor, issuedAt: now, country: ctx.country, client: ctx.client, intent: 'stepup', deviceId: ctx.deviceId })
+      await d.repo.insertFlow({ id: flowId, userId, factor, issuedAt: now, country: ctx.country, client: ctx.client, intent: 'stepup', deviceId: ctx.deviceId, ...flowOrigin(ctx) })
       const attrs = { ...base(ctx, user), [ATTR.flowId]: flowId, [ATTR.intent]: 'stepup' }
       // A passkey step-up is finished like a passkey sign-in: /api/v1/webauthn/login/options with this flow.
       if (factor === 'webauthn') return { kind: 'challenge', flowId, factor, factors }

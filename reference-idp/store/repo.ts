@@ -9,11 +9,14 @@ export interface TotpRow { id: string; user_id: string; name: string; secret_enc
 export interface FlowRow {
   id: string; user_id: string; state: 'challenged' | 'completed' | 'locked' | 'abandoned'; factor: string
   issued_at: Date; attempts: number; country: string | null; client: string | null; risk_level: string | null; device_id: string | null; intent: 'login' | 'stepup'
+  /** `mfa.network` and `mfa.risk_signals` (comma-joined) of the request that started the flow; its later events carry them. */
+  network: string | null; risk_signals: string | null
 }
 
 const toNum = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
 const totpRow = (r: TotpRow): TotpRow => ({ ...r, digits: Number(r.digits), last_step: toNum(r.last_step) })
 const flowRow = (r: FlowRow): FlowRow => ({ ...r, attempts: Number(r.attempts), issued_at: new Date(r.issued_at) })
+const FLOW_COLS = 'id, user_id, state, factor, issued_at, attempts, country, client, risk_level, device_id, intent, network, risk_signals'
 const USER_COLS = 'id, email_enc, password_hash, user_group, mfa_locked_until'
 type StoredUser = Omit<UserRow, 'email'> & { email_enc: string }
 
@@ -116,11 +119,12 @@ export function createRepo(db: Db, keys: EmailKeys) {
       return (await db.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id_hash', [userId])).length
     },
 
-    async insertFlow(f: { id: string; userId: string; factor: string; issuedAt: Date; country?: string; client?: string; riskLevel?: string; deviceId?: string; intent?: 'login' | 'stepup' }): Promise<void> {
-      await db.query("INSERT INTO login_flows (id, user_id, state, factor, issued_at, country, client, risk_level, device_id, intent) VALUES ($1, $2, 'challenged', $3, $4, $5, $6, $7, $8, $9)", [f.id, f.userId, f.factor, f.issuedAt, f.country ?? null, f.client ?? null, f.riskLevel ?? null, f.deviceId ?? null, f.intent ?? 'login'])
+    async insertFlow(f: { id: string; userId: string; factor: string; issuedAt: Date; country?: string; client?: string; riskLevel?: string; deviceId?: string; intent?: 'login' | 'stepup'; network?: string; riskSignals?: string }): Promise<void> {
+      await db.query("INSERT INTO login_flows (id, user_id, state, factor, issued_at, country, client, risk_level, device_id, intent, network, risk_signals) VALUES ($1, $2, 'challenged', $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        [f.id, f.userId, f.factor, f.issuedAt, f.country ?? null, f.client ?? null, f.riskLevel ?? null, f.deviceId ?? null, f.intent ?? 'login', f.network ?? null, f.riskSignals ?? null])
     },
     async flow(id: string): Promise<FlowRow | undefined> {
-      const r = (await db.query<FlowRow>('SELECT id, user_id, state, factor, issued_at, attempts, country, client, risk_level, device_id, intent FROM login_flows WHERE id = $1', [id]))[0]
+      const r = (await db.query<FlowRow>(`SELECT ${FLOW_COLS} FROM login_flows WHERE id = $1`, [id]))[0]
       return r && flowRow(r)
     },
     async setFlowFactor(id: string, factor: string): Promise<void> {
@@ -145,7 +149,7 @@ export function createRepo(db: Db, keys: EmailKeys) {
       return (await db.query("UPDATE login_flows SET state = $2, completed_at = now() WHERE id = $1 AND state = 'challenged' RETURNING id", [id, state])).length === 1
     },
     async openFlowsIssuedBefore(cutoff: Date, limit = 500): Promise<FlowRow[]> {
-      return (await db.query<FlowRow>("SELECT id, user_id, state, factor, issued_at, attempts, country, client, risk_level, device_id, intent FROM login_flows WHERE state = 'challenged' AND issued_at < $1 ORDER BY issued_at LIMIT $2", [cutoff, limit])).map(flowRow)
+      return (await db.query<FlowRow>(`SELECT ${FLOW_COLS} FROM login_flows WHERE state = 'challenged' AND issued_at < $1 ORDER BY issued_at LIMIT $2`, [cutoff, limit])).map(flowRow)
     },
   }
 }
