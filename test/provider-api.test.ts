@@ -144,6 +144,23 @@ describe('GET /api/v1/providers', () => {
   })
 })
 
+describe('windows over 6 hours read the hourly provider rollup', () => {
+  it('gives the raw answers over the same events', async () => {
+    // Circuits are read raw and the longer window holds earlier transitions; series are buckets of hours.
+    const strip = (b: any) => b.providers.map(({ series: _s, circuit: _c, ...p }: any) => p)
+    for (const filter of ['', '&region=eu-west', '&channel=sms']) {
+      const raw = (await get(`/api/v1/providers?${WINDOW}${filter}`)).body
+      const long = (await get(`/api/v1/providers?from=${iso(T0 + 20 * MIN - 24 * 3_600_000)}&to=${iso(T0 + 20 * MIN)}&step=3600${filter}`)).body
+      expect(long.error).toBeUndefined()
+      expect([raw.source, long.source]).toEqual(['raw', 'rollup_1h'])
+      expect(strip(long)).toEqual(strip(raw))
+    }
+    const series = (await get(`/api/v1/providers/series?provider=twilio&from=${iso(T0 + 20 * MIN - 24 * 3_600_000)}&to=${iso(T0 + 20 * MIN)}&step=3600`)).body
+    expect(series.source).toBe('rollup_1h')
+    expect(series.totals).toMatchObject({ requests: 13, successes: 7 })
+  })
+})
+
 describe('GET /api/v1/providers/series', () => {
   it('gives one vendor per bucket: requests, errors, p95, receipts, plus its circuit history', async () => {
     const { status, body } = await get(`/api/v1/providers/series?provider=twilio&region=eu-west&${WINDOW}`)

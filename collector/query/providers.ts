@@ -1,5 +1,6 @@
 import type { ProviderSeriesRequest, ProvidersRequest } from './params'
-import type { SqlQuery } from './types'
+import type { QueryWindow, SqlQuery } from './types'
+import { ROLLUP_AFTER_S } from './source'
 import { REASONS } from '../../contract'
 import { EVENTS, WINDOW, baseParams, bucket, lit } from './sql'
 
@@ -50,52 +51,90 @@ function params(req: Req, extra: Record<string, number | string> = {}): SqlQuery
   return p
 }
 
+/**
+ * Where the statements read: raw events (deduplicated with FINAL) or, for windows over 6 hours
+ * with whole-hour steps, the hourly provider rollup of migration 0082 (plain counts, quantile
+ * states), its first hour taken whole. The statements are written once against these.
+ */
+export interface ProviderSource {
+  name: 'raw' | 'rollup_1h'
+  from: string
+  window: string
+  bucket: string
+  count: (cond: string) => string
+  /** Rows with a latency matching `cond`. */
+  latencyN: (cond: string) => string
+  quantiles: (levels: string, cond: string) => string
+}
+
+export const PROVIDERS_RAW: ProviderSource = {
+  name: 'raw', from: EVENTS, window: WINDOW, bucket: bucket('ts'),
+  count: (c) => (c === '1' ? 'count()' : `countIf(${c})`),
+  latencyN: (c) => `countIf(${c} AND latency_ms IS NOT NULL)`,
+  quantiles: (levels, c) => `quantilesIf(${levels})(latency_ms, ${c})`,
+}
+
+export const PROVIDERS_ROLLUP: ProviderSource = {
+  name: 'rollup_1h', from: 'mfa_provider_rollup_1h',
+  window: 'hour >= toStartOfHour(fromUnixTimestamp64Milli({from_ms:Int64})) AND hour < fromUnixTimestamp64Milli({to_ms:Int64})',
+  bucket: 'intDiv(toInt64(toUnixTimestamp(hour)) * 1000, {step_ms:Int64}) * {step_ms:Int64}',
+  count: (c) => (c === '1' ? 'sum(n)' : `sumIf(n, ${c})`),
+  latencyN: (c) => `sumIf(with_latency, ${c})`,
+  // The states hold 0.5, 0.95 and 0.99; callers index the levels they asked for from the front.
+  quantiles: (_levels, c) => `quantilesIfMergeIf(0.5, 0.95, 0.99)(latency, ${c})`,
+}
+
+/** The rollup answers windows longer than ROLLUP_AFTER_S whose step is whole hours. */
+export function providerSource(w: QueryWindow): ProviderSource {
+  return (w.toMs - w.fromMs) / 1000 > ROLLUP_AFTER_S && w.stepS % 3600 === 0 ? PROVIDERS_ROLLUP : PROVIDERS_RAW
+}
+
 /** Per-request and per-receipt aggregates of one group (a provider × channel, or a bucket). */
-const STATS_COLUMNS = `
-  countIf(${REQ}) AS requests,
-  countIf(${REQ} AND outcome = 'success') AS successes,
-  countIf(${REQ} AND ${ERROR_OUTCOMES}) AS errors,
-  countIf(${REQ} AND latency_ms IS NOT NULL AND ${CALLED}) AS latency_n,
-  quantilesIf(0.5, 0.95, 0.99)(latency_ms, ${REQ} AND ${CALLED}) AS latency_q,
+const statsColumns = (s: ProviderSource) => `
+  ${s.count(REQ)} AS requests,
+  ${s.count(`${REQ} AND outcome = 'success'`)} AS successes,
+  ${s.count(`${REQ} AND ${ERROR_OUTCOMES}`)} AS errors,
+  ${s.latencyN(`${REQ} AND ${CALLED}`)} AS latency_n,
+  ${s.quantiles('0.5, 0.95, 0.99', `${REQ} AND ${CALLED}`)} AS latency_q,
   sumIf(cost_micros, ${REQ}) AS cost_total,
-  countIf(${DLV}) AS deliveries,
-  countIf(${DLV} AND ${DELIVERED}) AS delivered,
-  countIf(${DLV} AND reason = 'late') AS late,
-  countIf(${DLV} AND ${DELIVERED} AND latency_ms IS NOT NULL) AS ttd_n,
-  quantilesIf(0.5, 0.95)(latency_ms, ${DLV} AND ${DELIVERED}) AS ttd_q`
+  ${s.count(DLV)} AS deliveries,
+  ${s.count(`${DLV} AND ${DELIVERED}`)} AS delivered,
+  ${s.count(`${DLV} AND reason = 'late'`)} AS late,
+  ${s.latencyN(`${DLV} AND ${DELIVERED}`)} AS ttd_n,
+  ${s.quantiles('0.5, 0.95', `${DLV} AND ${DELIVERED}`)} AS ttd_q`
 
 /**
  * Requests and receipts per provider × channel, per bucket and over the window in one scan
  * (GROUPING SETS; the window row has whole = 1), with request counts by reason.
  */
-export function providerStatsSql(req: ProvidersRequest): SqlQuery {
+export function providerStatsSql(req: ProvidersRequest, s: ProviderSource = PROVIDERS_RAW): SqlQuery {
   const query = `
-SELECT provider, channel, ${bucket('ts')} AS t, grouping(t) AS whole,${STATS_COLUMNS},
-  ${REQUEST_REASONS.map((r) => `countIf(${REQ} AND reason = ${lit(r)}) AS ${reasonColumn(r)}`).join(',\n  ')}
-FROM ${EVENTS}
-WHERE event IN ('mfa.provider.request', 'mfa.provider.delivery') AND provider != '' AND ${WINDOW} AND ${where(req)}
+SELECT provider, channel, ${s.bucket} AS t, grouping(t) AS whole,${statsColumns(s)},
+  ${REQUEST_REASONS.map((r) => `${s.count(`${REQ} AND reason = ${lit(r)}`)} AS ${reasonColumn(r)}`).join(',\n  ')}
+FROM ${s.from}
+WHERE event IN ('mfa.provider.request', 'mfa.provider.delivery') AND provider != '' AND ${s.window} AND ${where(req)}
 GROUP BY GROUPING SETS ((provider, channel, t), (provider, channel))
 ORDER BY provider, channel, whole, t`
   return { query, params: params(req) }
 }
 
 /** Fallbacks in the window by source, target, channel and reason (in = to a provider, out = from it). */
-export function providerFallbacksSql(req: ProvidersRequest): SqlQuery {
+export function providerFallbacksSql(req: ProvidersRequest, s: ProviderSource = PROVIDERS_RAW): SqlQuery {
   const query = `
-SELECT fallback_from, fallback_to, channel, reason, count() AS n
-FROM ${EVENTS}
-WHERE event = 'mfa.fallback' AND ${WINDOW} AND ${where(req, { lenient: true })}
+SELECT fallback_from, fallback_to, channel, reason, ${s.count('1')} AS n
+FROM ${s.from}
+WHERE event = 'mfa.fallback' AND ${s.window} AND ${where(req, { lenient: true })}
 GROUP BY fallback_from, fallback_to, channel, reason
 ORDER BY fallback_from, fallback_to, channel, reason`
   return { query, params: params(req) }
 }
 
 /** Successful verifications by factor: the denominator of cost per successful verification. */
-export function successfulVerificationsSql(req: ProvidersRequest): SqlQuery {
+export function successfulVerificationsSql(req: ProvidersRequest, s: ProviderSource = PROVIDERS_RAW): SqlQuery {
   const query = `
-SELECT factor, count() AS n
-FROM ${EVENTS}
-WHERE event = 'mfa.challenge.verified' AND outcome = 'success' AND ${WINDOW} AND ${where(req, { channel: 'factor' })}
+SELECT factor, ${s.count('1')} AS n
+FROM ${s.from}
+WHERE event = 'mfa.challenge.verified' AND outcome = 'success' AND ${s.window} AND ${where(req, { channel: 'factor' })}
 GROUP BY factor ORDER BY factor`
   return { query, params: params(req) }
 }
@@ -122,18 +161,18 @@ GROUP BY provider ORDER BY provider`
 }
 
 /** One provider's buckets: requests, errors, p95 request latency, receipts, delivered. */
-export function providerSeriesSql(req: ProviderSeriesRequest): SqlQuery {
+export function providerSeriesSql(req: ProviderSeriesRequest, s: ProviderSource = PROVIDERS_RAW): SqlQuery {
   const query = `
-SELECT ${bucket('ts')} AS t, grouping(t) AS whole,
-  countIf(${REQ}) AS requests,
-  countIf(${REQ} AND outcome = 'success') AS successes,
-  countIf(${REQ} AND ${ERROR_OUTCOMES}) AS errors,
-  countIf(${REQ} AND latency_ms IS NOT NULL AND ${CALLED}) AS latency_n,
-  quantilesIf(0.5, 0.95, 0.99)(latency_ms, ${REQ} AND ${CALLED}) AS latency_q,
-  countIf(${DLV}) AS deliveries,
-  countIf(${DLV} AND ${DELIVERED}) AS delivered
-FROM ${EVENTS}
-WHERE event IN ('mfa.provider.request', 'mfa.provider.delivery') AND ${WINDOW} AND ${where(req)}
+SELECT ${s.bucket} AS t, grouping(t) AS whole,
+  ${s.count(REQ)} AS requests,
+  ${s.count(`${REQ} AND outcome = 'success'`)} AS successes,
+  ${s.count(`${REQ} AND ${ERROR_OUTCOMES}`)} AS errors,
+  ${s.latencyN(`${REQ} AND ${CALLED}`)} AS latency_n,
+  ${s.quantiles('0.5, 0.95, 0.99', `${REQ} AND ${CALLED}`)} AS latency_q,
+  ${s.count(DLV)} AS deliveries,
+  ${s.count(`${DLV} AND ${DELIVERED}`)} AS delivered
+FROM ${s.from}
+WHERE event IN ('mfa.provider.request', 'mfa.provider.delivery') AND ${s.window} AND ${where(req)}
 GROUP BY GROUPING SETS ((t), ())
 ORDER BY whole, t`
   return { query, params: params(req) }

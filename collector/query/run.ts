@@ -6,7 +6,7 @@ import { eventsSql, shapeEvent } from './events'
 import { outcomesSql, shapeOutcomes } from './outcomes'
 import { RAW, chooseSource } from './source'
 import type { EventsRequest, MetricsRequest, OutcomesRequest, ProviderSeriesRequest, ProvidersRequest } from './params'
-import { circuitsSql, providerFallbacksSql, providerSeriesSql, providerStatsSql, successfulVerificationsSql } from './providers'
+import { circuitsSql, providerFallbacksSql, providerSeriesSql, providerSource, providerStatsSql, successfulVerificationsSql } from './providers'
 import { shapeProviderSeries, shapeProviders } from './providers-shape'
 import { FILTER_KEYS, type MetricContext, type QueryWindow, type Row, type SqlQuery } from './types'
 import { finalizedUntil, isFlowRollupMetric, rollupKey, rollupReadSql, splitWindow, tailContext } from './flow-rollup'
@@ -81,15 +81,17 @@ export async function runEvents(client: ClickHouseClient, req: EventsRequest): P
 
 /** Sub-processor health: four statements over raw events (chDB runs them one at a time anyway). */
 export async function runProviders(client: ClickHouseClient, req: ProvidersRequest): Promise<ProvidersResponse> {
-  const stats = await runSql(client, providerStatsSql(req))
-  const fallbacks = await runSql(client, providerFallbacksSql(req))
-  const verifications = await runSql(client, successfulVerificationsSql(req))
+  const s = providerSource(req.window)
+  const stats = await runSql(client, providerStatsSql(req, s))
+  const fallbacks = await runSql(client, providerFallbacksSql(req, s))
+  const verifications = await runSql(client, successfulVerificationsSql(req, s))
   const circuits = await runSql(client, circuitsSql(req))
-  return { window: windowJson(req.window), source: RAW.name, ...shapeProviders(req, { stats, fallbacks, verifications, circuits }) }
+  return { window: windowJson(req.window), source: s.name, ...shapeProviders(req, { stats, fallbacks, verifications, circuits }) }
 }
 
 export async function runProviderSeries(client: ClickHouseClient, req: ProviderSeriesRequest): Promise<ProviderSeriesResponse> {
-  const rows = await runSql(client, providerSeriesSql(req))
+  const s = providerSource(req.window)
+  const rows = await runSql(client, providerSeriesSql(req, s))
   const circuits = await runSql(client, circuitsSql(req))
-  return { window: windowJson(req.window), source: RAW.name, ...shapeProviderSeries(req, rows, circuits) }
+  return { window: windowJson(req.window), source: s.name, ...shapeProviderSeries(req, rows, circuits) }
 }
