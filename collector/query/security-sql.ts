@@ -52,11 +52,16 @@ GROUP BY t, user_group ORDER BY t, user_group`
   return { query, params: params(req) }
 }
 
+/**
+ * Admins who signed in with the password alone in the window, from the hourly table of
+ * migration 0084 (the window's first hour whole, like the rollups).
+ */
 export function adminsWithoutMfaSql(req: ReportRequest): SqlQuery {
   const query = `
-SELECT user_hash, uniqExact(event_id) AS n, max(ts) AS last, argMax(service, ts) AS service
-FROM mfa_events
-WHERE ${where(req, 'mfa.login.completed', "reason = 'mfa_not_enrolled' AND user_group = 'admin' AND user_hash != ''")}
+SELECT user_hash, sum(n) AS n, max(last_at) AS last, argMax(service, last_at) AS service
+FROM mfa_password_only_1h
+WHERE user_group = 'admin' AND hour >= toStartOfHour(fromUnixTimestamp64Milli({from_ms:Int64})) AND hour < fromUnixTimestamp64Milli({to_ms:Int64})
+  AND last_at >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ${filterSql(req.filters, ['factor', 'provider', 'region', 'client', 'user_group'])}
 GROUP BY user_hash ORDER BY last DESC LIMIT 500`
   return { query, params: params(req) }
 }
