@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client'
-import { FINALIZE_AFTER_MS, FLOW_EVENTS, FLOW_ROLLUP_METRICS, HOURS_PER_STATEMENT, finalizeHoursSql } from './flow-rollup'
+import { DIRTY_HOURS_SQL, FINALIZE_AFTER_MS, FLOW_EVENTS, FLOW_ROLLUP_METRICS, HOURS_PER_STATEMENT, finalizeHoursSql } from './flow-rollup'
 import { litList } from './sql'
 import type { Row } from './types'
 
@@ -73,10 +73,7 @@ SELECT toDateTime(intDiv({from_ms:Int64}, 1000) + number * 3600, 'UTC'), 0, from
     let refreshedHours = 0
     let pending = next < limit
     if (!over()) {
-      const dirty = await rows(o.client, `
-SELECT toUnixTimestamp(d.hour) * 1000 AS h FROM (SELECT hour, max(last_insert) AS li FROM mfa_flow_rollup_dirty GROUP BY hour) AS d
-INNER JOIN (SELECT hour, max(computed_at) AS ca FROM mfa_flow_rollup_hours GROUP BY hour) AS f ON d.hour = f.hour
-WHERE d.li >= f.ca ORDER BY d.hour LIMIT 48`)
+      const dirty = await rows(o.client, `${DIRTY_HOURS_SQL} LIMIT 48`)
       for (const r of dirty) {
         if (over()) break
         await finalize(Number(r.h), Number(r.h) + HOUR_MS, computedMs)

@@ -98,6 +98,10 @@ describe('flow rollup', () => {
   it('a late event makes its hour dirty; the next run finalizes it again', async () => {
     const before = await viaApi('M1', window(), {})
     await store.client.insert({ table: 'mfa_events', values: straddling('late-c', FROM + 3 * H + 30 * 60_000), format: 'JSONEachRow' })
+    // Before the job comes round, answers read raw events from the dirty hour on: the late flow counts at once.
+    expect(await finalizedUntil(store.client)).toBe(FROM + 3 * H)
+    const meanwhile = await viaApi('M1', window(), {})
+    expect([meanwhile.flows, meanwhile.source]).toEqual([before.flows + 1, 'flow_rollup_1h'])
     const r = await createFlowRollupJob({ client: store.client, now: () => TO + 2 * H }).run()
     expect(r.refreshedHours).toBeGreaterThanOrEqual(1)
     const after = await viaApi('M1', window(), {})
@@ -105,6 +109,7 @@ describe('flow rollup', () => {
     expect(after.flows).toBe((await raw('M1', window(), {})).flows)
     // Nothing is dirty any more.
     expect((await createFlowRollupJob({ client: store.client, now: () => TO + 2 * H }).run()).refreshedHours).toBe(0)
+    expect(await finalizedUntil(store.client)).toBe(TO + H)
   }, 120_000)
 
   it('short windows and sub-hour steps keep reading raw events', async () => {

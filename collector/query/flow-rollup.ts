@@ -110,9 +110,24 @@ export function tailContext(ctx: MetricContext, splitMs: number): MetricContext 
   return { ...ctx, window: { ...ctx.window, fromMs: Math.max(ctx.window.fromMs, splitMs) }, tailFromMs: splitMs }
 }
 
-/** End of the newest finalized hour, or null before the first run. */
+/** Hours that received flow events after they were finalized (the job finalizes them again on its next run). */
+export const DIRTY_HOURS_SQL = `
+SELECT toUnixTimestamp(d.hour) * 1000 AS h FROM (SELECT hour, max(last_insert) AS li FROM mfa_flow_rollup_dirty GROUP BY hour) AS d
+INNER JOIN (SELECT hour, max(computed_at) AS ca FROM mfa_flow_rollup_hours GROUP BY hour) AS f ON d.hour = f.hour
+WHERE d.li >= f.ca ORDER BY d.hour`
+
+/**
+ * Where the rollup stops being the truth: the end of the newest finalized hour, or the start of
+ * the oldest hour that received events since it was finalized (until the job has been round),
+ * so an answer never misses a late event. Null before the first run.
+ */
 export async function finalizedUntil(client: ClickHouseClient): Promise<number | null> {
-  const rs = await client.query({ query: 'SELECT toUnixTimestamp64Milli(toDateTime64(max(hour), 3)) AS h, count() AS n FROM mfa_flow_rollup_hours', format: 'JSONEachRow' })
+  const rs = await client.query({
+    query: `SELECT toUnixTimestamp(max(hour)) * 1000 AS h, count() AS n, (SELECT min(h) FROM (${DIRTY_HOURS_SQL})) AS dirty, (SELECT count() FROM (${DIRTY_HOURS_SQL})) AS dirty_n FROM mfa_flow_rollup_hours`,
+    format: 'JSONEachRow',
+  })
   const [r] = await rs.json<Row>()
-  return r && Number(r.n) > 0 ? Number(r.h) + HOUR_MS : null
+  if (!r || Number(r.n) === 0) return null
+  const end = Number(r.h) + HOUR_MS
+  return Number(r.dirty_n) > 0 ? Math.min(end, Number(r.dirty)) : end
 }
