@@ -21,13 +21,11 @@ let dir: string
 let server: Server
 let base: string
 let close: () => Promise<void>
-let truncateEvents: () => Promise<void>
 
 beforeAll(async () => {
   dir = tempDir('security-api')
   const ch = await openClickHouse(loadCollectorConfig({} as NodeJS.ProcessEnv, { dataDir: dir }))
   close = ch.close
-  truncateEvents = async () => { await ch.client.command({ query: 'TRUNCATE TABLE mfa_events' }) }
   await migrate(ch.client, { ttlDays: 400 })
   const { rows, spans } = securityEvents(T0)
   await ch.client.insert({ table: 'mfa_events', values: rows, format: 'JSONEachRow' })
@@ -267,30 +265,3 @@ describe('executive snapshot and validation', () => {
   })
 })
 
-// Last in the file: it empties mfa_events.
-describe('attack report over more than 6 hours (hourly rollups of migration 0081)', () => {
-  const LONG = `from=${iso(T0 - 22 * 3_600_000)}&to=${iso(NOW)}&step=3600`
-  /** Everything but the window; the risk series from T0 on (the long window's earlier hours are empty). */
-  const answers = (r: AttackReport) => {
-    const { window: _w, risk, risk_signals, ...rest } = r
-    const fromT0 = <T extends number[]>(s: T[]) => s.filter((p) => p[0] >= T0)
-    return { ...rest, risk: fromT0(risk), risk_signals: fromT0(risk_signals) }
-  }
-
-  it('gives the raw answers of a short window over the same events (re-deliveries counted once), read from the rollups', async () => {
-    const short = AttackReport.parse((await get(`/api/v1/security/attacks?${WIN}&step=3600`)).body)
-    const long = AttackReport.parse((await get(`/api/v1/security/attacks?${LONG}`)).body)
-    expect(long.risk.filter((p) => p[0] < T0).every((p) => p.slice(1).every((v) => v === 0))).toBe(true)
-    expect(answers(long)).toEqual(answers(short))
-    // Not vacuous: the short window has every kind of attack in it.
-    expect([short.credential_stuffing.length, short.brute_force.users.length, short.push_bombing.length, short.by_network.lockouts.length, short.revoked_session_reuse.length]).toEqual([1, 2, 1, 2, 1])
-    expect(short.by_network.credential_stuffing.some((x) => x.block_listed)).toBe(true)
-    // With the raw events gone the long window still answers (from the rollups), the short one no longer does.
-    await truncateEvents()
-    const after = AttackReport.parse((await get(`/api/v1/security/attacks?${LONG}`)).body)
-    expect(answers(after)).toEqual({ ...answers(short), revoked_session_reuse: [] })
-    const emptied = AttackReport.parse((await get(`/api/v1/security/attacks?${WIN}&step=3600`)).body)
-    expect(emptied.credential_stuffing).toEqual([])
-    expect(emptied.by_network.push_bombing).toEqual([])
-  })
-})

@@ -8,8 +8,8 @@ import { FILTER_KEYS, type QueryWindow, type SqlQuery } from './types'
  * Pure SQL builders of the attack report. Windows up to ROLLUP_AFTER_S read raw events; longer
  * ones the hourly rollups of migration 0081 (widened to whole hours like the other rollups: the
  * first hour may start before `from`, the last end after `to`). Raw reads go without FINAL and
- * count distinct event ids instead; the rollups keep uniq states of the same ids, so both count a
- * re-delivered event once. Each filters on `event` first, the head of every sort key.
+ * count distinct event ids instead (a re-delivery not yet merged away counts once); the rollups
+ * count rows (`hourly`). Each filters on `event` first, the head of every sort key.
  */
 
 export const BRUTE_FORCE_THRESHOLD = 3
@@ -29,7 +29,7 @@ export interface AttackSource {
   name: 'raw' | 'rollup_1h'
   from: string
   window: string
-  /** Distinct events, overall and under a condition. */
+  /** Events, overall and under a condition: distinct ids raw, rows in a rollup. */
   count: string
   countIf: (cond: string) => string
   /** The country most of the rows came from (an array of at most one). */
@@ -51,13 +51,17 @@ const RAW: AttackSource = {
   bucket: bucket('ts'),
 }
 
+/**
+ * The rollups count rows (n), not distinct event ids: equal unless an event was stored twice past
+ * the receiver's dedup (a copy resent after its window, or written around it), which counts twice
+ * here and once raw. See migration 0081.
+ */
 const hourly = (table: string): AttackSource => ({
   name: 'rollup_1h',
   from: table,
   window: HOURS,
-  count: 'uniqMerge(events)',
-  countIf: (cond) => `uniqMergeIf(events, ${cond})`,
-  // n: the rows each rollup row stands for, so the top country is weighted as over raw rows.
+  count: 'sum(n)',
+  countIf: (cond) => `sumIf(n, ${cond})`,
   topCountry: "topKWeightedIf(1)(country, n, country != '')",
   last: 'max(last)',
   bucket: 'intDiv(toInt64(toUnixTimestamp(hour)) * 1000, {step_ms:Int64}) * {step_ms:Int64}',
