@@ -87,7 +87,9 @@ describe('push bombing through the real IdP, in the attack report', () => {
     const r = await eventually(async () => {
       const x = await attacks()
       const row = x.by_network.push_bombing.find((p) => p.network === ATTACKER_NET)
-      return row && row.denied >= 2 && row.fraud_reports >= 1 && row.lockouts >= 1 ? x : undefined
+      // The report's reads run side by side: wait until every one of them has seen the lock.
+      const locked = x.by_network.lockouts.some((l) => l.network === ATTACKER_NET) && x.lockouts.by_reason.fraud_reported >= 1 && (x.push_bombing.find((p) => p.country === 'NG')?.lockouts ?? 0) >= 1
+      return row && row.denied >= 2 && row.fraud_reports >= 1 && row.lockouts >= 1 && locked ? x : undefined
     }, 60_000, 500)
     expect(r.by_network.push_bombing).toEqual([
       { network: ATTACKER_NET, country: 'NG', users: 1, user_hashes: [hash], block_listed: true, denied: 2, fraud_reports: 1, lockouts: 1 },
