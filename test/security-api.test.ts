@@ -1,13 +1,11 @@
 import { rmSync } from 'node:fs'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AttackReport, Breakdown, BypassReport, EnrollmentReport, ExecutiveSnapshot, FailuresReport, FlowTimeline, RecoveryReport } from '../contract/security'
 import { loadCollectorConfig } from '../collector/config'
-import { createQueryServer } from '../collector/query/server'
 import { openClickHouse } from '../collector/storage/client'
 import { migrate } from '../collector/storage/migrate'
 import { tempDir } from './support/processes'
+import { serveQueryApi } from './support/query-server'
 import { BOMBER_NET, FLOW, GUESSER_NET, RECOVERY_BAD_NET, RECOVERY_BUSY_NET, STUFFING_NET, TRACE, h, securityEvents } from './support/security-events'
 
 /** The security, explore and executive endpoints against IdP-shaped events stored in a real chDB. */
@@ -18,8 +16,8 @@ const iso = (ms: number) => new Date(ms).toISOString()
 const WIN = `from=${iso(T0)}&to=${iso(NOW)}`
 
 let dir: string
-let server: Server
 let base: string
+let closeServer: (() => Promise<void>) | undefined
 let close: () => Promise<void>
 
 beforeAll(async () => {
@@ -33,13 +31,11 @@ beforeAll(async () => {
   // Re-deliveries in a later batch (another part): reports read without FINAL must still count them once.
   const again = rows.filter((r) => r.reason === 'user_denied' || r.reason === 'password_failed' || r.reason === 'invalid_code')
   await ch.client.insert({ table: 'mfa_events', values: again, format: 'JSONEachRow' })
-  server = createQueryServer({ client: ch.client, transport: ch.transport, now: () => NOW })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  ;({ base, close: closeServer } = await serveQueryApi(ch, () => NOW))
 }, 120_000)
 
 afterAll(async () => {
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
+  await closeServer?.()
   await close?.()
   if (dir) rmSync(dir, { recursive: true, force: true })
 })

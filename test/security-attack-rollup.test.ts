@@ -1,14 +1,12 @@
 import { rmSync } from 'node:fs'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AttackReport } from '../contract/security'
 import { loadCollectorConfig } from '../collector/config'
-import { createQueryServer } from '../collector/query/server'
 import { type OpenClickHouse, openClickHouse } from '../collector/storage/client'
 import { migrate } from '../collector/storage/migrate'
 import { tempDir } from './support/processes'
 import { securityEvents } from './support/security-events'
+import { serveQueryApi } from './support/query-server'
 
 /**
  * The attack report over more than 6 hours reads the hourly rollups of migration 0081 (fed by
@@ -25,21 +23,19 @@ const LONG = `from=${iso(T0 - 22 * 3_600_000)}&to=${iso(NOW)}&step=3600`
 
 let dir: string
 let ch: OpenClickHouse
-let server: Server
 let base: string
+let closeServer: (() => Promise<void>) | undefined
 
 beforeAll(async () => {
   dir = tempDir('security-attack-rollup')
   ch = await openClickHouse(loadCollectorConfig({} as NodeJS.ProcessEnv, { dataDir: dir }))
   await migrate(ch.client, { ttlDays: 400 })
   await ch.client.insert({ table: 'mfa_events', values: securityEvents(T0).rows, format: 'JSONEachRow' })
-  server = createQueryServer({ client: ch.client, transport: ch.transport, now: () => NOW })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  ;({ base, close: closeServer } = await serveQueryApi(ch, () => NOW))
 }, 120_000)
 
 afterAll(async () => {
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
+  await closeServer?.()
   await ch?.close()
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
