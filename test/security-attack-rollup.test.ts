@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AttackReport } from '../contract/security'
+import { AttackReport, Breakdown } from '../contract/security'
 import { loadCollectorConfig } from '../collector/config'
 import { type OpenClickHouse, openClickHouse } from '../collector/storage/client'
 import { migrate } from '../collector/storage/migrate'
@@ -67,6 +67,21 @@ describe('attack report over more than 6 hours', () => {
     expect(answers(long)).toEqual(answers(short))
     // Filters narrow the rollup as they narrow raw events.
     expect(answers(await attacks(`${LONG}&client=ios`))).toEqual(answers(await attacks(`${SHORT}&client=ios`)))
+  })
+
+  it('explore breakdown over a day: latency by region and errors by client from the hourly provider rollup, as raw', async () => {
+    const breakdown = async (q: string) => {
+      const res = await fetch(`${base}/api/v1/explore/breakdown?${q}`)
+      expect(res.status).toBe(200)
+      return Breakdown.parse(await res.json())
+    }
+    for (const filter of ['', '&client=ios', '&user_group=workforce']) {
+      const short = await breakdown(`${SHORT}${filter}`)
+      const long = await breakdown(`${LONG}${filter}`)
+      expect([short.source, long.source]).toEqual(['raw', 'rollup_1h'])
+      expect(short.regions.length).toBeGreaterThan(0)
+      expect({ regions: long.regions, clients: long.clients, queues: long.queues }).toEqual({ regions: short.regions, clients: short.clients, queues: short.queues })
+    }
   })
 
   it('reads the rollups, not the events: with mfa_events emptied the long window still answers, the short one does not', async () => {

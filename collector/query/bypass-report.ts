@@ -122,11 +122,10 @@ const bypassEvent = (r: Row): BypassEvent => ({
 })
 
 export async function runBypasses(client: ClickHouseClient, req: ReportRequest): Promise<BypassReport> {
-  const events = (await runSql(client, bypassUsesSql(req))).map(bypassEvent)
-  const counts = await runSql(client, bypassCountsSql(req))
-  const series = await runSql(client, countSeriesSql(req, 'mfa.bypass'))
-  const steps = (await runSql(client, exemptionStepsSql(req))).map(exemptionStepOf)
-  const uses = new Map((await runSql(client, exemptionUsesSql(req))).map((r) => [String(r.request_id), num(r.uses)]))
+  const [useRows, counts, series, stepRows, useCounts] = await Promise.all([bypassUsesSql(req), bypassCountsSql(req), countSeriesSql(req, 'mfa.bypass'), exemptionStepsSql(req), exemptionUsesSql(req)].map((s) => runSql(client, s)))
+  const events = useRows.map(bypassEvent)
+  const steps = stepRows.map(exemptionStepOf)
+  const uses = new Map(useCounts.map((r) => [String(r.request_id), num(r.uses)]))
   const zero = () => Object.fromEntries(REASONS['mfa.bypass'].map((k) => [k, 0]))
   const byKind: Record<string, number> = zero(), prev: Record<string, number> = zero()
   for (const r of counts) { byKind[String(r.reason)] = num(r.n); prev[String(r.reason)] = num(r.prev) }

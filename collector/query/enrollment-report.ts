@@ -52,12 +52,9 @@ export function unprotectedAdmins(signIns: Row[], snapshot: Row[]): EnrollmentRe
 }
 
 export async function runEnrollment(client: ClickHouseClient, req: q.ReportRequest, targets: EnrollmentTargets): Promise<EnrollmentReport> {
-  const cov = await runSql(client, q.coverageSql(req))
-  const trend = await runSql(client, q.coverageTrendSql(req))
-  const signIns = await runSql(client, q.adminsWithoutMfaSql(req))
-  const snapshot = await runSql(client, unprotectedAdminsSql(req))
-  const sms = await runSql(client, q.smsOnlySql(req))
-  const smsCount = num((await runSql(client, q.smsOnlySql(req, true)))[0]?.n ?? 0)
+  // Side by side: each read waits on ClickHouse, not on the others.
+  const [cov, trend, signIns, snapshot, sms, smsTotal] = await Promise.all([q.coverageSql(req), q.coverageTrendSql(req), q.adminsWithoutMfaSql(req), unprotectedAdminsSql(req), q.smsOnlySql(req), q.smsOnlySql(req, true)].map((s) => runSql(client, s)))
+  const smsCount = num(smsTotal[0]?.n ?? 0)
   const coverage = cov.map((r) => {
     const current = num(r.in_window) > 0 ? { e: num(r.enrolled), t: num(r.total) } : { e: num(r.prev_enrolled), t: num(r.prev_total) }
     return {

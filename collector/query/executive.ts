@@ -32,8 +32,7 @@ export function previousWindow(w: QueryWindow): QueryWindow {
 }
 
 async function period(client: ClickHouseClient, w: QueryWindow, filters: ReportRequest['filters'], nowMs: number): Promise<Period> {
-  const m = await runMetrics(client, { ids: ['M1', 'M4', 'M7', 'M8'], window: w, filters }, nowMs)
-  const p = await runProviders(client, { window: w })
+  const [m, p] = await Promise.all([runMetrics(client, { ids: ['M1', 'M4', 'M7', 'M8'], window: w, filters }, nowMs), runProviders(client, { window: w })])
   return { m, providers: p.providers }
 }
 
@@ -77,7 +76,6 @@ export function buildSnapshot(cur: Period, prev: Period): Pick<ExecutiveSnapshot
 export async function runExecutive(client: ClickHouseClient, req: ReportRequest, nowMs: number): Promise<ExecutiveSnapshot> {
   const w = wholeWindow(req.window.fromMs, req.window.toMs)
   const pw = previousWindow(w)
-  const cur = await period(client, w, req.filters, nowMs)
-  const prev = await period(client, pw, req.filters, nowMs)
+  const [cur, prev] = await Promise.all([period(client, w, req.filters, nowMs), period(client, pw, req.filters, nowMs)])
   return { window: windowJson(req.window), previous: { from: new Date(pw.fromMs).toISOString(), to: new Date(pw.toMs).toISOString() }, ...buildSnapshot(cur, prev) }
 }

@@ -10,6 +10,7 @@ import { ratio } from './series'
 import { WINDOW, baseParams, filterSql, num, numOrNull } from './sql'
 import { FILTER_KEYS, type Parsed, type QueryWindow, type SqlQuery } from './types'
 import { RAW as RAW_SOURCE, ROLLUP_1H, ROLLUP_AFTER_S, type Source } from './source'
+import { PROVIDERS_ROLLUP } from './providers'
 
 /** Explore: failed challenges by every dimension, one flow's timeline with its spans, breakdowns. */
 
@@ -71,8 +72,9 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
 
 export async function runFailures(client: ClickHouseClient, req: FailuresRequest): Promise<FailuresReport> {
   const seen = new Set<string>()
-  const rows = (await runSql(client, failuresSql(req))).filter((r) => !seen.has(String(r.event_id)) && seen.add(String(r.event_id))).slice(0, req.limit)
-  const total = num((await runSql(client, failuresSql(req, true)))[0]?.n ?? 0)
+  const [listed, counted] = await Promise.all([runSql(client, failuresSql(req)), runSql(client, failuresSql(req, true))])
+  const rows = listed.filter((r) => !seen.has(String(r.event_id)) && seen.add(String(r.event_id))).slice(0, req.limit)
+  const total = num(counted[0]?.n ?? 0)
   return {
     window: windowJson(req.window),
     total,
@@ -168,18 +170,21 @@ export function breakdownSql(req: ReportRequest): { regions: SqlQuery; clients: 
   const queueFromMs = Math.max(req.window.fromMs, req.window.toMs - QUEUE_SPAN_MS)
   const params = baseParams(req.window, req.filters, { deadline_ms: RECEIPT_DEADLINE_MS, queue_from_ms: queueFromMs })
   const long = (req.window.toMs - req.window.fromMs) / 1000 > ROLLUP_AFTER_S
-  const s = long ? ROLLUP_1H : RAW_SOURCE
-  const n = long ? s.countIf('1') : 'uniq(event_id)'
+  // Long windows: the hourly provider rollup (plain counts; every dimension but the user group),
+  // or with a user-group filter the hourly rollup (uniq states, slower to merge).
+  const v = !long ? { from: RAW, window: WINDOW, n: 'uniq(event_id)', q: RAW_SOURCE.latencyQuantiles }
+    : req.filters.user_group === undefined ? { from: PROVIDERS_ROLLUP.from, window: PROVIDERS_ROLLUP.window, n: 'sum(n)', q: 'quantilesIfMerge(0.5, 0.95, 0.99)(latency)' }
+      : { from: ROLLUP_1H.from, window: ROLLUP_1H.window, n: ROLLUP_1H.countIf('1'), q: ROLLUP_1H.latencyQuantiles }
   return {
-    source: s,
+    source: long ? ROLLUP_1H : RAW_SOURCE,
     queueFromMs,
     regions: { params, query: `
-SELECT region, ${n} AS n, ${s.latencyQuantiles} AS q
-FROM ${long ? s.from : RAW} WHERE event = 'mfa.challenge.verified' AND ${s.window} AND ${f} GROUP BY region ORDER BY region` },
+SELECT region, ${v.n} AS verifications, ${v.q} AS q
+FROM ${v.from} WHERE event = 'mfa.challenge.verified' AND ${v.window} AND ${f} GROUP BY region ORDER BY region` },
     clients: { params, query: `
-SELECT client, sum(k) AS n, sumIf(k, failed) AS failures, sumMapIf([reason], [k], failed) AS reasons FROM (
-  SELECT client, reason, outcome != 'success' AS failed, ${n} AS k
-  FROM ${long ? s.from : RAW} WHERE event = 'mfa.challenge.verified' AND ${s.window} AND ${f} GROUP BY client, reason, failed)
+SELECT client, sum(k) AS verifications, sumIf(k, failed) AS failures, sumMapIf([reason], [k], failed) AS reasons FROM (
+  SELECT client, reason, outcome != 'success' AS failed, ${v.n} AS k
+  FROM ${v.from} WHERE event = 'mfa.challenge.verified' AND ${v.window} AND ${f} GROUP BY client, reason, failed)
 GROUP BY client ORDER BY client` },
     queues: { params, query: `
 SELECT r.provider AS provider, r.channel AS channel, uniq(r.id) AS sent,
@@ -198,15 +203,13 @@ GROUP BY provider, channel ORDER BY provider, channel` },
 
 export async function runBreakdown(client: ClickHouseClient, req: ReportRequest): Promise<Breakdown> {
   const sql = breakdownSql(req)
-  const regions = await runSql(client, sql.regions)
-  const clients = await runSql(client, sql.clients)
-  const queues = await runSql(client, sql.queues)
+  const [regions, clients, queues] = await Promise.all([sql.regions, sql.clients, sql.queues].map((s) => runSql(client, s)))
   return {
     window: windowJson(req.window),
-    regions: regions.map((r) => { const qs = (r.q as unknown[]) ?? []; return { region: String(r.region) || 'unknown', verifications: num(r.n), p50_ms: numOrNull(qs[0]), p95_ms: numOrNull(qs[1]) } }),
+    regions: regions.map((r) => { const qs = (r.q as unknown[]) ?? []; return { region: String(r.region) || 'unknown', verifications: num(r.verifications), p50_ms: numOrNull(qs[0]), p95_ms: numOrNull(qs[1]) } }),
     clients: clients.map((r) => {
       const [keys, vals] = (r.reasons as [string[], unknown[]]) ?? [[], []]
-      return { client: String(r.client) || 'unknown', verifications: num(r.n), failures: num(r.failures), error_rate: ratio(num(r.failures), num(r.n)), by_reason: Object.fromEntries(keys.map((k, i) => [k || 'unspecified', num(vals[i])])) }
+      return { client: String(r.client) || 'unknown', verifications: num(r.verifications), failures: num(r.failures), error_rate: ratio(num(r.failures), num(r.verifications)), by_reason: Object.fromEntries(keys.map((k, i) => [k || 'unspecified', num(vals[i])])) }
     }),
     queues: queues.map((r) => ({ provider: String(r.provider), channel: String(r.channel), sent: num(r.sent), in_flight: num(r.in_flight), receipts_outstanding: num(r.outstanding), oldest_outstanding_ms: num(r.waiting) > 0 ? num(r.oldest) : null })),
     receipt_deadline_ms: RECEIPT_DEADLINE_MS,

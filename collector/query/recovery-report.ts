@@ -124,7 +124,8 @@ export function buildRecoveryReport(w: QueryWindow, steps: RecoveryStep[], ctx: 
 }
 
 export async function runRecovery(client: ClickHouseClient, req: ReportRequest): Promise<RecoveryReport> {
-  const steps = (await runSql(client, recoveryStepsSql(req))).map(stepOf)
-  const ctx = contextOf(await runSql(client, recoveryContextSql(req)))
+  const [stepRows, ctxRows] = await Promise.all([runSql(client, recoveryStepsSql(req)), runSql(client, recoveryContextSql(req))])
+  const steps = stepRows.map(stepOf)
+  const ctx = contextOf(ctxRows)
   return { window: windowJson(req.window), ...buildRecoveryReport(req.window, steps, ctx), not_in_telemetry: ['free-text reasons of a request or decision: the IdP keeps them in its audit log'] }
 }

@@ -46,27 +46,28 @@ export function windowJson(w: QueryWindow): WindowJson {
   return { from: new Date(w.fromMs).toISOString(), to: new Date(w.toMs).toISOString(), step: w.stepS }
 }
 
-/** Every requested metric, queried in sequence (chDB runs one query at a time anyway). */
+/** Every requested metric, side by side; the flow rollup's extent is read once for all of them. */
 export async function runMetrics(client: ClickHouseClient, req: MetricsRequest, nowMs: number): Promise<MetricsResponse> {
   const out: MetricsResponse = { window: windowJson(req.window) }
-  let finalized: number | null | undefined
-  for (const id of req.ids) {
+  let finalized: Promise<number | null> | undefined
+  const one = async (id: MetricsRequest['ids'][number]) => {
     const def = metricDef(id)
     const ctx: MetricContext = { window: req.window, filters: req.filters, nowMs, source: def.rollups ? chooseSource(req.window) : RAW }
     let rows: Row[]
     let source: z.infer<typeof DataSource> = ctx.source.name
     const key = isFlowRollupMetric(id) && chooseSource(req.window) !== RAW ? rollupKey(id, ctx) : null
-    const split = key && isFlowRollupMetric(id) ? splitWindow(ctx, finalized === undefined ? (finalized = await finalizedUntil(client)) : finalized) : null
+    const split = key && isFlowRollupMetric(id) ? splitWindow(ctx, await (finalized ??= finalizedUntil(client))) : null
     if (key && split !== null && isFlowRollupMetric(id)) {
       // Finalized hours from the flow rollup, the rest from raw events (flow-rollup.ts).
-      rows = [...(await runSql(client, rollupReadSql(id, ctx, key, split))), ...(await runSql(client, def.sql(tailContext(ctx, split))))]
+      const [done, tail] = await Promise.all([runSql(client, rollupReadSql(id, ctx, key, split)), runSql(client, def.sql(tailContext(ctx, split)))])
+      rows = [...done, ...tail]
       source = 'flow_rollup_1h'
     } else rows = await runSql(client, def.sql(ctx))
-    const result = def.shape(rows, ctx)
     const ignored = FILTER_KEYS.filter((k) => k in req.filters && !def.filters.includes(k))
-    // `def` and `id` agree (the catalogue is keyed by id); TypeScript cannot follow that through the loop.
-    Object.assign(out, { [id]: { ...result, source, ...(ignored.length > 0 ? { ignored_filters: ignored } : {}) } })
+    return { id, value: { ...def.shape(rows, ctx), source, ...(ignored.length > 0 ? { ignored_filters: ignored } : {}) } }
   }
+  // `def` and `id` agree (the catalogue is keyed by id); TypeScript cannot follow that through the map.
+  for (const r of await Promise.all(req.ids.map(one))) Object.assign(out, { [r.id]: r.value })
   return out
 }
 
@@ -79,13 +80,10 @@ export async function runEvents(client: ClickHouseClient, req: EventsRequest): P
   return { events: (await runSql(client, eventsSql(req))).map(shapeEvent) }
 }
 
-/** Sub-processor health: four statements over raw events (chDB runs them one at a time anyway). */
+/** Sub-processor health: four statements, side by side. */
 export async function runProviders(client: ClickHouseClient, req: ProvidersRequest): Promise<ProvidersResponse> {
   const s = providerSource(req.window)
-  const stats = await runSql(client, providerStatsSql(req, s))
-  const fallbacks = await runSql(client, providerFallbacksSql(req, s))
-  const verifications = await runSql(client, successfulVerificationsSql(req, s))
-  const circuits = await runSql(client, circuitsSql(req))
+  const [stats, fallbacks, verifications, circuits] = await Promise.all([providerStatsSql(req, s), providerFallbacksSql(req, s), successfulVerificationsSql(req, s), circuitsSql(req)].map((q) => runSql(client, q)))
   return { window: windowJson(req.window), source: s.name, ...shapeProviders(req, { stats, fallbacks, verifications, circuits }) }
 }
 
