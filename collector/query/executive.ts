@@ -1,7 +1,9 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { MetricsResponse, ProviderHealth } from '../../contract/query'
 import type { ExecutiveSnapshot } from '../../contract/security'
-import { runMetrics, runProviders, windowJson } from './run'
+import { runMetrics, runSql, windowJson } from './run'
+import { channelTotalsSql, providerSource, successfulVerificationsSql } from './providers'
+import { num } from './sql'
 import type { ReportRequest } from './security-sql'
 import { ratio, round } from './series'
 import { ROLLUP_AFTER_S } from './source'
@@ -31,9 +33,26 @@ export function previousWindow(w: QueryWindow): QueryWindow {
   return wholeWindow(2 * w.fromMs - w.toMs, w.fromMs)
 }
 
+/**
+ * One period: the catalogue's metrics, and per channel the providers' requests, successes and
+ * cost with the channel's successful verifications (two statements, not the sub-processor
+ * table's four with their series and circuits).
+ */
 async function period(client: ClickHouseClient, w: QueryWindow, filters: ReportRequest['filters'], nowMs: number): Promise<Period> {
-  const [m, p] = await Promise.all([runMetrics(client, { ids: ['M1', 'M4', 'M7', 'M8'], window: w, filters }, nowMs), runProviders(client, { window: w })])
-  return { m, providers: p.providers }
+  const s = providerSource(w)
+  const [m, totals, verified] = await Promise.all([
+    runMetrics(client, { ids: ['M1', 'M4', 'M7', 'M8'], window: w, filters }, nowMs),
+    runSql(client, channelTotalsSql({ window: w }, s)),
+    runSql(client, successfulVerificationsSql({ window: w }, s)),
+  ])
+  const byFactor = new Map(verified.map((r) => [String(r.factor), num(r.n)]))
+  return {
+    m,
+    providers: totals.map((r) => ({
+      channel: String(r.channel), requests: num(r.requests), successes: num(r.successes),
+      cost: { total_micros: num(r.cost_total), successful_verifications: byFactor.get(String(r.channel)) ?? 0 },
+    })),
+  }
 }
 
 const numOrNull = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null)

@@ -1,7 +1,7 @@
 import { PHISHING_RESISTANT_FACTORS, REASONS } from '../../contract'
 import { M5_SPLIT_ORDER } from '../../contract/query'
 import { FILTER_KEYS, type AnyMetricDef, type MetricContext, type MetricResults, type Row, type SqlQuery } from './types'
-import { EVENTS, bucket, ctxParams, filterSql, lit, num } from './sql'
+import { EVENTS_ANY_COPY, bucket, ctxParams, filterSql, lit, num } from './sql'
 import { fillSeries, ratio, sum } from './series'
 
 /** Counts of one event per bucket and reason (M4 recovery, M7 bypass). */
@@ -91,7 +91,7 @@ export function m8Sql(ctx: MetricContext): SqlQuery {
   const query = `
 SELECT ${bucket('ts')} AS t, grouping(t) AS whole, user_group, factor,
   argMax(enrolled_count, ts) AS enrolled, argMax(total_count, ts) AS total
-FROM ${EVENTS}
+FROM ${EVENTS_ANY_COPY}
 WHERE event = 'mfa.enrollment.snapshot' AND factor != 'password'
   AND ts >= fromUnixTimestamp64Milli({lookback_from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
   AND ${filterSql(ctx.filters, M8_FILTERS)}

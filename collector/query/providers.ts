@@ -129,6 +129,16 @@ ORDER BY fallback_from, fallback_to, channel, reason`
   return { query, params: params(req) }
 }
 
+/** Requests, successes and cost per channel over the window: all the leadership snapshot needs of the providers. */
+export function channelTotalsSql(req: ProvidersRequest, s: ProviderSource = PROVIDERS_RAW): SqlQuery {
+  const query = `
+SELECT channel, ${s.count('1')} AS requests, ${s.count("outcome = 'success'")} AS successes, sum(cost_micros) AS cost_total
+FROM ${s.from}
+WHERE ${REQ} AND provider != '' AND ${s.window} AND ${where(req)}
+GROUP BY channel ORDER BY channel`
+  return { query, params: params(req) }
+}
+
 /** Successful verifications by factor: the denominator of cost per successful verification. */
 export function successfulVerificationsSql(req: ProvidersRequest, s: ProviderSource = PROVIDERS_RAW): SqlQuery {
   const query = `

@@ -8,6 +8,12 @@ import type { FilterKey, Filters, MetricContext, QueryWindow, SqlQuery } from '.
 /** Events are read deduplicated: ReplacingMergeTree keyed on (event, ts, event_id) collapses re-deliveries under FINAL. */
 export const EVENTS = 'mfa_events FINAL'
 
+/**
+ * For reads a re-delivered copy cannot change (argMax by time, max, min, existence): events
+ * without FINAL, whose cost grows with the parts not yet merged (a fresh day holds many).
+ */
+export const EVENTS_ANY_COPY = 'mfa_events'
+
 export const WINDOW = 'ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})'
 
 /** Window extended past `to` by `{lookahead_ms}`: lets a flow started inside the window finish. */
