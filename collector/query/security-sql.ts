@@ -113,7 +113,7 @@ SELECT ${bucket('ts')} AS t, reason, count() AS n FROM ${EVENTS} WHERE ${where(r
  */
 export function recoveryContextSql(req: ReportRequest): SqlQuery {
   const history = 'ts >= fromUnixTimestamp64Milli({history_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})'
-  const users = `user_hash IN (SELECT user_hash FROM ${EVENTS} WHERE ${where(req, 'mfa.recovery', "user_hash != ''")})`
+  const users = `user_hash IN (SELECT DISTINCT user_hash FROM ${EVENTS_ANY_COPY} WHERE ${where(req, 'mfa.recovery', "user_hash != ''")})`
   const query = `
 SELECT user_hash, groupArrayIf(ms, kind = 1) AS changes, groupArrayIf((ms, country), kind = 2) AS logins
 FROM (
