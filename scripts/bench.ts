@@ -209,6 +209,7 @@ const RUNNERS: Record<BenchName, Runner> = {
       rate, days, iterations: runs,
       onFilled: (events, s) => log(`  ${fmt(events)} events generated in ${s.toFixed(0)} s`),
       onRolledUp: (hours, s) => log(`  flow rollup: ${hours} hours finalized in ${s.toFixed(0)} s (the collector does this after start)`),
+      onSettled: (s) => log(`  background merges settled after ${s.toFixed(0)} s`),
       onPanel: (p) => {
         const f = add({ bench: 'security', name: `${p.path} p95`, value: p.p95Ms, unit: 'ms', target: TARGETS.panelP95Ms, kind: 'below' })
         log(`  ${p.path.padEnd(30)} p50 ${p.p50Ms.toFixed(0).padStart(6)} ms, p95 ${p.p95Ms.toFixed(0).padStart(6)} ms${vsTarget(f)}`)
