@@ -17,7 +17,8 @@ import { tempDir } from './support/processes'
  * attribute values) come out of the query API as M1, while FactorWatch's own receiver, which
  * writes mfa_events itself, is not counted twice.
  */
-const VIEW_SQL = readFileSync(new URL('../collector/storage/migrations/0041_otel_logs_to_mfa_events.sql', import.meta.url), 'utf8')
+/** The view as the newest migration that defines it (0085 replaced 0041's when the contract gained an event). */
+const VIEW_SQL = readFileSync(new URL('../collector/storage/migrations/0085_otel_logs_view_names.sql', import.meta.url), 'utf8')
 const list = (values: readonly string[]) => `(${values.map((v) => `'${v}'`).join(', ')})`
 
 /** The contrib exporter's logs_insert.sql columns (EventName appended when the table has it). */
