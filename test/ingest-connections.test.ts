@@ -38,8 +38,8 @@ async function race(q: OpenClickHouse['client'], ins: OpenClickHouse['client']):
     done.push('query')
   })()
   await running
-  // Let the query reach the engine before the insert is sent.
-  await new Promise((r) => setTimeout(r, 200))
+  // Let the query reach the engine before the insert is sent (200 ms was too little with the whole suite running beside it).
+  await new Promise((r) => setTimeout(r, 700))
   const insert = (async () => {
     const res = await ins.exec({ query: 'INSERT INTO probe (n) FORMAT TabSeparated', values: Readable.from([Buffer.from('1\n')]) })
     res.stream.resume()
