@@ -226,7 +226,7 @@ describe.runIf(chromiumHere && oathtoolHere)('console sign-in through the refere
         await page.reload()
         await page.getByTestId('audit-window').waitFor()
         return page.getByTestId('audit-row').filter({ hasText: 'you' }).count()
-      }, { timeout: 20_000, interval: 1000 }).toBe(1)
+      }, { timeout: 45_000, interval: 1000 }).toBe(1)
     } catch (err) {
       await shot(page, 'signin-audit-admin-failed.png')
       const text = (await page.locator('main').textContent().catch(() => '')) ?? ''
