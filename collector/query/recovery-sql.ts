@@ -21,7 +21,7 @@ export const historyParams = (req: ReportRequest) => params(req, { history_ms: r
 export function recoveryStepsSql(req: ReportRequest): SqlQuery {
   const query = `
 SELECT toUnixTimestamp64Milli(ts) AS ms, reason, factor, user_hash, country, risk_level,
-  ${attr(ATTR.requestId)} AS request_id, ${attr(ATTR.network)} AS network, ${attr(ATTR.riskSignals)} AS risk_signals
+  ${attr(ATTR.requestId)} AS request_id, network, risk_signals
 FROM mfa_events
 WHERE event = 'mfa.recovery' AND ${HISTORY} AND ${filterSql(req.filters, FILTER_KEYS)}
 ORDER BY ts LIMIT 1 BY event_id LIMIT 20000`
