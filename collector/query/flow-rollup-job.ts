@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { DIRTY_HOURS_SQL, FINALIZE_AFTER_MS, FLOW_EVENTS, FLOW_ROLLUP_METRICS, HOURS_PER_STATEMENT, finalizeHoursSql } from './flow-rollup'
+import { runSql } from './run'
 import { litList } from './sql'
 import type { Row } from './types'
 
@@ -26,9 +27,7 @@ export interface FlowRollupJobOptions {
   onRun?: (r: { finalizedUntilMs: number; nowMs: number }) => void
 }
 
-async function rows(client: ClickHouseClient, query: string, params: Record<string, number> = {}): Promise<Row[]> {
-  return (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json<Row>()
-}
+const rows = (client: ClickHouseClient, query: string): Promise<Row[]> => runSql(client, { query, params: {} })
 
 export function createFlowRollupJob(o: FlowRollupJobOptions) {
   const budget = o.budgetMs ?? 20_000

@@ -123,11 +123,11 @@ WHERE d.li >= f.ca ORDER BY d.hour`
  */
 export async function finalizedUntil(client: ClickHouseClient): Promise<number | null> {
   const rs = await client.query({
-    query: `SELECT toUnixTimestamp(max(hour)) * 1000 AS h, count() AS n, (SELECT min(h) FROM (${DIRTY_HOURS_SQL})) AS dirty, (SELECT count() FROM (${DIRTY_HOURS_SQL})) AS dirty_n FROM mfa_flow_rollup_hours`,
+    query: `SELECT toUnixTimestamp(max(hour)) * 1000 AS h, count() AS n, (SELECT minOrNull(h) FROM (${DIRTY_HOURS_SQL})) AS dirty FROM mfa_flow_rollup_hours`,
     format: 'JSONEachRow',
   })
   const [r] = await rs.json<Row>()
   if (!r || Number(r.n) === 0) return null
   const end = Number(r.h) + HOUR_MS
-  return Number(r.dirty_n) > 0 ? Math.min(end, Number(r.dirty)) : end
+  return r.dirty === null ? end : Math.min(end, Number(r.dirty))
 }

@@ -55,11 +55,12 @@ export async function runMetrics(client: ClickHouseClient, req: MetricsRequest, 
     const ctx: MetricContext = { window: req.window, filters: req.filters, nowMs, source: def.rollups ? chooseSource(req.window) : RAW }
     let rows: Row[]
     let source: z.infer<typeof DataSource> = ctx.source.name
-    const key = isFlowRollupMetric(id) && chooseSource(req.window) !== RAW ? rollupKey(id, ctx) : null
-    const split = key && isFlowRollupMetric(id) ? splitWindow(ctx, await (finalized ??= finalizedUntil(client))) : null
-    if (key && split !== null && isFlowRollupMetric(id)) {
+    const flowMetric = isFlowRollupMetric(id) && chooseSource(req.window) !== RAW ? id : null
+    const key = flowMetric ? rollupKey(flowMetric, ctx) : null
+    const split = key ? splitWindow(ctx, await (finalized ??= finalizedUntil(client))) : null
+    if (flowMetric && key && split !== null) {
       // Finalized hours from the flow rollup, the rest from raw events (flow-rollup.ts).
-      const [done, tail] = await Promise.all([runSql(client, rollupReadSql(id, ctx, key, split)), runSql(client, def.sql(tailContext(ctx, split)))])
+      const [done, tail] = await Promise.all([runSql(client, rollupReadSql(flowMetric, ctx, key, split)), runSql(client, def.sql(tailContext(ctx, split)))])
       rows = [...done, ...tail]
       source = 'flow_rollup_1h'
     } else rows = await runSql(client, def.sql(ctx))
