@@ -38,8 +38,15 @@ async function race(q: OpenClickHouse['client'], ins: OpenClickHouse['client']):
     done.push('query')
   })()
   await running
-  // Let the query reach the engine before the insert is sent (200 ms was too little with the whole suite running beside it).
-  await new Promise((r) => setTimeout(r, 700))
+  // Send the insert only once the query is running in the engine (a fixed delay lost the race
+  // with the whole suite beside it); asked on the other connection, which the query does not hold.
+  const other = q === ch.client ? ch.ingest : ch.client
+  for (let t0 = Date.now(); Date.now() - t0 < 10_000;) {
+    const rs = await other.query({ query: "SELECT count() AS n FROM system.processes WHERE query LIKE '%sleep(%' AND query NOT LIKE '%system.processes%'", format: 'JSONEachRow' })
+    if (Number(((await rs.json()) as { n: string | number }[])[0].n) > 0) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  await new Promise((r) => setTimeout(r, 100))
   const insert = (async () => {
     const res = await ins.exec({ query: 'INSERT INTO probe (n) FORMAT TabSeparated', values: Readable.from([Buffer.from('1\n')]) })
     res.stream.resume()
