@@ -117,7 +117,9 @@ export const RecoveryReport = z.object({
   by_network: z.array(z.object({ network: z.string(), requests: Count, users: Count })),
   /** Distinct users recovering from one network that flag each of them (many_from_network). */
   many_from_network_threshold: Count,
+  /** Starts with an abuse signal, newest first; at most 500 listed, `suspicious_total` counts them all. */
   suspicious: z.array(z.object({ ts: Iso, user_hash: Hash, request_id: Str, reason: z.string(), country: Str, network: Str, signals: z.array(RecoverySignal) })),
+  suspicious_total: Count,
   not_in_telemetry: NotInTelemetry,
 })
 export type RecoveryReport = z.infer<typeof RecoveryReport>

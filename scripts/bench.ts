@@ -45,7 +45,7 @@ options:
   --events N         panels: generated events over 30 days (100000000; quick 30000)
   --runs N           panels: timed runs per query (20; quick 3)
   --probes N         freshness: probes (20; quick 3)
-env: BENCH_SECONDS (idp, adapters), BENCH_ALERTING_EVENTS, BENCH_SECURITY_RATE/DAYS/RUNS,
+env: BENCH_SECONDS (idp, adapters), BENCH_ALERTING_EVENTS, BENCH_SECURITY_RATE/DAYS/RUNS/DIR,
      BENCH_CACHE_DIR (where panels datasets are cached; .data/bench)`
 
 const COLLECTOR_BENCHES = ['ingest', 'ack', 'panels', 'freshness'] as const
@@ -206,8 +206,8 @@ const RUNNERS: Record<BenchName, Runner> = {
     const runs = Number(process.env.BENCH_SECURITY_RUNS ?? (o.quick ? 3 : 20))
     log(`security panels: ${days} days at ${rate} sign-ins/s (npm start's demo rate) in embedded chDB, ${runs} runs per panel after one warm-up`)
     await (await import('./bench/security')).benchSecurity({
-      rate, days, iterations: runs,
-      onFilled: (events, s) => log(`  ${fmt(events)} events generated in ${s.toFixed(0)} s`),
+      rate, days, iterations: runs, keepDir: process.env.BENCH_SECURITY_DIR || undefined,
+      onFilled: (events, s, reused) => log(`  ${fmt(events)} events ${reused ? `reused from BENCH_SECURITY_DIR (generated in ${s.toFixed(0)} s)` : `generated in ${s.toFixed(0)} s`}`),
       onRolledUp: (hours, s) => log(`  flow rollup: ${hours} hours finalized in ${s.toFixed(0)} s (the collector does this after start)`),
       onSettled: (s) => log(`  background merges settled after ${s.toFixed(0)} s`),
       onPanel: (p) => {

@@ -84,7 +84,7 @@ function Report({ r }: { r: MonthlyReport }) {
       <section>
         <h2>3. Recoveries</h2>
         <p>Requested {rec.by_reason.requested ?? 0}, approved {rec.by_reason.approved ?? 0}, denied {rec.by_reason.denied ?? 0}, completed {rec.by_reason.completed ?? 0}, recovery codes used {rec.by_reason.recovery_code_used ?? 0}. Time to approve p50 {formatDuration(rec.time_to_approve_ms.p50)}, p95 {formatDuration(rec.time_to_approve_ms.p95)}. Open at the end of the period: {rec.backlog.length}.</p>
-        <T caption="Recoveries with abuse signals" head={['When (UTC)', 'User (hash)', 'Country', 'Network', 'Signals']} empty="None."
+        <T caption={rec.suspicious_total > rec.suspicious.length ? `Recoveries with abuse signals (the newest ${rec.suspicious.length} of ${rec.suspicious_total})` : 'Recoveries with abuse signals'} head={['When (UTC)', 'User (hash)', 'Country', 'Network', 'Signals']} empty="None."
           rows={rec.suspicious.map((s) => [d(s.ts), short(s.user_hash), s.country ?? '—', s.network ?? '—', s.signals.map(humanize).join(', ')])} />
         <T caption="Recovery starts by source network" head={['Network', 'Requests', 'Users']} empty="None." rows={rec.by_network.slice(0, 20).map((n) => [n.network, n.requests, n.users])} />
       </section>

@@ -19,7 +19,7 @@ import { FILTER_KEYS, type QueryWindow, type Row, type SqlQuery } from './types'
 export const EXPIRING_WITHIN_S = 24 * 3600
 
 const USE_COLUMNS = `ts, reason AS kind, user_hash, user_group, flow_id, country, client,
-  ${attr(ATTR.requestId)} AS request_id, ${attr(ATTR.requesterHash)} AS requester_hash, ${attr(ATTR.approverHash)} AS approver_hash`
+  request_id AS request_id, ${attr(ATTR.requesterHash)} AS requester_hash, ${attr(ATTR.approverHash)} AS approver_hash`
 
 export function bypassUsesSql(req: ReportRequest): SqlQuery {
   return { query: `SELECT ${USE_COLUMNS} FROM mfa_events WHERE ${where(req, 'mfa.bypass')} ORDER BY ts DESC LIMIT 1 BY event_id LIMIT 500`, params: params(req) }
@@ -29,7 +29,7 @@ export function bypassUsesSql(req: ReportRequest): SqlQuery {
 export function exemptionStepsSql(req: ReportRequest): SqlQuery {
   const query = `
 SELECT toUnixTimestamp64Milli(ts) AS ms, reason, user_hash, user_group,
-  ${attr(ATTR.requestId)} AS request_id, ${attr(ATTR.bypassKind)} AS kind, ${attr(ATTR.requesterHash)} AS requester_hash,
+  request_id AS request_id, ${attr(ATTR.bypassKind)} AS kind, ${attr(ATTR.requesterHash)} AS requester_hash,
   ${attr(ATTR.approverHash)} AS approver_hash, toUInt32OrNull(${attr(ATTR.durationS)}) AS duration_s
 FROM mfa_events
 WHERE event = 'mfa.exemption' AND ${HISTORY} AND ${filterSql(req.filters, FILTER_KEYS)}
@@ -39,9 +39,9 @@ ORDER BY ts LIMIT 1 BY event_id LIMIT 20000`
 
 export function exemptionUsesSql(req: ReportRequest): SqlQuery {
   const query = `
-SELECT ${attr(ATTR.requestId)} AS request_id, uniq(event_id) AS uses
+SELECT request_id AS request_id, uniq(event_id) AS uses
 FROM mfa_events
-WHERE event = 'mfa.bypass' AND ${HISTORY} AND ${filterSql(req.filters, FILTER_KEYS)} AND ${attr(ATTR.requestId)} != ''
+WHERE event = 'mfa.bypass' AND ${HISTORY} AND ${filterSql(req.filters, FILTER_KEYS)} AND request_id != ''
 GROUP BY request_id`
   return { query, params: historyParams(req) }
 }

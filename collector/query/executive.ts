@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { MetricsResponse, ProviderHealth } from '../../contract/query'
 import type { ExecutiveSnapshot } from '../../contract/security'
+import { finalizedUntil } from './flow-rollup'
 import { runMetrics, runSql, windowJson } from './run'
 import { channelTotalsSql, providerSource, successfulVerificationsSql } from './providers'
 import { num } from './sql'
@@ -38,10 +39,10 @@ export function previousWindow(w: QueryWindow): QueryWindow {
  * cost with the channel's successful verifications (two statements, not the sub-processor
  * table's four with their series and circuits).
  */
-async function period(client: ClickHouseClient, w: QueryWindow, filters: ReportRequest['filters'], nowMs: number): Promise<Period> {
+async function period(client: ClickHouseClient, w: QueryWindow, filters: ReportRequest['filters'], nowMs: number, finalized: () => Promise<number | null>): Promise<Period> {
   const s = providerSource(w)
   const [m, totals, verified] = await Promise.all([
-    runMetrics(client, { ids: ['M1', 'M4', 'M7', 'M8'], window: w, filters }, nowMs),
+    runMetrics(client, { ids: ['M1', 'M4', 'M7', 'M8'], window: w, filters }, nowMs, { finalized }),
     runSql(client, channelTotalsSql({ window: w }, s)),
     runSql(client, successfulVerificationsSql({ window: w }, s)),
   ])
@@ -95,6 +96,8 @@ export function buildSnapshot(cur: Period, prev: Period): Pick<ExecutiveSnapshot
 export async function runExecutive(client: ClickHouseClient, req: ReportRequest, nowMs: number): Promise<ExecutiveSnapshot> {
   const w = wholeWindow(req.window.fromMs, req.window.toMs)
   const pw = previousWindow(w)
-  const [cur, prev] = await Promise.all([period(client, w, req.filters, nowMs), period(client, pw, req.filters, nowMs)])
+  let once: Promise<number | null> | undefined
+  const finalized = () => (once ??= finalizedUntil(client))
+  const [cur, prev] = await Promise.all([period(client, w, req.filters, nowMs, finalized), period(client, pw, req.filters, nowMs, finalized)])
   return { window: windowJson(req.window), previous: { from: new Date(pw.fromMs).toISOString(), to: new Date(pw.toMs).toISOString() }, ...buildSnapshot(cur, prev) }
 }

@@ -46,8 +46,11 @@ export function windowJson(w: QueryWindow): WindowJson {
   return { from: new Date(w.fromMs).toISOString(), to: new Date(w.toMs).toISOString(), step: w.stepS }
 }
 
-/** Every requested metric, side by side; the flow rollup's extent is read once for all of them. */
-export async function runMetrics(client: ClickHouseClient, req: MetricsRequest, nowMs: number): Promise<MetricsResponse> {
+/**
+ * Every requested metric, side by side; the flow rollup's extent is read once for all of them (or
+ * given, when a caller runs several windows at once).
+ */
+export async function runMetrics(client: ClickHouseClient, req: MetricsRequest, nowMs: number, shared: { finalized?: () => Promise<number | null> } = {}): Promise<MetricsResponse> {
   const out: MetricsResponse = { window: windowJson(req.window) }
   let finalized: Promise<number | null> | undefined
   const one = async (id: MetricsRequest['ids'][number]) => {
@@ -57,7 +60,7 @@ export async function runMetrics(client: ClickHouseClient, req: MetricsRequest, 
     let source: z.infer<typeof DataSource> = ctx.source.name
     const flowMetric = isFlowRollupMetric(id) && chooseSource(req.window) !== RAW ? id : null
     const key = flowMetric ? rollupKey(flowMetric, ctx) : null
-    const split = key ? splitWindow(ctx, await (finalized ??= finalizedUntil(client))) : null
+    const split = key ? splitWindow(ctx, await (finalized ??= shared.finalized?.() ?? finalizedUntil(client))) : null
     if (flowMetric && key && split !== null) {
       // Finalized hours from the flow rollup, the rest from raw events (flow-rollup.ts).
       const [done, tail] = await Promise.all([runSql(client, rollupReadSql(flowMetric, ctx, key, split)), runSql(client, def.sql(tailContext(ctx, split)))])

@@ -105,24 +105,3 @@ SELECT ${bucket('ts')} AS t, reason, count() AS n FROM ${EVENTS} WHERE ${where(r
   return { query, params: params(req) }
 }
 
-/**
- * For users who asked for recovery in the window: their factor changes over the history, and
- * the first time each country appeared in their successful sign-ins (mfa_user_countries of
- * migration 0083: one row per user and country, so no scan of every sign-in). Read without
- * FINAL: a duplicate delivery can change neither a first-seen time nor whether a change happened.
- */
-export function recoveryContextSql(req: ReportRequest): SqlQuery {
-  const history = 'ts >= fromUnixTimestamp64Milli({history_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})'
-  const users = `user_hash IN (SELECT DISTINCT user_hash FROM ${EVENTS_ANY_COPY} WHERE ${where(req, 'mfa.recovery', "user_hash != ''")})`
-  const query = `
-SELECT user_hash, groupArrayIf(ms, kind = 1) AS changes, groupArrayIf((ms, country), kind = 2) AS logins
-FROM (
-  SELECT user_hash, 1 AS kind, toUnixTimestamp64Milli(ts) AS ms, '' AS country FROM mfa_events
-  WHERE event = 'mfa.enrollment.changed' AND intent != 'recovery' AND ${history} AND ${users}
-  UNION ALL
-  SELECT user_hash, 2 AS kind, toUnixTimestamp64Milli(min(first_seen)) AS ms, country FROM mfa_user_countries
-  WHERE ${users}
-  GROUP BY user_hash, country)
-GROUP BY user_hash`
-  return { query, params: params(req, { history_ms: req.window.fromMs - HISTORY_MS }) }
-}

@@ -1,5 +1,5 @@
 /** Panel latency of the Security, Explore and Executive reports over 30 days of demo-scale events in embedded chDB. */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadCollectorConfig } from '../../collector/config'
@@ -33,9 +33,11 @@ SELECT ${at('k * 700')}, ev, concat(toString(n), '-', toString(k)), 'bench-idp',
   if(ev = 'mfa.provider.request', concat('m', toString(n)), ''), 'login'
 FROM (SELECT number AS n, ['totp','totp','sms','push','webauthn'][n % 5 + 1] AS f, cityHash64(n, 1) % 100 < 92 AS ok FROM numbers(${n}))
 ARRAY JOIN [${LOGIN_EVENTS.map((e) => `'${e}'`).join(', ')}] AS ev, range(5) AS k`,
-    // Rarer security events, one per 50 sign-ins, spread over the kinds.
+    // Rarer security events, one per 50 sign-ins, spread over the kinds. An approval is of the
+    // request just before it (the same user), as the IdP's admin recovery goes.
     `INSERT INTO mfa_events (${cols})
-SELECT ${at('0')}, ev, concat('s', toString(n)), 'bench-idp', concat('s', toString(n)), if(ev = 'mfa.recovery', 'admin_recovery', if(ev = 'mfa.lockout', 'push', 'sms')), '', '', if(ev = 'mfa.login.completed', 'failure', ''), reason, NULL, 0, ${user}, ${common}, 0, '', 'login'
+SELECT ${at('0')}, ev, concat('s', toString(n)), 'bench-idp', concat('s', toString(n)), if(ev = 'mfa.recovery', 'admin_recovery', if(ev = 'mfa.lockout', 'push', 'sms')), '', '', if(ev = 'mfa.login.completed', 'failure', ''), reason, NULL, 0,
+  ${user.replace('n % 120', "if(reason = 'approved', n - 50, n) % 120")}, ${common}, 0, '', 'login'
 FROM (SELECT number * 50 AS n, [('mfa.login.completed', 'password_failed'), ('mfa.bypass', 'trusted_device'), ('mfa.recovery', 'requested'), ('mfa.recovery', 'approved'), ('mfa.lockout', 'push_bombing'),
   ('mfa.enrollment.changed', 'enrolled'), ('mfa.bypass', 'break_glass'), ('mfa.login.completed', 'mfa_not_enrolled')][number % 8 + 1] AS t, t.1 AS ev, t.2 AS reason FROM numbers(${Math.round(n / 50)}))`,
     `INSERT INTO mfa_events (ts, event, event_id, service, factor, user_group, enrolled_count, total_count, reason, region)
@@ -46,17 +48,29 @@ FROM (SELECT number AS h FROM numbers(${days * 24})) ARRAY JOIN ['admin','workfo
 
 export interface PanelTiming { path: string; p50Ms: number; p95Ms: number }
 
-export async function benchSecurity(o: { rate: number; days: number; iterations: number; onFilled?: (events: number, fillS: number) => void; onRolledUp?: (hours: number, seconds: number) => void; onSettled?: (seconds: number) => void; onPanel?: (p: PanelTiming) => void }): Promise<{ events: number; fillS: number; panels: PanelTiming[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'fw-bench-security-'))
+interface KeptFill { rate: number; days: number; now: number; fillS: number }
+
+/**
+ * With `keepDir` (BENCH_SECURITY_DIR) the filled directory is kept and reused by the next run of
+ * the same rate and days (a marker file says which), so work on one panel does not refill 39 M
+ * events each time; "now" is then the first run's.
+ */
+export async function benchSecurity(o: { rate: number; days: number; iterations: number; keepDir?: string; onFilled?: (events: number, fillS: number, reused: boolean) => void; onRolledUp?: (hours: number, seconds: number) => void; onSettled?: (seconds: number) => void; onPanel?: (p: PanelTiming) => void }): Promise<{ events: number; fillS: number; panels: PanelTiming[] }> {
+  const marker = o.keepDir ? join(o.keepDir, 'bench-security.json') : undefined
+  const kept = marker && existsSync(marker) ? (JSON.parse(readFileSync(marker, 'utf8')) as KeptFill) : undefined
+  const reuse = kept !== undefined && kept.rate === o.rate && kept.days === o.days
+  if (o.keepDir && !reuse) { rmSync(o.keepDir, { recursive: true, force: true }); mkdirSync(o.keepDir, { recursive: true }) }
+  const dir = o.keepDir ?? mkdtempSync(join(tmpdir(), 'fw-bench-security-'))
   const ch = await openClickHouse(loadCollectorConfig({} as NodeJS.ProcessEnv, { dataDir: dir }))
   try {
     await migrate(ch.client, { ttlDays: 400 })
-    const now = Date.now()
+    const now = reuse ? kept.now : Date.now()
     const t0 = performance.now()
-    for (const q of fillSql(o.rate, o.days, now)) await ch.client.command({ query: q })
-    const fillS = (performance.now() - t0) / 1000
+    if (!reuse) for (const q of fillSql(o.rate, o.days, now)) await ch.client.command({ query: q })
+    const fillS = reuse ? kept.fillS : (performance.now() - t0) / 1000
+    if (marker && !reuse) writeFileSync(marker, `${JSON.stringify({ rate: o.rate, days: o.days, now, fillS } satisfies KeptFill)}\n`)
     const events = Number(((await (await ch.client.query({ query: 'SELECT count() AS n FROM mfa_events', format: 'JSONEachRow' })).json()) as { n: string | number }[])[0].n)
-    o.onFilled?.(events, fillS)
+    o.onFilled?.(events, fillS, reuse)
     // What the collector's flow-rollup job does after start: finalize every hour that can be.
     const r0 = performance.now()
     const rolled = await createFlowRollupJob({ client: ch.client, now: () => now, budgetMs: 3_600_000 }).run()
@@ -91,6 +105,6 @@ export async function benchSecurity(o: { rate: number; days: number; iterations:
     return { events, fillS, panels }
   } finally {
     await ch.close()
-    rmSync(dir, { recursive: true, force: true })
+    if (!o.keepDir) rmSync(dir, { recursive: true, force: true })
   }
 }

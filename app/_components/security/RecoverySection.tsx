@@ -15,6 +15,7 @@ export function RecoverySection({ r }: { r: RecoveryReport }) {
         <span>Time to approve p50 <b>{formatDuration(r.time_to_approve_ms.p50)}</b>, p95 <b>{formatDuration(r.time_to_approve_ms.p95)}</b></span>
       </p>
       <h3>Abuse signals (SIM-swap pattern, F6)</h3>
+      {r.suspicious_total > r.suspicious.length && <p className="muted">The newest {r.suspicious.length} of {r.suspicious_total} recoveries with abuse signals; narrow the range or filter to see the rest.</p>}
       <DataTable testId="recovery-suspicious" caption="Recoveries with abuse signals" columns={['When', 'User', 'Step', 'Country', 'Network', 'Signals']}
         empty="No recovery after a recent factor change, from a new country or a block-listed network, at high risk, or from a busy network."
         rows={r.suspicious.map((s) => [when(s.ts), <UserHash key="h" hash={s.user_hash} />, humanize(s.reason), s.country ?? '—', s.network ?? '—', s.signals.map((x) => <span key={x} className="chip">{humanize(x)}</span>)])} />

@@ -48,7 +48,7 @@ function SecurityBody({ v, stale, query }: { v: SecurityView; stale: boolean; qu
           detail={<span className="stat-target">{v.enrollment.admins_without_mfa.length} admin(s) without a second factor</span>} />
         <StatCard id="pr-share" label="Phishing-resistant" value={formatPercent(prAll)} detail={<span className="stat-target">accounts with a passkey</span>} />
         <StatCard id="bypasses" label="Bypasses" metric="M7" value={formatCount(bypasses)} detail={<span className="stat-target">{v.bypasses.incidents.length + v.bypasses.unpaired_break_glass.length} break-glass, {v.bypasses.open.length} open exemption(s)</span>} />
-        <StatCard id="backlog" label="Recovery backlog" metric="M4" value={formatCount(v.recovery.backlog.length)} detail={<span className="stat-target">{v.recovery.suspicious.length} with abuse signals</span>} />
+        <StatCard id="backlog" label="Recovery backlog" metric="M4" value={formatCount(v.recovery.backlog.length)} detail={<span className="stat-target">{formatCount(v.recovery.suspicious_total)} with abuse signals</span>} />
         <StatCard id="lockouts" label="Lockouts" value={formatCount(locks)} detail={<span className="stat-target">{v.attacks.brute_force.users.length} users guessing codes</span>} />
       </div>
       <p className="muted">
