@@ -8,13 +8,29 @@ import { fillSeries, round } from './series'
  * statement (GROUPING SETS; the window row has grouping(t) = 1), always as [p50, p95, p99]. `quantiles` is ClickHouse's
  * reservoir-sampling estimator: exact, with linear interpolation, below 8192 values per group.
  */
+/**
+ * Hourly windows without a user-group filter read the provider rollup (0082), which keeps the
+ * same quantile states with fewer dimensions (no user group) and a plain count of verifications
+ * with a latency: over 30 days it merges about a quarter of the states mfa_rollup_1h holds, and
+ * no uniq states (~95 ms against ~400 ms on this machine, 39 M events).
+ */
+const PROVIDER_1H = {
+  from: 'mfa_provider_rollup_1h',
+  window: 'hour >= toStartOfHour(fromUnixTimestamp64Milli({from_ms:Int64})) AND hour < fromUnixTimestamp64Milli({to_ms:Int64})',
+  bucket: 'intDiv(toInt64(toUnixTimestamp(hour)) * 1000, {step_ms:Int64}) * {step_ms:Int64}',
+  n: 'sum(with_latency)',
+}
+
 export function latencySql(ctx: MetricContext, honoured: readonly FilterKey[], extraWhere = '1'): SqlQuery {
   const s = ctx.source
+  const p = s.name === 'rollup_1h' && !(ctx.filters.user_group !== undefined && honoured.includes('user_group'))
+    ? PROVIDER_1H
+    : { from: s.from, window: s.window, bucket: s.bucket, n: s.countIf(s.hasLatency) }
   const query = `
-SELECT ${s.bucket} AS t, grouping(t) AS whole, ${s.countIf(s.hasLatency)} AS n, ${s.latencyQuantiles} AS q
-FROM ${s.from}
+SELECT ${p.bucket} AS t, grouping(t) AS whole, ${p.n} AS n, ${s.latencyQuantiles} AS q
+FROM ${p.from}
 WHERE event = 'mfa.challenge.verified' AND outcome = 'success'
-  AND ${s.window} AND ${filterSql(ctx.filters, honoured)} AND ${extraWhere}
+  AND ${p.window} AND ${filterSql(ctx.filters, honoured)} AND ${extraWhere}
 GROUP BY GROUPING SETS ((t), ())
 ORDER BY t`
   return { query, params: ctxParams(ctx) }
@@ -62,7 +78,7 @@ export const LATENCY_METRICS: AnyMetricDef[] = [
     title: 'MFA latency p50/p95/p99',
     unit: 'ms',
     description:
-      'quantiles(0.5, 0.95, 0.99) of mfa.challenge.verified latency_ms (issue → verify) over successful verifications. ClickHouse `quantiles` (reservoir sampling): exact with linear interpolation below 8192 samples per bucket, an estimate above. value {p50,p95,p99}; series [ts, p50, p95, p99].',
+      'quantiles(0.5, 0.95, 0.99) of mfa.challenge.verified latency_ms (issue → verify) over successful verifications. ClickHouse `quantiles` (reservoir sampling): exact with linear interpolation below 8192 samples per bucket, an estimate above. Windows over 6 h merge hourly quantile states (those of the provider rollup unless a user group is asked). value {p50,p95,p99}; series [ts, p50, p95, p99].',
     filters: FILTER_KEYS,
     rollups: true,
     sql: (ctx) => latencySql(ctx, FILTER_KEYS),
