@@ -99,6 +99,8 @@ export function reportCsv(r: MonthlyReport): string {
     ...Object.entries(r.recovery.by_reason).map(([k, n]) => ({ section: 'recovery', item: k, value: n })),
     { section: 'recovery', item: 'time_to_approve_p50_ms', value: r.recovery.time_to_approve_ms.p50 }, { section: 'recovery', item: 'time_to_approve_p95_ms', value: r.recovery.time_to_approve_ms.p95 },
     ...r.recovery.backlog.map((b) => ({ section: 'recovery_backlog', time: b.requested_at, user_hash: b.user_hash, item: `age_ms${b.request_id ? ` ${b.request_id}` : ''}${b.network ? ` from ${b.network}` : ''}`, value: b.age_ms })),
+    // The newest 500 are listed; the total says how many there were.
+    { section: 'recovery', item: 'abuse_signals_total', value: r.recovery.suspicious_total },
     ...r.recovery.suspicious.map((s) => ({ section: 'recovery_abuse_signal', time: s.ts, user_hash: s.user_hash, item: s.signals.join(' '), value: [s.country, s.network].filter(Boolean).join(' ') || null })),
     ...r.recovery.by_network.map((n) => ({ section: 'recovery_by_network', item: `${n.network} (${n.users} users)`, value: n.requests })),
     ...r.attacks.credential_stuffing.map((c) => ({ section: 'credential_stuffing', item: c.country, value: c.failures, previous: null })),

@@ -4,11 +4,6 @@ import { ctxParams, filterSql, num, numOrNull } from './sql'
 import { fillSeries, round } from './series'
 
 /**
- * Latency quantiles of successful verifications, per bucket and over the whole window in one
- * statement (GROUPING SETS; the window row has grouping(t) = 1), always as [p50, p95, p99]. `quantiles` is ClickHouse's
- * reservoir-sampling estimator: exact, with linear interpolation, below 8192 values per group.
- */
-/**
  * Hourly windows without a user-group filter read the provider rollup (0082), which keeps the
  * same quantile states with fewer dimensions (no user group) and a plain count of verifications
  * with a latency: over 30 days it merges about a quarter of the states mfa_rollup_1h holds, and
@@ -21,6 +16,11 @@ const PROVIDER_1H = {
   n: 'sum(with_latency)',
 }
 
+/**
+ * Latency quantiles of successful verifications, per bucket and over the whole window in one
+ * statement (GROUPING SETS; the window row has grouping(t) = 1), always as [p50, p95, p99]. `quantiles` is ClickHouse's
+ * reservoir-sampling estimator: exact, with linear interpolation, below 8192 values per group.
+ */
 export function latencySql(ctx: MetricContext, honoured: readonly FilterKey[], extraWhere = '1'): SqlQuery {
   const s = ctx.source
   const p = s.name === 'rollup_1h' && !(ctx.filters.user_group !== undefined && honoured.includes('user_group'))
@@ -78,7 +78,7 @@ export const LATENCY_METRICS: AnyMetricDef[] = [
     title: 'MFA latency p50/p95/p99',
     unit: 'ms',
     description:
-      'quantiles(0.5, 0.95, 0.99) of mfa.challenge.verified latency_ms (issue → verify) over successful verifications. ClickHouse `quantiles` (reservoir sampling): exact with linear interpolation below 8192 samples per bucket, an estimate above. Windows over 6 h merge hourly quantile states (those of the provider rollup unless a user group is asked). value {p50,p95,p99}; series [ts, p50, p95, p99].',
+      'quantiles(0.5, 0.95, 0.99) of mfa.challenge.verified latency_ms (issue → verify) over successful verifications. ClickHouse `quantiles` (reservoir sampling): exact with linear interpolation below 8192 samples per bucket, an estimate above. Windows over 6 h merge hourly quantile states: without a user-group filter those of the provider rollup, whose `count` is a plain count of verifications with a latency; with one, those of mfa_rollup_1h, whose `count` is of distinct event ids. value {p50,p95,p99}; series [ts, p50, p95, p99].',
     filters: FILTER_KEYS,
     rollups: true,
     sql: (ctx) => latencySql(ctx, FILTER_KEYS),
@@ -89,7 +89,7 @@ export const LATENCY_METRICS: AnyMetricDef[] = [
     title: 'Push acceptance latency p95',
     unit: 'ms',
     description:
-      'p95 from quantiles(0.5, 0.95, 0.99) (ClickHouse reservoir sampling, as M2) of latency_ms of successful mfa.challenge.verified with factor push: push sent → user approved. The factor filter does not apply.',
+      'p95 from quantiles(0.5, 0.95, 0.99) (ClickHouse reservoir sampling, as M2, and from the same hourly states over 6 h) of latency_ms of successful mfa.challenge.verified with factor push: push sent → user approved. The factor filter does not apply.',
     filters: M9_FILTERS,
     rollups: true,
     sql: (ctx) => latencySql(ctx, M9_FILTERS, "factor = 'push'"),

@@ -118,6 +118,23 @@ describe('the recovery report (SQL)', () => {
     expect(r.series[2]).toEqual([W.fromMs + 2 * H, 1, 0, 1])
   })
 
+  it('a later id-less request of the same user supersedes an earlier one whose decision never came', async () => {
+    const r = await report([step(W.fromMs + H, 'requested', u('sup')), step(W.fromMs + 3 * H, 'requested', u('sup'))])
+    expect(r.backlog.map((b) => b.requested_at)).toEqual([new Date(W.fromMs + 3 * H).toISOString()])
+  })
+
+  it('a decision on a closed request, or stamped before its request, changes nothing', async () => {
+    const r = await report([
+      // Denied, then an approval arrives: no wait counted, not open.
+      step(W.fromMs + H, 'requested', u('late'), { request_id: 'q1' }), step(W.fromMs + 2 * H, 'denied', u('late'), { request_id: 'q1' }),
+      step(W.fromMs + 3 * H, 'approved', u('late'), { request_id: 'q1' }),
+      // An approval stamped before its request (clock skew) does not close it.
+      step(W.fromMs + 4 * H, 'approved', u('skew'), { request_id: 'q2' }), step(W.fromMs + 5 * H, 'requested', u('skew'), { request_id: 'q2' }),
+    ])
+    expect(r.time_to_approve_ms).toEqual({ n: 0, p50: null, p95: null })
+    expect(r.backlog).toEqual([{ user_hash: u('skew'), request_id: 'q2', requested_at: new Date(W.fromMs + 5 * H).toISOString(), age_ms: 5 * H, network: null }])
+  })
+
   it('an approved request is not in the backlog; waits are nearest-rank quantiles', async () => {
     const users = Array.from({ length: 20 }, (_, i) => u(`w${i}`))
     const r = await report(users.flatMap((x, i) => [step(W.fromMs + i * 60_000, 'requested', x), step(W.fromMs + i * 60_000 + (i + 1) * 1000, 'approved', x)]))

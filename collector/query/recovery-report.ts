@@ -13,7 +13,7 @@ export { MANY_FROM_ONE_NETWORK }
 /**
  * The recovery report: recovery-sql.ts's three aggregates in, the report out. The pairing of admin
  * requests with their decisions and the abuse signals are decided in SQL (see there, and
- * test/recovery-report.test.ts for the cases); this module only shapes the rows.
+ * recovery-report.test.ts for the cases); this module only shapes the rows.
  */
 
 export interface RecoveryRows { counts: Row[]; requests: Row[]; suspicious: Row[] }

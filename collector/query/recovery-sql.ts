@@ -11,10 +11,10 @@ import { FILTER_KEYS, type SqlQuery } from './types'
  *
  * The recovery report is aggregated here, not in JavaScript: a month of a large tenant holds tens
  * of thousands of steps, and shipping them as rows cost more than the report (and a row cap would
- * silently drop the newest). Four statements answer it, each a few rows:
- *  - counts by bucket and reason (the series and the totals);
+ * silently drop the newest). Three statements answer it, each a few rows (a raw read over a
+ * month costs ~25 ms a pass on two cores, so each reads the window once):
+ *  - counts by bucket and reason, the starts tallied by network and by country, the starting users;
  *  - admin recovery requests paired with their decisions: the backlog, and the waits to approval;
- *  - recovery starts tallied by network and by country;
  *  - the starts with an abuse signal, newest first, capped, with the total.
  */
 
@@ -59,14 +59,16 @@ ORDER BY kind, t, requests DESC, key`
  * Admin recovery requests over the history and the window, each with its decisions. A step is
  * keyed by its request id (mfa.request_id); a decision without one (an older producer) belongs to
  * the same user's latest request before it, which is right because the IdP allows one open
- * request per user. A request opened without an id is keyed by its user and time.
+ * request per user. A request opened without an id is keyed by its user and time, and a later
+ * id-less request of the same user supersedes it. Decisions count only from the request on, and
+ * an approval only until the request is closed (denied, expired, completed).
  *
- * One row (one pass over the requests): `open`, the requests neither approved nor closed (denied,
- * expired, completed) by the window's end as (user, request id, network, time), oldest first; and
- * how many requests were first approved inside the window, with the nearest-rank p50 and p95 of
- * request → approval.
+ * One row (one pass over the requests): `open`, the requests neither approved nor closed by the
+ * window's end as (user, request id, network, time), oldest first; and how many requests were
+ * first approved inside the window, with the nearest-rank p50 and p95 of request → approval.
  */
 export function recoveryRequestsSql(req: ReportRequest): SqlQuery {
+  const closing = "reason IN ('denied', 'expired', 'completed')"
   const query = `
 WITH keyed AS (
   SELECT ms, reason, user_hash, request_id, network,
@@ -79,18 +81,26 @@ WITH keyed AS (
       AND reason IN ('requested', 'approved', 'denied', 'expired', 'completed') AND ${filterSql(req.filters, FILTER_KEYS)}
     LIMIT 1 BY event_id)
 ),
+timed AS (
+  SELECT *, min(if(reason = 'requested', ms, NULL)) OVER (PARTITION BY k) AS req_ms FROM keyed WHERE k IS NOT NULL
+),
 requests AS (
-  SELECT k, any(user_hash) AS user_hash, anyIf(request_id, reason = 'requested') AS request_id,
-    argMinIf(network, ms, reason = 'requested') AS network, minIf(ms, reason = 'requested') AS requested_ms,
-    countIf(reason = 'approved') AS approvals, minIf(ms, reason = 'approved') AS approved_ms,
-    countIf(reason IN ('denied', 'expired', 'completed')) AS closed
-  FROM keyed WHERE k IS NOT NULL
-  GROUP BY k HAVING countIf(reason = 'requested') > 0
+  SELECT k, anyIf(user_hash, reason = 'requested') AS user_hash, anyIf(request_id, reason = 'requested') AS request_id,
+    argMinIf(network, ms, reason = 'requested') AS network, any(req_ms) AS requested_ms,
+    countIf(${closing} AND ms >= req_ms) AS closed, minIf(ms, ${closing} AND ms >= req_ms) AS closed_ms,
+    countIf(reason = 'approved' AND ms >= req_ms) AS approvals, minIf(ms, reason = 'approved' AND ms >= req_ms) AS approved_ms
+  FROM timed WHERE req_ms IS NOT NULL
+  GROUP BY k
+),
+decided AS (
+  SELECT *, approvals > 0 AND (closed = 0 OR approved_ms <= closed_ms) AS approved,
+    max(if(request_id = '', requested_ms, 0)) OVER (PARTITION BY user_hash) AS latest_idless
+  FROM requests
 )
-SELECT arraySort(x -> x.4, groupArrayIf((user_hash, request_id, network, requested_ms), approvals = 0 AND closed = 0)) AS open,
-  arraySort(groupArrayIf(approved_ms - requested_ms, approvals > 0 AND approved_ms >= {from_ms:Int64} AND approved_ms >= requested_ms)) AS w,
+SELECT arraySort(x -> x.4, groupArrayIf((user_hash, request_id, network, requested_ms), NOT approved AND closed = 0 AND (request_id != '' OR requested_ms = latest_idless))) AS open,
+  arraySort(groupArrayIf(approved_ms - requested_ms, approved AND approved_ms >= {from_ms:Int64})) AS w,
   length(w) AS n, if(n = 0, NULL, w[toUInt64(ceil(0.5 * n))]) AS p50, if(n = 0, NULL, w[toUInt64(ceil(0.95 * n))]) AS p95
-FROM requests`
+FROM decided`
   return { query, params: historyParams(req) }
 }
 
@@ -129,7 +139,7 @@ FROM (
   FROM (
     SELECT toUnixTimestamp64Milli(ts) AS ms, event, user_hash, reason, country, network, risk_level, risk_signals, request_id
     FROM mfa_events
-    WHERE user_hash != '' AND ((${starts}) OR (event = 'mfa.enrollment.changed' AND intent != 'recovery' AND ${HISTORY}))
+    WHERE user_hash != '' AND ((${starts}) OR (event = 'mfa.enrollment.changed' AND intent != 'recovery' AND ${HISTORY} AND user_hash IN ${starting}))
     LIMIT 1 BY event_id)
   GROUP BY user_hash HAVING notEmpty(starts)) AS u
 ARRAY JOIN u.starts AS s
