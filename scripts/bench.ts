@@ -46,7 +46,8 @@ options:
   --runs N           panels: timed runs per query (20; quick 3)
   --probes N         freshness: probes (20; quick 3)
 env: BENCH_SECONDS (idp, adapters), BENCH_ALERTING_EVENTS, BENCH_SECURITY_RATE/DAYS/RUNS/DIR,
-     BENCH_CACHE_DIR (where panels datasets are cached; .data/bench)`
+     BENCH_CACHE_DIR (where panels datasets are cached; .data/bench),
+     PROF_FLAGS (node flags for the collector child, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")`
 
 const COLLECTOR_BENCHES = ['ingest', 'ack', 'panels', 'freshness'] as const
 const ALL = [...COLLECTOR_BENCHES, 'idp', 'adapters', 'alerting', 'security'] as const

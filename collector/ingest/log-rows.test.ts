@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Attrs, LogIn, ResourceBlock } from '../otlp/model'
-import { RecentIds } from './dedup'
+import { MAX_CAPACITY, RecentIds } from './dedup'
 import type { TableRows } from './encode'
 import { logRows } from './log-rows'
 
@@ -128,5 +128,30 @@ describe('RecentIds', () => {
     r.mark([['a', 1], ['b', 2]])
     r.mark([['c', 3]])
     expect([r.get('a'), r.get('b'), r.get('c'), r.size]).toEqual([undefined, { fp: 2 }, { fp: 3 }, 2])
+  })
+
+  it('a key marked again becomes the newest, with its new fingerprint; fingerprints keep all 32 bits', () => {
+    const r = new RecentIds(3)
+    r.mark([['a', 0xffffffff], ['b', 2], ['c', 3]])
+    r.mark([['a', 4]])
+    r.mark([['d', 5]])
+    expect([r.get('a'), r.get('b'), r.get('c'), r.get('d'), r.size]).toEqual([{ fp: 4 }, undefined, { fp: 3 }, { fp: 5 }, 3])
+    // Newest first: d, a, c. One more key forgets c (not a, marked after it), two more forget a.
+    r.mark([['e', 6]])
+    expect([r.get('a'), r.get('c'), r.get('d'), r.get('e'), r.size]).toEqual([{ fp: 4 }, undefined, { fp: 5 }, { fp: 6 }, 3])
+    r.mark([['f', 0xfffffffe]])
+    expect([r.get('a'), r.get('d'), r.get('e'), r.get('f'), r.size]).toEqual([undefined, { fp: 5 }, { fp: 6 }, { fp: 0xfffffffe }, 3])
+  })
+
+  it('keeps exactly the newest `capacity` keys after many times its capacity', () => {
+    const r = new RecentIds(1000)
+    for (let i = 0; i < 10_500; i += 100) r.mark(Array.from({ length: 100 }, (_, k) => [`k${i + k}`, i + k] as const))
+    expect(r.size).toBe(1000)
+    expect([r.get('k9499'), r.get('k9500'), r.get('k10499')]).toEqual([undefined, { fp: 9500 }, { fp: 10499 }])
+  })
+
+  it('refuses a capacity it cannot hold', () => {
+    expect(() => new RecentIds(0)).toThrow(/capacity/)
+    expect(() => new RecentIds(MAX_CAPACITY + 1)).toThrow(/capacity/)
   })
 })

@@ -41,7 +41,9 @@ export async function startProcess(
   timeoutMs = 90_000,
   runner: 'tsx' | 'node' = 'tsx',
 ): Promise<Running> {
-  const nodeArgs = runner === 'tsx' ? ['--import', 'tsx', join(ROOT, entry), ...args] : [entry, ...args]
+  // PROF_FLAGS: node flags for a profile of the child (e.g. --cpu-prof --cpu-prof-dir=DIR; NODE_OPTIONS refuses them).
+  const prof = process.env.PROF_FLAGS ? process.env.PROF_FLAGS.split(' ').filter(Boolean) : []
+  const nodeArgs = runner === 'tsx' ? [...prof, '--import', 'tsx', join(ROOT, entry), ...args] : [entry, ...args]
   const proc = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
     env: { ...process.env, ...env },
