@@ -2,19 +2,15 @@ import type { AnyMetricDef, FilterKey, MetricContext, MetricResults, Row, SqlQue
 import { FILTER_KEYS } from './types'
 import { ctxParams, filterSql, num, numOrNull } from './sql'
 import { fillSeries, round } from './series'
+import { PROVIDERS_ROLLUP } from './providers'
 
 /**
- * Hourly windows without a user-group filter read the provider rollup (0082), which keeps the
- * same quantile states with fewer dimensions (no user group) and a plain count of verifications
- * with a latency: over 30 days it merges about a quarter of the states mfa_rollup_1h holds, and
- * no uniq states (~95 ms against ~400 ms on this machine, 39 M events).
+ * Hourly windows without a user-group filter read the provider rollup (0082, `PROVIDERS_ROLLUP`),
+ * which keeps the same quantile states with fewer dimensions (no user group) and a plain count of
+ * verifications with a latency: over 30 days it merges about a quarter of the states
+ * mfa_rollup_1h holds, and no uniq states (~95 ms against ~400 ms on this machine, 39 M events).
  */
-const PROVIDER_1H = {
-  from: 'mfa_provider_rollup_1h',
-  window: 'hour >= toStartOfHour(fromUnixTimestamp64Milli({from_ms:Int64})) AND hour < fromUnixTimestamp64Milli({to_ms:Int64})',
-  bucket: 'intDiv(toInt64(toUnixTimestamp(hour)) * 1000, {step_ms:Int64}) * {step_ms:Int64}',
-  n: 'sum(with_latency)',
-}
+const PROVIDER_1H = { from: PROVIDERS_ROLLUP.from, window: PROVIDERS_ROLLUP.window, bucket: PROVIDERS_ROLLUP.bucket, n: PROVIDERS_ROLLUP.latencyN('1') }
 
 /**
  * Latency quantiles of successful verifications, per bucket and over the whole window in one

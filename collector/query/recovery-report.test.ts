@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RecoveryReport } from '../../contract/security'
 import { openTestStore, type TestStore } from '../../test/support/chdb-store'
 import { mfaEventRow } from '../storage/rows'
-import { MANY_FROM_ONE_NETWORK, runRecovery } from './recovery-report'
-import { SUSPICIOUS_LISTED, USERS_AS_PARAM } from './recovery-sql'
+import { runRecovery } from './recovery-report'
+import { MANY_FROM_ONE_NETWORK, SUSPICIOUS_LISTED, USERS_AS_PARAM } from './recovery-sql'
 
 /**
  * The recovery report is decided in SQL (recovery-sql.ts), so its cases run against embedded

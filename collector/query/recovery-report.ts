@@ -8,8 +8,6 @@ import { num } from './sql'
 import type { ReportRequest } from './security-sql'
 import type { QueryWindow, Row } from './types'
 
-export { MANY_FROM_ONE_NETWORK }
-
 /**
  * The recovery report: recovery-sql.ts's three aggregates in, the report out. The pairing of admin
  * requests with their decisions and the abuse signals are decided in SQL (see there, and

@@ -19,7 +19,7 @@ const CHUNK_EVENTS = 2_000_000
 export interface Dataset { dataDir: string; events: number; fromMs: number; toMs: number; generatedS: number; cached: boolean }
 
 /** Hash of the collector's migrations: a schema or rollup change makes old generated data stale. */
-function migrationsHash(): string {
+export function migrationsHash(): string {
   const dir = join(ROOT, 'collector/storage/migrations')
   const h = createHash('sha256')
   for (const f of readdirSync(dir).sort()) h.update(f).update(readFileSync(join(dir, f)))

@@ -1,4 +1,5 @@
 /** Panel latency of the Security, Explore and Executive reports over 30 days of demo-scale events in embedded chDB. */
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +8,7 @@ import { REPORTS } from '../../collector/query/reports'
 import { openClickHouse } from '../../collector/storage/client'
 import { migrate } from '../../collector/storage/migrate'
 import { createFlowRollupJob } from '../../collector/query/flow-rollup-job'
+import { migrationsHash } from './dataset'
 
 const DAY = 86_400_000
 const LOGIN_EVENTS = ['mfa.login.started', 'mfa.challenge.issued', 'mfa.provider.request', 'mfa.challenge.verified', 'mfa.login.completed']
@@ -48,17 +50,20 @@ FROM (SELECT number AS h FROM numbers(${days * 24})) ARRAY JOIN ['admin','workfo
 
 export interface PanelTiming { path: string; p50Ms: number; p95Ms: number }
 
-interface KeptFill { rate: number; days: number; now: number; fillS: number }
+interface KeptFill { rate: number; days: number; now: number; fillS: number; generator: string }
 
 /**
  * With `keepDir` (BENCH_SECURITY_DIR) the filled directory is kept and reused by the next run of
- * the same rate and days (a marker file says which), so work on one panel does not refill 39 M
- * events each time; "now" is then the first run's.
+ * the same rate, days, generator SQL and migrations (a marker file says which, as the panels
+ * dataset's cache does), so work on one panel does not refill 39 M events each time; "now" is
+ * then the first run's.
  */
 export async function benchSecurity(o: { rate: number; days: number; iterations: number; keepDir?: string; onFilled?: (events: number, fillS: number, reused: boolean) => void; onRolledUp?: (hours: number, seconds: number) => void; onSettled?: (seconds: number) => void; onPanel?: (p: PanelTiming) => void }): Promise<{ events: number; fillS: number; panels: PanelTiming[] }> {
   const marker = o.keepDir ? join(o.keepDir, 'bench-security.json') : undefined
   const kept = marker && existsSync(marker) ? (JSON.parse(readFileSync(marker, 'utf8')) as KeptFill) : undefined
-  const reuse = kept !== undefined && kept.rate === o.rate && kept.days === o.days
+  // The generator's SQL at a fixed end time, and the migrations it was made with.
+  const generator = createHash('sha256').update(fillSql(o.rate, o.days, 0).join('\n')).update(migrationsHash()).digest('hex').slice(0, 16)
+  const reuse = kept !== undefined && kept.rate === o.rate && kept.days === o.days && kept.generator === generator
   if (o.keepDir && !reuse) { rmSync(o.keepDir, { recursive: true, force: true }); mkdirSync(o.keepDir, { recursive: true }) }
   const dir = o.keepDir ?? mkdtempSync(join(tmpdir(), 'fw-bench-security-'))
   const ch = await openClickHouse(loadCollectorConfig({} as NodeJS.ProcessEnv, { dataDir: dir }))
@@ -68,7 +73,7 @@ export async function benchSecurity(o: { rate: number; days: number; iterations:
     const t0 = performance.now()
     if (!reuse) for (const q of fillSql(o.rate, o.days, now)) await ch.client.command({ query: q })
     const fillS = reuse ? kept.fillS : (performance.now() - t0) / 1000
-    if (marker && !reuse) writeFileSync(marker, `${JSON.stringify({ rate: o.rate, days: o.days, now, fillS } satisfies KeptFill)}\n`)
+    if (marker && !reuse) writeFileSync(marker, `${JSON.stringify({ rate: o.rate, days: o.days, now, fillS, generator } satisfies KeptFill)}\n`)
     const events = Number(((await (await ch.client.query({ query: 'SELECT count() AS n FROM mfa_events', format: 'JSONEachRow' })).json()) as { n: string | number }[])[0].n)
     o.onFilled?.(events, fillS, reuse)
     // What the collector's flow-rollup job does after start: finalize every hour that can be.
