@@ -1,3 +1,4 @@
+import './threadpool' // first: sizes libuv's thread pool before anything uses it
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import { Gauge, Registry } from 'prom-client'

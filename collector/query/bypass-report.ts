@@ -7,7 +7,7 @@ import { runSql, windowJson } from './run'
 import { str } from './security-run'
 import { type ReportRequest, bypassCountsSql, countSeriesSql, params, where } from './security-sql'
 import { fillSeries } from './series'
-import { filterSql, num } from './sql'
+import { SECURITY, filterSql, num } from './sql'
 import { FILTER_KEYS, type QueryWindow, type Row, type SqlQuery } from './types'
 
 /**
@@ -22,7 +22,7 @@ const USE_COLUMNS = `ts, reason AS kind, user_hash, user_group, flow_id, country
   request_id AS request_id, ${attr(ATTR.requesterHash)} AS requester_hash, ${attr(ATTR.approverHash)} AS approver_hash`
 
 export function bypassUsesSql(req: ReportRequest): SqlQuery {
-  return { query: `SELECT ${USE_COLUMNS} FROM mfa_events WHERE ${where(req, 'mfa.bypass')} ORDER BY ts DESC LIMIT 1 BY event_id LIMIT 500`, params: params(req) }
+  return { query: `SELECT ${USE_COLUMNS} FROM ${SECURITY} WHERE ${where(req, 'mfa.bypass')} ORDER BY ts DESC LIMIT 1 BY event_id LIMIT 500`, params: params(req) }
 }
 
 /** Exemption steps from the history before the window to its end, and the uses of each exemption. */
@@ -31,7 +31,7 @@ export function exemptionStepsSql(req: ReportRequest): SqlQuery {
 SELECT toUnixTimestamp64Milli(ts) AS ms, reason, user_hash, user_group,
   request_id AS request_id, ${attr(ATTR.bypassKind)} AS kind, ${attr(ATTR.requesterHash)} AS requester_hash,
   ${attr(ATTR.approverHash)} AS approver_hash, toUInt32OrNull(${attr(ATTR.durationS)}) AS duration_s
-FROM mfa_events
+FROM ${SECURITY}
 WHERE event = 'mfa.exemption' AND ${HISTORY} AND ${filterSql(req.filters, FILTER_KEYS)}
 ORDER BY ts LIMIT 1 BY event_id LIMIT 20000`
   return { query, params: historyParams(req) }
@@ -40,7 +40,7 @@ ORDER BY ts LIMIT 1 BY event_id LIMIT 20000`
 export function exemptionUsesSql(req: ReportRequest): SqlQuery {
   const query = `
 SELECT request_id AS request_id, uniq(event_id) AS uses
-FROM mfa_events
+FROM ${SECURITY}
 WHERE event = 'mfa.bypass' AND ${HISTORY} AND ${filterSql(req.filters, FILTER_KEYS)} AND request_id != ''
 GROUP BY request_id`
   return { query, params: historyParams(req) }

@@ -7,7 +7,7 @@ import { runSql, windowJson } from './run'
 import { str } from './security-run'
 import * as q from './security-sql'
 import { byBucket, ratio, round } from './series'
-import { WINDOW, filterSql, num } from './sql'
+import { SECURITY, WINDOW, filterSql, num } from './sql'
 import type { Row, SqlQuery } from './types'
 
 /** Enrollment coverage (M8) against dashboards/enrollment-targets.yaml. */
@@ -23,10 +23,10 @@ export function unprotectedAdminsSql(req: q.ReportRequest): SqlQuery {
   const snapshots = `event = 'mfa.enrollment.snapshot' AND ${WINDOW} AND ${filterSql(req.filters, ['user_group'])}`
   const query = `
 SELECT user_hash, max(ts) AS at, argMax(service, ts) AS service
-FROM mfa_events
+FROM ${SECURITY}
 WHERE ${snapshots} AND reason = 'unprotected_admin' AND user_hash != ''
 GROUP BY user_hash
-HAVING at >= (SELECT max(ts) FROM mfa_events WHERE ${snapshots} AND user_group = 'admin') - INTERVAL 5 MINUTE
+HAVING at >= (SELECT max(ts) FROM ${SECURITY} WHERE ${snapshots} AND user_group = 'admin') - INTERVAL 5 MINUTE
 ORDER BY user_hash LIMIT 500`
   return { query, params: q.params(req) }
 }

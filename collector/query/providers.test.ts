@@ -41,7 +41,7 @@ describe('provider statements keep request values out of the SQL text', () => {
     for (const v of [hostile.channel, hostile.region, hostile.provider]) expect(q.query).not.toContain(v)
     for (const name of placeholders(q)) expect(q.params, `parameter ${name}`).toHaveProperty(name)
     // Copies are dropped: by FINAL, or (circuit transitions, rare) by event id.
-    expect(q.query).toMatch(_name === 'circuits' ? /FROM mfa_events\s[\s\S]*LIMIT 1 BY event_id/ : /FROM mfa_events FINAL/)
+    expect(q.query).toMatch(_name === 'circuits' ? /FROM mfa_security_events\s[\s\S]*LIMIT 1 BY event_id/ : /FROM mfa_events FINAL/)
   })
 
   it('filters only what is given; circuits and fallbacks without a region or channel still match', () => {

@@ -2,7 +2,7 @@ import type { ProviderSeriesRequest, ProvidersRequest } from './params'
 import type { QueryWindow, SqlQuery } from './types'
 import { ROLLUP_AFTER_S } from './source'
 import { REASONS } from '../../contract'
-import { EVENTS, EVENTS_ANY_COPY, WINDOW, baseParams, bucket, lit } from './sql'
+import { EVENTS, SECURITY, WINDOW, baseParams, bucket, lit } from './sql'
 
 /**
  * Sub-processor health, read from raw events: the rollups carry no channel, fallback target or
@@ -151,9 +151,9 @@ GROUP BY factor ORDER BY factor`
 
 /**
  * Circuit state per provider: the latest transition before `to` (looking back 30 days before
- * `from`) and the newest transitions inside the window, oldest first. Transitions are rare:
- * copies are dropped by event id rather than by FINAL, which over 60 days of daily parts cost
- * ~130 ms at 100 M stored events whatever the window.
+ * `from`) and the newest transitions inside the window, oldest first. Transitions are rare and
+ * read from mfa_security_events (0087, monthly parts); copies are dropped by event id rather than
+ * by FINAL, which over 60 days of mfa_events' daily parts cost ~130 ms at 100 M stored events.
  */
 export function circuitsSql(req: Req): SqlQuery {
   const inWindow = 'ts >= fromUnixTimestamp64Milli({from_ms:Int64})'
@@ -164,7 +164,7 @@ SELECT provider,
   toUnixTimestamp64Milli(max(ts)) AS since_ms,
   countIf(${inWindow}) AS transitions_n,
   arraySlice(arraySort(groupArrayIf((toUnixTimestamp64Milli(ts), circuit_from_state, circuit_state, reason), ${inWindow})), -${MAX_TRANSITIONS}) AS transitions
-FROM (SELECT ts, event_id, provider, channel, circuit_state, circuit_from_state, reason FROM ${EVENTS_ANY_COPY}
+FROM (SELECT ts, event_id, provider, channel, circuit_state, circuit_from_state, reason FROM ${SECURITY}
   WHERE event = 'mfa.circuit.changed' AND provider != '' AND circuit_state != ''
     AND ts >= fromUnixTimestamp64Milli({lookback_from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
     AND ${where(req, { lenient: true })}

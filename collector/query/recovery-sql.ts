@@ -1,18 +1,19 @@
 import { ATTR } from '../../contract'
 import { type ReportRequest, FACTOR_CHANGE_WINDOW_MS, HISTORY_MS, params } from './security-sql'
-import { WINDOW, filterSql, lit } from './sql'
+import { SECURITY, WINDOW, filterSql, lit } from './sql'
 import { FILTER_KEYS, type SqlQuery } from './types'
 
 /**
  * SQL of the recovery and exemption reports. They read the IdP's extra attributes (requester,
  * approver, duration) from the `attributes` map ('' when absent), and request id, network and risk
- * signals from mfa_events' MATERIALIZED columns (0081, 0086). Recovery steps are rare next to sign-ins,
- * so the raw table is read without FINAL and re-deliveries are dropped with LIMIT 1 BY event_id.
+ * signals from columns. Recovery steps are rare next to sign-ins: they are read from
+ * mfa_security_events (0087, a month in a part or two), without FINAL, re-deliveries dropped with
+ * LIMIT 1 BY event_id.
  *
  * The recovery report is aggregated here, not in JavaScript: a month of a large tenant holds tens
  * of thousands of steps, and shipping them as rows cost more than the report (and a row cap would
- * silently drop the newest). Three statements answer it, each a few rows (a raw read over a
- * month costs ~25 ms a pass on two cores, so each reads the window once):
+ * silently drop the newest). Three statements answer it, each a few rows, each reading the
+ * window once:
  *  - counts by bucket and reason, the starts tallied by network and by country, the starting users;
  *  - admin recovery requests paired with their decisions: the backlog, and the waits to approval;
  *  - the starts with an abuse signal, newest first, capped, with the total.
@@ -48,7 +49,7 @@ SELECT multiIf(grouping(t) = 0, 'count', grouping(network) = 0, 'network', group
   count() AS n, countIf(start) AS requests, uniqIf(user_hash, start AND user_hash != '') AS users,
   if(kind = 'users', groupUniqArrayIf(${USERS_AS_PARAM + 1})(user_hash, start AND user_hash != ''), []) AS start_users
 FROM (SELECT intDiv(toUnixTimestamp64Milli(ts), {step_ms:Int64}) * {step_ms:Int64} AS t, reason, user_hash, network, country, ${STARTS} AS start
-  FROM mfa_events WHERE event = 'mfa.recovery' AND ${WINDOW} AND ${filterSql(req.filters, FILTER_KEYS)} LIMIT 1 BY event_id)
+  FROM ${SECURITY} WHERE event = 'mfa.recovery' AND ${WINDOW} AND ${filterSql(req.filters, FILTER_KEYS)} LIMIT 1 BY event_id)
 GROUP BY GROUPING SETS ((t, reason), (network), (country), ())
 HAVING kind IN ('count', 'users') OR requests > 0
 ORDER BY kind, t, requests DESC, key`
@@ -76,7 +77,7 @@ WITH keyed AS (
       anyLast(if(reason = 'requested', if(request_id != '', concat('id:', request_id), concat('at:', user_hash, ':', toString(ms))), NULL))
         OVER (PARTITION BY user_hash ORDER BY ms, reason != 'requested' ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) AS k
   FROM (SELECT toUnixTimestamp64Milli(ts) AS ms, reason, user_hash, request_id, network
-    FROM mfa_events
+    FROM ${SECURITY}
     WHERE event = 'mfa.recovery' AND factor = 'admin_recovery' AND user_hash != '' AND ${HISTORY}
       AND reason IN ('requested', 'approved', 'denied', 'expired', 'completed') AND ${filterSql(req.filters, FILTER_KEYS)}
     LIMIT 1 BY event_id)
@@ -116,7 +117,7 @@ FROM decided`
  */
 export function recoverySuspiciousSql(req: ReportRequest, busy: string[], users: string[] | null): SqlQuery {
   const starts = `event = 'mfa.recovery' AND ${STARTS} AND ${WINDOW} AND ${filterSql(req.filters, FILTER_KEYS)}`
-  const starting = users === null ? `(SELECT user_hash FROM mfa_events WHERE ${starts})` : '{users:Array(String)}'
+  const starting = users === null ? `(SELECT user_hash FROM ${SECURITY} WHERE ${starts})` : '{users:Array(String)}'
   const query = `
 WITH seen AS (
   SELECT user_hash, groupArray((ms, country)) AS logins FROM (
@@ -138,7 +139,7 @@ FROM (
     groupArrayIf((ms, reason, country, network, risk_level, risk_signals, request_id), event = 'mfa.recovery') AS starts
   FROM (
     SELECT toUnixTimestamp64Milli(ts) AS ms, event, user_hash, reason, country, network, risk_level, risk_signals, request_id
-    FROM mfa_events
+    FROM ${SECURITY}
     WHERE user_hash != '' AND ((${starts}) OR (event = 'mfa.enrollment.changed' AND intent != 'recovery' AND ${HISTORY} AND user_hash IN ${starting}))
     LIMIT 1 BY event_id)
   GROUP BY user_hash HAVING notEmpty(starts)) AS u

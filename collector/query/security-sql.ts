@@ -1,6 +1,6 @@
 import { PHISHING_RESISTANT_FACTORS } from '../../contract'
 import type { OutcomesRequest } from './params'
-import { EVENTS, EVENTS_ANY_COPY, WINDOW, baseParams, bucket, filterSql, litList } from './sql'
+import { SECURITY, SECURITY_FINAL, WINDOW, baseParams, bucket, filterSql, litList } from './sql'
 import { FILTER_KEYS, type SqlQuery } from './types'
 
 /**
@@ -32,7 +32,7 @@ SELECT user_group, factor,
   argMaxIf(enrolled_count, ts, ts < fromUnixTimestamp64Milli({from_ms:Int64})) AS prev_enrolled,
   argMaxIf(total_count, ts, ts < fromUnixTimestamp64Milli({from_ms:Int64})) AS prev_total,
   countIf(ts < fromUnixTimestamp64Milli({from_ms:Int64})) AS before
-FROM ${EVENTS_ANY_COPY}
+FROM ${SECURITY}
 WHERE event = 'mfa.enrollment.snapshot' AND factor != 'password'
   AND ts >= fromUnixTimestamp64Milli({lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
   AND ${filterSql(req.filters, ['user_group', 'factor'])}
@@ -45,7 +45,7 @@ export function coverageTrendSql(req: ReportRequest): SqlQuery {
   const query = `
 SELECT t, user_group, max(c) AS coverage FROM (
   SELECT ${bucket('ts')} AS t, user_group, factor, argMax(enrolled_count, ts) / nullIf(argMax(total_count, ts), 0) AS c
-  FROM ${EVENTS_ANY_COPY}
+  FROM ${SECURITY}
   WHERE event = 'mfa.enrollment.snapshot' AND factor != 'password' AND ${WINDOW} AND ${filterSql(req.filters, ['user_group', 'factor'])}
   GROUP BY t, user_group, factor)
 GROUP BY t, user_group ORDER BY t, user_group`
@@ -74,7 +74,7 @@ export function smsOnlySql(req: ReportRequest, count = false): SqlQuery {
   const users = `
 SELECT user_hash, any(grp) AS user_group, max(last_ts) AS since FROM (
   SELECT user_hash, factor, argMax(reason, ts) AS last_reason, max(ts) AS last_ts, argMax(user_group, ts) AS grp
-  FROM ${EVENTS_ANY_COPY}
+  FROM ${SECURITY}
   WHERE event = 'mfa.enrollment.changed' AND user_hash != '' AND factor NOT IN ${litList(SECOND_FACTORS_EXCLUDED)}
     AND ts >= fromUnixTimestamp64Milli({history_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
     AND ${filterSql(req.filters, ['user_group'])}
@@ -92,7 +92,7 @@ export const PHISHING_RESISTANT = PHISHING_RESISTANT_FACTORS
 export function bypassCountsSql(req: ReportRequest): SqlQuery {
   const query = `
 SELECT reason, countIf(ts >= fromUnixTimestamp64Milli({from_ms:Int64})) AS n, countIf(ts < fromUnixTimestamp64Milli({from_ms:Int64})) AS prev
-FROM ${EVENTS}
+FROM ${SECURITY_FINAL}
 WHERE event = 'mfa.bypass' AND ts >= fromUnixTimestamp64Milli({prev_from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
   AND ${filterSql(req.filters, FILTER_KEYS)}
 GROUP BY reason`
@@ -101,7 +101,7 @@ GROUP BY reason`
 
 export function countSeriesSql(req: ReportRequest, event: 'mfa.bypass' | 'mfa.recovery'): SqlQuery {
   const query = `
-SELECT ${bucket('ts')} AS t, reason, count() AS n FROM ${EVENTS} WHERE ${where(req, event)} GROUP BY t, reason ORDER BY t`
+SELECT ${bucket('ts')} AS t, reason, count() AS n FROM ${SECURITY_FINAL} WHERE ${where(req, event)} GROUP BY t, reason ORDER BY t`
   return { query, params: params(req) }
 }
 

@@ -14,6 +14,18 @@ export const EVENTS = 'mfa_events FINAL'
  */
 export const EVENTS_ANY_COPY = 'mfa_events'
 
+/**
+ * The rare events also stored in mfa_security_events (migration 0087, partitioned by month, the
+ * same key and engine as mfa_events): reads of only these events go there, where a month is one
+ * or two parts instead of thirty days of daily ones. The migration's view lists the same names
+ * (a test checks).
+ */
+export const SECURITY_EVENTS = ['mfa.enrollment.changed', 'mfa.enrollment.snapshot', 'mfa.recovery', 'mfa.bypass', 'mfa.exemption', 'mfa.lockout', 'mfa.circuit.changed'] as const
+/** mfa_security_events as read: copies dropped by the query (event id, argMax, existence). */
+export const SECURITY = 'mfa_security_events'
+/** … or by FINAL, for plain counts (cheap here: a month is a part or two). */
+export const SECURITY_FINAL = 'mfa_security_events FINAL'
+
 export const WINDOW = 'ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})'
 
 /** Window extended past `to` by `{lookahead_ms}`: lets a flow started inside the window finish. */

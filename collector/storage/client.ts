@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { type ClickHouseClient, ClickHouseLogLevel, createClient, type ErrorLogParams, type Logger, type WarnLogParams } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 import type { CollectorConfig } from '../config'
+import { ChdbPool } from './chdb-pool'
 
 export type { ClickHouseClient }
 
@@ -49,7 +50,9 @@ const LOG = { LoggerClass: OneLineLogger, level: ClickHouseLogLevel.WARN }
  * (chdb's `Session`); several on one data directory share the engine and run in parallel on
  * libuv's thread pool, off the event loop, while statements on one connection run one after
  * another. chdb serializes parameterized queries process-wide (its binder is not isolated per
- * connection), so ingest sends none: its inserts never wait for a `{name:Type}` query.
+ * connection), so ingest sends none: its inserts never wait for a `{name:Type}` query. The query
+ * client is a pool of CHDB_QUERY_CONNECTIONS connections that binds parameters itself
+ * (chdb-pool.ts), so its statements run side by side too.
  */
 /** Nice value of embedded query threads (0 normal … 19 lowest). */
 export const QUERY_THREAD_NICE = 10
@@ -76,16 +79,17 @@ export async function openClickHouse(config: CollectorConfig): Promise<OpenClick
   // chDB's connection ignores `database`: the embedded engine keeps our tables in `default`.
   const path = resolve(config.dataDir, 'chdb')
   mkdirSync(path, { recursive: true })
-  const open = (settings: Record<string, number> = {}) => createClient({
+  const open = (settings: Record<string, number> = {}, connections = 1) => createClient({
     // chdb types against its own copy of @clickhouse/client-common; the runtime shape is the same.
-    connection: createChdbConnection({ path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
+    connection: (connections > 1 ? new ChdbPool(Array.from({ length: connections }, () => createChdbConnection({ path }))) : createChdbConnection({ path })) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
     clickhouse_settings: { date_time_input_format: 'best_effort', ...settings },
     log: LOG,
   })
   // Embedded, queries and ingest share this process's cores: the query connection's threads run
   // at a lower OS priority (os_thread_priority, a nice value), so a heavy panel yields the CPU
-  // to inserts and to the event loop that acknowledges exports.
-  const client = open({ os_thread_priority: QUERY_THREAD_NICE })
+  // to inserts and to the event loop that acknowledges exports. A report's statements and the
+  // console's panels run side by side on a pool of connections (chdb-pool.ts).
+  const client = open({ os_thread_priority: QUERY_THREAD_NICE }, config.chdbQueryConnections)
   const ingest = open()
   return { client, ingest, transport: 'chdb', close: async () => { await Promise.all([ingest.close(), client.close()]) } }
 }
