@@ -1,4 +1,3 @@
-import './threadpool' // first: sizes libuv's thread pool before anything uses it
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import { Gauge, Registry } from 'prom-client'
@@ -9,6 +8,7 @@ import { createOtlpServer } from './otlp/server'
 import { createQueryServer } from './query/server'
 import { createFlowRollupJob } from './query/flow-rollup-job'
 import { openClickHouse } from './storage/client'
+import { threadPoolWarning } from './threadpool'
 import { migrate } from './storage/migrate'
 import { createAlerting, loadAlertingFiles, type LoadedRules } from './alerting/setup'
 import { annotationRoutes } from './gamedays/annotations'
@@ -52,7 +52,9 @@ async function main(): Promise<void> {
   const clock = systemClock
   const now = () => clock.now()
   const ch = await openClickHouse(config)
-  log(`clickhouse: ${ch.transport === 'chdb' ? `embedded chDB in ${config.dataDir}` : config.clickhouseUrl}`)
+  log(`clickhouse: ${ch.transport === 'chdb' ? `embedded chDB in ${config.dataDir}, ${config.chdbQueryConnections} query connections` : config.clickhouseUrl}`)
+  const threads = ch.transport === 'chdb' ? threadPoolWarning(process.env, config.chdbQueryConnections) : undefined
+  if (threads) log(threads)
   await migrate(ch.client, { cluster: config.clickhouseCluster, ttlDays: config.eventsTtlDays }, log)
 
   const registry = new Registry()

@@ -20,6 +20,7 @@ import { ROLES } from '../contract/access'
 import { newServiceKeyPair } from '../reference-idp/service-auth/assertion'
 import { simulatorIdpEnv } from '../reference-idp/simulator/idp-settings'
 import { DEMO_ACCOUNTS_FILE, provisionDemoAccounts } from './demo-accounts'
+import { COLLECTOR_UV_THREADPOOL_SIZE } from '../collector/threadpool'
 
 const root = new URL('..', import.meta.url).pathname
 
@@ -78,7 +79,7 @@ export function launchFor(name: string | undefined, env: Env, files: DemoFiles =
     const a = sharedAccess()
     return {
       entry: tsx('collector/main.ts'),
-      extra: { COLLECTOR_API_TOKENS: `console:${a.console_api_token},admin:${a.admin_api_token}`, COLLECTOR_INGEST_TOKENS: `demo:${a.ingest_token}` },
+      extra: { UV_THREADPOOL_SIZE: COLLECTOR_UV_THREADPOOL_SIZE, COLLECTOR_API_TOKENS: `console:${a.console_api_token},admin:${a.admin_api_token}`, COLLECTOR_INGEST_TOKENS: `demo:${a.ingest_token}` },
       before: async (log) => log(`the demo's collector tokens are in ${rel(files.accessFile)} (admin_api_token: for curl and Prometheus)`),
     }
   }

@@ -12,6 +12,7 @@ import { simulatorIdpEnv } from '../reference-idp/simulator/idp-settings'
 import { Supervisor } from './lib/supervisor'
 import { demoUsername, provisionDemoAccounts } from './demo-accounts'
 import { ROLES } from '../contract/access'
+import { COLLECTOR_UV_THREADPOOL_SIZE } from '../collector/threadpool'
 
 const root = new URL('..', import.meta.url).pathname
 const env = process.env
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
   const idpUrl = `http://${host}:${ports.idp}`
   // Game days: the IdP's fault API (signed with the collector's key) and the simulator's faults.
   const gamedayEnv = { COLLECTOR_IDP_URL: env.COLLECTOR_IDP_URL || idpUrl, COLLECTOR_SIMULATOR_URL: env.COLLECTOR_SIMULATOR_URL || simulatorUrl, ...(collectorServiceKey ? { COLLECTOR_IDP_SERVICE_KEY: collectorServiceKey } : {}) }
-  const collectorEnv = { COLLECTOR_HOST: host, COLLECTOR_OTLP_PORT: ports.otlp, COLLECTOR_QUERY_PORT: ports.query, COLLECTOR_API_TOKENS: apiTokens, COLLECTOR_INGEST_TOKENS: ingestTokens, ...alertingEnv, ...gamedayEnv }
+  const collectorEnv = { UV_THREADPOOL_SIZE: env.UV_THREADPOOL_SIZE || COLLECTOR_UV_THREADPOOL_SIZE, COLLECTOR_HOST: host, COLLECTOR_OTLP_PORT: ports.otlp, COLLECTOR_QUERY_PORT: ports.query, COLLECTOR_API_TOKENS: apiTokens, COLLECTOR_INGEST_TOKENS: ingestTokens, ...alertingEnv, ...gamedayEnv }
   await sup.start({ name: 'collector', ...tsx('collector/main.ts'), env: collectorEnv, ready: /collector query listening/ })
 
   await sup.start({ name: 'simulator', ...tsx('reference-idp/simulator/main.ts'), env: { SIMULATOR_HOST: host, SIMULATOR_PORT: ports.simulator }, ready: /provider-simulator listening on/ })

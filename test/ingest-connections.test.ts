@@ -18,7 +18,9 @@ let dir: string
 
 beforeAll(async () => {
   dir = tempDir('conns')
-  ch = await openClickHouse(loadCollectorConfig({}, { dataDir: dir }))
+  // One query connection, so the control below shares a single chDB connection (the default
+  // query client is a pool, collector/storage/chdb-pool.ts, tested on its own).
+  ch = await openClickHouse(loadCollectorConfig({ CHDB_QUERY_CONNECTIONS: '1' }, { dataDir: dir }))
   await ch.client.command({ query: 'CREATE TABLE IF NOT EXISTS probe (n UInt32) ENGINE = MergeTree ORDER BY n' })
 })
 afterAll(async () => {
@@ -29,10 +31,12 @@ afterAll(async () => {
 /** Completion order of a slow parameterized query on `q` and a 1-row insert on `ins` started while it runs. */
 async function race(q: OpenClickHouse['client'], ins: OpenClickHouse['client']): Promise<string[]> {
   const done: string[] = []
+  // This race's own query: another test's sleep in the same engine must not start the insert early.
+  const tag = `race-${Math.random().toString(36).slice(2)}`
   let started!: () => void
   const running = new Promise<void>((r) => (started = r))
   const slow = (async () => {
-    const rs = q.query({ query: 'SELECT sleep({s:Float64}) AS s', query_params: { s: 2 }, format: 'JSONEachRow' })
+    const rs = q.query({ query: `SELECT sleep({s:Float64}) AS s, '${tag}' AS tag`, query_params: { s: 2 }, format: 'JSONEachRow' })
     started()
     await (await rs).json()
     done.push('query')
@@ -42,7 +46,7 @@ async function race(q: OpenClickHouse['client'], ins: OpenClickHouse['client']):
   // with the whole suite beside it); asked on the other connection, which the query does not hold.
   const other = q === ch.client ? ch.ingest : ch.client
   for (let t0 = Date.now(); Date.now() - t0 < 10_000;) {
-    const rs = await other.query({ query: "SELECT count() AS n FROM system.processes WHERE query LIKE '%sleep(%' AND query NOT LIKE '%system.processes%'", format: 'JSONEachRow' })
+    const rs = await other.query({ query: `SELECT count() AS n FROM system.processes WHERE query LIKE '%${tag}%' AND query NOT LIKE '%system.processes%'`, format: 'JSONEachRow' })
     if (Number(((await rs.json()) as { n: string | number }[])[0].n) > 0) break
     await new Promise((r) => setTimeout(r, 50))
   }

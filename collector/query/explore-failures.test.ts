@@ -13,9 +13,9 @@ const H = 3_600_000
 let store: TestStore
 
 const failure = (id: string, at: number) => mfaEventRow({ tsMs: at, service: 'test-idp', attrs: { 'event.name': 'mfa.challenge.verified', 'event.id': id, 'mfa.outcome': 'failure', 'mfa.reason': 'invalid_code', 'mfa.factor': 'totp', 'mfa.flow_id': `flow-${id}` } })
-/** 3 failures in the last hour, 4 more in the last day, 5 older (the last two a week back); the newest is stored twice. */
+/** 4 failures in the last hour (one 50 min back), 4 more in the last day, 5 older; the newest is stored twice. */
 const AT: Record<string, number> = {
-  ...Object.fromEntries([1, 2, 3].map((i) => [`h${i}`, NOW - i * 10 * 60_000])),
+  ...Object.fromEntries([1, 2, 3, 5].map((i) => [`h${i}`, NOW - i * 10 * 60_000])),
   ...Object.fromEntries([1, 2, 3, 4].map((i) => [`d${i}`, NOW - i * 5 * H])),
   ...Object.fromEntries([1, 2, 3, 4, 5].map((i) => [`o${i}`, NOW - (24 + i * 30) * H])),
 }
@@ -42,14 +42,14 @@ describe('failed challenges, newest first', () => {
   })
 
   it('lists the newest `limit` failures whichever span holds them, each once', async () => {
-    expect(await list(2)).toEqual({ ids: newestFirst.slice(0, 2), total: 12 }) // the last hour has them
-    expect(await list(3)).toEqual({ ids: newestFirst.slice(0, 3), total: 12 })
-    expect(await list(5)).toEqual({ ids: newestFirst.slice(0, 5), total: 12 }) // the last day
-    expect(await list(9)).toEqual({ ids: newestFirst.slice(0, 9), total: 12 }) // the whole window
-    expect(await list(50)).toEqual({ ids: newestFirst, total: 12 })
+    expect(await list(2)).toEqual({ ids: newestFirst.slice(0, 2), total: 13 }) // the last hour has them
+    expect(await list(4)).toEqual({ ids: newestFirst.slice(0, 4), total: 13 })
+    expect(await list(6)).toEqual({ ids: newestFirst.slice(0, 6), total: 13 }) // the last day
+    expect(await list(10)).toEqual({ ids: newestFirst.slice(0, 10), total: 13 }) // the whole window
+    expect(await list(50)).toEqual({ ids: newestFirst, total: 13 })
   })
 
-  it('stays inside a window shorter than a look-back span', async () => {
+  it('stays inside a window shorter than a look-back span (the failure 50 min back is outside)', async () => {
     const p = parseFailuresRequest(new URLSearchParams({ from: new Date(NOW - 40 * 60_000).toISOString(), to: new Date(NOW).toISOString(), limit: '10' }), NOW)
     if (!p.ok) throw new Error(p.error.message)
     expect((await runFailures(store.client, p.value)).events.map((e) => e.flow_id)).toEqual(['flow-h1', 'flow-h2', 'flow-h3'])

@@ -28,6 +28,24 @@ describe('inlineParams', () => {
     expect(typedLiteral([1, 'x'], 'Array(Int64)')).toBeUndefined()
   })
 
+  it('follows ClickHouse: nested block comments, and declines what it does not follow', () => {
+    expect(inlineParams('SELECT /* a /* {a:Int64} */ {a:Int64} */ {a:Int64}', { a: 1 })).toBe("SELECT /* a /* {a:Int64} */ {a:Int64} */ CAST('1' AS Int64)")
+    for (const sql of ['SELECT 1 // {s:String}\n, {s:String}', 'SELECT $$ {s:String} $$, {s:String}', 'SELECT \u2018{s:String}\u2019, {s:String}', 'SELECT {s:String}, { t : DateTime64(3, \'UTC\') }']) {
+      expect(inlineParams(sql, { s: 'x', t: 1 })).toBeUndefined()
+    }
+    expect(inlineParams('SELECT { a : Int64 }', { a: 7 })).toBe("SELECT CAST('7' AS Int64)")
+    expect(inlineParams("SELECT {'k': 1}['k'], {a:Int64}", { a: 7 })).toBe("SELECT {'k': 1}['k'], CAST('7' AS Int64)")
+  })
+
+  it('binds integers only inside their type\'s range', () => {
+    expect(typedLiteral(4_294_967_295, 'UInt32')).toBe("CAST('4294967295' AS UInt32)")
+    expect(typedLiteral(4_294_967_296, 'UInt32')).toBeUndefined()
+    expect(typedLiteral(-1, 'UInt32')).toBeUndefined()
+    expect(typedLiteral('-9223372036854775808', 'Int64')).toBe("CAST('-9223372036854775808' AS Int64)")
+    expect(typedLiteral('9223372036854775808', 'Int64')).toBeUndefined()
+    expect(typedLiteral(-129, 'Int8')).toBeUndefined()
+  })
+
   it('escapes the backslash, the quote and control characters', () => {
     expect(quoteString("a\\b'c\n\0\x7f")).toBe("'a\\\\b\\'c\\x0a\\x00\\x7f'")
   })
@@ -60,11 +78,11 @@ describe('the query pool over chDB', () => {
     // Counted on the ingest connection, which is not the pool's. Run one after another, the two
     // sleeps would never be seen together.
     const sleeping = async () => {
-      const [r] = await (await ch.ingest.query({ query: "SELECT count() AS n FROM system.processes WHERE query LIKE '%sleep(2)%fw-pool-%' AND query NOT LIKE '%system.processes%'", format: 'JSONEachRow' })).json<{ n: number }>()
+      const [r] = await (await ch.ingest.query({ query: "SELECT count() AS n FROM system.processes WHERE query LIKE '%sleep(3)%fw-pool-%' AND query NOT LIKE '%system.processes%'", format: 'JSONEachRow' })).json<{ n: number }>()
       return Number(r.n)
     }
-    const sleeps = ['a', 'b'].map((tag) => one('SELECT sleep(2) AS s, {tag:String} AS tag', { tag: `fw-pool-${tag}` }))
-    const seen = await until('both sleeps running at once', async () => ((await sleeping()) === 2 ? true : undefined), 1_900).catch(() => false)
+    const sleeps = ['a', 'b'].map((tag) => one('SELECT sleep(3) AS s, {tag:String} AS tag', { tag: `fw-pool-${tag}` }))
+    const seen = await until('both sleeps running at once', async () => ((await sleeping()) === 2 ? true : undefined), 2_500).catch(() => false)
     await Promise.all(sleeps)
     expect(seen).toBe(true)
     expect(await sleeping()).toBe(0)

@@ -60,20 +60,17 @@ describe('mfa_security_events', () => {
     expect(Number((await rows<{ n: string }>("SELECT count() AS n FROM mfa_security_events FINAL WHERE event_id LIKE 'se-%'"))[0].n)).toBe(SECURITY_EVENTS.length)
   })
 
-  it('backfills events stored before the migration, once', async () => {
+  it('backfills events stored before the migration; running it again adds only copies the readers drop', async () => {
     // As on a store made before 0087: neither the table nor its view exists when it runs.
     await store.client.command({ query: 'DROP VIEW mfa_security_events_mv' })
     await store.client.command({ query: 'DROP TABLE mfa_security_events' })
     const m = loadMigrations({ ttlDays: 400 }).find((x) => x.version === 87)!
     const ids = async () => (await rows<{ id: string }>('SELECT event_id AS id FROM mfa_security_events FINAL ORDER BY id')).map((r) => r.id)
-    const count = async () => Number((await rows<{ n: string }>('SELECT count() AS n FROM mfa_security_events'))[0].n)
     for (const q of m.statements) await store.client.command({ query: q })
     // Copies may already be merged away (same key, ReplacingMergeTree): each event at least once.
     const want = everyEvent.filter((r) => (SECURITY_EVENTS as readonly string[]).includes(r.event)).map((r) => r.event_id).sort()
     expect(await ids()).toEqual(want)
-    const before = await count()
     for (const q of m.statements) await store.client.command({ query: q })
-    expect(await count()).toBeLessThanOrEqual(before)
     expect(await ids()).toEqual(want)
   })
 })

@@ -3,6 +3,7 @@ import { createServer } from 'node:net'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { COLLECTOR_UV_THREADPOOL_SIZE } from '../../collector/threadpool'
 
 export const ROOT = new URL('../../', import.meta.url).pathname
 
@@ -46,7 +47,7 @@ export async function startProcess(
   const nodeArgs = runner === 'tsx' ? [...prof, '--import', 'tsx', join(ROOT, entry), ...args] : [entry, ...args]
   const proc = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...launchEnv(entry), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -83,9 +84,13 @@ export async function startProcess(
   return { proc, output: () => out, stop }
 }
 
+/** What a launcher sets for `entry`: the collector's libuv thread pool (collector/threadpool.ts), as npm start does. */
+const launchEnv = (entry: string): Record<string, string> =>
+  entry === 'collector/main.ts' ? { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? COLLECTOR_UV_THREADPOOL_SIZE } : {}
+
 /** Run a TypeScript program to its end; resolves with its exit code and output (killed after `timeoutMs`). */
 export function runToExit(entry: string, args: string[], env: Record<string, string> = {}, timeoutMs = 180_000): Promise<{ code: number | null; output: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry), ...args], { cwd: ROOT, env: { ...process.env, ...launchEnv(entry), ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   proc.stdout!.on('data', (d: Buffer) => (output += d.toString()))
   proc.stderr!.on('data', (d: Buffer) => (output += d.toString()))

@@ -55,11 +55,13 @@ SELECT ts, event, event_id, tenant, service, flow_id, factor, provider, channel,
 FROM mfa_events
 WHERE event IN ('mfa.enrollment.changed', 'mfa.enrollment.snapshot', 'mfa.recovery', 'mfa.bypass', 'mfa.exemption', 'mfa.lockout', 'mfa.circuit.changed');
 
--- Backfill the events stored before this migration (only into an empty table).
+-- Backfill the events stored before this migration. Not guarded by "only into an empty table":
+-- rows the view copies while this runs (another collector, the otel_logs view) would then skip
+-- the whole history, and a crash mid-way would leave it partial for good. Running it again only
+-- adds copies, which every reader drops (by event id, FINAL or argMax) and merges remove.
 INSERT INTO mfa_security_events
 SELECT ts, event, event_id, tenant, service, flow_id, factor, provider, channel, outcome, reason, attempt, user_hash, user_group,
        region, country, client, risk_level, intent, circuit_state, circuit_from_state, enrolled_count, total_count,
        attributes['mfa.network'], attributes['mfa.risk_signals'], attributes['mfa.request_id'], trace_id, attributes, inserted_at
 FROM mfa_events
-WHERE event IN ('mfa.enrollment.changed', 'mfa.enrollment.snapshot', 'mfa.recovery', 'mfa.bypass', 'mfa.exemption', 'mfa.lockout', 'mfa.circuit.changed')
-  AND (SELECT count() FROM mfa_security_events) = 0;
+WHERE event IN ('mfa.enrollment.changed', 'mfa.enrollment.snapshot', 'mfa.recovery', 'mfa.bypass', 'mfa.exemption', 'mfa.lockout', 'mfa.circuit.changed');
