@@ -22,8 +22,8 @@ export const CollectorConfig = z.object({
   clickhousePassword: z.string().default(''),
   clickhouseDatabase: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier').default('factorwatch'),
   clickhouseCluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
-  /** Embedded chDB: connections the query API spreads its statements over (collector/storage/chdb-pool.ts). */
-  chdbQueryConnections: z.coerce.number().int().min(1).max(16).default(3),
+  /** Embedded chDB: connections the query API spreads its statements over (collector/storage/chdb-pool.ts): one per core of the machine it was tuned on. */
+  chdbQueryConnections: z.coerce.number().int().min(1).max(16).default(2),
   maxBodyBytes: z.coerce.number().int().positive().default(16 * 1024 * 1024),
   /** Write path (collector/ingest/spool.ts, batcher.ts): rows per INSERT, or at most this wait for more. */
   batchRows: z.coerce.number().int().min(1).max(1_000_000).default(20_000),

@@ -78,6 +78,9 @@ function gameDayCollector() {
 
 /** WCAG 2.2 AA: nothing but colour contrast anywhere, and no contrast failure inside <main>. */
 async function contrastInMain(page: Page): Promise<string[]> {
+  // Next streams the page's metadata after its body: judge the page once its <title> has arrived
+  // (on a loaded machine axe otherwise ran first and reported a missing title).
+  await page.waitForFunction(() => document.title !== '', undefined, { timeout: 15_000 })
   const violations: AxeViolation[] = await axeViolations(page)
   const other = violations.filter((v) => v.id !== 'color-contrast')
   expect(other, JSON.stringify(other, null, 1)).toEqual([])
