@@ -1,3 +1,5 @@
+import { open, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { systemClock } from '../../contract/clock'
@@ -106,6 +108,7 @@ const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOU
 export function classifyInsertError(err: unknown): ErrorKind {
   const e = err as { code?: string | number; name?: string; message?: string; cause?: { code?: string } }
   const message = String(e?.message ?? '')
+  if (e?.name === 'InsertFileError') return 'transient'
   if (e?.name === 'AbortError' || e?.name === 'TimeoutError' || /timeout|timed out|aborted|socket hang up/i.test(message)) return 'transient'
   if (typeof e?.code === 'string' && NETWORK_ERRNOS.has(e.code)) return 'transient'
   if (e?.cause?.code && NETWORK_ERRNOS.has(e.cause.code)) return 'transient'
@@ -125,7 +128,28 @@ export interface InsertOptions {
    */
   timeoutMs: number
   observer?: WriteObserver
+  /**
+   * Table an INSERT goes to instead of the records' own, by table (INSERT_TARGETS of
+   * write-path.ts): rows keep their table in the spool, metrics and logs.
+   */
+  targets?: Readonly<Record<string, string>>
+  /**
+   * chDB only: hand the rows over as a file in this directory (`INSERT … FROM INFILE`) rather
+   * than in the statement's text, which chdb's connection decodes to a JS string and the native
+   * side copies again; ClickHouse then reads the file itself (~20 % cheaper an insert, measured).
+   */
+  fileDir?: string
 }
+
+/** Writing an INSERT's rows to its file failed (disk full, I/O error): worth retrying, never the rows' fault. */
+export class InsertFileError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'InsertFileError'
+  }
+}
+
+let fileSeq = 0
 
 const quote = (c: string) => `\`${c.replace(/`/g, '\\`')}\``
 const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
@@ -161,18 +185,46 @@ export async function insertOnce(
   const settings: string[] = []
   if (opts.token !== undefined) settings.push(`insert_deduplication_token = ${sqlString(opts.token)}`, 'deduplicate_blocks_in_dependent_materialized_views = 1')
   for (const [k, v] of Object.entries({ ...first.settings, ...opts.extra })) settings.push(`${k} = ${Number(v)}`)
-  const query = `INSERT INTO ${first.table} (${first.columns.map(quote).join(', ')})${settings.length ? ` SETTINGS ${settings.join(', ')}` : ''} FORMAT ${first.format}`
-  const body = group.length === 1 ? first.body : Buffer.concat(group.map((r) => r.body))
+  const into = `INSERT INTO ${opts.targets?.[first.table] ?? first.table} (${first.columns.map(quote).join(', ')})`
+  const settingsClause = settings.length ? ` SETTINGS ${settings.join(', ')}` : ''
   const rows = group.reduce((n, r) => n + r.rows, 0)
   const t0 = performance.now()
-  const res = await client.exec({ query, values: Readable.from([body]), ...(opts.timeoutMs > 0 ? { abort_signal: AbortSignal.timeout(opts.timeoutMs) } : {}) })
-  // The answer of an INSERT is empty; drain it so the socket goes back to the pool.
+  if (opts.fileDir !== undefined) {
+    const path = join(opts.fileDir, `${process.pid}-${++fileSeq}.${first.format.toLowerCase()}`)
+    try {
+      await writeRows(path, group)
+      await drain(await client.exec({ query: `${into} FROM INFILE ${sqlString(path)}${settingsClause} FORMAT ${first.format}` }))
+    } finally {
+      await unlink(path).catch(() => {})
+    }
+  } else {
+    const body = group.length === 1 ? first.body : Buffer.concat(group.map((r) => r.body))
+    await drain(await client.exec({ query: `${into}${settingsClause} FORMAT ${first.format}`, values: Readable.from([body]), ...(opts.timeoutMs > 0 ? { abort_signal: AbortSignal.timeout(opts.timeoutMs) } : {}) }))
+  }
+  opts.observer?.insert?.(first.table, rows, (performance.now() - t0) / 1000)
+}
+
+/** The answer of an INSERT is empty; drain it so the socket goes back to the pool. */
+function drain(res: { stream: NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean } }): Promise<void> {
   res.stream.resume()
-  await new Promise<void>((resolve) => {
+  return new Promise<void>((resolve) => {
     if (res.stream.readableEnded || res.stream.destroyed) return resolve()
     res.stream.once('end', resolve).once('close', resolve).once('error', () => resolve())
   })
-  opts.observer?.insert?.(first.table, rows, (performance.now() - t0) / 1000)
+}
+
+/** The group's bodies, one after the other, into a new file (no fsync: the spool holds the rows durably). */
+async function writeRows(path: string, group: EncodedRows[]): Promise<void> {
+  try {
+    const fh = await open(path, 'w')
+    try {
+      await fh.writev(group.map((r) => r.body))
+    } finally {
+      await fh.close()
+    }
+  } catch (err) {
+    throw new InsertFileError(`could not write the rows of an INSERT to ${path}: ${(err as Error).message}`)
+  }
 }
 
 export interface IsolateResult {
@@ -244,6 +296,12 @@ export interface SpoolWriterOptions extends InsertOptions {
   maxSpoolAgeMs: number
   now: () => number
   log?: (line: string) => void
+  /**
+   * `targets` of the process that wrote the segments found at open: a replayed segment must
+   * reach the table it reached the first time, where its deduplication token is known (a token
+   * passed on through a view is a derived one). Default: `targets`.
+   */
+  leftoverTargets?: Readonly<Record<string, string>>
 }
 
 /** Acknowledge from the spool, insert in the background; see the top of this file. */
@@ -356,7 +414,8 @@ export class SpoolWriter implements RowWriter {
     const records = await this.o.spool.read(seg)
     const groups = groupRecords(records)
     for (let g = 0; g < groups.length; g++) {
-      const { refused } = await insertIsolating(this.o.client, groups[g], { ...this.o, token: `${seg.table}/${seg.name}/${g}`, attempt })
+      const targets = this.leftover.has(seg) && this.o.leftoverTargets !== undefined ? this.o.leftoverTargets : this.o.targets
+      const { refused } = await insertIsolating(this.o.client, groups[g], { ...this.o, targets, token: `${seg.table}/${seg.name}/${g}`, attempt })
       for (const r of refused) {
         this.refusedRows += groups[g][r.index].rows
         this.o.log?.(`spool: ${groups[g][r.index].rows} rows of ${seg.table} refused by ClickHouse and dropped: ${r.reason}`)
