@@ -28,101 +28,120 @@ const isObj = (v: unknown): v is J => typeof v === 'object' && v !== null && !Ar
 function fail(path: string, expected: string): never {
   throw new DecodeError(`invalid OTLP JSON at ${path}: expected ${expected}`)
 }
-export function arr(v: unknown, path: string): unknown[] {
+
+/*
+ * Where a value sits, for messages only: `base`, then `[i]` when i >= 0, then `suffix`. The
+ * readers take the pieces and join them only when they report a problem, so a valid record
+ * (the common case, ~25 values each) costs no path strings at all.
+ */
+const at = (base: string, suffix: string, i: number): string => (i < 0 ? `${base}${suffix}` : `${base}[${i}]${suffix}`)
+
+export function arr(v: unknown, base: string, suffix = '', i = -1): unknown[] {
   if (v === undefined || v === null) return []
-  if (!Array.isArray(v)) fail(path, 'an array')
+  if (!Array.isArray(v)) fail(at(base, suffix, i), 'an array')
   return v
 }
-export function obj(v: unknown, path: string): J {
+export function obj(v: unknown, base: string, suffix = '', i = -1): J {
   if (v === undefined || v === null) return {}
-  if (!isObj(v)) fail(path, 'an object')
+  if (!isObj(v)) fail(at(base, suffix, i), 'an object')
   return v
 }
-export function str(v: unknown, path: string): string {
+export function str(v: unknown, base: string, suffix = '', i = -1): string {
   if (v === undefined || v === null) return ''
-  if (typeof v !== 'string') fail(path, 'a string')
+  if (typeof v !== 'string') fail(at(base, suffix, i), 'a string')
   if (!isWellFormed.call(v)) {
     badText++
-    badPath = path
+    badPath = at(base, suffix, i)
     return ''
   }
   return v
 }
-export function num(v: unknown, path: string): number {
+export function num(v: unknown, base: string, suffix = '', i = -1): number {
   if (v === undefined || v === null) return 0
   if (typeof v === 'number') return v
   if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v)
-  fail(path, 'an integer')
+  fail(at(base, suffix, i), 'an integer')
 }
-export function nanos(v: unknown, path: string): bigint {
+export function nanos(v: unknown, base: string, suffix = '', i = -1): bigint {
   if (v === undefined || v === null || v === '') return 0n
   if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v)
   if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v)
-  fail(path, 'unsigned nanoseconds')
+  fail(at(base, suffix, i), 'unsigned nanoseconds')
 }
-export function hexId(v: unknown, path: string): string {
-  const s = str(v, path).toLowerCase()
-  if (s && !/^[0-9a-f]*$/.test(s)) fail(path, 'a hex id')
+export function hexId(v: unknown, base: string, suffix = '', i = -1): string {
+  const s = str(v, base, suffix, i).toLowerCase()
+  if (s && !/^[0-9a-f]*$/.test(s)) fail(at(base, suffix, i), 'a hex id')
   return s
 }
 
-function anyValue(v: unknown, path: string, depth: number): AttrValue {
+/** The AnyValue at `base[i]suffix` (see `at`). */
+function anyValue(v: unknown, base: string, suffix: string, i: number, depth: number): AttrValue {
   if (depth > maxDepth) throw tooDeep(maxDepth)
-  const o = obj(v, path)
-  if ('stringValue' in o) return str(o.stringValue, `${path}.stringValue`)
+  const o = obj(v, base, suffix, i)
+  if ('stringValue' in o) {
+    const s = o.stringValue
+    // The common case without a path: a well-formed string.
+    if (typeof s === 'string' && isWellFormed.call(s)) return s
+    return str(s, at(base, suffix, i), '.stringValue')
+  }
   if ('boolValue' in o) {
-    if (typeof o.boolValue !== 'boolean') fail(`${path}.boolValue`, 'true or false')
+    if (typeof o.boolValue !== 'boolean') fail(`${at(base, suffix, i)}.boolValue`, 'true or false')
     return o.boolValue
   }
   if ('intValue' in o) {
-    const i = o.intValue
-    if (typeof i !== 'number' && !(typeof i === 'string' && /^-?\d+$/.test(i))) fail(`${path}.intValue`, 'an integer')
-    return int64(i as string | number)
+    const n = o.intValue
+    if (typeof n !== 'number' && !(typeof n === 'string' && /^-?\d+$/.test(n))) fail(`${at(base, suffix, i)}.intValue`, 'an integer')
+    return int64(n as string | number)
   }
   if ('doubleValue' in o) {
     const d = o.doubleValue
     if (typeof d === 'number') return d
     if (typeof d === 'string' && !Number.isNaN(Number(d))) return Number(d)
-    fail(`${path}.doubleValue`, 'a number')
+    fail(`${at(base, suffix, i)}.doubleValue`, 'a number')
   }
-  if ('arrayValue' in o) return arr(obj(o.arrayValue, `${path}.arrayValue`).values, `${path}.arrayValue.values`).map((x, i) => anyValue(x, `${path}.arrayValue.values[${i}]`, depth + 1))
-  if ('kvlistValue' in o) return attrs(obj(o.kvlistValue, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`, depth + 1)
-  if ('bytesValue' in o) return str(o.bytesValue, `${path}.bytesValue`)
+  const path = at(base, suffix, i)
+  if ('arrayValue' in o) return arr(obj(o.arrayValue, path, '.arrayValue').values, path, '.arrayValue.values').map((x, k) => anyValue(x, `${path}.arrayValue.values`, '', k, depth + 1))
+  if ('kvlistValue' in o) return attrs(obj(o.kvlistValue, path, '.kvlistValue').values, `${path}.kvlistValue.values`, depth + 1)
+  if ('bytesValue' in o) return str(o.bytesValue, path, '.bytesValue')
   return null
 }
 
-/** KeyValue list; `depth` is its values' AnyValue level (1 for an item's own attributes). */
+/** KeyValue list at `path`; `depth` is its values' AnyValue level (1 for an item's own attributes). */
 export function attrs(v: unknown, path: string, depth = 1): Attrs {
   const out: Attrs = {}
-  arr(v, path).forEach((kv, i) => {
-    const o = obj(kv, `${path}[${i}]`)
-    out[str(o.key, `${path}[${i}].key`)] = anyValue(o.value, `${path}[${i}].value`, depth)
-  })
+  const list = arr(v, path)
+  for (let i = 0; i < list.length; i++) {
+    const o = obj(list[i], path, '', i)
+    out[str(o.key, path, '.key', i)] = anyValue(o.value, path, '.value', i, depth)
+  }
   return out
 }
 
 function scope(v: unknown, path: string, schemaUrl: unknown): Scope {
   const o = obj(v, path)
-  return { ...emptyScope(), name: str(o.name, `${path}.name`), version: str(o.version, `${path}.version`), attributes: attrs(o.attributes, `${path}.attributes`), schemaUrl: str(schemaUrl, `${path}.schemaUrl`), droppedAttributes: num(o.droppedAttributesCount, `${path}.droppedAttributesCount`) }
+  return { ...emptyScope(), name: str(o.name, path, '.name'), version: str(o.version, path, '.version'), attributes: attrs(o.attributes, `${path}.attributes`), schemaUrl: str(schemaUrl, path, '.schemaUrl'), droppedAttributes: num(o.droppedAttributesCount, path, '.droppedAttributesCount') }
 }
 
-function logRecord(v: unknown, p: string): LogIn {
-  const o = obj(v, p)
+/** The log record at `base[i]`. */
+function logRecord(v: unknown, base: string, i: number): LogIn {
+  const o = obj(v, base, '', i)
   return {
-    timeNs: nanos(o.timeUnixNano, `${p}.timeUnixNano`),
-    observedNs: nanos(o.observedTimeUnixNano, `${p}.observedTimeUnixNano`),
-    severityNumber: num(o.severityNumber, `${p}.severityNumber`),
-    severityText: str(o.severityText, `${p}.severityText`),
-    body: o.body === undefined ? null : anyValue(o.body, `${p}.body`, 1),
-    attributes: attrs(o.attributes, `${p}.attributes`),
-    traceId: hexId(o.traceId, `${p}.traceId`),
-    spanId: hexId(o.spanId, `${p}.spanId`),
-    flags: num(o.flags, `${p}.flags`),
-    eventName: str(o.eventName, `${p}.eventName`),
+    timeNs: nanos(o.timeUnixNano, base, '.timeUnixNano', i),
+    observedNs: nanos(o.observedTimeUnixNano, base, '.observedTimeUnixNano', i),
+    severityNumber: num(o.severityNumber, base, '.severityNumber', i),
+    severityText: str(o.severityText, base, '.severityText', i),
+    body: o.body === undefined ? null : anyValue(o.body, base, '.body', i, 1),
+    attributes: o.attributes === undefined || o.attributes === null ? {} : attrs(o.attributes, `${base}[${i}].attributes`),
+    traceId: hexId(o.traceId, base, '.traceId', i),
+    spanId: hexId(o.spanId, base, '.spanId', i),
+    flags: num(o.flags, base, '.flags', i),
+    eventName: str(o.eventName, base, '.eventName', i),
   }
 }
 
-function span(v: unknown, p: string): SpanIn {
+/** The span at `base[i]` (spans are fewer and larger than log records: paths built eagerly). */
+function span(v: unknown, base: string, i: number): SpanIn {
+  const p = `${base}[${i}]`
   const o = obj(v, p)
   const status = obj(o.status, `${p}.status`)
   return {
@@ -135,13 +154,13 @@ function span(v: unknown, p: string): SpanIn {
     startNs: nanos(o.startTimeUnixNano, `${p}.startTimeUnixNano`),
     endNs: nanos(o.endTimeUnixNano, `${p}.endTimeUnixNano`),
     attributes: attrs(o.attributes, `${p}.attributes`),
-    events: arr(o.events, `${p}.events`).map((e, i) => {
-      const eo = obj(e, `${p}.events[${i}]`)
-      return { timeNs: nanos(eo.timeUnixNano, `${p}.events[${i}].timeUnixNano`), name: str(eo.name, `${p}.events[${i}].name`), attributes: attrs(eo.attributes, `${p}.events[${i}].attributes`) }
+    events: arr(o.events, `${p}.events`).map((e, k) => {
+      const eo = obj(e, `${p}.events[${k}]`)
+      return { timeNs: nanos(eo.timeUnixNano, `${p}.events[${k}].timeUnixNano`), name: str(eo.name, `${p}.events[${k}].name`), attributes: attrs(eo.attributes, `${p}.events[${k}].attributes`) }
     }),
-    links: arr(o.links, `${p}.links`).map((l, i) => {
-      const lo = obj(l, `${p}.links[${i}]`)
-      return { traceId: hexId(lo.traceId, `${p}.links[${i}].traceId`), spanId: hexId(lo.spanId, `${p}.links[${i}].spanId`), traceState: str(lo.traceState, `${p}.links[${i}].traceState`), attributes: attrs(lo.attributes, `${p}.links[${i}].attributes`) }
+    links: arr(o.links, `${p}.links`).map((l, k) => {
+      const lo = obj(l, `${p}.links[${k}]`)
+      return { traceId: hexId(lo.traceId, `${p}.links[${k}].traceId`), spanId: hexId(lo.spanId, `${p}.links[${k}].spanId`), traceState: str(lo.traceState, `${p}.links[${k}].traceState`), attributes: attrs(lo.attributes, `${p}.links[${k}].attributes`) }
     }),
     statusCode: num(status.code, `${p}.status.code`),
     statusMessage: str(status.message, `${p}.status.message`),
@@ -153,7 +172,7 @@ function span(v: unknown, p: string): SpanIn {
  * and resource whose strings were not Unicode text comes back with `invalid` set.
  */
 export function blocks<T extends { invalid?: string }>(
-  body: string | Uint8Array, top: string, scopes: string, items: string, item: (v: unknown, p: string) => T, limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+  body: string | Uint8Array, top: string, scopes: string, items: string, item: (v: unknown, base: string, i: number) => T, limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
 ): ResourceBlock<T>[] {
   let text: string
   if (typeof body === 'string') text = body
@@ -186,9 +205,10 @@ export function blocks<T extends { invalid?: string }>(
       const sat = badText
       const entry: ResourceBlock<T>['scopes'][number] = { scope: scope(so.scope, `${sp}.scope`, so.schemaUrl), items: [] }
       if (badText !== sat) entry.invalid = `scope: ${problem(sat)}`
-      entry.items = arr(so[items], `${sp}.${items}`).map((x, k) => {
+      const base = `${sp}.${items}`
+      entry.items = arr(so[items], base).map((x, k) => {
         const mark = badText
-        const it = item(x, `${sp}.${items}[${k}]`)
+        const it = item(x, base, k)
         if (badText !== mark) it.invalid = problem(mark)
         return it
       })

@@ -199,4 +199,4 @@ function metricJson(v: unknown, p: string): MetricIn {
   return m
 }
 
-export const decodeMetricsJson = (body: string | Uint8Array, limits?: DecodeLimits): ResourceBlock<MetricIn>[] => blocks(body, 'resourceMetrics', 'scopeMetrics', 'metrics', metricJson, limits)
+export const decodeMetricsJson = (body: string | Uint8Array, limits?: DecodeLimits): ResourceBlock<MetricIn>[] => blocks(body, 'resourceMetrics', 'scopeMetrics', 'metrics', (v, base, i) => metricJson(v, `${base}[${i}]`), limits)
