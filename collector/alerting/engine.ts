@@ -16,6 +16,9 @@ import { OPEN_END, attributionSql, coverageSql } from './sql'
 import type { AlertStore, HistoryQuery } from './store'
 import { INITIAL, type AlertMemory, type RuleSet } from './types'
 
+/** One turn of the event loop: I/O callbacks (requests waiting on this thread) run first. */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve))
+
 export interface EngineOptions {
   client: ClickHouseClient
   store: AlertStore
@@ -135,7 +138,15 @@ export class AlertEngine {
     const t1 = performance.now()
     const thresholds = await this.thresholds.read(now)
     const t2 = performance.now()
-    const input: CycleInput = { nowMs: now, windows: this.counter.windows(now), sloWindow: this.counter.sloWindow(now), thresholds }
+    // The cycle's pure work runs on the event loop that also acknowledges OTLP exports: let
+    // waiting requests through between its larger steps (tens of ms each at a month of buckets)
+    // rather than holding them for the whole cycle.
+    await breathe()
+    const windows = this.counter.windows(now)
+    await breathe()
+    const sloWindow = this.counter.sloWindow(now)
+    await breathe()
+    const input: CycleInput = { nowMs: now, windows, sloWindow, thresholds }
     this.input = input
     this.sloCache = null
     const slos = new Map(this.o.rules.slos.map((s) => [s.id, s]))
@@ -151,9 +162,11 @@ export class AlertEngine {
       } else this.tags.delete(inst.id)
       return { inst, prev, e }
     })
+    await breathe()
     const groups = groupByRootCause(evaluated.map(({ inst, e }) => ({
       id: inst.id, state: e.state.state, severity: inst.rule.severity, labels: inst.labels, value: e.value, providerSensitive: inst.rule.slo !== null && this.providerSensitive.has(inst.rule.slo),
     })), new Set(this.statuses.filter((a) => a.group !== null && a.grouped_under === null).map((a) => a.id)))
+    await breathe()
     const mutes = this.mutes()
     const transitions: AlertTransition[] = []
     this.statuses = evaluated.map(({ inst, prev, e }) => {
