@@ -147,8 +147,6 @@ export class AlertEngine {
     const sloWindow = this.counter.sloWindow(now)
     await breathe()
     const input: CycleInput = { nowMs: now, windows, sloWindow, thresholds }
-    this.input = input
-    this.sloCache = null
     const slos = new Map(this.o.rules.slos.map((s) => [s.id, s]))
     const evaluated = instancesFor(this.o.rules, this.counter.index, input, this.memory.keys()).map((instance) => {
       let inst = instance
@@ -169,6 +167,10 @@ export class AlertEngine {
     await breathe()
     const mutes = this.mutes()
     const transitions: AlertTransition[] = []
+    // Published together, after the last yield: slos() never pairs this cycle's counts with the
+    // last cycle's firing alerts.
+    this.input = input
+    this.sloCache = null
     this.statuses = evaluated.map(({ inst, prev, e }) => {
       const r = inst.rule
       const slo = r.slo ? slos.get(r.slo) : undefined

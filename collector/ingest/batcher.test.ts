@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { describe, expect, it } from 'vitest'
-import { backoffMs, classifyInsertError, groupRecords, insertIsolating, WriteRefused } from './batcher'
+import { backoffMs, classifyInsertError, groupRecords, InsertFileError, insertIsolating, WriteRefused } from './batcher'
 import { DirectWriter } from './direct-writer'
 import type { EncodedRows } from './spool-record'
 
@@ -18,6 +18,11 @@ describe('classifyInsertError', () => {
     [chError(27, 'Cannot parse input: expected \'[\' before: \'garbage\''), 'data'],
     [chError(41, 'Cannot parse datetime'), 'data'],
     [chError(60, 'Table default.nope does not exist'), 'unknown'],
+    // FROM INFILE reads a file of ours: trouble with it is never the rows' fault.
+    [chError(74, 'Cannot read from file /data/spool/.insert/1-2.tabseparated'), 'transient'],
+    [chError(76, 'Cannot open file /data/spool/.insert/1-2.tabseparated'), 'transient'],
+    [chError(107, 'File /data/spool/.insert/1-2.tabseparated doesn\'t exist'), 'transient'],
+    [new InsertFileError('could not write the rows of an INSERT to /x: ENOSPC'), 'transient'],
   ]
   it.each(cases)('%s → %s', (err, kind) => expect(classifyInsertError(err)).toBe(kind))
 })

@@ -75,6 +75,9 @@ const TRANSIENT_CODES = new Set([
   394, // QUERY_WAS_CANCELLED
   425, // SYSTEM_ERROR
   439, // CANNOT_SCHEDULE_TASK
+  74, // CANNOT_READ_FROM_FILE_DESCRIPTOR (FROM INFILE: the file is ours, its rows are fine)
+  76, // CANNOT_OPEN_FILE
+  107, // FILE_DOESNT_EXIST
   999, // KEEPER_EXCEPTION
   1000, // POCO_EXCEPTION
 ])
@@ -218,7 +221,15 @@ async function writeRows(path: string, group: EncodedRows[]): Promise<void> {
   try {
     const fh = await open(path, 'w')
     try {
-      await fh.writev(group.map((r) => r.body))
+      // writev may write less than asked (a disk filling up): go on from where it stopped, so a
+      // short file never reaches ClickHouse as if it were the whole batch.
+      const rest = group.map((r) => r.body)
+      while (rest.length > 0) {
+        let { bytesWritten } = await fh.writev(rest)
+        if (bytesWritten === 0) throw new Error('no progress writing (disk full?)')
+        while (rest.length > 0 && bytesWritten >= rest[0].length) bytesWritten -= rest.shift()!.length
+        if (bytesWritten > 0) rest[0] = rest[0].subarray(bytesWritten)
+      }
     } finally {
       await fh.close()
     }
@@ -297,11 +308,11 @@ export interface SpoolWriterOptions extends InsertOptions {
   now: () => number
   log?: (line: string) => void
   /**
-   * `targets` of the process that wrote the segments found at open: a replayed segment must
-   * reach the table it reached the first time, where its deduplication token is known (a token
-   * passed on through a view is a derived one). Default: `targets`.
+   * `targets` of the process that wrote a segment found at open: a replayed segment must reach
+   * the table it reached the first time, where its deduplication token is known (a token passed
+   * on through a view is a derived one). Default: `targets`.
    */
-  leftoverTargets?: Readonly<Record<string, string>>
+  leftoverTargets?: (seg: Segment) => Readonly<Record<string, string>>
 }
 
 /** Acknowledge from the spool, insert in the background; see the top of this file. */
@@ -414,7 +425,7 @@ export class SpoolWriter implements RowWriter {
     const records = await this.o.spool.read(seg)
     const groups = groupRecords(records)
     for (let g = 0; g < groups.length; g++) {
-      const targets = this.leftover.has(seg) && this.o.leftoverTargets !== undefined ? this.o.leftoverTargets : this.o.targets
+      const targets = this.leftover.has(seg) && this.o.leftoverTargets !== undefined ? this.o.leftoverTargets(seg) : this.o.targets
       const { refused } = await insertIsolating(this.o.client, groups[g], { ...this.o, targets, token: `${seg.table}/${seg.name}/${g}`, attempt })
       for (const r of refused) {
         this.refusedRows += groups[g][r.index].rows

@@ -7,7 +7,7 @@ import { insertIsolating, insertOnce, SpoolWriter } from './batcher'
 import { loadCollectorConfig } from '../config'
 import { MFA_EVENTS_COLUMNS } from './log-rows'
 import { Spool } from './spool'
-import { INSERT_FILES_DIR, INSERT_TARGETS, openWritePath, TARGETS_FILE } from './write-path'
+import { INSERT_FILES_DIR, INSERT_TARGETS, openWritePath, recordTargets, segmentBoot, TARGETS_FILE } from './write-path'
 import { dayOfMs, encodeJsonRows, type EncodedRows } from './spool-record'
 
 /*
@@ -148,7 +148,12 @@ describe('insert deduplication in chDB', () => {
     const start = Date.UTC(2026, 0, 3)
     const recs = events('staged', 40, start, 60_000)
     const staged = { ...opts, targets: INSERT_TARGETS, fileDir: dir }
-    await insertOnce(store.client, recs, { ...staged, token: 'test/staged/0' })
+    // What reached chDB: the staging table, rows read from a file.
+    const queries: string[] = []
+    const client = { exec: (p: Parameters<typeof store.client.exec>[0]) => (queries.push(p.query), store.client.exec(p)) }
+    await insertOnce(client, recs, { ...staged, token: 'test/staged/0' })
+    expect(queries).toHaveLength(1)
+    expect(queries[0]).toMatch(new RegExp(`^INSERT INTO mfa_events_in \\(.*\\) FROM INFILE '${dir}/[^']+' SETTINGS insert_deduplication_token = 'test/staged/0'.* FORMAT JSONCompactEachRow$`))
     await insertOnce(store.client, recs, { ...staged, token: 'test/staged/0' })
     expect(await counts('staged')).toEqual({ rows: 40, distinct: 40 })
     expect(await rollup('mfa_rollup_1m', start, start + DAY)).toBe(40)
@@ -168,13 +173,16 @@ describe('insert deduplication in chDB', () => {
   it('replays what an earlier process left where that process inserted it: before 0088 into mfa_events, since then through mfa_events_in', async () => {
     const config = (dataDir: string) => loadCollectorConfig({} as NodeJS.ProcessEnv, { dataDir, batchMs: 50 })
     const now = () => Date.now()
-    // `flow` spooled and inserted by a first process (`targets` as it had them), which dies before deleting the segment.
+    // `flow` spooled and inserted by a first process, which dies before deleting the segment. With
+    // `targets` it is a collector of 0088 on (it recorded them), without one from before.
     const crashed = async (flow: string, dataDir: string, startMs: number, targets?: Readonly<Record<string, string>>) => {
       const spool = await Spool.open({ dir: join(dataDir, 'spool'), batchRows: 20_000, batchBytes: 1 << 26, batchMs: 50, maxDays: 90, fsync: true, now })
+      if (targets) await recordTargets(join(dataDir, 'spool'), spool.bootId, targets, new Set())
       await spool.append(events(flow, 25, startMs, 60_000))
       const seg = (await spool.next('mfa_events', new AbortController().signal))!
       await insertIsolating(store.client, await spool.read(seg), { ...opts, targets, token: `${seg.table}/${seg.name}/0`, attempt: 0 })
       expect((await counts(flow)).rows).toBe(25)
+      return seg
     }
     const restart = async (dataDir: string) => {
       const w = await openWritePath({ config: config(dataDir), client: store.client, now })
@@ -188,19 +196,32 @@ describe('insert deduplication in chDB', () => {
     const old = tempDir('old-spool')
     dirs.push(old)
     await crashed('old', old, start)
-    expect(await restart(old)).toEqual(INSERT_TARGETS)
+    expect(Object.values(await restart(old) as object)).toEqual([INSERT_TARGETS])
     expect(await counts('old')).toEqual({ rows: 25, distinct: 25 })
     expect(await rollup('mfa_rollup_1m', start, start + DAY)).toBe(25)
 
-    // A spool of this version says where its segments went.
+    // A process of this version records where its segments go; the next start replays them there.
     const now0088 = tempDir('new-spool')
     dirs.push(now0088)
     await restart(now0088)
-    await crashed('new', now0088, start + DAY, INSERT_TARGETS)
-    await restart(now0088)
+    const mine = await crashed('new', now0088, start + DAY, INSERT_TARGETS)
+    const recorded = await restart(now0088)
     expect(await counts('new')).toEqual({ rows: 25, distinct: 25 })
     expect(await rollup('mfa_rollup_1m', start + DAY, start + 2 * DAY)).toBe(25)
     expect(readdirSync(join(now0088, 'spool', INSERT_FILES_DIR))).toEqual([])
+    // The processes whose segments were there at the start keep their entry, plus the new one;
+    // the first start's entry (no segment left) is gone.
+    expect(Object.keys(recorded as object)).toHaveLength(2)
+    expect((recorded as Record<string, unknown>)[segmentBoot(mine.name)]).toEqual(INSERT_TARGETS)
+    expect(Object.keys(await restart(now0088) as object)).toHaveLength(1)
+
+    // A start that dies before replaying an older collector's segment does not make it look like its own.
+    const twice = tempDir('twice-spool')
+    dirs.push(twice)
+    const left = await crashed('twice', twice, start + 3 * DAY)
+    await recordTargets(join(twice, 'spool'), 'a-start-that-died', INSERT_TARGETS, new Set([segmentBoot(left.name)]))
+    await restart(twice)
+    expect(await counts('twice')).toEqual({ rows: 25, distinct: 25 })
 
     // The test can fail: a replay through the other table is not recognised (its token reaches mfa_events derived).
     const wrong = tempDir('wrong-spool')
@@ -211,5 +232,31 @@ describe('insert deduplication in chDB', () => {
     await w.replayed()
     await w.close(1000)
     expect((await counts('wrong')).rows).toBe(50)
+  })
+
+  it('stores every column given to mfa_events_in as mfa_events stores it given directly (the view lists them all)', async () => {
+    const typed = await (await store.client.query({
+      query: "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'mfa_events_in' ORDER BY position", format: 'JSONEachRow',
+    })).json<{ name: string; type: string }>()
+    // A value unlike any default, by type.
+    const value = (name: string, type: string): unknown => {
+      if (type.startsWith('DateTime64')) return '2026-01-04 05:06:07.089'
+      if (type.startsWith('Map')) return { [`k_${name}`]: `v_${name}` }
+      if (type.includes('Int')) return 7
+      return `v_${name}`
+    }
+    const columns = typed.map((c) => c.name)
+    const row = (id: string) => typed.map((c) => (c.name === 'event_id' ? id : value(c.name, c.type)))
+    const day = () => dayOfMs(Date.UTC(2026, 0, 4))
+    await insertOnce(store.client, encodeJsonRows('mfa_events', columns, [row('rt-staged')], day), { ...opts, targets: INSERT_TARGETS, token: 'test/rt/staged' })
+    await insertOnce(store.client, encodeJsonRows('mfa_events', columns, [row('rt-direct')], day), { ...opts, token: 'test/rt/direct' })
+    const read = async (id: string) => (await (await store.client.query({
+      query: `SELECT ${columns.filter((c) => c !== 'event_id').join(', ')} FROM mfa_events WHERE event_id = '${id}'`, format: 'JSONEachRow',
+    })).json<Record<string, unknown>>())
+    const staged = await read('rt-staged')
+    expect(staged).toHaveLength(1)
+    expect(staged).toEqual(await read('rt-direct'))
+    // No column kept its default on the way through.
+    for (const c of columns.filter((x) => x !== 'event_id')) expect(JSON.stringify(staged[0][c])).toContain(c === 'ts' ? '2026-01-04' : typeof value(c, typed.find((t) => t.name === c)!.type) === 'number' ? '7' : c)
   })
 })
