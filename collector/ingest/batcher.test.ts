@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { describe, expect, it } from 'vitest'
-import { backoffMs, classifyInsertError, groupRecords, InsertFileError, insertIsolating, WriteRefused } from './batcher'
+import { backoffMs, groupRecords, insertIsolating, WriteRefused } from './batcher'
+import { classifyInsertError, InsertFileError } from './insert-errors'
 import { DirectWriter } from './direct-writer'
 import type { EncodedRows } from './spool-record'
 

@@ -282,7 +282,8 @@ class TableLog {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** fsync a directory, so a file created or renamed in it survives a power loss. */
+export async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r')
   try {
     await fh.sync()

@@ -4,7 +4,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import type { Registry } from 'prom-client'
 import type { CollectorConfig } from '../config'
 import { SpoolWriter } from './batcher'
-import { type Segment, Spool } from './spool'
+import { type Segment, Spool, syncDir } from './spool'
 import { spoolMetrics } from './spool-metrics'
 
 /** Max partition days per INSERT: under ClickHouse's max_partitions_per_insert_block (100), with room for time zones. */
@@ -128,11 +128,6 @@ export async function recordTargets(dir: string, bootId: string, targets: Target
     await fh.close()
   }
   await rename(tmp, path)
-  const d = await open(dir, 'r')
-  try {
-    await d.sync()
-  } finally {
-    await d.close()
-  }
+  await syncDir(dir)
   return known
 }
