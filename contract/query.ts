@@ -31,8 +31,8 @@ export type MetricId = z.infer<typeof MetricId>
 export const WindowJson = ReportWindow
 export type WindowJson = z.infer<typeof WindowJson>
 
-/** Where counts and latencies were read: raw events or the per-minute / hourly rollups. */
-export const DataSource = z.enum(['raw', 'rollup_1m', 'rollup_1h', 'flow_rollup_1h'])
+/** Where counts and latencies were read: raw events or a rollup (per minute, five minutes or hour; the flow rollup's five-minute buckets). */
+export const DataSource = z.enum(['raw', 'rollup_1m', 'rollup_5m', 'rollup_1h', 'flow_rollup_5m'])
 
 export const Quantiles = z.object({ p50: Ms, p95: Ms, p99: Ms })
 export type Quantiles = z.infer<typeof Quantiles>

@@ -144,20 +144,26 @@ describe('GET /api/v1/providers', () => {
   })
 })
 
-describe('windows over 6 hours read the hourly provider rollup', () => {
-  it('gives the raw answers over the same events', async () => {
-    // Circuits are read raw and the longer window holds earlier transitions; series are buckets of hours.
+describe('windows over 6 hours read the provider rollups', () => {
+  it.each([['3600', 'rollup_1h'], ['900', 'rollup_5m']])('step %s reads %s and gives the raw answers over the same events', async (step, source) => {
+    // Circuits are read raw and the longer window holds earlier transitions; series are buckets of the step.
     const strip = (b: any) => b.providers.map(({ series: _s, circuit: _c, ...p }: any) => p)
     for (const filter of ['', '&region=eu-west', '&channel=sms']) {
       const raw = (await get(`/api/v1/providers?${WINDOW}${filter}`)).body
-      const long = (await get(`/api/v1/providers?from=${iso(T0 + 20 * MIN - 24 * 3_600_000)}&to=${iso(T0 + 20 * MIN)}&step=3600${filter}`)).body
+      const long = (await get(`/api/v1/providers?from=${iso(T0 + 20 * MIN - 24 * 3_600_000)}&to=${iso(T0 + 20 * MIN)}&step=${step}${filter}`)).body
       expect(long.error).toBeUndefined()
-      expect([raw.source, long.source]).toEqual(['raw', 'rollup_1h'])
+      expect([raw.source, long.source]).toEqual(['raw', source])
       expect(strip(long)).toEqual(strip(raw))
     }
-    const series = (await get(`/api/v1/providers/series?provider=twilio&from=${iso(T0 + 20 * MIN - 24 * 3_600_000)}&to=${iso(T0 + 20 * MIN)}&step=3600`)).body
-    expect(series.source).toBe('rollup_1h')
+    const series = (await get(`/api/v1/providers/series?provider=twilio&from=${iso(T0 + 20 * MIN - 24 * 3_600_000)}&to=${iso(T0 + 20 * MIN)}&step=${step}`)).body
+    expect(series.source).toBe(source)
     expect(series.totals).toMatchObject({ requests: 13, successes: 7 })
+    // Bucket for bucket: the non-empty buckets of the rollup's series are the raw ones at the same step.
+    const nonEmpty = (b: any) => b.series.filter((p: number[]) => p[1] > 0 || p[4] > 0)
+    const rawSame = (await get(`/api/v1/providers/series?provider=twilio&from=${iso(T0 + 20 * MIN - 6 * 3_600_000)}&to=${iso(T0 + 20 * MIN)}&step=${step}`)).body
+    expect(rawSame.source).toBe('raw')
+    expect(nonEmpty(series).length).toBeGreaterThan(0)
+    expect(nonEmpty(series)).toEqual(nonEmpty(rawSame))
   })
 })
 

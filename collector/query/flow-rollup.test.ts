@@ -75,8 +75,21 @@ describe('flow rollup', () => {
       const a = await viaApi(id, window(), filters)
       const b = await raw(id, window(), filters)
       expect({ id, value: a.value, flows: a.flows }).toEqual({ id, value: b.value, flows: b.flows })
-      const expectSource = id === 'M6' && filters.provider ? 'raw' : 'flow_rollup_1h'
+      const expectSource = id === 'M6' && filters.provider ? 'raw' : 'flow_rollup_5m'
       expect(a.source).toBe(expectSource)
+    }
+  }, 120_000)
+
+  it.each(CASES)('a day at 15-minute steps reads the 5-minute buckets, bucket for bucket as raw: %s', async (_n, filters) => {
+    // A day's chart (900 s is the step the API picks for 24 hours): 12 finalized hours, 12 raw; the
+    // straddling flows cross buckets. From FROM: no flow starts before the window.
+    const w: QueryWindow = { fromMs: FROM, toMs: FROM + 24 * H, stepS: 900 }
+    for (const id of ['M1', 'M3', 'M6', 'M10'] as const) {
+      const a = (await viaApi(id, w, filters)) as Awaited<ReturnType<typeof viaApi>> & { series: unknown[] }
+      const b = (await raw(id, w, filters)) as Awaited<ReturnType<typeof raw>> & { series: unknown[] }
+      expect(a.source).toBe(id === 'M6' && filters.provider ? 'raw' : 'flow_rollup_5m')
+      expect(a.series).toHaveLength(96)
+      expect({ id, value: a.value, flows: a.flows, series: a.series }).toEqual({ id, value: b.value, flows: b.flows, series: b.series })
     }
   }, 120_000)
 
@@ -101,7 +114,7 @@ describe('flow rollup', () => {
     // Before the job comes round, answers read raw events from the dirty hour on: the late flow counts at once.
     expect(await finalizedUntil(store.client)).toBe(FROM + 3 * H)
     const meanwhile = await viaApi('M1', window(), {})
-    expect([meanwhile.flows, meanwhile.source]).toEqual([before.flows + 1, 'flow_rollup_1h'])
+    expect([meanwhile.flows, meanwhile.source]).toEqual([before.flows + 1, 'flow_rollup_5m'])
     const r = await createFlowRollupJob({ client: store.client, now: () => TO + 2 * H }).run()
     expect(r.refreshedHours).toBeGreaterThanOrEqual(1)
     const after = await viaApi('M1', window(), {})
@@ -112,8 +125,9 @@ describe('flow rollup', () => {
     expect(await finalizedUntil(store.client)).toBe(TO + H)
   }, 120_000)
 
-  it('short windows and sub-hour steps keep reading raw events', async () => {
+  it('short windows and steps that are not whole 5 minutes keep reading raw events', async () => {
     expect((await viaApi('M1', { fromMs: FROM, toMs: FROM + 2 * H, stepS: 3600 }, {})).source).toBe('raw')
-    expect((await viaApi('M1', { fromMs: FROM, toMs: TO, stepS: 600 }, {})).source).toBe('raw')
+    expect((await viaApi('M1', { fromMs: FROM, toMs: TO, stepS: 120 }, {})).source).toBe('raw')
+    expect((await viaApi('M1', { fromMs: FROM, toMs: TO, stepS: 600 }, {})).source).toBe('flow_rollup_5m')
   })
 })

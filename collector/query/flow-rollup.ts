@@ -4,15 +4,18 @@ import { lit, litList } from './sql'
 import { FILTER_KEYS, type FilterKey, type MetricContext, type MetricId, type Row, type SqlQuery } from './types'
 
 /**
- * Finalized-flow rollups (migration 0080). The flow metrics (M1, M3, M6, M10) group events by
- * flow_id; over 30 days that is millions of flows per panel. Once an hour's flows can no longer
- * change, `finalizeHoursSql` groups them once into `mfa_flow_rollup_1h`, one row per metric,
- * filter dimension and value; a query then reads those rows for the finalized hours and raw
- * events only for the rest (`rollupReadSql` + `tailContext`). Exact for no filter or one
+ * Finalized-flow rollups (migrations 0080, 0089). The flow metrics (M1, M3, M6, M10) group
+ * events by flow_id; over 30 days that is millions of flows per panel. Once an hour's flows can
+ * no longer change, `finalizeHoursSql` groups them once into `mfa_flow_rollup_5m`, one row per
+ * five-minute bucket (of each flow's first anchor event), metric, filter dimension and value; a
+ * query whose step is a multiple of five minutes then reads those rows for the finalized hours
+ * and raw events only for the rest (`rollupReadSql` + `tailContext`). Exact for no filter or one
  * filter; a query with two or more filters reads raw events as before.
  */
 
 const HOUR_MS = 3_600_000
+/** The rollup's bucket: a step that is a multiple of it sums whole buckets. */
+export const FLOW_BUCKET_S = 300
 /** An hour is final this long after it ends: the flow lookahead plus a margin for late exports. */
 export const FINALIZE_AFTER_MS = Math.max(FLOW_LOOKAHEAD_MS, ABANDON_AFTER_MS) + 5 * 60_000
 /** Hours finalized per statement: a day of flows is a few hundred thousand groups at the demo's rate. */
@@ -51,10 +54,10 @@ export function finalizeHoursSql(metric: FlowRollupMetric, fromHourMs: number, t
   const dims = dimsArray(s.dims)
   const hit = s.subsetHit ? 'has(ok_pairs, pair)' : 'hit'
   const query = `
-INSERT INTO mfa_flow_rollup_1h (hour, metric, dim, value, flows, hits, seen, computed_at)
-SELECT hour, {metric:String}, pair.1 AS dim, pair.2 AS value, countIf(decided), countIf(decided AND ${hit}), count(), fromUnixTimestamp64Milli({computed_ms:Int64})
+INSERT INTO mfa_flow_rollup_5m (bucket, metric, dim, value, flows, hits, seen, computed_at)
+SELECT toStartOfFiveMinutes(first_at) AS bucket, {metric:String}, pair.1 AS dim, pair.2 AS value, countIf(decided), countIf(decided AND ${hit}), count(), fromUnixTimestamp64Milli({computed_ms:Int64})
 FROM (
-  SELECT flow_id, toStartOfHour(minIf(ts, ${s.anchor})) AS hour, toUnixTimestamp64Milli(minIf(ts, ${s.anchor})) AS first_ms,
+  SELECT flow_id, minIf(ts, ${s.anchor}) AS first_at, toUnixTimestamp64Milli(first_at) AS first_ms,
     ${s.hit} AS hit, ${s.decided ?? '1'} AS decided,
     groupUniqArrayArrayIf(${dims}, ${s.anchor}) AS pairs
     ${s.subsetHit ? `, groupUniqArrayArrayIf(${dims}, ${s.anchor} AND ${s.subsetHit}) AS ok_pairs` : ''}
@@ -62,11 +65,11 @@ FROM (
   WHERE event IN ${litList(s.events)} AND flow_id != ''
     AND ts >= fromUnixTimestamp64Milli({lo_ms:Int64}) AND ts < fromUnixTimestamp64Milli({hi_ms:Int64})
   GROUP BY flow_id
-  HAVING countIf(${s.anchor}) > 0 AND hour >= fromUnixTimestamp64Milli({from_ms:Int64}) AND hour < fromUnixTimestamp64Milli({to_ms:Int64})
+  HAVING countIf(${s.anchor}) > 0 AND first_at >= fromUnixTimestamp64Milli({from_ms:Int64}) AND first_at < fromUnixTimestamp64Milli({to_ms:Int64})
 )
 ARRAY JOIN pairs AS pair
 WHERE pair.1 = '' OR pair.2 != ''
-GROUP BY hour, dim, value`
+GROUP BY bucket, dim, value`
   const lookahead = Math.max(FLOW_LOOKAHEAD_MS, ABANDON_AFTER_MS)
   return {
     query,
@@ -82,27 +85,29 @@ export function rollupKey(metric: FlowRollupMetric, ctx: Pick<MetricContext, 'fi
   return { dim: given[0], value: ctx.filters[given[0]]! }
 }
 
-/** The finalized hours [startOfHour(from), untilMs) of one metric, bucketed like the raw query (rows t, flows, hits, seen). */
+/** The finalized buckets [startOfFiveMinutes(from), untilMs) of one metric, bucketed like the raw query (rows t, flows, hits, seen). */
 export function rollupReadSql(metric: FlowRollupMetric, ctx: MetricContext, key: { dim: string; value: string }, untilMs: number): SqlQuery {
   const query = `
-SELECT intDiv(toInt64(toUnixTimestamp(hour)) * 1000, {step_ms:Int64}) * {step_ms:Int64} AS t, sum(flows) AS flows, sum(hits) AS hits, sum(seen) AS seen
-FROM mfa_flow_rollup_1h FINAL
+SELECT intDiv(toInt64(toUnixTimestamp(bucket)) * 1000, {step_ms:Int64}) * {step_ms:Int64} AS t, sum(flows) AS flows, sum(hits) AS hits, sum(seen) AS seen
+FROM mfa_flow_rollup_5m FINAL
 WHERE metric = {metric:String} AND dim = {dim:String} AND value = {value:String}
-  AND hour >= toStartOfHour(fromUnixTimestamp64Milli({from_ms:Int64})) AND hour < fromUnixTimestamp64Milli({until_ms:Int64})
+  AND bucket >= toStartOfFiveMinutes(fromUnixTimestamp64Milli({from_ms:Int64})) AND bucket < fromUnixTimestamp64Milli({until_ms:Int64})
 GROUP BY t ORDER BY t`
   return { query, params: { metric, from_ms: ctx.window.fromMs, until_ms: untilMs, step_ms: ctx.window.stepS * 1000, dim: key.dim, value: key.value } }
 }
 
 /**
- * How a window splits: the rollup covers whole finalized hours from the start of `from`'s hour
- * up to `splitMs`; raw events cover flows anchored from `splitMs` to `to`. Null when the rollup
- * cannot help (nothing finalized inside the window, or buckets that are not whole hours).
+ * How a window splits: the rollup covers finalized buckets from the start of `from`'s five
+ * minutes up to `splitMs` (the end of a finalized hour); raw events cover flows anchored from
+ * `splitMs` to `to`. Null when the rollup cannot help (nothing finalized inside the window, or a
+ * step that is not a multiple of the rollup's five minutes).
  */
 export function splitWindow(ctx: MetricContext, finalizedUntilMs: number | null): number | null {
   const { fromMs, toMs, stepS } = ctx.window
-  if (finalizedUntilMs === null || stepS % 3600 !== 0) return null
+  if (finalizedUntilMs === null || stepS % FLOW_BUCKET_S !== 0) return null
   const split = Math.min(finalizedUntilMs, Math.floor(toMs / HOUR_MS) * HOUR_MS)
-  return split > Math.floor(fromMs / HOUR_MS) * HOUR_MS ? split : null
+  const bucketMs = FLOW_BUCKET_S * 1000
+  return split > Math.floor(fromMs / bucketMs) * bucketMs ? split : null
 }
 
 /** The raw part of a split window: flows whose first anchor event (unfiltered) is at or after `splitMs`. */

@@ -14,8 +14,12 @@ const PROVIDER_1H = { from: PROVIDERS_ROLLUP.from, window: PROVIDERS_ROLLUP.wind
 
 /**
  * Latency quantiles of successful verifications, per bucket and over the whole window in one
- * statement (GROUPING SETS; the window row has grouping(t) = 1), always as [p50, p95, p99]. `quantiles` is ClickHouse's
- * reservoir-sampling estimator: exact, with linear interpolation, below 8192 values per group.
+ * statement, always as [p50, p95, p99]: each bucket's quantile state once, then the window's
+ * from the buckets' states (GROUPING SETS over them; the window row has grouping(t) = 1). Merging
+ * the stored states straight into both merged each of them twice: over 30 days at 100 M events
+ * ~160-190 ms against ~130 ms this way. `quantiles` is ClickHouse's reservoir-sampling estimator:
+ * exact, with linear interpolation, below 8192 values per group; a window over that merges
+ * samples of its buckets, as merging the stored states would have.
  */
 export function latencySql(ctx: MetricContext, honoured: readonly FilterKey[], extraWhere = '1'): SqlQuery {
   const s = ctx.source
@@ -23,10 +27,14 @@ export function latencySql(ctx: MetricContext, honoured: readonly FilterKey[], e
     ? PROVIDER_1H
     : { from: s.from, window: s.window, bucket: s.bucket, n: s.countIf(s.hasLatency) }
   const query = `
-SELECT ${p.bucket} AS t, grouping(t) AS whole, ${p.n} AS n, ${s.latencyQuantiles} AS q
-FROM ${p.from}
-WHERE event = 'mfa.challenge.verified' AND outcome = 'success'
-  AND ${p.window} AND ${filterSql(ctx.filters, honoured)} AND ${extraWhere}
+SELECT t, grouping(t) AS whole, sum(bn) AS n, ${s.latencyMerge}(bq) AS q
+FROM (
+  SELECT ${p.bucket} AS t, ${p.n} AS bn, ${s.latencyState} AS bq
+  FROM ${p.from}
+  WHERE event = 'mfa.challenge.verified' AND outcome = 'success'
+    AND ${p.window} AND ${filterSql(ctx.filters, honoured)} AND ${extraWhere}
+  GROUP BY t
+)
 GROUP BY GROUPING SETS ((t), ())
 ORDER BY t`
   return { query, params: ctxParams(ctx) }

@@ -72,13 +72,13 @@ function attribute(byKey: Map<string, ProviderHealth>, provider: string, channel
 
 const bump = (m: Record<string, number>, k: string, n: number) => (m[k || 'unspecified'] = (m[k || 'unspecified'] ?? 0) + n)
 
-export function shapeProviders(req: ProvidersRequest, rows: { stats: Row[]; fallbacks: Row[]; verifications: Row[]; circuits: Row[] }): { providers: ProviderHealth[] } {
+export function shapeProviders(req: ProvidersRequest, rows: { totals: Row[]; buckets: Row[]; fallbacks: Row[]; verifications: Row[]; circuits: Row[] }): { providers: ProviderHealth[] } {
   const byKey = new Map<string, ProviderHealth>()
   const buckets = new Map<string, Row[]>()
-  for (const r of rows.stats) {
+  for (const r of rows.totals) byKey.set(keyOf(String(r.provider), String(r.channel)), fromWholeRow(r))
+  for (const r of rows.buckets) {
     const key = keyOf(String(r.provider), String(r.channel))
-    if (num(r.whole) === 1) byKey.set(key, fromWholeRow(r))
-    else buckets.set(key, [...(buckets.get(key) ?? []), r])
+    buckets.set(key, [...(buckets.get(key) ?? []), r])
   }
   const circuits = new Map(rows.circuits.map((r) => [String(r.provider), r]))
   // A provider whose circuit changed but that took no traffic (open all window) is still listed.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseProviderSeriesRequest, parseProvidersRequest } from './params'
-import { circuitsSql, providerFallbacksSql, providerSeriesSql, providerStatsSql, successfulVerificationsSql } from './providers'
+import { circuitsSql, providerBucketsSql, providerFallbacksSql, providerSeriesSql, providerTotalsSql, successfulVerificationsSql } from './providers'
 import { shapeCircuit, shapeProviderSeries, shapeProviders } from './providers-shape'
 import type { SqlQuery } from './types'
 
@@ -32,7 +32,8 @@ const placeholders = (q: SqlQuery) => [...q.query.matchAll(/\{([a-z_]+):[A-Za-z0
 describe('provider statements keep request values out of the SQL text', () => {
   const hostile = { window, channel: "sms' OR 1=1 --", region: 'eu;DROP', provider: 'tw"ilio' }
   it.each([
-    ['stats', providerStatsSql(hostile)],
+    ['totals', providerTotalsSql(hostile)],
+    ['buckets', providerBucketsSql(hostile)],
     ['fallbacks', providerFallbacksSql(hostile)],
     ['verifications', successfulVerificationsSql(hostile)],
     ['circuits', circuitsSql(hostile)],
@@ -45,8 +46,10 @@ describe('provider statements keep request values out of the SQL text', () => {
   })
 
   it('filters only what is given; circuits and fallbacks without a region or channel still match', () => {
-    expect(providerStatsSql({ window }).query).not.toMatch(/f_region|f_channel/)
-    expect(providerStatsSql({ window, channel: 'sms' }).query).toContain('channel = {f_channel:String}')
+    for (const sql of [providerTotalsSql, providerBucketsSql]) {
+      expect(sql({ window }).query).not.toMatch(/f_region|f_channel/)
+      expect(sql({ window, channel: 'sms' }).query).toContain('channel = {f_channel:String}')
+    }
     expect(successfulVerificationsSql({ window, channel: 'sms' }).query).toContain('factor = {f_channel:String}')
     expect(circuitsSql({ window, region: 'eu-west' }).query).toContain("(region = {f_region:String} OR region = '')")
     expect(circuitsSql({ window }).params.lookback_from_ms).toBe(window.fromMs - 30 * 86_400_000)
@@ -55,14 +58,15 @@ describe('provider statements keep request values out of the SQL text', () => {
 })
 
 const whole = (provider: string, channel: string, extra: Record<string, unknown> = {}) => ({
-  provider, channel, t: 0, whole: 1, requests: '4', successes: '3', errors: '1', latency_n: 4, latency_q: [100.04, 200, 300], cost_total: '300',
+  provider, channel, requests: '4', successes: '3', errors: '1', latency_n: 4, latency_q: [100.04, 200, 300], cost_total: '300',
   deliveries: 2, delivered: 1, late: 0, ttd_n: 1, ttd_q: [900, 900], r_ok: 3, r_http_5xx: 1, ...extra,
 })
 
 describe('shapeProviders', () => {
   it('joins requests, fallbacks, verifications and circuits per provider × channel', () => {
     const r = shapeProviders({ window }, {
-      stats: [whole('a', 'sms'), { provider: 'a', channel: 'sms', t: T[1], whole: 0, requests: 4, errors: 1 }],
+      totals: [whole('a', 'sms')],
+      buckets: [{ provider: 'a', channel: 'sms', t: T[1], requests: 4, errors: 1 }],
       fallbacks: [
         { fallback_from: 'b', fallback_to: 'a', channel: 'sms', reason: 'provider_error', n: '2' },
         // No channel: goes to a's only row.
@@ -88,7 +92,8 @@ describe('shapeProviders', () => {
 
   it('leaves an unchannelled fallback uncounted for a vendor with several channels', () => {
     const r = shapeProviders({ window }, {
-      stats: [whole('a', 'sms'), whole('a', 'voice')],
+      totals: [whole('a', 'sms'), whole('a', 'voice')],
+      buckets: [],
       fallbacks: [{ fallback_from: 'b', fallback_to: 'a', channel: '', reason: 'provider_error', n: 1 }],
       verifications: [],
       circuits: [],
@@ -98,7 +103,7 @@ describe('shapeProviders', () => {
 
   it('lists circuit-only vendors unless the channel filter excludes them', () => {
     const circuits = [{ provider: 'c', state: 'open', last_channel: 'push', since_ms: T[0] - 1, transitions_n: '0', transitions: [] }]
-    const shaped = (channel?: string) => shapeProviders({ window, channel }, { stats: [], fallbacks: [], verifications: [], circuits }).providers
+    const shaped = (channel?: string) => shapeProviders({ window, channel }, { totals: [], buckets: [], fallbacks: [], verifications: [], circuits }).providers
     expect(shaped().map((p) => [p.provider, p.channel, p.requests, p.availability, p.circuit.state])).toEqual([['c', 'push', 0, null, 'open']])
     expect(shaped('sms')).toEqual([])
   })

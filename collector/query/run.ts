@@ -6,7 +6,7 @@ import { eventsSql, shapeEvent } from './events'
 import { outcomesSql, shapeOutcomes } from './outcomes'
 import { RAW, chooseSource } from './source'
 import type { EventsRequest, MetricsRequest, OutcomesRequest, ProviderSeriesRequest, ProvidersRequest } from './params'
-import { circuitsSql, providerFallbacksSql, providerSeriesSql, providerSource, providerStatsSql, successfulVerificationsSql } from './providers'
+import { circuitsSql, providerBucketsSql, providerFallbacksSql, providerSeriesSql, providerSource, providerTotalsSql, successfulVerificationsSql } from './providers'
 import { shapeProviderSeries, shapeProviders } from './providers-shape'
 import { FILTER_KEYS, type MetricContext, type QueryWindow, type Row, type SqlQuery } from './types'
 import { finalizedUntil, isFlowRollupMetric, rollupKey, rollupReadSql, splitWindow, tailContext } from './flow-rollup'
@@ -65,7 +65,7 @@ export async function runMetrics(client: ClickHouseClient, req: MetricsRequest, 
       // Finalized hours from the flow rollup, the rest from raw events (flow-rollup.ts).
       const [done, tail] = await Promise.all([runSql(client, rollupReadSql(flowMetric, ctx, key, split)), runSql(client, def.sql(tailContext(ctx, split)))])
       rows = [...done, ...tail]
-      source = 'flow_rollup_1h'
+      source = 'flow_rollup_5m'
     } else rows = await runSql(client, def.sql(ctx))
     const ignored = FILTER_KEYS.filter((k) => k in req.filters && !def.filters.includes(k))
     return { id, value: { ...def.shape(rows, ctx), source, ...(ignored.length > 0 ? { ignored_filters: ignored } : {}) } }
@@ -84,11 +84,11 @@ export async function runEvents(client: ClickHouseClient, req: EventsRequest): P
   return { events: (await runSql(client, eventsSql(req))).map(shapeEvent) }
 }
 
-/** Sub-processor health: four statements, side by side. */
+/** Sub-processor health: five statements, side by side. */
 export async function runProviders(client: ClickHouseClient, req: ProvidersRequest): Promise<ProvidersResponse> {
   const s = providerSource(req.window)
-  const [stats, fallbacks, verifications, circuits] = await Promise.all([providerStatsSql(req, s), providerFallbacksSql(req, s), successfulVerificationsSql(req, s), circuitsSql(req)].map((q) => runSql(client, q)))
-  return { window: windowJson(req.window), source: s.name, ...shapeProviders(req, { stats, fallbacks, verifications, circuits }) }
+  const [totals, buckets, fallbacks, verifications, circuits] = await Promise.all([providerTotalsSql(req, s), providerBucketsSql(req, s), providerFallbacksSql(req, s), successfulVerificationsSql(req, s), circuitsSql(req)].map((q) => runSql(client, q)))
+  return { window: windowJson(req.window), source: s.name, ...shapeProviders(req, { totals, buckets, fallbacks, verifications, circuits }) }
 }
 
 export async function runProviderSeries(client: ClickHouseClient, req: ProviderSeriesRequest): Promise<ProviderSeriesResponse> {

@@ -13,6 +13,8 @@ export const RAW: Source = {
   bucket: bucket('ts'),
   countIf: (cond) => (cond === '1' ? 'count()' : `countIf(${cond})`),
   latencyQuantiles: 'quantiles(0.5, 0.95, 0.99)(latency_ms)',
+  latencyState: 'quantilesState(0.5, 0.95, 0.99)(latency_ms)',
+  latencyMerge: 'quantilesMerge(0.5, 0.95, 0.99)',
   hasLatency: 'latency_ms IS NOT NULL',
 }
 
@@ -25,6 +27,8 @@ function rollup(name: 'rollup_1m' | 'rollup_1h', table: string, unit: 'Minute' |
     bucket: 'intDiv(toInt64(toUnixTimestamp(minute)) * 1000, {step_ms:Int64}) * {step_ms:Int64}',
     countIf: (cond) => (cond === '1' ? 'uniqMerge(events)' : `uniqMergeIf(events, ${cond})`),
     latencyQuantiles: 'quantilesIfMerge(0.5, 0.95, 0.99)(latency)',
+    latencyState: 'quantilesIfMergeState(0.5, 0.95, 0.99)(latency)',
+    latencyMerge: 'quantilesIfMerge(0.5, 0.95, 0.99)',
     hasLatency: '1',
   }
 }

@@ -46,6 +46,9 @@ export interface Source {
   countIf: (cond: string) => string
   /** quantiles(0.5, 0.95, 0.99) of latency_ms, as an array. */
   latencyQuantiles: string
+  /** The same as a state per group, and the function that merges such states into the array. */
+  latencyState: string
+  latencyMerge: string
   /** Rows that carry a latency (rollup states already skip NULLs). */
   hasLatency: string
 }

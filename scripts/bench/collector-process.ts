@@ -91,8 +91,8 @@ export async function startCollector(opts: { dataDir?: string; env?: Record<stri
         const text = await (await fetch(`${queryUrl}/metrics`)).text()
         const m = /^factorwatch_flow_rollup_lag_seconds (\S+)$/m.exec(text)
         lagS = m ? Number(m[1]) : null
-        // Caught up: the newest final hour ends at most an hour and 25 minutes ago.
-        if (lagS !== null && lagS < 3600 + 1500) break
+        // Caught up: the newest final hour ends at most an hour and 25 minutes ago (NaN before the job's first run ends).
+        if (lagS !== null && Number.isFinite(lagS) && lagS < 3600 + 1500) break
         await new Promise((r) => setTimeout(r, 1000))
       }
       return { seconds: (performance.now() - t0) / 1000, lagS }
