@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { type ClickHouseClient, ClickHouseLogLevel, createClient, type ErrorLogParams, type Logger, type WarnLogParams } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
 import type { CollectorConfig } from '../config'
 import { ChdbPool } from './chdb-pool'
 
@@ -76,6 +75,9 @@ export async function openClickHouse(config: CollectorConfig): Promise<OpenClick
     const ingest = open()
     return { client, ingest, transport: 'server', close: async () => { await Promise.all([client.close(), ingest.close()]) } }
   }
+  // Loaded only here: the library maps ~150 MB into the process the moment it is imported, which a
+  // collector writing to a server never needs.
+  const { createChdbConnection } = await import('chdb/connection')
   // chDB's connection ignores `database`: the embedded engine keeps our tables in `default`.
   const path = resolve(config.dataDir, 'chdb')
   mkdirSync(path, { recursive: true })
