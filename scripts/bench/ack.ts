@@ -30,6 +30,41 @@ export interface AckBench {
   loadRssMeanBytes: number
   loadRssMaxBytes: number
   dashboard: { runs: number; p50Ms: number; maxMs: number }
+  /** The collector's event loop over the load, from its own /metrics (prom-client's default metrics). */
+  loop: LoopStats
+}
+
+/** Event-loop delay and garbage collection of the collector's main thread over the load. */
+export interface LoopStats { lagP99Ms: number; lagMaxMs: number; gcMs: number; gcMajorMs: number; gcMajor: number; gcOver10Ms: number }
+
+/** The value of an unlabelled sample in a Prometheus text exposition (NaN when absent). */
+function sample(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `))
+  return line ? Number(line.slice(name.length + 1)) : Number.NaN
+}
+
+/** GC seconds, count and pauses over 10 ms, summed over kinds (`kind` filters one). */
+function gc(text: string, kind?: string): { s: number; n: number; over10: number } {
+  let s = 0, n = 0, upTo10 = 0
+  for (const l of text.split('\n')) {
+    const m = /^nodejs_gc_duration_seconds_(sum|count|bucket)\{(.*)\} (\S+)$/.exec(l)
+    if (!m || (kind && !m[2].includes(`kind="${kind}"`))) continue
+    const v = Number(m[3])
+    if (m[1] === 'sum') s += v
+    else if (m[1] === 'count') n += v
+    else if (m[2].includes('le="0.01"')) upTo10 += v
+  }
+  return { s, n, over10: n - upTo10 }
+}
+
+/** The difference of two /metrics readings, before and after the load (the lag gauges cover the time since the previous scrape). */
+export function loopStats(before: string, after: string): LoopStats {
+  const [a, b, am, bm] = [gc(before), gc(after), gc(before, 'major'), gc(after, 'major')]
+  return {
+    lagP99Ms: sample(after, 'nodejs_eventloop_lag_p99_seconds') * 1000,
+    lagMaxMs: sample(after, 'nodejs_eventloop_lag_max_seconds') * 1000,
+    gcMs: (b.s - a.s) * 1000, gcMajorMs: (bm.s - am.s) * 1000, gcMajor: bm.n - am.n, gcOver10Ms: b.over10 - a.over10,
+  }
 }
 
 const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * q) - 1))])
@@ -68,6 +103,8 @@ export async function benchAck(o: { eventsPerS: number; seconds: number; seedEve
         }
       })()
       const rss: number[] = []
+      const metrics = async () => (await fetch(new URL('/metrics', c.queryUrl))).text()
+      const metricsBefore = await metrics()
       const load = pacedLoad({ url: new URL('/v1/logs', c.otlpUrl), encoding: 'protobuf', templates: tpls, eventsPerS: o.eventsPerS, firstSeq: Math.floor(Math.random() * 0x7fffffff) })
       const t0 = performance.now()
       const sample = setInterval(() => rss.push(c.rssBytes()), 500)
@@ -76,6 +113,7 @@ export async function benchAck(o: { eventsPerS: number; seconds: number; seedEve
       clearInterval(progress)
       await load.stop()
       const elapsed = (performance.now() - t0) / 1000
+      const loop = loopStats(metricsBefore, await metrics())
       clearInterval(sample)
       dashboardOn = false
       await dashboard
@@ -92,6 +130,7 @@ export async function benchAck(o: { eventsPerS: number; seconds: number; seedEve
         loadRssMeanBytes: rss.reduce((a, b) => a + b, 0) / Math.max(1, rss.length),
         loadRssMaxBytes: Math.max(...rss),
         dashboard: { runs: d.length, p50Ms: quantile(d, 0.5), maxMs: d.at(-1) ?? Number.NaN },
+        loop,
       }
     } finally {
       await c.stop()
