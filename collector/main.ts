@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const queryPort = await listen(query, config.host, config.queryPort)
   // Finalized-flow rollups for the flow metrics over long windows (collector/query/flow-rollup.ts).
   const flowLag = new Gauge({ name: 'factorwatch_flow_rollup_lag_seconds', help: 'How far behind now the newest finalized hour of the flow rollup ends (about 25 min when caught up)', registers: [registry] })
-  // NaN until the first run ends: 0 would read as "caught up" before anything is finalized.
+  // NaN until a run ends (and while runs fail): 0 would read as "caught up" before anything is finalized.
   flowLag.set(Number.NaN)
   const flowRollup = createFlowRollupJob({ client: ch.client, now, log, onRun: (r) => flowLag.set((r.nowMs - r.finalizedUntilMs) / 1000) })
   flowRollup.start(config.flowRollupIntervalS * 1000)

@@ -81,6 +81,30 @@ describe('insert deduplication in chDB', () => {
     expect(windows.map((r) => [r.name, Number(r.ok)])).toEqual([['ingest_conflicts', 1], ['mfa_events', 1], ['otel_logs', 1], ['otel_traces', 1]])
   })
 
+  it('every table a materialized view writes keeps insert hashes, so a replay is dropped there too', async () => {
+    const views = await (await store.client.query({ query: `SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView'`, format: 'JSONEachRow' })).json<{ q: string }>()
+    const targets = [...new Set(views.map((v) => /\bTO\s+(?:\w+\.)?(\w+)/.exec(v.q)?.[1] ?? `(no TO in ${v.q.slice(0, 60)})`))].sort()
+    expect(targets).toEqual(expect.arrayContaining(['mfa_events', 'mfa_rollup_1m', 'mfa_provider_rollup_1h', 'mfa_provider_rollup_5m']))
+    const tables = await (await store.client.query({
+      query: `SELECT name, engine_full LIKE '%non_replicated_deduplication_window = 1000%' AS ok FROM system.tables WHERE database = currentDatabase() AND name IN (${targets.map((t) => `'${t}'`).join(', ')}) ORDER BY name`,
+      format: 'JSONEachRow',
+    })).json<{ name: string; ok: number }>()
+    expect(tables.map((t) => [t.name, Number(t.ok)])).toEqual(targets.map((t) => [t, 1]))
+  })
+
+  it('drops a repeated token in the provider rollups (plain counts)', async () => {
+    const start = Date.UTC(2026, 0, 20)
+    const cols = ['ts', 'event', 'event_id', 'provider', 'channel', 'outcome', 'cost_micros']
+    const rows = Array.from({ length: 40 }, (_, i) => [chTime(start + i * 60_000), 'mfa.provider.request', `prov-${i}`, 'twilio', 'sms', 'success', 1])
+    const recs = encodeJsonRows('mfa_events', cols, rows, () => dayOfMs(start))
+    await insertOnce(store.client, recs, { ...opts, token: 'test/prov/0' })
+    await insertOnce(store.client, recs, { ...opts, token: 'test/prov/0' })
+    for (const [table, time] of [['mfa_provider_rollup_1h', 'hour'], ['mfa_provider_rollup_5m', 'bucket']]) {
+      const n = Number(await one(`SELECT sum(n) FROM ${table} WHERE ${time} >= toDateTime(${start / 1000}) AND ${time} < toDateTime(${(start + DAY) / 1000})`))
+      expect([table, n]).toEqual([table, 40])
+    }
+  })
+
   it('replays a batch inserted before a crash but not deleted from the spool without counting it twice', async () => {
     const dir = tempDir('dedup-spool')
     dirs.push(dir)

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client'
-import { DIRTY_HOURS_SQL, FINALIZE_AFTER_MS, FLOW_EVENTS, FLOW_ROLLUP_METRICS, HOURS_PER_STATEMENT, finalizeHoursSql } from './flow-rollup'
+import { DIRTY_HOURS_SQL, FINALIZE_AFTER_MS, FLOW_EVENTS, FLOW_ROLLUP_METRICS, HOURS_PER_STATEMENT, clearHoursSql, finalizeHoursSql } from './flow-rollup'
 import { runSql } from './run'
 import { litList } from './sql'
 import type { Row } from './types'
@@ -36,6 +36,10 @@ export function createFlowRollupJob(o: FlowRollupJobOptions) {
 
   /** Rows of every metric for [fromMs, toMs), then the watermark rows that say so. */
   async function finalize(fromMs: number, toMs: number, computedMs: number): Promise<void> {
+    // An hour finalized again (late events) may no longer have a flow in a bucket it had one in
+    // (a late, earlier anchor moved it): first zero every row the hours hold, then write them anew.
+    const clear = clearHoursSql(fromMs, toMs, computedMs)
+    await o.client.command({ query: clear.query, query_params: clear.params })
     for (const m of FLOW_ROLLUP_METRICS) {
       const q = finalizeHoursSql(m, fromMs, toMs, computedMs)
       await o.client.command({ query: q.query, query_params: q.params })
@@ -50,16 +54,21 @@ SELECT toDateTime(intDiv({from_ms:Int64}, 1000) + number * 3600, 'UTC'), 0, from
   async function run(): Promise<FlowRollupRun> {
     const started = performance.now()
     const over = () => performance.now() - started > budget
-    // computed_at comes from the server's clock, the one the dirty-hour view stamps inserts with.
-    const [clock] = await rows(o.client, 'SELECT toUnixTimestamp64Milli(now64(3)) AS ms')
-    const computedMs = Number(clock.ms)
+    // computed_at comes from the server's clock, the one the dirty-hour view stamps inserts with,
+    // read before the events are: a later insert leaves its hour dirty.
+    const serverNow = async () => Number((await rows(o.client, 'SELECT toUnixTimestamp64Milli(now64(3)) AS ms'))[0].ms)
+    const computedMs = await serverNow()
     const limit = floorHour(o.now() - FINALIZE_AFTER_MS)
     const [mark] = await rows(o.client, 'SELECT toUnixTimestamp(max(hour)) * 1000 AS h, count() AS n FROM mfa_flow_rollup_hours')
     let next: number
     if (Number(mark.n) > 0) next = Number(mark.h) + HOUR_MS
     else {
       const [first] = await rows(o.client, `SELECT toUnixTimestamp64Milli(min(ts)) AS ms, count() AS n FROM mfa_events WHERE event IN ${litList(FLOW_EVENTS)} AND flow_id != ''`)
-      if (Number(first.n) === 0) return { finalizedHours: 0, refreshedHours: 0, finalizedUntilMs: null, ms: performance.now() - started, pending: false }
+      if (Number(first.n) === 0) {
+        // Nothing to finalize: as caught up as it can be (the lag gauge reads so, not "unknown").
+        o.onRun?.({ finalizedUntilMs: limit, nowMs: o.now() })
+        return { finalizedHours: 0, refreshedHours: 0, finalizedUntilMs: null, ms: performance.now() - started, pending: false }
+      }
       next = floorHour(Number(first.ms))
     }
     let finalizedHours = 0
@@ -73,9 +82,12 @@ SELECT toDateTime(intDiv({from_ms:Int64}, 1000) + number * 3600, 'UTC'), 0, from
     let pending = next < limit
     if (!over()) {
       const dirty = await rows(o.client, `${DIRTY_HOURS_SQL} LIMIT 48`)
+      // A newer clock than the rows this run may have just written for the same hours: the
+      // refresh's zeroes (one millisecond older than its rows) must replace those rows too.
+      const refreshedMs = dirty.length > 0 ? Math.max(await serverNow(), computedMs + 2) : computedMs
       for (const r of dirty) {
         if (over()) break
-        await finalize(Number(r.h), Number(r.h) + HOUR_MS, computedMs)
+        await finalize(Number(r.h), Number(r.h) + HOUR_MS, refreshedMs)
         refreshedHours++
       }
       pending ||= refreshedHours < dirty.length || dirty.length === 48

@@ -4,10 +4,10 @@ import { generatedEvents } from '../../test/support/generated-events'
 import { openTestStore, type TestStore } from '../../test/support/chdb-store'
 import { metricDef } from './catalogue'
 import { createFlowRollupJob } from './flow-rollup-job'
-import { FINALIZE_AFTER_MS, finalizedUntil, splitWindow } from './flow-rollup'
+import { FINALIZE_AFTER_MS, finalizedUntil, rollupKey, rollupReadSql, splitWindow, tailContext } from './flow-rollup'
 import { runMetrics, runSql } from './run'
 import { RAW } from './source'
-import type { Filters, MetricContext, QueryWindow } from './types'
+import type { Filters, MetricContext, QueryWindow, Row } from './types'
 
 /**
  * The flow rollup must answer exactly what raw events answer: the same flows, the same hits,
@@ -80,16 +80,34 @@ describe('flow rollup', () => {
     }
   }, 120_000)
 
-  it.each(CASES)('a day at 15-minute steps reads the 5-minute buckets, bucket for bucket as raw: %s', async (_n, filters) => {
+  it.each(CASES)('a day at 15-minute steps reads the 5-minute buckets and gives the raw answer: %s', async (_n, filters) => {
     // A day's chart (900 s is the step the API picks for 24 hours): 12 finalized hours, 12 raw; the
     // straddling flows cross buckets. From FROM: no flow starts before the window.
     const w: QueryWindow = { fromMs: FROM, toMs: FROM + 24 * H, stepS: 900 }
+    const ctx: MetricContext = { window: w, filters, nowMs: TO + 10 * H, source: RAW }
+    const split = splitWindow(ctx, await finalizedUntil(store.client))
+    expect(split).toBe(FROM + 12 * H)
+    /** Flows and hits per bucket, from rows of one or more statements. */
+    const perBucket = (rows: Row[]) => {
+      const out: Record<number, [number, number]> = {}
+      for (const r of rows) {
+        const [f, h] = out[Number(r.t)] ?? [0, 0]
+        out[Number(r.t)] = [f + Number(r.flows), h + Number(r.hits)]
+      }
+      return out
+    }
     for (const id of ['M1', 'M3', 'M6', 'M10'] as const) {
-      const a = (await viaApi(id, w, filters)) as Awaited<ReturnType<typeof viaApi>> & { series: unknown[] }
-      const b = (await raw(id, w, filters)) as Awaited<ReturnType<typeof raw>> & { series: unknown[] }
+      const a = await viaApi(id, w, filters)
+      const b = await raw(id, w, filters)
       expect(a.source).toBe(id === 'M6' && filters.provider ? 'raw' : 'flow_rollup_5m')
-      expect(a.series).toHaveLength(96)
-      expect({ id, value: a.value, flows: a.flows, series: a.series }).toEqual({ id, value: b.value, flows: b.flows, series: b.series })
+      expect({ id, value: a.value, flows: a.flows }).toEqual({ id, value: b.value, flows: b.flows })
+      const key = rollupKey(id, ctx)
+      if (Object.keys(filters).length > 0 || !key) continue
+      // Unfiltered, every flow sits in the same bucket as raw events put it: the bucket of its first anchor event.
+      const rolled = [...await runSql(store.client, rollupReadSql(id, ctx, key, split!)), ...await runSql(store.client, metricDef(id).sql(tailContext(ctx, split!)))]
+      const rawRows = await runSql(store.client, metricDef(id).sql(ctx))
+      expect(Object.keys(perBucket(rawRows)).length).toBeGreaterThan(80)
+      expect(perBucket(rolled)).toEqual(perBucket(rawRows))
     }
   }, 120_000)
 
@@ -123,6 +141,35 @@ describe('flow rollup', () => {
     // Nothing is dirty any more.
     expect((await createFlowRollupJob({ client: store.client, now: () => TO + 2 * H }).run()).refreshedHours).toBe(0)
     expect(await finalizedUntil(store.client)).toBe(TO + H)
+  }, 120_000)
+
+  it('a late anchor earlier in its hour moves the flow to an earlier bucket, and it still counts once', async () => {
+    // A region of its own: the flow is alone in its buckets under that filter value.
+    const who = { 'mfa.user_hash': 'cd'.repeat(16), 'mfa.user_group': 'workforce', 'mfa.region': 'ap-moved', 'mfa.client': 'web', 'mfa.intent': 'login' }
+    const ev = (atMs: number, name: string, id: string, attrs: Record<string, string | number>) =>
+      mfaEventRow({ tsMs: atMs, service: 'test-idp', attrs: { 'event.name': name, 'event.id': `moved-${id}`, 'mfa.flow_id': 'moved', ...who, ...attrs } })
+    const at = FROM + 8 * H
+    const w: QueryWindow = { fromMs: FROM, toMs: FROM + 24 * H, stepS: 900 }
+    const flowsPerBucket = async () => {
+      const key = { dim: 'region', value: 'ap-moved' }
+      const ctx: MetricContext = { window: { ...w, stepS: 300 }, filters: {}, nowMs: TO + 10 * H, source: RAW }
+      return Object.fromEntries((await runSql(store.client, rollupReadSql('M3', ctx, key, w.toMs))).map((r) => [Number(r.t), Number(r.flows)]))
+    }
+    await store.client.insert({ table: 'mfa_events', values: [ev(at + 12 * 60_000, 'mfa.challenge.issued', 'i2', { 'mfa.factor': 'sms', 'mfa.channel': 'sms', 'mfa.reason': 'login_required' })], format: 'JSONEachRow' })
+    await createFlowRollupJob({ client: store.client, now: () => TO + 2 * H }).run()
+    const before = await flowsPerBucket()
+    // The same flow's earlier challenge arrives late: the flow now belongs to the 08:00 bucket, not 08:10's.
+    await store.client.insert({ table: 'mfa_events', values: [ev(at + 3 * 60_000, 'mfa.challenge.issued', 'i1', { 'mfa.factor': 'sms', 'mfa.channel': 'sms', 'mfa.reason': 'login_required' })], format: 'JSONEachRow' })
+    expect((await createFlowRollupJob({ client: store.client, now: () => TO + 2 * H }).run()).refreshedHours).toBeGreaterThanOrEqual(1)
+    const after = await flowsPerBucket()
+    expect([before[at], before[at + 10 * 60_000]]).toEqual([undefined, 1])
+    expect([after[at], after[at + 10 * 60_000]]).toEqual([1, 0])
+    for (const filters of [{}, { region: 'ap-moved' }]) {
+      const a = await viaApi('M3', w, filters)
+      const b = await raw('M3', w, filters)
+      expect([a.source, a.flows]).toEqual(['flow_rollup_5m', b.flows])
+    }
+    expect((await viaApi('M3', w, { region: 'ap-moved' })).flows).toBe(1)
   }, 120_000)
 
   it('short windows and steps that are not whole 5 minutes keep reading raw events', async () => {

@@ -9,8 +9,11 @@ import { FILTER_KEYS, type FilterKey, type MetricContext, type MetricId, type Ro
  * no longer change, `finalizeHoursSql` groups them once into `mfa_flow_rollup_5m`, one row per
  * five-minute bucket (of each flow's first anchor event), metric, filter dimension and value; a
  * query whose step is a multiple of five minutes then reads those rows for the finalized hours
- * and raw events only for the rest (`rollupReadSql` + `tailContext`). Exact for no filter or one
- * filter; a query with two or more filters reads raw events as before.
+ * and raw events only for the rest (`rollupReadSql` + `tailContext`). Window totals are exact for
+ * no filter or one filter, and so is every bucket without a filter. With a filter, a flow sits in
+ * the bucket of its first anchor event of any kind, where raw events put it in that of its first
+ * anchor matching the filter (a flow challenged by SMS at 09:59 and by TOTP at 10:01 is in the
+ * 09:55 bucket under factor=totp). A query with two or more filters reads raw events as before.
  */
 
 const HOUR_MS = 3_600_000
@@ -75,6 +78,20 @@ GROUP BY bucket, dim, value`
     query,
     params: { metric, from_ms: fromHourMs, to_ms: toHourMs, lo_ms: fromHourMs - lookahead, hi_ms: toHourMs + lookahead, computed_ms: computedAtMs, now_ms: computedAtMs, abandon_ms: ABANDON_AFTER_MS },
   }
+}
+
+/**
+ * Zero rows for every key the hours [from, to) already hold, one millisecond older than the rows
+ * `finalizeHoursSql` writes next with `computedAtMs`: a key written again replaces its zero, a key
+ * that is not (its flows moved to another bucket) stays zero instead of counting them twice.
+ */
+export function clearHoursSql(fromHourMs: number, toHourMs: number, computedAtMs: number): SqlQuery {
+  const query = `
+INSERT INTO mfa_flow_rollup_5m (bucket, metric, dim, value, flows, hits, seen, computed_at)
+SELECT bucket, metric, dim, value, 0, 0, 0, fromUnixTimestamp64Milli({cleared_ms:Int64})
+FROM mfa_flow_rollup_5m FINAL
+WHERE bucket >= fromUnixTimestamp64Milli({from_ms:Int64}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64}) AND (flows, hits, seen) != (0, 0, 0)`
+  return { query, params: { from_ms: fromHourMs, to_ms: toHourMs, cleared_ms: computedAtMs - 1 } }
 }
 
 /** The dimension and value a query reads the rollup by, or null when it must read raw events. */

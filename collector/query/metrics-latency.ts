@@ -82,7 +82,7 @@ export const LATENCY_METRICS: AnyMetricDef[] = [
     title: 'MFA latency p50/p95/p99',
     unit: 'ms',
     description:
-      'quantiles(0.5, 0.95, 0.99) of mfa.challenge.verified latency_ms (issue → verify) over successful verifications. ClickHouse `quantiles` (reservoir sampling): exact with linear interpolation below 8192 samples per bucket, an estimate above. Windows over 6 h merge hourly quantile states: without a user-group filter those of the provider rollup, whose `count` is a plain count of verifications with a latency; with one, those of mfa_rollup_1h, whose `count` is of distinct event ids. value {p50,p95,p99}; series [ts, p50, p95, p99].',
+      'quantiles(0.5, 0.95, 0.99) of mfa.challenge.verified latency_ms (issue → verify) over successful verifications. ClickHouse `quantiles` (reservoir sampling): exact with linear interpolation below 8192 samples per bucket, an estimate above. Windows over 6 h merge stored quantile states: with whole-hour steps and no user-group filter those of the hourly provider rollup, whose `count` is a plain count of verifications with a latency; otherwise those of mfa_rollup_1h (whole-hour steps) or mfa_rollup_1m, whose `count` is of distinct event ids. The quantiles of the window merge the states of its buckets. value {p50,p95,p99}; series [ts, p50, p95, p99].',
     filters: FILTER_KEYS,
     rollups: true,
     sql: (ctx) => latencySql(ctx, FILTER_KEYS),

@@ -5,9 +5,9 @@ import { REASONS } from '../../contract'
 import { EVENTS, SECURITY, WINDOW, baseParams, bucket, lit } from './sql'
 
 /**
- * Sub-processor health, read from raw events: the rollups carry no channel, fallback target or
- * circuit state. Every statement is a pure function of the request; values travel as
- * `{name:Type}` parameters (channel `{f_channel}`, region `{f_region}`, provider `{provider}`).
+ * Sub-processor health: raw events up to 6 hours, the provider rollups (0082 hourly, 0090 five
+ * minutes; they keep channel and fallback target) beyond; circuit state always from raw events.
+ * Every statement is a pure function of the request; values travel as `{name:Type}` parameters (channel `{f_channel}`, region `{f_region}`, provider `{provider}`).
  */
 
 /** A provider request counts as an error when the vendor failed (the M6 definition). */

@@ -38,7 +38,7 @@ export interface AckBench {
 export interface LoopStats { lagP99Ms: number; lagMaxMs: number; gcMs: number; gcMajorMs: number; gcMajor: number; gcOver10Ms: number }
 
 /** The value of an unlabelled sample in a Prometheus text exposition (NaN when absent). */
-function sample(text: string, name: string): number {
+function unlabelled(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `))
   return line ? Number(line.slice(name.length + 1)) : Number.NaN
 }
@@ -61,8 +61,8 @@ function gc(text: string, kind?: string): { s: number; n: number; over10: number
 export function loopStats(before: string, after: string): LoopStats {
   const [a, b, am, bm] = [gc(before), gc(after), gc(before, 'major'), gc(after, 'major')]
   return {
-    lagP99Ms: sample(after, 'nodejs_eventloop_lag_p99_seconds') * 1000,
-    lagMaxMs: sample(after, 'nodejs_eventloop_lag_max_seconds') * 1000,
+    lagP99Ms: unlabelled(after, 'nodejs_eventloop_lag_p99_seconds') * 1000,
+    lagMaxMs: unlabelled(after, 'nodejs_eventloop_lag_max_seconds') * 1000,
     gcMs: (b.s - a.s) * 1000, gcMajorMs: (bm.s - am.s) * 1000, gcMajor: bm.n - am.n, gcOver10Ms: b.over10 - a.over10,
   }
 }

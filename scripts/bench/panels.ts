@@ -38,7 +38,7 @@ export async function benchPanels(o: { events: number; runs: number; settleS?: n
     })))
     // The flow rollup finalizes the dataset's hours after start (M1 and M3 over long windows read it).
     const rolled = await c.flowRollupCaughtUp()
-    o.log(`  flow rollup caught up in ${rolled.seconds.toFixed(0)} s after start (lag ${rolled.lagS === null ? 'unknown' : `${(rolled.lagS / 60).toFixed(0)} min`})`)
+    o.log(`  flow rollup caught up in ${rolled.seconds.toFixed(0)} s after start (lag ${rolled.lagS === null || !Number.isFinite(rolled.lagS) ? 'unknown' : `${(rolled.lagS / 60).toFixed(0)} min`})`)
     // One warm-up round (first-query compilation, marks and caches), then wait out start-up work.
     for (const q of queries) await c.get(q.url)
     const settled = await c.settle(o.settleS)

@@ -21,7 +21,9 @@ PARTITION BY toYYYYMM(bucket)
 ORDER BY (metric, dim, value, bucket)
 TTL bucket + INTERVAL {ttl_days} DAY;
 
--- Every hour is finalized again into the new table: until the job has caught up (minutes over
--- 30 days of events), flow metrics read raw events, as before the first run.
-TRUNCATE TABLE IF EXISTS mfa_flow_rollup_hours {on_cluster};
+-- Every hour is finalized again into the new table (minutes over 30 days of events): flow
+-- metrics read raw events for every hour the job has not yet finalized again. The old table goes
+-- first: an older collector still running against the same server then fails its next
+-- finalization before it writes the watermark, instead of marking hours done after the TRUNCATE.
 DROP TABLE IF EXISTS mfa_flow_rollup_1h {on_cluster};
+TRUNCATE TABLE IF EXISTS mfa_flow_rollup_hours {on_cluster};

@@ -1,8 +1,8 @@
 -- The sub-processor rollup of 0082 at five-minute resolution, for windows over 6 hours whose
 -- step is not whole hours (a day's chart: 15-minute steps). Those read raw events with FINAL
 -- before (~330 ms at 100 M events over 30 days); the hourly table still answers whole-hour steps.
--- Fed from mfa_events directly, like the hourly one (not chained through it): a replayed spool
--- segment's deduplication token reaches both the same way it always has.
+-- Fed from mfa_events directly, like the hourly one (not chained through it), so a replayed spool
+-- segment's deduplication token reaches both the same way (both keep insert hashes from 0091).
 CREATE TABLE IF NOT EXISTS mfa_provider_rollup_5m {on_cluster}
 (
     bucket        DateTime('UTC'),
