@@ -10,10 +10,11 @@ import { FILTER_KEYS, type FilterKey, type MetricContext, type MetricId, type Ro
  * five-minute bucket (of each flow's first anchor event), metric, filter dimension and value; a
  * query whose step is a multiple of five minutes then reads those rows for the finalized hours
  * and raw events only for the rest (`rollupReadSql` + `tailContext`). Window totals are exact for
- * no filter or one filter, and so is every bucket without a filter. With a filter, a flow sits in
+ * no filter or one filter (M10 with a filter: below), and so is every bucket without a filter. With a filter, a flow sits in
  * the bucket of its first anchor event of any kind, where raw events put it in that of its first
  * anchor matching the filter (a flow challenged by SMS at 09:59 and by TOTP at 10:01 is in the
- * 09:55 bucket under factor=totp). A query with two or more filters reads raw events as before.
+ * 09:55 bucket under factor=totp), and M10's abandonment clock starts at its first challenge of any
+ * kind. A query with two or more filters reads raw events as before.
  */
 
 const HOUR_MS = 3_600_000
