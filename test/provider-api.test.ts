@@ -154,6 +154,12 @@ describe('windows over 6 hours read the provider rollups', () => {
       expect(long.error).toBeUndefined()
       expect([raw.source, long.source]).toEqual(['raw', source])
       expect(strip(long)).toEqual(strip(raw))
+      // The table's sparkline: its non-empty buckets are raw events' at the same step (a 6-hour window reads raw).
+      const rawSameStep = (await get(`/api/v1/providers?from=${iso(T0 + 20 * MIN - 6 * 3_600_000)}&to=${iso(T0 + 20 * MIN)}&step=${step}${filter}`)).body
+      expect(rawSameStep.source).toBe('raw')
+      const sparks = (b: any) => b.providers.map((p: any) => [p.provider, p.channel, p.series.filter((pt: number[]) => pt[1] > 0)])
+      expect(sparks(long)).toEqual(sparks(rawSameStep))
+      expect(sparks(long).some((x: any) => x[2].length > 0)).toBe(true)
     }
     const series = (await get(`/api/v1/providers/series?provider=twilio&from=${iso(T0 + 20 * MIN - 24 * 3_600_000)}&to=${iso(T0 + 20 * MIN)}&step=${step}`)).body
     expect(series.source).toBe(source)
