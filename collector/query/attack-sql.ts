@@ -1,7 +1,7 @@
 import { RISK_SIGNALS } from '../../contract'
 import { type ReportRequest, params } from './security-sql'
 import { ROLLUP_AFTER_S } from './source'
-import { WINDOW, bucket, filterSql, lit, litList } from './sql'
+import { WINDOW, bucket, filterSql, lit, litList, rowBucket } from './sql'
 import { FILTER_KEYS, type QueryWindow, type SqlQuery } from './types'
 
 /**
@@ -64,7 +64,7 @@ const hourly = (table: string): AttackSource => ({
   countIf: (cond) => `sumIf(n, ${cond})`,
   topCountry: "topKWeightedIf(1)(country, n, country != '')",
   last: 'max(last)',
-  bucket: 'intDiv(toInt64(toUnixTimestamp(hour)) * 1000, {step_ms:Int64}) * {step_ms:Int64}',
+  bucket: rowBucket('hour'),
 })
 export const ATTACK_ROLLUP = hourly('mfa_attack_rollup_1h')
 export const RISK_ROLLUP = hourly('mfa_risk_rollup_1h')

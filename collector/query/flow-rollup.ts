@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { ABANDON_AFTER_MS, FLOW_LOOKAHEAD_MS, M10_SPEC, M3_SPEC, m6Spec, type FlowSpec } from './metrics-flow'
-import { lit, litList } from './sql'
+import { lit, litList, rowBucket } from './sql'
+import { FIVE_MINUTES_S } from './source'
 import { FILTER_KEYS, type FilterKey, type MetricContext, type MetricId, type Row, type SqlQuery } from './types'
 
 /**
@@ -18,8 +19,6 @@ import { FILTER_KEYS, type FilterKey, type MetricContext, type MetricId, type Ro
  */
 
 const HOUR_MS = 3_600_000
-/** The rollup's bucket: a step that is a multiple of it sums whole buckets. */
-export const FLOW_BUCKET_S = 300
 /** An hour is final this long after it ends: the flow lookahead plus a margin for late exports. */
 export const FINALIZE_AFTER_MS = Math.max(FLOW_LOOKAHEAD_MS, ABANDON_AFTER_MS) + 5 * 60_000
 /** Hours finalized per statement: a day of flows is a few hundred thousand groups at the demo's rate. */
@@ -106,7 +105,7 @@ export function rollupKey(metric: FlowRollupMetric, ctx: Pick<MetricContext, 'fi
 /** The finalized buckets [startOfFiveMinutes(from), untilMs) of one metric, bucketed like the raw query (rows t, flows, hits, seen). */
 export function rollupReadSql(metric: FlowRollupMetric, ctx: MetricContext, key: { dim: string; value: string }, untilMs: number): SqlQuery {
   const query = `
-SELECT intDiv(toInt64(toUnixTimestamp(bucket)) * 1000, {step_ms:Int64}) * {step_ms:Int64} AS t, sum(flows) AS flows, sum(hits) AS hits, sum(seen) AS seen
+SELECT ${rowBucket('bucket')} AS t, sum(flows) AS flows, sum(hits) AS hits, sum(seen) AS seen
 FROM mfa_flow_rollup_5m FINAL
 WHERE metric = {metric:String} AND dim = {dim:String} AND value = {value:String}
   AND bucket >= toStartOfFiveMinutes(fromUnixTimestamp64Milli({from_ms:Int64})) AND bucket < fromUnixTimestamp64Milli({until_ms:Int64})
@@ -122,9 +121,9 @@ GROUP BY t ORDER BY t`
  */
 export function splitWindow(ctx: MetricContext, finalizedUntilMs: number | null): number | null {
   const { fromMs, toMs, stepS } = ctx.window
-  if (finalizedUntilMs === null || stepS % FLOW_BUCKET_S !== 0) return null
+  if (finalizedUntilMs === null || stepS % FIVE_MINUTES_S !== 0) return null
   const split = Math.min(finalizedUntilMs, Math.floor(toMs / HOUR_MS) * HOUR_MS)
-  const bucketMs = FLOW_BUCKET_S * 1000
+  const bucketMs = FIVE_MINUTES_S * 1000
   return split > Math.floor(fromMs / bucketMs) * bucketMs ? split : null
 }
 

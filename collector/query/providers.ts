@@ -1,13 +1,14 @@
 import type { ProviderSeriesRequest, ProvidersRequest } from './params'
 import type { QueryWindow, SqlQuery } from './types'
-import { ROLLUP_AFTER_S } from './source'
+import { FIVE_MINUTES_S, ROLLUP_AFTER_S } from './source'
 import { REASONS } from '../../contract'
-import { EVENTS, SECURITY, WINDOW, baseParams, bucket, lit } from './sql'
+import { EVENTS, SECURITY, WINDOW, baseParams, bucket, lit, rowBucket } from './sql'
 
 /**
  * Sub-processor health: raw events up to 6 hours, the provider rollups (0082 hourly, 0090 five
  * minutes; they keep channel and fallback target) beyond; circuit state always from raw events.
- * Every statement is a pure function of the request; values travel as `{name:Type}` parameters (channel `{f_channel}`, region `{f_region}`, provider `{provider}`).
+ * Every statement is a pure function of the request; values travel as `{name:Type}` parameters
+ * (channel `{f_channel}`, region `{f_region}`, provider `{provider}`).
  */
 
 /** A provider request counts as an error when the vendor failed (the M6 definition). */
@@ -80,7 +81,7 @@ function providerRollup(name: 'rollup_5m' | 'rollup_1h', from: string, time: 'ho
   return {
     name, from,
     window: `${time} >= toStartOf${unit}(fromUnixTimestamp64Milli({from_ms:Int64})) AND ${time} < fromUnixTimestamp64Milli({to_ms:Int64})`,
-    bucket: `intDiv(toInt64(toUnixTimestamp(${time})) * 1000, {step_ms:Int64}) * {step_ms:Int64}`,
+    bucket: rowBucket(time),
     count: (c) => (c === '1' ? 'sum(n)' : `sumIf(n, ${c})`),
     latencyN: (c) => `sumIf(with_latency, ${c})`,
     // The states hold 0.5, 0.95 and 0.99; callers index the levels they asked for from the front.
@@ -95,7 +96,7 @@ export const PROVIDERS_ROLLUP_5M = providerRollup('rollup_5m', 'mfa_provider_rol
 export function providerSource(w: QueryWindow): ProviderSource {
   if ((w.toMs - w.fromMs) / 1000 <= ROLLUP_AFTER_S) return PROVIDERS_RAW
   if (w.stepS % 3600 === 0) return PROVIDERS_ROLLUP
-  return w.stepS % 300 === 0 ? PROVIDERS_ROLLUP_5M : PROVIDERS_RAW
+  return w.stepS % FIVE_MINUTES_S === 0 ? PROVIDERS_ROLLUP_5M : PROVIDERS_RAW
 }
 
 /** Per-request and per-receipt aggregates of one provider × channel over the window. */

@@ -1,10 +1,12 @@
 import type { QueryWindow, Source } from './types'
-import { EVENTS, WINDOW, bucket } from './sql'
+import { EVENTS, WINDOW, bucket, rowBucket } from './sql'
 
 export type { Source }
 
 /** Windows longer than this read rollups (when the step is whole minutes). */
 export const ROLLUP_AFTER_S = 6 * 3600
+/** The five-minute rollups' bucket (migrations 0089, 0090): a step that is a multiple of it sums whole rows. */
+export const FIVE_MINUTES_S = 300
 
 export const RAW: Source = {
   name: 'raw',
@@ -24,7 +26,7 @@ function rollup(name: 'rollup_1m' | 'rollup_1h', table: string, unit: 'Minute' |
     from: table,
     // Widened to whole units: the first unit may start before `from`.
     window: `minute >= toStartOf${unit}(fromUnixTimestamp64Milli({from_ms:Int64})) AND minute < fromUnixTimestamp64Milli({to_ms:Int64})`,
-    bucket: 'intDiv(toInt64(toUnixTimestamp(minute)) * 1000, {step_ms:Int64}) * {step_ms:Int64}',
+    bucket: rowBucket('minute'),
     countIf: (cond) => (cond === '1' ? 'uniqMerge(events)' : `uniqMergeIf(events, ${cond})`),
     latencyQuantiles: 'quantilesIfMerge(0.5, 0.95, 0.99)(latency)',
     latencyState: 'quantilesIfMergeState(0.5, 0.95, 0.99)(latency)',

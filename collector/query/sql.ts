@@ -36,6 +36,11 @@ export function bucket(expr: string): string {
   return `intDiv(toUnixTimestamp64Milli(${expr}), {step_ms:Int64}) * {step_ms:Int64}`
 }
 
+/** The same for a rollup row's start column (a DateTime, whole seconds): the bucket the row falls in. */
+export function rowBucket(column: string): string {
+  return `intDiv(toInt64(toUnixTimestamp(${column})) * 1000, {step_ms:Int64}) * {step_ms:Int64}`
+}
+
 /** `AND`-joined equality tests for the given filters (only those the caller honours); '1' when none. */
 export function filterSql(filters: Filters, honoured: readonly FilterKey[]): string {
   const parts = honoured.filter((k) => filters[k] !== undefined).map((k) => `${k} = {f_${k}:String}`)
