@@ -1,6 +1,7 @@
 import { parseEnv } from '../contract/env'
 import { parseApiTokens, parseIngestTokens, type ParseResult } from '../contract/access'
 import { z } from 'zod'
+import { defaultDecodeWorkers } from './otlp/decode-pool'
 import { DEFAULT_OTLP_LIMITS as OTLP } from './otlp/limits'
 
 /** A token list (contract/access.ts) as a config field: a bad entry is one issue naming it, never the token. */
@@ -44,6 +45,8 @@ export const CollectorConfig = z.object({
   /** Exports decoded or written at once, bodies being received at once, bytes they hold (default 4 × OTLP_MAX_BODY_BYTES). */
   otlpMaxInFlight: z.coerce.number().int().min(1).max(10_000).default(16),
   otlpMaxReading: z.coerce.number().int().min(1).max(100_000).default(OTLP.maxReading),
+  /** Worker threads decoding exports and building their rows; 0 decodes on the main thread. Default: cores − 1, from 1 to 4. */
+  otlpDecodeWorkers: z.coerce.number().int().min(0).max(64).default(defaultDecodeWorkers()),
   otlpMaxInFlightBytes: z.coerce.number().int().positive().optional(),
   /** Per-connection deadlines: headers, the whole request, the longest pause inside a body. */
   otlpHeadersTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(OTLP.headersTimeoutMs),
@@ -119,6 +122,7 @@ const ENV_KEYS: Record<keyof CollectorConfig, string> = {
   otlpMaxInFlight: 'OTLP_MAX_IN_FLIGHT',
   otlpMaxReading: 'OTLP_MAX_READING',
   otlpMaxInFlightBytes: 'OTLP_MAX_IN_FLIGHT_BYTES',
+  otlpDecodeWorkers: 'OTLP_DECODE_WORKERS',
   otlpHeadersTimeoutMs: 'OTLP_HEADERS_TIMEOUT_MS',
   otlpRequestTimeoutMs: 'OTLP_REQUEST_TIMEOUT_MS',
   otlpBodyIdleTimeoutMs: 'OTLP_BODY_IDLE_TIMEOUT_MS',
@@ -150,6 +154,7 @@ export function otlpServerLimits(c: CollectorConfig) {
   return {
     maxInFlight: c.otlpMaxInFlight,
     maxInFlightBytes: c.otlpMaxInFlightBytes,
+    decodeWorkers: c.otlpDecodeWorkers,
     limits: {
       maxDepth: c.otlpMaxDepth,
       maxAttributes: c.otlpMaxAttributes,

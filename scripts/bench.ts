@@ -134,6 +134,7 @@ const RUNNERS: Record<BenchName, Runner> = {
     log(`    dashboard: ${r.dashboard.runs} runs of M1 over 30 days (${fmt(r.seedEvents)} events), p50 ${ms(r.dashboard.p50Ms)} ms, max ${ms(r.dashboard.maxMs)} ms`)
     const l = r.loop
     log(`    collector event loop over the load: delay p99 ${ms(l.lagP99Ms)} ms, max ${ms(l.lagMaxMs)} ms; GC ${ms(l.gcMs)} ms in all (${l.gcMajor} major, ${ms(l.gcMajorMs)} ms), ${l.gcOver10Ms} pauses over 10 ms`)
+    log(`    where an export's time went (p50 / p99 ms, from the collector's histograms): ${Object.entries(r.stages).map(([k, v]) => `${k} ${ms(v.p50Ms)} / ${ms(v.p99Ms)}`).join(', ')}`)
     const rss = add({ bench: 'ack', name: 'collector RSS under load', value: r.loadRssMaxBytes, unit: 'MB', target: TARGETS.loadRssBytes, kind: 'below' })
     add({ bench: 'ack', name: 'collector RSS idle', value: r.idleRssBytes, unit: 'MB' })
     log(`  collector RSS              idle ${mb(r.idleRssBytes)}; under load mean ${mb(r.loadRssMeanBytes)}, max ${mb(r.loadRssMaxBytes)}${vsTarget(rss)}`)

@@ -232,6 +232,8 @@ describe('the collector process reads the limits from its environment', () => {
       const res = await fetch(`http://127.0.0.1:${o}/v1/logs`, { method: 'POST', body: deep, headers: { 'content-type': 'application/json' } })
       expect(res.status).toBe(400)
       expect((await res.json()).message).toBe('attribute value nested deeper than 4 levels (OTLP_MAX_DEPTH)')
+      // It was a decode worker that refused it: the worker runs under the collector's own launcher (tsx).
+      expect(await (await fetch(`http://127.0.0.1:${q}/metrics`)).text()).toMatch(/^factorwatch_otlp_decode_workers [1-9]/m)
       for (const port of [q, o]) {
         const h = await fetch(`http://127.0.0.1:${port}/healthz`)
         expect(h.status).toBe(200)

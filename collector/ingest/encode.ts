@@ -1,6 +1,5 @@
 import type { AttrValue, Attrs } from '../otlp/model'
 import { text } from './columns'
-import { type EncodedRows, MAX_RECORD_DAYS } from './spool-record'
 
 /*
  * Insert bodies built by hand in ClickHouse's TabSeparated format: one line per row, fields in
@@ -64,45 +63,3 @@ export function msTime(ms: number): string {
 const NS_PER_DAY = 86_400_000_000_000n
 /** UTC day number (days since 1970-01-01) of epoch nanoseconds: a row's partition. */
 export const dayOfNs = (ns: bigint): number => Number(ns / NS_PER_DAY)
-
-/**
- * Rows of one table accumulated as TabSeparated lines, by partition day; `records()` gives the
- * write path's EncodedRows, each spanning at most MAX_RECORD_DAYS days.
- */
-export class TableRows {
-  private readonly byDay = new Map<number, { text: string; rows: number }>()
-  private lastDay = NaN
-  private last: { text: string; rows: number } | undefined
-  rows = 0
-
-  constructor(readonly table: string, readonly columns: readonly string[], readonly settings?: Readonly<Record<string, number>>) {}
-
-  /** `line` is one row's fields joined by tabs, without the line feed. */
-  add(day: number, line: string): void {
-    let slot = day === this.lastDay ? this.last : this.byDay.get(day)
-    if (slot === undefined) this.byDay.set(day, (slot = { text: '', rows: 0 }))
-    slot.text += `${line}\n`
-    slot.rows++
-    this.lastDay = day
-    this.last = slot
-    this.rows++
-  }
-
-  records(maxDays = MAX_RECORD_DAYS): EncodedRows[] {
-    if (this.rows === 0) return []
-    const days = [...this.byDay.keys()].sort((a, b) => a - b)
-    const out: EncodedRows[] = []
-    for (let k = 0; k < days.length; k += maxDays) {
-      const span = days.slice(k, k + maxDays)
-      let text = ''
-      let rows = 0
-      for (const d of span) {
-        const slot = this.byDay.get(d) as { text: string; rows: number }
-        text += slot.text
-        rows += slot.rows
-      }
-      out.push({ table: this.table, columns: this.columns, format: 'TabSeparated', rows, body: Buffer.from(text, 'utf8'), days: span, ...(this.settings ? { settings: this.settings } : {}) })
-    }
-    return out
-  }
-}

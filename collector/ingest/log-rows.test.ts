@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Attrs, LogIn, ResourceBlock } from '../otlp/model'
 import { MAX_CAPACITY, RecentIds } from './dedup'
-import type { TableRows } from './encode'
+import type { TableRecords } from './prepared'
 import { logRows } from './log-rows'
 
 const T = 1_795_000_000_123_456_789n
@@ -13,7 +13,7 @@ const verified = { 'event.name': 'mfa.challenge.verified', 'event.id': 'e1', 'mf
 
 const UNESCAPE: Record<string, string> = { '\\': '\\', t: '\t', n: '\n', r: '\r', 0: '\0', "'": "'" }
 /** The rows of a table's TabSeparated body, as column → raw field text (escapes undone). */
-function rowsOf(t: TableRows): Record<string, string | null>[] {
+function rowsOf(t: TableRecords): Record<string, string | null>[] {
   return t.records().flatMap((r) => r.body.toString('utf8').split('\n').filter(Boolean).map((line) =>
     Object.fromEntries(line.split('\t').map((f, i) => [r.columns[i], f === '\\N' ? null : f.replace(/\\(.)/g, (_m, c: string) => UNESCAPE[c] ?? c)]))))
 }

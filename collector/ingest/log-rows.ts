@@ -7,7 +7,8 @@ import type { EncodedRows } from './spool-record'
 import { nsTime, OTEL_LOGS_COLUMNS, serviceName, text } from './columns'
 import { contractError } from './contract-check'
 import { contentKey, eventKey, fingerprint, logKey, NOTHING_SEEN, type SeenKeys } from './dedup'
-import { dayOfNs, msTime, TableRows, TSV_NULL, tsv, tsvMap } from './encode'
+import { dayOfNs, msTime, TSV_NULL, tsv, tsvMap } from './encode'
+import { type PreparedRows, type ResolvedRows, resolveRows, RowsBuilder, type TableRecords } from './prepared'
 
 /** At most this many validation messages go back to the exporter in `error_message`. */
 const MAX_ERRORS = 3
@@ -33,30 +34,25 @@ const typedOrNull = (k: string, v: unknown) => v === null || TYPED.has(k)
 const LOGS_COLUMNS = [...OTEL_LOGS_COLUMNS, 'FactorWatchHash'] as const
 const MATERIALIZED = { insert_allow_materialized_columns: 1 }
 
-export const CONFLICT_COLUMNS = ['ts', 'event', 'event_id', 'service', 'tenant', 'first_hash', 'conflict_hash', 'attributes'] as const
+/** The tables a request's log records go to, in PreparedRows order. */
+const MFA = 0
+const LOGS = 1
+const LOG_TABLES = [
+  { table: 'mfa_events', columns: MFA_EVENTS_COLUMNS },
+  { table: 'otel_logs', columns: LOGS_COLUMNS, settings: MATERIALIZED },
+]
 
-export interface LogBatch {
+/** A request's log records decided against the dedup memory: resolveRows' answer with each table's rows by name. */
+export interface LogBatch extends ResolvedRows {
   /** mfa_events rows (contract events), otel_logs rows (other records), ingest_conflicts rows. */
-  mfa: TableRows
-  logs: TableRows
-  conflictRows: TableRows
-  /** Keys first stored by this batch, with fingerprints: remember them once the write is acknowledged. */
-  fresh: [string, number][]
-  /** Writes of other requests that hold keys this batch dropped as their copies: acknowledge after them. */
-  waits: Promise<void>[]
-  accepted: number
-  rejected: number
-  /** Records dropped because the same record was already stored (or is being stored). */
-  duplicates: number
-  /** Contract events dropped because their event id was stored with other content. */
-  conflicts: number
-  /** The first problems, each naming the record and the attribute at fault. */
-  errors: string[]
+  mfa: TableRecords
+  logs: TableRecords
+  conflictRows: TableRecords
 }
 
 /** Every table's rows of the batch, for the write path. */
 export function logRecords(b: LogBatch): EncodedRows[] {
-  return [...b.mfa.records(), ...b.logs.records(), ...b.conflictRows.records()]
+  return b.records
 }
 
 /**
@@ -91,37 +87,20 @@ function mfaLine(tsMs: number, name: string, block: string, a: Attrs, l: LogIn, 
 }
 
 /**
- * Turn decoded log records into insert bodies. Contract events (`mfa.*`, `gameday.*`, named by
- * the LogRecord's event_name field or else the `event.name` attribute) are checked against the
- * contract: those that break it are rejected (counted, stored nowhere); valid ones become one
- * mfa_events row. Every other record becomes one otel_logs row. A record already stored (per
- * `seen`, or earlier in this batch) is dropped as a duplicate; an event id stored with other
- * content is a conflict: dropped, counted and written to ingest_conflicts.
- * Pure apart from `seen` lookups; takes ownership of `blocks` (contract records' attribute
- * objects are completed in place).
+ * Turn decoded log records into candidate rows (prepared.ts). Contract events (`mfa.*`,
+ * `gameday.*`, named by the LogRecord's event_name field or else the `event.name` attribute)
+ * are checked against the contract: those that break it are rejected (counted, stored nowhere);
+ * valid ones become one mfa_events row, keyed by event id. Every other record becomes one
+ * otel_logs row, keyed by a hash of its content. Pure; runs on a decode worker. Takes ownership
+ * of `blocks` (contract records' attribute objects are completed in place).
  */
-export function logRows(blocks: ResourceBlock<LogIn>[], seen: SeenKeys = NOTHING_SEEN): LogBatch {
-  const mfa = new TableRows('mfa_events', MFA_EVENTS_COLUMNS)
-  const logs = new TableRows('otel_logs', LOGS_COLUMNS, MATERIALIZED)
-  const conflictRows = new TableRows('ingest_conflicts', CONFLICT_COLUMNS)
-  const out: LogBatch = { mfa, logs, conflictRows, fresh: [], waits: [], accepted: 0, rejected: 0, duplicates: 0, conflicts: 0, errors: [] }
-  /** Keys of this batch so far → fingerprint. */
-  const batch = new Map<string, number>()
+export function prepareLogRows(blocks: ResourceBlock<LogIn>[]): PreparedRows {
+  const out = new RowsBuilder(LOG_TABLES)
   let index = -1
   const reject = (error: string) => {
     out.rejected++
     if (out.errors.length < MAX_ERRORS) out.errors.push(`log record ${index}: ${error}`)
   }
-  /** 'new', or the fingerprint first stored under `key` (waiting on its write when in flight). */
-  const lookup = (key: string): number | 'new' => {
-    const own = batch.get(key)
-    if (own !== undefined) return own
-    const s = seen.get(key)
-    if (s === undefined) return 'new'
-    if (s.wait !== undefined) out.waits.push(s.wait)
-    return s.fp
-  }
-
   for (const b of blocks) {
     const service = serviceName(b.resource)
     const tenantAttr = b.resource[TENANT_ATTRIBUTE]
@@ -152,30 +131,34 @@ export function logRows(blocks: ResourceBlock<LogIn>[], seen: SeenKeys = NOTHING
           const tsMs = Number(tsNs / 1_000_000n)
           const line = mfaLine(tsMs, name, blockFields, a, l, scopeFields)
           const fp = fingerprint(line)
-          const key = eventKey(a[ATTR.eventId] as string)
-          const first = lookup(key)
-          if (first === 'new') {
-            batch.set(key, fp)
-            out.fresh.push([key, fp])
-            mfa.add(dayOfNs(tsNs), `${line}\t${fp}`)
-          } else if (first === fp || first === 0) {
-            out.duplicates++
-          } else {
-            out.conflicts++
-            conflictRows.add(dayOfNs(tsNs), `${msTime(tsMs)}\t${tsv(name)}\t${tsv(a[ATTR.eventId] as string)}\t${blockFields}\t${first}\t${fp}\t${tsvMap(a)}`)
-          }
+          const id = a[ATTR.eventId] as string
+          // The ingest_conflicts row's fields, should the id turn out to be stored with other content.
+          const head = `${msTime(tsMs)}\t${tsv(name)}\t${tsv(id)}\t${blockFields}`
+          out.add(MFA, dayOfNs(tsNs), eventKey(id), fp, `${line}\t${fp}`, head, tsvMap(a))
           continue
         }
         out.accepted++
         const line = `${nsTime(tsNs)}\t${tsv(l.traceId)}\t${tsv(l.spanId)}\t${l.flags & 0xff}\t${tsv(l.severityText)}\t${l.severityNumber & 0xff}\t${serviceField}\t${tsv(text(l.body))}\t${logScope}\t${tsvMap(a)}\t${tsv(name)}`
         const hash = contentKey(line)
-        const key = logKey(hash)
-        if (lookup(key) !== 'new') { out.duplicates++; continue }
-        batch.set(key, 1)
-        out.fresh.push([key, 1])
-        logs.add(dayOfNs(tsNs), `${line}\t1\t${hash}`)
+        out.add(LOGS, dayOfNs(tsNs), logKey(hash), 1, `${line}\t1\t${hash}`)
       }
     }
   }
-  return out
+  return out.finish()
+}
+
+/**
+ * Decoded log records as rows, each decided against `seen` (resolveRows): a record already
+ * stored, or earlier in this batch, is dropped as a duplicate; an event id stored with other
+ * content is a conflict: dropped, counted and written to ingest_conflicts. The receiver runs
+ * the two halves on different threads; this is both in one call.
+ */
+export function logRows(blocks: ResourceBlock<LogIn>[], seen: SeenKeys = NOTHING_SEEN): LogBatch {
+  return logBatch(resolveRows(prepareLogRows(blocks), seen))
+}
+
+/** resolveRows' answer for log records, with each table's rows by name. */
+export function logBatch(r: ResolvedRows): LogBatch {
+  const none: TableRecords = { rows: 0, records: () => [] }
+  return { ...r, mfa: r.byTable.get('mfa_events') ?? none, logs: r.byTable.get('otel_logs') ?? none, conflictRows: r.byTable.get('ingest_conflicts') ?? none }
 }

@@ -3,10 +3,10 @@ import type { LogIn, MetricIn, ResourceBlock, SpanIn } from '../otlp/model'
 import type { RowWriter } from './batcher'
 import { DirectWriter } from './direct-writer'
 import { loadRecentKeys, RecentIds } from './dedup'
-import { logRecords, logRows } from './log-rows'
-import { metricRows, OTEL_METRICS_GAUGE_COLUMNS, OTEL_METRICS_HISTOGRAM_COLUMNS, OTEL_METRICS_SUM_COLUMNS } from './metric-rows'
-import { spanRows } from './span-rows'
-import { encodeJsonRows } from './spool-record'
+import { prepareLogRows } from './log-rows'
+import { type PreparedMetrics, prepareMetricRows } from './metric-rows'
+import { type PreparedRows, resolveRows } from './prepared'
+import { prepareSpanRows } from './span-rows'
 
 export interface IngestResult {
   /** Records acknowledged: stored now, or already stored by an earlier delivery. */
@@ -26,17 +26,14 @@ export interface Ingest {
   traces(blocks: ResourceBlock<SpanIn>[]): Promise<IngestResult>
   /** Gauges, sums and histograms into the contrib exporter's otel_metrics_* tables; other kinds are counted as rejected. */
   metrics(blocks: ResourceBlock<MetricIn>[]): Promise<IngestResult>
+  /** Log or span rows prepared by prepareLogRows / prepareSpanRows (on a decode worker): deduplicated here, then written. */
+  rows(p: PreparedRows): Promise<IngestResult>
+  /** Metric rows prepared by prepareMetricRows. */
+  metricRecords(p: PreparedMetrics): Promise<IngestResult>
 }
 
 /** Called after each completed insert, for metrics. */
 export type InsertObserver = (table: string, rows: number, seconds: number) => void
-
-/** UTC day of the "seconds.nanoseconds" text of columns.ts nsTime. */
-const dayOfNsTime = (t: string) => {
-  const dot = t.indexOf('.')
-  return Math.floor(Number(dot < 0 ? t : t.slice(0, dot)) / 86_400)
-}
-const TIME_UNIX = OTEL_METRICS_GAUGE_COLUMNS.indexOf('TimeUnix')
 
 /**
  * Storage side of the receiver: a request's rows are encoded (logs and spans as TabSeparated,
@@ -74,37 +71,27 @@ export function createIngest(
       .catch((err: unknown) => opts.log?.(`dedup: could not load recent keys, resends from before this start are not recognised: ${(err as Error).message.slice(0, 200)}`))
     : Promise.resolve()
 
+  /** Rows prepared from logs or spans (here, or on a decode worker), decided against the dedup memory and written. */
+  async function rows(p: PreparedRows): Promise<IngestResult> {
+    await ready
+    const batch = resolveRows(p, recent)
+    const write = writer.write(batch.records)
+    // Later copies of these records (another request, or a retry while this one is in
+    // flight) wait for this write; the keys are remembered only once it is acknowledged.
+    recent.track(batch.fresh, write)
+    await write
+    await Promise.all(batch.waits)
+    return { accepted: batch.accepted, rejected: batch.rejected, duplicates: batch.duplicates, conflicts: batch.conflicts, message: batch.errors.join('; ') }
+  }
+  async function encoded(p: PreparedMetrics): Promise<IngestResult> {
+    await writer.write(p.records)
+    return { accepted: p.accepted, rejected: p.rejected, duplicates: 0, message: p.errors.join('; ') }
+  }
   return {
-    async logs(blocks) {
-      await ready
-      const batch = logRows(blocks, recent)
-      const write = writer.write(logRecords(batch))
-      // Later copies of these records (another request, or a retry while this one is in
-      // flight) wait for this write; the keys are remembered only once it is acknowledged.
-      recent.track(batch.fresh, write)
-      await write
-      await Promise.all(batch.waits)
-      return { accepted: batch.accepted, rejected: batch.rejected, duplicates: batch.duplicates, conflicts: batch.conflicts, message: batch.errors.join('; ') }
-    },
-
-    async traces(blocks) {
-      await ready
-      const batch = spanRows(blocks, recent)
-      const write = writer.write(batch.rows.records())
-      recent.track(batch.fresh, write)
-      await write
-      await Promise.all(batch.waits)
-      return { accepted: batch.accepted, rejected: 0, duplicates: batch.duplicates, conflicts: 0, message: '' }
-    },
-    async metrics(blocks) {
-      const batch = metricRows(blocks)
-      const day = (r: unknown[]) => dayOfNsTime(r[TIME_UNIX] as string)
-      await writer.write([
-        ...encodeJsonRows('otel_metrics_gauge', OTEL_METRICS_GAUGE_COLUMNS, batch.gauge, day),
-        ...encodeJsonRows('otel_metrics_sum', OTEL_METRICS_SUM_COLUMNS, batch.sum, day),
-        ...encodeJsonRows('otel_metrics_histogram', OTEL_METRICS_HISTOGRAM_COLUMNS, batch.histogram, day),
-      ])
-      return { accepted: batch.gauge.length + batch.sum.length + batch.histogram.length, rejected: batch.rejected, duplicates: 0, message: batch.errors.join('; ') }
-    },
+    logs: (blocks) => rows(prepareLogRows(blocks)),
+    traces: (blocks) => rows(prepareSpanRows(blocks)),
+    metrics: (blocks) => encoded(prepareMetricRows(blocks)),
+    rows,
+    metricRecords: encoded,
   }
 }

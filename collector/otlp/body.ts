@@ -9,7 +9,7 @@ const gunzipAsync = promisify(zlib.gunzip)
 export type RefusalReason =
   | 'not_found' | 'method' | 'content_type' | 'content_encoding' | 'body_too_large' | 'decompressed_too_large'
   | 'bad_compression' | 'invalid_body' | 'too_deep' | 'busy_in_flight' | 'busy_reading' | 'busy_bytes' | 'aborted' | 'header_timeout'
-  | 'body_timeout' | 'request_timeout' | 'bad_http' | 'unauthorized' | 'forbidden' | 'storage' | 'storage_refused' | 'overloaded'
+  | 'body_timeout' | 'request_timeout' | 'bad_http' | 'unauthorized' | 'forbidden' | 'storage' | 'storage_refused' | 'overloaded' | 'decoder'
 
 /** A refusal with its HTTP status; the message is safe to show the client. */
 export class HttpError extends Error {

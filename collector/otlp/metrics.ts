@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { IngestResult } from '../ingest/store'
 import type { RefusalReason } from './body'
 import type { Signal } from './response'
@@ -7,8 +7,14 @@ import type { Signal } from './response'
 export type RecordRefusalReason = 'invalid_utf8' | 'expired' | 'contract' | 'unsupported'
 
 /** The receiver's prom-client metrics; labels are bounded (signal, result, status, table, reason, action). */
-export function otlpMetrics(registry?: Registry) {
+export function otlpMetrics(registry?: Registry, decodeWorkers: () => number = () => 0) {
   const registers = registry ? [registry] : []
+  new Gauge({
+    name: 'factorwatch_otlp_decode_workers',
+    help: 'Decode worker threads running (OTLP_DECODE_WORKERS); 0: exports are decoded on the main thread',
+    registers,
+    collect() { this.set(decodeWorkers()) },
+  })
   const records = new Counter({
     name: 'factorwatch_otlp_records_total',
     help: 'OTLP records received, by signal and result (accepted, rejected, duplicate, conflict: an event.id stored with other content)',
@@ -46,7 +52,20 @@ export function otlpMetrics(registry?: Registry) {
     labelNames: ['signal', 'action'] as const,
     registers,
   })
+  const stages = new Histogram({
+    name: 'factorwatch_otlp_stage_seconds',
+    help: 'Where an accepted export\'s time goes, by stage: read (its body arriving), decode (decompress, decode and build rows, a decode worker\'s queue included), write (deduplicate, then until the rows are durable in the spool or inserted)',
+    labelNames: ['stage'] as const,
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2, 0.5, 1, 2.5],
+    registers,
+  })
   return {
+    /** Seconds an accepted export spent in each stage. */
+    stages(read: number, decode: number, write: number) {
+      stages.observe({ stage: 'read' }, read)
+      stages.observe({ stage: 'decode' }, decode)
+      stages.observe({ stage: 'write' }, write)
+    },
     request(signal: Signal | 'other', status: number) {
       requests.inc({ signal, status: String(status) })
     },

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer'
 import { Registry } from 'prom-client'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { flowRecords, sdkLogs } from '../../test/support/otel-records'
 import { requirePrerequisite } from '../../test/support/processes'
 import { HealthRegistry } from '../health'
@@ -44,11 +44,13 @@ afterEach(async () => {
   await close?.()
   close = undefined
 })
+/** Decode workers of the servers `start` makes (the inputs run with decoding inline and on a worker). */
+let decodeWorkers = 0
 
 async function start(opts: Partial<OtlpServerOptions> = {}) {
   const fake = fakeClient()
   const registry = new Registry()
-  const server = createOtlpServer({ client: fake.client, maxBodyBytes: 256 * 1024, registry, ...opts })
+  const server = createOtlpServer({ client: fake.client, maxBodyBytes: 256 * 1024, registry, decodeWorkers, ...opts })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   close = () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()) })
   const port = (server.address() as AddressInfo).port
@@ -141,7 +143,9 @@ describe('slow clients', () => {
 const ZSTD = '/usr/bin/zstd'
 const hasZstd = requirePrerequisite(existsSync(ZSTD), `${ZSTD} (Debian package zstd)`)
 
-describe('inputs', () => {
+describe.each([0, 1])('inputs (%i decode workers)', (workers) => {
+  beforeAll(() => { decodeWorkers = workers })
+  afterAll(() => { decodeWorkers = 0 })
   it.skipIf(!hasZstd)('Content-Encoding: zstd is accepted; a zstd bomb is 413', async () => {
     const s = await start()
     const res = await s.post(execFileSync(ZSTD, ['-c', '-q'], { input: await body('zstd-1') }), 'application/x-protobuf', { 'content-encoding': 'zstd' })

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib'
 import { BinaryReader } from '@bufbuild/protobuf/wire'
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer'
 import { Registry } from 'prom-client'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { flowRecords, sdkLogs } from '../../test/support/otel-records'
 import { createOtlpServer, type OtlpServerOptions } from './server'
 
@@ -39,11 +39,13 @@ function fakeClient() {
 
 let close: (() => Promise<void>) | undefined
 afterEach(async () => { await close?.(); close = undefined })
+/** Decode workers of the servers `start` makes: every test runs with decoding inline and on a worker. */
+let decodeWorkers = 0
 
 async function start(opts: Partial<OtlpServerOptions> = {}) {
   const fake = fakeClient()
   const registry = new Registry()
-  const server = createOtlpServer({ client: fake.client, maxBodyBytes: 64 * 1024, registry, ...opts })
+  const server = createOtlpServer({ client: fake.client, maxBodyBytes: 64 * 1024, registry, decodeWorkers, ...opts })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   close = () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()) })
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -65,7 +67,8 @@ function readProto(buf: ArrayBuffer | Uint8Array): Record<number, unknown> {
   return out
 }
 
-describe('OTLP/HTTP receiver (storage stubbed)', () => {
+describe.each([0, 1])('OTLP/HTTP receiver (storage stubbed, %i decode workers)', (workers) => {
+  beforeAll(() => { decodeWorkers = workers })
   it('answers protobuf with protobuf: partial_success names the first problem, valid records stored', async () => {
     const s = await start()
     const records = await sdkLogs(flowRecords('p1'))

@@ -7,16 +7,15 @@ import { RecentIds } from '../ingest/dedup'
 import { createIngest, type IngestResult } from '../ingest/store'
 import { type HealthRegistry, httpStatusOf } from '../health'
 import { DEFAULT_TENANT } from '../../contract/access'
-import { type AuthorizeIngest, stampTenant } from '../access/ingest'
+import type { AuthorizeIngest } from '../access/ingest'
 import { byteBudget, decodeContent, HttpError, readBody, type RefusalReason } from './body'
-import { decodeLogsJson, decodeTracesJson } from './decode-json'
-import { decodeMetricsJson, decodeMetricsProtobuf } from './decode-metrics'
-import { decodeLogsProtobuf, decodeTracesProtobuf } from './decode-protobuf'
+import { DecodePool, DecoderFailed } from './decode-pool'
 import { DEFAULT_OTLP_LIMITS, type OtlpLimits } from './limits'
 import { otlpMetrics } from './metrics'
 import { DecodeError, TooDeepError } from './model'
 import { CONTENT_TYPE, type Encoding, exportResponse, type Signal, statusBody } from './response'
-import { type Sanitized, sanitizeLogs, sanitizeMessage, sanitizeMetrics, type SanitizeOptions, sanitizeSpans } from './sanitize'
+import { type ExportTask, prepareExport, type SanitizeSummary } from './prepare'
+import { sanitizeMessage, type SanitizeOptions } from './sanitize'
 
 export interface OtlpServerOptions {
   client: Pick<ClickHouseClient, 'exec'>
@@ -41,6 +40,8 @@ export interface OtlpServerOptions {
   health?: HealthRegistry
   /** Producer tokens (collector/access/ingest.ts): asked before the body is read; its tenant is stamped on every resource. Default: all accepted as tenant `default`. */
   authorizeIngest?: AuthorizeIngest
+  /** Worker threads that decode exports and build their rows (decode-pool.ts), stopped with the server; 0: on the main thread. Default 0. */
+  decodeWorkers?: number
 }
 
 const PATHS: Record<string, Signal> = { '/v1/logs': 'logs', '/v1/traces': 'traces', '/v1/metrics': 'metrics' }
@@ -60,15 +61,15 @@ export function createOtlpServer(opts: OtlpServerOptions): Server {
   const limits: OtlpLimits = { ...DEFAULT_OTLP_LIMITS, ...opts.limits }
   const maxInFlight = opts.maxInFlight ?? 16
   const budget = byteBudget(opts.maxInFlightBytes ?? 4 * maxBodyBytes)
-  const metrics = otlpMetrics(opts.registry)
+  const pool = opts.decodeWorkers ? new DecodePool(opts.decodeWorkers, log) : undefined
+  const metrics = otlpMetrics(opts.registry, () => pool?.running ?? 0)
   const ingest = createIngest(opts.client, { recent: new RecentIds(opts.dedupCapacity), onInsert: metrics.insert, writer: opts.writer })
-  const decodeLimits = { maxDepth: limits.maxDepth }
   const timeouts = { idleMs: limits.bodyIdleTimeoutMs, totalMs: limits.requestTimeoutMs }
   let inFlight = 0
   let reading = 0
 
   /** The sanitize pass's refusals and limits, added to what the write path reports. */
-  function merge(signal: Signal, s: Sanitized<unknown>, so: SanitizeOptions, r: IngestResult): IngestResult {
+  function merge(signal: Signal, s: SanitizeSummary, so: SanitizeOptions, r: IngestResult): IngestResult {
     metrics.recordsRefused(signal, 'invalid_utf8', s.refused.invalid_utf8)
     metrics.recordsRefused(signal, 'expired', s.refused.expired)
     metrics.recordsRefused(signal, signal === 'metrics' ? 'unsupported' : 'contract', r.rejected)
@@ -79,6 +80,7 @@ export function createOtlpServer(opts: OtlpServerOptions): Server {
 
   /** Read the body (no in-flight slot held), then take a slot to decode, sanitize and write it. */
   async function handle(req: IncomingMessage, signal: Signal, encoding: Encoding, held: { bytes: number }, slot: { taken: boolean }, startedAt: number, tenant: string): Promise<IngestResult> {
+    const arrivedAt = performance.now()
     reading++
     let raw: Buffer
     try {
@@ -86,22 +88,19 @@ export function createOtlpServer(opts: OtlpServerOptions): Server {
     } finally {
       reading--
     }
+    const readAt = performance.now()
     if (inFlight >= maxInFlight) throw new HttpError(503, 'collector busy: too many exports in flight, retry later', { 'retry-after': '1' }, 'busy_in_flight')
     inFlight++
     slot.taken = true
     const contentEncoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase()
     const body = await decodeContent(raw, contentEncoding, maxBodyBytes, budget, held)
     const so: SanitizeOptions = { maxAttributes: limits.maxAttributes, maxAttributeValueBytes: limits.maxAttributeValueBytes, ttlDays: limits.ttlDays, nowMs: now() }
-    if (signal === 'metrics') {
-      const s = sanitizeMetrics(encoding === 'json' ? decodeMetricsJson(body, decodeLimits) : decodeMetricsProtobuf(body, decodeLimits), so)
-      return merge(signal, s, so, await ingest.metrics(stampTenant(s.blocks, tenant)))
-    }
-    if (signal === 'traces') {
-      const s = sanitizeSpans(encoding === 'json' ? decodeTracesJson(body, decodeLimits) : decodeTracesProtobuf(body, decodeLimits), so)
-      return merge(signal, s, so, await ingest.traces(stampTenant(s.blocks, tenant)))
-    }
-    const s = sanitizeLogs(encoding === 'json' ? decodeLogsJson(body, decodeLimits) : decodeLogsProtobuf(body, decodeLimits), so)
-    return merge(signal, s, so, await ingest.logs(stampTenant(s.blocks, tenant)))
+    const task: ExportTask = { signal, encoding, body, tenant, maxDepth: limits.maxDepth, sanitize: so }
+    const p = pool ? await pool.run(task) : prepareExport(task)
+    const decodedAt = performance.now()
+    const r = merge(signal, p.sanitized, so, p.signal === 'metrics' ? await ingest.metricRecords(p.metrics) : await ingest.rows(p.rows))
+    metrics.stages((readAt - arrivedAt) / 1000, (decodedAt - readAt) / 1000, (performance.now() - decodedAt) / 1000)
+    return r
   }
 
   /** Sockets whose current request reached the handler: a timeout on them is the body's, else the headers'. */
@@ -159,6 +158,11 @@ export function createOtlpServer(opts: OtlpServerOptions): Server {
       .catch((err: unknown) => {
         if (err instanceof HttpError) return fail(err.status, err.reason ?? 'invalid_body', err.message, err.headers)
         if (err instanceof DecodeError) return fail(400, err instanceof TooDeepError ? 'too_deep' : 'invalid_body', err.message)
+        // A decode worker stopped under this request: nothing was stored, the exporter retries.
+        if (err instanceof DecoderFailed) {
+          log(`otlp: ${signal} export not decoded: ${err.message}`)
+          return fail(503, 'decoder', 'collector could not decode the export, retry later', { 'retry-after': '1' })
+        }
         // The write path refused (spool over its limits: 503 storage behind) or storage refused the rows (400).
         if (err instanceof WriteRefused) return fail(err.status, err.status === 429 ? 'overloaded' : err.status === 400 ? 'storage_refused' : 'storage', err.message, err.retryAfterS ? { 'retry-after': String(err.retryAfterS) } : {})
         // Storage failed: nothing was acknowledged, so the exporter's retry loses nothing.
@@ -184,5 +188,6 @@ export function createOtlpServer(opts: OtlpServerOptions): Server {
     metrics.request('other', status)
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
   })
+  if (pool) server.on('close', () => void pool.close())
   return server
 }

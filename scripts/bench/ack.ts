@@ -32,6 +32,8 @@ export interface AckBench {
   dashboard: { runs: number; p50Ms: number; maxMs: number }
   /** The collector's event loop over the load, from its own /metrics (prom-client's default metrics). */
   loop: LoopStats
+  /** Where the exports' time went, from the collector's factorwatch_otlp_stage_seconds and the spool's commit histogram. */
+  stages: Record<string, { p50Ms: number; p99Ms: number }>
 }
 
 /** Event-loop delay and garbage collection of the collector's main thread over the load. */
@@ -65,6 +67,55 @@ export function loopStats(before: string, after: string): LoopStats {
     lagMaxMs: unlabelled(after, 'nodejs_eventloop_lag_max_seconds') * 1000,
     gcMs: (b.s - a.s) * 1000, gcMajorMs: (bm.s - am.s) * 1000, gcMajor: bm.n - am.n, gcOver10Ms: b.over10 - a.over10,
   }
+}
+
+/** Cumulative bucket counts (le → count) of one histogram series in a Prometheus text exposition. */
+function buckets(text: string, name: string, label?: string): Map<number, number> {
+  const out = new Map<number, number>()
+  for (const l of text.split('\n')) {
+    const m = new RegExp(`^${name}_bucket\\{(.*)\\} (\\S+)$`).exec(l)
+    if (!m || (label && !m[1].includes(label))) continue
+    const le = /le="([^"]+)"/.exec(m[1])?.[1]
+    if (le !== undefined) out.set(le === '+Inf' ? Infinity : Number(le), Number(m[2]))
+  }
+  return out
+}
+
+/**
+ * The q-quantile, in ms, of what a histogram observed between two readings, interpolated
+ * linearly inside its bucket as Prometheus' histogram_quantile does (so only as fine as the buckets).
+ */
+export function histogramQuantile(before: Map<number, number>, after: Map<number, number>, q: number): number {
+  const les = [...after.keys()].sort((a, b) => a - b)
+  const counts = les.map((le) => (after.get(le) ?? 0) - (before.get(le) ?? 0))
+  const total = counts.at(-1) ?? 0
+  if (total === 0) return Number.NaN
+  const rank = q * total
+  for (let i = 0; i < les.length; i++) {
+    if (counts[i] < rank) continue
+    if (les[i] === Infinity) return les[i - 1] * 1000
+    const lo = i === 0 ? 0 : les[i - 1]
+    const below = i === 0 ? 0 : counts[i - 1]
+    const inBucket = counts[i] - below
+    return (lo + (les[i] - lo) * (inBucket === 0 ? 1 : (rank - below) / inBucket)) * 1000
+  }
+  return Number.NaN
+}
+
+/** Per-stage p50/p99 of the exports between two /metrics readings. */
+export function stageStats(before: string, after: string): Record<string, { p50Ms: number; p99Ms: number }> {
+  const out: Record<string, { p50Ms: number; p99Ms: number }> = {}
+  const series: [string, string, string | undefined][] = [
+    ['read', 'factorwatch_otlp_stage_seconds', 'stage="read"'],
+    ['decode', 'factorwatch_otlp_stage_seconds', 'stage="decode"'],
+    ['write', 'factorwatch_otlp_stage_seconds', 'stage="write"'],
+    ['spool commit', 'factorwatch_spool_commit_seconds', undefined],
+  ]
+  for (const [stage, name, label] of series) {
+    const [b, a] = [buckets(before, name, label), buckets(after, name, label)]
+    out[stage] = { p50Ms: histogramQuantile(b, a, 0.5), p99Ms: histogramQuantile(b, a, 0.99) }
+  }
+  return out
 }
 
 const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * q) - 1))])
@@ -113,7 +164,8 @@ export async function benchAck(o: { eventsPerS: number; seconds: number; seedEve
       clearInterval(progress)
       await load.stop()
       const elapsed = (performance.now() - t0) / 1000
-      const loop = loopStats(metricsBefore, await metrics())
+      const metricsAfter = await metrics()
+      const loop = loopStats(metricsBefore, metricsAfter)
       clearInterval(sample)
       dashboardOn = false
       await dashboard
@@ -131,6 +183,7 @@ export async function benchAck(o: { eventsPerS: number; seconds: number; seedEve
         loadRssMaxBytes: Math.max(...rss),
         dashboard: { runs: d.length, p50Ms: quantile(d, 0.5), maxMs: d.at(-1) ?? Number.NaN },
         loop,
+        stages: stageStats(metricsBefore, metricsAfter),
       }
     } finally {
       await c.stop()
