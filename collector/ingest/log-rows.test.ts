@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { Attrs, LogIn, ResourceBlock } from '../otlp/model'
 import { MAX_CAPACITY, RecentIds } from './dedup'
 import type { TableRecords } from './prepared'
-import { logRows } from './log-rows'
+import { tsvMap } from './encode'
+import { conflictAttributes, logRows, prepareLogRows } from './log-rows'
 
 const T = 1_795_000_000_123_456_789n
 const rec = (attributes: Attrs, over: Partial<LogIn> = {}): LogIn => ({
@@ -105,6 +106,18 @@ describe('logRows deduplication and conflicts', () => {
     const foreign = new RecentIds()
     foreign.mark([['e:e1', 0]])
     expect(logRows(block(rec({ ...verified, 'mfa.outcome': 'failure', 'mfa.reason': 'invalid_code' })), foreign).duplicates).toBe(1)
+  })
+
+  it('reads a conflicting event\'s attributes back from its row as the record had them (escapes kept)', () => {
+    const a: Attrs = { ...verified, 'event.id': "it's\todd\\", 'mfa.latency_ms': 812, 'mfa.attempt': 2, 'vendor.note': "l'x\ny", 'vendor.n': 3 }
+    const blocks = block(rec(a))
+    const p = prepareLogRows(blocks)
+    const line = Buffer.from(p.text).toString('utf8').replace(/\n$/, '')
+    const entries = (m: string) => [...m.matchAll(/'((?:[^'\\]|\\.)*)':'((?:[^'\\]|\\.)*)'/g)].map((x) => `${x[1]}=${x[2]}`).sort()
+    // The record's attributes after the builder completed them (event name, derived id).
+    expect(entries(conflictAttributes(line))).toEqual(entries(tsvMap(blocks[0].scopes[0].items[0].attributes)))
+    expect(p.count).toBe(1)
+    expect(entries(conflictAttributes(line))).toContain("event.id=it\\'s\\todd\\\\")
   })
 
   it('makes a copy wait for the write of the first while it is in flight, and forgets keys whose write failed', async () => {

@@ -7,7 +7,7 @@ import type { EncodedRows } from './spool-record'
 import { nsTime, OTEL_LOGS_COLUMNS, serviceName, text } from './columns'
 import { contractError } from './contract-check'
 import { contentKey, eventKey, fingerprint, logKey, NOTHING_SEEN, type SeenKeys } from './dedup'
-import { dayOfNs, msTime, TSV_NULL, tsv, tsvMap } from './encode'
+import { dayOfNs, msTime, quoted, TSV_NULL, tsv, tsvMap } from './encode'
 import { type PreparedRows, type ResolvedRows, resolveRows, RowsBuilder, type TableRecords } from './prepared'
 
 /** At most this many validation messages go back to the exporter in `error_message`. */
@@ -134,7 +134,7 @@ export function prepareLogRows(blocks: ResourceBlock<LogIn>[]): PreparedRows {
           const id = a[ATTR.eventId] as string
           // The ingest_conflicts row's fields, should the id turn out to be stored with other content.
           const head = `${msTime(tsMs)}\t${tsv(name)}\t${tsv(id)}\t${blockFields}`
-          out.add(MFA, dayOfNs(tsNs), eventKey(id), fp, `${line}\t${fp}`, head, tsvMap(a))
+          out.add(MFA, dayOfNs(tsNs), eventKey(id), fp, `${line}\t${fp}`, head)
           continue
         }
         out.accepted++
@@ -154,7 +154,31 @@ export function prepareLogRows(blocks: ResourceBlock<LogIn>[]): PreparedRows {
  * the two halves on different threads; this is both in one call.
  */
 export function logRows(blocks: ResourceBlock<LogIn>[], seen: SeenKeys = NOTHING_SEEN): LogBatch {
-  return logBatch(resolveRows(prepareLogRows(blocks), seen))
+  return logBatch(resolveRows(prepareLogRows(blocks), seen, conflictAttributes))
+}
+
+const EVENT = MFA_EVENTS_COLUMNS.indexOf('event')
+const LATENCY = MFA_EVENTS_COLUMNS.indexOf('latency_ms')
+const FIRST_STRING = MFA_EVENTS_COLUMNS.indexOf(STRING_COLUMNS[0][1])
+const FIRST_NUMBER = MFA_EVENTS_COLUMNS.indexOf(NUMBER_COLUMNS[0][1])
+const ATTRIBUTES = MFA_EVENTS_COLUMNS.indexOf('attributes')
+/** A TabSeparated field as a quoted Map/Array string: both escape the same characters, quoted also the quote. */
+const tsvToQuoted = (field: string) => `'${field.replace(/'/g, "\\'")}'`
+
+/**
+ * A contract event's attributes as a Map literal, read back from its mfa_events line: the
+ * typed columns under their attribute keys, then the attributes map. For ingest_conflicts,
+ * only when a conflict happens. A typed attribute sent as '' (strings) or 0 (numbers) reads
+ * like an absent one and is left out.
+ */
+export function conflictAttributes(line: string): string {
+  const f = line.split('\t')
+  const parts = [`${quoted(ATTR.eventName)}:${tsvToQuoted(f[EVENT])}`]
+  if (f[LATENCY] !== TSV_NULL) parts.push(`${quoted(ATTR.latencyMs)}:${tsvToQuoted(f[LATENCY])}`)
+  STRING_KEYS.forEach((k, i) => { if (f[FIRST_STRING + i] !== '') parts.push(`${quoted(k)}:${tsvToQuoted(f[FIRST_STRING + i])}`) })
+  NUMBER_KEYS.forEach((k, i) => { if (f[FIRST_NUMBER + i] !== '0') parts.push(`${quoted(k)}:${tsvToQuoted(f[FIRST_NUMBER + i])}`) })
+  if (f[ATTRIBUTES].length > 2) parts.push(f[ATTRIBUTES].slice(1, -1))
+  return `{${parts.join(',')}}`
 }
 
 /** resolveRows' answer for log records, with each table's rows by name. */

@@ -3,7 +3,7 @@ import type { LogIn, MetricIn, ResourceBlock, SpanIn } from '../otlp/model'
 import type { RowWriter } from './batcher'
 import { DirectWriter } from './direct-writer'
 import { loadRecentKeys, RecentIds } from './dedup'
-import { prepareLogRows } from './log-rows'
+import { conflictAttributes, prepareLogRows } from './log-rows'
 import { type PreparedMetrics, prepareMetricRows } from './metric-rows'
 import { type PreparedRows, resolveRows } from './prepared'
 import { prepareSpanRows } from './span-rows'
@@ -74,7 +74,7 @@ export function createIngest(
   /** Rows prepared from logs or spans (here, or on a decode worker), decided against the dedup memory and written. */
   async function rows(p: PreparedRows): Promise<IngestResult> {
     await ready
-    const batch = resolveRows(p, recent)
+    const batch = resolveRows(p, recent, conflictAttributes)
     const write = writer.write(batch.records)
     // Later copies of these records (another request, or a retry while this one is in
     // flight) wait for this write; the keys are remembered only once it is acknowledged.
@@ -88,9 +88,10 @@ export function createIngest(
     return { accepted: p.accepted, rejected: p.rejected, duplicates: 0, message: p.errors.join('; ') }
   }
   return {
-    logs: (blocks) => rows(prepareLogRows(blocks)),
-    traces: (blocks) => rows(prepareSpanRows(blocks)),
-    metrics: (blocks) => encoded(prepareMetricRows(blocks)),
+    // async: a builder's exception is a rejected promise, as before the split.
+    logs: async (blocks) => rows(prepareLogRows(blocks)),
+    traces: async (blocks) => rows(prepareSpanRows(blocks)),
+    metrics: async (blocks) => encoded(prepareMetricRows(blocks)),
     rows,
     metricRecords: encoded,
   }

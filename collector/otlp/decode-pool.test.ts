@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { flowRecords, sdkLogs, sdkSpans } from '../../test/support/otel-records'
 import { tempDir } from '../../test/support/processes'
 import { RecentIds } from '../ingest/dedup'
+import { conflictAttributes } from '../ingest/log-rows'
 import { resolveRows } from '../ingest/prepared'
+import { parseRecordPayload, recordPayload } from '../ingest/spool-record'
 import { DecodePool, DecoderFailed } from './decode-pool'
 import { DecodeError, TooDeepError } from './model'
 import { type ExportTask, type PreparedExport, prepareExport } from './prepare'
@@ -37,6 +39,40 @@ describe('decode workers', () => {
       expect(stored(viaWorker)[t.signal === 'logs' ? 'mfa_events' : 'otel_traces']).toContain('acme')
       expect({ ...viaWorker, rows: undefined }).toEqual({ ...inline, rows: undefined })
     }
+  })
+
+  it('decide conflicts and duplicates on the main thread as the inline path does', async () => {
+    pool = new DecodePool(1)
+    const first = ProtobufLogsSerializer.serializeRequest(await sdkLogs(flowRecords('w4')))!
+    // The same event ids with other content: the service name differs.
+    const other = ProtobufLogsSerializer.serializeRequest(await sdkLogs(flowRecords('w4'), 'another-service'))!
+    const decide = (p: PreparedExport, recent: RecentIds) => {
+      if (p.signal === 'metrics') throw new Error('logs expected')
+      const r = resolveRows(p.rows, recent, conflictAttributes)
+      recent.mark(r.fresh)
+      return { conflicts: r.conflicts, duplicates: r.duplicates, records: r.records.map((x) => [x.table, x.rows, Buffer.from(x.body).toString()]) }
+    }
+    const [viaWorker, inline] = [new RecentIds(), new RecentIds()]
+    const seen: { conflicts: number; duplicates: number }[] = []
+    for (const body of [first, first, other]) {
+      const t = task('logs', 'protobuf', body)
+      const got = decide(await pool.run(t), viaWorker)
+      expect(got).toEqual(decide(prepareExport(structuredClone(t)), inline))
+      seen.push(got)
+    }
+    // The resend: all four records duplicates. The other content: the two contract events with
+    // their own ids conflicts (the one whose id is derived from its content, service included,
+    // and the plain log are other records: stored).
+    expect(seen.map((r) => [r.conflicts, r.duplicates])).toEqual([[0, 0], [0, 4], [2, 0]])
+  })
+
+  it('hand back metric records as Buffers the spool can frame', async () => {
+    pool = new DecodePool(1)
+    const body = Buffer.from(JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'm', gauge: { dataPoints: [{ timeUnixNano: '1795000000000000000', asDouble: 1.5 }] } }] }] }] }))
+    const p = await pool.run(task('metrics', 'json', body))
+    if (p.signal !== 'metrics') throw new Error('metrics expected')
+    expect(p.metrics.records.map((r) => [r.table, r.rows, Buffer.isBuffer(r.body)])).toEqual([['otel_metrics_gauge', 1, true]])
+    expect(parseRecordPayload(recordPayload(p.metrics.records[0])).body.toString()).toBe(p.metrics.records[0].body.toString())
   })
 
   it('hand back a body that is not OTLP as the decoder\'s own error (400 at the receiver)', async () => {

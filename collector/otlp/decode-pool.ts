@@ -15,6 +15,18 @@ import { type ExportTask, type PreparedExport, prepareExport } from './prepare'
  * worker that dies fails its tasks (503: nothing was acknowledged, the exporter retries) and is
  * replaced. If workers cannot start at all, decoding falls back to the main thread, said once
  * in the log.
+ *
+ * What this changes, and what it costs:
+ * - Exports are decided against the dedup memory in the order their decoding ends, no longer
+ *   in the order their bodies arrived. With more than one worker, of two exports in flight at
+ *   once carrying one event id with different content, the one decoded first is stored and the
+ *   other becomes the conflict. Exports in flight together have no order a producer could rely
+ *   on either way; with one worker the order is the arrival order still.
+ * - An export that kills its worker (out of memory, a native crash) fails with every export
+ *   queued on that worker; its retry may kill the next one. Deaths after a worker was ready do
+ *   not switch decoding to the main thread.
+ * - Memory outside OTLP_MAX_IN_FLIGHT_BYTES: the body's copy on the worker while it decodes,
+ *   and the rows' buffer (at least 64 KiB), held until the rows are in the spool.
  */
 
 /** Decode workers by default: one core left to the main thread and chDB, at most 4. */
@@ -107,6 +119,11 @@ export class DecodePool {
     })
     let error: Error | undefined
     worker.on('error', (err) => { error = err })
+    // A reply that cannot be deserialized names no task: stop the worker, which fails all it held.
+    worker.on('messageerror', (err) => {
+      error = new Error(`a reply could not be read: ${err.message}`)
+      void worker.terminate()
+    })
     worker.on('exit', (code) => {
       const i = this.slots.indexOf(slot)
       const failed = new DecoderFailed(`decode worker stopped (${error ? error.message.slice(0, 200) : `exit code ${code}`})`)

@@ -21,4 +21,6 @@ port.on('message', (m: { id: number; task: ExportTask }) => {
   }
   port.postMessage(reply, transfer)
 })
+// A task that cannot be deserialized names no id to answer: exit, and the pool fails what this worker held.
+port.on('messageerror', () => process.exit(1))
 port.postMessage({ ready: true })

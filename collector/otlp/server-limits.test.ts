@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { connect, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
@@ -7,8 +8,9 @@ import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer'
 import { Registry } from 'prom-client'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { flowRecords, sdkLogs } from '../../test/support/otel-records'
-import { requirePrerequisite } from '../../test/support/processes'
+import { requirePrerequisite, tempDir } from '../../test/support/processes'
 import { HealthRegistry } from '../health'
+import { DecodePool } from './decode-pool'
 import { createOtlpServer, type OtlpServerOptions } from './server'
 
 /*
@@ -209,6 +211,22 @@ describe.each([0, 1])('inputs (%i decode workers)', (workers) => {
     expect(text).toContain('log record 0: time 2026-10-28T00:00:00.000Z is older than the retention of 30 days (MFA_EVENTS_TTL_DAYS): it would be dropped at once')
     expect(text).toContain('stored with limits applied: 1 attribute value truncated to 100 bytes (OTLP_MAX_ATTRIBUTE_VALUE_BYTES)')
     expect(s.rows('mfa_events')).toHaveLength(1)
+  })
+})
+
+describe('decode workers', () => {
+  it('an export whose worker dies is answered 503 + Retry-After, counted as decoder, nothing written; the next is decoded', async () => {
+    // A worker that is ready, then dies on its first task.
+    const entry = join(tempDir('decoder-dies'), 'dies.mjs')
+    writeFileSync(entry, "import { parentPort } from 'node:worker_threads'\nparentPort.on('message', () => process.exit(7))\nparentPort.postMessage({ ready: true })\n")
+    const lines: string[] = []
+    const s = await start({ decodeWorkers: new DecodePool(1, (l) => lines.push(l), new URL(`file://${entry}`)), log: (l) => lines.push(l) })
+    const body = ProtobufLogsSerializer.serializeRequest(await sdkLogs(flowRecords('dies')))!
+    const res = await s.post(body)
+    expect([res.status, res.headers.get('retry-after')]).toEqual([503, '1'])
+    expect((await s.refused()).decoder).toBe(1)
+    expect(s.inserts).toHaveLength(0)
+    expect(lines.join('\n')).toMatch(/otlp: logs export not decoded: decode worker stopped \(exit code 7\)/)
   })
 })
 

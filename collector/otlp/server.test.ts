@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib'
 import { BinaryReader } from '@bufbuild/protobuf/wire'
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer'
 import { Registry } from 'prom-client'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { flowRecords, sdkLogs } from '../../test/support/otel-records'
 import { createOtlpServer, type OtlpServerOptions } from './server'
 
@@ -69,6 +69,7 @@ function readProto(buf: ArrayBuffer | Uint8Array): Record<number, unknown> {
 
 describe.each([0, 1])('OTLP/HTTP receiver (storage stubbed, %i decode workers)', (workers) => {
   beforeAll(() => { decodeWorkers = workers })
+  afterAll(() => { decodeWorkers = 0 })
   it('answers protobuf with protobuf: partial_success names the first problem, valid records stored', async () => {
     const s = await start()
     const records = await sdkLogs(flowRecords('p1'))

@@ -40,8 +40,8 @@ export interface OtlpServerOptions {
   health?: HealthRegistry
   /** Producer tokens (collector/access/ingest.ts): asked before the body is read; its tenant is stamped on every resource. Default: all accepted as tenant `default`. */
   authorizeIngest?: AuthorizeIngest
-  /** Worker threads that decode exports and build their rows (decode-pool.ts), stopped with the server; 0: on the main thread. Default 0. */
-  decodeWorkers?: number
+  /** Worker threads that decode exports and build their rows (decode-pool.ts), or a pool of them; stopped with the server. 0: on the main thread. Default 0. */
+  decodeWorkers?: number | DecodePool
 }
 
 const PATHS: Record<string, Signal> = { '/v1/logs': 'logs', '/v1/traces': 'traces', '/v1/metrics': 'metrics' }
@@ -61,7 +61,7 @@ export function createOtlpServer(opts: OtlpServerOptions): Server {
   const limits: OtlpLimits = { ...DEFAULT_OTLP_LIMITS, ...opts.limits }
   const maxInFlight = opts.maxInFlight ?? 16
   const budget = byteBudget(opts.maxInFlightBytes ?? 4 * maxBodyBytes)
-  const pool = opts.decodeWorkers ? new DecodePool(opts.decodeWorkers, log) : undefined
+  const pool = opts.decodeWorkers instanceof DecodePool ? opts.decodeWorkers : opts.decodeWorkers ? new DecodePool(opts.decodeWorkers, log) : undefined
   const metrics = otlpMetrics(opts.registry, () => pool?.running ?? 0)
   const ingest = createIngest(opts.client, { recent: new RecentIds(opts.dedupCapacity), onInsert: metrics.insert, writer: opts.writer })
   const timeouts = { idleMs: limits.bodyIdleTimeoutMs, totalMs: limits.requestTimeoutMs }
