@@ -26,6 +26,8 @@ describe('npm run bench --quick', () => {
       new RegExp(`ceiling: raw INSERT … SELECT\\s+${number} rows/s`),
       /protobuf is [\d.]+x of the ceiling/,
       new RegExp(`ack latency\\s+p50 ${number} ms, p99 ${number} ms, max ${number} ms\\s+\\(${number}x of the target < 50 ms: (pass|miss)\\)`),
+      // From the collector's own histograms: every stage of the exports observed.
+      new RegExp(`where an export's time went \\(p50 / p99 ms, from the collector's histograms\\): read ${number} / ${number}, decode ${number} / ${number}, write ${number} / ${number}, spool commit ${number} / ${number}`),
       new RegExp(`collector RSS\\s+idle ${number} MB; under load mean ${number} MB, max ${number} MB\\s+\\(${number}x of the target < 300 MB: (pass|miss)\\)`),
       new RegExp(`dataset generation\\s+${number} s for ${number} events`),
       new RegExp(`ack → visible in M1\\s+p50 ${number} ms, p95 ${number} ms, max ${number} ms\\s+\\(${number}x of the target < 5,000 ms: (pass|miss)\\)`),

@@ -38,7 +38,7 @@ const MATERIALIZED = { insert_allow_materialized_columns: 1 }
 const MFA = 0
 const LOGS = 1
 const LOG_TABLES = [
-  { table: 'mfa_events', columns: MFA_EVENTS_COLUMNS },
+  { table: 'mfa_events', columns: MFA_EVENTS_COLUMNS, conflicts: true },
   { table: 'otel_logs', columns: LOGS_COLUMNS, settings: MATERIALIZED },
 ]
 
@@ -131,10 +131,7 @@ export function prepareLogRows(blocks: ResourceBlock<LogIn>[]): PreparedRows {
           const tsMs = Number(tsNs / 1_000_000n)
           const line = mfaLine(tsMs, name, blockFields, a, l, scopeFields)
           const fp = fingerprint(line)
-          const id = a[ATTR.eventId] as string
-          // The ingest_conflicts row's fields, should the id turn out to be stored with other content.
-          const head = `${msTime(tsMs)}\t${tsv(name)}\t${tsv(id)}\t${blockFields}`
-          out.add(MFA, dayOfNs(tsNs), eventKey(id), fp, `${line}\t${fp}`, head)
+          out.add(MFA, dayOfNs(tsNs), eventKey(a[ATTR.eventId] as string), fp, `${line}\t${fp}`)
           continue
         }
         out.accepted++
@@ -154,10 +151,13 @@ export function prepareLogRows(blocks: ResourceBlock<LogIn>[]): PreparedRows {
  * the two halves on different threads; this is both in one call.
  */
 export function logRows(blocks: ResourceBlock<LogIn>[], seen: SeenKeys = NOTHING_SEEN): LogBatch {
-  return logBatch(resolveRows(prepareLogRows(blocks), seen, conflictAttributes))
+  return logBatch(resolveRows(prepareLogRows(blocks), seen, conflictRow))
 }
 
 const EVENT = MFA_EVENTS_COLUMNS.indexOf('event')
+const EVENT_ID = MFA_EVENTS_COLUMNS.indexOf('event_id')
+const SERVICE = MFA_EVENTS_COLUMNS.indexOf('service')
+const TENANT = MFA_EVENTS_COLUMNS.indexOf('tenant')
 const LATENCY = MFA_EVENTS_COLUMNS.indexOf('latency_ms')
 const FIRST_STRING = MFA_EVENTS_COLUMNS.indexOf(STRING_COLUMNS[0][1])
 const FIRST_NUMBER = MFA_EVENTS_COLUMNS.indexOf(NUMBER_COLUMNS[0][1])
@@ -172,7 +172,16 @@ const tsvToQuoted = (field: string) => `'${field.replace(/'/g, "\\'")}'`
  * like an absent one and is left out.
  */
 export function conflictAttributes(line: string): string {
+  return attributesOf(line.split('\t'))
+}
+
+/** The ingest_conflicts row (CONFLICT_COLUMNS) of a contract event's mfa_events line whose id was stored with fingerprint `first`. */
+export function conflictRow(line: string, first: number, fp: number): string {
   const f = line.split('\t')
+  return `${f[0]}\t${f[EVENT]}\t${f[EVENT_ID]}\t${f[SERVICE]}\t${f[TENANT]}\t${first}\t${fp}\t${attributesOf(f)}`
+}
+
+function attributesOf(f: string[]): string {
   const parts = [`${quoted(ATTR.eventName)}:${tsvToQuoted(f[EVENT])}`]
   if (f[LATENCY] !== TSV_NULL) parts.push(`${quoted(ATTR.latencyMs)}:${tsvToQuoted(f[LATENCY])}`)
   STRING_KEYS.forEach((k, i) => { if (f[FIRST_STRING + i] !== '') parts.push(`${quoted(k)}:${tsvToQuoted(f[FIRST_STRING + i])}`) })

@@ -21,6 +21,8 @@ export interface PreparedTable {
   table: string
   columns: readonly string[]
   settings?: Readonly<Record<string, number>>
+  /** A key of this table seen with another fingerprint is a conflict (resolveRows' `conflictRow`), not a duplicate. */
+  conflicts?: boolean
 }
 
 /** Candidate rows of one request, plain data. */
@@ -38,13 +40,6 @@ export interface PreparedRows {
   /** Candidate i's line, with its line feed, is text[offsets[i], offsets[i + 1]). */
   offsets: Uint32Array
   text: Uint8Array
-  /**
-   * Per candidate, contract events only: the ingest_conflicts row's fields before the two
-   * fingerprints ('' for other rows). The attributes after them are read back from the row's
-   * line only when there is a conflict (resolveRows' `conflictAttributes`): rendering them for
-   * every event cost a fifth of the builder's time.
-   */
-  conflictHead: string[]
   /** Records acknowledged (stored or duplicates) and refused by the builder (contract violations). */
   accepted: number
   rejected: number
@@ -61,7 +56,6 @@ export class RowsBuilder {
   private fp = new Uint32Array(64)
   private offsets = new Uint32Array(65)
   private readonly keys: string[] = []
-  private readonly conflictHead: string[] = []
   private text: Buffer
   private pos = 0
   accepted = 0
@@ -76,7 +70,7 @@ export class RowsBuilder {
   }
 
   /** Candidate row `line` (fields joined by tabs, no line feed) of tables[t]. */
-  add(t: number, day: number, key: string, fp: number, line: string, conflictHead = ''): void {
+  add(t: number, day: number, key: string, fp: number, line: string): void {
     const i = this.n
     if (i + 1 >= this.table.length) this.grow()
     // A UTF-16 code unit is at most 3 bytes of UTF-8.
@@ -90,7 +84,6 @@ export class RowsBuilder {
     this.day[i] = day
     this.fp[i] = fp
     this.keys.push(key)
-    this.conflictHead.push(conflictHead)
     this.offsets[i] = this.pos
     this.pos += this.text.write(line, this.pos, 'utf8')
     this.text[this.pos++] = 0x0a
@@ -123,7 +116,6 @@ export class RowsBuilder {
       offsets: this.offsets.slice(0, n + 1),
       // The whole buffer, not a view of it: a view's ArrayBuffer still transfers whole.
       text: new Uint8Array(this.text.buffer, this.text.byteOffset, this.pos),
-      conflictHead: this.conflictHead,
       accepted: this.accepted,
       rejected: this.rejected,
       errors: this.errors,
@@ -205,10 +197,11 @@ class RangeRows implements TableRecords {
  * memory or earlier in this request, is kept and fresh; a key seen with the same fingerprint
  * (or an unknown one, 0) is a duplicate, waiting on the first copy's write while it is in
  * flight; a contract event's id seen with another fingerprint is a conflict, written to
- * ingest_conflicts instead, its attributes given by `conflictAttributes` from the row's line
- * (without its line feed).
+ * ingest_conflicts instead: `conflictRow` makes its row from the row's line (without its line
+ * feed) and the two fingerprints, only when a conflict happens (rendering a conflict row for
+ * every contract event, just in case, was a fifth of the builder's time).
  */
-export function resolveRows(p: PreparedRows, seen: SeenKeys, conflictAttributes: (line: string) => string = () => '{}'): ResolvedRows {
+export function resolveRows(p: PreparedRows, seen: SeenKeys, conflictRow?: (line: string, first: number, fp: number) => string): ResolvedRows {
   const text = Buffer.from(p.text.buffer, p.text.byteOffset, p.text.byteLength)
   const tables = p.tables.map((t) => new RangeRows(t, text))
   const conflictRows = new RowsBuilder([CONFLICTS_TABLE], 1024)
@@ -227,12 +220,11 @@ export function resolveRows(p: PreparedRows, seen: SeenKeys, conflictAttributes:
       continue
     }
     if (own === undefined && first.wait !== undefined) out.waits.push(first.wait)
-    if (first.fp === fp || first.fp === 0 || p.conflictHead[i] === '') {
+    if (first.fp === fp || first.fp === 0 || !conflictRow || !p.tables[p.table[i]].conflicts) {
       out.duplicates++
     } else {
       out.conflicts++
-      const attributes = conflictAttributes(text.toString('utf8', p.offsets[i], p.offsets[i + 1] - 1))
-      conflictRows.add(0, p.day[i], key, fp, `${p.conflictHead[i]}\t${first.fp}\t${fp}\t${attributes}`)
+      conflictRows.add(0, p.day[i], key, fp, conflictRow(text.toString('utf8', p.offsets[i], p.offsets[i + 1] - 1), first.fp, fp))
     }
   }
   p.tables.forEach((t, k) => out.byTable.set(t.table, tables[k]))

@@ -3,7 +3,7 @@ import type { LogIn, MetricIn, ResourceBlock, SpanIn } from '../otlp/model'
 import type { RowWriter } from './batcher'
 import { DirectWriter } from './direct-writer'
 import { loadRecentKeys, RecentIds } from './dedup'
-import { conflictAttributes, prepareLogRows } from './log-rows'
+import { conflictRow, prepareLogRows } from './log-rows'
 import { type PreparedMetrics, prepareMetricRows } from './metric-rows'
 import { type PreparedRows, resolveRows } from './prepared'
 import { prepareSpanRows } from './span-rows'
@@ -74,7 +74,7 @@ export function createIngest(
   /** Rows prepared from logs or spans (here, or on a decode worker), decided against the dedup memory and written. */
   async function rows(p: PreparedRows): Promise<IngestResult> {
     await ready
-    const batch = resolveRows(p, recent, conflictAttributes)
+    const batch = resolveRows(p, recent, conflictRow)
     const write = writer.write(batch.records)
     // Later copies of these records (another request, or a retry while this one is in
     // flight) wait for this write; the keys are remembered only once it is acknowledged.

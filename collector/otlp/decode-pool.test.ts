@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { flowRecords, sdkLogs, sdkSpans } from '../../test/support/otel-records'
 import { tempDir } from '../../test/support/processes'
 import { RecentIds } from '../ingest/dedup'
-import { conflictAttributes } from '../ingest/log-rows'
+import { conflictRow } from '../ingest/log-rows'
 import { resolveRows } from '../ingest/prepared'
 import { parseRecordPayload, recordPayload } from '../ingest/spool-record'
 import { DecodePool, DecoderFailed } from './decode-pool'
@@ -48,7 +48,7 @@ describe('decode workers', () => {
     const other = ProtobufLogsSerializer.serializeRequest(await sdkLogs(flowRecords('w4'), 'another-service'))!
     const decide = (p: PreparedExport, recent: RecentIds) => {
       if (p.signal === 'metrics') throw new Error('logs expected')
-      const r = resolveRows(p.rows, recent, conflictAttributes)
+      const r = resolveRows(p.rows, recent, conflictRow)
       recent.mark(r.fresh)
       return { conflicts: r.conflicts, duplicates: r.duplicates, records: r.records.map((x) => [x.table, x.rows, Buffer.from(x.body).toString()]) }
     }
