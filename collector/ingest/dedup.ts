@@ -114,6 +114,20 @@ export function fingerprint(s: string): number {
 }
 
 /**
+ * `fingerprint` of the text in bytes[start, end), read as Latin-1: for ASCII text (one byte a
+ * code unit) the same number as `fingerprint` of the string, from a loop over bytes rather than
+ * code units.
+ */
+export function fingerprintBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5
+  for (let i = start; i < end; i++) {
+    h ^= bytes[i]
+    h = Math.imul(h, 0x01000193)
+  }
+  return h >>> 0 || 1
+}
+
+/**
  * 64-bit content key of a log record (two independent 32-bit hashes, as one UInt64 in decimal):
  * what `otel_logs.FactorWatchHash` holds and the dedup key of records outside the contract.
  */

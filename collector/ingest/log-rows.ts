@@ -6,7 +6,7 @@ import type { Attrs, LogIn, ResourceBlock } from '../otlp/model'
 import type { EncodedRows } from './spool-record'
 import { nsTime, OTEL_LOGS_COLUMNS, serviceName, text } from './columns'
 import { contractError } from './contract-check'
-import { contentKey, eventKey, fingerprint, logKey, NOTHING_SEEN, type SeenKeys } from './dedup'
+import { contentKey, eventKey, logKey, NOTHING_SEEN, type SeenKeys } from './dedup'
 import { dayOfNs, msTime, quoted, TSV_NULL, tsv, tsvMap } from './encode'
 import { type PreparedRows, type ResolvedRows, resolveRows, RowsBuilder, type TableRecords } from './prepared'
 
@@ -129,9 +129,8 @@ export function prepareLogRows(blocks: ResourceBlock<LogIn>[]): PreparedRows {
           if (error !== null) { reject(error); continue }
           out.accepted++
           const tsMs = Number(tsNs / 1_000_000n)
-          const line = mfaLine(tsMs, name, blockFields, a, l, scopeFields)
-          const fp = fingerprint(line)
-          out.add(MFA, dayOfNs(tsNs), eventKey(a[ATTR.eventId] as string), fp, `${line}\t${fp}`)
+          // The row ends with content_hash: the fingerprint of everything before it.
+          out.addFingerprinted(MFA, dayOfNs(tsNs), eventKey(a[ATTR.eventId] as string), mfaLine(tsMs, name, blockFields, a, l, scopeFields))
           continue
         }
         out.accepted++

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { RecentIds } from './dedup'
+import { fingerprint, fingerprintBytes, RecentIds } from './dedup'
 import { resolveRows, RowsBuilder } from './prepared'
 import { MAX_RECORD_DAYS } from './spool-record'
 
@@ -36,5 +36,17 @@ describe('prepared rows', () => {
     const p = b.finish()
     expect([p.count, p.offsets.length, p.text.byteLength]).toEqual([300, 301, Buffer.byteLength(lines.join('\n')) + 1])
     expect(resolveRows(p, new RecentIds()).records[0].body.toString()).toBe(`${lines.join('\n')}\n`)
+  })
+
+  it('end a fingerprinted row with the fingerprint of the line before it, ASCII or not', () => {
+    const b = new RowsBuilder(T, 16)
+    const lines = ['plain\tascii', 'ü\t€', '😀 and \ud800 a lone surrogate', '']
+    const fps = lines.map((l, i) => b.addFingerprinted(0, 20_000, `k${i}`, l))
+    expect(fps).toEqual(lines.map(fingerprint))
+    const p = b.finish()
+    expect([...p.fp]).toEqual(fps)
+    expect(Buffer.from(p.text).toString()).toBe(lines.map((l, i) => `${Buffer.from(l).toString()}\t${fps[i]}\n`).join(''))
+    // For ASCII the bytes give the string's fingerprint.
+    for (const s of ['', 'a', 'mfa.challenge.verified\t1796676248.169', 'x'.repeat(1000)]) expect(fingerprintBytes(Buffer.from(s), 0, s.length)).toBe(fingerprint(s))
   })
 })

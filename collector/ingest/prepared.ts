@@ -1,4 +1,4 @@
-import type { Seen, SeenKeys } from './dedup'
+import { fingerprint, fingerprintBytes, type Seen, type SeenKeys } from './dedup'
 import { type EncodedRows, MAX_RECORD_DAYS } from './spool-record'
 
 /*
@@ -71,23 +71,55 @@ export class RowsBuilder {
 
   /** Candidate row `line` (fields joined by tabs, no line feed) of tables[t]. */
   add(t: number, day: number, key: string, fp: number, line: string): void {
+    this.reserve(line.length)
+    const i = this.begin(t, day, key)
+    this.fp[i] = fp
+    this.pos += this.text.write(line, this.pos, 'utf8')
+    this.end()
+  }
+
+  /**
+   * Candidate row `line` followed by a last field, its content fingerprint (dedup.ts
+   * `fingerprint` of `line`), which is also the row's fingerprint. Returns it. For ASCII text
+   * the fingerprint is taken from the bytes just written, rather than from a second pass over
+   * the string and a copy of it with the field appended.
+   */
+  addFingerprinted(t: number, day: number, key: string, line: string): number {
+    this.reserve(line.length + 11)
+    const i = this.begin(t, day, key)
+    const start = this.pos
+    const n = this.text.write(line, start, 'utf8')
+    const fp = n === line.length ? fingerprintBytes(this.text, start, start + n) : fingerprint(line)
+    this.fp[i] = fp
+    this.pos = start + n
+    this.text[this.pos++] = 0x09
+    this.pos += this.text.write(String(fp), this.pos, 'latin1')
+    this.end()
+    return fp
+  }
+
+  /** Room for `units` UTF-16 code units (at most 3 bytes of UTF-8 each) and a line feed. */
+  private reserve(units: number): void {
+    const need = this.pos + units * 3 + 1
+    if (need <= this.text.length) return
+    const next = Buffer.allocUnsafeSlow(Math.max(need, this.text.length * 2))
+    this.text.copy(next, 0, 0, this.pos)
+    this.text = next
+  }
+
+  private begin(t: number, day: number, key: string): number {
     const i = this.n
     if (i + 1 >= this.table.length) this.grow()
-    // A UTF-16 code unit is at most 3 bytes of UTF-8.
-    const need = this.pos + line.length * 3 + 1
-    if (need > this.text.length) {
-      const next = Buffer.allocUnsafeSlow(Math.max(need, this.text.length * 2))
-      this.text.copy(next, 0, 0, this.pos)
-      this.text = next
-    }
     this.table[i] = t
     this.day[i] = day
-    this.fp[i] = fp
     this.keys.push(key)
     this.offsets[i] = this.pos
-    this.pos += this.text.write(line, this.pos, 'utf8')
+    return i
+  }
+
+  private end(): void {
     this.text[this.pos++] = 0x0a
-    this.n = i + 1
+    this.n++
     this.offsets[this.n] = this.pos
   }
 
