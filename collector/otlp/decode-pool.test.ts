@@ -89,7 +89,10 @@ describe('decode workers', () => {
     pool = new DecodePool(1, (l) => lines.push(l))
     const body = ProtobufLogsSerializer.serializeRequest(await sdkLogs(flowRecords('w2')))!
     await pool.run(task('logs', 'protobuf', body))
-    const held = pool.run(task('logs', 'protobuf', body))
+    // An export that takes the worker long enough (tens of thousands of records) to be stopped under it.
+    const record = (i: number) => `{"timeUnixNano":"1795000000000000000","body":{"stringValue":"line ${i}"},"attributes":[{"key":"k","value":{"stringValue":"v${i}"}}]}`
+    const slow = Buffer.from(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[${Array.from({ length: 40_000 }, (_, i) => record(i)).join(',')}]}]}]}`)
+    const held = pool.run(task('logs', 'json', slow))
     await (pool as unknown as { slots: { worker: Worker }[] }).slots[0].worker.terminate()
     await expect(held).rejects.toBeInstanceOf(DecoderFailed)
     expect(lines.join('\n')).toMatch(/decode worker stopped .*; starting another/)
