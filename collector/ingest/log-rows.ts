@@ -3,7 +3,6 @@ import { ATTR, OTEL_MAPPING } from '../../contract'
 import { DEFAULT_TENANT, TENANT_ATTRIBUTE } from '../../contract/access'
 import { NUMBER_COLUMNS, STRING_COLUMNS } from '../storage/rows'
 import type { Attrs, LogIn, ResourceBlock } from '../otlp/model'
-import type { EncodedRows } from './spool-record'
 import { nsTime, OTEL_LOGS_COLUMNS, serviceName, text } from './columns'
 import { contractError } from './contract-check'
 import { contentKey, eventKey, logKey, NOTHING_SEEN, type SeenKeys } from './dedup'
@@ -48,11 +47,6 @@ export interface LogBatch extends ResolvedRows {
   mfa: TableRecords
   logs: TableRecords
   conflictRows: TableRecords
-}
-
-/** Every table's rows of the batch, for the write path. */
-export function logRecords(b: LogBatch): EncodedRows[] {
-  return b.records
 }
 
 /**
@@ -190,7 +184,7 @@ function attributesOf(f: string[]): string {
 }
 
 /** resolveRows' answer for log records, with each table's rows by name. */
-export function logBatch(r: ResolvedRows): LogBatch {
+function logBatch(r: ResolvedRows): LogBatch {
   const none: TableRecords = { rows: 0, records: () => [] }
   return { ...r, mfa: r.byTable.get('mfa_events') ?? none, logs: r.byTable.get('otel_logs') ?? none, conflictRows: r.byTable.get('ingest_conflicts') ?? none }
 }

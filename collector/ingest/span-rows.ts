@@ -1,8 +1,8 @@
 import type { ResourceBlock, SpanIn } from '../otlp/model'
 import { nsTime, OTEL_TRACES_COLUMNS, serviceName } from './columns'
-import { NOTHING_SEEN, type SeenKeys, spanKey } from './dedup'
+import { spanKey } from './dedup'
 import { dayOfNs, quoted, tsv, tsvArray, tsvMap } from './encode'
-import { type PreparedRows, type ResolvedRows, resolveRows, RowsBuilder } from './prepared'
+import { type PreparedRows, RowsBuilder } from './prepared'
 
 /** Enum spellings of the contrib exporter (SpanKind / StatusCode without their prefixes). */
 const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer']
@@ -41,7 +41,3 @@ export function prepareSpanRows(blocks: ResourceBlock<SpanIn>[]): PreparedRows {
   return out.finish()
 }
 
-/** Decoded spans as otel_traces rows, decided against `seen` (both halves in one call). */
-export function spanRows(blocks: ResourceBlock<SpanIn>[], seen: SeenKeys = NOTHING_SEEN): ResolvedRows {
-  return resolveRows(prepareSpanRows(blocks), seen)
-}

@@ -93,13 +93,6 @@ export class DecodePool {
     return this.inline ? 0 : this.slots.filter((s) => s.ready).length
   }
 
-  /** Tasks handed to workers and not yet answered. */
-  get waiting(): number {
-    let n = 0
-    for (const s of this.slots) n += s.pending.size
-    return n
-  }
-
   private spawn(): Slot {
     const worker = new Worker(this.entry)
     const slot: Slot = { worker, ready: false, pending: new Map() }
