@@ -184,6 +184,8 @@ export type AuditPage = z.infer<typeof AuditPage>
 
 /** An audit action verb: dotted lower-case words (`silence.create`, `auth.sign_in`). */
 export const AUDIT_ACTION_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/
+/** An audit record id the sender chose (`AuditPost.id`). */
+export const AUDIT_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/
 /** Actor values that carry no personal data: a hash (hex or base64url), `token:<role>`, `anonymous`. */
 export const AUDIT_ACTOR_PATTERN = /^(?:[A-Za-z0-9_-]{16,128}|token:[a-z]+|anonymous)$/
 
@@ -193,6 +195,12 @@ export const AUDIT_ACTOR_PATTERN = /^(?:[A-Za-z0-9_-]{16,128}|token:[a-z]+|anony
  * console's token is the only one allowed to post (any caller while no tokens are configured).
  */
 export const AuditPost = z.strictObject({
+  /**
+   * The sender's id of this record, its idempotency key: a resend with the same id (after a
+   * timeout whose first send did land) is stored once, and answered 201 with `duplicate: true`.
+   * The console sends a fresh UUID per record and retries on timeouts, 429 and 5xx.
+   */
+  id: z.string().regex(AUDIT_ID_PATTERN, 'expected 16–64 characters of A–Z, a–z, 0–9, _ and - (the console sends a UUID)').optional(),
   actor: z.string().regex(AUDIT_ACTOR_PATTERN, 'expected a user hash (16–128 hex/base64url characters), token:<role> or anonymous'),
   role: z.union([Role, z.literal('none')]),
   action: z.string().max(80).regex(AUDIT_ACTION_PATTERN, 'expected a dotted lower-case verb such as auth.sign_in'),
@@ -206,7 +214,11 @@ export const AuditPost = z.strictObject({
   detail: z.string().max(500).default(''),
 })
 export type AuditPost = z.infer<typeof AuditPost>
-export const AuditPostResponse = z.object({ recorded: z.literal(true) })
+export const AuditPostResponse = z.object({
+  recorded: z.literal(true),
+  /** The record's `id` had been stored before: this post stored nothing. */
+  duplicate: z.boolean().optional(),
+})
 
 /** Query parameters of `GET /api/v1/audit` (newest first); the export takes them too (but `limit`/`before`) plus `format`. */
 export const AUDIT_QUERY_KEYS = ['from', 'to', 'action', 'actor', 'result', 'limit', 'before'] as const

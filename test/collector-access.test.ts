@@ -49,8 +49,8 @@ async function auditRecords(query: string): Promise<AuditPage> {
   return AuditPage.parse(r.body)
 }
 
-beforeAll(async () => {
-  dir = tempDir('collector-access')
+/** The collector on `dir` with the tokens above, on free ports. */
+async function startCollector(): Promise<void> {
   const [otlpPort, queryPort] = await Promise.all([freePort(), freePort()])
   collector = await startProcess('collector', 'collector/main.ts', [], {
     COLLECTOR_OTLP_PORT: String(otlpPort), COLLECTOR_QUERY_PORT: String(queryPort), FACTORWATCH_DATA_DIR: dir,
@@ -60,6 +60,11 @@ beforeAll(async () => {
   }, [/collector query listening/])
   base = `http://127.0.0.1:${queryPort}`
   otlp = `http://127.0.0.1:${otlpPort}`
+}
+
+beforeAll(async () => {
+  dir = tempDir('collector-access')
+  await startCollector()
   const r = await call('GET', '/api/v1/access/routes', auth(TOKEN.viewer))
   expect(r.status, r.text).toBe(200)
   routes = AccessRoutesResponse.parse(r.body).routes
@@ -234,6 +239,31 @@ describe('collector API with COLLECTOR_API_TOKENS', () => {
     expect(rec).toMatchObject({ ...good, source: 'console' })
     expect((await auditRecords('action=auth.refused')).records[0]).toMatchObject({ actor: 'anonymous', role: 'none', result: 'denied', target: '', route: '' })
   })
+
+  it("stores a console record sent twice under one id once, also after the collector restarts; a bad id is a 400", async () => {
+    const rec = { id: '6f1c2b7e-0d4a-4c55-9b1e-2f3a4b5c6d7e', actor: USER, role: 'admin', action: 'auth.sign_out', result: 'ok', status: 303, request_id: 'req-idem-1' }
+    const first = await call('POST', '/api/v1/audit', auth(TOKEN.console), rec)
+    expect(first.status, first.text).toBe(201)
+    expect(first.body).toEqual({ recorded: true })
+    // Two resends at once (a timed-out send's retry can overlap another): one stored record in all.
+    const again = await Promise.all([1, 2].map(() => call('POST', '/api/v1/audit', auth(TOKEN.console), rec)))
+    for (const r of again) expect([r.status, r.body]).toEqual([201, { recorded: true, duplicate: true }])
+    const other = await call('POST', '/api/v1/audit', auth(TOKEN.console), { ...rec, id: 'another-record-id-0001' })
+    expect(other.body).toEqual({ recorded: true })
+    expect((await auditRecords('action=auth.sign_out')).records.filter((r) => r.request_id === 'req-idem-1')).toHaveLength(2)
+    for (const id of ['short', 'x'.repeat(65), 'has space in it 0000', 7]) {
+      const r = await call('POST', '/api/v1/audit', auth(TOKEN.console), { ...rec, id })
+      expect(r.status, String(id)).toBe(400)
+      expect(r.body.error).toMatchObject({ code: 'invalid_parameter', parameter: 'id' })
+    }
+
+    // A new collector process on the same data directory remembers nothing in memory: audit_log answers.
+    await collector.stop()
+    await startCollector()
+    const afterRestart = await call('POST', '/api/v1/audit', auth(TOKEN.console), rec)
+    expect([afterRestart.status, afterRestart.body]).toEqual([201, { recorded: true, duplicate: true }])
+    expect((await auditRecords('action=auth.sign_out')).records.filter((r) => r.request_id === 'req-idem-1')).toHaveLength(2)
+  }, 120_000)
 
   it('documents the bearer scheme and each route\'s permission in /openapi.json', async () => {
     const doc = (await call('GET', '/openapi.json', auth(TOKEN.viewer))).body as unknown as { components: { securitySchemes: Record<string, { type: string; scheme: string }> }; paths: Record<string, Record<string, { security?: unknown[]; 'x-factorwatch-permission'?: string; responses: Record<string, unknown> }>> }

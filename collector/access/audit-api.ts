@@ -104,14 +104,14 @@ export function auditRoutes(audit: AuditLog, now: () => number): ExtraRoute[] {
         const at = formatPath(issue.path) || 'body'
         return bad(at, `${at}: ${issue.message}`)
       }
-      const p = parsed.data
-      const rec: AuditRecord = {
+      const { id, ...p } = parsed.data
+      const rec = AuditRecord.parse({
         ...p, ts: new Date(now()).toISOString(), source: 'console',
         request_id: p.request_id || caller?.requestId || '', source_ip: p.source_ip || '',
-      }
-      const stored = await audit.write(AuditRecord.parse(rec))
+      } satisfies AuditRecord)
+      const { stored, duplicate } = id === undefined ? { stored: await audit.write(rec), duplicate: false } : await audit.writeOnce(rec, id)
       if (!stored) return { ...error(503, 'audit_unavailable', 'the audit log cannot be written now (ClickHouse refused it); the record is held in memory and retried'), headers: { 'retry-after': '30' } }
-      return { status: 201, body: AuditPostResponse.parse({ recorded: true }) }
-    }, docs: docs({ summary: "Record one of the console's own actions (sign-in, refused sign-in, sign-out); the console's token only", body: AuditPost, responses: { 201: ['Recorded', AuditPostResponse], 400: E400, 503: ['audit_unavailable: ClickHouse refused the record', ErrorBody] } }) },
+      return { status: 201, body: AuditPostResponse.parse({ recorded: true, ...(duplicate ? { duplicate } : {}) }) }
+    }, docs: docs({ summary: "Record one of the console's own actions (sign-in, refused sign-in, sign-out); the console's token only", body: AuditPost, responses: { 201: ['Recorded (or, with `duplicate: true`, stored before under the same `id`)', AuditPostResponse], 400: E400, 503: ['audit_unavailable: ClickHouse refused the record', ErrorBody] } }) },
   ]
 }

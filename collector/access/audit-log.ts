@@ -9,6 +9,9 @@ import { AUDIT_COLUMNS, type AuditFilter, auditPageSql, formatCursor, shapeAudit
 
 /** Records held in memory while ClickHouse refuses them, retried before the next action. */
 const MAX_PENDING = 10_000
+/** Sender-chosen ids remembered in memory (beyond them, `audit_log` is asked). */
+const RECENT_IDS = 10_000
+const ID_COLUMN = AUDIT_COLUMNS.indexOf('id')
 
 /**
  * The audit log in ClickHouse (`audit_log`, migration 0051). A write that fails is not dropped:
@@ -36,8 +39,8 @@ export class AuditLog {
   }
 
   /** Store one record; false (and logged loudly, kept for retry) when ClickHouse refused it. */
-  async write(rec: AuditRecord): Promise<boolean> {
-    const row = AUDIT_COLUMNS.map((c) => (c === 'id' ? randomUUID() : c === 'ts' ? chTime(Date.parse(rec.ts)) : rec[c]))
+  async write(rec: AuditRecord, id: string = randomUUID()): Promise<boolean> {
+    const row = AUDIT_COLUMNS.map((c) => (c === 'id' ? id : c === 'ts' ? chTime(Date.parse(rec.ts)) : rec[c]))
     try {
       await this.writer.write([row])
       return true
@@ -46,6 +49,54 @@ export class AuditLog {
       this.log(`AUDIT WRITE FAILED (record kept in memory, retried before the next action): ${(err as Error).message.split('\n')[0].slice(0, 200)}; record ${JSON.stringify(rec)}`)
       if (this.pending.length < MAX_PENDING) this.pending.push(row)
       else this.log('AUDIT RECORD LOST: the in-memory retry queue is full; the record above is only in this log')
+      return false
+    }
+  }
+
+  /**
+   * Store a record the sender identified (`AuditPost.id`) at most once: a resend of an id that was
+   * stored (remembered here, or found in `audit_log` over the last week, so a collector restart
+   * between the two sends does not matter), is being stored, or is held for retry stores nothing
+   * and says `duplicate`. `stored` is false when ClickHouse refused it (the record is kept and
+   * retried, as `write` does).
+   */
+  async writeOnce(rec: AuditRecord, id: string): Promise<{ stored: boolean; duplicate: boolean }> {
+    const running = this.inFlight.get(id)
+    if (running) return { stored: (await running).stored, duplicate: true }
+    if (this.recent.has(id)) return { stored: true, duplicate: true }
+    if (this.pending.some((row) => row[ID_COLUMN] === id)) return { stored: await this.ready(), duplicate: true }
+    const attempt = (async () => {
+      if (await this.storedBefore(id)) return { stored: true, duplicate: true }
+      return { stored: await this.write(rec, id), duplicate: false }
+    })()
+    this.inFlight.set(id, attempt)
+    try {
+      const r = await attempt
+      if (r.stored) this.remember(id)
+      return r
+    } finally {
+      this.inFlight.delete(id)
+    }
+  }
+
+  private readonly inFlight = new Map<string, Promise<{ stored: boolean; duplicate: boolean }>>()
+  /** Ids stored by this process, oldest first (a Set keeps insertion order), at most RECENT_IDS. */
+  private readonly recent = new Set<string>()
+
+  private remember(id: string): void {
+    this.recent.add(id)
+    if (this.recent.size > RECENT_IDS) this.recent.delete(this.recent.values().next().value as string)
+  }
+
+  /** Whether `audit_log` holds this id from the last week; a failed lookup counts as not found (the write that follows fails too, and is kept for retry). */
+  private async storedBefore(id: string): Promise<boolean> {
+    try {
+      const rows = await runSql(this.client as ClickHouseClient, {
+        query: 'SELECT 1 AS found FROM audit_log WHERE ts >= now64(3) - INTERVAL 7 DAY AND id = {id:String} LIMIT 1',
+        params: { id },
+      })
+      return rows.length > 0
+    } catch {
       return false
     }
   }

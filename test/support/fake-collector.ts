@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 /** What a fake collector route answers: JSON unless `type` says otherwise. */
-export interface Reply { status: number; body: unknown; type?: string }
+export interface Reply { status: number; body: unknown; type?: string; headers?: Record<string, string> }
 export interface FakeRequest { method: string; url: URL; body: string; headers: IncomingMessage['headers'] }
 
 const readBody = (req: IncomingMessage) => new Promise<string>((resolve) => {
@@ -22,7 +22,7 @@ export async function startFakeCollector(handle: (r: FakeRequest) => Reply | und
     const url = new URL(req.url!, 'http://fake')
     const reply = (await handle({ method: req.method ?? 'GET', url, body: await readBody(req), headers: req.headers })) ?? { status: 404, body: { error: { code: 'not_found', message: `no route ${url.pathname}` } } }
     const text = typeof reply.body === 'string' && reply.type ? reply.body : JSON.stringify(reply.body)
-    res.writeHead(reply.status, { 'content-type': reply.type ?? 'application/json' })
+    res.writeHead(reply.status, { 'content-type': reply.type ?? 'application/json', ...reply.headers })
     res.end(text)
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
