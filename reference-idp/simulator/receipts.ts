@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { VendorId } from './profiles'
 import type { ReceiptEvent } from './vendors/types'
 import type { WebhookPost } from './vendors/webhook-signing'
@@ -49,7 +50,11 @@ export class ReceiptDispatcher {
   private readonly batches = new Map<string, { vendor: VendorId; items: unknown[]; ids: string[]; headers: Record<string, string> }>()
   private closed = false
 
-  constructor(private readonly opts: DispatcherOptions) {}
+  constructor(private readonly opts: DispatcherOptions) {
+    // Every pending receipt waits on this one signal (its listener goes when it fires): hundreds
+    // under demo traffic is normal, not the leak Node's default limit of 10 warns about.
+    setMaxListeners(0, this.stop.signal)
+  }
 
   schedule(vendor: VendorId, url: string, messageId: string, events: ReceiptEvent[]): void {
     for (const e of events) this.later(e.offsetMs, () => this.due(vendor, url, messageId, e))
