@@ -55,8 +55,13 @@ export function text(r: BinaryReader, field: string): string {
   // A broken body (RangeError), as BinaryReader's own bounds check says it.
   if (end > r.len) throw new RangeError('premature EOF')
   r.pos = end
+  return textAt(start, end, field)
+}
+
+/** The string of body[start, end) (see `text`). */
+function textAt(start: number, end: number, field: string): string {
   const b = body
-  if (len <= SHORT && latin1Slice !== undefined) {
+  if (end - start <= SHORT && latin1Slice !== undefined) {
     let i = start
     while (i < end && b[i] < 0x80) i++
     if (i === end) return latin1Slice.call(b, start, end)
@@ -70,6 +75,43 @@ export function text(r: BinaryReader, field: string): string {
     badField = field
     return ''
   }
+}
+
+/*
+ * Attribute keys repeat in every record of an export (`mfa.factor`, `mfa.outcome`, …): a small
+ * direct-mapped cache of short ASCII keys, checked byte for byte, gives back the same string
+ * without a native call, an allocation and V8's internalizing it again as a property name.
+ */
+const KEY_SLOTS = 512
+const keyLen = new Int32Array(KEY_SLOTS).fill(-1)
+const keyBytes = new Uint8Array(KEY_SLOTS * SHORT)
+const keyText: string[] = new Array<string>(KEY_SLOTS).fill('')
+
+/** An attribute key: `text`, through the cache above. */
+export function key(r: BinaryReader): string {
+  const len = r.uint32()
+  const start = r.pos
+  const end = start + len
+  if (end > r.len) throw new RangeError('premature EOF')
+  r.pos = end
+  if (len === 0 || len > SHORT) return textAt(start, end, 'an attribute key')
+  const b = body
+  const slot = ((len * 31) ^ (b[start] * 7) ^ (b[end - 1] << 3) ^ b[start + (len >>> 1)]) & (KEY_SLOTS - 1)
+  if (keyLen[slot] === len) {
+    const at = slot * SHORT
+    let i = 0
+    while (i < len && keyBytes[at + i] === b[start + i]) i++
+    if (i === len) return keyText[slot]
+  }
+  const s = textAt(start, end, 'an attribute key')
+  // Only ASCII keys (one byte a character) are kept: not UTF-8 reads as '' and must be found
+  // again each time; the same ASCII bytes always read as this string.
+  if (s.length === len) {
+    keyLen[slot] = len
+    keyBytes.set(b.subarray(start, end), slot * SHORT)
+    keyText[slot] = s
+  }
+  return s
 }
 
 export const WT_VARINT = 0
@@ -139,16 +181,16 @@ function kvList(r: BinaryReader, end: number, depth: number): Attrs {
 
 /** One KeyValue into `into`; `depth` is its value's AnyValue level (1 for an item's own attributes). */
 export function keyValue(r: BinaryReader, end: number, into: Attrs, depth = 1): void {
-  let key = ''
+  let name = ''
   let value: AttrValue = null
   while (r.pos < end) {
     const tag = r.uint32()
-    if (tag === ((1 << 3) | WT_LEN)) key = text(r, 'an attribute key')
+    if (tag === ((1 << 3) | WT_LEN)) name = key(r)
     else if (tag === ((2 << 3) | WT_LEN)) value = anyValue(r, open(r, end), depth)
     else r.skip(tag & 7, tag >>> 3)
   }
   close(r, end)
-  into[key] = value
+  into[name] = value
 }
 
 function scope(r: BinaryReader, end: number, s: Scope): void {

@@ -49,6 +49,32 @@ describe('OTLP log decoders on payloads of the real OTel JS serializers', async 
     expect(j).toEqual(p)
   })
 
+  it('reads attribute keys right through its key cache: thousands of keys sharing cache slots, non-ASCII, empty and long keys, twice over', async () => {
+    // 3,000 distinct keys in 512 slots: every slot is taken by several keys of equal length and ends.
+    const keys = [
+      ...Array.from({ length: 3000 }, (_, i) => `k.${String(i).padStart(5, '0')}.x`),
+      'ключ', 'ü', 'mfa.factor', 'mfa.factoR', '', 'é'.repeat(40), 'x'.repeat(64), 'y'.repeat(65), 'k\tab\n',
+    ]
+    const special = keys.slice(3000)
+    // The SDK keeps 128 attributes a record: 100 numbered keys and the special ones in each of 30 records.
+    const recs = await sdkLogs(Array.from({ length: 30 }, (_, r) => ({
+      timestamp: T0,
+      attributes: Object.fromEntries([...keys.slice(r * 100, r * 100 + 100), ...special].map((k, i) => [k, `${r}:${i}`])),
+    })))
+    const proto = ProtobufLogsSerializer.serializeRequest(recs)!
+    const reference = decodeLogsJson(utf8(JsonLogsSerializer.serializeRequest(recs)!))
+    // The second pass reads every key from a warm cache.
+    for (let pass = 0; pass < 2; pass++) expect(decodeLogsProtobuf(proto)).toEqual(reference)
+    expect(Object.keys(reference[0].scopes[0].items[0].attributes)).toContain('ключ')
+
+    // A key that is not UTF-8 marks every record it is in, also the ones after the first (its bytes seen).
+    const two = Buffer.from(ProtobufLogsSerializer.serializeRequest(await sdkLogs([0, 1].map(() => ({ timestamp: T0, attributes: { 'q.bad.key': 'v', 'mfa.factor': 'totp' } }))))!)
+    for (let at = two.indexOf('q.bad.key'); at >= 0; at = two.indexOf('q.bad.key', at + 1)) two[at + 1] = 0xff
+    const items = decodeLogsProtobuf(two)[0].scopes[0].items
+    expect(items.map((it) => it.invalid)).toEqual(['an attribute key is not valid UTF-8', 'an attribute key is not valid UTF-8'])
+    expect(items[1].attributes['mfa.factor']).toBe('totp')
+  })
+
   it('skips unknown fields at any depth', () => {
     const proto = ProtobufLogsSerializer.serializeRequest(records)!
     // field 99 (varint 1) and field 98 (length-delimited "zz") appended to the request
