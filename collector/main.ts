@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
+import { setFlagsFromString } from 'node:v8'
 import { Gauge, Registry } from 'prom-client'
 import { loadCollectorConfig, otlpServerLimits } from './config'
 import { clickhouseCheck, diskCheck, HealthRegistry } from './health'
@@ -34,6 +35,12 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  // V8's allocation-site pretenuring sometimes decides, early in a process's life, that the
+  // decoder's attribute objects live long and allocates them in the old generation; the young
+  // values they point at then survive every scavenge until a full GC. In that mode (about one
+  // process in three, measured) decoding an export took 2.5x as long, over half of it GC. Off,
+  // for the main thread and the decode workers alike (V8 flags are per process): docs/ingest.md.
+  setFlagsFromString('--no-allocation-site-pretenuring')
   let config
   let rules: LoadedRules
   let gamedayFiles: ReturnType<typeof loadGameDayFiles>
