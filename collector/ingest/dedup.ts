@@ -33,9 +33,11 @@ export interface SeenKeys {
 
 export const NOTHING_SEEN: SeenKeys = { get: () => undefined }
 
-/** Largest memory: a key's fingerprint (32 bits) and ring slot share one safe integer. */
+/** Largest memory (2,097,152 keys: ~250 MB of keys and map at ~100 bytes a key). */
 export const MAX_CAPACITY = 2 ** 21
-const SLOTS = 2 ** 21
+
+/** A key whose first copy is still being written. */
+interface Pending { fp: number; wait: Promise<void> }
 
 /**
  * Bounded, insertion-ordered memory of stored keys plus the keys of writes in flight. A key
@@ -43,60 +45,77 @@ const SLOTS = 2 ** 21
  * retry is never dropped; while in flight, a second copy waits for the first copy's write and
  * fails with it.
  *
- * Stored keys sit in a ring of `capacity` slots, oldest overwritten first, with a map from key
- * to fingerprint × 2^21 + slot. Not a Map used as a FIFO: deleting its oldest entry and asking
- * `keys().next()` again walks over every deleted entry V8 has not yet compacted away, which at
- * 200,000 keys cost 25–95 µs per key, more than the rest of the receiver's work on an event.
+ * Stored keys sit in a ring of `capacity` slots, oldest overwritten first. Not a Map used as a
+ * FIFO: deleting its oldest entry and asking `keys().next()` again walks over every deleted
+ * entry V8 has not yet compacted away, which at 200,000 keys cost 25–95 µs per key, more than
+ * the rest of the receiver's work on an event.
+ *
+ * One map holds both kinds: a stored key's ring slot (a small integer, which V8 keeps unboxed;
+ * the slot's fingerprint is in `fps`), a key in flight its Pending. A map this size misses the CPU's caches on every operation, and with
+ * two maps (stored, in flight) a key cost eight operations from lookup to stored, a third of the
+ * main thread's time under load; with one it costs four. Invariants: a ring slot holds a key
+ * exactly when the map has that key as a number with that slot; a key in flight is in no slot.
  */
 export class RecentIds implements SeenKeys {
-  private readonly stored = new Map<string, number>()
+  private readonly keys = new Map<string, number | Pending>()
   private readonly ring: (string | undefined)[]
+  /** The fingerprint of the key in each ring slot. */
+  private readonly fps: Uint32Array
   private next = 0
-  private readonly pending = new Map<string, { fp: number; wait: Promise<void> }>()
+  private stored = 0
 
   constructor(readonly capacity = 200_000) {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) throw new Error(`RecentIds capacity must be an integer from 1 to ${MAX_CAPACITY}, got ${capacity}`)
     this.ring = new Array<string | undefined>(capacity).fill(undefined)
+    this.fps = new Uint32Array(capacity)
   }
 
+  /** Keys remembered as stored (not those in flight). */
   get size(): number {
-    return this.stored.size
+    return this.stored
   }
 
   get(key: string): Seen | undefined {
-    const v = this.stored.get(key)
-    if (v !== undefined) return { fp: Math.floor(v / SLOTS) }
-    return this.pending.get(key)
+    const v = this.keys.get(key)
+    return typeof v === 'number' ? { fp: this.fps[v] } : v
   }
 
   /** Remember keys as stored (the newest last), e.g. loaded at start; a key marked again becomes the newest. */
   mark(keys: Iterable<readonly [string, number]>): void {
-    for (const [key, fp] of keys) {
-      const old = this.stored.get(key)
-      if (old !== undefined) this.ring[old % SLOTS] = undefined
-      const slot = this.next
-      this.next = slot + 1 === this.capacity ? 0 : slot + 1
-      const evicted = this.ring[slot]
-      if (evicted !== undefined) this.stored.delete(evicted)
-      this.ring[slot] = key
-      this.stored.set(key, (fp >>> 0) * SLOTS + slot)
+    for (const [key, fp] of keys) this.store(key, fp, this.keys.get(key))
+  }
+
+  /** Store `key` as the newest; `was` is what the map held for it. */
+  private store(key: string, fp: number, was: number | Pending | undefined): void {
+    if (typeof was === 'number') this.ring[was] = undefined
+    else this.stored++
+    const slot = this.next
+    this.next = slot + 1 === this.capacity ? 0 : slot + 1
+    const evicted = this.ring[slot]
+    if (evicted !== undefined) {
+      this.keys.delete(evicted)
+      this.stored--
     }
+    this.ring[slot] = key
+    this.fps[slot] = fp
+    this.keys.set(key, slot)
   }
 
   /**
-   * Keys on their way to storage: later copies wait on `write`; once it resolves they are
-   * stored, if it rejects they are forgotten (the exporter retries, and the retry is new).
+   * Keys on their way to storage (none of them known: the row builder's fresh keys): later
+   * copies wait on `write`; once it resolves they are stored, if it rejects they are forgotten
+   * (the exporter retries, and the retry is new). A key that another write stored or took over
+   * meanwhile is stored all the same on success, and left to that write on failure.
    */
   track(keys: ReadonlyArray<readonly [string, number]>, write: Promise<void>): void {
     if (keys.length === 0) return
-    const entry = (fp: number) => ({ fp, wait: write })
-    for (const [key, fp] of keys) this.pending.set(key, entry(fp))
+    for (const [key, fp] of keys) this.keys.set(key, { fp, wait: write })
     const settle = (ok: boolean) => {
-      for (const [key] of keys) {
-        const p = this.pending.get(key)
-        if (p?.wait === write) this.pending.delete(key)
+      for (const [key, fp] of keys) {
+        const v = this.keys.get(key)
+        if (ok) this.store(key, fp, v)
+        else if (typeof v === 'object' && v.wait === write) this.keys.delete(key)
       }
-      if (ok) this.mark(keys)
     }
     write.then(() => settle(true), () => settle(false))
   }

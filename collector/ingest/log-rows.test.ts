@@ -163,6 +163,57 @@ describe('RecentIds', () => {
     expect([r.get('k9499'), r.get('k9500'), r.get('k10499')]).toEqual([undefined, { fp: 9500 }, { fp: 10499 }])
   })
 
+  it('counts keys in flight apart from stored ones, and stores or forgets them as their write ends', async () => {
+    const r = new RecentIds(2)
+    r.mark([['old', 1]])
+    let ok!: () => void
+    let fail!: (e: Error) => void
+    const good = new Promise<void>((res) => { ok = res })
+    const bad = new Promise<void>((_res, rej) => { fail = rej })
+    r.track([['a', 10], ['b', 11]], good)
+    r.track([['c', 12]], bad)
+    expect([r.get('a'), r.get('c'), r.size]).toEqual([{ fp: 10, wait: good }, { fp: 12, wait: bad }, 1])
+    ok()
+    fail(new Error('insert failed'))
+    await good
+    await bad.catch(() => {})
+    // a and b stored (old forgotten: capacity 2), c forgotten with its failed write.
+    expect([r.get('old'), r.get('a'), r.get('b'), r.get('c'), r.size]).toEqual([undefined, { fp: 10 }, { fp: 11 }, undefined, 2])
+  })
+
+  it('a key another write took over while in flight: stored when either write succeeds, kept for the other when one fails', async () => {
+    const r = new RecentIds(10)
+    const settled = () => new Promise((res) => setImmediate(res))
+    let ok1!: () => void
+    let fail2!: (e: Error) => void
+    const w1 = new Promise<void>((res) => { ok1 = res })
+    const w2 = new Promise<void>((_res, rej) => { fail2 = rej })
+    w2.catch(() => {})
+    r.track([['k', 1]], w1)
+    r.track([['k', 2]], w2)
+    expect(r.get('k')).toEqual({ fp: 2, wait: w2 })
+    ok1()
+    await settled()
+    expect([r.get('k'), r.size]).toEqual([{ fp: 1 }, 1])
+    fail2(new Error('insert failed'))
+    await settled()
+    expect([r.get('k'), r.size]).toEqual([{ fp: 1 }, 1])
+
+    let fail3!: (e: Error) => void
+    let ok4!: () => void
+    const w3 = new Promise<void>((_res, rej) => { fail3 = rej })
+    const w4 = new Promise<void>((res) => { ok4 = res })
+    w3.catch(() => {})
+    r.track([['j', 3]], w3)
+    r.track([['j', 4]], w4)
+    fail3(new Error('insert failed'))
+    await settled()
+    expect(r.get('j')).toEqual({ fp: 4, wait: w4 })
+    ok4()
+    await settled()
+    expect([r.get('j'), r.size]).toEqual([{ fp: 4 }, 2])
+  })
+
   it('refuses a capacity it cannot hold', () => {
     expect(() => new RecentIds(0)).toThrow(/capacity/)
     expect(() => new RecentIds(MAX_CAPACITY + 1)).toThrow(/capacity/)
