@@ -25,6 +25,7 @@ export const CollectorConfig = z.object({
   clickhouseCluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
   /** Embedded chDB: connections the query API spreads its statements over (collector/storage/chdb-pool.ts): one per core of the machine it was tuned on. */
   chdbQueryConnections: z.coerce.number().int().min(1).max(16).default(2),
+  chdbBackgroundNice: z.coerce.number().int().min(0).max(19).default(10),
   maxBodyBytes: z.coerce.number().int().positive().default(16 * 1024 * 1024),
   /** Write path (collector/ingest/spool.ts, batcher.ts): rows per INSERT, or at most this wait for more. */
   batchRows: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
@@ -108,6 +109,7 @@ const ENV_KEYS: Record<keyof CollectorConfig, string> = {
   clickhouseDatabase: 'CLICKHOUSE_DATABASE',
   clickhouseCluster: 'CLICKHOUSE_CLUSTER',
   chdbQueryConnections: 'CHDB_QUERY_CONNECTIONS',
+  chdbBackgroundNice: 'CHDB_BACKGROUND_NICE',
   maxBodyBytes: 'OTLP_MAX_BODY_BYTES',
   batchRows: 'OTLP_BATCH_ROWS',
   batchMs: 'OTLP_BATCH_MS',

@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { type ClickHouseClient, ClickHouseLogLevel, createClient, type ErrorLogParams, type Logger, type WarnLogParams } from '@clickhouse/client'
 import type { CollectorConfig } from '../config'
 import { ChdbPool } from './chdb-pool'
+import { keepBackgroundNice } from './background-nice'
 
 export type { ClickHouseClient }
 
@@ -93,5 +94,7 @@ export async function openClickHouse(config: CollectorConfig): Promise<OpenClick
   // console's panels run side by side on a pool of connections (chdb-pool.ts).
   const client = open({ os_thread_priority: QUERY_THREAD_NICE }, config.chdbQueryConnections)
   const ingest = open()
-  return { client, ingest, transport: 'chdb', close: async () => { await Promise.all([ingest.close(), client.close()]) } }
+  // Merges and ClickHouse's other background threads yield the CPU to the receiver (background-nice.ts).
+  const stopNice = keepBackgroundNice(config.chdbBackgroundNice ?? 0)
+  return { client, ingest, transport: 'chdb', close: async () => { stopNice(); await Promise.all([ingest.close(), client.close()]) } }
 }
