@@ -9,8 +9,6 @@ import { AUDIT_COLUMNS, type AuditFilter, auditPageSql, formatCursor, shapeAudit
 
 /** Records held in memory while ClickHouse refuses them, retried before the next action. */
 const MAX_PENDING = 10_000
-/** Sender-chosen ids remembered in memory (beyond them, `audit_log` is asked). */
-const RECENT_IDS = 10_000
 const ID_COLUMN = AUDIT_COLUMNS.indexOf('id')
 
 /**
@@ -54,16 +52,15 @@ export class AuditLog {
   }
 
   /**
-   * Store a record the sender identified (`AuditPost.id`) at most once: a resend of an id that was
-   * stored (remembered here, or found in `audit_log` over the last week, so a collector restart
-   * between the two sends does not matter), is being stored, or is held for retry stores nothing
+   * Store a record the sender identified (`AuditPost.id`) at most once: a resend of an id that is
+   * in `audit_log` from the last week (so a collector restart between the two sends does not
+   * matter), is being stored, or is held for retry stores nothing
    * and says `duplicate`. `stored` is false when ClickHouse refused it (the record is kept and
    * retried, as `write` does).
    */
   async writeOnce(rec: AuditRecord, id: string): Promise<{ stored: boolean; duplicate: boolean }> {
     const running = this.inFlight.get(id)
     if (running) return { stored: (await running).stored, duplicate: true }
-    if (this.recent.has(id)) return { stored: true, duplicate: true }
     if (this.pending.some((row) => row[ID_COLUMN] === id)) return { stored: await this.ready(), duplicate: true }
     const attempt = (async () => {
       if (await this.storedBefore(id)) return { stored: true, duplicate: true }
@@ -71,22 +68,13 @@ export class AuditLog {
     })()
     this.inFlight.set(id, attempt)
     try {
-      const r = await attempt
-      if (r.stored) this.remember(id)
-      return r
+      return await attempt
     } finally {
       this.inFlight.delete(id)
     }
   }
 
   private readonly inFlight = new Map<string, Promise<{ stored: boolean; duplicate: boolean }>>()
-  /** Ids stored by this process, oldest first (a Set keeps insertion order), at most RECENT_IDS. */
-  private readonly recent = new Set<string>()
-
-  private remember(id: string): void {
-    this.recent.add(id)
-    if (this.recent.size > RECENT_IDS) this.recent.delete(this.recent.values().next().value as string)
-  }
 
   /** Whether `audit_log` holds this id from the last week; a failed lookup counts as not found (the write that follows fails too, and is kept for retry). */
   private async storedBefore(id: string): Promise<boolean> {

@@ -56,14 +56,12 @@ export function ownThreads(): ThreadInfo[] {
  * Keep ClickHouse's background threads at `nice` (1–19; 0 turns it off), looking again every
  * `everyMs`. Returns what stops it.
  */
-export function keepBackgroundNice(nice: number, everyMs = 1000, deps: { threads?: () => ThreadInfo[]; lower?: (tid: number, nice: number) => void } = {}): () => void {
+export function keepBackgroundNice(nice: number, everyMs = 1000): () => void {
   if (nice <= 0) return () => {}
-  const threads = deps.threads ?? ownThreads
-  const lower = deps.lower ?? setPriority
   const pass = () => {
-    for (const tid of threadsToLower(threads(), nice)) {
+    for (const tid of threadsToLower(ownThreads(), nice)) {
       try {
-        lower(tid, nice)
+        setPriority(tid, nice)
       } catch {
         // Ended meanwhile (ESRCH), or not allowed: leave it.
       }

@@ -43,18 +43,24 @@ interface Post {
   body: string
 }
 
+/**
+ * One signal that every pending wait listens to (closing ends them all): hundreds of listeners
+ * under demo traffic are normal, not the leak Node's default limit of 10 warns about.
+ */
+export function quietController(): AbortController {
+  const c = new AbortController()
+  setMaxListeners(0, c.signal)
+  return c
+}
+
 export class ReceiptDispatcher {
   /** Ends every pending wait on close. */
-  private readonly stop = new AbortController()
+  private readonly stop = quietController()
   private readonly inflight = new Set<AbortController>()
   private readonly batches = new Map<string, { vendor: VendorId; items: unknown[]; ids: string[]; headers: Record<string, string> }>()
   private closed = false
 
-  constructor(private readonly opts: DispatcherOptions) {
-    // Every pending receipt waits on this one signal (its listener goes when it fires): hundreds
-    // under demo traffic is normal, not the leak Node's default limit of 10 warns about.
-    setMaxListeners(0, this.stop.signal)
-  }
+  constructor(private readonly opts: DispatcherOptions) {}
 
   schedule(vendor: VendorId, url: string, messageId: string, events: ReceiptEvent[]): void {
     for (const e of events) this.later(e.offsetMs, () => this.due(vendor, url, messageId, e))

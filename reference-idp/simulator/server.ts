@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events'
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { addFault, clearFaults, deleteFault, deviceMessages, expireFaults, listFaults, listVendors, setWebhook } from './api'
@@ -7,7 +6,7 @@ import { BodyTooLarge, apiError, readBody, send } from './http'
 import { createMetrics } from './metrics'
 import { DEFAULT_PROFILES, type ProfileOverride, VENDOR_IDS, type VendorId, type VendorProfile, applyOverride, cleanProfile } from './profiles'
 import { seededRand } from './random'
-import { ReceiptDispatcher } from './receipts'
+import { quietController, ReceiptDispatcher } from './receipts'
 import { handleSend } from './send'
 import { RateWindows, type SimState } from './state'
 import { apns, fcm, sendgrid, ses, twilioSms, twilioVoice, vonageSms, vonageVoice } from './vendors'
@@ -16,13 +15,6 @@ import { TOKEN_PATH, exchangeAssertion } from './vendors/fcm-oauth'
 import { sendgridPublicKey } from './vendors/webhook-keys'
 import { WebhookSigner } from './vendors/webhook-signing'
 import { systemClock, type Clock } from '../../contract/clock'
-
-/** One signal that every pending wait listens to (closing the simulator ends them all): many listeners are expected. */
-function quietController(): AbortController {
-  const c = new AbortController()
-  setMaxListeners(0, c.signal)
-  return c
-}
 
 /**
  * The provider simulator's shell: one HTTP server serving every vendor's send API (regions
